@@ -1,0 +1,277 @@
+//! The context: I/O threads, the inproc namespace and every socket made from it.
+
+use crate::engine::{self, Command, IoThread};
+use crate::error::{Error, Result};
+use crate::pipe::{pipe, PipeEnd, PipeLimits};
+use crate::socket::mailbox::{DeferredTarget, PeerDetails, SocketEvent, SocketLink};
+use crate::socket::Socket;
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::thread::JoinHandle;
+use zmtp::SocketType;
+
+/// The container of a set of sockets, as `zmq_ctx_new` makes one.
+///
+/// A context owns the background I/O threads (started on first use) and the namespace of
+/// `inproc://` endpoints. Clones share the same context; it ends when the last clone and
+/// the last of its sockets are dropped, after lingering messages are sent (see
+/// [`Socket::set_linger`]).
+///
+/// ```
+/// let ctx = ferrozmq::Context::new();
+/// let rep = ctx.socket(ferrozmq::REP).unwrap();
+/// rep.bind("inproc://example").unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    shared: Arc<ContextShared>,
+}
+
+/// What a socket needs to know about how its peer on an inproc endpoint is set up.
+#[derive(Clone)]
+pub(crate) struct InprocSide {
+    pub(crate) link: Arc<SocketLink>,
+    pub(crate) socket_type: SocketType,
+    pub(crate) routing_id: Bytes,
+    pub(crate) sndhwm: u64,
+    pub(crate) rcvhwm: u64,
+}
+
+struct Pending {
+    /// The binder's end, waiting for a binder.
+    end: PipeEnd,
+    target: Arc<DeferredTarget>,
+    connector_type: SocketType,
+    peer: PeerDetails,
+}
+
+#[derive(Default)]
+struct Inproc {
+    bound: HashMap<String, (u64, InprocSide)>,
+    pending: HashMap<String, Vec<Pending>>,
+}
+
+pub(crate) struct ContextShared {
+    io_threads: usize,
+    io: Mutex<Vec<(Arc<IoThread>, Option<JoinHandle<()>>)>>,
+    next_io: AtomicUsize,
+    next_id: AtomicU64,
+    inproc: Mutex<Inproc>,
+    sockets: Mutex<HashMap<u64, Weak<SocketLink>>>,
+    terminated: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Context {
+    /// A context with one I/O thread, libzmq's default.
+    pub fn new() -> Context {
+        Self::with_io_threads(1)
+    }
+
+    /// A context with `n` I/O threads (at least one). Threads start when the first tcp or
+    /// ipc endpoint is bound or connected.
+    pub fn with_io_threads(n: usize) -> Context {
+        Context {
+            shared: Arc::new(ContextShared {
+                io_threads: n.max(1),
+                io: Mutex::new(Vec::new()),
+                next_io: AtomicUsize::new(0),
+                next_id: AtomicU64::new(1),
+                inproc: Mutex::new(Inproc::default()),
+                sockets: Mutex::new(HashMap::new()),
+                terminated: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Creates a socket of the given type.
+    pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
+        if self.shared.terminated.load(Ordering::Acquire) {
+            return Err(Error::Terminated);
+        }
+        Socket::new(self.shared.clone(), socket_type)
+    }
+
+    /// Shuts the context down (`zmq_ctx_shutdown`): every blocking call on its sockets, now
+    /// and later, returns [`Error::Terminated`], and no new socket can be made. Sockets must
+    /// still be dropped by their owners.
+    pub fn shutdown(&self) {
+        self.shared.terminated.store(true, Ordering::Release);
+        let sockets: Vec<_> = lock(&self.shared.sockets).values().cloned().collect();
+        for link in sockets.iter().filter_map(Weak::upgrade) {
+            link.terminate();
+        }
+    }
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::new()
+    }
+}
+
+impl ContextShared {
+    pub(crate) fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.terminated.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn register_socket(&self, id: u64, link: &Arc<SocketLink>) {
+        lock(&self.sockets).insert(id, Arc::downgrade(link));
+        if self.is_terminated() {
+            link.terminate();
+        }
+    }
+
+    pub(crate) fn unregister_socket(&self, id: u64) {
+        lock(&self.sockets).remove(&id);
+        let mut inproc = lock(&self.inproc);
+        inproc.bound.retain(|_, (owner, _)| *owner != id);
+    }
+
+    /// An I/O thread for a new socket, starting the threads on first use.
+    pub(crate) fn io_thread(&self) -> Result<Arc<IoThread>> {
+        let mut io = lock(&self.io);
+        while io.len() < self.io_threads {
+            let (thread, handle) = engine::spawn(io.len())?;
+            io.push((thread, Some(handle)));
+        }
+        let i = self.next_io.fetch_add(1, Ordering::Relaxed) % io.len();
+        Ok(io[i].0.clone())
+    }
+
+    /// Tells every running I/O thread.
+    pub(crate) fn broadcast(&self, command: impl Fn() -> Command) {
+        for (thread, _) in lock(&self.io).iter() {
+            thread.send(command());
+        }
+    }
+
+    /// Binds an inproc name; returns the pipes of sockets that connected before the bind,
+    /// for the binder to attach.
+    pub(crate) fn inproc_bind(
+        &self,
+        name: &str,
+        socket_id: u64,
+        binder: InprocSide,
+    ) -> Result<Vec<(PipeEnd, PeerDetails)>> {
+        let mut inproc = lock(&self.inproc);
+        if inproc.bound.contains_key(name) {
+            return Err(Error::AddrInUse(format!("inproc://{name}")));
+        }
+        inproc
+            .bound
+            .insert(name.to_string(), (socket_id, binder.clone()));
+        let waiting = inproc.pending.remove(name).unwrap_or_default();
+        drop(inproc);
+        let mut attach = Vec::new();
+        for pending in waiting {
+            // Dropping the end of an incompatible (or vanished) connector closes its pipe.
+            if binder
+                .socket_type
+                .is_compatible_with(pending.connector_type)
+                && !pending.end.peer_closed()
+            {
+                pending.target.set(binder.link.clone());
+                attach.push((pending.end, pending.peer));
+            }
+        }
+        Ok(attach)
+    }
+
+    pub(crate) fn inproc_unbind(&self, name: &str, socket_id: u64) -> Result<()> {
+        let mut inproc = lock(&self.inproc);
+        match inproc.bound.get(name) {
+            Some((owner, _)) if *owner == socket_id => {
+                inproc.bound.remove(name);
+                Ok(())
+            }
+            _ => Err(Error::NoSuchEndpoint(format!("inproc://{name}"))),
+        }
+    }
+
+    /// Connects to an inproc name, bound or not yet; returns the connector's end.
+    pub(crate) fn inproc_connect(&self, name: &str, connector: InprocSide) -> Result<PipeEnd> {
+        let endpoint: Arc<str> = Arc::from(format!("inproc://{name}"));
+        let mut inproc = lock(&self.inproc);
+        if let Some((_, binder)) = inproc.bound.get(name) {
+            if !connector.socket_type.is_compatible_with(binder.socket_type) {
+                return Err(Error::IncompatibleSocketType);
+            }
+            let binder = binder.clone();
+            drop(inproc);
+            let (mine, theirs) = pipe(
+                connector.link.clone(),
+                binder.link.clone(),
+                PipeLimits {
+                    a_to_b: sum_hwm(connector.sndhwm, binder.rcvhwm),
+                    b_to_a: sum_hwm(binder.sndhwm, connector.rcvhwm),
+                },
+            );
+            binder.link.post(SocketEvent::Attach(
+                theirs,
+                PeerDetails {
+                    routing_id: connector.routing_id.clone(),
+                    endpoint,
+                },
+            ));
+            return Ok(mine);
+        }
+        let target = Arc::new(DeferredTarget::default());
+        let (mine, theirs) = pipe(
+            connector.link.clone(),
+            target.clone(),
+            PipeLimits {
+                a_to_b: connector.sndhwm,
+                b_to_a: connector.rcvhwm,
+            },
+        );
+        let waiting = inproc.pending.entry(name.to_string()).or_default();
+        // Connectors that closed before any bind leave nothing behind.
+        waiting.retain(|p| !p.end.peer_closed());
+        waiting.push(Pending {
+            end: theirs,
+            target,
+            connector_type: connector.socket_type,
+            peer: PeerDetails {
+                routing_id: connector.routing_id,
+                endpoint,
+            },
+        });
+        Ok(mine)
+    }
+}
+
+/// The high-water mark of an inproc pipe: both sides' limits together, as libzmq adds them
+/// (there is one queue where tcp has two), unlimited if either side is.
+fn sum_hwm(a: u64, b: u64) -> u64 {
+    if a == 0 || b == 0 {
+        0
+    } else {
+        a + b
+    }
+}
+
+impl Drop for ContextShared {
+    fn drop(&mut self) {
+        let io = std::mem::take(&mut *lock(&self.io));
+        for (thread, _) in &io {
+            thread.send(Command::Stop);
+        }
+        for (_, handle) in io {
+            if let Some(handle) = handle {
+                // Joining waits for lingering messages, as zmq_ctx_term does. An I/O thread
+                // that panicked has nothing left to deliver.
+                let _ = handle.join();
+            }
+        }
+    }
+}

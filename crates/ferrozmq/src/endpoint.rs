@@ -1,0 +1,247 @@
+//! Endpoint strings: `tcp://host:port`, `ipc://path`, `inproc://name`.
+
+use crate::error::{Error, Result};
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+
+/// A parsed endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// `tcp://host:port`; `host` may be `*` (every interface) and `port` `*` or `0`
+    /// (ephemeral), when binding.
+    Tcp {
+        /// Host name, address literal (IPv6 without brackets) or `*`.
+        host: String,
+        /// `None` for `*` or `0`.
+        port: Option<u16>,
+    },
+    /// `ipc://path`, `ipc://@abstract-name` or `ipc://*` (a fresh path, when binding).
+    Ipc(String),
+    /// `inproc://name`.
+    Inproc(String),
+}
+
+impl Endpoint {
+    /// Parses an endpoint string.
+    pub(crate) fn parse(text: &str) -> Result<Endpoint> {
+        let (scheme, rest) = text
+            .split_once("://")
+            .ok_or_else(|| Error::InvalidEndpoint(text.to_string()))?;
+        match scheme {
+            "tcp" => {
+                let (host, port) = rest
+                    .rsplit_once(':')
+                    .ok_or_else(|| Error::InvalidEndpoint(text.to_string()))?;
+                if host.contains(';') {
+                    // Source-address syntax (`tcp://src;dst`) is not supported yet.
+                    return Err(Error::InvalidEndpoint(text.to_string()));
+                }
+                let host = host
+                    .strip_prefix('[')
+                    .and_then(|h| h.strip_suffix(']'))
+                    .unwrap_or(host);
+                if host.is_empty() {
+                    return Err(Error::InvalidEndpoint(text.to_string()));
+                }
+                let port = match port {
+                    "*" | "0" => None,
+                    p => Some(
+                        p.parse::<u16>()
+                            .ok()
+                            .filter(|&p| p != 0)
+                            .ok_or_else(|| Error::InvalidEndpoint(text.to_string()))?,
+                    ),
+                };
+                Ok(Endpoint::Tcp {
+                    host: host.to_string(),
+                    port,
+                })
+            }
+            "ipc" if !rest.is_empty() => Ok(Endpoint::Ipc(rest.to_string())),
+            "inproc" if !rest.is_empty() => Ok(Endpoint::Inproc(rest.to_string())),
+            "ipc" | "inproc" => Err(Error::InvalidEndpoint(text.to_string())),
+            _ => Err(Error::ProtocolNotSupported(text.to_string())),
+        }
+    }
+
+    /// The addresses to listen on for a tcp bind.
+    pub(crate) fn bind_addr(host: &str, port: Option<u16>, ipv6: bool) -> Result<SocketAddr> {
+        let port = port.unwrap_or(0);
+        if host == "*" {
+            let ip = if ipv6 {
+                IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+            } else {
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+            };
+            return Ok(SocketAddr::new(ip, port));
+        }
+        resolve(host, port, ipv6)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::AddrNotAvailable(host.to_string()))
+    }
+
+    /// The addresses to try, in order, for a tcp connect.
+    pub(crate) fn connect_addrs(
+        host: &str,
+        port: Option<u16>,
+        ipv6: bool,
+    ) -> Result<Vec<SocketAddr>> {
+        let endpoint = || format!("tcp://{host}:*");
+        let port = port.ok_or_else(|| Error::InvalidEndpoint(endpoint()))?;
+        if host == "*" {
+            return Err(Error::InvalidEndpoint(format!("tcp://*:{port}")));
+        }
+        let addrs = resolve(host, port, ipv6)?;
+        if addrs.is_empty() {
+            return Err(Error::AddrNotAvailable(host.to_string()));
+        }
+        Ok(addrs)
+    }
+}
+
+/// Resolves a host: literals as they are, names through the system resolver. IPv6 results
+/// of a name are used only with the IPv6 option (as in libzmq), and come after IPv4 ones.
+fn resolve(host: &str, port: u16, ipv6: bool) -> Result<Vec<SocketAddr>> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let mut addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|_| Error::AddrNotAvailable(host.to_string()))?
+        .filter(|a| ipv6 || a.is_ipv4())
+        .collect();
+    addrs.sort_by_key(|a| a.is_ipv6());
+    addrs.dedup();
+    Ok(addrs)
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Tcp { host, port } => {
+                let port = port.map_or_else(|| "*".to_string(), |p| p.to_string());
+                if host.contains(':') {
+                    write!(f, "tcp://[{host}]:{port}")
+                } else {
+                    write!(f, "tcp://{host}:{port}")
+                }
+            }
+            Endpoint::Ipc(path) => write!(f, "ipc://{path}"),
+            Endpoint::Inproc(name) => write!(f, "inproc://{name}"),
+        }
+    }
+}
+
+/// The text of a bound or connected tcp address, as LAST_ENDPOINT reports it.
+pub(crate) fn tcp_text(addr: &SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) => format!("tcp://{}:{}", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("tcp://[{}]:{}", a.ip(), a.port()),
+    }
+}
+
+/// A fresh path for `ipc://*`.
+pub(crate) fn unique_ipc_path() -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!("ferrozmq-{}-{n}.ipc", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp(host: &str, port: Option<u16>) -> Endpoint {
+        Endpoint::Tcp {
+            host: host.into(),
+            port,
+        }
+    }
+
+    #[test]
+    fn parses_the_seed_endpoints() {
+        assert_eq!(
+            Endpoint::parse("tcp://*:5555").unwrap(),
+            tcp("*", Some(5555))
+        );
+        assert_eq!(
+            Endpoint::parse("tcp://localhost:5555").unwrap(),
+            tcp("localhost", Some(5555))
+        );
+        assert_eq!(
+            Endpoint::parse("tcp://127.0.0.1:*").unwrap(),
+            tcp("127.0.0.1", None)
+        );
+        assert_eq!(
+            Endpoint::parse("tcp://[::1]:7").unwrap(),
+            tcp("::1", Some(7))
+        );
+        assert_eq!(
+            Endpoint::parse("ipc:///tmp/x.ipc").unwrap(),
+            Endpoint::Ipc("/tmp/x.ipc".into())
+        );
+        assert_eq!(
+            Endpoint::parse("inproc://a").unwrap(),
+            Endpoint::Inproc("a".into())
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_endpoints() {
+        for bad in [
+            "tcp://",
+            "tcp://host",
+            "tcp://:5",
+            "tcp://h:99999",
+            "tcp://h:x",
+            "ipc://",
+            "nonsense",
+            "inproc://",
+        ] {
+            assert!(
+                matches!(Endpoint::parse(bad), Err(Error::InvalidEndpoint(_))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            Endpoint::parse("udp://a:1"),
+            Err(Error::ProtocolNotSupported(_))
+        ));
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for text in [
+            "tcp://*:5555",
+            "tcp://[::1]:7",
+            "ipc://@abs",
+            "inproc://x",
+            "tcp://h:*",
+        ] {
+            assert_eq!(Endpoint::parse(text).unwrap().to_string(), text);
+        }
+    }
+
+    #[test]
+    fn localhost_resolves_for_connect_and_wildcard_does_not() {
+        let addrs = Endpoint::connect_addrs("localhost", Some(1), false).unwrap();
+        assert!(addrs.iter().all(|a| a.is_ipv4()));
+        assert!(Endpoint::connect_addrs("*", Some(1), false).is_err());
+        assert!(Endpoint::connect_addrs("localhost", None, false).is_err());
+    }
+
+    #[test]
+    fn wildcard_binds_every_interface() {
+        assert_eq!(
+            Endpoint::bind_addr("*", Some(5), false).unwrap(),
+            "0.0.0.0:5".parse().unwrap()
+        );
+        assert_eq!(
+            Endpoint::bind_addr("*", None, true).unwrap(),
+            "[::]:0".parse().unwrap()
+        );
+    }
+}

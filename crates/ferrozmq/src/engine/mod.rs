@@ -1,0 +1,109 @@
+//! The I/O threads: each runs a reactor that moves messages between pipes and byte streams.
+//!
+//! Sockets never touch the network themselves. They hand listeners and connect requests to an
+//! I/O thread as [`Command`]s; the thread's reactor accepts, connects, runs the ZMTP
+//! handshake and then pumps bytes: many messages per read and per write system call, and one
+//! wake-up of the socket per batch.
+
+mod reactor;
+mod session;
+
+use crate::options::Options;
+use crate::pipe::{Notify, PipeEnd, PipeEvent};
+use crate::socket::mailbox::SocketLink;
+use crate::transport::{Listener, Target};
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// Which socket and endpoint a listener or connection serves.
+#[derive(Clone)]
+pub(crate) struct Owner {
+    pub(crate) socket_id: u64,
+    pub(crate) endpoint_id: u64,
+    pub(crate) link: Arc<SocketLink>,
+    /// The socket's options when the bind or connect was made.
+    pub(crate) options: Arc<Options>,
+    /// The endpoint as the application wrote it.
+    pub(crate) endpoint: Arc<str>,
+}
+
+/// Work for an I/O thread.
+pub(crate) enum Command {
+    /// Accept connections on a bound listener.
+    Listen { listener: Listener, owner: Owner },
+    /// Connect (and keep reconnecting). `end` is the engine's end of a pipe that outlives
+    /// connections, or `None` when each connection gets its own pipe.
+    Connect {
+        target: Target,
+        end: Option<PipeEnd>,
+        owner: Owner,
+    },
+    /// A pipe event for the handler registered with `token`.
+    Pipe { token: u64, event: PipeEvent },
+    /// Unbind or disconnect: drop the endpoint's listener or connection, and the
+    /// connections accepted through it.
+    CloseEndpoint { socket_id: u64, endpoint_id: u64 },
+    /// The socket closed: stop listening and connecting for it.
+    CloseSocket { socket_id: u64 },
+    /// The context is ending: exit once the lingering connections are done.
+    Stop,
+}
+
+/// The handle other threads use to reach an I/O thread.
+pub(crate) struct IoThread {
+    commands: Mutex<Vec<Command>>,
+    /// The reactor is (about to be) blocked in `poll`, so a new command must wake it.
+    sleeping: AtomicBool,
+    waker: mio::Waker,
+}
+
+impl IoThread {
+    /// Queues a command, waking the thread only if it sleeps.
+    pub(crate) fn send(&self, command: Command) {
+        self.commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(command);
+        if self.sleeping.swap(false, Ordering::SeqCst) {
+            // A failed wake means the thread is gone, and so is the work.
+            let _ = self.waker.wake();
+        }
+    }
+
+    fn take_commands(&self, into: &mut Vec<Command>) {
+        let mut commands = self.commands.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::swap(&mut *commands, into);
+    }
+
+    fn has_commands(&self) -> bool {
+        !self
+            .commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+}
+
+impl Notify for IoThread {
+    fn notify(&self, token: u64, event: PipeEvent) {
+        self.send(Command::Pipe { token, event });
+    }
+}
+
+/// Starts an I/O thread.
+pub(crate) fn spawn(index: usize) -> io::Result<(Arc<IoThread>, JoinHandle<()>)> {
+    let poll = mio::Poll::new()?;
+    let waker = mio::Waker::new(poll.registry(), reactor::WAKER)?;
+    let io = Arc::new(IoThread {
+        commands: Mutex::new(Vec::new()),
+        sleeping: AtomicBool::new(false),
+        waker,
+    });
+    let thread_io = io.clone();
+    let handle = std::thread::Builder::new()
+        .name(format!("ferrozmq-io-{index}"))
+        .spawn(move || reactor::Reactor::new(poll, thread_io).run())?;
+    Ok((io, handle))
+}

@@ -1,0 +1,308 @@
+//! The loop of an I/O thread: readiness events, commands and timers, dispatched to
+//! listeners and sessions.
+
+use super::session::{Session, Step};
+use super::{Command, IoThread, Owner};
+use crate::transport::Listener;
+use mio::{Events, Poll, Registry, Token};
+use slab::Slab;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::io;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The token of the thread's waker.
+pub(super) const WAKER: Token = Token(usize::MAX);
+
+/// What a session may ask of the reactor while it runs.
+pub(super) struct Ctx<'a> {
+    pub(super) registry: &'a Registry,
+    pub(super) io: &'a Arc<IoThread>,
+    pub(super) token: u64,
+    timers: &'a mut BinaryHeap<Reverse<(Instant, u64)>>,
+    runnable: &'a mut VecDeque<u64>,
+}
+
+impl Ctx<'_> {
+    /// Calls the handler back at `when` (it checks its own deadlines then).
+    pub(super) fn wake_at(&mut self, when: Instant) {
+        self.timers.push(Reverse((when, self.token)));
+    }
+
+    /// Runs the handler again after the other ready handlers had their turn.
+    pub(super) fn run_again(&mut self) {
+        self.runnable.push_back(self.token);
+    }
+}
+
+struct ListenerEntry {
+    listener: Listener,
+    owner: Owner,
+}
+
+enum Handler {
+    Listener(ListenerEntry),
+    Session(Box<Session>),
+}
+
+impl Handler {
+    fn owner(&self) -> &Owner {
+        match self {
+            Handler::Listener(l) => &l.owner,
+            Handler::Session(s) => s.owner(),
+        }
+    }
+}
+
+struct Entry {
+    generation: u32,
+    handler: Handler,
+}
+
+/// See the module documentation.
+pub(super) struct Reactor {
+    poll: Poll,
+    io: Arc<IoThread>,
+    handlers: Slab<Entry>,
+    generation: u32,
+    timers: BinaryHeap<Reverse<(Instant, u64)>>,
+    runnable: VecDeque<u64>,
+    stopping: bool,
+}
+
+fn token_of(key: usize, generation: u32) -> u64 {
+    (u64::from(generation) << 32) | key as u64
+}
+
+impl Reactor {
+    pub(super) fn new(poll: Poll, io: Arc<IoThread>) -> Self {
+        Reactor {
+            poll,
+            io,
+            handlers: Slab::new(),
+            generation: 0,
+            timers: BinaryHeap::new(),
+            runnable: VecDeque::new(),
+            stopping: false,
+        }
+    }
+
+    pub(super) fn run(mut self) {
+        let mut events = Events::with_capacity(256);
+        let mut commands = Vec::new();
+        loop {
+            self.io.take_commands(&mut commands);
+            for command in commands.drain(..) {
+                self.command(command);
+            }
+            if self.stopping && self.handlers.is_empty() {
+                return;
+            }
+            self.run_runnable();
+            let timeout = if self.runnable.is_empty() {
+                self.timers
+                    .peek()
+                    .map(|Reverse((when, _))| when.saturating_duration_since(Instant::now()))
+            } else {
+                Some(std::time::Duration::ZERO)
+            };
+            self.io.sleeping.store(true, Ordering::SeqCst);
+            if self.io.has_commands() {
+                self.io.sleeping.store(false, Ordering::SeqCst);
+                continue;
+            }
+            let polled = self.poll.poll(&mut events, timeout);
+            self.io.sleeping.store(false, Ordering::SeqCst);
+            if let Err(e) = polled {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    // The poller itself failed: nothing this thread can do any more.
+                    return;
+                }
+            }
+            for event in events.iter() {
+                if event.token() == WAKER {
+                    continue;
+                }
+                let token = event.token().0 as u64;
+                let readable = event.is_readable() || event.is_read_closed() || event.is_error();
+                let writable = event.is_writable() || event.is_write_closed() || event.is_error();
+                self.ready(token, readable, writable);
+            }
+            self.fire_timers();
+        }
+    }
+
+    /// The handler a token names, if it still exists.
+    fn lookup(&self, token: u64) -> Option<usize> {
+        let key = (token & 0xFFFF_FFFF) as usize;
+        let entry = self.handlers.get(key)?;
+        (u64::from(entry.generation) == token >> 32).then_some(key)
+    }
+
+    fn insert(&mut self, make: impl FnOnce(&mut Ctx<'_>) -> Handler) -> u64 {
+        self.generation = self.generation.wrapping_add(1);
+        let entry = self.handlers.vacant_entry();
+        let token = token_of(entry.key(), self.generation);
+        let mut ctx = Ctx {
+            registry: self.poll.registry(),
+            io: &self.io,
+            token,
+            timers: &mut self.timers,
+            runnable: &mut self.runnable,
+        };
+        let handler = make(&mut ctx);
+        entry.insert(Entry {
+            generation: self.generation,
+            handler,
+        });
+        token
+    }
+
+    /// Runs `f` on the session behind `token`, removing it when it is done.
+    fn with_session(&mut self, token: u64, f: impl FnOnce(&mut Session, &mut Ctx<'_>) -> Step) {
+        let Some(key) = self.lookup(token) else {
+            return;
+        };
+        let Handler::Session(session) = &mut self.handlers[key].handler else {
+            return;
+        };
+        let mut ctx = Ctx {
+            registry: self.poll.registry(),
+            io: &self.io,
+            token,
+            timers: &mut self.timers,
+            runnable: &mut self.runnable,
+        };
+        if let Step::Remove = f(session, &mut ctx) {
+            let entry = self.handlers.remove(key);
+            if let Handler::Session(mut session) = entry.handler {
+                session.shutdown(self.poll.registry());
+            }
+        }
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Listen {
+                mut listener,
+                owner,
+            } => {
+                if self.stopping {
+                    return;
+                }
+                self.insert(|ctx| {
+                    // Registration of a fresh listener only fails when the system is out of
+                    // resources; the listener then simply never accepts.
+                    let _ = listener.register(ctx.registry, Token(ctx.token as usize));
+                    Handler::Listener(ListenerEntry { listener, owner })
+                });
+            }
+            Command::Connect { target, end, owner } => {
+                if self.stopping {
+                    return;
+                }
+                self.insert(|ctx| {
+                    Handler::Session(Box::new(Session::connect(owner, target, end, ctx)))
+                });
+            }
+            Command::Pipe { token, event } => {
+                self.with_session(token, |session, ctx| session.on_pipe(event, ctx));
+            }
+            Command::CloseEndpoint {
+                socket_id,
+                endpoint_id,
+            } => self.close_where(|owner| {
+                owner.socket_id == socket_id && owner.endpoint_id == endpoint_id
+            }),
+            Command::CloseSocket { socket_id } => {
+                self.close_where(|owner| owner.socket_id == socket_id)
+            }
+            Command::Stop => self.stopping = true,
+        }
+    }
+
+    /// Closes the listeners and connections of an endpoint or socket. Connections with
+    /// messages still to deliver stay until their pipe tells them the socket is gone and
+    /// their linger ends.
+    fn close_where(&mut self, matches: impl Fn(&Owner) -> bool) {
+        let tokens: Vec<u64> = self
+            .handlers
+            .iter()
+            .filter(|(_, e)| matches(e.handler.owner()))
+            .map(|(key, e)| token_of(key, e.generation))
+            .collect();
+        for token in tokens {
+            let Some(key) = self.lookup(token) else {
+                continue;
+            };
+            match &self.handlers[key].handler {
+                Handler::Listener(_) => {
+                    let entry = self.handlers.remove(key);
+                    if let Handler::Listener(mut l) = entry.handler {
+                        l.listener.deregister(self.poll.registry());
+                    }
+                }
+                Handler::Session(_) => self.with_session(token, |s, ctx| s.on_close(ctx)),
+            }
+        }
+    }
+
+    fn ready(&mut self, token: u64, readable: bool, writable: bool) {
+        let Some(key) = self.lookup(token) else {
+            return;
+        };
+        match &self.handlers[key].handler {
+            Handler::Listener(_) => self.accept(key),
+            Handler::Session(_) => {
+                self.with_session(token, |s, ctx| s.on_ready(readable, writable, ctx))
+            }
+        }
+    }
+
+    fn accept(&mut self, key: usize) {
+        loop {
+            let Handler::Listener(entry) = &self.handlers[key].handler else {
+                return;
+            };
+            match entry.listener.accept() {
+                Ok(stream) => {
+                    let owner = entry.owner.clone();
+                    if owner.link.is_closed() {
+                        continue;
+                    }
+                    let token = self.insert(|ctx| {
+                        Handler::Session(Box::new(Session::accepted(owner, stream, ctx)))
+                    });
+                    self.with_session(token, |s, _| s.check());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // WouldBlock: all accepted. Anything else (out of descriptors, a connection
+                // reset before it was accepted) must not stop the listener; readiness
+                // comes again with the next connection.
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn run_runnable(&mut self) {
+        for _ in 0..self.runnable.len() {
+            let Some(token) = self.runnable.pop_front() else {
+                break;
+            };
+            self.with_session(token, |s, ctx| s.on_ready(true, true, ctx));
+        }
+    }
+
+    fn fire_timers(&mut self) {
+        let now = Instant::now();
+        while let Some(Reverse((when, token))) = self.timers.peek().copied() {
+            if when > now {
+                break;
+            }
+            self.timers.pop();
+            self.with_session(token, |s, ctx| s.on_timer(now, ctx));
+        }
+    }
+}

@@ -1,0 +1,577 @@
+//! One peer relationship on an I/O thread: a connection accepted by a listener, or a
+//! connect endpoint that keeps (re)connecting. The session drives a ZMTP state machine
+//! ([`zmtp::Session`]) over a byte stream and moves messages between it and the socket's pipe.
+
+use super::reactor::Ctx;
+use super::Owner;
+use crate::options::{millis, Options};
+use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits, Read, WriteError};
+use crate::socket::mailbox::{PeerDetails, SocketEvent};
+use crate::transport::{Stream, Target};
+use bytes::BytesMut;
+use mio::{Registry, Token};
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+use std::time::{Duration, Instant};
+use zmtp::outbox::Outbox;
+use zmtp::{Event, Message, PeerInfo, SessionConfig};
+
+/// Bytes read per system call when no large frame is pending.
+const READ_SIZE: usize = 64 * 1024;
+/// Encoded bytes gathered before a write system call.
+const WRITE_BATCH: usize = 64 * 1024;
+/// Bytes a session may read or write in one turn before others get theirs.
+const TURN_BUDGET: usize = 1024 * 1024;
+/// Most slices handed to one vectored write.
+const MAX_IOV: usize = 64;
+
+/// What the reactor does with a session after an event.
+pub(super) enum Step {
+    Keep,
+    Remove,
+}
+
+/// How the session came to be.
+enum Origin {
+    /// Through a listener: one connection, then gone.
+    Accepted,
+    /// Through connect: reconnects for ever (or as RECONNECT_IVL says).
+    Connect {
+        target: Target,
+        /// Attempts so far, to rotate through the resolved addresses.
+        attempt: usize,
+        /// Current reconnection interval (grows up to RECONNECT_IVL_MAX).
+        interval: Option<Duration>,
+        retry_at: Option<Instant>,
+        /// The pipe outlives connections: messages queue while disconnected.
+        persistent: bool,
+    },
+}
+
+/// A live (or connecting) byte stream and its protocol state.
+struct Link {
+    stream: Stream,
+    connecting: bool,
+    zmtp: zmtp::Session,
+    inbuf: BytesMut,
+    outbox: Outbox,
+    handshake_until: Option<Instant>,
+}
+
+/// See the module documentation.
+pub(super) struct Session {
+    owner: Owner,
+    origin: Origin,
+    /// The engine's end of the socket's pipe.
+    end: Option<PipeEnd>,
+    link: Option<Link>,
+    /// Messages written on a connection that died before the kernel took them all, to be
+    /// sent first on the next connection.
+    replay: VecDeque<Message>,
+    /// A decoded message part the inbound pipe had no room for.
+    stalled: Option<Message>,
+    /// The socket closed; `Some(None)` lingers for ever.
+    linger_until: Option<Option<Instant>>,
+    /// Everything the socket wrote has been read from the pipe.
+    drained: bool,
+}
+
+impl Session {
+    /// A session that connects to `target`.
+    pub(super) fn connect(
+        owner: Owner,
+        target: Target,
+        end: Option<PipeEnd>,
+        ctx: &mut Ctx<'_>,
+    ) -> Session {
+        if let Some(end) = &end {
+            end.register(ctx.token);
+        }
+        let persistent = end.is_some();
+        let mut session = Session {
+            origin: Origin::Connect {
+                target,
+                attempt: 0,
+                interval: millis(owner.options.reconnect_ivl),
+                retry_at: None,
+                persistent,
+            },
+            owner,
+            end,
+            link: None,
+            replay: VecDeque::new(),
+            stalled: None,
+            linger_until: None,
+            drained: false,
+        };
+        session.start_connect(ctx);
+        session
+    }
+
+    /// A session for a connection a listener accepted.
+    pub(super) fn accepted(owner: Owner, stream: Stream, ctx: &mut Ctx<'_>) -> Session {
+        let mut session = Session {
+            origin: Origin::Accepted,
+            owner,
+            end: None,
+            link: None,
+            replay: VecDeque::new(),
+            stalled: None,
+            linger_until: None,
+            drained: false,
+        };
+        if session.open(stream, false, ctx).is_err() {
+            session.link = None;
+        }
+        session
+    }
+
+    /// Whether a session just created is worth keeping (an accepted connection whose stream
+    /// could not be registered is not).
+    pub(super) fn check(&mut self) -> Step {
+        if matches!(self.origin, Origin::Accepted) && self.link.is_none() {
+            return Step::Remove;
+        }
+        self.step()
+    }
+
+    pub(super) fn owner(&self) -> &Owner {
+        &self.owner
+    }
+
+    fn config(options: &Options, owner: &Owner) -> SessionConfig {
+        SessionConfig {
+            socket_type: owner.link.socket_type,
+            routing_id: options.routing_id.clone(),
+            max_message_size: options.max_message_size(),
+        }
+    }
+
+    /// Registers a stream and, once it is connected, starts the handshake.
+    fn open(&mut self, mut stream: Stream, connecting: bool, ctx: &mut Ctx<'_>) -> io::Result<()> {
+        stream.register(ctx.registry, Token(ctx.token as usize))?;
+        let handshake_until = millis(self.owner.options.handshake_ivl)
+            .filter(|d| !d.is_zero())
+            .map(|d| Instant::now() + d);
+        if let Some(when) = handshake_until {
+            ctx.wake_at(when);
+        }
+        self.link = Some(Link {
+            stream,
+            connecting,
+            zmtp: zmtp::Session::new(Self::config(&self.owner.options, &self.owner)),
+            inbuf: BytesMut::new(),
+            outbox: Outbox::new(),
+            handshake_until,
+        });
+        if !connecting {
+            self.connected(ctx)?;
+        }
+        Ok(())
+    }
+
+    fn connected(&mut self, ctx: &mut Ctx<'_>) -> io::Result<()> {
+        if let Some(link) = self.link.as_mut() {
+            link.connecting = false;
+            link.stream.set_nodelay();
+        }
+        self.pump_output(ctx)
+    }
+
+    fn start_connect(&mut self, ctx: &mut Ctx<'_>) {
+        let Origin::Connect {
+            target, attempt, ..
+        } = &mut self.origin
+        else {
+            return;
+        };
+        let result = target.connect(*attempt);
+        *attempt = attempt.wrapping_add(1);
+        match result {
+            Ok(stream) => {
+                if self.open(stream, true, ctx).is_err() {
+                    self.link = None;
+                    self.schedule_reconnect(ctx);
+                }
+            }
+            Err(_) => {
+                self.schedule_reconnect(ctx);
+            }
+        }
+    }
+
+    /// Arms the reconnection timer; false when reconnection is off (RECONNECT_IVL -1).
+    fn schedule_reconnect(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        let max = millis(self.owner.options.reconnect_ivl_max);
+        let Origin::Connect {
+            interval, retry_at, ..
+        } = &mut self.origin
+        else {
+            return false;
+        };
+        let Some(delay) = *interval else {
+            return false;
+        };
+        let when = Instant::now() + delay;
+        *retry_at = Some(when);
+        ctx.wake_at(when);
+        if let Some(max) = max.filter(|m| *m > delay) {
+            *interval = Some((delay * 2).min(max));
+        }
+        true
+    }
+
+    /// Readiness of the stream (or another turn after a budget ran out).
+    pub(super) fn on_ready(&mut self, readable: bool, writable: bool, ctx: &mut Ctx<'_>) -> Step {
+        let Some(link) = self.link.as_mut() else {
+            return Step::Keep;
+        };
+        if link.connecting {
+            match link.stream.finish_connect() {
+                Ok(true) => {
+                    if self.connected(ctx).is_err() {
+                        return self.lost(ctx);
+                    }
+                }
+                Ok(false) => return Step::Keep,
+                Err(_) => return self.lost(ctx),
+            }
+        }
+        if readable && self.pump_input(ctx).is_err() {
+            return self.lost(ctx);
+        }
+        if writable && self.pump_output(ctx).is_err() {
+            return self.lost(ctx);
+        }
+        self.step()
+    }
+
+    /// An event on the pipe.
+    pub(super) fn on_pipe(&mut self, event: PipeEvent, ctx: &mut Ctx<'_>) -> Step {
+        let result = match event {
+            PipeEvent::Readable => self.pump_output(ctx),
+            PipeEvent::Writable => self.pump_input(ctx),
+            PipeEvent::Closed => {
+                self.socket_closed(ctx);
+                self.pump_output(ctx)
+            }
+        };
+        if result.is_err() {
+            return self.lost(ctx);
+        }
+        self.step()
+    }
+
+    /// The socket closed or dropped this endpoint.
+    pub(super) fn on_close(&mut self, ctx: &mut Ctx<'_>) -> Step {
+        if self.end.is_none() {
+            // Nothing queued for the peer: the connection can go now.
+            return Step::Remove;
+        }
+        self.socket_closed(ctx);
+        if self.pump_output(ctx).is_err() {
+            return self.lost(ctx);
+        }
+        self.step()
+    }
+
+    fn socket_closed(&mut self, ctx: &mut Ctx<'_>) {
+        if self.linger_until.is_some() {
+            return;
+        }
+        let linger = self
+            .owner
+            .link
+            .linger
+            .load(std::sync::atomic::Ordering::Acquire);
+        let until = millis(linger).map(|d| Instant::now() + d);
+        if let Some(when) = until {
+            ctx.wake_at(when);
+        }
+        self.linger_until = Some(until);
+    }
+
+    pub(super) fn on_timer(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> Step {
+        if let Some(Some(until)) = self.linger_until {
+            if now >= until {
+                return Step::Remove;
+            }
+        }
+        if let Some(link) = &self.link {
+            if link.handshake_until.is_some_and(|t| now >= t) {
+                return self.lost(ctx);
+            }
+        }
+        if let Origin::Connect { retry_at, .. } = &mut self.origin {
+            if retry_at.is_some_and(|t| now >= t) {
+                *retry_at = None;
+                if self.link.is_none() {
+                    self.start_connect(ctx);
+                }
+            }
+        }
+        self.step()
+    }
+
+    /// Whether the session still has work.
+    fn step(&mut self) -> Step {
+        let Some(until) = self.linger_until else {
+            return Step::Keep;
+        };
+        if until.is_some_and(|t| Instant::now() >= t) {
+            return Step::Remove;
+        }
+        let flushed = self.replay.is_empty()
+            && self
+                .link
+                .as_ref()
+                .is_none_or(|l| l.outbox.is_empty() && !l.connecting);
+        if self.drained && flushed {
+            return Step::Remove;
+        }
+        // Not connected and nothing left to deliver: no reason to wait for a peer.
+        if self.link.is_none() && self.replay.is_empty() {
+            let pending = self.end.as_mut().is_some_and(|e| e.has_message());
+            if !pending {
+                return Step::Remove;
+            }
+        }
+        Step::Keep
+    }
+
+    /// The connection is gone: keep what can be delivered later and arrange to reconnect.
+    fn lost(&mut self, ctx: &mut Ctx<'_>) -> Step {
+        let Some(mut link) = self.link.take() else {
+            return self.step();
+        };
+        link.stream.deregister(ctx.registry);
+        let was_ready = link.zmtp.is_ready();
+        if let Some(end) = self.end.as_mut() {
+            // Half a message from the peer will never be finished; whole ones go on.
+            end.rollback();
+            end.flush();
+            if self.stalled.as_ref().is_some_and(|m| m.more()) {
+                self.stalled = None;
+            }
+        }
+        let persistent = matches!(
+            self.origin,
+            Origin::Connect {
+                persistent: true,
+                ..
+            }
+        );
+        if was_ready && persistent {
+            let mut recovered: VecDeque<Message> = link
+                .zmtp
+                .recover_unsent(link.outbox.take_unsent_traffic())
+                .into();
+            recovered.append(&mut self.replay);
+            self.replay = recovered;
+        }
+        if !persistent {
+            // Each connection had its own pipe; the socket reads what arrived, then drops it.
+            self.end = None;
+            self.stalled = None;
+        }
+        match self.origin {
+            Origin::Accepted => Step::Remove,
+            Origin::Connect { .. } => {
+                if self.linger_until.is_some() && self.end.is_none() {
+                    return Step::Remove;
+                }
+                if !self.schedule_reconnect(ctx) {
+                    return Step::Remove;
+                }
+                self.step()
+            }
+        }
+    }
+
+    /// Called when the reactor drops the session.
+    pub(super) fn shutdown(&mut self, registry: &Registry) {
+        if let Some(mut link) = self.link.take() {
+            link.stream.deregister(registry);
+        }
+    }
+
+    /// The handshake finished.
+    fn on_handshake(&mut self, peer: PeerInfo, ctx: &mut Ctx<'_>) -> io::Result<()> {
+        if let Some(link) = self.link.as_mut() {
+            link.handshake_until = None;
+            link.outbox.start_traffic();
+        }
+        if let Origin::Connect { interval, .. } = &mut self.origin {
+            *interval = millis(self.owner.options.reconnect_ivl);
+        }
+        if self.end.is_none() {
+            if self.linger_until.is_some() || self.owner.link.is_closed() {
+                return Err(io::ErrorKind::NotConnected.into());
+            }
+            let options = &self.owner.options;
+            let (socket_end, engine_end) = pipe(
+                self.owner.link.clone(),
+                ctx.io.clone(),
+                PipeLimits {
+                    a_to_b: Options::hwm(options.sndhwm),
+                    b_to_a: Options::hwm(options.rcvhwm),
+                },
+            );
+            engine_end.register(ctx.token);
+            self.end = Some(engine_end);
+            self.owner.link.post(SocketEvent::Attach(
+                socket_end,
+                PeerDetails {
+                    routing_id: peer.identity,
+                    endpoint: self.owner.endpoint.clone(),
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// Hands a decoded part to the socket; false when the pipe is full (the part waits).
+    fn deliver(&mut self, mut msg: Message) -> bool {
+        let Some(end) = self.end.as_mut() else {
+            return true;
+        };
+        loop {
+            match end.write(msg) {
+                Ok(()) => return true,
+                Err(WriteError::Full(m)) => {
+                    // Let the socket see what is there before waiting for it to make room.
+                    end.flush();
+                    if !end.wait_writable() {
+                        self.stalled = Some(m);
+                        return false;
+                    }
+                    msg = m;
+                }
+                // The socket is gone; what the peer sends goes nowhere.
+                Err(WriteError::Closed(_)) => return true,
+            }
+        }
+    }
+
+    /// Reads and decodes until the stream is drained, the pipe is full or the turn is over.
+    fn pump_input(&mut self, ctx: &mut Ctx<'_>) -> io::Result<()> {
+        if let Some(msg) = self.stalled.take() {
+            if !self.deliver(msg) {
+                return Ok(());
+            }
+        }
+        let mut budget = TURN_BUDGET;
+        loop {
+            let Some(link) = self.link.as_mut().filter(|l| !l.connecting) else {
+                return Ok(());
+            };
+            let event = match link.zmtp.handle_input(&mut link.inbuf) {
+                Ok(Some(event)) => event,
+                Ok(None) => {
+                    if budget == 0 {
+                        ctx.run_again();
+                        break;
+                    }
+                    let have = link.inbuf.len();
+                    // Grow towards a large frame's size, but never past twice what has
+                    // arrived: a peer cannot make us reserve memory it has not sent.
+                    let missing = link.zmtp.bytes_wanted().saturating_sub(have);
+                    link.inbuf
+                        .reserve(missing.clamp(READ_SIZE, have.max(READ_SIZE)));
+                    match link.stream.read_into(&mut link.inbuf) {
+                        Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                        Ok(n) => {
+                            budget = budget.saturating_sub(n);
+                            continue;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(error) => {
+                    // Tell the peer why, if the protocol owes it that, then hang up.
+                    link.zmtp.report(&error);
+                    link.zmtp.poll_transmit(&mut link.outbox);
+                    let mut slices = [IoSlice::new(&[]); MAX_IOV];
+                    let n = link.outbox.io_slices(&mut slices);
+                    let _ = link.stream.write_vectored(&slices[..n]);
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, error));
+                }
+            };
+            match event {
+                Event::Ready(peer) => {
+                    self.on_handshake(peer, ctx)?;
+                    self.pump_output(ctx)?;
+                }
+                Event::Message(msg) => {
+                    if !self.deliver(msg) {
+                        break;
+                    }
+                }
+                Event::Ping { .. } | Event::Pong => {}
+            }
+        }
+        if let Some(end) = self.end.as_mut() {
+            end.flush();
+        }
+        if self.link.as_ref().is_some_and(|l| l.zmtp.wants_transmit()) {
+            self.pump_output(ctx)?;
+        }
+        Ok(())
+    }
+
+    /// Encodes what the socket queued and writes it, many messages per system call.
+    fn pump_output(&mut self, ctx: &mut Ctx<'_>) -> io::Result<()> {
+        let Session {
+            link,
+            end,
+            replay,
+            drained,
+            ..
+        } = self;
+        let Some(link) = link.as_mut().filter(|l| !l.connecting) else {
+            return Ok(());
+        };
+        let mut budget = TURN_BUDGET;
+        loop {
+            link.zmtp.poll_transmit(&mut link.outbox);
+            if link.zmtp.is_ready() {
+                while link.outbox.len() < WRITE_BATCH {
+                    if let Some(msg) = replay.pop_front() {
+                        link.zmtp.encode(&msg, &mut link.outbox);
+                        continue;
+                    }
+                    let Some(end) = end.as_mut() else { break };
+                    match end.read() {
+                        Read::Message(msg) => link.zmtp.encode(&msg, &mut link.outbox),
+                        Read::Empty => break,
+                        Read::Closed => {
+                            *drained = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            if link.outbox.is_empty() {
+                return Ok(());
+            }
+            let mut slices = [IoSlice::new(&[]); MAX_IOV];
+            let n = link.outbox.io_slices(&mut slices);
+            match link.stream.write_vectored(&slices[..n]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(written) => {
+                    link.outbox.advance(written);
+                    budget = budget.saturating_sub(written);
+                    if budget == 0 {
+                        ctx.run_again();
+                        return Ok(());
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! ZeroMQ in pure Rust: messaging sockets that speak ZMTP with libzmq peers.
+//!
+//! ferrozmq sits where libzmq does, "above sockets, below a message queue": no broker,
+//! just sockets whose type decides how messages flow.
+//!
+//! | pattern | sockets | behaviour |
+//! |---|---|---|
+//! | request-reply | [`REQ`], [`REP`] | every request gets its reply |
+//! | publish-subscribe | [`PUB`], [`SUB`] | broadcast, filtered by prefix at the publisher; nothing queues for absent subscribers |
+//! | pipeline | [`PUSH`], [`PULL`] | load-balanced work; queued messages survive reconnects |
+//!
+//! Transports: `tcp://` (IPv4 and IPv6), `ipc://` (unix domain sockets) and `inproc://`
+//! (between sockets of one context, no kernel involved).
+//!
+//! ```text
+//!  application ── Socket (pattern: lb / fq / trie) ── pipes (lock-free, HWM) ──┐
+//!                                                                             │
+//!  network ◄── I/O thread: zmtp::Session (greeting, READY, frames) ◄──────────┘
+//! ```
+//!
+//! ```
+//! use ferrozmq::{Context, PULL, PUSH};
+//! let ctx = Context::new();
+//! let sink = ctx.socket(PULL).unwrap();
+//! sink.bind("tcp://127.0.0.1:*").unwrap();
+//! let endpoint = sink.get_last_endpoint().unwrap().unwrap();
+//! let source = ctx.socket(PUSH).unwrap();
+//! source.connect(&endpoint).unwrap();
+//! source.send("测试消息", 0).unwrap();
+//! assert_eq!(sink.recv_string(0).unwrap().unwrap(), "测试消息");
+//! ```
+#![warn(missing_docs)]
+
+mod context;
+mod endpoint;
+mod engine;
+mod error;
+mod options;
+mod patterns;
+mod pipe;
+mod signal;
+mod socket;
+mod sys;
+mod transport;
+
+pub use context::Context;
+pub use error::{Error, Result};
+pub use socket::{Socket, DONTWAIT, SNDMORE};
+pub use zmtp::{Message, SocketType};
+
+/// Request socket: sends a request, then receives its reply.
+pub const REQ: SocketType = SocketType::Req;
+/// Reply socket: receives a request, then sends its reply.
+pub const REP: SocketType = SocketType::Rep;
+/// Publish socket: broadcasts to subscribers.
+pub const PUB: SocketType = SocketType::Pub;
+/// Subscribe socket: receives what publishers send, filtered by its subscriptions.
+pub const SUB: SocketType = SocketType::Sub;
+/// Push socket: sends work round robin to pullers.
+pub const PUSH: SocketType = SocketType::Push;
+/// Pull socket: receives work from pushers in turn.
+pub const PULL: SocketType = SocketType::Pull;

@@ -1,0 +1,365 @@
+//! Pipes: the bounded, two-way message channels between a socket and one peer.
+//!
+//! A pipe joins two *ends*. On tcp and ipc one end belongs to the socket and the other to the
+//! connection on an I/O thread; on inproc both ends belong to sockets. Each direction is a
+//! lock-free [`queue`] plus a high-water mark counted in whole messages, as libzmq counts it:
+//! a multipart message is admitted whole or not at all.
+//!
+//! Ends wake each other through [`Notify`] only at the edges: when a sleeping reader gets
+//! data, when a writer blocked by the high-water mark gets room, and when an end closes.
+
+pub(crate) mod queue;
+
+use queue::{CachePadded, Pop};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use zmtp::Message;
+
+/// What one end tells the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PipeEvent {
+    /// Messages are waiting to be read.
+    Readable,
+    /// The high-water mark that blocked the writer has room again.
+    Writable,
+    /// The other end closed; read what is left, then drop the pipe.
+    Closed,
+}
+
+/// Receives pipe events for the ends registered with it (a socket's mailbox, an I/O thread).
+pub(crate) trait Notify: Send + Sync {
+    /// `token` is what the end was registered with.
+    fn notify(&self, token: u64, event: PipeEvent);
+}
+
+/// A token no owner uses: events for an end not registered yet are dropped, and the owner
+/// checks the pipe's state when it registers.
+const UNREGISTERED: u64 = u64::MAX;
+
+/// State of one direction that both ends look at.
+struct Direction {
+    /// Whole messages the reader may lag behind the writer (0: unlimited).
+    hwm: u64,
+    /// The reader publishes its progress every `lwm` messages.
+    lwm: u64,
+    /// Whole messages read, as last published by the reader.
+    msgs_read: CachePadded<AtomicU64>,
+    /// The writer found the direction full and waits for [`PipeEvent::Writable`].
+    writer_blocked: AtomicBool,
+    /// The writer will push nothing more (everything it pushed is flushed).
+    writer_closed: AtomicBool,
+    /// The reader is gone; writing is pointless.
+    reader_closed: AtomicBool,
+}
+
+impl Direction {
+    fn new(hwm: u64) -> Self {
+        Direction {
+            hwm,
+            lwm: if hwm == 0 { 1024 } else { hwm.div_ceil(2) },
+            msgs_read: CachePadded(AtomicU64::new(0)),
+            writer_blocked: AtomicBool::new(false),
+            writer_closed: AtomicBool::new(false),
+            reader_closed: AtomicBool::new(false),
+        }
+    }
+}
+
+/// Who owns one end, and how to reach it.
+struct Owner {
+    notify: Arc<dyn Notify>,
+    token: AtomicU64,
+}
+
+/// Shared by both ends: `directions[i]` carries messages written by end `i`.
+struct Link {
+    directions: [Direction; 2],
+    owners: [Owner; 2],
+}
+
+/// High-water marks of a new pipe, in whole messages (0: unlimited).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PipeLimits {
+    /// Messages end A may queue towards end B.
+    pub(crate) a_to_b: u64,
+    /// Messages end B may queue towards end A.
+    pub(crate) b_to_a: u64,
+}
+
+/// Creates a pipe; end A reports to `a` and end B to `b`.
+pub(crate) fn pipe(
+    a: Arc<dyn Notify>,
+    b: Arc<dyn Notify>,
+    limits: PipeLimits,
+) -> (PipeEnd, PipeEnd) {
+    let link = Arc::new(Link {
+        directions: [Direction::new(limits.a_to_b), Direction::new(limits.b_to_a)],
+        owners: [
+            Owner {
+                notify: a,
+                token: AtomicU64::new(UNREGISTERED),
+            },
+            Owner {
+                notify: b,
+                token: AtomicU64::new(UNREGISTERED),
+            },
+        ],
+    });
+    let (a_tx, b_rx) = queue::queue();
+    let (b_tx, a_rx) = queue::queue();
+    (
+        PipeEnd::new(link.clone(), 0, a_tx, a_rx),
+        PipeEnd::new(link, 1, b_tx, b_rx),
+    )
+}
+
+/// Why a write did not happen; the message comes back.
+pub(crate) enum WriteError {
+    /// The high-water mark is reached.
+    Full(Message),
+    /// The other end is gone.
+    Closed(Message),
+}
+
+/// What a read found.
+pub(crate) enum Read {
+    /// A message part.
+    Message(Message),
+    /// Nothing now; the end is asleep and will get [`PipeEvent::Readable`].
+    Empty,
+    /// Nothing, ever again: the writer closed and everything was read.
+    Closed,
+}
+
+/// One end of a pipe: it writes one direction and reads the other.
+pub(crate) struct PipeEnd {
+    link: Arc<Link>,
+    side: usize,
+    tx: queue::Writer<Message>,
+    rx: queue::Reader<Message>,
+    /// Whole messages written.
+    msgs_written: u64,
+    /// The peer's progress as last seen, to avoid touching its cache line per message.
+    peer_read: u64,
+    /// Inside a multipart message being written.
+    writing_more: bool,
+    /// Whole messages read.
+    msgs_read: u64,
+    closed: bool,
+}
+
+impl PipeEnd {
+    fn new(
+        link: Arc<Link>,
+        side: usize,
+        tx: queue::Writer<Message>,
+        rx: queue::Reader<Message>,
+    ) -> Self {
+        PipeEnd {
+            link,
+            side,
+            tx,
+            rx,
+            msgs_written: 0,
+            peer_read: 0,
+            writing_more: false,
+            msgs_read: 0,
+            closed: false,
+        }
+    }
+
+    #[inline]
+    fn out_dir(&self) -> &Direction {
+        &self.link.directions[self.side]
+    }
+
+    #[inline]
+    fn in_dir(&self) -> &Direction {
+        &self.link.directions[1 - self.side]
+    }
+
+    fn notify_peer(&self, event: PipeEvent) {
+        let owner = &self.link.owners[1 - self.side];
+        let token = owner.token.load(Ordering::Acquire);
+        if token != UNREGISTERED {
+            owner.notify.notify(token, event);
+        }
+    }
+
+    /// Tells the pipe which token this end's owner knows it by.
+    pub(crate) fn register(&self, token: u64) {
+        self.link.owners[self.side]
+            .token
+            .store(token, Ordering::Release);
+    }
+
+    /// Messages this end may queue before it blocks (0: unlimited).
+    pub(crate) fn out_hwm(&self) -> u64 {
+        self.out_dir().hwm
+    }
+
+    /// True when the high-water mark admits no new message; a caller that will wait for room
+    /// must use [`wait_writable`](Self::wait_writable) instead.
+    #[inline]
+    fn is_full(&mut self) -> bool {
+        let hwm = self.out_dir().hwm;
+        if hwm == 0 || self.msgs_written - self.peer_read < hwm {
+            return false;
+        }
+        self.peer_read = self.out_dir().msgs_read.load(Ordering::Acquire);
+        self.msgs_written - self.peer_read >= hwm
+    }
+
+    /// Queues a message part (invisible to the reader until [`flush`](Self::flush)). The
+    /// high-water mark is checked at the first part of a message only.
+    #[inline]
+    pub(crate) fn write(&mut self, msg: Message) -> Result<(), WriteError> {
+        if self.out_dir().reader_closed.load(Ordering::Relaxed) {
+            return Err(WriteError::Closed(msg));
+        }
+        if !self.writing_more && self.is_full() {
+            return Err(WriteError::Full(msg));
+        }
+        self.push(msg);
+        Ok(())
+    }
+
+    /// Queues a part whatever the high-water mark says: control traffic (subscriptions,
+    /// connection markers) must not be lost to a full pipe, and is bounded by other means.
+    pub(crate) fn write_unchecked(&mut self, msg: Message) {
+        self.push(msg);
+    }
+
+    #[inline]
+    fn push(&mut self, msg: Message) {
+        self.writing_more = msg.more();
+        if !self.writing_more {
+            self.msgs_written += 1;
+        }
+        self.tx.push(msg, !self.writing_more);
+    }
+
+    /// Whether a new message would be admitted now, without writing one.
+    #[inline]
+    pub(crate) fn can_write(&mut self) -> bool {
+        !self.out_dir().reader_closed.load(Ordering::Relaxed) && !self.is_full()
+    }
+
+    /// After a [`WriteError::Full`]: asks the reader for [`PipeEvent::Writable`] once room
+    /// appears. Returns true if room appeared meanwhile (no event will come; write again).
+    pub(crate) fn wait_writable(&mut self) -> bool {
+        let link = self.link.clone();
+        let dir = &link.directions[self.side];
+        dir.writer_blocked.store(true, Ordering::SeqCst);
+        // Pairs with the reader's fence between publishing progress and checking the flag.
+        fence(Ordering::SeqCst);
+        if !self.is_full() || dir.reader_closed.load(Ordering::Relaxed) {
+            dir.writer_blocked.store(false, Ordering::Relaxed);
+            return true;
+        }
+        false
+    }
+
+    /// Makes every completely written message visible, waking the reader if it sleeps. The
+    /// parts of a message still being written stay invisible until its last part is written
+    /// and flushed, so a reader never meets half a message.
+    #[inline]
+    pub(crate) fn flush(&mut self) {
+        if self.tx.flush() {
+            self.notify_peer(PipeEvent::Readable);
+        }
+    }
+
+    /// True while inside a multipart message being written.
+    pub(crate) fn writing_more(&self) -> bool {
+        self.writing_more
+    }
+
+    /// Drops parts written but not flushed (the rest of the message will never come).
+    pub(crate) fn rollback(&mut self) {
+        if self.tx.unflushed() > 0 {
+            self.tx.rollback();
+        }
+        self.writing_more = false;
+    }
+
+    /// Reads the next part. On [`Read::Empty`] the end sleeps until [`PipeEvent::Readable`].
+    #[inline]
+    pub(crate) fn read(&mut self) -> Read {
+        loop {
+            match self.rx.pop() {
+                Pop::Item(msg) => {
+                    if !msg.more() {
+                        self.msgs_read += 1;
+                        if self.msgs_read % self.in_dir().lwm == 0 {
+                            self.publish_progress();
+                        }
+                    }
+                    return Read::Message(msg);
+                }
+                Pop::Empty => {
+                    if self.in_dir().writer_closed.load(Ordering::Acquire) {
+                        // Everything flushed before the close is visible now.
+                        if let Pop::Item(msg) = self.rx.pop() {
+                            self.msgs_read += u64::from(!msg.more());
+                            return Read::Message(msg);
+                        }
+                        return Read::Closed;
+                    }
+                    self.publish_progress();
+                    if self.rx.sleep() {
+                        return Read::Empty;
+                    }
+                }
+            }
+        }
+    }
+
+    /// True when a part can be read now (without sleeping).
+    #[inline]
+    pub(crate) fn has_message(&mut self) -> bool {
+        self.rx.has_item()
+    }
+
+    /// Lets a blocked writer see how far this end has read.
+    fn publish_progress(&mut self) {
+        let dir = &self.link.directions[1 - self.side];
+        dir.msgs_read.store(self.msgs_read, Ordering::Release);
+        fence(Ordering::SeqCst);
+        if dir.writer_blocked.load(Ordering::Relaxed)
+            && dir.writer_blocked.swap(false, Ordering::AcqRel)
+        {
+            self.notify_peer(PipeEvent::Writable);
+        }
+    }
+
+    /// True once the other end has closed (there may still be parts to read).
+    pub(crate) fn peer_closed(&self) -> bool {
+        self.in_dir().writer_closed.load(Ordering::Acquire)
+            || self.out_dir().reader_closed.load(Ordering::Acquire)
+    }
+
+    /// Closes this end: what was flushed stays readable by the peer, unfinished parts are
+    /// dropped, and the peer is told.
+    pub(crate) fn close(&mut self) {
+        if self.closed {
+            return;
+        }
+        self.closed = true;
+        self.rollback();
+        // Complete messages written but not yet flushed still reach the peer.
+        self.tx.flush();
+        self.out_dir().writer_closed.store(true, Ordering::Release);
+        self.in_dir().reader_closed.store(true, Ordering::Release);
+        self.notify_peer(PipeEvent::Closed);
+    }
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,466 @@
+//! A lock-free single-producer, single-consumer queue that wakes its reader once per batch.
+//!
+//! Items live in a linked list of fixed-size chunks. The writer fills slots privately and
+//! makes them visible with [`Writer::flush`], one atomic swap per batch. Items are grouped:
+//! only items up to the last one pushed with `completes = true` are ever made visible, so a
+//! reader never sees half of a multipart message. A reader that finds
+//! the queue empty may *sleep*: it marks the published counter with [`ASLEEP`], and the next
+//! flush reports that the reader must be woken. Because both sides meet only on that one
+//! counter, a writer never wakes a reader that is busy, and a reader never misses a flush.
+
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Slots per chunk. Small enough that an idle pipe costs a few KiB, large enough that chunk
+/// hand-over is rare.
+const CHUNK_SLOTS: usize = 64;
+
+/// Set in the published counter while the reader sleeps on this queue.
+const ASLEEP: u64 = 1 << 63;
+
+struct Chunk<T> {
+    slots: [UnsafeCell<MaybeUninit<T>>; CHUNK_SLOTS],
+    next: AtomicPtr<Chunk<T>>,
+}
+
+impl<T> Chunk<T> {
+    fn alloc() -> *mut Chunk<T> {
+        Box::into_raw(Box::new(Chunk {
+            slots: [const { UnsafeCell::new(MaybeUninit::uninit()) }; CHUNK_SLOTS],
+            next: AtomicPtr::new(ptr::null_mut()),
+        }))
+    }
+}
+
+/// Where one side stands: a chunk, a slot in it, and how many items it has passed.
+struct Cursor<T> {
+    chunk: *mut Chunk<T>,
+    slot: usize,
+    count: u64,
+}
+
+struct Shared<T> {
+    /// Items made visible to the reader, plus [`ASLEEP`].
+    published: CachePadded<AtomicU64>,
+    /// One emptied chunk kept for reuse, so a steady flow allocates nothing.
+    spare: AtomicPtr<Chunk<T>>,
+    /// Owned by the reader handle only.
+    head: UnsafeCell<Cursor<T>>,
+    /// Owned by the writer handle only.
+    tail: UnsafeCell<Cursor<T>>,
+}
+
+// SAFETY: `head` is only touched through the unique `Reader`, `tail` through the unique
+// `Writer`, and slots are handed over with release/acquire on `published`.
+unsafe impl<T: Send> Send for Shared<T> {}
+unsafe impl<T: Send> Sync for Shared<T> {}
+
+/// Pads a value to its own cache line so the two sides do not false-share.
+#[repr(align(128))]
+pub(crate) struct CachePadded<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for CachePadded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The writing end.
+pub(crate) struct Writer<T> {
+    shared: Arc<Shared<T>>,
+    /// Items flushed so far (the reader may see up to here).
+    flushed: u64,
+    /// Position after the last item that completed a group: what a flush may publish, and
+    /// where a rollback returns to.
+    boundary: Position<T>,
+}
+
+struct Position<T> {
+    count: u64,
+    chunk: *mut Chunk<T>,
+    slot: usize,
+}
+
+impl<T> Clone for Position<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Position<T> {}
+
+/// The reading end.
+pub(crate) struct Reader<T> {
+    shared: Arc<Shared<T>>,
+    /// Last value read from `published`, without [`ASLEEP`].
+    visible: u64,
+}
+
+// SAFETY: each handle is unique and only moves between threads as a whole.
+unsafe impl<T: Send> Send for Writer<T> {}
+unsafe impl<T: Send> Send for Reader<T> {}
+
+/// Creates a queue and returns its two ends.
+pub(crate) fn queue<T>() -> (Writer<T>, Reader<T>) {
+    let first = Chunk::alloc();
+    let shared = Arc::new(Shared {
+        published: CachePadded(AtomicU64::new(0)),
+        spare: AtomicPtr::new(ptr::null_mut()),
+        head: UnsafeCell::new(Cursor {
+            chunk: first,
+            slot: 0,
+            count: 0,
+        }),
+        tail: UnsafeCell::new(Cursor {
+            chunk: first,
+            slot: 0,
+            count: 0,
+        }),
+    });
+    (
+        Writer {
+            shared: shared.clone(),
+            flushed: 0,
+            boundary: Position {
+                count: 0,
+                chunk: first,
+                slot: 0,
+            },
+        },
+        Reader { shared, visible: 0 },
+    )
+}
+
+impl<T> Writer<T> {
+    /// Appends an item; the reader sees it after the next [`flush`](Self::flush) that
+    /// follows an item pushed with `completes` set.
+    #[inline]
+    pub(crate) fn push(&mut self, item: T, completes: bool) {
+        // SAFETY: the tail cursor belongs to this unique writer.
+        let tail = unsafe { &mut *self.shared.tail.get() };
+        if tail.slot == CHUNK_SLOTS {
+            let mut next = self.shared.spare.swap(ptr::null_mut(), Ordering::Acquire);
+            if next.is_null() {
+                next = Chunk::alloc();
+            } else {
+                // SAFETY: the spare chunk is owned by whoever takes it from `spare`.
+                unsafe { (*next).next.store(ptr::null_mut(), Ordering::Relaxed) };
+            }
+            // SAFETY: the current tail chunk stays alive until the reader has passed it,
+            // which it cannot do before this link is published.
+            unsafe { (*tail.chunk).next.store(next, Ordering::Release) };
+            tail.chunk = next;
+            tail.slot = 0;
+        }
+        // SAFETY: the slot is past everything published, so the reader does not touch it.
+        unsafe { (*(*tail.chunk).slots[tail.slot].get()).write(item) };
+        tail.slot += 1;
+        tail.count += 1;
+        if completes {
+            self.boundary = Position {
+                count: tail.count,
+                chunk: tail.chunk,
+                slot: tail.slot,
+            };
+        }
+    }
+
+    /// Items pushed but not yet flushed.
+    #[inline]
+    pub(crate) fn unflushed(&self) -> u64 {
+        // SAFETY: the tail cursor belongs to this unique writer.
+        unsafe { (*self.shared.tail.get()).count - self.flushed }
+    }
+
+    /// Makes every complete group visible. Returns true when the reader was asleep and must
+    /// be woken by the caller.
+    #[inline]
+    pub(crate) fn flush(&mut self) -> bool {
+        if self.boundary.count == self.flushed {
+            return false;
+        }
+        self.flushed = self.boundary.count;
+        let before = self.shared.published.swap(self.flushed, Ordering::AcqRel);
+        before & ASLEEP != 0
+    }
+
+    /// Drops the items of the unfinished group (a message that will never be finished).
+    pub(crate) fn rollback(&mut self) {
+        // SAFETY: the tail cursor belongs to this unique writer, and slots after the boundary
+        // were never published.
+        unsafe {
+            let tail = &mut *self.shared.tail.get();
+            let Position {
+                count: keep_count,
+                chunk: keep,
+                slot: keep_slot,
+            } = self.boundary;
+            let (mut chunk, mut slot) = (keep, keep_slot);
+            while tail.count > keep_count {
+                if slot == CHUNK_SLOTS {
+                    chunk = (*chunk).next.load(Ordering::Relaxed);
+                    slot = 0;
+                }
+                (*(*chunk).slots[slot].get()).assume_init_drop();
+                slot += 1;
+                tail.count -= 1;
+            }
+            // Chunks linked after the rollback point hold nothing any more.
+            let mut extra = (*keep).next.swap(ptr::null_mut(), Ordering::Relaxed);
+            while !extra.is_null() {
+                let next = (*extra).next.load(Ordering::Relaxed);
+                drop(Box::from_raw(extra));
+                extra = next;
+            }
+            tail.chunk = keep;
+            tail.slot = keep_slot;
+        }
+    }
+}
+
+/// What a reader found.
+pub(crate) enum Pop<T> {
+    /// The next item.
+    Item(T),
+    /// Nothing visible now.
+    Empty,
+}
+
+impl<T> Reader<T> {
+    /// Takes the next visible item.
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Pop<T> {
+        // SAFETY: the head cursor belongs to this unique reader.
+        let head = unsafe { &mut *self.shared.head.get() };
+        if head.count == self.visible {
+            self.visible = self.shared.published.load(Ordering::Acquire) & !ASLEEP;
+            if head.count == self.visible {
+                return Pop::Empty;
+            }
+        }
+        if head.slot == CHUNK_SLOTS {
+            // SAFETY: an item beyond this chunk is published, so the writer linked the next
+            // chunk before publishing it (release), and we read the link after acquire.
+            let next = unsafe { (*head.chunk).next.load(Ordering::Acquire) };
+            let done = std::mem::replace(&mut head.chunk, next);
+            head.slot = 0;
+            let old_spare = self.shared.spare.swap(done, Ordering::AcqRel);
+            if !old_spare.is_null() {
+                // SAFETY: a chunk in `spare` is owned by nobody else.
+                drop(unsafe { Box::from_raw(old_spare) });
+            }
+        }
+        // SAFETY: the slot was written and published (acquire above), and is read once.
+        let item = unsafe { (*(*head.chunk).slots[head.slot].get()).assume_init_read() };
+        head.slot += 1;
+        head.count += 1;
+        Pop::Item(item)
+    }
+
+    /// True when an item is visible now.
+    #[inline]
+    pub(crate) fn has_item(&mut self) -> bool {
+        // SAFETY: the head cursor belongs to this unique reader.
+        let count = unsafe { (*self.shared.head.get()).count };
+        if count != self.visible {
+            return true;
+        }
+        self.visible = self.shared.published.load(Ordering::Acquire) & !ASLEEP;
+        count != self.visible
+    }
+
+    /// Marks the reader asleep if the queue is still empty; the writer's next flush then
+    /// reports that the reader must be woken. Returns false (and stays awake) when an item
+    /// arrived meanwhile.
+    pub(crate) fn sleep(&mut self) -> bool {
+        // SAFETY: the head cursor belongs to this unique reader.
+        let count = unsafe { (*self.shared.head.get()).count };
+        match self.shared.published.compare_exchange(
+            count,
+            count | ASLEEP,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => true,
+            // Already asleep: the writer has not flushed since.
+            Err(current) if current == count | ASLEEP => true,
+            Err(current) => {
+                self.visible = current & !ASLEEP;
+                false
+            }
+        }
+    }
+}
+
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        // Both ends are gone: drop what is left between the reader and the writer, flushed
+        // or not, then free the chunks.
+        let head = self.head.get_mut();
+        let tail = self.tail.get_mut();
+        let (mut chunk, mut slot, mut count) = (head.chunk, head.slot, head.count);
+        // SAFETY: exclusive access; every slot in [head, tail) holds an initialised item.
+        unsafe {
+            while count < tail.count {
+                if slot == CHUNK_SLOTS {
+                    chunk = (*chunk).next.load(Ordering::Relaxed);
+                    slot = 0;
+                }
+                (*(*chunk).slots[slot].get()).assume_init_drop();
+                slot += 1;
+                count += 1;
+            }
+            let mut chunk = head.chunk;
+            while !chunk.is_null() {
+                let next = (*chunk).next.load(Ordering::Relaxed);
+                drop(Box::from_raw(chunk));
+                chunk = next;
+            }
+            let spare = *self.spare.get_mut();
+            if !spare.is_null() {
+                drop(Box::from_raw(spare));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    fn drain<T>(r: &mut Reader<T>) -> Vec<T> {
+        let mut out = Vec::new();
+        while let Pop::Item(x) = r.pop() {
+            out.push(x);
+        }
+        out
+    }
+
+    #[test]
+    fn items_are_invisible_until_flushed() {
+        let (mut w, mut r) = queue();
+        w.push(1, true);
+        w.push(2, true);
+        assert!(drain(&mut r).is_empty());
+        w.flush();
+        assert_eq!(drain(&mut r), vec![1, 2]);
+    }
+
+    #[test]
+    fn an_unfinished_group_stays_invisible() {
+        let (mut w, mut r) = queue();
+        w.push(1, true);
+        w.push(2, false);
+        w.push(3, false);
+        w.flush();
+        assert_eq!(drain(&mut r), vec![1]);
+        w.push(4, true);
+        w.flush();
+        assert_eq!(drain(&mut r), vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn crosses_many_chunks_in_order() {
+        let (mut w, mut r) = queue();
+        for i in 0..1000 {
+            w.push(i, true);
+            if i % 7 == 0 {
+                w.flush();
+                assert_eq!(drain(&mut r).last(), Some(&i));
+            }
+        }
+        w.flush();
+        assert_eq!(drain(&mut r), (995..1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn flush_reports_a_sleeping_reader_once() {
+        let (mut w, mut r) = queue::<u32>();
+        assert!(r.sleep());
+        w.push(1, true);
+        assert!(w.flush(), "the reader slept, the writer must wake it");
+        w.push(2, true);
+        assert!(!w.flush(), "the reader is awake now");
+        assert_eq!(drain(&mut r), vec![1, 2]);
+    }
+
+    #[test]
+    fn sleep_fails_when_an_item_arrived() {
+        let (mut w, mut r) = queue::<u32>();
+        w.push(1, true);
+        w.flush();
+        assert!(!r.sleep());
+        assert!(matches!(r.pop(), Pop::Item(1)));
+        assert!(r.sleep());
+    }
+
+    #[test]
+    fn rollback_drops_unflushed_items_across_chunks() {
+        let (mut w, mut r) = queue();
+        w.push(String::from("kept"), true);
+        w.flush();
+        for i in 0..200 {
+            w.push(i.to_string(), false);
+        }
+        w.flush();
+        w.rollback();
+        w.push(String::from("after"), true);
+        w.flush();
+        assert_eq!(drain(&mut r), vec!["kept".to_string(), "after".to_string()]);
+    }
+
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn dropping_both_ends_drops_every_item_once() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (mut w, mut r) = queue();
+        for _ in 0..150 {
+            w.push(Counted(drops.clone()), true);
+        }
+        w.flush();
+        for _ in 0..70 {
+            assert!(matches!(r.pop(), Pop::Item(_)));
+        }
+        w.push(Counted(drops.clone()), true);
+        drop(w);
+        drop(r);
+        assert_eq!(drops.load(Ordering::SeqCst), 151);
+    }
+
+    #[test]
+    fn threads_pass_a_million_items_in_order() {
+        let (mut w, mut r) = queue::<u64>();
+        let n = 1_000_000u64;
+        let producer = std::thread::spawn(move || {
+            for i in 0..n {
+                w.push(i, true);
+                if i % 100 == 0 {
+                    w.flush();
+                }
+            }
+            w.flush();
+        });
+        let mut expected = 0;
+        while expected < n {
+            match r.pop() {
+                Pop::Item(x) => {
+                    assert_eq!(x, expected);
+                    expected += 1;
+                }
+                Pop::Empty => std::thread::yield_now(),
+            }
+        }
+        producer.join().unwrap();
+    }
+}

@@ -1,0 +1,157 @@
+use super::*;
+use std::sync::Mutex;
+
+#[derive(Default)]
+struct Recorder(Mutex<Vec<(u64, PipeEvent)>>);
+
+impl Notify for Recorder {
+    fn notify(&self, token: u64, event: PipeEvent) {
+        self.0.lock().unwrap().push((token, event));
+    }
+}
+
+impl Recorder {
+    fn take(&self) -> Vec<(u64, PipeEvent)> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+fn setup(hwm: u64) -> (PipeEnd, PipeEnd, Arc<Recorder>, Arc<Recorder>) {
+    let (ra, rb) = (Arc::new(Recorder::default()), Arc::new(Recorder::default()));
+    let (a, b) = pipe(
+        ra.clone(),
+        rb.clone(),
+        PipeLimits {
+            a_to_b: hwm,
+            b_to_a: hwm,
+        },
+    );
+    a.register(1);
+    b.register(2);
+    (a, b, ra, rb)
+}
+
+fn read_all(end: &mut PipeEnd) -> Vec<Message> {
+    let mut out = Vec::new();
+    while let Read::Message(m) = end.read() {
+        out.push(m);
+    }
+    out
+}
+
+#[test]
+fn high_water_mark_counts_whole_messages() {
+    let (mut a, mut b, _, _) = setup(2);
+    for _ in 0..2 {
+        assert!(a.write(Message::from("x").with_more(true)).is_ok());
+        assert!(a.write(Message::from("y").with_more(true)).is_ok());
+        assert!(a.write(Message::from("z")).is_ok());
+    }
+    assert!(matches!(
+        a.write(Message::from("3")),
+        Err(WriteError::Full(_))
+    ));
+    a.flush();
+    assert_eq!(read_all(&mut b).len(), 6);
+}
+
+#[test]
+fn sleeping_reader_gets_one_readable_per_batch() {
+    let (mut a, mut b, _, rb) = setup(0);
+    assert!(matches!(b.read(), Read::Empty));
+    a.write(Message::from("1")).ok();
+    a.flush();
+    a.write(Message::from("2")).ok();
+    a.flush();
+    assert_eq!(rb.take(), vec![(2, PipeEvent::Readable)]);
+    assert_eq!(read_all(&mut b).len(), 2);
+}
+
+#[test]
+fn blocked_writer_is_told_when_room_appears() {
+    let (mut a, mut b, ra, _) = setup(4);
+    for i in 0..4 {
+        a.write(Message::from(vec![i])).ok();
+    }
+    a.flush();
+    assert!(matches!(
+        a.write(Message::from("x")),
+        Err(WriteError::Full(_))
+    ));
+    assert!(!a.wait_writable());
+    // Reading half of the high-water mark publishes progress.
+    for _ in 0..2 {
+        assert!(matches!(b.read(), Read::Message(_)));
+    }
+    assert_eq!(ra.take(), vec![(1, PipeEvent::Writable)]);
+    assert!(a.write(Message::from("x")).is_ok());
+}
+
+#[test]
+fn wait_writable_sees_room_that_appeared_before_it() {
+    let (mut a, mut b, ra, _) = setup(1);
+    a.write(Message::from("1")).ok();
+    a.flush();
+    assert!(matches!(
+        a.write(Message::from("2")),
+        Err(WriteError::Full(_))
+    ));
+    assert!(matches!(b.read(), Read::Message(_)));
+    assert!(a.wait_writable());
+    assert!(ra.take().is_empty());
+}
+
+#[test]
+fn reader_drains_what_was_flushed_before_close() {
+    let (mut a, mut b, _, rb) = setup(0);
+    a.write(Message::from("kept")).ok();
+    a.flush();
+    a.write(Message::from("unfinished").with_more(true)).ok();
+    a.close();
+    assert_eq!(rb.take(), vec![(2, PipeEvent::Closed)]);
+    assert!(b.peer_closed());
+    assert!(matches!(b.read(), Read::Message(m) if &m[..] == b"kept"));
+    assert!(matches!(b.read(), Read::Closed));
+}
+
+#[test]
+fn writing_to_a_closed_reader_fails() {
+    let (mut a, b, ra, _) = setup(0);
+    drop(b);
+    assert_eq!(ra.take(), vec![(1, PipeEvent::Closed)]);
+    assert!(matches!(
+        a.write(Message::from("x")),
+        Err(WriteError::Closed(_))
+    ));
+}
+
+#[test]
+fn rollback_discards_the_partial_message_only() {
+    let (mut a, mut b, _, _) = setup(0);
+    a.write(Message::from("whole")).ok();
+    a.write(Message::from("half").with_more(true)).ok();
+    a.rollback();
+    a.write(Message::from("next")).ok();
+    a.flush();
+    let got: Vec<_> = read_all(&mut b).iter().map(|m| m.to_vec()).collect();
+    assert_eq!(got, vec![b"whole".to_vec(), b"next".to_vec()]);
+}
+
+#[test]
+fn events_for_an_unregistered_end_are_dropped() {
+    let (ra, rb) = (Arc::new(Recorder::default()), Arc::new(Recorder::default()));
+    let (mut a, mut b) = pipe(
+        ra.clone(),
+        rb.clone(),
+        PipeLimits {
+            a_to_b: 0,
+            b_to_a: 0,
+        },
+    );
+    assert!(matches!(b.read(), Read::Empty));
+    a.write(Message::from("x")).ok();
+    a.flush();
+    assert!(rb.take().is_empty());
+    b.register(7);
+    assert!(b.has_message());
+}

@@ -1,0 +1,372 @@
+//! The socket's own thread of control: its pipes, its pattern, its endpoints, and the
+//! blocking loop around them.
+
+use super::mailbox::{PeerDetails, SocketEvent, SocketLink};
+use super::pattern::{Pattern, RecvError, SendError};
+use super::pipes::{Pipe, PipeTable};
+use super::types::pattern_for;
+use crate::context::{ContextShared, InprocSide};
+use crate::endpoint::Endpoint;
+use crate::engine::{Command, IoThread, Owner};
+use crate::error::{Error, Result};
+use crate::options::{millis, Options};
+use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits};
+use crate::transport::{Listener, Target};
+use std::sync::Arc;
+use std::time::Instant;
+use zmtp::{Message, SocketType};
+
+/// An endpoint this socket bound or connected, for unbind and disconnect.
+struct EndpointRecord {
+    /// The endpoint as given, and as resolved (ephemeral port, `ipc://*`): either names it.
+    /// Pipes made through the endpoint carry the last name.
+    names: Vec<String>,
+    bound: bool,
+    kind: EndpointKind,
+}
+
+enum EndpointKind {
+    /// A listener or connecting session on an I/O thread.
+    Io {
+        id: u64,
+    },
+    InprocBind {
+        name: String,
+    },
+    InprocConnect,
+}
+
+pub(crate) struct SocketCore {
+    pub(crate) id: u64,
+    pub(crate) socket_type: SocketType,
+    ctx: Arc<ContextShared>,
+    pub(crate) link: Arc<SocketLink>,
+    io: Option<Arc<IoThread>>,
+    pub(crate) options: Options,
+    pipes: PipeTable,
+    pattern: Box<dyn Pattern>,
+    endpoints: Vec<EndpointRecord>,
+    pub(crate) last_endpoint: String,
+    /// The last part received had MORE set.
+    pub(crate) rcvmore: bool,
+    events: Vec<SocketEvent>,
+}
+
+impl SocketCore {
+    pub(crate) fn new(ctx: Arc<ContextShared>, socket_type: SocketType) -> Result<SocketCore> {
+        let pattern = pattern_for(socket_type)?;
+        let options = Options::default();
+        let id = ctx.next_id();
+        let link = Arc::new(SocketLink::new(socket_type, options.linger));
+        ctx.register_socket(id, &link);
+        Ok(SocketCore {
+            id,
+            socket_type,
+            ctx,
+            link,
+            io: None,
+            options,
+            pipes: PipeTable::default(),
+            pattern,
+            endpoints: Vec::new(),
+            last_endpoint: String::new(),
+            rcvmore: false,
+            events: Vec::new(),
+        })
+    }
+
+    /// Applies what happened on the pipes since the last look.
+    #[inline]
+    pub(crate) fn process_events(&mut self) {
+        if self.link.has_events() {
+            self.take_events();
+        }
+    }
+
+    fn take_events(&mut self) {
+        let mut events = std::mem::take(&mut self.events);
+        self.link.take_events(&mut events);
+        for event in events.drain(..) {
+            match event {
+                SocketEvent::Attach(end, peer) => self.attach(end, peer),
+                SocketEvent::Pipe { token, event } => {
+                    let Some(id) = self.pipes.resolve(token) else {
+                        continue;
+                    };
+                    match event {
+                        PipeEvent::Readable => self.pattern.readable(&mut self.pipes, id),
+                        PipeEvent::Writable => self.pattern.writable(&mut self.pipes, id),
+                        PipeEvent::Closed => {
+                            // Let the pattern read what is left; it retires the pipe once
+                            // the pipe reports closed.
+                            self.pattern.readable(&mut self.pipes, id);
+                            self.pattern.writable(&mut self.pipes, id);
+                        }
+                    }
+                }
+            }
+        }
+        self.events = events;
+        self.reap();
+    }
+
+    fn attach(&mut self, end: PipeEnd, peer: PeerDetails) {
+        let id = self.pipes.insert(Pipe { end, peer });
+        self.pattern.attach(&mut self.pipes, id);
+        // Messages (or a close) may have come before the pipe was registered.
+        self.pattern.readable(&mut self.pipes, id);
+        self.reap();
+    }
+
+    /// Removes the pipes the pattern found dead.
+    fn reap(&mut self) {
+        while self.pipes.has_retired() {
+            for id in self.pipes.take_retired() {
+                self.pattern.detach(&mut self.pipes, id);
+                self.pipes.remove(id);
+            }
+        }
+    }
+
+    fn deadline(timeout_ms: i32) -> Option<Instant> {
+        millis(timeout_ms).map(|d| Instant::now() + d)
+    }
+
+    /// Sends one part, waiting as the flags and SNDTIMEO say.
+    pub(crate) fn send(&mut self, mut msg: Message, dont_wait: bool) -> Result<()> {
+        let mut deadline = None;
+        loop {
+            if self.link.is_terminated() {
+                return Err(Error::Terminated);
+            }
+            self.process_events();
+            let result = self.pattern.send(&mut self.pipes, msg);
+            self.reap();
+            match result {
+                Ok(()) => return Ok(()),
+                Err(SendError::Fail(e)) => return Err(e),
+                Err(SendError::WouldBlock(back)) => msg = back,
+            }
+            if dont_wait || self.options.sndtimeo == 0 {
+                return Err(Error::Again);
+            }
+            let deadline = *deadline.get_or_insert_with(|| Self::deadline(self.options.sndtimeo));
+            if !self.link.wait(deadline) && !self.link.has_events() {
+                return Err(Error::Again);
+            }
+        }
+    }
+
+    /// Receives one part, waiting as the flags and RCVTIMEO say.
+    pub(crate) fn recv(&mut self, dont_wait: bool) -> Result<Message> {
+        let mut deadline = None;
+        loop {
+            if self.link.is_terminated() {
+                return Err(Error::Terminated);
+            }
+            self.process_events();
+            let result = self.pattern.recv(&mut self.pipes);
+            self.reap();
+            match result {
+                Ok(msg) => {
+                    self.rcvmore = msg.more();
+                    return Ok(msg);
+                }
+                Err(RecvError::Fail(e)) => return Err(e),
+                Err(RecvError::WouldBlock) => {}
+            }
+            if dont_wait || self.options.rcvtimeo == 0 {
+                return Err(Error::Again);
+            }
+            let deadline = *deadline.get_or_insert_with(|| Self::deadline(self.options.rcvtimeo));
+            if !self.link.wait(deadline) && !self.link.has_events() {
+                return Err(Error::Again);
+            }
+        }
+    }
+
+    pub(crate) fn subscribe(&mut self, prefix: &[u8], on: bool) -> Result<()> {
+        self.process_events();
+        let result = self.pattern.subscribe(&mut self.pipes, prefix, on);
+        self.reap();
+        result
+    }
+
+    fn io(&mut self) -> Result<Arc<IoThread>> {
+        if let Some(io) = &self.io {
+            return Ok(io.clone());
+        }
+        let io = self.ctx.io_thread()?;
+        self.io = Some(io.clone());
+        Ok(io)
+    }
+
+    fn owner(&self, endpoint_id: u64, endpoint: &str) -> Owner {
+        Owner {
+            socket_id: self.id,
+            endpoint_id,
+            link: self.link.clone(),
+            options: Arc::new(self.options.clone()),
+            endpoint: Arc::from(endpoint),
+        }
+    }
+
+    fn inproc_side(&self) -> InprocSide {
+        InprocSide {
+            link: self.link.clone(),
+            socket_type: self.socket_type,
+            routing_id: self.options.routing_id.clone(),
+            sndhwm: Options::hwm(self.options.sndhwm),
+            rcvhwm: Options::hwm(self.options.rcvhwm),
+        }
+    }
+
+    pub(crate) fn bind(&mut self, text: &str) -> Result<()> {
+        self.check_alive()?;
+        let endpoint = Endpoint::parse(text)?;
+        if let Endpoint::Inproc(name) = &endpoint {
+            let waiting = self.ctx.inproc_bind(name, self.id, self.inproc_side())?;
+            for (end, peer) in waiting {
+                self.attach(end, peer);
+            }
+            self.last_endpoint = text.to_string();
+            self.endpoints.push(EndpointRecord {
+                names: vec![text.to_string()],
+                bound: true,
+                kind: EndpointKind::InprocBind { name: name.clone() },
+            });
+            return Ok(());
+        }
+        let (listener, bound) = Listener::bind(&endpoint, self.options.ipv6, self.options.backlog)?;
+        let io = self.io()?;
+        let id = self.ctx.next_id();
+        io.send(Command::Listen {
+            listener,
+            owner: self.owner(id, &bound),
+        });
+        self.last_endpoint = bound.clone();
+        self.endpoints.push(EndpointRecord {
+            names: vec![text.to_string(), bound],
+            bound: true,
+            kind: EndpointKind::Io { id },
+        });
+        Ok(())
+    }
+
+    pub(crate) fn connect(&mut self, text: &str) -> Result<()> {
+        self.check_alive()?;
+        let endpoint = Endpoint::parse(text)?;
+        if let Endpoint::Inproc(name) = &endpoint {
+            let end = self.ctx.inproc_connect(name, self.inproc_side())?;
+            let peer = PeerDetails {
+                routing_id: Default::default(),
+                endpoint: Arc::from(text),
+            };
+            let id = self.pipes.insert(Pipe { end, peer });
+            self.pattern.attach(&mut self.pipes, id);
+            self.reap();
+            self.last_endpoint = text.to_string();
+            self.endpoints.push(EndpointRecord {
+                names: vec![text.to_string()],
+                bound: false,
+                kind: EndpointKind::InprocConnect,
+            });
+            return Ok(());
+        }
+        let target = Target::resolve(&endpoint, self.options.ipv6)?;
+        let io = self.io()?;
+        let id = self.ctx.next_id();
+        let owner = self.owner(id, text);
+        // The pipe outlives connections unless messages should only queue to live peers:
+        // with IMMEDIATE, and for the subscription patterns, whose state belongs to one
+        // connection (a publisher must not queue for a subscriber that is gone).
+        let per_connection = self.options.immediate
+            || matches!(
+                self.socket_type,
+                SocketType::Pub | SocketType::XPub | SocketType::Sub | SocketType::XSub
+            );
+        let end = if per_connection {
+            None
+        } else {
+            let (mine, theirs) = pipe(
+                self.link.clone(),
+                io.clone(),
+                PipeLimits {
+                    a_to_b: Options::hwm(self.options.sndhwm),
+                    b_to_a: Options::hwm(self.options.rcvhwm),
+                },
+            );
+            let pid = self.pipes.insert(Pipe {
+                end: mine,
+                peer: PeerDetails {
+                    routing_id: Default::default(),
+                    endpoint: Arc::from(text),
+                },
+            });
+            self.pattern.attach(&mut self.pipes, pid);
+            self.reap();
+            Some(theirs)
+        };
+        io.send(Command::Connect { target, end, owner });
+        self.last_endpoint = text.to_string();
+        self.endpoints.push(EndpointRecord {
+            names: vec![text.to_string()],
+            bound: false,
+            kind: EndpointKind::Io { id },
+        });
+        Ok(())
+    }
+
+    /// Unbinds (`bind == true`) or disconnects an endpoint.
+    pub(crate) fn remove_endpoint(&mut self, text: &str, bind: bool) -> Result<()> {
+        self.check_alive()?;
+        let position = self
+            .endpoints
+            .iter()
+            .position(|r| r.bound == bind && r.names.iter().any(|n| n == text));
+        let Some(position) = position else {
+            return Err(Error::NoSuchEndpoint(text.to_string()));
+        };
+        let record = self.endpoints.remove(position);
+        match &record.kind {
+            EndpointKind::InprocBind { name } => self.ctx.inproc_unbind(name, self.id)?,
+            EndpointKind::InprocConnect => {}
+            EndpointKind::Io { id } => {
+                if let Some(io) = &self.io {
+                    io.send(Command::CloseEndpoint {
+                        socket_id: self.id,
+                        endpoint_id: *id,
+                    });
+                }
+            }
+        }
+        // The endpoint's connections go with it (their queued messages linger as usual).
+        for id in self.pipes.ids() {
+            let through = self.pipes.get(id).map(|p| p.peer.endpoint.clone());
+            if through.is_some_and(|e| record.names.iter().any(|n| **n == *e)) {
+                self.pattern.detach(&mut self.pipes, id);
+                self.pipes.remove(id);
+            }
+        }
+        Ok(())
+    }
+
+    fn check_alive(&self) -> Result<()> {
+        if self.link.is_terminated() {
+            Err(Error::Terminated)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Closes the socket: pipes close (their queued messages linger in the I/O threads as
+    /// LINGER allows), endpoints go away.
+    pub(crate) fn close(&mut self) {
+        drop(self.link.close());
+        drop(self.pipes.drain());
+        if let Some(io) = &self.io {
+            io.send(Command::CloseSocket { socket_id: self.id });
+        }
+        self.ctx.unregister_socket(self.id);
+    }
+}

@@ -1,0 +1,128 @@
+//! The per-type behaviour of a socket, and the steps the types share.
+
+use super::pipes::PipeTable;
+use crate::error::Error;
+use crate::patterns::{FairQueue, LoadBalancer, PipeId};
+use crate::pipe::{Read, WriteError};
+use zmtp::Message;
+
+/// Why a send did not complete.
+pub(crate) enum SendError {
+    /// No pipe can take the message now; it comes back to be retried after a wait.
+    WouldBlock(Message),
+    /// The send is refused for good.
+    Fail(Error),
+}
+
+/// Why a receive did not complete.
+pub(crate) enum RecvError {
+    /// Nothing to receive now.
+    WouldBlock,
+    /// The receive is refused for good.
+    Fail(Error),
+}
+
+/// What makes a REQ a REQ: how messages are routed to and from pipes. Implementations are
+/// plain state machines over the socket's [`PipeTable`]; they never block. A pipe found dead
+/// is dropped from the implementation's own state and handed to [`PipeTable::retire`]; the
+/// socket then removes it and calls [`Pattern::detach`] (which must tolerate that).
+pub(crate) trait Pattern: Send {
+    /// A new pipe.
+    fn attach(&mut self, pipes: &mut PipeTable, id: PipeId);
+    /// A pipe is going away; forget it.
+    fn detach(&mut self, pipes: &mut PipeTable, id: PipeId);
+    /// A pipe has messages again.
+    fn readable(&mut self, pipes: &mut PipeTable, id: PipeId);
+    /// A pipe has room again.
+    fn writable(&mut self, pipes: &mut PipeTable, id: PipeId);
+    /// Sends one message part.
+    fn send(&mut self, pipes: &mut PipeTable, msg: Message) -> Result<(), SendError>;
+    /// Receives one message part.
+    fn recv(&mut self, pipes: &mut PipeTable) -> Result<Message, RecvError>;
+    /// Adds or cancels a subscription (SUB only).
+    fn subscribe(
+        &mut self,
+        _pipes: &mut PipeTable,
+        _prefix: &[u8],
+        _on: bool,
+    ) -> Result<(), Error> {
+        Err(Error::NotSupported)
+    }
+}
+
+/// Sends a part to the pipe whose turn it is; whole messages go round robin, and a full pipe
+/// is skipped until it has room.
+pub(crate) fn load_balance(
+    lb: &mut LoadBalancer,
+    pipes: &mut PipeTable,
+    msg: Message,
+) -> Result<(), SendError> {
+    if lb.dropping() {
+        // The pipe this message was going to died mid-message: the rest goes nowhere.
+        lb.sent(msg.more());
+        return Ok(());
+    }
+    let mut msg = msg;
+    while let Some(id) = lb.next() {
+        let more = msg.more();
+        let end = pipes.end(id);
+        match end.write(msg) {
+            Ok(()) => {
+                if !more {
+                    end.flush();
+                }
+                lb.sent(more);
+                return Ok(());
+            }
+            Err(WriteError::Full(m)) => {
+                msg = m;
+                if !end.wait_writable() {
+                    lb.deactivate(id);
+                }
+            }
+            Err(WriteError::Closed(m)) => {
+                msg = m;
+                lb.remove(id);
+                pipes.retire(id);
+                if lb.dropping() {
+                    lb.sent(msg.more());
+                    return Ok(());
+                }
+            }
+        }
+    }
+    Err(SendError::WouldBlock(msg))
+}
+
+/// Receives the next part from the pipes with messages, whole messages in turn.
+pub(crate) fn fair_queue(fq: &mut FairQueue, pipes: &mut PipeTable) -> Option<(PipeId, Message)> {
+    while let Some(id) = fq.next() {
+        match pipes.end(id).read() {
+            Read::Message(msg) => {
+                fq.received(msg.more());
+                return Some((id, msg));
+            }
+            Read::Empty => fq.deactivate(id),
+            Read::Closed => {
+                fq.remove(id);
+                pipes.retire(id);
+            }
+        }
+    }
+    None
+}
+
+/// Reads and discards what a pipe holds (a peer sending to a socket that never reads),
+/// retiring the pipe once its peer has closed.
+pub(crate) fn discard_input(pipes: &mut PipeTable, id: PipeId) {
+    loop {
+        match pipes.end(id).read() {
+            Read::Message(_) => {}
+            Read::Empty => return,
+            Read::Closed => {
+                pipes.retire(id);
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! One [`Pattern`](super::pattern::Pattern) per socket type.
+
+mod publish;
+mod pull;
+mod push;
+mod rep;
+mod req;
+mod subscribe;
+
+use super::pattern::Pattern;
+use crate::error::{Error, Result};
+use zmtp::SocketType;
+
+/// The behaviour of a socket type.
+pub(crate) fn pattern_for(socket_type: SocketType) -> Result<Box<dyn Pattern>> {
+    Ok(match socket_type {
+        SocketType::Req => Box::<req::Req>::default(),
+        SocketType::Rep => Box::<rep::Rep>::default(),
+        SocketType::Pub => Box::<publish::Publish>::default(),
+        SocketType::Sub => Box::<subscribe::Subscribe>::default(),
+        SocketType::Push => Box::<push::Push>::default(),
+        SocketType::Pull => Box::<pull::Pull>::default(),
+        _ => return Err(Error::NotSupported),
+    })
+}

@@ -1,0 +1,133 @@
+//! REQ: strictly alternates a request (sent round robin) and its reply (accepted only from
+//! the peer the request went to), adding and removing the empty delimiter of the envelope
+//! (RFC 28).
+
+use crate::patterns::{FairQueue, LoadBalancer, PipeId};
+use crate::socket::pattern::{fair_queue, load_balance, Pattern, RecvError, SendError};
+use crate::socket::pipes::PipeTable;
+use crate::Error;
+use zmtp::Message;
+
+/// Where a REQ stands; `peer` is the token of the pipe the request went to.
+enum State {
+    /// Ready to send a request.
+    Idle,
+    /// Sending the parts of a request.
+    Sending { peer: u64 },
+    /// Waiting for the reply.
+    AwaitingReply { peer: u64 },
+    /// Delivering the parts of the reply.
+    Receiving,
+}
+
+pub(crate) struct Req {
+    lb: LoadBalancer,
+    fq: FairQueue,
+    state: State,
+}
+
+impl Default for Req {
+    fn default() -> Self {
+        Req {
+            lb: LoadBalancer::default(),
+            fq: FairQueue::default(),
+            state: State::Idle,
+        }
+    }
+}
+
+impl Req {
+    /// Reads and drops the remaining parts of a message.
+    fn skip_rest(&mut self, pipes: &mut PipeTable, mut more: bool) {
+        while more {
+            match fair_queue(&mut self.fq, pipes) {
+                Some((_, part)) => more = part.more(),
+                None => return,
+            }
+        }
+    }
+}
+
+impl Pattern for Req {
+    fn attach(&mut self, _pipes: &mut PipeTable, id: PipeId) {
+        self.lb.attach(id);
+        self.fq.attach(id);
+    }
+
+    fn detach(&mut self, _pipes: &mut PipeTable, id: PipeId) {
+        self.lb.remove(id);
+        self.fq.remove(id);
+    }
+
+    fn readable(&mut self, _pipes: &mut PipeTable, id: PipeId) {
+        self.fq.activate(id);
+    }
+
+    fn writable(&mut self, _pipes: &mut PipeTable, id: PipeId) {
+        self.lb.activate(id);
+    }
+
+    fn send(&mut self, pipes: &mut PipeTable, msg: Message) -> Result<(), SendError> {
+        let peer = match self.state {
+            State::Idle => {
+                let Some(id) = self.lb.next() else {
+                    return Err(SendError::WouldBlock(msg));
+                };
+                // The delimiter and the first part go to the same pipe: a message is sticky.
+                if let Err(e) = load_balance(&mut self.lb, pipes, Message::new().with_more(true)) {
+                    return Err(match e {
+                        SendError::WouldBlock(_) => SendError::WouldBlock(msg),
+                        other => other,
+                    });
+                }
+                match self.lb.next() {
+                    Some(sticky) => pipes.token(sticky),
+                    // The pipe died under the delimiter; the rest is dropped by the balancer.
+                    None => pipes.token(id),
+                }
+            }
+            State::Sending { peer } => peer,
+            State::AwaitingReply { .. } | State::Receiving => {
+                return Err(SendError::Fail(Error::State))
+            }
+        };
+        let more = msg.more();
+        load_balance(&mut self.lb, pipes, msg)?;
+        self.state = if more {
+            State::Sending { peer }
+        } else {
+            State::AwaitingReply { peer }
+        };
+        Ok(())
+    }
+
+    fn recv(&mut self, pipes: &mut PipeTable) -> Result<Message, RecvError> {
+        match self.state {
+            State::Idle | State::Sending { .. } => Err(RecvError::Fail(Error::State)),
+            State::Receiving => {
+                let (_, part) = fair_queue(&mut self.fq, pipes).ok_or(RecvError::WouldBlock)?;
+                if !part.more() {
+                    self.state = State::Idle;
+                }
+                Ok(part)
+            }
+            State::AwaitingReply { peer } => loop {
+                let (id, first) = fair_queue(&mut self.fq, pipes).ok_or(RecvError::WouldBlock)?;
+                // Replies from other peers, and replies without the delimiter, are dropped.
+                if pipes.token(id) != peer || !first.is_empty() || !first.more() {
+                    self.skip_rest(pipes, first.more());
+                    continue;
+                }
+                let Some((_, body)) = fair_queue(&mut self.fq, pipes) else {
+                    continue;
+                };
+                self.state = if body.more() {
+                    State::Receiving
+                } else {
+                    State::Idle
+                };
+                return Ok(body);
+            },
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! SUB: receives the messages matching its subscriptions, in turn from its publishers
+//! (RFC 29). Subscriptions travel upstream so publishers filter; the SUB filters again,
+//! because messages sent before a subscription change reached the publisher still arrive.
+
+use crate::patterns::{FairQueue, PipeId, SubscriptionSet};
+use crate::socket::pattern::{fair_queue, Pattern, RecvError, SendError};
+use crate::socket::pipes::PipeTable;
+use crate::Error;
+use zmtp::{Kind, Message};
+
+#[derive(Default)]
+pub(crate) struct Subscribe {
+    fq: FairQueue,
+    subscriptions: SubscriptionSet,
+    /// Inside a matching multipart message: its remaining parts are delivered unchecked.
+    delivering: bool,
+}
+
+impl Subscribe {
+    fn send_subscription(pipes: &mut PipeTable, id: PipeId, prefix: &[u8], on: bool) {
+        let end = pipes.end(id);
+        // Subscriptions are control traffic, bounded by the application's own calls; losing
+        // one to a full pipe would silently stop (or never stop) a stream.
+        end.write_unchecked(Message::subscription(prefix, on));
+        end.flush();
+    }
+}
+
+impl Pattern for Subscribe {
+    fn attach(&mut self, pipes: &mut PipeTable, id: PipeId) {
+        self.fq.attach(id);
+        for prefix in self.subscriptions.prefixes() {
+            Self::send_subscription(pipes, id, prefix, true);
+        }
+    }
+
+    fn detach(&mut self, _pipes: &mut PipeTable, id: PipeId) {
+        self.fq.remove(id);
+    }
+
+    fn readable(&mut self, _pipes: &mut PipeTable, id: PipeId) {
+        self.fq.activate(id);
+    }
+
+    fn writable(&mut self, _pipes: &mut PipeTable, _id: PipeId) {}
+
+    fn send(&mut self, _pipes: &mut PipeTable, _msg: Message) -> Result<(), SendError> {
+        Err(SendError::Fail(Error::NotSupported))
+    }
+
+    fn recv(&mut self, pipes: &mut PipeTable) -> Result<Message, RecvError> {
+        let mut skipping = false;
+        while let Some((_, msg)) = fair_queue(&mut self.fq, pipes) {
+            if self.delivering {
+                self.delivering = msg.more();
+                return Ok(msg);
+            }
+            if skipping {
+                skipping = msg.more();
+                continue;
+            }
+            if msg.kind() == Kind::Data && self.subscriptions.matches(&msg) {
+                self.delivering = msg.more();
+                return Ok(msg);
+            }
+            skipping = msg.more();
+        }
+        Err(RecvError::WouldBlock)
+    }
+
+    fn subscribe(&mut self, pipes: &mut PipeTable, prefix: &[u8], on: bool) -> Result<(), Error> {
+        let changed = if on {
+            self.subscriptions.add(prefix)
+        } else {
+            self.subscriptions.remove(prefix)
+        };
+        if changed {
+            for id in pipes.ids() {
+                Self::send_subscription(pipes, id, prefix, on);
+            }
+        }
+        Ok(())
+    }
+}

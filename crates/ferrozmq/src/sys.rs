@@ -1,0 +1,145 @@
+//! The few operating-system calls the standard library and mio do not offer.
+
+use bytes::BytesMut;
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+
+/// Reads from `fd` straight into the spare capacity of `buf` (no zero-filling, no
+/// intermediate copy) and extends `buf` by what was read.
+pub(crate) fn read_into(fd: RawFd, buf: &mut BytesMut) -> io::Result<usize> {
+    let spare = buf.spare_capacity_mut();
+    // SAFETY: the kernel writes at most `spare.len()` bytes into memory we own; `set_len`
+    // below only covers bytes it reported as written.
+    let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), spare.len()) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let n = n as usize;
+    // SAFETY: `n` bytes after the current length were just initialised by `read`.
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(n)
+}
+
+/// A non-blocking listening tcp socket with the given backlog. IPv6 wildcards also accept
+/// IPv4 (dual stack), as libzmq's do with the IPv6 option.
+pub(crate) fn tcp_listen(addr: &SocketAddr, backlog: i32) -> io::Result<TcpListener> {
+    let domain = if addr.is_ipv6() {
+        libc::AF_INET6
+    } else {
+        libc::AF_INET
+    };
+    // SAFETY: plain socket creation; ownership goes to `OwnedFd` at once.
+    let fd = unsafe {
+        libc::socket(
+            domain,
+            libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            0,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a fresh descriptor nobody else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
+    set_int_option(raw, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+    if addr.is_ipv6() {
+        set_int_option(raw, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 0)?;
+    }
+    let (storage, len) = sockaddr(addr);
+    // SAFETY: `storage` holds a valid socket address of `len` bytes.
+    if unsafe { libc::bind(raw, (&storage as *const libc::sockaddr_storage).cast(), len) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: listening on a bound socket we own.
+    if unsafe { libc::listen(raw, backlog.max(1)) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(TcpListener::from(fd))
+}
+
+fn set_int_option(fd: RawFd, level: i32, name: i32, value: i32) -> io::Result<()> {
+    // SAFETY: the option value is a plain int that outlives the call.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&value as *const i32).cast(),
+            std::mem::size_of::<i32>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: all-zero is a valid sockaddr_storage.
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(a.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
+            unsafe { std::ptr::write((&mut storage as *mut libc::sockaddr_storage).cast(), sin) };
+            std::mem::size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: a.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
+            unsafe { std::ptr::write((&mut storage as *mut libc::sockaddr_storage).cast(), sin6) };
+            std::mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (storage, len as libc::socklen_t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn listens_on_an_ephemeral_port_and_refuses_a_second_bind() {
+        let l = tcp_listen(&"127.0.0.1:0".parse().unwrap(), 10).unwrap();
+        let addr = l.local_addr().unwrap();
+        assert_ne!(addr.port(), 0);
+        let err = tcp_listen(&addr, 10).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
+    }
+
+    #[test]
+    fn read_into_appends_what_arrived() {
+        let l = tcp_listen(&"127.0.0.1:0".parse().unwrap(), 10).unwrap();
+        let mut client = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        l.set_nonblocking(false).unwrap();
+        let (server, _) = l.accept().unwrap();
+        client.write_all(b"hello").unwrap();
+        let mut buf = BytesMut::with_capacity(16);
+        buf.extend_from_slice(b">");
+        let mut total = 0;
+        while total < 5 {
+            total += read_into(server.as_raw_fd(), &mut buf).unwrap();
+        }
+        assert_eq!(&buf[..], b">hello");
+    }
+}

@@ -1,0 +1,239 @@
+//! Byte-stream transports (tcp and ipc) behind one interface for the engine.
+
+use crate::endpoint::{self, Endpoint};
+use crate::error::{Error, Result};
+use crate::sys;
+use bytes::BytesMut;
+use mio::event::Source;
+use mio::{Interest, Registry, Token};
+use std::io::{self, IoSlice, Write};
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::SocketAddr as UnixAddr;
+use std::path::PathBuf;
+
+/// A connected (or connecting) byte stream.
+#[derive(Debug)]
+pub(crate) enum Stream {
+    Tcp(mio::net::TcpStream),
+    Unix(mio::net::UnixStream),
+}
+
+impl Stream {
+    /// Reads what is available into the spare capacity of `buf`.
+    #[inline]
+    pub(crate) fn read_into(&self, buf: &mut BytesMut) -> io::Result<usize> {
+        let fd = match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        };
+        sys::read_into(fd, buf)
+    }
+
+    /// Writes as much of `bufs` as the kernel takes.
+    #[inline]
+    pub(crate) fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write_vectored(bufs),
+            Stream::Unix(s) => s.write_vectored(bufs),
+        }
+    }
+
+    /// For a non-blocking connect: `Ok(true)` once connected, `Ok(false)` while still in
+    /// progress, `Err` when it failed.
+    pub(crate) fn finish_connect(&self) -> io::Result<bool> {
+        let (error, connected) = match self {
+            Stream::Tcp(s) => (s.take_error()?, s.peer_addr().map(|_| ())),
+            Stream::Unix(s) => (s.take_error()?, s.peer_addr().map(|_| ())),
+        };
+        if let Some(e) = error {
+            return Err(e);
+        }
+        match connected {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Turns off Nagle's algorithm on tcp: ZeroMQ batches by itself.
+    pub(crate) fn set_nodelay(&self) {
+        if let Stream::Tcp(s) = self {
+            // A failure only costs latency.
+            let _ = s.set_nodelay(true);
+        }
+    }
+
+    /// The peer's address as text (for logs and monitor events).
+    pub(crate) fn peer_text(&self) -> String {
+        match self {
+            Stream::Tcp(s) => s
+                .peer_addr()
+                .map(|a| endpoint::tcp_text(&a))
+                .unwrap_or_default(),
+            Stream::Unix(_) => String::new(),
+        }
+    }
+
+    pub(crate) fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        match self {
+            Stream::Tcp(s) => s.register(registry, token, interest),
+            Stream::Unix(s) => s.register(registry, token, interest),
+        }
+    }
+
+    pub(crate) fn deregister(&mut self, registry: &Registry) {
+        // Closing the descriptor removes it from epoll anyway.
+        let _ = match self {
+            Stream::Tcp(s) => s.deregister(registry),
+            Stream::Unix(s) => s.deregister(registry),
+        };
+    }
+}
+
+/// Where a connecting socket connects to.
+#[derive(Clone, Debug)]
+pub(crate) enum Target {
+    /// Resolved addresses, tried in turn.
+    Tcp(Vec<SocketAddr>),
+    Ipc(UnixAddr),
+}
+
+impl Target {
+    /// Resolves a tcp or ipc endpoint for connecting.
+    pub(crate) fn resolve(endpoint: &Endpoint, ipv6: bool) -> Result<Target> {
+        match endpoint {
+            Endpoint::Tcp { host, port } => {
+                Ok(Target::Tcp(Endpoint::connect_addrs(host, *port, ipv6)?))
+            }
+            Endpoint::Ipc(path) if path == "*" => Err(Error::InvalidEndpoint(endpoint.to_string())),
+            Endpoint::Ipc(path) => Ok(Target::Ipc(unix_addr(path)?)),
+            Endpoint::Inproc(_) => Err(Error::InvalidEndpoint(endpoint.to_string())),
+        }
+    }
+
+    /// Starts a non-blocking connect to the `attempt`-th address (they are tried in turn).
+    pub(crate) fn connect(&self, attempt: usize) -> io::Result<Stream> {
+        match self {
+            Target::Tcp(addrs) => {
+                let addr = addrs[attempt % addrs.len()];
+                mio::net::TcpStream::connect(addr).map(Stream::Tcp)
+            }
+            Target::Ipc(addr) => mio::net::UnixStream::connect_addr(addr).map(Stream::Unix),
+        }
+    }
+}
+
+fn unix_addr(path: &str) -> Result<UnixAddr> {
+    let invalid = || Error::InvalidEndpoint(format!("ipc://{path}"));
+    match path.strip_prefix('@') {
+        Some(name) => UnixAddr::from_abstract_name(name.as_bytes()).map_err(|_| invalid()),
+        None => UnixAddr::from_pathname(path).map_err(|_| invalid()),
+    }
+}
+
+/// A listening socket.
+#[derive(Debug)]
+pub(crate) enum Listener {
+    Tcp(mio::net::TcpListener),
+    /// With the file to remove when the listener closes (none for abstract names).
+    Unix(mio::net::UnixListener, Option<PathBuf>),
+}
+
+impl Listener {
+    /// Binds a tcp or ipc endpoint; returns the listener and the endpoint as actually bound
+    /// (ephemeral port and `ipc://*` resolved), which LAST_ENDPOINT reports.
+    pub(crate) fn bind(
+        endpoint: &Endpoint,
+        ipv6: bool,
+        backlog: i32,
+    ) -> Result<(Listener, String)> {
+        match endpoint {
+            Endpoint::Tcp { host, port } => {
+                let addr = Endpoint::bind_addr(host, *port, ipv6)?;
+                let listener =
+                    sys::tcp_listen(&addr, backlog).map_err(|e| bind_error(e, endpoint))?;
+                let bound = listener.local_addr()?;
+                Ok((
+                    Listener::Tcp(mio::net::TcpListener::from_std(listener)),
+                    endpoint::tcp_text(&bound),
+                ))
+            }
+            Endpoint::Ipc(path) => {
+                let path = if path == "*" {
+                    endpoint::unique_ipc_path().to_string_lossy().into_owned()
+                } else {
+                    path.clone()
+                };
+                let addr = unix_addr(&path)?;
+                let file = addr.as_pathname().map(PathBuf::from);
+                if let Some(file) = &file {
+                    take_over_stale_socket(file, endpoint)?;
+                }
+                let listener = std::os::unix::net::UnixListener::bind_addr(&addr)
+                    .map_err(|e| bind_error(e, endpoint))?;
+                listener.set_nonblocking(true)?;
+                Ok((
+                    Listener::Unix(mio::net::UnixListener::from_std(listener), file),
+                    format!("ipc://{path}"),
+                ))
+            }
+            Endpoint::Inproc(_) => Err(Error::InvalidEndpoint(endpoint.to_string())),
+        }
+    }
+
+    /// Accepts one pending connection.
+    pub(crate) fn accept(&self) -> io::Result<Stream> {
+        match self {
+            Listener::Tcp(l) => l.accept().map(|(s, _)| Stream::Tcp(s)),
+            Listener::Unix(l, _) => l.accept().map(|(s, _)| Stream::Unix(s)),
+        }
+    }
+
+    pub(crate) fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
+        match self {
+            Listener::Tcp(l) => l.register(registry, token, Interest::READABLE),
+            Listener::Unix(l, _) => l.register(registry, token, Interest::READABLE),
+        }
+    }
+
+    pub(crate) fn deregister(&mut self, registry: &Registry) {
+        let _ = match self {
+            Listener::Tcp(l) => l.deregister(registry),
+            Listener::Unix(l, _) => l.deregister(registry),
+        };
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Listener::Unix(_, Some(file)) = self {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+}
+
+fn bind_error(e: io::Error, endpoint: &Endpoint) -> Error {
+    match e.kind() {
+        io::ErrorKind::AddrInUse => Error::AddrInUse(endpoint.to_string()),
+        io::ErrorKind::AddrNotAvailable => Error::AddrNotAvailable(endpoint.to_string()),
+        _ => Error::Io(e),
+    }
+}
+
+/// An ipc path left behind by a process that died is reused, as libzmq does; one that a live
+/// process is listening on is refused.
+fn take_over_stale_socket(file: &PathBuf, endpoint: &Endpoint) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(meta) = std::fs::symlink_metadata(file) else {
+        return Ok(());
+    };
+    // Never delete something that is not a socket, nor a socket somebody listens on.
+    if !meta.file_type().is_socket() || std::os::unix::net::UnixStream::connect(file).is_ok() {
+        return Err(Error::AddrInUse(endpoint.to_string()));
+    }
+    std::fs::remove_file(file)?;
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! A sans-IO implementation of ZMTP, the ZeroMQ Message Transport Protocol (RFC 37, ZMTP 3.1,
+//! talking to ZMTP 3.0 peers as RFC 23 describes).
+//!
+//! Nothing here opens a socket, reads a clock or starts a thread: bytes go in, events and
+//! bytes come out, so every behaviour is tested by feeding bytes and checking bytes.
+//!
+//! ```text
+//!   transport bytes ──► Session::handle_input ──► Event::Message(part) ──► socket pipes
+//!        ▲                 (greeting, READY,         Event::Ready(peer)
+//!        │                  frames, commands)
+//!   Outbox ◄── Session::encode(part) ◄── socket pipes
+//! ```
+//!
+//! A message is a sequence of parts; each part travels as one frame whose MORE flag says
+//! whether another part follows. Commands (READY, SUBSCRIBE, PING, ...) are single frames
+//! with the COMMAND flag.
+#![warn(missing_docs)]
+
+pub mod command;
+pub mod error;
+pub mod frame;
+pub mod greeting;
+pub mod message;
+pub mod metadata;
+pub mod outbox;
+pub mod session;
+pub mod socket_type;
+
+pub use bytes::{Bytes, BytesMut};
+pub use error::ProtocolError;
+pub use message::{Kind, Message};
+pub use metadata::Metadata;
+pub use outbox::Outbox;
+pub use session::{Event, PeerInfo, Session, SessionConfig};
+pub use socket_type::SocketType;

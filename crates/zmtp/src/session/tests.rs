@@ -1,0 +1,314 @@
+//! Two sessions talking through memory, and scripted peers that misbehave.
+
+use super::*;
+use std::io::IoSlice;
+
+fn config(socket_type: SocketType) -> SessionConfig {
+    SessionConfig {
+        socket_type,
+        routing_id: Bytes::new(),
+        max_message_size: None,
+    }
+}
+
+fn drain(outbox: &mut Outbox) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    while !outbox.is_empty() {
+        let mut slices = [IoSlice::new(&[]); 8];
+        let n = outbox.io_slices(&mut slices);
+        let len: usize = slices[..n].iter().map(|s| s.len()).sum();
+        for s in &slices[..n] {
+            bytes.extend_from_slice(s);
+        }
+        outbox.advance(len);
+    }
+    bytes
+}
+
+/// Feeds `bytes` to `session` in chunks of `chunk` bytes and collects every event.
+fn feed(session: &mut Session, bytes: &[u8], chunk: usize) -> Result<Vec<Event>, ProtocolError> {
+    let mut input = BytesMut::new();
+    let mut events = Vec::new();
+    for piece in bytes.chunks(chunk.max(1)) {
+        input.extend_from_slice(piece);
+        while let Some(event) = session.handle_input(&mut input)? {
+            events.push(event);
+        }
+    }
+    Ok(events)
+}
+
+/// Two sessions that have completed their handshake, plus what each saw.
+fn pair(a: SocketType, b: SocketType) -> (Session, Session) {
+    let mut left = Session::new(config(a));
+    let mut right = Session::new(config(b));
+    let (mut lo, mut ro) = (Outbox::new(), Outbox::new());
+    left.poll_transmit(&mut lo);
+    right.poll_transmit(&mut ro);
+    let to_right = drain(&mut lo);
+    let to_left = drain(&mut ro);
+    let seen_by_right = feed(&mut right, &to_right, 7).unwrap();
+    let seen_by_left = feed(&mut left, &to_left, 64).unwrap();
+    assert!(matches!(&seen_by_right[..], [Event::Ready(p)] if p.socket_type == a));
+    assert!(matches!(&seen_by_left[..], [Event::Ready(p)] if p.socket_type == b));
+    (left, right)
+}
+
+fn send(from: &mut Session, msgs: &[Message]) -> Vec<u8> {
+    let mut out = Outbox::new();
+    out.start_traffic();
+    for m in msgs {
+        from.encode(m, &mut out);
+    }
+    from.poll_transmit(&mut out);
+    drain(&mut out)
+}
+
+#[test]
+fn null_handshake_completes_in_one_flight_each_way() {
+    let (left, right) = pair(SocketType::Req, SocketType::Rep);
+    assert!(left.is_ready() && right.is_ready());
+    assert_eq!(left.peer().unwrap().version, (3, 1));
+}
+
+#[test]
+fn first_flight_is_greeting_then_ready_with_socket_type() {
+    let mut s = Session::new(SessionConfig {
+        socket_type: SocketType::Dealer,
+        routing_id: Bytes::from_static(b"me"),
+        max_message_size: None,
+    });
+    let mut out = Outbox::new();
+    s.poll_transmit(&mut out);
+    let bytes = drain(&mut out);
+    assert_eq!(&bytes[..12], b"\xff\0\0\0\0\0\0\0\0\x7f\x03\x01");
+    assert_eq!(&bytes[12..16], b"NULL");
+    assert_eq!(
+        &bytes[64..],
+        &b"\x04\x2b\x05READY\x0bSocket-Type\0\0\0\x06DEALER\x08Identity\0\0\0\x02me"[..]
+    );
+}
+
+#[test]
+fn multipart_messages_cross_byte_by_byte() {
+    let (mut left, mut right) = pair(SocketType::Push, SocketType::Pull);
+    let msgs = vec![
+        Message::from("").with_more(true),
+        Message::from(vec![7u8; 255]).with_more(true),
+        Message::from(vec![8u8; 256]).with_more(true),
+        Message::from(vec![9u8; 70_000]),
+    ];
+    let wire = send(&mut left, &msgs);
+    let events = feed(&mut right, &wire, 1).unwrap();
+    let got: Vec<Message> = events
+        .into_iter()
+        .map(|e| match e {
+            Event::Message(m) => m,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(got, msgs);
+}
+
+#[test]
+fn large_frame_reports_its_full_size_before_it_arrives() {
+    let (mut left, mut right) = pair(SocketType::Push, SocketType::Pull);
+    let wire = send(&mut left, &[Message::from(vec![1u8; 100_000])]);
+    let mut input = BytesMut::from(&wire[..20]);
+    assert_eq!(right.handle_input(&mut input), Ok(None));
+    assert_eq!(right.bytes_wanted(), 9 + 100_000);
+}
+
+#[test]
+fn subscriptions_are_commands_for_3_1_peers() {
+    let (mut sub, mut publisher) = pair(SocketType::Sub, SocketType::Pub);
+    let wire = send(&mut sub, &[Message::subscription(b"A", true)]);
+    assert_eq!(wire, b"\x04\x0b\x09SUBSCRIBEA".to_vec());
+    let events = feed(&mut publisher, &wire, 3).unwrap();
+    assert_eq!(
+        events,
+        vec![Event::Message(Message::subscription(b"A", true))]
+    );
+    let wire = send(&mut sub, &[Message::subscription(b"A", false)]);
+    assert_eq!(wire, b"\x04\x08\x06CANCELA".to_vec());
+}
+
+#[test]
+fn subscriptions_are_prefixed_messages_for_3_0_peers() {
+    let mut sub = Session::new(config(SocketType::Sub));
+    let mut greeting = Greeting {
+        version: (3, 0),
+        mechanism: MechanismName::NULL,
+        as_server: false,
+    }
+    .encode()
+    .to_vec();
+    Command::Ready({
+        let mut m = Metadata::new();
+        m.insert("Socket-Type", "PUB").unwrap();
+        m
+    })
+    .encode(&mut greeting);
+    let events = feed(&mut sub, &greeting, 100).unwrap();
+    assert!(matches!(&events[..], [Event::Ready(p)] if p.version == (3, 0)));
+    sub.poll_transmit(&mut Outbox::new());
+    let wire = send(&mut sub, &[Message::subscription(b"AB", true)]);
+    assert_eq!(wire, b"\x00\x03\x01AB".to_vec());
+}
+
+#[test]
+fn ping_is_answered_with_pong_echoing_context() {
+    let (mut left, mut right) = pair(SocketType::Pair, SocketType::Pair);
+    left.ping(50, b"hb");
+    let wire = send(&mut left, &[]);
+    let events = feed(&mut right, &wire, 100).unwrap();
+    assert_eq!(
+        events,
+        vec![Event::Ping {
+            ttl_deciseconds: 50
+        }]
+    );
+    let reply = send(&mut right, &[]);
+    assert_eq!(reply, b"\x04\x07\x04PONGhb".to_vec());
+    assert_eq!(feed(&mut left, &reply, 100).unwrap(), vec![Event::Pong]);
+}
+
+#[test]
+fn unknown_commands_in_traffic_are_skipped() {
+    let (_, mut right) = pair(SocketType::Push, SocketType::Pull);
+    let mut wire = b"\x04\x06\x05HELLO".to_vec();
+    wire.extend_from_slice(b"\x00\x02hi");
+    let events = feed(&mut right, &wire, 100).unwrap();
+    assert_eq!(events, vec![Event::Message(Message::from("hi"))]);
+}
+
+#[test]
+fn garbage_instead_of_greeting_fails_at_once() {
+    let mut s = Session::new(config(SocketType::Rep));
+    assert_eq!(
+        feed(&mut s, b"GET / HTTP/1.0\r\n", 100),
+        Err(ProtocolError::BadSignature)
+    );
+}
+
+#[test]
+fn incompatible_peer_is_refused_with_an_error_command() {
+    let mut push = Session::new(config(SocketType::Push));
+    let mut other = Session::new(config(SocketType::Push));
+    let mut out = Outbox::new();
+    other.poll_transmit(&mut out);
+    let err = feed(&mut push, &drain(&mut out), 100).unwrap_err();
+    assert_eq!(
+        err,
+        ProtocolError::IncompatibleSocketType {
+            ours: SocketType::Push,
+            theirs: SocketType::Push
+        }
+    );
+    push.report(&err);
+    let mut out = Outbox::new();
+    push.poll_transmit(&mut out);
+    let bytes = drain(&mut out);
+    assert!(bytes.ends_with(b"\x05ERROR\x13Invalid socket type"));
+}
+
+#[test]
+fn other_mechanism_is_refused() {
+    let mut s = Session::new(config(SocketType::Rep));
+    let greeting = Greeting {
+        version: (3, 1),
+        mechanism: MechanismName::CURVE,
+        as_server: true,
+    }
+    .encode();
+    assert!(matches!(
+        feed(&mut s, &greeting, 64),
+        Err(ProtocolError::MechanismMismatch { .. })
+    ));
+}
+
+#[test]
+fn message_before_ready_is_refused() {
+    let mut s = Session::new(config(SocketType::Rep));
+    let mut wire = Greeting {
+        version: (3, 1),
+        mechanism: MechanismName::NULL,
+        as_server: false,
+    }
+    .encode()
+    .to_vec();
+    wire.extend_from_slice(b"\x00\x01x");
+    assert_eq!(
+        feed(&mut s, &wire, 100),
+        Err(ProtocolError::UnexpectedFrame { expected: "READY" })
+    );
+}
+
+#[test]
+fn frame_claiming_2_pow_63_bytes_is_refused_without_allocation() {
+    let (_, mut right) = pair(SocketType::Req, SocketType::Rep);
+    let mut wire = vec![frame::LONG];
+    wire.extend_from_slice(&(1u64 << 63).to_be_bytes());
+    assert!(matches!(
+        feed(&mut right, &wire, 100),
+        Err(ProtocolError::FrameTooLarge { .. })
+    ));
+}
+
+#[test]
+fn max_message_size_is_enforced() {
+    let mut right = Session::new(SessionConfig {
+        max_message_size: Some(10),
+        ..config(SocketType::Pull)
+    });
+    let mut left = Session::new(config(SocketType::Push));
+    let mut out = Outbox::new();
+    left.poll_transmit(&mut out);
+    feed(&mut right, &drain(&mut out), 100).unwrap();
+    let wire = send(&mut left, &[Message::from(vec![0u8; 11])]);
+    assert_eq!(
+        feed(&mut right, &wire, 100),
+        Err(ProtocolError::FrameTooLarge { len: 11, max: 10 })
+    );
+}
+
+#[test]
+fn peer_error_command_is_fatal() {
+    let mut s = Session::new(config(SocketType::Req));
+    let mut wire = Greeting {
+        version: (3, 1),
+        mechanism: MechanismName::NULL,
+        as_server: false,
+    }
+    .encode()
+    .to_vec();
+    Command::Error {
+        reason: Bytes::from_static(b"go away"),
+    }
+    .encode(&mut wire);
+    assert_eq!(
+        feed(&mut s, &wire, 100),
+        Err(ProtocolError::PeerError {
+            reason: "go away".into()
+        })
+    );
+}
+
+#[test]
+fn unsent_messages_are_recovered_whole() {
+    let (mut left, _) = pair(SocketType::Push, SocketType::Pull);
+    let mut out = Outbox::new();
+    out.start_traffic();
+    let msgs = [
+        Message::from("first"),
+        Message::from("second-a").with_more(true),
+        Message::from(vec![5u8; 40_000]),
+    ];
+    for m in &msgs {
+        left.encode(m, &mut out);
+    }
+    // The first message and half of the second went out before the connection died.
+    out.advance(7 + 4);
+    let recovered = left.recover_unsent(out.take_unsent_traffic());
+    assert_eq!(recovered, msgs[1..].to_vec());
+}
