@@ -38,6 +38,7 @@ mod error;
 mod options;
 mod patterns;
 mod pipe;
+mod proxy;
 mod signal;
 mod socket;
 mod sys;
@@ -45,6 +46,7 @@ mod transport;
 
 pub use context::Context;
 pub use error::{Error, Result};
+pub use proxy::{proxy, proxy_with_capture};
 pub use socket::{Socket, DONTWAIT, SNDMORE};
 pub use zmtp::{Message, SocketType};
 

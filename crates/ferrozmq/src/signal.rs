@@ -37,6 +37,11 @@ thread_local! {
     static THREAD_WAKER: Waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
 }
 
+/// A waker that unparks the calling thread.
+pub(crate) fn thread_waker() -> Waker {
+    THREAD_WAKER.with(Waker::clone)
+}
+
 impl Signal {
     pub(crate) fn new() -> Self {
         Signal {

@@ -14,6 +14,7 @@ use crate::socket::mailbox::SocketLink;
 use crate::transport::{Listener, Target};
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -43,10 +44,15 @@ pub(crate) enum Command {
     /// A pipe event for the handler registered with `token`.
     Pipe { token: u64, event: PipeEvent },
     /// Unbind or disconnect: drop the endpoint's listener or connection, and the
-    /// connections accepted through it.
-    CloseEndpoint { socket_id: u64, endpoint_id: u64 },
-    /// The socket closed: stop listening and connecting for it.
-    CloseSocket { socket_id: u64 },
+    /// connections accepted through it. `done` is told once the listener is closed, so the
+    /// address can be bound again as soon as unbind returns.
+    CloseEndpoint {
+        socket_id: u64,
+        endpoint_id: u64,
+        done: Sender<()>,
+    },
+    /// The socket closed: stop listening and connecting for it; then tell `done`.
+    CloseSocket { socket_id: u64, done: Sender<()> },
     /// The context is ending: exit once the lingering connections are done.
     Stop,
 }

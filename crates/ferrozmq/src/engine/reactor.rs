@@ -213,11 +213,17 @@ impl Reactor {
             Command::CloseEndpoint {
                 socket_id,
                 endpoint_id,
-            } => self.close_where(|owner| {
-                owner.socket_id == socket_id && owner.endpoint_id == endpoint_id
-            }),
-            Command::CloseSocket { socket_id } => {
-                self.close_where(|owner| owner.socket_id == socket_id)
+                done,
+            } => {
+                self.close_where(|owner| {
+                    owner.socket_id == socket_id && owner.endpoint_id == endpoint_id
+                });
+                // The socket may have stopped waiting; nothing to do then.
+                let _ = done.send(());
+            }
+            Command::CloseSocket { socket_id, done } => {
+                self.close_where(|owner| owner.socket_id == socket_id);
+                let _ = done.send(());
             }
             Command::Stop => self.stopping = true,
         }

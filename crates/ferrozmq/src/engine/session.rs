@@ -252,6 +252,10 @@ impl Session {
             PipeEvent::Readable => self.pump_output(ctx),
             PipeEvent::Writable => self.pump_input(ctx),
             PipeEvent::Closed => {
+                // The event may be about a pipe this session already dropped.
+                if !self.end.as_ref().is_some_and(PipeEnd::peer_closed) {
+                    return self.step();
+                }
                 self.socket_closed(ctx);
                 self.pump_output(ctx)
             }
@@ -371,7 +375,9 @@ impl Session {
         }
         if !persistent {
             // Each connection had its own pipe; the socket reads what arrived, then drops it.
-            self.end = None;
+            if let Some(end) = self.end.take() {
+                end.unregister();
+            }
             self.stalled = None;
         }
         match self.origin {

@@ -193,6 +193,12 @@ impl PipeEnd {
             .store(token, Ordering::Release);
     }
 
+    /// Stops events for this end: its owner is about to drop it and must not hear about it
+    /// again.
+    pub(crate) fn unregister(&self) {
+        self.register(UNREGISTERED);
+    }
+
     /// Messages this end may queue before it blocks (0: unlimited).
     pub(crate) fn out_hwm(&self) -> u64 {
         self.out_dir().hwm

@@ -12,8 +12,12 @@ use crate::error::{Error, Result};
 use crate::options::{millis, Options};
 use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits};
 use crate::transport::{Listener, Target};
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+/// How long unbind, disconnect and close wait for the I/O thread to release the endpoint,
+/// so that it can be bound again at once. Only a wedged I/O thread takes this long.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
 use zmtp::{Message, SocketType};
 
 /// An endpoint this socket bound or connected, for unbind and disconnect.
@@ -333,10 +337,13 @@ impl SocketCore {
             EndpointKind::InprocConnect => {}
             EndpointKind::Io { id } => {
                 if let Some(io) = &self.io {
+                    let (done, closed) = mpsc::channel();
                     io.send(Command::CloseEndpoint {
                         socket_id: self.id,
                         endpoint_id: *id,
+                        done,
                     });
+                    let _ = closed.recv_timeout(CLOSE_WAIT);
                 }
             }
         }
@@ -365,7 +372,12 @@ impl SocketCore {
         drop(self.link.close());
         drop(self.pipes.drain());
         if let Some(io) = &self.io {
-            io.send(Command::CloseSocket { socket_id: self.id });
+            let (done, closed) = mpsc::channel();
+            io.send(Command::CloseSocket {
+                socket_id: self.id,
+                done,
+            });
+            let _ = closed.recv_timeout(CLOSE_WAIT);
         }
         self.ctx.unregister_socket(self.id);
     }

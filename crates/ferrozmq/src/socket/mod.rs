@@ -303,6 +303,34 @@ impl Socket {
     }
 }
 
+/// Blocks until one of `sockets` has had something happen to it (a message arrived, a peer
+/// made room or went away), or until `deadline`. Returns false on timeout.
+pub(crate) fn wait_any(sockets: &[&Socket], deadline: Option<std::time::Instant>) -> Result<bool> {
+    let waker = crate::signal::thread_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    loop {
+        for socket in sockets {
+            let core = socket.core.borrow();
+            if core.link.is_terminated() {
+                return Err(Error::Terminated);
+            }
+            if core.link.poll_wait(&mut cx).is_ready() {
+                return Ok(true);
+            }
+        }
+        match deadline {
+            None => std::thread::park(),
+            Some(deadline) => {
+                let now = std::time::Instant::now();
+                if now >= deadline {
+                    return Ok(false);
+                }
+                std::thread::park_timeout(deadline - now);
+            }
+        }
+    }
+}
+
 fn non_negative(value: i32, what: &'static str) -> Result<()> {
     if value < 0 {
         Err(Error::InvalidArgument(what))

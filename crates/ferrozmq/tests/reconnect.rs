@@ -1,0 +1,151 @@
+//! The seed's reliability promises: connecting sockets retry for ever, messages queued for
+//! an absent peer wait for it, and peers that come back are served again.
+
+use ferrozmq::{Context, Error, Socket, DONTWAIT, PUB, PULL, PUSH, REP, REQ, SUB};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+/// A tcp endpoint on a port that was free a moment ago (tests need to re-bind it).
+fn free_endpoint() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("probe port");
+    format!("tcp://{}", listener.local_addr().expect("addr"))
+}
+
+fn socket(ctx: &Context, kind: ferrozmq::SocketType) -> Socket {
+    let s = ctx.socket(kind).expect("socket");
+    s.set_linger(0).expect("linger");
+    s.set_rcvtimeo(5000).expect("rcvtimeo");
+    s.set_sndtimeo(5000).expect("sndtimeo");
+    s.set_reconnect_ivl(20).expect("reconnect");
+    s
+}
+
+fn recv_u32(s: &Socket) -> u32 {
+    let m = s.recv_msg(0).expect("message within timeout");
+    u32::from_be_bytes(m[..].try_into().expect("4-byte body"))
+}
+
+#[test]
+fn push_that_connects_before_its_peer_binds_delivers_everything_once_it_comes() {
+    let ctx = Context::new();
+    let endpoint = free_endpoint();
+    let push = socket(&ctx, PUSH);
+    push.connect(&endpoint).expect("connect");
+    for i in 0..500u32 {
+        push.send(&i.to_be_bytes()[..], DONTWAIT)
+            .expect("queued while no peer exists");
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let pull = socket(&ctx, PULL);
+    pull.bind(&endpoint).expect("bind");
+    for i in 0..500u32 {
+        assert_eq!(recv_u32(&pull), i);
+    }
+}
+
+#[test]
+fn push_blocks_at_its_high_water_mark_while_the_peer_is_absent() {
+    let ctx = Context::new();
+    let push = socket(&ctx, PUSH);
+    push.set_sndhwm(10).expect("hwm");
+    push.connect(&free_endpoint()).expect("connect");
+    for i in 0..10u32 {
+        push.send(&i.to_be_bytes()[..], DONTWAIT)
+            .expect("below hwm");
+    }
+    assert!(matches!(push.send("x", DONTWAIT), Err(Error::Again)));
+    push.set_sndtimeo(50).expect("sndtimeo");
+    let start = Instant::now();
+    assert!(matches!(push.send("x", 0), Err(Error::Again)));
+    assert!(start.elapsed() >= Duration::from_millis(50));
+}
+
+#[test]
+fn messages_queued_while_the_puller_is_gone_flow_after_it_returns() {
+    let ctx = Context::new();
+    let endpoint = free_endpoint();
+    let push = socket(&ctx, PUSH);
+    push.connect(&endpoint).expect("connect");
+
+    let first = socket(&ctx, PULL);
+    first.bind(&endpoint).expect("bind");
+    for i in 0..100u32 {
+        push.send(&i.to_be_bytes()[..], 0).expect("send");
+    }
+    for i in 0..100u32 {
+        assert_eq!(recv_u32(&first), i);
+    }
+    drop(first);
+    // Give the PUSH time to see the connection end: what it writes into a connection whose
+    // peer is already gone is lost with it, in any ZeroMQ.
+    std::thread::sleep(Duration::from_millis(100));
+
+    // Nobody listens now: these wait in the PUSH's queue.
+    for i in 100..200u32 {
+        push.send(&i.to_be_bytes()[..], DONTWAIT).expect("queued");
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let second = socket(&ctx, PULL);
+    second.bind(&endpoint).expect("rebind");
+    for i in 100..200u32 {
+        assert_eq!(recv_u32(&second), i);
+    }
+    assert!(matches!(second.recv_msg(DONTWAIT), Err(Error::Again)));
+}
+
+#[test]
+fn req_gets_answers_from_a_rep_that_restarted() {
+    let ctx = Context::new();
+    let endpoint = free_endpoint();
+    let req = socket(&ctx, REQ);
+    req.connect(&endpoint).expect("connect");
+    for round in 0..3 {
+        let rep = socket(&ctx, REP);
+        rep.bind(&endpoint).expect("bind");
+        req.send("Are you OK?", 0).expect("send");
+        assert_eq!(rep.recv_bytes(0).expect("request"), b"Are you OK?");
+        rep.send(format!("I am OK! {round}"), 0).expect("reply");
+        assert_eq!(
+            req.recv_string(0).expect("reply").expect("utf8"),
+            format!("I am OK! {round}")
+        );
+        drop(rep);
+        // A request written before the REQ sees the connection end would be lost with it.
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn sub_resubscribes_to_a_publisher_that_restarted() {
+    let ctx = Context::new();
+    let endpoint = free_endpoint();
+    let sub = socket(&ctx, SUB);
+    sub.set_subscribe(b"news").expect("subscribe");
+    sub.set_rcvtimeo(20).expect("rcvtimeo");
+    sub.connect(&endpoint).expect("connect");
+    for _ in 0..2 {
+        let publisher = socket(&ctx, PUB);
+        publisher.bind(&endpoint).expect("bind");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let got = loop {
+            assert!(Instant::now() < deadline, "no message after restart");
+            publisher.send("weather: filtered out", 0).expect("send");
+            publisher.send("news: 消息群发", 0).expect("send");
+            if let Ok(m) = sub.recv_string(0) {
+                break m.expect("utf8");
+            }
+        };
+        assert_eq!(got, "news: 消息群发");
+    }
+}
+
+#[test]
+fn inproc_connect_before_bind_is_served_once_bound() {
+    let ctx = Context::new();
+    let push = socket(&ctx, PUSH);
+    push.connect("inproc://later").expect("connect first");
+    push.send("early", 0).expect("queued");
+    let pull = socket(&ctx, PULL);
+    pull.bind("inproc://later").expect("bind");
+    assert_eq!(pull.recv_bytes(0).expect("early message"), b"early");
+}
