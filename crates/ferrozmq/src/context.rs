@@ -148,13 +148,6 @@ impl ContextShared {
         Ok(io[i].0.clone())
     }
 
-    /// Tells every running I/O thread.
-    pub(crate) fn broadcast(&self, command: impl Fn() -> Command) {
-        for (thread, _) in lock(&self.io).iter() {
-            thread.send(command());
-        }
-    }
-
     /// Binds an inproc name; returns the pipes of sockets that connected before the bind,
     /// for the binder to attach.
     pub(crate) fn inproc_bind(

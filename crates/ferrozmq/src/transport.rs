@@ -65,17 +65,6 @@ impl Stream {
         }
     }
 
-    /// The peer's address as text (for logs and monitor events).
-    pub(crate) fn peer_text(&self) -> String {
-        match self {
-            Stream::Tcp(s) => s
-                .peer_addr()
-                .map(|a| endpoint::tcp_text(&a))
-                .unwrap_or_default(),
-            Stream::Unix(_) => String::new(),
-        }
-    }
-
     pub(crate) fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
         let interest = Interest::READABLE | Interest::WRITABLE;
         match self {

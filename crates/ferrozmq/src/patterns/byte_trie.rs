@@ -188,6 +188,7 @@ impl<V: NodeValue> ByteTrie<V> {
     }
 
     /// Whether no prefix is stored.
+    #[cfg(test)]
     pub(super) fn is_empty(&self) -> bool {
         self.nodes.len() == 1 && self.nodes[ROOT].value.is_vacant()
     }

@@ -28,6 +28,7 @@ pub(crate) struct FairQueue {
 
 impl FairQueue {
     /// No pipes.
+    #[cfg(test)]
     pub(crate) fn new() -> Self {
         Self::default()
     }
@@ -71,16 +72,19 @@ impl FairQueue {
     }
 
     /// Whether some pipe may have data.
+    #[cfg(test)]
     pub(crate) fn has_active(&self) -> bool {
         self.ring.has_active()
     }
 
     /// How many pipes there are, with data or not.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.ring.len()
     }
 
     /// Whether there are no pipes at all.
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.ring.is_empty()
     }

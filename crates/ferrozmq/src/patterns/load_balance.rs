@@ -28,6 +28,7 @@ pub(crate) struct LoadBalancer {
 
 impl LoadBalancer {
     /// No pipes.
+    #[cfg(test)]
     pub(crate) fn new() -> Self {
         Self::default()
     }
@@ -89,16 +90,19 @@ impl LoadBalancer {
     }
 
     /// Whether some pipe is writable.
+    #[cfg(test)]
     pub(crate) fn has_active(&self) -> bool {
         self.ring.has_active()
     }
 
     /// How many pipes there are, writable or not.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.ring.len()
     }
 
     /// Whether there are no pipes at all.
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.ring.is_empty()
     }

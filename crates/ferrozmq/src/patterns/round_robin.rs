@@ -91,16 +91,19 @@ impl RoundRobin {
     }
 
     /// Whether some pipe is active.
+    #[cfg(test)]
     pub(super) fn has_active(&self) -> bool {
         self.active > 0
     }
 
     /// How many pipes there are, active or not.
+    #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.pipes.len()
     }
 
     /// Whether there are no pipes at all.
+    #[cfg(test)]
     pub(super) fn is_empty(&self) -> bool {
         self.pipes.is_empty()
     }

@@ -178,6 +178,7 @@ impl SubscriptionTrie {
     }
 
     /// Whether no pipe subscribes to anything.
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.subscribers.is_empty()
     }

@@ -74,6 +74,7 @@ impl SubscriptionSet {
     }
 
     /// Whether nothing is subscribed.
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.counts.is_empty()
     }

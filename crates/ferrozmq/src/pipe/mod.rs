@@ -199,11 +199,6 @@ impl PipeEnd {
         self.register(UNREGISTERED);
     }
 
-    /// Messages this end may queue before it blocks (0: unlimited).
-    pub(crate) fn out_hwm(&self) -> u64 {
-        self.out_dir().hwm
-    }
-
     /// True when the high-water mark admits no new message; a caller that will wait for room
     /// must use [`wait_writable`](Self::wait_writable) instead.
     #[inline]
@@ -245,12 +240,6 @@ impl PipeEnd {
         self.tx.push(msg, !self.writing_more);
     }
 
-    /// Whether a new message would be admitted now, without writing one.
-    #[inline]
-    pub(crate) fn can_write(&mut self) -> bool {
-        !self.out_dir().reader_closed.load(Ordering::Relaxed) && !self.is_full()
-    }
-
     /// After a [`WriteError::Full`]: asks the reader for [`PipeEvent::Writable`] once room
     /// appears. Returns true if room appeared meanwhile (no event will come; write again).
     pub(crate) fn wait_writable(&mut self) -> bool {
@@ -274,11 +263,6 @@ impl PipeEnd {
         if self.tx.flush() {
             self.notify_peer(PipeEvent::Readable);
         }
-    }
-
-    /// True while inside a multipart message being written.
-    pub(crate) fn writing_more(&self) -> bool {
-        self.writing_more
     }
 
     /// Drops parts written but not flushed (the rest of the message will never come).

@@ -1,0 +1,422 @@
+//! The socket types' documented behaviour, over real transports.
+
+use ferrozmq::{
+    Context, Error, Message, Socket, SocketType, DONTWAIT, PUB, PULL, PUSH, REP, REQ, SNDMORE, SUB,
+};
+use std::time::{Duration, Instant};
+
+fn socket(ctx: &Context, kind: SocketType) -> Socket {
+    let s = ctx.socket(kind).expect("socket");
+    s.set_linger(0).expect("linger");
+    s.set_rcvtimeo(5000).expect("rcvtimeo");
+    s.set_sndtimeo(5000).expect("sndtimeo");
+    s
+}
+
+fn bind_any(s: &Socket, transport: &str) -> String {
+    let endpoint = match transport {
+        "tcp" => "tcp://127.0.0.1:*".to_string(),
+        "ipc" => "ipc://*".to_string(),
+        other => format!("inproc://{other}-{}", rand_suffix()),
+    };
+    s.bind(&endpoint).expect("bind");
+    s.get_last_endpoint().expect("endpoint").expect("utf8")
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Waits until `sub` gets a message, publishing `probe` meanwhile (subscriptions take a
+/// moment to reach the publisher).
+fn await_subscription(publisher: &Socket, sub: &Socket, probe: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "subscription never reached the publisher"
+        );
+        publisher.send(probe, 0).expect("publish");
+        if sub.recv_msg(DONTWAIT).is_ok() {
+            while sub.recv_msg(DONTWAIT).is_ok() {}
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The next message that is not a leftover probe.
+fn recv_past_probes(sub: &Socket) -> String {
+    loop {
+        let text = sub.recv_string(0).expect("recv").expect("utf8");
+        if !text.starts_with("probe") {
+            return text;
+        }
+    }
+}
+
+#[test]
+fn req_must_alternate_send_and_receive() {
+    let ctx = Context::new();
+    let rep = socket(&ctx, REP);
+    let endpoint = bind_any(&rep, "tcp");
+    let req = socket(&ctx, REQ);
+    req.connect(&endpoint).expect("connect");
+    assert!(matches!(req.recv_msg(0), Err(Error::State)));
+    req.send("one", 0).expect("first request");
+    assert!(matches!(req.send("two", 0), Err(Error::State)));
+    assert!(matches!(rep.send("early", 0), Err(Error::State)));
+    assert_eq!(rep.recv_bytes(0).expect("request"), b"one");
+    assert!(matches!(rep.recv_msg(0), Err(Error::State)));
+    rep.send("reply", 0).expect("reply");
+    assert_eq!(req.recv_bytes(0).expect("reply"), b"reply");
+    req.send("again", 0).expect("next request after the reply");
+}
+
+#[test]
+fn multipart_requests_and_replies_arrive_whole_on_every_transport() {
+    for transport in ["tcp", "ipc", "inproc"] {
+        let ctx = Context::new();
+        let rep = socket(&ctx, REP);
+        let endpoint = bind_any(&rep, transport);
+        let req = socket(&ctx, REQ);
+        req.connect(&endpoint).expect("connect");
+        req.send_multipart(["a", "", "c"], 0).expect("request");
+        let parts: Vec<Vec<u8>> = rep
+            .recv_multipart(0)
+            .expect("request")
+            .iter()
+            .map(|m| m.to_vec())
+            .collect();
+        assert_eq!(
+            parts,
+            vec![b"a".to_vec(), vec![], b"c".to_vec()],
+            "{transport}"
+        );
+        rep.send("x", SNDMORE).expect("reply part");
+        rep.send(vec![9u8; 300], 0).expect("reply part");
+        let reply = req.recv_multipart(0).expect("reply");
+        assert_eq!(reply.len(), 2);
+        assert!(reply[0].more() && !reply[1].more());
+        assert_eq!(reply[1].len(), 300);
+    }
+}
+
+#[test]
+fn rep_serves_many_clients_each_getting_its_own_reply() {
+    let ctx = Context::new();
+    let rep = socket(&ctx, REP);
+    let endpoint = bind_any(&rep, "tcp");
+    let server = std::thread::spawn(move || {
+        for _ in 0..30 {
+            let request = rep.recv_bytes(0).expect("request");
+            rep.send(request, 0).expect("echo");
+        }
+    });
+    let clients: Vec<_> = (0..3)
+        .map(|c| {
+            let endpoint = endpoint.clone();
+            std::thread::spawn(move || {
+                let ctx = Context::new();
+                let req = socket(&ctx, REQ);
+                req.connect(&endpoint).expect("connect");
+                for i in 0..10 {
+                    let text = format!("client {c} request {i}");
+                    req.send(text.as_str(), 0).expect("send");
+                    assert_eq!(req.recv_string(0).expect("reply").expect("utf8"), text);
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().expect("client");
+    }
+    server.join().expect("server");
+}
+
+#[test]
+fn push_round_robins_whole_messages_across_pullers() {
+    let ctx = Context::new();
+    let push = socket(&ctx, PUSH);
+    let endpoint = bind_any(&push, "tcp");
+    let pulls: Vec<Socket> = (0..3)
+        .map(|_| {
+            let pull = socket(&ctx, PULL);
+            pull.connect(&endpoint).expect("connect");
+            pull
+        })
+        .collect();
+    // Let all three connect before the first message picks a peer.
+    std::thread::sleep(Duration::from_millis(200));
+    for i in 0..30u8 {
+        push.send_multipart([vec![i], vec![i; 3]], 0).expect("send");
+    }
+    for pull in &pulls {
+        for _ in 0..10 {
+            let parts = pull.recv_multipart(0).expect("each puller gets a third");
+            assert_eq!(parts.len(), 2);
+            assert_eq!(parts[1][..], [parts[0][0]; 3]);
+        }
+        assert!(matches!(pull.recv_msg(DONTWAIT), Err(Error::Again)));
+    }
+}
+
+#[test]
+fn pull_takes_from_busy_pushers_in_turn() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    pull.set_rcvhwm(10).expect("hwm");
+    let endpoint = bind_any(&pull, "inproc");
+    let pushes: Vec<Socket> = (0..3u8)
+        .map(|_| {
+            let push = socket(&ctx, PUSH);
+            push.set_sndhwm(10).expect("hwm");
+            push.connect(&endpoint).expect("connect");
+            push
+        })
+        .collect();
+    for (p, push) in pushes.iter().enumerate() {
+        for _ in 0..5 {
+            push.send(vec![p as u8], 0).expect("send");
+        }
+    }
+    let order: Vec<u8> = (0..15)
+        .map(|_| pull.recv_bytes(0).expect("recv")[0])
+        .collect();
+    for window in order.chunks(3) {
+        let mut w = window.to_vec();
+        w.sort();
+        assert_eq!(
+            w,
+            vec![0, 1, 2],
+            "fair queuing interleaves pushers: {order:?}"
+        );
+    }
+}
+
+#[test]
+fn subscribers_get_only_their_prefixes_and_unsubscribe_stops_them() {
+    let ctx = Context::new();
+    let publisher = socket(&ctx, PUB);
+    let endpoint = bind_any(&publisher, "tcp");
+    let weather = socket(&ctx, SUB);
+    weather.set_subscribe(b"weather").expect("subscribe");
+    weather.set_subscribe(b"probe").expect("subscribe");
+    weather.connect(&endpoint).expect("connect");
+    await_subscription(&publisher, &weather, "probe");
+
+    publisher.send("news: nobody wants this", 0).expect("send");
+    publisher.send("weather: 晴", 0).expect("send");
+    assert_eq!(recv_past_probes(&weather), "weather: 晴");
+
+    weather.set_unsubscribe(b"weather").expect("unsubscribe");
+    // The cancel travels behind this probe subscription change.
+    weather.set_unsubscribe(b"probe").expect("unsubscribe");
+    weather.set_subscribe(b"probe2").expect("subscribe");
+    await_subscription(&publisher, &weather, "probe2");
+    publisher.send("weather: 雨", 0).expect("send");
+    publisher.send("end", 0).expect("send");
+    weather.set_subscribe(b"end").expect("subscribe");
+    await_subscription(&publisher, &weather, "end");
+    publisher.send("weather: 雨", 0).expect("send");
+    publisher.send("end", 0).expect("send");
+    assert_eq!(recv_past_probes(&weather), "end");
+}
+
+#[test]
+fn publisher_never_blocks_and_a_stalled_subscriber_does_not_slow_the_others() {
+    let ctx = Context::new();
+    let publisher = socket(&ctx, PUB);
+    publisher.set_sndhwm(100).expect("hwm");
+    let endpoint = bind_any(&publisher, "inproc");
+    let stalled = socket(&ctx, SUB);
+    stalled.set_rcvhwm(100).expect("hwm");
+    stalled.set_subscribe(b"").expect("subscribe");
+    stalled.connect(&endpoint).expect("connect");
+    let reader = socket(&ctx, SUB);
+    reader.set_subscribe(b"").expect("subscribe");
+    reader.connect(&endpoint).expect("connect");
+    await_subscription(&publisher, &reader, "probe");
+    while stalled.recv_msg(DONTWAIT).is_ok() {}
+
+    let consumer = std::thread::spawn(move || {
+        let mut got = 0;
+        while let Ok(m) = reader.recv_msg(0) {
+            if &m[..] == b"end" {
+                break;
+            }
+            got += 1;
+        }
+        got
+    });
+    for i in 0..20_000u32 {
+        // Never blocks, even though one subscriber reads nothing.
+        publisher
+            .send(&i.to_be_bytes()[..], DONTWAIT)
+            .expect("publishing never blocks");
+        if i % 1000 == 0 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    publisher.send("end", 0).expect("end");
+    let got = consumer.join().expect("consumer");
+    assert!(got > 15_000, "the reading subscriber kept up: {got}");
+    let mut stalled_got = 0;
+    while stalled.recv_msg(DONTWAIT).is_ok() {
+        stalled_got += 1;
+    }
+    assert!(
+        stalled_got <= 201,
+        "the stalled subscriber's queue is bounded by its HWMs: {stalled_got}"
+    );
+}
+
+#[test]
+fn publishing_with_no_subscriber_drops_everything() {
+    let ctx = Context::new();
+    let publisher = socket(&ctx, PUB);
+    let endpoint = bind_any(&publisher, "tcp");
+    for _ in 0..10_000 {
+        publisher.send("消息群发", DONTWAIT).expect("never blocks");
+    }
+    let sub = socket(&ctx, SUB);
+    sub.set_subscribe(b"").expect("subscribe");
+    sub.connect(&endpoint).expect("connect");
+    await_subscription(&publisher, &sub, "after");
+    assert!(matches!(sub.recv_msg(DONTWAIT), Err(Error::Again)));
+}
+
+#[test]
+fn receive_timeout_and_dontwait_return_again() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    bind_any(&pull, "tcp");
+    assert!(matches!(pull.recv_msg(DONTWAIT), Err(Error::Again)));
+    pull.set_rcvtimeo(50).expect("timeout");
+    let start = Instant::now();
+    assert!(matches!(pull.recv_msg(0), Err(Error::Again)));
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_millis(50) && waited < Duration::from_secs(2));
+}
+
+#[test]
+fn unsupported_directions_are_refused() {
+    let ctx = Context::new();
+    assert!(matches!(
+        socket(&ctx, PUB).recv_msg(0),
+        Err(Error::NotSupported)
+    ));
+    assert!(matches!(
+        socket(&ctx, SUB).send("x", 0),
+        Err(Error::NotSupported)
+    ));
+    assert!(matches!(
+        socket(&ctx, PUSH).recv_msg(0),
+        Err(Error::NotSupported)
+    ));
+    assert!(matches!(
+        socket(&ctx, PULL).send("x", 0),
+        Err(Error::NotSupported)
+    ));
+    assert!(matches!(
+        socket(&ctx, PULL).set_subscribe(b"x"),
+        Err(Error::NotSupported)
+    ));
+}
+
+#[test]
+fn endpoints_are_checked_and_reported() {
+    let ctx = Context::new();
+    let a = socket(&ctx, PULL);
+    let endpoint = bind_any(&a, "tcp");
+    assert!(endpoint.starts_with("tcp://127.0.0.1:") && !endpoint.ends_with(":*"));
+    let b = socket(&ctx, PULL);
+    assert!(matches!(b.bind(&endpoint), Err(Error::AddrInUse(_))));
+    assert!(matches!(b.bind("bogus"), Err(Error::InvalidEndpoint(_))));
+    assert!(matches!(
+        b.bind("udp://1.2.3.4:5"),
+        Err(Error::ProtocolNotSupported(_))
+    ));
+    assert!(matches!(
+        b.connect("tcp://no.such.host.invalid:5"),
+        Err(Error::AddrNotAvailable(_))
+    ));
+    assert!(matches!(
+        b.unbind("tcp://127.0.0.1:1"),
+        Err(Error::NoSuchEndpoint(_))
+    ));
+    a.bind("inproc://dup").expect("inproc bind");
+    assert!(matches!(b.bind("inproc://dup"), Err(Error::AddrInUse(_))));
+    // Unbind releases the port at once.
+    a.unbind(&endpoint).expect("unbind");
+    b.bind(&endpoint).expect("rebind right after unbind");
+}
+
+#[test]
+fn wildcard_localhost_and_ipv6_endpoints_work() {
+    let ctx = Context::new();
+    let rep = socket(&ctx, REP);
+    rep.bind("tcp://*:*").expect("wildcard bind");
+    let port = rep
+        .get_last_endpoint()
+        .expect("endpoint")
+        .expect("utf8")
+        .rsplit(':')
+        .next()
+        .expect("port")
+        .to_string();
+    let req = socket(&ctx, REQ);
+    req.connect(&format!("tcp://localhost:{port}"))
+        .expect("connect by name");
+    req.send("hi", 0).expect("send");
+    assert_eq!(rep.recv_bytes(0).expect("recv"), b"hi");
+    rep.send("ok", 0).expect("reply");
+    assert_eq!(req.recv_bytes(0).expect("reply"), b"ok");
+
+    if std::net::TcpListener::bind("[::1]:0").is_ok() {
+        let pull = socket(&ctx, PULL);
+        pull.bind("tcp://[::1]:*").expect("ipv6 bind");
+        let endpoint = pull.get_last_endpoint().expect("endpoint").expect("utf8");
+        assert!(endpoint.starts_with("tcp://[::1]:"));
+        let push = socket(&ctx, PUSH);
+        push.connect(&endpoint).expect("ipv6 connect");
+        push.send("v6", 0).expect("send");
+        assert_eq!(pull.recv_bytes(0).expect("recv"), b"v6");
+    }
+}
+
+#[test]
+fn shutdown_wakes_a_blocked_receiver_with_terminated() {
+    let ctx = Context::new();
+    let pull = ctx.socket(PULL).expect("socket");
+    pull.set_linger(0).expect("linger");
+    bind_any(&pull, "tcp");
+    let blocked = std::thread::spawn(move || pull.recv_msg(0).map(|_| ()));
+    std::thread::sleep(Duration::from_millis(50));
+    ctx.shutdown();
+    assert!(matches!(
+        blocked.join().expect("thread"),
+        Err(Error::Terminated)
+    ));
+    assert!(matches!(ctx.socket(PUSH), Err(Error::Terminated)));
+}
+
+#[test]
+fn large_and_empty_messages_round_trip() {
+    for transport in ["tcp", "ipc", "inproc"] {
+        let ctx = Context::new();
+        let pull = socket(&ctx, PULL);
+        let endpoint = bind_any(&pull, transport);
+        let push = socket(&ctx, PUSH);
+        push.connect(&endpoint).expect("connect");
+        let big: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| i as u8).collect();
+        for body in [vec![], vec![1u8; 255], vec![2u8; 256], big.clone()] {
+            push.send(body.clone(), 0).expect("send");
+            let got: Message = pull.recv_msg(0).expect("recv");
+            assert_eq!(got.len(), body.len(), "{transport}");
+            assert!(got[..] == body[..], "{transport}: body differs");
+        }
+    }
+}
