@@ -68,11 +68,13 @@ impl Greeting {
     /// The version this implementation speaks.
     pub const VERSION: (u8, u8) = (3, 1);
 
-    /// Encodes the greeting. The padding is zero and byte 9 is 0x7F, as the RFC asks of
-    /// peers that send the whole greeting at once.
+    /// Encodes the greeting, byte for byte as libzmq does: the padding carries the value 1
+    /// in its last octet (what a ZMTP 1.0 peer reads as an empty identity, so that one fails
+    /// cleanly instead of misreading us), and octet 9 is 0x7F.
     pub fn encode(&self) -> [u8; GREETING_LEN] {
         let mut out = [0u8; GREETING_LEN];
         out[0] = 0xFF;
+        out[8] = 0x01;
         out[9] = 0x7F;
         out[10] = self.version.0;
         out[11] = self.version.1;
@@ -146,10 +148,7 @@ mod tests {
             as_server: false,
         }
         .encode();
-        // Identical to libzmq's except for the insignificant padding octet 8.
-        let mut theirs = LIBZMQ_NULL;
-        theirs[8] = 0;
-        assert_eq!(ours, theirs);
+        assert_eq!(ours, LIBZMQ_NULL);
     }
 
     #[test]

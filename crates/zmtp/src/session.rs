@@ -390,7 +390,7 @@ fn legacy_subscription(msg: Message) -> Message {
 
 #[inline]
 fn encode_header_into(out: &mut BytesMut, more: bool, command: bool, body_len: usize) {
-    let flags = u8::from(more) * frame::MORE | u8::from(command) * frame::COMMAND;
+    let flags = (u8::from(more) * frame::MORE) | (u8::from(command) * frame::COMMAND);
     if body_len <= 255 {
         out.put_slice(&[flags, body_len as u8]);
     } else {

@@ -81,7 +81,7 @@ fn first_flight_is_greeting_then_ready_with_socket_type() {
     let mut out = Outbox::new();
     s.poll_transmit(&mut out);
     let bytes = drain(&mut out);
-    assert_eq!(&bytes[..12], b"\xff\0\0\0\0\0\0\0\0\x7f\x03\x01");
+    assert_eq!(&bytes[..12], b"\xff\0\0\0\0\0\0\0\x01\x7f\x03\x01");
     assert_eq!(&bytes[12..16], b"NULL");
     assert_eq!(
         &bytes[64..],
