@@ -5,7 +5,6 @@ use crate::error::{Error, Result};
 use crate::pipe::{pipe, PipeEnd, PipeLimits};
 use crate::socket::mailbox::{DeferredTarget, PeerDetails, SocketEvent, SocketLink};
 use crate::socket::Socket;
-use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -34,7 +33,6 @@ pub struct Context {
 pub(crate) struct InprocSide {
     pub(crate) link: Arc<SocketLink>,
     pub(crate) socket_type: SocketType,
-    pub(crate) routing_id: Bytes,
     pub(crate) sndhwm: u64,
     pub(crate) rcvhwm: u64,
 }
@@ -53,9 +51,15 @@ struct Inproc {
     pending: HashMap<String, Vec<Pending>>,
 }
 
+/// A running I/O thread.
+struct Worker {
+    io: Arc<IoThread>,
+    thread: JoinHandle<()>,
+}
+
 pub(crate) struct ContextShared {
     io_threads: usize,
-    io: Mutex<Vec<(Arc<IoThread>, Option<JoinHandle<()>>)>>,
+    io: Mutex<Vec<Worker>>,
     next_io: AtomicUsize,
     next_id: AtomicU64,
     inproc: Mutex<Inproc>,
@@ -142,10 +146,13 @@ impl ContextShared {
         let mut io = lock(&self.io);
         while io.len() < self.io_threads {
             let (thread, handle) = engine::spawn(io.len())?;
-            io.push((thread, Some(handle)));
+            io.push(Worker {
+                io: thread,
+                thread: handle,
+            });
         }
         let i = self.next_io.fetch_add(1, Ordering::Relaxed) % io.len();
-        Ok(io[i].0.clone())
+        Ok(io[i].io.clone())
     }
 
     /// Binds an inproc name; returns the pipes of sockets that connected before the bind,
@@ -209,13 +216,9 @@ impl ContextShared {
                     b_to_a: sum_hwm(binder.sndhwm, connector.rcvhwm),
                 },
             );
-            binder.link.post(SocketEvent::Attach(
-                theirs,
-                PeerDetails {
-                    routing_id: connector.routing_id.clone(),
-                    endpoint,
-                },
-            ));
+            binder
+                .link
+                .post(SocketEvent::Attach(theirs, PeerDetails { endpoint }));
             return Ok(mine);
         }
         let target = Arc::new(DeferredTarget::default());
@@ -234,10 +237,7 @@ impl ContextShared {
             end: theirs,
             target,
             connector_type: connector.socket_type,
-            peer: PeerDetails {
-                routing_id: connector.routing_id,
-                endpoint,
-            },
+            peer: PeerDetails { endpoint },
         });
         Ok(mine)
     }
@@ -255,16 +255,14 @@ fn sum_hwm(a: u64, b: u64) -> u64 {
 
 impl Drop for ContextShared {
     fn drop(&mut self) {
-        let io = std::mem::take(&mut *lock(&self.io));
-        for (thread, _) in &io {
-            thread.send(Command::Stop);
+        let workers = std::mem::take(&mut *lock(&self.io));
+        for worker in &workers {
+            worker.io.send(Command::Stop);
         }
-        for (_, handle) in io {
-            if let Some(handle) = handle {
-                // Joining waits for lingering messages, as zmq_ctx_term does. An I/O thread
-                // that panicked has nothing left to deliver.
-                let _ = handle.join();
-            }
+        for worker in workers {
+            // Joining waits for lingering messages, as zmq_ctx_term does. An I/O thread that
+            // panicked has nothing left to deliver.
+            let _ = worker.thread.join();
         }
     }
 }

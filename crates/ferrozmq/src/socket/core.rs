@@ -219,7 +219,6 @@ impl SocketCore {
         InprocSide {
             link: self.link.clone(),
             socket_type: self.socket_type,
-            routing_id: self.options.routing_id.clone(),
             sndhwm: Options::hwm(self.options.sndhwm),
             rcvhwm: Options::hwm(self.options.rcvhwm),
         }
@@ -263,7 +262,6 @@ impl SocketCore {
         if let Endpoint::Inproc(name) = &endpoint {
             let end = self.ctx.inproc_connect(name, self.inproc_side())?;
             let peer = PeerDetails {
-                routing_id: Default::default(),
                 endpoint: Arc::from(text),
             };
             let id = self.pipes.insert(Pipe { end, peer });
@@ -303,7 +301,6 @@ impl SocketCore {
             let pid = self.pipes.insert(Pipe {
                 end: mine,
                 peer: PeerDetails {
-                    routing_id: Default::default(),
                     endpoint: Arc::from(text),
                 },
             });

@@ -3,7 +3,6 @@
 
 use crate::pipe::{Notify, PipeEnd, PipeEvent};
 use crate::signal::Signal;
-use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -12,8 +11,6 @@ use zmtp::SocketType;
 /// Who is at the other end of a new pipe.
 #[derive(Clone, Debug)]
 pub(crate) struct PeerDetails {
-    /// The peer's routing id (its `Identity` property), empty when it announced none.
-    pub(crate) routing_id: Bytes,
     /// The endpoint the pipe came through, for diagnostics.
     pub(crate) endpoint: Arc<str>,
 }
