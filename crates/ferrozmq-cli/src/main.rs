@@ -1,1 +1,36 @@
-fn main() {}
+//! The `ferrozmq` command: the seed's demo, one socket driven from the command line, or a
+//! proxy between two sockets. `ferrozmq --help` describes it.
+
+mod args;
+mod demo;
+mod endpoints;
+mod error;
+mod outgoing;
+mod output;
+mod proxy_command;
+mod role;
+mod socket_command;
+mod usage;
+
+use args::Command;
+use error::CliError;
+use output::Output;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => e.report(),
+    }
+}
+
+fn run() -> Result<(), CliError> {
+    let mut out = Output::stdout();
+    match args::parse(std::env::args_os().skip(1))? {
+        Command::Help => out.line(usage::text().trim_end()),
+        Command::Version => out.line(concat!("ferrozmq ", env!("CARGO_PKG_VERSION"))),
+        Command::Demo => demo::run(&mut out),
+        Command::Socket(args) => socket_command::run(&args, &mut out),
+        Command::Proxy(args) => proxy_command::run(&args),
+    }
+}

@@ -37,11 +37,13 @@ impl Endpoint {
                     // Source-address syntax (`tcp://src;dst`) is not supported yet.
                     return Err(Error::InvalidEndpoint(text.to_string()));
                 }
-                let host = host
-                    .strip_prefix('[')
-                    .and_then(|h| h.strip_suffix(']'))
-                    .unwrap_or(host);
-                if host.is_empty() {
+                let host = match host.strip_prefix('[') {
+                    Some(bracketed) => bracketed
+                        .strip_suffix(']')
+                        .ok_or_else(|| Error::InvalidEndpoint(text.to_string()))?,
+                    None => host,
+                };
+                if host.is_empty() || host.contains(['[', ']']) {
                     return Err(Error::InvalidEndpoint(text.to_string()));
                 }
                 let port = match port {
@@ -83,15 +85,14 @@ impl Endpoint {
     }
 
     /// The addresses to try, in order, for a tcp connect.
-    pub(crate) fn connect_addrs(
-        host: &str,
-        port: Option<u16>,
-        ipv6: bool,
-    ) -> Result<Vec<SocketAddr>> {
-        let endpoint = || format!("tcp://{host}:*");
-        let port = port.ok_or_else(|| Error::InvalidEndpoint(endpoint()))?;
+    pub(crate) fn connect_addrs(&self, ipv6: bool) -> Result<Vec<SocketAddr>> {
+        let Endpoint::Tcp { host, port } = self else {
+            return Err(Error::InvalidEndpoint(self.to_string()));
+        };
+        // A connect needs a definite host and port.
+        let port = port.ok_or_else(|| Error::InvalidEndpoint(self.to_string()))?;
         if host == "*" {
-            return Err(Error::InvalidEndpoint(format!("tcp://*:{port}")));
+            return Err(Error::InvalidEndpoint(self.to_string()));
         }
         let addrs = resolve(host, port, ipv6)?;
         if addrs.is_empty() {
@@ -197,6 +198,7 @@ mod tests {
             "tcp://:5",
             "tcp://h:99999",
             "tcp://h:x",
+            "tcp://[::1",
             "ipc://",
             "nonsense",
             "inproc://",
@@ -227,10 +229,20 @@ mod tests {
 
     #[test]
     fn localhost_resolves_for_connect_and_wildcard_does_not() {
-        let addrs = Endpoint::connect_addrs("localhost", Some(1), false).unwrap();
+        let addrs = tcp("localhost", Some(1)).connect_addrs(false).unwrap();
         assert!(addrs.iter().all(|a| a.is_ipv4()));
-        assert!(Endpoint::connect_addrs("*", Some(1), false).is_err());
-        assert!(Endpoint::connect_addrs("localhost", None, false).is_err());
+        assert!(tcp("*", Some(1)).connect_addrs(false).is_err());
+        assert!(tcp("localhost", None).connect_addrs(false).is_err());
+    }
+
+    #[test]
+    fn unbalanced_brackets_are_malformed() {
+        for bad in ["tcp://[::1:5", "tcp://::1]:5", "tcp://[[::1]]:5"] {
+            assert!(
+                matches!(Endpoint::parse(bad), Err(Error::InvalidEndpoint(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -94,9 +94,7 @@ impl Target {
     /// Resolves a tcp or ipc endpoint for connecting.
     pub(crate) fn resolve(endpoint: &Endpoint, ipv6: bool) -> Result<Target> {
         match endpoint {
-            Endpoint::Tcp { host, port } => {
-                Ok(Target::Tcp(Endpoint::connect_addrs(host, *port, ipv6)?))
-            }
+            Endpoint::Tcp { .. } => Ok(Target::Tcp(endpoint.connect_addrs(ipv6)?)),
             Endpoint::Ipc(path) if path == "*" => Err(Error::InvalidEndpoint(endpoint.to_string())),
             Endpoint::Ipc(path) => Ok(Target::Ipc(unix_addr(path)?)),
             Endpoint::Inproc(_) => Err(Error::InvalidEndpoint(endpoint.to_string())),

@@ -275,7 +275,11 @@ impl SocketCore {
             });
             return Ok(());
         }
-        let target = Target::resolve(&endpoint, self.options.ipv6)?;
+        let target = Target::resolve(&endpoint, self.options.ipv6).map_err(|e| match e {
+            // Name the endpoint as the application wrote it (`:0`, not the parsed `:*`).
+            Error::InvalidEndpoint(_) => Error::InvalidEndpoint(text.to_string()),
+            e => e,
+        })?;
         let io = self.io()?;
         let id = self.ctx.next_id();
         let owner = self.owner(id, text);

@@ -1,0 +1,25 @@
+//! The proxy command: two sockets, messages forwarded both ways between them.
+
+use crate::args::{ProxyArgs, ProxySide};
+use crate::error::CliError;
+use ferrozmq::{Context, Error, Socket};
+
+/// Opens both sides and forwards until the process is stopped or a socket fails.
+pub fn run(args: &ProxyArgs) -> Result<(), CliError> {
+    let ctx = Context::new();
+    let front = open(&ctx, &args.front)?;
+    let back = open(&ctx, &args.back)?;
+    ferrozmq::proxy(&front, &back).map_err(|e| CliError::failed(format!("proxy stopped: {e}")))
+}
+
+fn open(ctx: &Context, side: &ProxySide) -> Result<Socket, CliError> {
+    let name = side.socket_type.as_str().to_ascii_lowercase();
+    let socket = ctx.socket(side.socket_type).map_err(|e| match e {
+        Error::NotSupported => {
+            CliError::usage(format!("socket type '{name}' is not supported yet"))
+        }
+        e => CliError::failed(format!("cannot make a {name} socket: {e}")),
+    })?;
+    side.endpoint.attach(&socket)?;
+    Ok(socket)
+}

@@ -1,0 +1,8 @@
+//! The `ferrozmq` command, run as real processes over real tcp on loopback: on its own,
+//! against itself, and against libzmq through the seed's Python programs.
+
+mod demo;
+mod errors;
+mod interop;
+mod patterns;
+mod support;
