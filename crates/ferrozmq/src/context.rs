@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::pipe::{pipe, PipeEnd, PipeLimits};
 use crate::socket::mailbox::{DeferredTarget, PeerDetails, SocketEvent, SocketLink};
 use crate::socket::Socket;
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -33,6 +34,7 @@ pub struct Context {
 pub(crate) struct InprocSide {
     pub(crate) link: Arc<SocketLink>,
     pub(crate) socket_type: SocketType,
+    pub(crate) routing_id: Bytes,
     pub(crate) sndhwm: u64,
     pub(crate) rcvhwm: u64,
 }
@@ -198,8 +200,13 @@ impl ContextShared {
         }
     }
 
-    /// Connects to an inproc name, bound or not yet; returns the connector's end.
-    pub(crate) fn inproc_connect(&self, name: &str, connector: InprocSide) -> Result<PipeEnd> {
+    /// Connects to an inproc name, bound or not yet; returns the connector's end and the
+    /// binder's routing id (empty while nobody is bound).
+    pub(crate) fn inproc_connect(
+        &self,
+        name: &str,
+        connector: InprocSide,
+    ) -> Result<(PipeEnd, Bytes)> {
         let endpoint: Arc<str> = Arc::from(format!("inproc://{name}"));
         let mut inproc = lock(&self.inproc);
         if let Some((_, binder)) = inproc.bound.get(name) {
@@ -218,8 +225,14 @@ impl ContextShared {
             );
             binder
                 .link
-                .post(SocketEvent::Attach(theirs, PeerDetails { endpoint }));
-            return Ok(mine);
+                .post(SocketEvent::Attach(
+                theirs,
+                PeerDetails {
+                    routing_id: connector.routing_id.clone(),
+                    endpoint,
+                },
+            ));
+            return Ok((mine, binder.routing_id));
         }
         let target = Arc::new(DeferredTarget::default());
         let (mine, theirs) = pipe(
@@ -237,9 +250,12 @@ impl ContextShared {
             end: theirs,
             target,
             connector_type: connector.socket_type,
-            peer: PeerDetails { endpoint },
+            peer: PeerDetails {
+                routing_id: connector.routing_id,
+                endpoint,
+            },
         });
-        Ok(mine)
+        Ok((mine, Bytes::new()))
     }
 }
 

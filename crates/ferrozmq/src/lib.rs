@@ -62,3 +62,7 @@ pub const SUB: SocketType = SocketType::Sub;
 pub const PUSH: SocketType = SocketType::Push;
 /// Pull socket: receives work from pushers in turn.
 pub const PULL: SocketType = SocketType::Pull;
+/// Dealer socket: sends round robin and receives in turn, without envelopes.
+pub const DEALER: SocketType = SocketType::Dealer;
+/// Exclusive pair: one peer, both directions.
+pub const PAIR: SocketType = SocketType::Pair;

@@ -27,6 +27,8 @@ pub(crate) struct Options {
     pub(crate) maxmsgsize: i64,
     /// This socket's routing id, announced to ROUTER peers.
     pub(crate) routing_id: Bytes,
+    /// The routing id to give the peer of the next connect (CONNECT_ROUTING_ID); used once.
+    pub(crate) connect_routing_id: Option<Bytes>,
     /// Queue messages only to completed connections.
     pub(crate) immediate: bool,
     /// Prefer IPv6 when resolving and bind wildcards on IPv6 too.
@@ -48,6 +50,7 @@ impl Default for Options {
             handshake_ivl: 30_000,
             maxmsgsize: -1,
             routing_id: Bytes::new(),
+            connect_routing_id: None,
             immediate: false,
             ipv6: false,
             backlog: 100,

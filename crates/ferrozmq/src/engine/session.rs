@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::time::{Duration, Instant};
 use zmtp::outbox::Outbox;
-use zmtp::{Event, Message, SessionConfig};
+use zmtp::{Event, Message, PeerInfo, SessionConfig};
 
 /// Bytes read per system call when no large frame is pending.
 const READ_SIZE: usize = 64 * 1024;
@@ -402,7 +402,7 @@ impl Session {
     }
 
     /// The handshake finished.
-    fn on_handshake(&mut self, ctx: &mut Ctx<'_>) -> io::Result<()> {
+    fn on_handshake(&mut self, peer: PeerInfo, ctx: &mut Ctx<'_>) -> io::Result<()> {
         if let Some(link) = self.link.as_mut() {
             link.handshake_until = None;
             link.outbox.start_traffic();
@@ -428,6 +428,7 @@ impl Session {
             self.owner.link.post(SocketEvent::Attach(
                 socket_end,
                 PeerDetails {
+                    routing_id: peer.identity,
                     endpoint: self.owner.endpoint.clone(),
                 },
             ));
@@ -505,8 +506,8 @@ impl Session {
                 }
             };
             match event {
-                Event::Ready(_) => {
-                    self.on_handshake(ctx)?;
+                Event::Ready(peer) => {
+                    self.on_handshake(peer, ctx)?;
                     self.pump_output(ctx)?;
                 }
                 Event::Message(msg) => {

@@ -8,6 +8,7 @@
 //! - [`FairQueue`]: which pipe the next incoming message is taken from (PULL, DEALER, SUB, ...).
 //! - [`SubscriptionSet`]: what a SUB socket asked for, and whether a message matches it.
 //! - [`SubscriptionTrie`]: which pipes of a PUB socket a message goes to.
+//! - [`RoutingTable`]: which pipe a routing id names (ROUTER).
 
 /// A pipe's key in its socket's pipe table: a small, dense integer (slab index), reused after removal.
 pub(crate) type PipeId = usize;
@@ -16,6 +17,7 @@ mod byte_trie;
 pub(crate) mod fair_queue;
 pub(crate) mod load_balance;
 mod round_robin;
+pub(crate) mod routing_table;
 pub(crate) mod subscription_trie;
 pub(crate) mod subscriptions;
 #[cfg(test)]
@@ -23,5 +25,6 @@ mod test_rng;
 
 pub(crate) use fair_queue::FairQueue;
 pub(crate) use load_balance::LoadBalancer;
+pub(crate) use routing_table::{Assignment, RoutingTable};
 pub(crate) use subscription_trie::SubscriptionTrie;
 pub(crate) use subscriptions::SubscriptionSet;

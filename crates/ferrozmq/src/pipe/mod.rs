@@ -311,6 +311,31 @@ impl PipeEnd {
         self.rx.has_item()
     }
 
+    /// Whether a read would return something now (a part, or the news that the pipe is
+    /// closed). When not, the end sleeps and [`PipeEvent::Readable`] comes with the next
+    /// message, as after a read that found nothing.
+    pub(crate) fn poll_readable(&mut self) -> bool {
+        loop {
+            if self.rx.has_item() || self.in_dir().writer_closed.load(Ordering::Acquire) {
+                return true;
+            }
+            self.publish_progress();
+            if self.rx.sleep() {
+                return false;
+            }
+        }
+    }
+
+    /// Whether a new message would be admitted now. When not, [`PipeEvent::Writable`] comes
+    /// once the reader makes room, as after a write that found the pipe full.
+    pub(crate) fn poll_writable(&mut self) -> bool {
+        if self.out_dir().reader_closed.load(Ordering::Relaxed) {
+            // A write fails at once, and the failure is news the socket wants.
+            return true;
+        }
+        !self.is_full() || self.wait_writable()
+    }
+
     /// Lets a blocked writer see how far this end has read.
     fn publish_progress(&mut self) {
         let dir = &self.link.directions[1 - self.side];

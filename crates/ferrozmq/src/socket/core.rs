@@ -40,6 +40,13 @@ enum EndpointKind {
     InprocConnect,
 }
 
+/// What a socket could do without blocking.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Readiness {
+    pub(crate) readable: bool,
+    pub(crate) writable: bool,
+}
+
 pub(crate) struct SocketCore {
     pub(crate) id: u64,
     pub(crate) socket_type: SocketType,
@@ -189,6 +196,20 @@ impl SocketCore {
         }
     }
 
+    /// Whether a receive and a send would go through now (`ZMQ_EVENTS`).
+    pub(crate) fn poll_events(&mut self) -> Result<Readiness> {
+        if self.link.is_terminated() {
+            return Err(Error::Terminated);
+        }
+        self.process_events();
+        let readiness = Readiness {
+            readable: self.pattern.has_in(&mut self.pipes),
+            writable: self.pattern.has_out(&mut self.pipes),
+        };
+        self.reap();
+        Ok(readiness)
+    }
+
     pub(crate) fn subscribe(&mut self, prefix: &[u8], on: bool) -> Result<()> {
         self.process_events();
         let result = self.pattern.subscribe(&mut self.pipes, prefix, on);
@@ -219,6 +240,7 @@ impl SocketCore {
         InprocSide {
             link: self.link.clone(),
             socket_type: self.socket_type,
+            routing_id: self.options.routing_id.clone(),
             sndhwm: Options::hwm(self.options.sndhwm),
             rcvhwm: Options::hwm(self.options.rcvhwm),
         }
@@ -260,8 +282,9 @@ impl SocketCore {
         self.check_alive()?;
         let endpoint = Endpoint::parse(text)?;
         if let Endpoint::Inproc(name) = &endpoint {
-            let end = self.ctx.inproc_connect(name, self.inproc_side())?;
+            let (end, binder_id) = self.ctx.inproc_connect(name, self.inproc_side())?;
             let peer = PeerDetails {
+                routing_id: self.options.connect_routing_id.take().unwrap_or(binder_id),
                 endpoint: Arc::from(text),
             };
             let id = self.pipes.insert(Pipe { end, peer });
@@ -283,14 +306,18 @@ impl SocketCore {
         let io = self.io()?;
         let id = self.ctx.next_id();
         let owner = self.owner(id, text);
+        let assigned_id = self.options.connect_routing_id.take();
         // The pipe outlives connections unless messages should only queue to live peers:
-        // with IMMEDIATE, and for the subscription patterns, whose state belongs to one
-        // connection (a publisher must not queue for a subscriber that is gone).
+        // with IMMEDIATE; for the subscription patterns, whose state belongs to one
+        // connection (a publisher must not queue for a subscriber that is gone); and for
+        // sockets that address peers by the id they announce, unless CONNECT_ROUTING_ID
+        // named the peer in advance.
         let per_connection = self.options.immediate
             || matches!(
                 self.socket_type,
                 SocketType::Pub | SocketType::XPub | SocketType::Sub | SocketType::XSub
-            );
+            )
+            || (self.socket_type == SocketType::Router && assigned_id.is_none());
         let end = if per_connection {
             None
         } else {
@@ -305,6 +332,7 @@ impl SocketCore {
             let pid = self.pipes.insert(Pipe {
                 end: mine,
                 peer: PeerDetails {
+                    routing_id: assigned_id.unwrap_or_default(),
                     endpoint: Arc::from(text),
                 },
             });

@@ -3,6 +3,7 @@
 
 use crate::pipe::{Notify, PipeEnd, PipeEvent};
 use crate::signal::Signal;
+use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -11,6 +12,9 @@ use zmtp::SocketType;
 /// Who is at the other end of a new pipe.
 #[derive(Clone, Debug)]
 pub(crate) struct PeerDetails {
+    /// The routing id the peer goes by: what it announced (its `Identity` property, or an
+    /// inproc peer's ROUTING_ID), or what CONNECT_ROUTING_ID assigned. Empty when none.
+    pub(crate) routing_id: Bytes,
     /// The endpoint the pipe came through, for diagnostics.
     pub(crate) endpoint: Arc<str>,
 }

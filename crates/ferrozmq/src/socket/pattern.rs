@@ -39,6 +39,10 @@ pub(crate) trait Pattern: Send {
     fn send(&mut self, pipes: &mut PipeTable, msg: Message) -> Result<(), SendError>;
     /// Receives one message part.
     fn recv(&mut self, pipes: &mut PipeTable) -> Result<Message, RecvError>;
+    /// Whether [`recv`](Self::recv) would return a part now (`ZMQ_POLLIN`).
+    fn has_in(&mut self, pipes: &mut PipeTable) -> bool;
+    /// Whether [`send`](Self::send) would accept a part now (`ZMQ_POLLOUT`).
+    fn has_out(&mut self, pipes: &mut PipeTable) -> bool;
     /// Adds or cancels a subscription (SUB only).
     fn subscribe(
         &mut self,
@@ -92,6 +96,33 @@ pub(crate) fn load_balance(
         }
     }
     Err(SendError::WouldBlock(msg))
+}
+
+/// Whether some pipe of a load balancer admits a message now; full pipes are set aside
+/// until they make room, as a send would.
+pub(crate) fn can_load_balance(lb: &mut LoadBalancer, pipes: &mut PipeTable) -> bool {
+    if lb.dropping() {
+        return true;
+    }
+    while let Some(id) = lb.next() {
+        if pipes.end(id).poll_writable() {
+            return true;
+        }
+        lb.deactivate(id);
+    }
+    false
+}
+
+/// Whether some pipe of a fair queue has a part now; empty pipes are set aside until
+/// messages arrive, as a receive would.
+pub(crate) fn can_fair_queue(fq: &mut FairQueue, pipes: &mut PipeTable) -> bool {
+    while let Some(id) = fq.next() {
+        if pipes.end(id).poll_readable() {
+            return true;
+        }
+        fq.deactivate(id);
+    }
+    false
 }
 
 /// Receives the next part from the pipes with messages, whole messages in turn.

@@ -1,5 +1,7 @@
 //! One [`Pattern`](super::pattern::Pattern) per socket type.
 
+mod dealer;
+mod pair;
 mod publish;
 mod pull;
 mod push;
@@ -20,6 +22,8 @@ pub(crate) fn pattern_for(socket_type: SocketType) -> Result<Box<dyn Pattern>> {
         SocketType::Sub => Box::<subscribe::Subscribe>::default(),
         SocketType::Push => Box::<push::Push>::default(),
         SocketType::Pull => Box::<pull::Pull>::default(),
+        SocketType::Dealer => Box::<dealer::Dealer>::default(),
+        SocketType::Pair => Box::<pair::Pair>::default(),
         _ => return Err(Error::NotSupported),
     })
 }

@@ -73,6 +73,15 @@ impl Pattern for Publish {
 
     fn writable(&mut self, _pipes: &mut PipeTable, _id: PipeId) {}
 
+    fn has_in(&mut self, _pipes: &mut PipeTable) -> bool {
+        false
+    }
+
+    fn has_out(&mut self, _pipes: &mut PipeTable) -> bool {
+        // A publisher never blocks: it drops for subscribers that cannot keep up.
+        true
+    }
+
     fn send(&mut self, pipes: &mut PipeTable, msg: Message) -> Result<(), SendError> {
         if !self.more {
             self.subscriptions.matching(&msg, &mut self.targets);

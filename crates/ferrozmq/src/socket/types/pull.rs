@@ -1,7 +1,7 @@
 //! PULL: receives from the PUSH peers in turn (RFC 30).
 
 use crate::patterns::{FairQueue, PipeId};
-use crate::socket::pattern::{fair_queue, Pattern, RecvError, SendError};
+use crate::socket::pattern::{can_fair_queue, fair_queue, Pattern, RecvError, SendError};
 use crate::socket::pipes::PipeTable;
 use crate::Error;
 use zmtp::Message;
@@ -25,6 +25,14 @@ impl Pattern for Pull {
     }
 
     fn writable(&mut self, _pipes: &mut PipeTable, _id: PipeId) {}
+
+    fn has_in(&mut self, pipes: &mut PipeTable) -> bool {
+        can_fair_queue(&mut self.fq, pipes)
+    }
+
+    fn has_out(&mut self, _pipes: &mut PipeTable) -> bool {
+        false
+    }
 
     fn send(&mut self, _pipes: &mut PipeTable, _msg: Message) -> Result<(), SendError> {
         Err(SendError::Fail(Error::NotSupported))

@@ -1,7 +1,9 @@
 //! PUSH: sends round robin to the PULL peers, blocks when all of them are full (RFC 30).
 
 use crate::patterns::{LoadBalancer, PipeId};
-use crate::socket::pattern::{discard_input, load_balance, Pattern, RecvError, SendError};
+use crate::socket::pattern::{
+    can_load_balance, discard_input, load_balance, Pattern, RecvError, SendError,
+};
 use crate::socket::pipes::PipeTable;
 use crate::Error;
 use zmtp::Message;
@@ -26,6 +28,14 @@ impl Pattern for Push {
 
     fn writable(&mut self, _pipes: &mut PipeTable, id: PipeId) {
         self.lb.activate(id);
+    }
+
+    fn has_in(&mut self, _pipes: &mut PipeTable) -> bool {
+        false
+    }
+
+    fn has_out(&mut self, pipes: &mut PipeTable) -> bool {
+        can_load_balance(&mut self.lb, pipes)
     }
 
     fn send(&mut self, pipes: &mut PipeTable, msg: Message) -> Result<(), SendError> {

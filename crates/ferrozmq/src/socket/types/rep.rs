@@ -3,7 +3,7 @@
 
 use crate::patterns::{FairQueue, PipeId};
 use crate::pipe::WriteError;
-use crate::socket::pattern::{fair_queue, Pattern, RecvError, SendError};
+use crate::socket::pattern::{can_fair_queue, fair_queue, Pattern, RecvError, SendError};
 use crate::socket::pipes::PipeTable;
 use crate::Error;
 use zmtp::Message;
@@ -96,6 +96,18 @@ impl Pattern for Rep {
     }
 
     fn writable(&mut self, _pipes: &mut PipeTable, _id: PipeId) {}
+
+    fn has_in(&mut self, pipes: &mut PipeTable) -> bool {
+        match self.state {
+            State::Idle | State::Receiving { .. } => can_fair_queue(&mut self.fq, pipes),
+            State::Replying { .. } | State::Sending { .. } => false,
+        }
+    }
+
+    fn has_out(&mut self, _pipes: &mut PipeTable) -> bool {
+        // A reply never blocks: one the peer cannot take is dropped.
+        matches!(self.state, State::Replying { .. } | State::Sending { .. })
+    }
 
     fn send(&mut self, pipes: &mut PipeTable, msg: Message) -> Result<(), SendError> {
         let more = msg.more();

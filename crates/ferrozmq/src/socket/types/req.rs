@@ -3,7 +3,9 @@
 //! (RFC 28).
 
 use crate::patterns::{FairQueue, LoadBalancer, PipeId};
-use crate::socket::pattern::{fair_queue, load_balance, Pattern, RecvError, SendError};
+use crate::socket::pattern::{
+    can_fair_queue, can_load_balance, fair_queue, load_balance, Pattern, RecvError, SendError,
+};
 use crate::socket::pipes::PipeTable;
 use crate::Error;
 use zmtp::Message;
@@ -65,6 +67,20 @@ impl Pattern for Req {
 
     fn writable(&mut self, _pipes: &mut PipeTable, id: PipeId) {
         self.lb.activate(id);
+    }
+
+    fn has_in(&mut self, pipes: &mut PipeTable) -> bool {
+        match self.state {
+            State::AwaitingReply { .. } | State::Receiving => can_fair_queue(&mut self.fq, pipes),
+            State::Idle | State::Sending { .. } => false,
+        }
+    }
+
+    fn has_out(&mut self, pipes: &mut PipeTable) -> bool {
+        match self.state {
+            State::Idle | State::Sending { .. } => can_load_balance(&mut self.lb, pipes),
+            State::AwaitingReply { .. } | State::Receiving => false,
+        }
     }
 
     fn send(&mut self, pipes: &mut PipeTable, msg: Message) -> Result<(), SendError> {

@@ -14,9 +14,36 @@ pub(crate) struct Subscribe {
     subscriptions: SubscriptionSet,
     /// Inside a matching multipart message: its remaining parts are delivered unchecked.
     delivering: bool,
+    /// A matching first part read ahead to answer [`Pattern::has_in`].
+    prefetched: Option<Message>,
 }
 
 impl Subscribe {
+    /// The next part to deliver: the rest of a matching message, or the first part of the
+    /// next message that matches; non-matching messages are dropped whole.
+    fn next_part(&mut self, pipes: &mut PipeTable) -> Option<Message> {
+        if let Some(part) = self.prefetched.take() {
+            return Some(part);
+        }
+        let mut skipping = false;
+        while let Some((_, msg)) = fair_queue(&mut self.fq, pipes) {
+            if self.delivering {
+                self.delivering = msg.more();
+                return Some(msg);
+            }
+            if skipping {
+                skipping = msg.more();
+                continue;
+            }
+            if msg.kind() == Kind::Data && self.subscriptions.matches(&msg) {
+                self.delivering = msg.more();
+                return Some(msg);
+            }
+            skipping = msg.more();
+        }
+        None
+    }
+
     fn send_subscription(pipes: &mut PipeTable, id: PipeId, prefix: &[u8], on: bool) {
         let end = pipes.end(id);
         // Subscriptions are control traffic, bounded by the application's own calls; losing
@@ -49,23 +76,18 @@ impl Pattern for Subscribe {
     }
 
     fn recv(&mut self, pipes: &mut PipeTable) -> Result<Message, RecvError> {
-        let mut skipping = false;
-        while let Some((_, msg)) = fair_queue(&mut self.fq, pipes) {
-            if self.delivering {
-                self.delivering = msg.more();
-                return Ok(msg);
-            }
-            if skipping {
-                skipping = msg.more();
-                continue;
-            }
-            if msg.kind() == Kind::Data && self.subscriptions.matches(&msg) {
-                self.delivering = msg.more();
-                return Ok(msg);
-            }
-            skipping = msg.more();
+        self.next_part(pipes).ok_or(RecvError::WouldBlock)
+    }
+
+    fn has_in(&mut self, pipes: &mut PipeTable) -> bool {
+        if self.prefetched.is_none() {
+            self.prefetched = self.next_part(pipes);
         }
-        Err(RecvError::WouldBlock)
+        self.prefetched.is_some()
+    }
+
+    fn has_out(&mut self, _pipes: &mut PipeTable) -> bool {
+        false
     }
 
     fn subscribe(&mut self, pipes: &mut PipeTable, prefix: &[u8], on: bool) -> Result<(), Error> {
