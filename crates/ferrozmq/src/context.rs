@@ -223,9 +223,7 @@ impl ContextShared {
                     b_to_a: sum_hwm(binder.sndhwm, connector.rcvhwm),
                 },
             );
-            binder
-                .link
-                .post(SocketEvent::Attach(
+            binder.link.post(SocketEvent::Attach(
                 theirs,
                 PeerDetails {
                     routing_id: connector.routing_id.clone(),

@@ -35,6 +35,9 @@ pub enum Error {
     InvalidArgument(&'static str),
     /// The inproc endpoint's peer cannot talk to this socket type.
     IncompatibleSocketType,
+    /// No peer has the routing id a message was addressed to (ROUTER with
+    /// ROUTER_MANDATORY) (`EHOSTUNREACH`).
+    HostUnreachable,
     /// Any other operating-system error.
     Io(io::Error),
 }
@@ -55,6 +58,7 @@ impl Error {
             Error::AddrNotAvailable(_) => libc::EADDRNOTAVAIL,
             Error::NoSuchEndpoint(_) => libc::ENOENT,
             Error::IncompatibleSocketType => libc::ECONNREFUSED,
+            Error::HostUnreachable => libc::EHOSTUNREACH,
             Error::Io(e) => e.raw_os_error().unwrap_or(libc::EIO),
         }
     }
@@ -80,6 +84,7 @@ impl fmt::Display for Error {
             Error::AddrNotAvailable(e) => write!(f, "address not available: {e}"),
             Error::NoSuchEndpoint(e) => write!(f, "no such endpoint: {e}"),
             Error::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
+            Error::HostUnreachable => write!(f, "host unreachable: no peer has that routing id"),
             Error::IncompatibleSocketType => {
                 write!(f, "the peer's socket type cannot talk to this socket type")
             }

@@ -66,3 +66,9 @@ pub const PULL: SocketType = SocketType::Pull;
 pub const DEALER: SocketType = SocketType::Dealer;
 /// Exclusive pair: one peer, both directions.
 pub const PAIR: SocketType = SocketType::Pair;
+/// Router socket: receives with, and sends by, the peer's routing id.
+pub const ROUTER: SocketType = SocketType::Router;
+/// Extended publisher: a PUB that hands subscriptions to the application.
+pub const XPUB: SocketType = SocketType::XPub;
+/// Extended subscriber: a SUB whose subscriptions are messages.
+pub const XSUB: SocketType = SocketType::XSub;

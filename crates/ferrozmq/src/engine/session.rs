@@ -8,13 +8,13 @@ use crate::options::{millis, Options};
 use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits, Read, WriteError};
 use crate::socket::mailbox::{PeerDetails, SocketEvent};
 use crate::transport::{Stream, Target};
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use mio::{Registry, Token};
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::io::{self, IoSlice};
 use std::time::{Duration, Instant};
 use zmtp::outbox::Outbox;
-use zmtp::{Event, Message, PeerInfo, SessionConfig};
+use zmtp::{Event, Kind, Message, PeerInfo, SessionConfig};
 
 /// Bytes read per system call when no large frame is pending.
 const READ_SIZE: usize = 64 * 1024;
@@ -74,6 +74,9 @@ pub(super) struct Session {
     linger_until: Option<Option<Instant>>,
     /// Everything the socket wrote has been read from the pipe.
     drained: bool,
+    /// For subscribers: the prefixes subscribed on the wire so far, re-sent to each new
+    /// connection (the socket sent them once, into a pipe that outlives connections).
+    subscriptions: Option<HashSet<Bytes>>,
 }
 
 impl Session {
@@ -103,7 +106,11 @@ impl Session {
             stalled: None,
             linger_until: None,
             drained: false,
+            subscriptions: None,
         };
+        if session.owner.link.socket_type.sends_subscriptions() {
+            session.subscriptions = Some(HashSet::new());
+        }
         session.start_connect(ctx);
         session
     }
@@ -119,6 +126,7 @@ impl Session {
             stalled: None,
             linger_until: None,
             drained: false,
+            subscriptions: None,
         };
         if session.open(stream, false, ctx).is_err() {
             session.link = None;
@@ -410,6 +418,12 @@ impl Session {
         if let Origin::Connect { interval, .. } = &mut self.origin {
             *interval = millis(self.owner.options.reconnect_ivl);
         }
+        if let Some(subscriptions) = &self.subscriptions {
+            // The new peer knows nothing of what the old one was told.
+            for prefix in subscriptions {
+                self.replay.push_front(Message::subscription(prefix, true));
+            }
+        }
         if self.end.is_none() {
             if self.linger_until.is_some() || self.owner.link.is_closed() {
                 return Err(io::ErrorKind::NotConnected.into());
@@ -534,6 +548,7 @@ impl Session {
             end,
             replay,
             drained,
+            subscriptions,
             ..
         } = self;
         let Some(link) = link.as_mut().filter(|l| !l.connecting) else {
@@ -544,19 +559,24 @@ impl Session {
             link.zmtp.poll_transmit(&mut link.outbox);
             if link.zmtp.is_ready() {
                 while link.outbox.len() < WRITE_BATCH {
-                    if let Some(msg) = replay.pop_front() {
-                        link.zmtp.encode(&msg, &mut link.outbox);
-                        continue;
-                    }
-                    let Some(end) = end.as_mut() else { break };
-                    match end.read() {
-                        Read::Message(msg) => link.zmtp.encode(&msg, &mut link.outbox),
-                        Read::Empty => break,
-                        Read::Closed => {
-                            *drained = true;
-                            break;
+                    let msg = match replay.pop_front() {
+                        Some(msg) => msg,
+                        None => {
+                            let Some(end) = end.as_mut() else { break };
+                            match end.read() {
+                                Read::Message(msg) => msg,
+                                Read::Empty => break,
+                                Read::Closed => {
+                                    *drained = true;
+                                    break;
+                                }
+                            }
                         }
+                    };
+                    if let Some(subscriptions) = subscriptions.as_mut() {
+                        track_subscription(subscriptions, &msg);
                     }
+                    link.zmtp.encode(&msg, &mut link.outbox);
                 }
             }
             if link.outbox.is_empty() {
@@ -579,5 +599,19 @@ impl Session {
                 Err(e) => return Err(e),
             }
         }
+    }
+}
+
+/// Keeps the record of what a subscriber told its publisher. Publishers count a prefix once
+/// per peer, so a set is the whole state.
+fn track_subscription(subscriptions: &mut HashSet<Bytes>, msg: &Message) {
+    match msg.kind() {
+        Kind::Subscribe => {
+            subscriptions.insert(Bytes::copy_from_slice(msg));
+        }
+        Kind::Cancel => {
+            subscriptions.remove(msg.as_slice());
+        }
+        Kind::Data => {}
     }
 }

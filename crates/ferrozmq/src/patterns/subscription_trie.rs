@@ -7,8 +7,6 @@ use super::PipeId;
 #[derive(Debug)]
 struct Subscriber {
     pipe: PipeId,
-    /// SUBSCRIBEs not yet cancelled; never 0.
-    count: u64,
     /// Index of this prefix's node in the pipe's [`PipeState::nodes`], so that a cancel can
     /// unlist it without a search.
     slot: usize,
@@ -36,8 +34,11 @@ struct PipeState {
     seen: u32,
 }
 
-/// Subscriptions of all the pipes of a publishing socket, counted per prefix and pipe: two
-/// SUBSCRIBE "A" from one pipe take two CANCEL "A" from that pipe.
+/// Subscriptions of all the pipes of a publishing socket. Per pipe, a prefix is subscribed
+/// or not: a second SUBSCRIBE "A" from the same pipe changes nothing and one CANCEL "A"
+/// ends it. That is how libzmq's publishers count, and what its XSUB relies on (it passes
+/// every SUBSCRIBE upstream but only the last CANCEL); subscribers that count (SUB) send
+/// one SUBSCRIBE per prefix.
 ///
 /// Built for hostile subscribers: a message is matched in one walk along its first bytes,
 /// whatever the number of subscriptions; long prefixes and deep nesting use no recursion;
@@ -70,7 +71,7 @@ impl SubscriptionTrie {
         }
     }
 
-    /// Subscribes `pipe` to `prefix` once more. Returns true when the prefix had no
+    /// Subscribes `pipe` to `prefix` (again: no change). Returns true when the prefix had no
     /// subscriber at all before (XPUB passes such subscriptions upstream).
     pub(crate) fn add(&mut self, prefix: &[u8], pipe: PipeId) -> bool {
         if self.pipes.len() <= pipe {
@@ -80,14 +81,13 @@ impl SubscriptionTrie {
         let subscribers = self.subscribers.value_mut(node);
         let was_vacant = subscribers.is_empty();
         match find_subscriber(subscribers, pipe) {
-            Ok(at) => subscribers[at].count += 1,
+            Ok(_) => {}
             Err(at) => {
                 let listed = &mut self.pipes[pipe].nodes;
                 subscribers.insert(
                     at,
                     Subscriber {
                         pipe,
-                        count: 1,
                         slot: listed.len(),
                     },
                 );
@@ -97,7 +97,7 @@ impl SubscriptionTrie {
         was_vacant
     }
 
-    /// Cancels one subscription of `pipe` to `prefix`. Returns true when the prefix has no
+    /// Cancels the subscription of `pipe` to `prefix`. Returns true when the prefix has no
     /// subscriber left (XPUB passes such cancels upstream). An unknown prefix or pipe
     /// changes nothing and returns false.
     pub(crate) fn remove(&mut self, prefix: &[u8], pipe: PipeId) -> bool {
@@ -108,10 +108,6 @@ impl SubscriptionTrie {
         let Ok(at) = find_subscriber(subscribers, pipe) else {
             return false;
         };
-        subscribers[at].count -= 1;
-        if subscribers[at].count > 0 {
-            return false;
-        }
         let slot = subscribers.remove(at).slot;
         let vacated = subscribers.is_empty();
         self.unlist(pipe, slot);
@@ -240,14 +236,14 @@ mod tests {
     }
 
     #[test]
-    fn a_pipe_subscribed_twice_needs_two_cancels() {
+    fn a_pipe_subscribed_twice_is_unsubscribed_by_one_cancel() {
         let mut trie = SubscriptionTrie::new();
-        trie.add(b"A", A);
-        trie.add(b"A", A);
-        assert!(!trie.remove(b"A", A));
+        assert!(trie.add(b"A", A));
+        assert!(!trie.add(b"A", A));
         assert_eq!(matching(&mut trie, b"A1"), [A]);
         assert!(trie.remove(b"A", A));
         assert!(matching(&mut trie, b"A1").is_empty());
+        assert!(!trie.remove(b"A", A));
     }
 
     #[test]
@@ -442,11 +438,11 @@ mod tests {
         assert_eq!(trie.subscribers.node_count(), 0);
     }
 
-    /// One (prefix, pipe) subscription of the reference model, with its count.
-    type ModelEntry = (Vec<u8>, PipeId, u64);
+    /// One (prefix, pipe) subscription of the reference model.
+    type ModelEntry = (Vec<u8>, PipeId);
 
     fn model_has_prefix(model: &[ModelEntry], prefix: &[u8]) -> bool {
-        model.iter().any(|(p, _, _)| p == prefix)
+        model.iter().any(|(p, _)| p == prefix)
     }
 
     #[test]
@@ -462,36 +458,27 @@ mod tests {
             match rng.below(20) {
                 0..=8 => {
                     let first = !model_has_prefix(&model, &prefix);
-                    match model
-                        .iter_mut()
-                        .find(|(p, q, _)| *p == prefix && *q == pipe)
-                    {
-                        Some(entry) => entry.2 += 1,
-                        None => model.push((prefix.clone(), pipe, 1)),
+                    if !model.iter().any(|(p, q)| *p == prefix && *q == pipe) {
+                        model.push((prefix.clone(), pipe));
                     }
                     assert_eq!(trie.add(&prefix, pipe), first, "step {step}");
                 }
                 9..=17 => {
-                    let at = model
-                        .iter()
-                        .position(|(p, q, _)| *p == prefix && *q == pipe);
+                    let at = model.iter().position(|(p, q)| *p == prefix && *q == pipe);
                     let mut vacated = false;
                     if let Some(at) = at {
-                        model[at].2 -= 1;
-                        if model[at].2 == 0 {
-                            model.swap_remove(at);
-                            vacated = !model_has_prefix(&model, &prefix);
-                        }
+                        model.swap_remove(at);
+                        vacated = !model_has_prefix(&model, &prefix);
                     }
                     assert_eq!(trie.remove(&prefix, pipe), vacated, "step {step}");
                 }
                 _ => {
                     let mut expected: Vec<Vec<u8>> = model
                         .iter()
-                        .filter(|(_, q, _)| *q == pipe)
-                        .map(|(p, _, _)| p.clone())
+                        .filter(|(_, q)| *q == pipe)
+                        .map(|(p, _)| p.clone())
                         .collect();
-                    model.retain(|(_, q, _)| *q != pipe);
+                    model.retain(|(_, q)| *q != pipe);
                     expected.retain(|p| !model_has_prefix(&model, p));
                     expected.sort();
                     assert_eq!(vacated_by(&mut trie, pipe), expected, "step {step}");
@@ -500,15 +487,15 @@ mod tests {
             let data = rng.word(6, 3);
             let mut expected: Vec<PipeId> = model
                 .iter()
-                .filter(|(p, _, _)| data.starts_with(p))
-                .map(|&(_, q, _)| q)
+                .filter(|(p, _)| data.starts_with(p))
+                .map(|&(_, q)| q)
                 .collect();
             expected.sort_unstable();
             expected.dedup();
             trie.matching(&data, &mut out);
             out.sort_unstable();
             assert_eq!(out, expected, "step {step}, {data:?}");
-            let mut prefixes: Vec<&[u8]> = model.iter().map(|(p, _, _)| &p[..]).collect();
+            let mut prefixes: Vec<&[u8]> = model.iter().map(|(p, _)| &p[..]).collect();
             prefixes.sort();
             prefixes.dedup();
             assert!(trie.subscribers.node_count() < 2 * prefixes.len().max(1));

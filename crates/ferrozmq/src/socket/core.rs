@@ -2,7 +2,7 @@
 //! blocking loop around them.
 
 use super::mailbox::{PeerDetails, SocketEvent, SocketLink};
-use super::pattern::{Pattern, RecvError, SendError};
+use super::pattern::{Pattern, PatternOption, RecvError, SendError};
 use super::pipes::{Pipe, PipeTable};
 use super::types::pattern_for;
 use crate::context::{ContextShared, InprocSide};
@@ -210,6 +210,11 @@ impl SocketCore {
         Ok(readiness)
     }
 
+    /// Hands a routing option to the socket type.
+    pub(crate) fn set_pattern_option(&mut self, option: PatternOption) -> Result<()> {
+        self.pattern.set_option(option)
+    }
+
     pub(crate) fn subscribe(&mut self, prefix: &[u8], on: bool) -> Result<()> {
         self.process_events();
         let result = self.pattern.subscribe(&mut self.pipes, prefix, on);
@@ -308,15 +313,13 @@ impl SocketCore {
         let owner = self.owner(id, text);
         let assigned_id = self.options.connect_routing_id.take();
         // The pipe outlives connections unless messages should only queue to live peers:
-        // with IMMEDIATE; for the subscription patterns, whose state belongs to one
-        // connection (a publisher must not queue for a subscriber that is gone); and for
-        // sockets that address peers by the id they announce, unless CONNECT_ROUTING_ID
-        // named the peer in advance.
+        // with IMMEDIATE; for publishers, whose subscription state belongs to one
+        // connection (nothing must queue for a subscriber that is gone); and for sockets
+        // that address peers by the id they announce, unless CONNECT_ROUTING_ID named the
+        // peer in advance. (Subscribers keep their pipe: the connection re-sends their
+        // subscriptions after each reconnect.)
         let per_connection = self.options.immediate
-            || matches!(
-                self.socket_type,
-                SocketType::Pub | SocketType::XPub | SocketType::Sub | SocketType::XSub
-            )
+            || matches!(self.socket_type, SocketType::Pub | SocketType::XPub)
             || (self.socket_type == SocketType::Router && assigned_id.is_none());
         let end = if per_connection {
             None

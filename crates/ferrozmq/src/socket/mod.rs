@@ -4,6 +4,7 @@ mod core;
 pub(crate) mod mailbox;
 mod pattern;
 mod pipes;
+mod routing_options;
 mod types;
 
 use crate::context::ContextShared;

@@ -22,6 +22,34 @@ pub(crate) enum RecvError {
     Fail(Error),
 }
 
+/// A socket option that changes how a pattern routes messages, forwarded to it by
+/// [`Pattern::set_option`].
+#[derive(Clone, Debug)]
+pub(crate) enum PatternOption {
+    /// ROUTER: an unroutable message is an error instead of a silent drop.
+    RouterMandatory(bool),
+    /// ROUTER: a new peer announcing a routing id in use takes it over.
+    RouterHandover(bool),
+    /// ROUTER, DEALER: greet every new peer with an empty message.
+    ProbeRouter(bool),
+    /// XPUB: pass every subscription to the application, not only new ones.
+    XpubVerbose(bool),
+    /// XPUB: pass every subscription and cancellation to the application.
+    XpubVerboser(bool),
+    /// XPUB: subscriptions take effect only when the application applies them.
+    XpubManual(bool),
+    /// XPUB: send this message to every new subscriber.
+    XpubWelcome(Option<Message>),
+    /// XPUB: block (or fail with `Again`) rather than drop for a full subscriber.
+    XpubNodrop(bool),
+    /// REQ: tag requests with an id and accept only the reply carrying it.
+    ReqCorrelate(bool),
+    /// REQ: allow a new request before the reply to the last one.
+    ReqRelaxed(bool),
+    /// PUB, XPUB, SUB: deliver what does *not* match the subscriptions.
+    InvertMatching(bool),
+}
+
 /// What makes a REQ a REQ: how messages are routed to and from pipes. Implementations are
 /// plain state machines over the socket's [`PipeTable`]; they never block. A pipe found dead
 /// is dropped from the implementation's own state and handed to [`PipeTable::retire`]; the
@@ -43,7 +71,7 @@ pub(crate) trait Pattern: Send {
     fn has_in(&mut self, pipes: &mut PipeTable) -> bool;
     /// Whether [`send`](Self::send) would accept a part now (`ZMQ_POLLOUT`).
     fn has_out(&mut self, pipes: &mut PipeTable) -> bool;
-    /// Adds or cancels a subscription (SUB only).
+    /// Adds or cancels a subscription (SUB; XPUB in manual mode).
     fn subscribe(
         &mut self,
         _pipes: &mut PipeTable,
@@ -51,6 +79,12 @@ pub(crate) trait Pattern: Send {
         _on: bool,
     ) -> Result<(), Error> {
         Err(Error::NotSupported)
+    }
+    /// Applies a routing option; types it does not concern refuse it, as libzmq does.
+    fn set_option(&mut self, _option: PatternOption) -> Result<(), Error> {
+        Err(Error::InvalidArgument(
+            "this option does not apply to this socket type",
+        ))
     }
 }
 

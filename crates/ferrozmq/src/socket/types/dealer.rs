@@ -2,19 +2,28 @@
 
 use crate::patterns::{FairQueue, LoadBalancer, PipeId};
 use crate::socket::pattern::{
-    can_fair_queue, can_load_balance, fair_queue, load_balance, Pattern, RecvError, SendError,
+    can_fair_queue, can_load_balance, fair_queue, load_balance, Pattern, PatternOption, RecvError,
+    SendError,
 };
 use crate::socket::pipes::PipeTable;
+use crate::Error;
 use zmtp::Message;
 
 #[derive(Default)]
 pub(crate) struct Dealer {
     lb: LoadBalancer,
     fq: FairQueue,
+    /// PROBE_ROUTER: greet each new peer with an empty message.
+    probe: bool,
 }
 
 impl Pattern for Dealer {
-    fn attach(&mut self, _pipes: &mut PipeTable, id: PipeId) {
+    fn attach(&mut self, pipes: &mut PipeTable, id: PipeId) {
+        if self.probe {
+            let end = pipes.end(id);
+            end.write_unchecked(Message::new());
+            end.flush();
+        }
         self.lb.attach(id);
         self.fq.attach(id);
     }
@@ -40,6 +49,18 @@ impl Pattern for Dealer {
         fair_queue(&mut self.fq, pipes)
             .map(|(_, msg)| msg)
             .ok_or(RecvError::WouldBlock)
+    }
+
+    fn set_option(&mut self, option: PatternOption) -> Result<(), Error> {
+        match option {
+            PatternOption::ProbeRouter(on) => self.probe = on,
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "this option does not apply to DEALER",
+                ))
+            }
+        }
+        Ok(())
     }
 
     fn has_in(&mut self, pipes: &mut PipeTable) -> bool {

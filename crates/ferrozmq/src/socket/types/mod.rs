@@ -7,7 +7,9 @@ mod pull;
 mod push;
 mod rep;
 mod req;
+mod router;
 mod subscribe;
+mod xsub;
 
 use super::pattern::Pattern;
 use crate::error::{Error, Result};
@@ -18,7 +20,10 @@ pub(crate) fn pattern_for(socket_type: SocketType) -> Result<Box<dyn Pattern>> {
     Ok(match socket_type {
         SocketType::Req => Box::<req::Req>::default(),
         SocketType::Rep => Box::<rep::Rep>::default(),
-        SocketType::Pub => Box::<publish::Publish>::default(),
+        SocketType::Pub => Box::new(publish::Publish::publisher()),
+        SocketType::XPub => Box::new(publish::Publish::exposing_subscriptions()),
+        SocketType::XSub => Box::<xsub::XSub>::default(),
+        SocketType::Router => Box::<router::Router>::default(),
         SocketType::Sub => Box::<subscribe::Subscribe>::default(),
         SocketType::Push => Box::<push::Push>::default(),
         SocketType::Pull => Box::<pull::Pull>::default(),

@@ -83,12 +83,10 @@ impl Pattern for Pair {
     }
 
     fn has_in(&mut self, pipes: &mut PipeTable) -> bool {
-        self.peer
-            .is_some_and(|id| pipes.end(id).poll_readable())
+        self.peer.is_some_and(|id| pipes.end(id).poll_readable())
     }
 
     fn has_out(&mut self, pipes: &mut PipeTable) -> bool {
-        self.peer
-            .is_some_and(|id| pipes.end(id).poll_writable())
+        self.peer.is_some_and(|id| pipes.end(id).poll_writable())
     }
 }

@@ -1,90 +1,210 @@
-//! PUB: sends each message to every peer subscribed to a prefix of it, filtering on the
-//! publisher side; a peer past its high-water mark misses the message, nobody blocks
-//! (RFC 29).
+//! PUB and XPUB: send each message to every peer subscribed to a prefix of it, filtering on
+//! the publisher side; a peer past its high-water mark misses the message, nobody blocks
+//! (RFC 29). XPUB also hands the subscriptions to the application (as messages starting
+//! with 1 for subscribe and 0 for cancel) and passes on what subscribers send upstream.
 
 use crate::patterns::{PipeId, SubscriptionTrie};
 use crate::pipe::{Read, WriteError};
-use crate::socket::pattern::{Pattern, RecvError, SendError};
+use crate::socket::pattern::{Pattern, PatternOption, RecvError, SendError};
 use crate::socket::pipes::PipeTable;
 use crate::Error;
+use std::collections::VecDeque;
 use zmtp::{Kind, Message};
 
-#[derive(Default)]
+/// Notices waiting for the application before an XPUB stops reading its subscribers (they
+/// then queue in the pipes, and past those, in the peers): a subscriber cannot grow the
+/// publisher's memory without bound by subscribing faster than the application reads.
+const INBOX_LIMIT: usize = 1000;
+
 pub(crate) struct Publish {
+    /// XPUB: subscriptions surface to the application. PUB: they only steer distribution.
+    surface: bool,
     subscriptions: SubscriptionTrie,
+    /// Every pipe, for inverted matching.
+    pipes: Vec<PipeId>,
     /// Pipes receiving the message being sent (fixed by its first part).
     targets: Vec<PipeId>,
-    /// Inside a multipart message.
+    /// Inside a multipart message being sent.
     more: bool,
+    /// What the application receives (XPUB), with the pipe each came from.
+    inbox: VecDeque<(Message, Option<PipeId>)>,
+    /// Pipes left unread because the inbox was full.
+    paused: Vec<PipeId>,
+    /// XPUB_MANUAL: the pipe of the subscription notice last received.
+    last_pipe: Option<PipeId>,
+    verbose: bool,
+    verboser: bool,
+    manual: bool,
+    nodrop: bool,
+    invert: bool,
+    welcome: Option<Message>,
 }
 
 impl Publish {
-    /// Applies the subscriptions waiting in a pipe.
-    fn read_subscriptions(&mut self, pipes: &mut PipeTable, id: PipeId) {
+    /// A PUB socket.
+    pub(crate) fn publisher() -> Self {
+        Self::new(false)
+    }
+
+    /// An XPUB socket.
+    pub(crate) fn exposing_subscriptions() -> Self {
+        Self::new(true)
+    }
+
+    fn new(surface: bool) -> Self {
+        Publish {
+            surface,
+            subscriptions: SubscriptionTrie::default(),
+            pipes: Vec::new(),
+            targets: Vec::new(),
+            more: false,
+            inbox: VecDeque::new(),
+            paused: Vec::new(),
+            last_pipe: None,
+            verbose: false,
+            verboser: false,
+            manual: false,
+            nodrop: false,
+            invert: false,
+            welcome: None,
+        }
+    }
+
+    /// Reads what a subscriber sent: subscriptions, and (for XPUB) messages sent upstream.
+    fn read_upstream(&mut self, pipes: &mut PipeTable, id: PipeId) {
+        let mut first = true;
         loop {
+            if first && self.surface && self.inbox.len() >= INBOX_LIMIT {
+                if !self.paused.contains(&id) {
+                    self.paused.push(id);
+                }
+                return;
+            }
             match pipes.end(id).read() {
-                Read::Message(msg) => self.apply(&msg, id),
+                Read::Message(msg) => {
+                    let more = msg.more();
+                    self.take_upstream(msg, first, id);
+                    first = !more;
+                }
                 Read::Empty => return,
                 Read::Closed => {
-                    self.forget(pipes, id);
+                    self.forget(id);
+                    pipes.retire(id);
                     return;
                 }
             }
         }
     }
 
-    fn apply(&mut self, msg: &Message, id: PipeId) {
-        let (subscribe, prefix) = match msg.kind() {
-            Kind::Subscribe => (true, msg.as_slice()),
-            Kind::Cancel => (false, msg.as_slice()),
-            // ZMTP 3.0 subscribers send subscriptions as messages starting with 1 or 0.
-            Kind::Data => match msg.as_slice().split_first() {
-                Some((&flag @ (0 | 1), prefix)) if !msg.more() => (flag == 1, prefix),
-                _ => return,
+    fn take_upstream(&mut self, msg: Message, first: bool, id: PipeId) {
+        let subscription = match msg.kind() {
+            Kind::Subscribe => Some((true, msg.as_slice())),
+            Kind::Cancel => Some((false, msg.as_slice())),
+            // ZMTP 3.0 subscribers (and XSUB applications) send subscriptions as messages
+            // starting with 1 or 0.
+            Kind::Data if first && !msg.more() => match msg.as_slice().split_first() {
+                Some((&flag @ (0 | 1), prefix)) => Some((flag == 1, prefix)),
+                _ => None,
             },
+            Kind::Data => None,
         };
-        if subscribe {
-            self.subscriptions.add(prefix, id);
+        let Some((subscribe, prefix)) = subscription else {
+            if self.surface {
+                self.inbox.push_back((msg, Some(id)));
+            }
+            return;
+        };
+        if self.manual {
+            if self.surface {
+                self.inbox.push_back((notice(subscribe, prefix), Some(id)));
+            }
+            return;
+        }
+        let news = if subscribe {
+            self.subscriptions.add(prefix, id) || self.verbose || self.verboser
         } else {
-            self.subscriptions.remove(prefix, id);
+            self.subscriptions.remove(prefix, id) || self.verboser
+        };
+        if news && self.surface {
+            self.inbox.push_back((notice(subscribe, prefix), Some(id)));
         }
     }
 
-    fn forget(&mut self, pipes: &mut PipeTable, id: PipeId) {
-        self.subscriptions.remove_pipe(id, |_| {});
-        self.targets.retain(|&t| t != id);
-        pipes.retire(id);
+    /// Drops a pipe's subscriptions; XPUB tells the application which prefixes lost their
+    /// last subscriber.
+    fn forget(&mut self, id: PipeId) {
+        let Publish {
+            subscriptions,
+            inbox,
+            surface,
+            manual,
+            ..
+        } = self;
+        subscriptions.remove_pipe(id, |prefix| {
+            if *surface && !*manual {
+                inbox.push_back((notice(false, prefix), None));
+            }
+        });
+        self.pipes.retain(|&p| p != id);
+        self.targets.retain(|&p| p != id);
+        self.paused.retain(|&p| p != id);
+        if self.last_pipe == Some(id) {
+            self.last_pipe = None;
+        }
     }
+
+    /// Fixes the pipes the message starting with `first` goes to.
+    fn choose_targets(&mut self, first: &[u8]) {
+        self.subscriptions.matching(first, &mut self.targets);
+        if self.invert {
+            let matching = std::mem::take(&mut self.targets);
+            self.targets = self
+                .pipes
+                .iter()
+                .copied()
+                .filter(|p| !matching.contains(p))
+                .collect();
+        }
+    }
+}
+
+/// The message an XPUB application receives for a subscription change.
+fn notice(subscribe: bool, prefix: &[u8]) -> Message {
+    let mut body = Vec::with_capacity(prefix.len() + 1);
+    body.push(u8::from(subscribe));
+    body.extend_from_slice(prefix);
+    Message::from(body)
 }
 
 impl Pattern for Publish {
     fn attach(&mut self, pipes: &mut PipeTable, id: PipeId) {
-        self.read_subscriptions(pipes, id);
+        self.pipes.push(id);
+        if let Some(welcome) = &self.welcome {
+            let end = pipes.end(id);
+            end.write_unchecked(welcome.clone().with_more(false));
+            end.flush();
+        }
+        self.read_upstream(pipes, id);
     }
 
     fn detach(&mut self, _pipes: &mut PipeTable, id: PipeId) {
-        self.subscriptions.remove_pipe(id, |_| {});
-        self.targets.retain(|&t| t != id);
+        if self.pipes.contains(&id) {
+            self.forget(id);
+        }
     }
 
     fn readable(&mut self, pipes: &mut PipeTable, id: PipeId) {
-        self.read_subscriptions(pipes, id);
+        self.read_upstream(pipes, id);
     }
 
     fn writable(&mut self, _pipes: &mut PipeTable, _id: PipeId) {}
 
-    fn has_in(&mut self, _pipes: &mut PipeTable) -> bool {
-        false
-    }
-
-    fn has_out(&mut self, _pipes: &mut PipeTable) -> bool {
-        // A publisher never blocks: it drops for subscribers that cannot keep up.
-        true
-    }
-
     fn send(&mut self, pipes: &mut PipeTable, msg: Message) -> Result<(), SendError> {
         if !self.more {
-            self.subscriptions.matching(&msg, &mut self.targets);
+            self.choose_targets(&msg);
+            if self.nodrop && !self.targets.iter().all(|&t| pipes.end(t).poll_writable()) {
+                return Err(SendError::WouldBlock(msg));
+            }
         }
         let more = msg.more();
         let mut msg = Some(msg);
@@ -110,7 +230,8 @@ impl Pattern for Publish {
                     self.targets.swap_remove(i);
                 }
                 Err(WriteError::Closed(_)) => {
-                    self.forget(pipes, id);
+                    self.forget(id);
+                    pipes.retire(id);
                 }
             }
         }
@@ -121,7 +242,62 @@ impl Pattern for Publish {
         Ok(())
     }
 
-    fn recv(&mut self, _pipes: &mut PipeTable) -> Result<Message, RecvError> {
-        Err(RecvError::Fail(Error::NotSupported))
+    fn recv(&mut self, pipes: &mut PipeTable) -> Result<Message, RecvError> {
+        if !self.surface {
+            return Err(RecvError::Fail(Error::NotSupported));
+        }
+        let (msg, from) = self.inbox.pop_front().ok_or(RecvError::WouldBlock)?;
+        if self.manual && from.is_some() {
+            self.last_pipe = from;
+        }
+        if self.inbox.len() < INBOX_LIMIT {
+            for id in std::mem::take(&mut self.paused) {
+                self.read_upstream(pipes, id);
+            }
+        }
+        Ok(msg)
+    }
+
+    fn has_in(&mut self, _pipes: &mut PipeTable) -> bool {
+        self.surface && !self.inbox.is_empty()
+    }
+
+    fn has_out(&mut self, _pipes: &mut PipeTable) -> bool {
+        // A publisher never blocks (XPUB_NODROP can, for the message at hand only).
+        true
+    }
+
+    fn subscribe(&mut self, _pipes: &mut PipeTable, prefix: &[u8], on: bool) -> Result<(), Error> {
+        // XPUB_MANUAL: the application applies the subscription it last received.
+        if !(self.surface && self.manual) {
+            return Err(Error::InvalidArgument(
+                "subscribing an XPUB needs XPUB_MANUAL",
+            ));
+        }
+        if let Some(pipe) = self.last_pipe {
+            if on {
+                self.subscriptions.add(prefix, pipe);
+            } else {
+                self.subscriptions.remove(prefix, pipe);
+            }
+        }
+        Ok(())
+    }
+
+    fn set_option(&mut self, option: PatternOption) -> Result<(), Error> {
+        match (option, self.surface) {
+            (PatternOption::InvertMatching(on), _) => self.invert = on,
+            (PatternOption::XpubNodrop(on), _) => self.nodrop = on,
+            (PatternOption::XpubVerbose(on), true) => self.verbose = on,
+            (PatternOption::XpubVerboser(on), true) => self.verboser = on,
+            (PatternOption::XpubManual(on), true) => self.manual = on,
+            (PatternOption::XpubWelcome(msg), true) => self.welcome = msg,
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "this option does not apply to this socket type",
+                ))
+            }
+        }
+        Ok(())
     }
 }

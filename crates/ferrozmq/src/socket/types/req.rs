@@ -1,10 +1,12 @@
 //! REQ: strictly alternates a request (sent round robin) and its reply (accepted only from
 //! the peer the request went to), adding and removing the empty delimiter of the envelope
-//! (RFC 28).
+//! (RFC 28). REQ_RELAXED lifts the alternation (a new request abandons the old one);
+//! REQ_CORRELATE tags each request with an id so only its own reply is accepted.
 
 use crate::patterns::{FairQueue, LoadBalancer, PipeId};
 use crate::socket::pattern::{
-    can_fair_queue, can_load_balance, fair_queue, load_balance, Pattern, RecvError, SendError,
+    can_fair_queue, can_load_balance, fair_queue, load_balance, Pattern, PatternOption, RecvError,
+    SendError,
 };
 use crate::socket::pipes::PipeTable;
 use crate::Error;
@@ -26,6 +28,10 @@ pub(crate) struct Req {
     lb: LoadBalancer,
     fq: FairQueue,
     state: State,
+    relaxed: bool,
+    correlate: bool,
+    /// The id of the request in flight, when correlating.
+    request_id: u32,
 }
 
 impl Default for Req {
@@ -34,6 +40,9 @@ impl Default for Req {
             lb: LoadBalancer::default(),
             fq: FairQueue::default(),
             state: State::Idle,
+            relaxed: false,
+            correlate: false,
+            request_id: std::process::id().wrapping_mul(2_654_435_761),
         }
     }
 }
@@ -69,6 +78,15 @@ impl Pattern for Req {
         self.lb.activate(id);
     }
 
+    fn set_option(&mut self, option: PatternOption) -> Result<(), Error> {
+        match option {
+            PatternOption::ReqRelaxed(on) => self.relaxed = on,
+            PatternOption::ReqCorrelate(on) => self.correlate = on,
+            _ => return Err(Error::InvalidArgument("this option does not apply to REQ")),
+        }
+        Ok(())
+    }
+
     fn has_in(&mut self, pipes: &mut PipeTable) -> bool {
         match self.state {
             State::AwaitingReply { .. } | State::Receiving => can_fair_queue(&mut self.fq, pipes),
@@ -84,17 +102,30 @@ impl Pattern for Req {
     }
 
     fn send(&mut self, pipes: &mut PipeTable, msg: Message) -> Result<(), SendError> {
+        if self.relaxed && matches!(self.state, State::AwaitingReply { .. } | State::Receiving) {
+            // The old request is abandoned; its reply, if it ever comes, is dropped.
+            self.state = State::Idle;
+        }
         let peer = match self.state {
             State::Idle => {
                 let Some(id) = self.lb.next() else {
                     return Err(SendError::WouldBlock(msg));
                 };
-                // The delimiter and the first part go to the same pipe: a message is sticky.
-                if let Err(e) = load_balance(&mut self.lb, pipes, Message::new().with_more(true)) {
-                    return Err(match e {
-                        SendError::WouldBlock(_) => SendError::WouldBlock(msg),
-                        other => other,
-                    });
+                // The envelope and the first part go to the same pipe: a message is sticky.
+                let mut envelope = Vec::with_capacity(2);
+                if self.correlate {
+                    self.request_id = self.request_id.wrapping_add(1);
+                    let tag = Message::from_slice(&self.request_id.to_ne_bytes());
+                    envelope.push(tag.with_more(true));
+                }
+                envelope.push(Message::new().with_more(true));
+                for part in envelope {
+                    if let Err(e) = load_balance(&mut self.lb, pipes, part) {
+                        return Err(match e {
+                            SendError::WouldBlock(_) => SendError::WouldBlock(msg),
+                            other => other,
+                        });
+                    }
                 }
                 match self.lb.next() {
                     Some(sticky) => pipes.token(sticky),
@@ -128,9 +159,21 @@ impl Pattern for Req {
                 Ok(part)
             }
             State::AwaitingReply { peer } => loop {
-                let (id, first) = fair_queue(&mut self.fq, pipes).ok_or(RecvError::WouldBlock)?;
-                // Replies from other peers, and replies without the delimiter, are dropped.
-                if pipes.token(id) != peer || !first.is_empty() || !first.more() {
+                let (id, mut first) =
+                    fair_queue(&mut self.fq, pipes).ok_or(RecvError::WouldBlock)?;
+                // Replies from other peers, to other requests, or without the delimiter are
+                // dropped whole.
+                let mut wanted = pipes.token(id) == peer;
+                if wanted && self.correlate {
+                    wanted = first.more() && first[..] == self.request_id.to_ne_bytes();
+                    if wanted {
+                        let Some((_, next)) = fair_queue(&mut self.fq, pipes) else {
+                            continue;
+                        };
+                        first = next;
+                    }
+                }
+                if !wanted || !first.is_empty() || !first.more() {
                     self.skip_rest(pipes, first.more());
                     continue;
                 }

@@ -3,7 +3,7 @@
 //! because messages sent before a subscription change reached the publisher still arrive.
 
 use crate::patterns::{FairQueue, PipeId, SubscriptionSet};
-use crate::socket::pattern::{fair_queue, Pattern, RecvError, SendError};
+use crate::socket::pattern::{fair_queue, Pattern, PatternOption, RecvError, SendError};
 use crate::socket::pipes::PipeTable;
 use crate::Error;
 use zmtp::{Kind, Message};
@@ -16,6 +16,8 @@ pub(crate) struct Subscribe {
     delivering: bool,
     /// A matching first part read ahead to answer [`Pattern::has_in`].
     prefetched: Option<Message>,
+    /// INVERT_MATCHING: deliver what matches no subscription.
+    invert: bool,
 }
 
 impl Subscribe {
@@ -35,7 +37,7 @@ impl Subscribe {
                 skipping = msg.more();
                 continue;
             }
-            if msg.kind() == Kind::Data && self.subscriptions.matches(&msg) {
+            if msg.kind() == Kind::Data && self.subscriptions.matches(&msg) != self.invert {
                 self.delivering = msg.more();
                 return Some(msg);
             }
@@ -88,6 +90,14 @@ impl Pattern for Subscribe {
 
     fn has_out(&mut self, _pipes: &mut PipeTable) -> bool {
         false
+    }
+
+    fn set_option(&mut self, option: PatternOption) -> Result<(), Error> {
+        match option {
+            PatternOption::InvertMatching(on) => self.invert = on,
+            _ => return Err(Error::InvalidArgument("this option does not apply to SUB")),
+        }
+        Ok(())
     }
 
     fn subscribe(&mut self, pipes: &mut PipeTable, prefix: &[u8], on: bool) -> Result<(), Error> {

@@ -1,0 +1,100 @@
+//! Options that change how a socket type routes messages (libzmq's per-type options).
+
+use super::pattern::PatternOption;
+use super::Socket;
+use crate::error::{Error, Result};
+use bytes::Bytes;
+use zmtp::Message;
+
+impl Socket {
+    /// ROUTER: a message to an unknown routing id fails with [`Error::HostUnreachable`], and
+    /// one to a full peer blocks (or fails with [`Error::Again`]), instead of being dropped
+    /// silently (`ZMQ_ROUTER_MANDATORY`).
+    pub fn set_router_mandatory(&self, on: bool) -> Result<()> {
+        self.core()
+            .set_pattern_option(PatternOption::RouterMandatory(on))
+    }
+
+    /// ROUTER: a peer announcing a routing id already in use takes it over, and the old
+    /// connection is closed; by default the newcomer is ignored (`ZMQ_ROUTER_HANDOVER`).
+    pub fn set_router_handover(&self, on: bool) -> Result<()> {
+        self.core()
+            .set_pattern_option(PatternOption::RouterHandover(on))
+    }
+
+    /// ROUTER, DEALER: send an empty message to every new peer, so that a ROUTER on the
+    /// other side learns this socket's routing id at once (`ZMQ_PROBE_ROUTER`).
+    pub fn set_probe_router(&self, on: bool) -> Result<()> {
+        self.core()
+            .set_pattern_option(PatternOption::ProbeRouter(on))
+    }
+
+    /// ROUTER: the routing id under which the peer of the next [`connect`](Self::connect)
+    /// is known, whatever it announces; messages to it may be sent before the connection
+    /// exists (`ZMQ_CONNECT_ROUTING_ID`).
+    pub fn set_connect_routing_id(&self, id: &[u8]) -> Result<()> {
+        if id.is_empty() || id.len() > 255 {
+            return Err(Error::InvalidArgument("routing id must be 1 to 255 bytes"));
+        }
+        self.core().options.connect_routing_id = Some(Bytes::copy_from_slice(id));
+        Ok(())
+    }
+
+    /// XPUB: hand every subscription to the application, not only the first for each
+    /// prefix (`ZMQ_XPUB_VERBOSE`).
+    pub fn set_xpub_verbose(&self, on: bool) -> Result<()> {
+        self.core()
+            .set_pattern_option(PatternOption::XpubVerbose(on))
+    }
+
+    /// XPUB: hand every subscription and every cancellation to the application
+    /// (`ZMQ_XPUB_VERBOSER`).
+    pub fn set_xpub_verboser(&self, on: bool) -> Result<()> {
+        self.core()
+            .set_pattern_option(PatternOption::XpubVerboser(on))
+    }
+
+    /// XPUB: subscriptions do not filter until the application, having received one,
+    /// applies it with [`set_subscribe`](Self::set_subscribe) (`ZMQ_XPUB_MANUAL`).
+    pub fn set_xpub_manual(&self, on: bool) -> Result<()> {
+        self.core()
+            .set_pattern_option(PatternOption::XpubManual(on))
+    }
+
+    /// XPUB: send this message to every new subscriber (`ZMQ_XPUB_WELCOME_MSG`); `None`
+    /// stops it.
+    pub fn set_xpub_welcome_msg(&self, welcome: Option<&[u8]>) -> Result<()> {
+        let msg = welcome.map(Message::from_slice);
+        self.core()
+            .set_pattern_option(PatternOption::XpubWelcome(msg))
+    }
+
+    /// PUB, XPUB: when a subscriber is at its high-water mark, block (or fail with
+    /// [`Error::Again`]) instead of dropping the message for it (`ZMQ_XPUB_NODROP`).
+    pub fn set_xpub_nodrop(&self, on: bool) -> Result<()> {
+        self.core()
+            .set_pattern_option(PatternOption::XpubNodrop(on))
+    }
+
+    /// REQ: tag each request with an id and accept only the reply carrying it
+    /// (`ZMQ_REQ_CORRELATE`). Usually set with [`set_req_relaxed`](Self::set_req_relaxed).
+    pub fn set_req_correlate(&self, on: bool) -> Result<()> {
+        self.core()
+            .set_pattern_option(PatternOption::ReqCorrelate(on))
+    }
+
+    /// REQ: allow a new request before the reply to the previous one arrived; the old
+    /// request is abandoned, which lets a client recover from a lost server
+    /// (`ZMQ_REQ_RELAXED`).
+    pub fn set_req_relaxed(&self, on: bool) -> Result<()> {
+        self.core()
+            .set_pattern_option(PatternOption::ReqRelaxed(on))
+    }
+
+    /// PUB, XPUB, SUB: deliver the messages that match *no* subscription
+    /// (`ZMQ_INVERT_MATCHING`); publishers and subscribers must agree on it.
+    pub fn set_invert_matching(&self, on: bool) -> Result<()> {
+        self.core()
+            .set_pattern_option(PatternOption::InvertMatching(on))
+    }
+}

@@ -1,0 +1,104 @@
+//! XSUB: a SUB whose subscriptions are messages: the application sends `\x01prefix` to
+//! subscribe and `\x00prefix` to cancel, and may send other messages upstream (RFC 29).
+//! Received messages are not filtered here; the publisher filters.
+
+use crate::patterns::{FairQueue, PipeId, SubscriptionSet};
+use crate::pipe::WriteError;
+use crate::socket::pattern::{can_fair_queue, fair_queue, Pattern, RecvError, SendError};
+use crate::socket::pipes::PipeTable;
+use zmtp::{Kind, Message};
+
+#[derive(Default)]
+pub(crate) struct XSub {
+    fq: FairQueue,
+    subscriptions: SubscriptionSet,
+    /// Pipes receiving the upstream message being sent.
+    targets: Vec<PipeId>,
+    /// Inside a multipart message being sent upstream.
+    sending: bool,
+}
+
+/// Writes control traffic to every pipe, whatever the high-water mark.
+fn tell_all(pipes: &mut PipeTable, msg: &Message) {
+    for id in pipes.ids() {
+        let end = pipes.end(id);
+        end.write_unchecked(msg.clone());
+        end.flush();
+    }
+}
+
+impl Pattern for XSub {
+    fn attach(&mut self, pipes: &mut PipeTable, id: PipeId) {
+        self.fq.attach(id);
+        let end = pipes.end(id);
+        for prefix in self.subscriptions.prefixes() {
+            end.write_unchecked(Message::subscription(prefix, true));
+        }
+        end.flush();
+    }
+
+    fn detach(&mut self, _pipes: &mut PipeTable, id: PipeId) {
+        self.fq.remove(id);
+        self.targets.retain(|&t| t != id);
+    }
+
+    fn readable(&mut self, _pipes: &mut PipeTable, id: PipeId) {
+        self.fq.activate(id);
+    }
+
+    fn writable(&mut self, _pipes: &mut PipeTable, _id: PipeId) {}
+
+    fn send(&mut self, pipes: &mut PipeTable, msg: Message) -> Result<(), SendError> {
+        if !self.sending && !msg.more() && msg.kind() == Kind::Data {
+            match msg.as_slice().split_first() {
+                Some((1, prefix)) => {
+                    // Every subscribe goes upstream (publishers count a prefix once per
+                    // peer); the count here decides when a cancel must follow.
+                    self.subscriptions.add(prefix);
+                    tell_all(pipes, &Message::subscription(prefix, true));
+                    return Ok(());
+                }
+                Some((0, prefix)) => {
+                    if self.subscriptions.remove(prefix) {
+                        tell_all(pipes, &Message::subscription(prefix, false));
+                    }
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        // Any other message goes to every publisher; a full one misses it.
+        if !self.sending {
+            self.targets = pipes.ids();
+        }
+        let more = msg.more();
+        for &id in &self.targets {
+            let end = pipes.end(id);
+            match end.write(msg.clone()) {
+                Ok(()) if !more => end.flush(),
+                Ok(()) | Err(WriteError::Full(_)) => {}
+                Err(WriteError::Closed(_)) => pipes.retire(id),
+            }
+        }
+        self.sending = more;
+        Ok(())
+    }
+
+    fn recv(&mut self, pipes: &mut PipeTable) -> Result<Message, RecvError> {
+        loop {
+            let (_, msg) = fair_queue(&mut self.fq, pipes).ok_or(RecvError::WouldBlock)?;
+            // A publisher has no business sending subscriptions down.
+            if msg.kind() == Kind::Data {
+                return Ok(msg);
+            }
+        }
+    }
+
+    fn has_in(&mut self, pipes: &mut PipeTable) -> bool {
+        can_fair_queue(&mut self.fq, pipes)
+    }
+
+    fn has_out(&mut self, _pipes: &mut PipeTable) -> bool {
+        true
+    }
+}

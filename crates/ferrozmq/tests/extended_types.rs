@@ -1,0 +1,239 @@
+//! DEALER, ROUTER, PAIR, XPUB and XSUB, and the options that shape them.
+
+use ferrozmq::{
+    Context, Error, Socket, SocketType, DEALER, DONTWAIT, PAIR, PUB, REP, REQ, ROUTER, SUB, XPUB,
+    XSUB,
+};
+use std::time::{Duration, Instant};
+
+fn socket(ctx: &Context, kind: SocketType) -> Socket {
+    let s = ctx.socket(kind).expect("socket");
+    s.set_linger(0).expect("linger");
+    s.set_rcvtimeo(5000).expect("rcvtimeo");
+    s.set_sndtimeo(5000).expect("sndtimeo");
+    s
+}
+
+fn bind(s: &Socket, transport: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let endpoint = match transport {
+        "tcp" => "tcp://127.0.0.1:*".to_string(),
+        _ => format!("inproc://ext-{}", N.fetch_add(1, Ordering::Relaxed)),
+    };
+    s.bind(&endpoint).expect("bind");
+    s.get_last_endpoint().expect("endpoint").expect("utf8")
+}
+
+fn parts(s: &Socket) -> Vec<Vec<u8>> {
+    s.recv_multipart(0)
+        .expect("message")
+        .iter()
+        .map(|m| m.to_vec())
+        .collect()
+}
+
+#[test]
+fn router_prefixes_routing_ids_and_routes_replies_back() {
+    for transport in ["tcp", "inproc"] {
+        let ctx = Context::new();
+        let router = socket(&ctx, ROUTER);
+        let endpoint = bind(&router, transport);
+        let named = socket(&ctx, DEALER);
+        named.set_routing_id(b"worker-1").expect("id");
+        named.connect(&endpoint).expect("connect");
+        let anonymous = socket(&ctx, DEALER);
+        anonymous.connect(&endpoint).expect("connect");
+
+        named.send("from named", 0).expect("send");
+        assert_eq!(
+            parts(&router),
+            vec![b"worker-1".to_vec(), b"from named".to_vec()],
+            "{transport}"
+        );
+        anonymous.send_multipart(["a", "b"], 0).expect("send");
+        let got = parts(&router);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].len(), 5, "generated ids are 5 bytes");
+        assert_eq!(got[0][0], 0, "generated ids start with a zero byte");
+        router
+            .send_multipart([&got[0][..], b"back"], 0)
+            .expect("reply");
+        assert_eq!(parts(&anonymous), vec![b"back".to_vec()]);
+        router
+            .send_multipart([&b"worker-1"[..], b"to named"], 0)
+            .expect("send");
+        assert_eq!(parts(&named), vec![b"to named".to_vec()]);
+    }
+}
+
+#[test]
+fn router_drops_or_refuses_unroutable_messages() {
+    let ctx = Context::new();
+    let router = socket(&ctx, ROUTER);
+    bind(&router, "inproc");
+    router
+        .send_multipart([&b"nobody"[..], b"lost"], 0)
+        .expect("silently dropped");
+    router.set_router_mandatory(true).expect("mandatory");
+    assert!(matches!(
+        router.send("nobody", ferrozmq::SNDMORE),
+        Err(Error::HostUnreachable)
+    ));
+}
+
+#[test]
+fn rep_behind_a_router_dealer_broker_sees_the_envelope_through() {
+    let ctx = Context::new();
+    let frontend = socket(&ctx, ROUTER);
+    let front = bind(&frontend, "tcp");
+    let backend = socket(&ctx, DEALER);
+    let back = bind(&backend, "tcp");
+    std::thread::spawn(move || ferrozmq::proxy(&frontend, &backend));
+    let worker = socket(&ctx, REP);
+    worker.connect(&back).expect("connect");
+    let client = socket(&ctx, REQ);
+    client.connect(&front).expect("connect");
+    for i in 0..5 {
+        client.send(format!("request {i}"), 0).expect("request");
+        let request = worker.recv_string(0).expect("request").expect("utf8");
+        worker
+            .send(format!("reply to {request}"), 0)
+            .expect("reply");
+        assert_eq!(
+            client.recv_string(0).expect("reply").expect("utf8"),
+            format!("reply to request {i}")
+        );
+    }
+}
+
+#[test]
+fn pair_talks_both_ways_with_one_peer() {
+    for transport in ["tcp", "inproc"] {
+        let ctx = Context::new();
+        let a = socket(&ctx, PAIR);
+        let endpoint = bind(&a, transport);
+        let b = socket(&ctx, PAIR);
+        b.connect(&endpoint).expect("connect");
+        a.send("ping", 0).expect("send");
+        assert_eq!(b.recv_bytes(0).expect("recv"), b"ping");
+        b.send_multipart(["po", "ng"], 0).expect("send");
+        assert_eq!(parts(&a), vec![b"po".to_vec(), b"ng".to_vec()]);
+    }
+}
+
+#[test]
+fn xpub_hands_subscriptions_to_the_application() {
+    let ctx = Context::new();
+    let xpub = socket(&ctx, XPUB);
+    let endpoint = bind(&xpub, "tcp");
+    let sub = socket(&ctx, SUB);
+    sub.connect(&endpoint).expect("connect");
+    sub.set_subscribe(b"news").expect("subscribe");
+    assert_eq!(xpub.recv_bytes(0).expect("notice"), b"\x01news");
+    let second = socket(&ctx, SUB);
+    second.connect(&endpoint).expect("connect");
+    second.set_subscribe(b"news").expect("subscribe");
+    second.set_subscribe(b"sport").expect("subscribe");
+    // Not verbose: the duplicate "news" is not news.
+    assert_eq!(xpub.recv_bytes(0).expect("notice"), b"\x01sport");
+    xpub.send("news: 消息群发", 0).expect("publish");
+    assert_eq!(
+        sub.recv_bytes(0).expect("recv"),
+        "news: 消息群发".as_bytes()
+    );
+    drop(second);
+    // Its "sport" had no other subscriber: the application hears it went away.
+    assert_eq!(xpub.recv_bytes(0).expect("notice"), b"\x00sport");
+}
+
+#[test]
+fn xpub_verbose_and_welcome_message() {
+    let ctx = Context::new();
+    let xpub = socket(&ctx, XPUB);
+    xpub.set_xpub_verbose(true).expect("verbose");
+    xpub.set_xpub_welcome_msg(Some(b"welcome"))
+        .expect("welcome");
+    let endpoint = bind(&xpub, "inproc");
+    let mut subscribers = Vec::new();
+    for _ in 0..2 {
+        let sub = socket(&ctx, SUB);
+        sub.set_subscribe(b"welcome").expect("subscribe");
+        sub.connect(&endpoint).expect("connect");
+        assert_eq!(xpub.recv_bytes(0).expect("notice"), b"\x01welcome");
+        assert_eq!(sub.recv_bytes(0).expect("welcome"), b"welcome");
+        subscribers.push(sub);
+    }
+}
+
+#[test]
+fn xsub_sends_subscriptions_as_messages_and_forwards_through_a_proxy() {
+    let ctx = Context::new();
+    let publisher = socket(&ctx, PUB);
+    let upstream = bind(&publisher, "tcp");
+    let xsub = socket(&ctx, XSUB);
+    xsub.connect(&upstream).expect("connect");
+    let xpub = socket(&ctx, XPUB);
+    let downstream = bind(&xpub, "tcp");
+    std::thread::spawn(move || ferrozmq::proxy(&xsub, &xpub));
+    let sub = socket(&ctx, SUB);
+    sub.set_subscribe(b"A").expect("subscribe");
+    sub.set_rcvtimeo(50).expect("rcvtimeo");
+    sub.connect(&downstream).expect("connect");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "nothing came through the forwarder"
+        );
+        publisher.send("B filtered", 0).expect("send");
+        publisher.send("A through", 0).expect("send");
+        if let Ok(m) = sub.recv_bytes(0) {
+            assert_eq!(m, b"A through");
+            break;
+        }
+    }
+}
+
+#[test]
+fn req_relaxed_and_correlate_recover_from_a_lost_reply() {
+    let ctx = Context::new();
+    let router = socket(&ctx, ROUTER);
+    let endpoint = bind(&router, "tcp");
+    let req = socket(&ctx, REQ);
+    req.set_req_relaxed(true).expect("relaxed");
+    req.set_req_correlate(true).expect("correlate");
+    req.connect(&endpoint).expect("connect");
+    req.send("first", 0).expect("first");
+    let first = parts(&router);
+    assert_eq!(first.len(), 4, "id, request id, delimiter, body");
+    // The server never answers "first"; the client asks again.
+    req.send("second", 0).expect("a relaxed REQ may send again");
+    let second = parts(&router);
+    // A late reply to the first request is dropped, the reply to the second is delivered.
+    router
+        .send_multipart([&first[0], &first[1], &first[2], &b"late"[..]], 0)
+        .expect("late reply");
+    router
+        .send_multipart([&second[0], &second[1], &second[2], &b"answer"[..]], 0)
+        .expect("reply");
+    assert_eq!(req.recv_bytes(0).expect("reply"), b"answer");
+    let strict = socket(&ctx, REQ);
+    strict.connect(&endpoint).expect("connect");
+    strict.send("x", 0).expect("send");
+    assert!(matches!(strict.send("y", DONTWAIT), Err(Error::State)));
+}
+
+#[test]
+fn options_for_other_types_are_refused() {
+    let ctx = Context::new();
+    assert!(matches!(
+        socket(&ctx, DEALER).set_router_mandatory(true),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        socket(&ctx, PUB).set_xpub_verbose(true),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(socket(&ctx, PUB).set_xpub_nodrop(true).is_ok());
+}
