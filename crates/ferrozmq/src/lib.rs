@@ -35,9 +35,11 @@ mod context;
 mod endpoint;
 mod engine;
 mod error;
+mod monitor;
 mod options;
 mod patterns;
 mod pipe;
+mod poll;
 mod proxy;
 mod signal;
 mod socket;
@@ -46,6 +48,8 @@ mod transport;
 
 pub use context::Context;
 pub use error::{Error, Result};
+pub use monitor::{protocol_error, EventKind, MonitorEvent};
+pub use poll::{poll, PollEvents, PollItem, Poller, PollerEvent, POLLERR, POLLIN, POLLOUT};
 pub use proxy::{proxy, proxy_with_capture};
 pub use socket::{Socket, DONTWAIT, SNDMORE};
 pub use zmtp::{Message, SocketType};
@@ -72,3 +76,15 @@ pub const ROUTER: SocketType = SocketType::Router;
 pub const XPUB: SocketType = SocketType::XPub;
 /// Extended subscriber: a SUB whose subscriptions are messages.
 pub const XSUB: SocketType = SocketType::XSub;
+/// Thread-safe server (draft): single-part messages addressed by routing id.
+pub const SERVER: SocketType = SocketType::Server;
+/// Thread-safe client (draft): a single-part DEALER.
+pub const CLIENT: SocketType = SocketType::Client;
+/// Thread-safe pipeline producer (draft): a single-part PUSH.
+pub const SCATTER: SocketType = SocketType::Scatter;
+/// Thread-safe pipeline consumer (draft): a single-part PULL.
+pub const GATHER: SocketType = SocketType::Gather;
+/// Peer-to-peer (draft): a SERVER that can also connect and speak first.
+pub const PEER: SocketType = SocketType::Peer;
+/// Thread-safe exclusive pair (draft): a single-part PAIR.
+pub const CHANNEL: SocketType = SocketType::Channel;

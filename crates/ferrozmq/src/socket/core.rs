@@ -2,7 +2,7 @@
 //! blocking loop around them.
 
 use super::mailbox::{PeerDetails, SocketEvent, SocketLink};
-use super::pattern::{Pattern, PatternOption, RecvError, SendError};
+use super::pattern::{Address, Pattern, PatternOption, RecvError, SendError};
 use super::pipes::{Pipe, PipeTable};
 use super::types::pattern_for;
 use crate::context::{ContextShared, InprocSide};
@@ -10,6 +10,7 @@ use crate::endpoint::Endpoint;
 use crate::engine::{Command, IoThread, Owner};
 use crate::error::{Error, Result};
 use crate::options::{millis, Options};
+use crate::patterns::PipeId;
 use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits};
 use crate::transport::{Listener, Target};
 use std::sync::{mpsc, Arc};
@@ -143,57 +144,94 @@ impl SocketCore {
         millis(timeout_ms).map(|d| Instant::now() + d)
     }
 
-    /// Sends one part, waiting as the flags and SNDTIMEO say.
-    pub(crate) fn send(&mut self, mut msg: Message, dont_wait: bool) -> Result<()> {
+    /// Runs `attempt` until it completes: at once with `dont_wait`, else waiting for the
+    /// socket's events between tries until `timeout_ms` (-1: for ever) runs out. `attempt`
+    /// returns `None` when it would block.
+    fn blocking<T>(
+        &mut self,
+        dont_wait: bool,
+        timeout_ms: i32,
+        mut attempt: impl FnMut(&mut dyn Pattern, &mut PipeTable) -> Option<Result<T>>,
+    ) -> Result<T> {
         let mut deadline = None;
         loop {
             if self.link.is_terminated() {
                 return Err(Error::Terminated);
             }
             self.process_events();
-            let result = self.pattern.send(&mut self.pipes, msg);
+            let outcome = attempt(self.pattern.as_mut(), &mut self.pipes);
             self.reap();
-            match result {
-                Ok(()) => return Ok(()),
-                Err(SendError::Fail(e)) => return Err(e),
-                Err(SendError::WouldBlock(back)) => msg = back,
+            if let Some(result) = outcome {
+                return result;
             }
-            if dont_wait || self.options.sndtimeo == 0 {
+            if dont_wait || timeout_ms == 0 {
                 return Err(Error::Again);
             }
-            let deadline = *deadline.get_or_insert_with(|| Self::deadline(self.options.sndtimeo));
+            let deadline = *deadline.get_or_insert_with(|| Self::deadline(timeout_ms));
             if !self.link.wait(deadline) && !self.link.has_events() {
                 return Err(Error::Again);
             }
         }
     }
 
+    /// Sends one part, waiting as the flags and SNDTIMEO say.
+    pub(crate) fn send(&mut self, msg: Message, dont_wait: bool) -> Result<()> {
+        let mut pending = Some(msg);
+        self.blocking(dont_wait, self.options.sndtimeo, |pattern, pipes| {
+            let msg = pending.take()?;
+            match pattern.send(pipes, msg) {
+                Ok(()) => Some(Ok(())),
+                Err(SendError::Fail(e)) => Some(Err(e)),
+                Err(SendError::WouldBlock(back)) => {
+                    pending = Some(back);
+                    None
+                }
+            }
+        })
+    }
+
     /// Receives one part, waiting as the flags and RCVTIMEO say.
     pub(crate) fn recv(&mut self, dont_wait: bool) -> Result<Message> {
-        let mut deadline = None;
-        loop {
-            if self.link.is_terminated() {
-                return Err(Error::Terminated);
-            }
-            self.process_events();
-            let result = self.pattern.recv(&mut self.pipes);
-            self.reap();
-            match result {
-                Ok(msg) => {
-                    self.rcvmore = msg.more();
-                    return Ok(msg);
+        let msg = self.blocking(
+            dont_wait,
+            self.options.rcvtimeo,
+            |pattern, pipes| match pattern.recv(pipes) {
+                Ok(msg) => Some(Ok(msg)),
+                Err(RecvError::Fail(e)) => Some(Err(e)),
+                Err(RecvError::WouldBlock) => None,
+            },
+        )?;
+        self.rcvmore = msg.more();
+        Ok(msg)
+    }
+
+    /// Sends a single-part message to an address (a peer's routing id, a group).
+    pub(crate) fn send_to(&mut self, to: Address, msg: Message, dont_wait: bool) -> Result<()> {
+        let mut pending = Some(msg);
+        self.blocking(dont_wait, self.options.sndtimeo, |pattern, pipes| {
+            let msg = pending.take()?;
+            match pattern.send_to(pipes, &to, msg) {
+                Ok(()) => Some(Ok(())),
+                Err(SendError::Fail(e)) => Some(Err(e)),
+                Err(SendError::WouldBlock(back)) => {
+                    pending = Some(back);
+                    None
                 }
-                Err(RecvError::Fail(e)) => return Err(e),
-                Err(RecvError::WouldBlock) => {}
             }
-            if dont_wait || self.options.rcvtimeo == 0 {
-                return Err(Error::Again);
-            }
-            let deadline = *deadline.get_or_insert_with(|| Self::deadline(self.options.rcvtimeo));
-            if !self.link.wait(deadline) && !self.link.has_events() {
-                return Err(Error::Again);
-            }
-        }
+        })
+    }
+
+    /// Receives a single-part message with the address it came from or was sent to.
+    pub(crate) fn recv_from(&mut self, dont_wait: bool) -> Result<(Address, Message)> {
+        self.blocking(
+            dont_wait,
+            self.options.rcvtimeo,
+            |pattern, pipes| match pattern.recv_from(pipes) {
+                Ok(received) => Some(Ok(received)),
+                Err(RecvError::Fail(e)) => Some(Err(e)),
+                Err(RecvError::WouldBlock) => None,
+            },
+        )
     }
 
     /// Whether a receive and a send would go through now (`ZMQ_EVENTS`).
@@ -283,7 +321,19 @@ impl SocketCore {
         Ok(())
     }
 
+    /// Connects, and returns the address the pattern gave the new peer (PEER).
+    pub(crate) fn connect_addressed(&mut self, text: &str) -> Result<Option<Address>> {
+        let pipe = self.connect_pipe(text)?;
+        Ok(pipe.and_then(|id| self.pattern.address_of(id)))
+    }
+
     pub(crate) fn connect(&mut self, text: &str) -> Result<()> {
+        self.connect_pipe(text).map(|_| ())
+    }
+
+    /// Connects; returns the pipe made at once, when the pipe does not wait for the
+    /// connection.
+    fn connect_pipe(&mut self, text: &str) -> Result<Option<PipeId>> {
         self.check_alive()?;
         let endpoint = Endpoint::parse(text)?;
         if let Endpoint::Inproc(name) = &endpoint {
@@ -301,7 +351,7 @@ impl SocketCore {
                 bound: false,
                 kind: EndpointKind::InprocConnect,
             });
-            return Ok(());
+            return Ok(Some(id));
         }
         let target = Target::resolve(&endpoint, self.options.ipv6).map_err(|e| match e {
             // Name the endpoint as the application wrote it (`:0`, not the parsed `:*`).
@@ -321,8 +371,8 @@ impl SocketCore {
         let per_connection = self.options.immediate
             || matches!(self.socket_type, SocketType::Pub | SocketType::XPub)
             || (self.socket_type == SocketType::Router && assigned_id.is_none());
-        let end = if per_connection {
-            None
+        let (end, pipe) = if per_connection {
+            (None, None)
         } else {
             let (mine, theirs) = pipe(
                 self.link.clone(),
@@ -341,7 +391,7 @@ impl SocketCore {
             });
             self.pattern.attach(&mut self.pipes, pid);
             self.reap();
-            Some(theirs)
+            (Some(theirs), Some(pid))
         };
         io.send(Command::Connect { target, end, owner });
         self.last_endpoint = text.to_string();
@@ -350,7 +400,7 @@ impl SocketCore {
             bound: false,
             kind: EndpointKind::Io { id },
         });
-        Ok(())
+        Ok(pipe)
     }
 
     /// Unbinds (`bind == true`) or disconnects an endpoint.

@@ -1,8 +1,10 @@
 //! What a socket shares with the threads that serve it: its identity, its mailbox and the
 //! signal it sleeps on.
 
+use crate::monitor::Monitor;
 use crate::pipe::{Notify, PipeEnd, PipeEvent};
-use crate::signal::Signal;
+use crate::poll::ReadinessFd;
+use crate::signal::{Observer, ObserverId, Signal};
 use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -43,6 +45,10 @@ pub(crate) struct SocketLink {
     signal: Signal,
     /// Set when the context shuts down: blocked calls must return.
     terminated: AtomicBool,
+    /// Where the socket's monitor events go, if anywhere (`zmq_socket_monitor`).
+    pub(crate) monitor: Monitor,
+    /// ZMQ_FD, made on first request and closed with the socket.
+    readiness_fd: Mutex<Option<(Arc<ReadinessFd>, ObserverId)>>,
 }
 
 impl SocketLink {
@@ -57,6 +63,8 @@ impl SocketLink {
             pending: AtomicBool::new(false),
             signal: Signal::new(),
             terminated: AtomicBool::new(false),
+            monitor: Monitor::default(),
+            readiness_fd: Mutex::new(None),
         }
     }
 
@@ -95,6 +103,7 @@ impl SocketLink {
     /// Refuses further events and returns those still waiting, to be dropped by the caller
     /// outside the lock.
     pub(crate) fn close(&self) -> Vec<SocketEvent> {
+        self.close_readiness_fd();
         let mut queue = self.lock();
         queue.closed = true;
         std::mem::take(&mut queue.events)
@@ -123,6 +132,56 @@ impl SocketLink {
 
     pub(crate) fn is_terminated(&self) -> bool {
         self.terminated.load(Ordering::Acquire)
+    }
+
+    /// Has `observer` hear every wake-up of the socket (see [`Signal::add_observer`]).
+    pub(crate) fn add_observer(&self, observer: Arc<dyn Observer>) -> ObserverId {
+        self.signal.add_observer(observer)
+    }
+
+    /// Undoes [`add_observer`](Self::add_observer).
+    pub(crate) fn remove_observer(&self, id: ObserverId) {
+        self.signal.remove_observer(id);
+    }
+
+    /// The owner is about to act on the socket itself (see [`Signal::owner_acted`]).
+    #[inline]
+    pub(crate) fn owner_acted(&self) {
+        self.signal.owner_acted();
+    }
+
+    /// The socket's ZMQ_FD, made on first call.
+    pub(crate) fn readiness_fd(&self) -> std::io::Result<Arc<ReadinessFd>> {
+        let mut slot = self.readiness_fd.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((fd, _)) = slot.as_ref() {
+            return Ok(fd.clone());
+        }
+        let fd = Arc::new(ReadinessFd::new()?);
+        let id = self.signal.add_observer(fd.clone());
+        *slot = Some((fd.clone(), id));
+        Ok(fd)
+    }
+
+    /// Clears ZMQ_FD's readiness, if there is one, before the socket's readiness is looked
+    /// at (`ZMQ_EVENTS`).
+    pub(crate) fn rearm_readiness_fd(&self) {
+        let slot = self.readiness_fd.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((fd, _)) = slot.as_ref() {
+            fd.rearm();
+        }
+    }
+
+    /// Stops ZMQ_FD and closes it: nothing writes to it once it is out of the observers.
+    fn close_readiness_fd(&self) {
+        let taken = self
+            .readiness_fd
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some((fd, id)) = taken {
+            self.signal.remove_observer(id);
+            drop(fd);
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The public socket.
 
+mod addressed;
 mod core;
 pub(crate) mod mailbox;
 mod pattern;
@@ -54,7 +55,12 @@ impl Socket {
     }
 
     fn core(&self) -> std::cell::RefMut<'_, SocketCore> {
-        self.core.borrow_mut()
+        let core = self.core.borrow_mut();
+        // Every public operation passes here, and some change what the socket is ready for
+        // with no peer involved (a REP that replied may be readable again at once): pollers
+        // holding the socket must look at it again (see `crate::poll`).
+        core.link.owner_acted();
+        core
     }
 
     /// The socket's type.
@@ -331,6 +337,29 @@ pub(crate) fn wait_any(sockets: &[&Socket], deadline: Option<std::time::Instant>
         }
     }
 }
+
+// ---- What `crate::poll` needs from a socket ----
+impl Socket {
+    /// What the socket could do now (`ZMQ_EVENTS`). Unlike the public operations, this does
+    /// not count as the owner acting on the socket: pollers call it.
+    pub(crate) fn readiness(&self) -> Result<crate::poll::PollEvents> {
+        let readiness = self.core.borrow_mut().poll_events()?;
+        let mut events = crate::poll::PollEvents::empty();
+        if readiness.readable {
+            events |= crate::poll::POLLIN;
+        }
+        if readiness.writable {
+            events |= crate::poll::POLLOUT;
+        }
+        Ok(events)
+    }
+
+    /// The part of the socket that other threads, and pollers, reach.
+    pub(crate) fn link(&self) -> Arc<mailbox::SocketLink> {
+        self.core.borrow().link.clone()
+    }
+}
+// ---- end of what `crate::poll` needs ----
 
 fn non_negative(value: i32, what: &'static str) -> Result<()> {
     if value < 0 {

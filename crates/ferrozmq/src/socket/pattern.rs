@@ -4,6 +4,7 @@ use super::pipes::PipeTable;
 use crate::error::Error;
 use crate::patterns::{FairQueue, LoadBalancer, PipeId};
 use crate::pipe::{Read, WriteError};
+use bytes::Bytes;
 use zmtp::Message;
 
 /// Why a send did not complete.
@@ -20,6 +21,16 @@ pub(crate) enum RecvError {
     WouldBlock,
     /// The receive is refused for good.
     Fail(Error),
+}
+
+/// Where a message of the thread-safe socket types goes or comes from: those types carry
+/// no envelope parts, so the address travels beside the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Address {
+    /// A peer of a SERVER or PEER socket, by the routing id the socket gave it.
+    Peer(u32),
+    /// A RADIO/DISH group.
+    Group(Bytes),
 }
 
 /// A socket option that changes how a pattern routes messages, forwarded to it by
@@ -79,6 +90,23 @@ pub(crate) trait Pattern: Send {
         _on: bool,
     ) -> Result<(), Error> {
         Err(Error::NotSupported)
+    }
+    /// Sends a single-part message to an address (SERVER, PEER, RADIO).
+    fn send_to(
+        &mut self,
+        _pipes: &mut PipeTable,
+        _to: &Address,
+        _msg: Message,
+    ) -> Result<(), SendError> {
+        Err(SendError::Fail(Error::NotSupported))
+    }
+    /// Receives a single-part message with its address (SERVER, PEER, DISH).
+    fn recv_from(&mut self, _pipes: &mut PipeTable) -> Result<(Address, Message), RecvError> {
+        Err(RecvError::Fail(Error::NotSupported))
+    }
+    /// The address a pipe's peer goes by (PEER: the routing id of a connection it made).
+    fn address_of(&self, _id: PipeId) -> Option<Address> {
+        None
     }
     /// Applies a routing option; types it does not concern refuse it, as libzmq does.
     fn set_option(&mut self, _option: PatternOption) -> Result<(), Error> {

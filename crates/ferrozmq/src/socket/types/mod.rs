@@ -8,6 +8,8 @@ mod push;
 mod rep;
 mod req;
 mod router;
+mod server;
+mod single_part;
 mod subscribe;
 mod xsub;
 
@@ -29,6 +31,11 @@ pub(crate) fn pattern_for(socket_type: SocketType) -> Result<Box<dyn Pattern>> {
         SocketType::Pull => Box::<pull::Pull>::default(),
         SocketType::Dealer => Box::<dealer::Dealer>::default(),
         SocketType::Pair => Box::<pair::Pair>::default(),
+        SocketType::Server | SocketType::Peer => Box::<server::Server>::default(),
+        SocketType::Client => Box::<single_part::SinglePart<dealer::Dealer>>::default(),
+        SocketType::Scatter => Box::<single_part::SinglePart<push::Push>>::default(),
+        SocketType::Gather => Box::<single_part::SinglePart<pull::Pull>>::default(),
+        SocketType::Channel => Box::<single_part::SinglePart<pair::Pair>>::default(),
         _ => return Err(Error::NotSupported),
     })
 }

@@ -1,0 +1,188 @@
+//! A socket's readiness for foreign event loops: `ZMQ_EVENTS` ([`Socket::get_events`]) and
+//! `ZMQ_FD` ([`Socket::get_fd`]), with libzmq's contract between them.
+
+use super::events::PollEvents;
+use super::os;
+use crate::error::Result;
+use crate::signal::Observer;
+use crate::socket::Socket;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The eventfd behind ZMQ_FD. It observes the socket's signal and becomes readable on the
+/// first notify after the last [`rearm`](Self::rearm), so a busy socket costs one write
+/// per `get_events` round, not one per message.
+pub(crate) struct ReadinessFd {
+    fd: OwnedFd,
+    /// The eventfd has been written since the last rearm.
+    signalled: AtomicBool,
+}
+
+impl ReadinessFd {
+    /// A readable eventfd: whatever the socket holds already is news to an application
+    /// that has not looked yet.
+    pub(crate) fn new() -> std::io::Result<ReadinessFd> {
+        let fd = os::eventfd()?;
+        os::eventfd_signal(&fd);
+        Ok(ReadinessFd {
+            fd,
+            signalled: AtomicBool::new(true),
+        })
+    }
+
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// Makes the descriptor unreadable until the next notify. Called before the socket's
+    /// readiness is read, so that a notify is either seen by that read or writes again.
+    pub(crate) fn rearm(&self) {
+        if self.signalled.load(Ordering::Acquire) {
+            // Drain first: a notify between the drain and the swap finds the flag still
+            // set and does not write, and the swap (a read-modify-write after its own)
+            // makes its news visible to the readiness read that follows.
+            os::eventfd_drain(&self.fd);
+            self.signalled.swap(false, Ordering::AcqRel);
+        }
+    }
+}
+
+impl Observer for ReadinessFd {
+    fn notified(&self) {
+        if !self.signalled.swap(true, Ordering::AcqRel) {
+            os::eventfd_signal(&self.fd);
+        }
+    }
+}
+
+impl Socket {
+    /// What the socket can do now without blocking (`ZMQ_EVENTS`): [`POLLIN`] when a
+    /// message part can be received, [`POLLOUT`] when one can be sent.
+    ///
+    /// It also clears the descriptor from [`get_fd`](Self::get_fd); see there.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PULL, PUSH, POLLIN};
+    /// let ctx = Context::new();
+    /// let pull = ctx.socket(PULL).unwrap();
+    /// pull.bind("inproc://get-events").unwrap();
+    /// let push = ctx.socket(PUSH).unwrap();
+    /// push.connect("inproc://get-events").unwrap();
+    /// assert!(!pull.get_events().unwrap().contains(POLLIN));
+    /// push.send("work", 0).unwrap();
+    /// assert!(pull.get_events().unwrap().contains(POLLIN));
+    /// ```
+    ///
+    /// [`POLLIN`]: crate::POLLIN
+    /// [`POLLOUT`]: crate::POLLOUT
+    pub fn get_events(&self) -> Result<PollEvents> {
+        self.link().rearm_readiness_fd();
+        self.readiness()
+    }
+
+    /// A file descriptor that tells a foreign event loop (a reactor, a GUI main loop) when to
+    /// look at this socket (`ZMQ_FD`).
+    ///
+    /// The contract is libzmq's:
+    ///
+    /// * Wait on it for **readability** only, never read, write or close it. (Reading it is
+    ///   tolerated: ferrozmq clears it itself.)
+    /// * It becomes readable when the socket's readiness **may** have changed from outside:
+    ///   a message arrived, a full peer made room, a peer came or went, the context shut
+    ///   down. Readable is a hint, not a promise: look with [`get_events`](Self::get_events).
+    /// * It is edge-like. [`get_events`](Self::get_events) clears it, and it becomes
+    ///   readable again only for what happens after that call. So after it fires, call
+    ///   `get_events` and keep receiving (and sending) with [`DONTWAIT`](crate::DONTWAIT)
+    ///   for as long as `get_events` reports what you want; go back to waiting only once it
+    ///   does not. A message that was already queued at that `get_events` never makes the
+    ///   descriptor readable.
+    /// * The socket's own operations (`send`, `recv`, `connect`, ...) never make it
+    ///   readable, though they can change the readiness (a REP that replied may have its
+    ///   next request waiting): call `get_events` after them before waiting again.
+    /// * It starts out readable. It stays valid until the socket is dropped, which closes
+    ///   it: take it out of the event loop first.
+    ///
+    /// A busy socket writes the descriptor at most once between two `get_events` calls.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, DONTWAIT, PULL, PUSH, POLLIN};
+    /// let ctx = Context::new();
+    /// let pull = ctx.socket(PULL).unwrap();
+    /// pull.bind("inproc://get-fd").unwrap();
+    /// let push = ctx.socket(PUSH).unwrap();
+    /// push.connect("inproc://get-fd").unwrap();
+    /// push.send("work", 0).unwrap();
+    ///
+    /// let fd = pull.get_fd().unwrap();
+    /// let mut received = 0;
+    /// while received == 0 {
+    ///     // What a foreign event loop does: sleep until the descriptor is readable...
+    ///     let mut item = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    ///     unsafe { libc::poll(&mut item, 1, 5000) };
+    ///     // ...then work while the socket says there is work.
+    ///     while pull.get_events().unwrap().contains(POLLIN) {
+    ///         pull.recv_msg(DONTWAIT).unwrap();
+    ///         received += 1;
+    ///     }
+    /// }
+    /// ```
+    pub fn get_fd(&self) -> Result<RawFd> {
+        Ok(self.link().readiness_fd()?.raw_fd())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn readable(fd: RawFd) -> bool {
+        let mut item = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        os::poll(std::slice::from_mut(&mut item), 0).expect("poll") == 1
+    }
+
+    #[test]
+    fn starts_readable_and_rearm_clears_it() {
+        let fd = ReadinessFd::new().unwrap();
+        assert!(readable(fd.raw_fd()));
+        fd.rearm();
+        assert!(!readable(fd.raw_fd()));
+    }
+
+    #[test]
+    fn many_notifies_between_rearms_write_once() {
+        let fd = ReadinessFd::new().unwrap();
+        fd.rearm();
+        for _ in 0..10 {
+            fd.notified();
+        }
+        let mut count: u64 = 0;
+        // SAFETY: reads 8 bytes into a live u64 from a descriptor the test owns.
+        let n = unsafe { libc::read(fd.raw_fd(), (&mut count as *mut u64).cast(), 8) };
+        assert_eq!((n, count), (8, 1));
+    }
+
+    #[test]
+    fn closing_the_socket_closes_the_descriptor() {
+        let link = crate::socket::mailbox::SocketLink::new(zmtp::SocketType::Pull, 0);
+        let fd = link.readiness_fd().unwrap();
+        assert!(Arc::ptr_eq(&fd, &link.readiness_fd().unwrap()));
+        let watch = Arc::downgrade(&fd);
+        drop(fd);
+        drop(link.close());
+        assert!(watch.upgrade().is_none(), "the eventfd outlived its socket");
+    }
+
+    #[test]
+    fn an_application_reading_the_descriptor_is_tolerated() {
+        let fd = ReadinessFd::new().unwrap();
+        os::eventfd_drain(&fd.fd);
+        fd.rearm();
+        fd.notified();
+        assert!(readable(fd.raw_fd()));
+    }
+}

@@ -1,0 +1,140 @@
+//! The draft thread-safe socket types (RFCs 41, 49, 51, 52): single-part messages, with the
+//! peer's routing id beside the message where there is one.
+
+mod common;
+
+use ferrozmq::{
+    Context, Error, Socket, SocketType, CHANNEL, CLIENT, GATHER, PEER, SCATTER, SERVER, SNDMORE,
+};
+
+fn socket(ctx: &Context, kind: SocketType) -> Socket {
+    let s = ctx.socket(kind).expect("socket");
+    s.set_linger(0).expect("linger");
+    s.set_rcvtimeo(5000).expect("rcvtimeo");
+    s.set_sndtimeo(5000).expect("sndtimeo");
+    s
+}
+
+fn bind(s: &Socket, transport: &str, name: &str) -> String {
+    let endpoint = match transport {
+        "tcp" => "tcp://127.0.0.1:*".to_string(),
+        _ => format!("inproc://draft-{name}"),
+    };
+    s.bind(&endpoint).expect("bind");
+    s.get_last_endpoint().expect("endpoint").expect("utf8")
+}
+
+#[test]
+fn server_replies_to_each_client_by_routing_id() {
+    for transport in ["tcp", "inproc"] {
+        let ctx = Context::new();
+        let server = socket(&ctx, SERVER);
+        let endpoint = bind(&server, transport, "server");
+        let clients: Vec<Socket> = (0..3)
+            .map(|_| {
+                let c = socket(&ctx, CLIENT);
+                c.connect(&endpoint).expect("connect");
+                c
+            })
+            .collect();
+        for (i, c) in clients.iter().enumerate() {
+            c.send(format!("client {i}"), 0).expect("send");
+        }
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let (peer, msg) = server.recv_from(0).expect("request");
+            assert_ne!(peer, 0, "routing id 0 means none");
+            assert!(!seen.contains(&peer), "each client has its own id");
+            seen.push(peer);
+            let text = String::from_utf8(msg.to_vec()).expect("utf8");
+            server
+                .send_to(peer, format!("reply to {text}"), 0)
+                .expect("reply");
+        }
+        for (i, c) in clients.iter().enumerate() {
+            assert_eq!(
+                c.recv_string(0).expect("reply").expect("utf8"),
+                format!("reply to client {i}"),
+                "{transport}"
+            );
+        }
+        assert!(matches!(
+            server.send_to(12345, "nobody", 0),
+            Err(Error::HostUnreachable)
+        ));
+    }
+}
+
+#[test]
+fn thread_safe_types_refuse_multipart_messages() {
+    let ctx = Context::new();
+    for kind in [CLIENT, SCATTER, CHANNEL] {
+        assert!(matches!(
+            socket(&ctx, kind).send("part", SNDMORE),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+    assert!(matches!(
+        socket(&ctx, SERVER).send_to(1, "part", SNDMORE),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        socket(&ctx, SERVER).send("no address", 0),
+        Err(Error::InvalidArgument(_))
+    ));
+}
+
+#[test]
+fn scatter_gather_and_channel_move_single_part_messages() {
+    let ctx = Context::new();
+    let gather = socket(&ctx, GATHER);
+    let endpoint = bind(&gather, "tcp", "gather");
+    let scatter = socket(&ctx, SCATTER);
+    scatter.connect(&endpoint).expect("connect");
+    for i in 0..10u8 {
+        scatter.send(vec![i], 0).expect("send");
+    }
+    for i in 0..10u8 {
+        assert_eq!(gather.recv_bytes(0).expect("recv"), vec![i]);
+    }
+
+    let a = socket(&ctx, CHANNEL);
+    let endpoint = bind(&a, "inproc", "channel");
+    let b = socket(&ctx, CHANNEL);
+    b.connect(&endpoint).expect("connect");
+    a.send("ping", 0).expect("send");
+    assert_eq!(b.recv_bytes(0).expect("recv"), b"ping");
+    b.send("pong", 0).expect("send");
+    assert_eq!(a.recv_bytes(0).expect("recv"), b"pong");
+}
+
+#[test]
+fn peers_connect_and_speak_first() {
+    let ctx = Context::new();
+    let alice = socket(&ctx, PEER);
+    let endpoint = bind(&alice, "tcp", "peer");
+    let bob = socket(&ctx, PEER);
+    let to_alice = bob.connect_peer(&endpoint).expect("connect_peer");
+    bob.send_to(to_alice, "hello alice", 0).expect("send");
+    let (to_bob, msg) = alice.recv_from(0).expect("recv");
+    assert_eq!(&msg[..], b"hello alice");
+    alice.send_to(to_bob, "hello bob", 0).expect("reply");
+    let (from, msg) = bob.recv_from(0).expect("recv");
+    assert_eq!(from, to_alice);
+    assert_eq!(&msg[..], b"hello bob");
+}
+
+#[test]
+fn multipart_messages_from_the_wire_are_dropped_whole() {
+    let ctx = Context::new();
+    let server = socket(&ctx, SERVER);
+    let endpoint = bind(&server, "tcp", "server-multipart");
+    let mut raw = common::RawPeer::connect(&endpoint);
+    raw.handshake("CLIENT", 1);
+    // A two-part message (MORE then last), then a single-part one.
+    raw.write(&common::frame(0x01, b"first half"));
+    raw.write(&common::frame(0x00, b"second half"));
+    raw.write(&common::frame(0x00, b"single"));
+    let (_, msg) = server.recv_from(0).expect("the single-part message");
+    assert_eq!(&msg[..], b"single");
+}
