@@ -50,7 +50,7 @@ pub use context::Context;
 pub use error::{Error, Result};
 pub use monitor::{protocol_error, EventKind, MonitorEvent};
 pub use poll::{poll, PollEvents, PollItem, Poller, PollerEvent, POLLERR, POLLIN, POLLOUT};
-pub use proxy::{proxy, proxy_with_capture};
+pub use proxy::{proxy, proxy_steerable, proxy_with_capture};
 pub use socket::{Socket, DONTWAIT, SNDMORE};
 pub use zmtp::{Message, SocketType};
 

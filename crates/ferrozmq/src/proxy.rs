@@ -31,13 +31,132 @@ pub fn proxy_with_capture(
     backend: &Socket,
     capture: Option<&Socket>,
 ) -> Result<()> {
-    loop {
+    Proxy::new(frontend, backend, capture).run(None)
+}
+
+/// [`proxy_with_capture`], steered through `control` (`zmq_proxy_steerable`): a message
+/// `PAUSE` stops forwarding (messages wait in the sockets), `RESUME` resumes it, `TERMINATE`
+/// makes the proxy return `Ok(())`, and `STATISTICS` is answered on `control` with eight
+/// parts, each a native-endian u64, as libzmq answers: messages and bytes received and sent
+/// on the frontend, then the same for the backend. Counts are of message parts.
+///
+/// ```no_run
+/// use ferrozmq::{Context, DEALER, PAIR, ROUTER};
+/// let ctx = Context::new();
+/// let (front, back, control) = (
+///     ctx.socket(ROUTER).unwrap(),
+///     ctx.socket(DEALER).unwrap(),
+///     ctx.socket(PAIR).unwrap(),
+/// );
+/// control.bind("inproc://proxy-control").unwrap();
+/// ferrozmq::proxy_steerable(&front, &back, None, &control).unwrap();
+/// ```
+pub fn proxy_steerable(
+    frontend: &Socket,
+    backend: &Socket,
+    capture: Option<&Socket>,
+    control: &Socket,
+) -> Result<()> {
+    Proxy::new(frontend, backend, capture).run(Some(control))
+}
+
+/// Traffic through one side of a proxy.
+#[derive(Clone, Copy, Default)]
+struct SideStats {
+    parts_in: u64,
+    bytes_in: u64,
+    parts_out: u64,
+    bytes_out: u64,
+}
+
+struct Proxy<'a> {
+    frontend: &'a Socket,
+    backend: &'a Socket,
+    capture: Option<&'a Socket>,
+    /// Frontend, backend.
+    stats: [SideStats; 2],
+}
+
+/// What the control socket asked for.
+enum Steering {
+    Carry,
+    Pause,
+    Terminate,
+}
+
+impl<'a> Proxy<'a> {
+    fn new(frontend: &'a Socket, backend: &'a Socket, capture: Option<&'a Socket>) -> Self {
+        Proxy {
+            frontend,
+            backend,
+            capture,
+            stats: [SideStats::default(); 2],
+        }
+    }
+
+    fn run(&mut self, control: Option<&Socket>) -> Result<()> {
+        let mut paused = false;
+        loop {
+            if let Some(control) = control {
+                match self.steer(control, paused)? {
+                    Steering::Terminate => return Ok(()),
+                    Steering::Pause => paused = true,
+                    Steering::Carry => paused = false,
+                }
+            }
+            let moved = !paused && self.forward_turn()?;
+            if !moved {
+                let mut watched = vec![self.frontend, self.backend];
+                if let Some(control) = control {
+                    watched.push(control);
+                }
+                wait_any(&watched, None)?;
+            }
+        }
+    }
+
+    /// Applies the commands waiting on the control socket; returns the resulting state.
+    fn steer(&mut self, control: &Socket, paused: bool) -> Result<Steering> {
+        let mut state = if paused {
+            Steering::Pause
+        } else {
+            Steering::Carry
+        };
+        loop {
+            let command = match control.recv_multipart(DONTWAIT) {
+                Ok(parts) => parts,
+                Err(Error::Again) => return Ok(state),
+                Err(e) => return Err(e),
+            };
+            match &command[0][..] {
+                b"PAUSE" => state = Steering::Pause,
+                b"RESUME" => state = Steering::Carry,
+                b"TERMINATE" => return Ok(Steering::Terminate),
+                b"STATISTICS" => {
+                    let numbers = self
+                        .stats
+                        .iter()
+                        .flat_map(|s| [s.parts_in, s.bytes_in, s.parts_out, s.bytes_out]);
+                    let parts: Vec<Vec<u8>> = numbers.map(|n| n.to_ne_bytes().to_vec()).collect();
+                    control.send_multipart(parts, 0)?;
+                }
+                // Unknown commands are ignored, as libzmq ignores them.
+                _ => {}
+            }
+        }
+    }
+
+    /// Moves up to a turn's worth of messages each way; true when anything moved.
+    fn forward_turn(&mut self) -> Result<bool> {
         let mut moved = false;
-        for (from, to) in [(frontend, backend), (backend, frontend)] {
+        for (from, to, side) in [
+            (self.frontend, self.backend, 0),
+            (self.backend, self.frontend, 1),
+        ] {
             for _ in 0..TURN {
                 match from.recv_msg(DONTWAIT) {
                     Ok(first) => {
-                        forward(first, from, to, capture)?;
+                        self.forward(first, from, to, side)?;
                         moved = true;
                     }
                     // Nothing now, or a side that only sends.
@@ -46,31 +165,35 @@ pub fn proxy_with_capture(
                 }
             }
         }
-        if !moved {
-            wait_any(&[frontend, backend], None)?;
-        }
+        Ok(moved)
     }
-}
 
-/// Sends `first` and the rest of its message on.
-fn forward(
-    first: zmtp::Message,
-    from: &Socket,
-    to: &Socket,
-    capture: Option<&Socket>,
-) -> Result<()> {
-    let mut part = first;
-    loop {
-        let more = part.more();
-        let flags = if more { SNDMORE } else { 0 };
-        if let Some(capture) = capture {
-            // A slow or absent capture must not stall the proxy.
-            let _ = capture.send(part.clone(), flags | DONTWAIT);
+    /// Sends `first` and the rest of its message on, counting each part.
+    fn forward(
+        &mut self,
+        first: zmtp::Message,
+        from: &Socket,
+        to: &Socket,
+        side: usize,
+    ) -> Result<()> {
+        let mut part = first;
+        loop {
+            let more = part.more();
+            let len = part.len() as u64;
+            let flags = if more { SNDMORE } else { 0 };
+            if let Some(capture) = self.capture {
+                // A slow or absent capture must not stall the proxy.
+                let _ = capture.send(part.clone(), flags | DONTWAIT);
+            }
+            self.stats[side].parts_in += 1;
+            self.stats[side].bytes_in += len;
+            to.send(part, flags)?;
+            self.stats[1 - side].parts_out += 1;
+            self.stats[1 - side].bytes_out += len;
+            if !more {
+                return Ok(());
+            }
+            part = from.recv_msg(0)?;
         }
-        to.send(part, flags)?;
-        if !more {
-            return Ok(());
-        }
-        part = from.recv_msg(0)?;
     }
 }

@@ -237,3 +237,48 @@ fn options_for_other_types_are_refused() {
     ));
     assert!(socket(&ctx, PUB).set_xpub_nodrop(true).is_ok());
 }
+
+#[test]
+fn steerable_proxy_pauses_resumes_reports_and_terminates() {
+    use ferrozmq::{PULL, PUSH};
+    let ctx = Context::new();
+    let front = socket(&ctx, PULL);
+    let front_endpoint = bind(&front, "inproc");
+    let back = socket(&ctx, PUSH);
+    let back_endpoint = bind(&back, "inproc");
+    let control = socket(&ctx, PAIR);
+    let control_endpoint = bind(&control, "inproc");
+    let broker = std::thread::spawn(move || {
+        ferrozmq::proxy_steerable(&front, &back, None, &control)
+    });
+    let steer = socket(&ctx, PAIR);
+    steer.connect(&control_endpoint).expect("connect");
+    let producer = socket(&ctx, PUSH);
+    producer.connect(&front_endpoint).expect("connect");
+    let consumer = socket(&ctx, PULL);
+    consumer.connect(&back_endpoint).expect("connect");
+
+    producer.send("one", 0).expect("send");
+    assert_eq!(consumer.recv_bytes(0).expect("forwarded"), b"one");
+    steer.send("PAUSE", 0).expect("pause");
+    // Statistics are answered even while paused, after the pause took effect.
+    steer.send("STATISTICS", 0).expect("statistics");
+    let stats: Vec<u64> = steer
+        .recv_multipart(0)
+        .expect("statistics")
+        .iter()
+        .map(|p| u64::from_ne_bytes(p[..].try_into().expect("8 bytes")))
+        .collect();
+    assert_eq!(stats, vec![1, 3, 0, 0, 0, 0, 1, 3]);
+    producer.send("two", 0).expect("send");
+    consumer.set_rcvtimeo(100).expect("timeout");
+    assert!(matches!(consumer.recv_msg(0), Err(Error::Again)), "paused");
+    steer.send("RESUME", 0).expect("resume");
+    consumer.set_rcvtimeo(5000).expect("timeout");
+    assert_eq!(consumer.recv_bytes(0).expect("forwarded"), b"two");
+    steer.send("TERMINATE", 0).expect("terminate");
+    broker
+        .join()
+        .expect("broker thread")
+        .expect("proxy returns Ok on TERMINATE");
+}
