@@ -12,8 +12,9 @@
 //! ```
 //!
 //! Events come from the I/O threads, which must never wait for the application: an event
-//! the monitor PAIR has no room for (its reader is [SNDHWM](Socket::set_sndhwm) events
-//! behind, or not connected yet) is dropped.
+//! the feed has no room for is dropped. The feed holds as many events as an inproc pipe
+//! holds messages, the monitor PAIR's SNDHWM plus the reader's RCVHWM (2000 by default);
+//! while no reader is connected, it holds none.
 
 use crate::context::ContextShared;
 use crate::endpoint::Endpoint;
@@ -401,7 +402,7 @@ mod tests {
         let short = Message::from(vec![0x01, 0x00, 0x00]);
         let unknown = Message::from(vec![0x03, 0x00, 0, 0, 0, 0]);
         let good = Message::from(vec![0x01, 0x00, 0, 0, 0, 0]);
-        assert!(MonitorEvent::parse(&[good.clone()]).is_err());
+        assert!(MonitorEvent::parse(std::slice::from_ref(&good)).is_err());
         assert!(MonitorEvent::parse(&[short, endpoint.clone()]).is_err());
         assert!(MonitorEvent::parse(&[unknown, endpoint]).is_err());
         assert!(MonitorEvent::parse(&[good, Message::from(vec![0xFF])]).is_err());

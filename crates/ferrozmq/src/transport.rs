@@ -8,7 +8,7 @@ use mio::event::Source;
 use mio::{Interest, Registry, Token};
 use std::io::{self, IoSlice, Write};
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::SocketAddr as UnixAddr;
 use std::path::PathBuf;
@@ -24,11 +24,7 @@ impl Stream {
     /// Reads what is available into the spare capacity of `buf`.
     #[inline]
     pub(crate) fn read_into(&self, buf: &mut BytesMut) -> io::Result<usize> {
-        let fd = match self {
-            Stream::Tcp(s) => s.as_raw_fd(),
-            Stream::Unix(s) => s.as_raw_fd(),
-        };
-        sys::read_into(fd, buf)
+        sys::read_into(self.as_raw_fd(), buf)
     }
 
     /// Writes as much of `bufs` as the kernel takes.
@@ -57,6 +53,12 @@ impl Stream {
         }
     }
 
+    /// Whether a connect that started without error may still be under way: tcp connects
+    /// finish in the background, unix-domain ones are complete when `connect` returns.
+    pub(crate) fn connect_may_be_pending(&self) -> bool {
+        matches!(self, Stream::Tcp(_))
+    }
+
     /// Turns off Nagle's algorithm on tcp: ZeroMQ batches by itself.
     pub(crate) fn set_nodelay(&self) {
         if let Stream::Tcp(s) = self {
@@ -79,6 +81,15 @@ impl Stream {
             Stream::Tcp(s) => s.deregister(registry),
             Stream::Unix(s) => s.deregister(registry),
         };
+    }
+}
+
+impl AsRawFd for Stream {
+    fn as_raw_fd(&self) -> RawFd {
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        }
     }
 }
 
@@ -191,6 +202,15 @@ impl Listener {
             Listener::Tcp(l) => l.deregister(registry),
             Listener::Unix(l, _) => l.deregister(registry),
         };
+    }
+}
+
+impl AsRawFd for Listener {
+    fn as_raw_fd(&self) -> RawFd {
+        match self {
+            Listener::Tcp(l) => l.as_raw_fd(),
+            Listener::Unix(l, _) => l.as_raw_fd(),
+        }
     }
 }
 

@@ -7,6 +7,8 @@
 //! CANCEL    topic-prefix              (ZMTP 3.1)
 //! PING      ttl (2, deciseconds) | context (0..16)
 //! PONG      context (0..16)
+//! JOIN      group (RADIO/DISH, ZMTP 3.1)
+//! LEAVE     group (RADIO/DISH, ZMTP 3.1)
 //! ```
 
 use crate::error::ProtocolError;
@@ -31,6 +33,10 @@ pub enum Command {
     Subscribe(Bytes),
     /// Cancel one subscription to the prefix.
     Cancel(Bytes),
+    /// Join a RADIO/DISH group.
+    Join(Bytes),
+    /// Leave a RADIO/DISH group.
+    Leave(Bytes),
     /// Heartbeat request.
     Ping {
         /// Time to live in tenths of a second (0: none).
@@ -75,6 +81,8 @@ impl Command {
             }
             b"SUBSCRIBE" => Command::Subscribe(Bytes::copy_from_slice(data)),
             b"CANCEL" => Command::Cancel(Bytes::copy_from_slice(data)),
+            b"JOIN" => Command::Join(Bytes::copy_from_slice(data)),
+            b"LEAVE" => Command::Leave(Bytes::copy_from_slice(data)),
             b"PING" => {
                 let ttl = data.get(..2).ok_or(ProtocolError::MalformedCommand)?;
                 let context = &data[2..];
@@ -107,6 +115,8 @@ impl Command {
             Command::Error { .. } => b"ERROR",
             Command::Subscribe(_) => b"SUBSCRIBE",
             Command::Cancel(_) => b"CANCEL",
+            Command::Join(_) => b"JOIN",
+            Command::Leave(_) => b"LEAVE",
             Command::Ping { .. } => b"PING",
             Command::Pong { .. } => b"PONG",
             Command::Unknown { name } => name,
@@ -126,7 +136,10 @@ impl Command {
                 body.push(reason.len() as u8);
                 body.extend_from_slice(reason);
             }
-            Command::Subscribe(topic) | Command::Cancel(topic) => body.extend_from_slice(topic),
+            Command::Subscribe(topic)
+            | Command::Cancel(topic)
+            | Command::Join(topic)
+            | Command::Leave(topic) => body.extend_from_slice(topic),
             Command::Ping {
                 ttl_deciseconds,
                 context,
@@ -167,6 +180,14 @@ mod tests {
         let wire = round_trip(Command::Subscribe(Bytes::from_static(b"A")));
         assert_eq!(wire, b"\x04\x0b\x09SUBSCRIBEA".to_vec());
         round_trip(Command::Cancel(Bytes::new()));
+    }
+
+    #[test]
+    fn join_and_leave_have_the_rfc_layout() {
+        let wire = round_trip(Command::Join(Bytes::from_static(b"weather")));
+        assert_eq!(wire, b"\x04\x0c\x04JOINweather".to_vec());
+        let wire = round_trip(Command::Leave(Bytes::from_static(b"weather")));
+        assert_eq!(wire, b"\x04\x0d\x05LEAVEweather".to_vec());
     }
 
     #[test]

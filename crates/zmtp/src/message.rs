@@ -50,12 +50,18 @@ pub enum Kind {
     Subscribe,
     /// A subscription cancellation; the body is the topic prefix.
     Cancel,
+    /// A RADIO/DISH group membership request; the body is the group.
+    Join,
+    /// A RADIO/DISH group membership cancellation; the body is the group.
+    Leave,
 }
 
 const MORE: u8 = 0x01;
 const SUBSCRIBE: u8 = 0x10;
 const CANCEL: u8 = 0x20;
-const KIND_MASK: u8 = SUBSCRIBE | CANCEL;
+const JOIN: u8 = 0x30;
+const LEAVE: u8 = 0x40;
+const KIND_MASK: u8 = 0x70;
 
 impl Message {
     /// An empty, final part.
@@ -107,6 +113,13 @@ impl Message {
     pub fn subscription(prefix: &[u8], subscribe: bool) -> Self {
         let mut msg = Self::from_slice(prefix);
         *msg.flags_mut() |= if subscribe { SUBSCRIBE } else { CANCEL };
+        msg
+    }
+
+    /// A request to join (or leave) a RADIO/DISH group, as DISH sockets send upstream.
+    pub fn membership(group: &[u8], join: bool) -> Self {
+        let mut msg = Self::from_slice(group);
+        *msg.flags_mut() |= if join { JOIN } else { LEAVE };
         msg
     }
 
@@ -164,6 +177,8 @@ impl Message {
         match self.flags() & KIND_MASK {
             SUBSCRIBE => Kind::Subscribe,
             CANCEL => Kind::Cancel,
+            JOIN => Kind::Join,
+            LEAVE => Kind::Leave,
             _ => Kind::Data,
         }
     }
@@ -333,6 +348,11 @@ mod tests {
         assert_eq!(sub.kind(), Kind::Subscribe);
         assert_eq!(Message::subscription(b"", false).kind(), Kind::Cancel);
         assert_eq!(Message::from("x").kind(), Kind::Data);
+        assert_eq!(Message::membership(b"g", true).kind(), Kind::Join);
+        assert_eq!(
+            Message::membership(b"g", false).with_more(true).kind(),
+            Kind::Leave
+        );
     }
 
     #[test]

@@ -279,6 +279,12 @@ impl Session {
                 Command::Cancel(topic) => {
                     return Ok(Some(Event::Message(Message::subscription(&topic, false))))
                 }
+                Command::Join(group) => {
+                    return Ok(Some(Event::Message(Message::membership(&group, true))))
+                }
+                Command::Leave(group) => {
+                    return Ok(Some(Event::Message(Message::membership(&group, false))))
+                }
                 Command::Ping {
                     ttl_deciseconds,
                     context,
@@ -327,6 +333,17 @@ impl Session {
                     let appended = tail.len() - before;
                     out.commit_tail(appended);
                 }
+            }
+            kind @ (Kind::Join | Kind::Leave) => {
+                let group = Bytes::copy_from_slice(body);
+                let mut frame = Vec::with_capacity(body.len() + 8);
+                if kind == Kind::Join {
+                    Command::Join(group)
+                } else {
+                    Command::Leave(group)
+                }
+                .encode(&mut frame);
+                out.push_slice(&frame);
             }
             kind @ (Kind::Subscribe | Kind::Cancel) => {
                 let subscribe = kind == Kind::Subscribe;

@@ -3,12 +3,14 @@
 
 use super::session::{Session, Step};
 use super::{Command, IoThread, Owner};
+use crate::monitor::{errno_of, EventKind};
 use crate::transport::Listener;
 use mio::{Events, Poll, Registry, Token};
 use slab::Slab;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::io;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -248,6 +250,9 @@ impl Reactor {
                     let entry = self.handlers.remove(key);
                     if let Handler::Listener(mut l) = entry.handler {
                         l.listener.deregister(self.poll.registry());
+                        let Owner { link, endpoint, .. } = &l.owner;
+                        let fd = l.listener.as_raw_fd() as u32;
+                        link.monitor.emit(EventKind::Closed, fd, endpoint);
                     }
                 }
                 Handler::Session(_) => self.with_session(token, |s, ctx| s.on_close(ctx)),
@@ -278,16 +283,24 @@ impl Reactor {
                     if owner.link.is_closed() {
                         continue;
                     }
+                    let Owner { link, endpoint, .. } = &owner;
+                    link.monitor
+                        .emit(EventKind::Accepted, stream.as_raw_fd() as u32, endpoint);
                     let token = self.insert(|ctx| {
                         Handler::Session(Box::new(Session::accepted(owner, stream, ctx)))
                     });
                     self.with_session(token, |s, _| s.check());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                // WouldBlock: all accepted. Anything else (out of descriptors, a connection
-                // reset before it was accepted) must not stop the listener; readiness
-                // comes again with the next connection.
-                Err(_) => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                // Out of descriptors, a connection reset before it was accepted: this must
+                // not stop the listener; readiness comes again with the next connection.
+                Err(e) => {
+                    let Owner { link, endpoint, .. } = &entry.owner;
+                    link.monitor
+                        .emit(EventKind::AcceptFailed, errno_of(&e), endpoint);
+                    return;
+                }
             }
         }
     }

@@ -4,6 +4,7 @@
 
 use super::reactor::Ctx;
 use super::Owner;
+use crate::monitor::{errno_of, protocol_error_code, EventKind};
 use crate::options::{millis, Options};
 use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits, Read, WriteError};
 use crate::socket::mailbox::{PeerDetails, SocketEvent};
@@ -12,9 +13,10 @@ use bytes::{Bytes, BytesMut};
 use mio::{Registry, Token};
 use std::collections::{HashSet, VecDeque};
 use std::io::{self, IoSlice};
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 use zmtp::outbox::Outbox;
-use zmtp::{Event, Kind, Message, PeerInfo, SessionConfig};
+use zmtp::{Event, Kind, Message, PeerInfo, ProtocolError, SessionConfig};
 
 /// Bytes read per system call when no large frame is pending.
 const READ_SIZE: usize = 64 * 1024;
@@ -197,9 +199,12 @@ impl Session {
         *attempt = attempt.wrapping_add(1);
         match result {
             Ok(stream) => {
+                let pending = stream.connect_may_be_pending();
                 if self.open(stream, true, ctx).is_err() {
                     self.link = None;
                     self.schedule_reconnect(ctx);
+                } else if pending {
+                    self.report(EventKind::ConnectDelayed, libc::EINPROGRESS as u32);
                 }
             }
             Err(_) => {
@@ -226,6 +231,8 @@ impl Session {
         if let Some(max) = max.filter(|m| *m > delay) {
             *interval = Some((delay * 2).min(max));
         }
+        let millis = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
+        self.report(EventKind::ConnectRetried, millis);
         true
     }
 
@@ -237,19 +244,25 @@ impl Session {
         if link.connecting {
             match link.stream.finish_connect() {
                 Ok(true) => {
-                    if self.connected(ctx).is_err() {
-                        return self.lost(ctx);
+                    let fd = link.stream.as_raw_fd() as u32;
+                    self.report(EventKind::Connected, fd);
+                    if let Err(e) = self.connected(ctx) {
+                        return self.lost(e, ctx);
                     }
                 }
                 Ok(false) => return Step::Keep,
-                Err(_) => return self.lost(ctx),
+                Err(e) => return self.lost(e, ctx),
             }
         }
-        if readable && self.pump_input(ctx).is_err() {
-            return self.lost(ctx);
+        if readable {
+            if let Err(e) = self.pump_input(ctx) {
+                return self.lost(e, ctx);
+            }
         }
-        if writable && self.pump_output(ctx).is_err() {
-            return self.lost(ctx);
+        if writable {
+            if let Err(e) = self.pump_output(ctx) {
+                return self.lost(e, ctx);
+            }
         }
         self.step()
     }
@@ -268,8 +281,8 @@ impl Session {
                 self.pump_output(ctx)
             }
         };
-        if result.is_err() {
-            return self.lost(ctx);
+        if let Err(e) = result {
+            return self.lost(e, ctx);
         }
         self.step()
     }
@@ -281,8 +294,8 @@ impl Session {
             return Step::Remove;
         }
         self.socket_closed(ctx);
-        if self.pump_output(ctx).is_err() {
-            return self.lost(ctx);
+        if let Err(e) = self.pump_output(ctx) {
+            return self.lost(e, ctx);
         }
         self.step()
     }
@@ -311,7 +324,7 @@ impl Session {
         }
         if let Some(link) = &self.link {
             if link.handshake_until.is_some_and(|t| now >= t) {
-                return self.lost(ctx);
+                return self.lost(io::ErrorKind::TimedOut.into(), ctx);
             }
         }
         if let Origin::Connect { retry_at, .. } = &mut self.origin {
@@ -352,11 +365,12 @@ impl Session {
     }
 
     /// The connection is gone: keep what can be delivered later and arrange to reconnect.
-    fn lost(&mut self, ctx: &mut Ctx<'_>) -> Step {
+    fn lost(&mut self, cause: io::Error, ctx: &mut Ctx<'_>) -> Step {
         let Some(mut link) = self.link.take() else {
             return self.step();
         };
         link.stream.deregister(ctx.registry);
+        self.report_loss(&link, &cause);
         let was_ready = link.zmtp.is_ready();
         if let Some(end) = self.end.as_mut() {
             // Half a message from the peer will never be finished; whole ones go on.
@@ -406,11 +420,44 @@ impl Session {
     pub(super) fn shutdown(&mut self, registry: &Registry) {
         if let Some(mut link) = self.link.take() {
             link.stream.deregister(registry);
+            // Like libzmq, only a connect still under way is reported closed; a connection
+            // the socket ends goes without an event.
+            if link.connecting {
+                self.report(EventKind::Closed, link.stream.as_raw_fd() as u32);
+            }
         }
+    }
+
+    /// Tells the monitor about this session's endpoint.
+    fn report(&self, kind: EventKind, value: u32) {
+        let Owner { link, endpoint, .. } = &self.owner;
+        link.monitor.emit(kind, value, endpoint);
+    }
+
+    /// Tells the monitor how a connection ended, in libzmq's terms: a connect that never
+    /// completed is CLOSED; a connection that did is DISCONNECTED, after the reason its
+    /// handshake failed if it never finished one.
+    fn report_loss(&self, link: &Link, cause: &io::Error) {
+        let fd = link.stream.as_raw_fd() as u32;
+        if link.connecting {
+            self.report(EventKind::Closed, fd);
+            return;
+        }
+        if !link.zmtp.is_ready() {
+            let protocol = cause
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<ProtocolError>());
+            match protocol {
+                Some(e) => self.report(EventKind::HandshakeFailedProtocol, protocol_error_code(e)),
+                None => self.report(EventKind::HandshakeFailedNoDetail, errno_of(cause)),
+            }
+        }
+        self.report(EventKind::Disconnected, fd);
     }
 
     /// The handshake finished.
     fn on_handshake(&mut self, peer: PeerInfo, ctx: &mut Ctx<'_>) -> io::Result<()> {
+        self.report(EventKind::HandshakeSucceeded, 0);
         if let Some(link) = self.link.as_mut() {
             link.handshake_until = None;
             link.outbox.start_traffic();
@@ -612,6 +659,6 @@ fn track_subscription(subscriptions: &mut HashSet<Bytes>, msg: &Message) {
         Kind::Cancel => {
             subscriptions.remove(msg.as_slice());
         }
-        Kind::Data => {}
+        Kind::Data | Kind::Join | Kind::Leave => {}
     }
 }

@@ -9,10 +9,12 @@ use crate::context::{ContextShared, InprocSide};
 use crate::endpoint::Endpoint;
 use crate::engine::{Command, IoThread, Owner};
 use crate::error::{Error, Result};
+use crate::monitor::EventKind;
 use crate::options::{millis, Options};
 use crate::patterns::PipeId;
 use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits};
 use crate::transport::{Listener, Target};
+use std::os::fd::AsRawFd;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
@@ -51,7 +53,7 @@ pub(crate) struct Readiness {
 pub(crate) struct SocketCore {
     pub(crate) id: u64,
     pub(crate) socket_type: SocketType,
-    ctx: Arc<ContextShared>,
+    pub(crate) ctx: Arc<ContextShared>,
     pub(crate) link: Arc<SocketLink>,
     io: Option<Arc<IoThread>>,
     pub(crate) options: Options,
@@ -305,7 +307,10 @@ impl SocketCore {
             });
             return Ok(());
         }
-        let (listener, bound) = Listener::bind(&endpoint, self.options.ipv6, self.options.backlog)?;
+        let monitor = &self.link.monitor;
+        let (listener, bound) = Listener::bind(&endpoint, self.options.ipv6, self.options.backlog)
+            .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
+        monitor.emit(EventKind::Listening, listener.as_raw_fd() as u32, &bound);
         let io = self.io()?;
         let id = self.ctx.next_id();
         io.send(Command::Listen {
@@ -461,6 +466,8 @@ impl SocketCore {
             });
             let _ = closed.recv_timeout(CLOSE_WAIT);
         }
+        // After the I/O thread closed the listeners, so that their CLOSED events come first.
+        self.link.monitor.stop();
         self.ctx.unregister_socket(self.id);
     }
 }

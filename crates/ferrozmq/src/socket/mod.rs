@@ -92,6 +92,36 @@ impl Socket {
         self.core().remove_endpoint(endpoint, false)
     }
 
+    /// Reports what happens to this socket's listeners and connections
+    /// (`zmq_socket_monitor`): binds a PAIR socket of this context on `endpoint`, which must
+    /// be `inproc://`, and sends it the events whose [`EventKind`](crate::EventKind) bits
+    /// are set in `events` ([`EventKind::ALL`](crate::EventKind::ALL) for every one), as
+    /// two-part messages in libzmq's layout (see [`MonitorEvent`](crate::MonitorEvent)).
+    ///
+    /// A second call replaces the monitor; an empty `endpoint` stops it (libzmq's `NULL`).
+    /// Either way, and when this socket closes, the old feed ends with
+    /// [`MonitorStopped`](crate::EventKind::MonitorStopped) if that was asked for. Events
+    /// never wait for their reader: those that come while no PAIR is connected, or while
+    /// the reader is a high-water mark behind (its RCVHWM plus 1000), are dropped.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, EventKind, MonitorEvent, PAIR, PUSH};
+    /// let ctx = Context::new();
+    /// let socket = ctx.socket(PUSH).unwrap();
+    /// socket.monitor("inproc://push-events", EventKind::ALL).unwrap();
+    /// let events = ctx.socket(PAIR).unwrap();
+    /// events.set_rcvtimeo(5000).unwrap();
+    /// events.connect("inproc://push-events").unwrap();
+    ///
+    /// socket.monitor("", 0).unwrap();
+    /// let event = MonitorEvent::recv(&events, 0).unwrap();
+    /// assert_eq!(event.kind, EventKind::MonitorStopped);
+    /// ```
+    pub fn monitor(&self, endpoint: &str, events: i32) -> Result<()> {
+        let core = self.core();
+        core.link.monitor.open(&core.ctx, endpoint, events)
+    }
+
     /// Sends a message part. `flags` combines [`DONTWAIT`] and [`SNDMORE`].
     pub fn send<T: Into<Message>>(&self, data: T, flags: i32) -> Result<()> {
         let msg = data.into().with_more(flags & SNDMORE != 0);

@@ -106,7 +106,7 @@ impl Publish {
                 Some((&flag @ (0 | 1), prefix)) => Some((flag == 1, prefix)),
                 _ => None,
             },
-            Kind::Data => None,
+            Kind::Data | Kind::Join | Kind::Leave => None,
         };
         let Some((subscribe, prefix)) = subscription else {
             if self.surface {

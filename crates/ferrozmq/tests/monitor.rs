@@ -1,0 +1,685 @@
+//! Socket monitoring over real tcp (and ipc) connections: which events each happening
+//! produces, in which order, with which endpoint and value; the feed's wire layout; and the
+//! same scenarios watched on a libzmq socket, which must report the same sequence.
+//!
+//! Every wait is bounded by RCVTIMEO, and every socket has LINGER 0.
+
+use ferrozmq::{
+    protocol_error, Context, Error, EventKind, MonitorEvent, Socket, SocketType, PAIR, PULL, PUSH,
+};
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const TIMEOUT_MS: i32 = 5000;
+/// How long to listen for an event that must not come.
+const QUIET_MS: i32 = 200;
+
+static NEXT_FEED: AtomicUsize = AtomicUsize::new(0);
+
+fn feed_endpoint() -> String {
+    let n = NEXT_FEED.fetch_add(1, Ordering::Relaxed);
+    format!("inproc://monitor-test-{n}")
+}
+
+/// A tcp endpoint on a port that was free a moment ago.
+fn free_endpoint() -> String {
+    let probe = TcpListener::bind("127.0.0.1:0").expect("probe a free port");
+    format!("tcp://{}", probe.local_addr().expect("probe address"))
+}
+
+fn socket(ctx: &Context, kind: SocketType) -> Socket {
+    let s = ctx.socket(kind).expect("socket");
+    s.set_linger(0).expect("linger");
+    s.set_rcvtimeo(TIMEOUT_MS).expect("rcvtimeo");
+    s.set_sndtimeo(TIMEOUT_MS).expect("sndtimeo");
+    s
+}
+
+/// The reading end of a socket's monitor feed.
+struct Feed {
+    reader: Socket,
+}
+
+impl Feed {
+    /// Monitors `socket` for the kinds in `mask` and connects a reader, so that no event
+    /// of what the test does next is missed.
+    fn watch(ctx: &Context, watched: &Socket, mask: i32) -> Feed {
+        let endpoint = feed_endpoint();
+        watched.monitor(&endpoint, mask).expect("monitor");
+        let reader = socket(ctx, PAIR);
+        reader.connect(&endpoint).expect("connect the reader");
+        Feed { reader }
+    }
+
+    fn next(&self) -> MonitorEvent {
+        MonitorEvent::recv(&self.reader, 0).expect("a monitor event within the timeout")
+    }
+
+    /// The next event, which must be of `kind`.
+    fn expect(&self, kind: EventKind) -> MonitorEvent {
+        let event = self.next();
+        assert_eq!(event.kind, kind, "expected {}, got {event:?}", kind.name());
+        event
+    }
+
+    /// Skips events until one of `kind`, and returns it.
+    fn until(&self, kind: EventKind) -> MonitorEvent {
+        loop {
+            let event = self.next();
+            if event.kind == kind {
+                return event;
+            }
+        }
+    }
+
+    fn assert_quiet(&self) {
+        self.reader.set_rcvtimeo(QUIET_MS).expect("rcvtimeo");
+        match MonitorEvent::recv(&self.reader, 0) {
+            Err(Error::Again) => {}
+            other => panic!("expected no event, got {other:?}"),
+        }
+        self.reader.set_rcvtimeo(TIMEOUT_MS).expect("rcvtimeo");
+    }
+}
+
+fn bound(socket: &Socket, endpoint: &str) -> String {
+    socket.bind(endpoint).expect("bind");
+    socket
+        .get_last_endpoint()
+        .expect("last endpoint")
+        .expect("utf-8 endpoint")
+}
+
+fn tcp_addr(endpoint: &str) -> &str {
+    endpoint.strip_prefix("tcp://").expect("a tcp endpoint")
+}
+
+#[test]
+fn bind_reports_listening_with_the_resolved_endpoint_and_the_listener_fd() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    let event = feed.expect(EventKind::Listening);
+    assert_eq!(event.endpoint, endpoint, "the port is resolved");
+    assert!(
+        event.value > 2,
+        "a descriptor past stdio, got {}",
+        event.value
+    );
+}
+
+#[test]
+fn a_peer_that_connects_and_leaves_is_accepted_handshaken_and_disconnected() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    feed.expect(EventKind::Listening);
+
+    let push = socket(&ctx, PUSH);
+    push.connect(&endpoint).expect("connect");
+    let accepted = feed.expect(EventKind::Accepted);
+    assert_eq!(accepted.endpoint, endpoint);
+    let handshake = feed.expect(EventKind::HandshakeSucceeded);
+    assert_eq!(handshake.endpoint, endpoint);
+    assert_eq!(handshake.value, 0);
+
+    push.send("hello", 0).expect("send");
+    assert_eq!(pull.recv_bytes(0).expect("recv"), b"hello");
+    drop(push);
+    let disconnected = feed.expect(EventKind::Disconnected);
+    assert_eq!(disconnected.endpoint, endpoint);
+    assert_eq!(
+        disconnected.value, accepted.value,
+        "the connection's descriptor"
+    );
+    feed.assert_quiet();
+}
+
+#[test]
+fn connecting_reports_delayed_then_connected_and_the_handshake() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    let push = socket(&ctx, PUSH);
+    let feed = Feed::watch(&ctx, &push, EventKind::ALL);
+    push.connect(&endpoint).expect("connect");
+
+    let delayed = feed.expect(EventKind::ConnectDelayed);
+    assert_eq!(delayed.endpoint, endpoint);
+    assert_eq!(
+        delayed.value,
+        libc::EINPROGRESS as u32,
+        "as libzmq reports it"
+    );
+    let connected = feed.expect(EventKind::Connected);
+    assert_eq!(connected.endpoint, endpoint);
+    assert!(connected.value > 2, "a descriptor, got {}", connected.value);
+    feed.expect(EventKind::HandshakeSucceeded);
+}
+
+#[test]
+fn ipc_connects_complete_at_once_so_they_are_never_delayed() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let path = std::env::temp_dir().join(format!("fzmq-monitor-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let endpoint = bound(&pull, &format!("ipc://{}", path.display()));
+    let push = socket(&ctx, PUSH);
+    let feed = Feed::watch(&ctx, &push, EventKind::ALL);
+    push.connect(&endpoint).expect("connect");
+    assert_eq!(feed.expect(EventKind::Connected).endpoint, endpoint);
+    feed.expect(EventKind::HandshakeSucceeded);
+}
+
+#[test]
+fn connecting_to_nothing_retries_at_the_interval_until_a_listener_appears() {
+    let ctx = Context::new();
+    let endpoint = free_endpoint();
+    let push = socket(&ctx, PUSH);
+    push.set_reconnect_ivl(50).expect("reconnect ivl");
+    let feed = Feed::watch(&ctx, &push, EventKind::ALL);
+    push.connect(&endpoint).expect("connect");
+
+    // Each refused attempt: the connect starts, its descriptor is closed, a retry is due.
+    for _ in 0..2 {
+        assert_eq!(feed.expect(EventKind::ConnectDelayed).endpoint, endpoint);
+        assert_eq!(feed.expect(EventKind::Closed).endpoint, endpoint);
+        let retried = feed.expect(EventKind::ConnectRetried);
+        assert_eq!(retried.endpoint, endpoint);
+        assert_eq!(retried.value, 50, "the reconnect interval in ms");
+    }
+
+    let pull = socket(&ctx, PULL);
+    pull.bind(&endpoint).expect("bind the missing listener");
+    let connected = feed.until(EventKind::Connected);
+    assert_eq!(connected.endpoint, endpoint);
+    feed.expect(EventKind::HandshakeSucceeded);
+    push.send("late", 0).expect("send");
+    assert_eq!(pull.recv_bytes(0).expect("recv"), b"late");
+}
+
+#[test]
+fn connect_retried_reports_the_backed_off_interval() {
+    let ctx = Context::new();
+    let push = socket(&ctx, PUSH);
+    push.set_reconnect_ivl(20).expect("reconnect ivl");
+    push.set_reconnect_ivl_max(80).expect("reconnect ivl max");
+    let feed = Feed::watch(&ctx, &push, EventKind::ConnectRetried as i32);
+    push.connect(&free_endpoint()).expect("connect");
+    let intervals: Vec<u32> = (0..4).map(|_| feed.next().value).collect();
+    assert_eq!(intervals, [20, 40, 80, 80]);
+}
+
+#[test]
+fn a_lost_connection_reports_disconnected_then_the_retry() {
+    let ctx = Context::new();
+    let endpoint = free_endpoint();
+    let pull = socket(&ctx, PULL);
+    pull.bind(&endpoint).expect("bind");
+    let push = socket(&ctx, PUSH);
+    push.set_reconnect_ivl(50).expect("reconnect ivl");
+    let feed = Feed::watch(&ctx, &push, EventKind::ALL);
+    push.connect(&endpoint).expect("connect");
+    feed.until(EventKind::HandshakeSucceeded);
+
+    drop(pull);
+    assert_eq!(feed.expect(EventKind::Disconnected).endpoint, endpoint);
+    assert_eq!(feed.expect(EventKind::ConnectRetried).value, 50);
+}
+
+#[test]
+fn a_garbage_sending_peer_fails_the_handshake_on_protocol_and_the_socket_keeps_serving() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    feed.expect(EventKind::Listening);
+
+    let mut raw = TcpStream::connect(tcp_addr(&endpoint)).expect("raw connect");
+    raw.write_all(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")
+        .expect("write garbage");
+    let accepted = feed.expect(EventKind::Accepted);
+    let failed = feed.expect(EventKind::HandshakeFailedProtocol);
+    assert_eq!(failed.endpoint, endpoint);
+    assert_eq!(
+        failed.value,
+        protocol_error::ZMTP_UNSPECIFIED,
+        "no ZMTP signature"
+    );
+    assert_eq!(feed.expect(EventKind::Disconnected).value, accepted.value);
+
+    let push = socket(&ctx, PUSH);
+    push.connect(&endpoint).expect("connect");
+    feed.expect(EventKind::Accepted);
+    feed.expect(EventKind::HandshakeSucceeded);
+    push.send("still here", 0).expect("send");
+    assert_eq!(pull.recv_bytes(0).expect("recv"), b"still here");
+    drop(raw);
+}
+
+#[test]
+fn an_incompatible_peer_fails_the_handshake_with_invalid_metadata() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    feed.expect(EventKind::Listening);
+
+    let pull_peer = socket(&ctx, PULL);
+    pull_peer.set_reconnect_ivl(-1).expect("no reconnect");
+    pull_peer.connect(&endpoint).expect("connect");
+    feed.expect(EventKind::Accepted);
+    let failed = feed.expect(EventKind::HandshakeFailedProtocol);
+    assert_eq!(failed.value, protocol_error::ZMTP_INVALID_METADATA);
+    feed.expect(EventKind::Disconnected);
+}
+
+#[test]
+fn a_peer_that_hangs_up_mid_handshake_fails_it_without_detail() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    feed.expect(EventKind::Listening);
+
+    drop(TcpStream::connect(tcp_addr(&endpoint)).expect("raw connect"));
+    feed.expect(EventKind::Accepted);
+    let failed = feed.expect(EventKind::HandshakeFailedNoDetail);
+    assert!(
+        [libc::EPIPE as u32, libc::ECONNRESET as u32].contains(&failed.value),
+        "a hang-up errno, got {}",
+        failed.value
+    );
+    feed.expect(EventKind::Disconnected);
+}
+
+#[test]
+fn a_silent_peer_fails_the_handshake_when_handshake_ivl_runs_out() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    pull.set_handshake_ivl(100).expect("handshake ivl");
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    feed.expect(EventKind::Listening);
+
+    let silent = TcpStream::connect(tcp_addr(&endpoint)).expect("raw connect");
+    feed.expect(EventKind::Accepted);
+    let failed = feed.expect(EventKind::HandshakeFailedNoDetail);
+    assert_eq!(failed.value, libc::ETIMEDOUT as u32);
+    feed.expect(EventKind::Disconnected);
+    drop(silent);
+}
+
+#[test]
+fn bind_on_a_port_in_use_reports_bind_failed_with_the_errno() {
+    let ctx = Context::new();
+    let taken = TcpListener::bind("127.0.0.1:0").expect("take a port");
+    let endpoint = format!("tcp://{}", taken.local_addr().expect("address"));
+    let pull = socket(&ctx, PULL);
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    assert!(matches!(pull.bind(&endpoint), Err(Error::AddrInUse(_))));
+    let failed = feed.expect(EventKind::BindFailed);
+    assert_eq!(failed.value, libc::EADDRINUSE as u32);
+    assert_eq!(failed.endpoint, endpoint);
+}
+
+#[test]
+fn unbind_reports_the_listener_closed() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    let listening = feed.expect(EventKind::Listening);
+    pull.unbind(&endpoint).expect("unbind");
+    let closed = feed.expect(EventKind::Closed);
+    assert_eq!(closed.endpoint, endpoint);
+    assert_eq!(closed.value, listening.value, "the listener's descriptor");
+}
+
+#[test]
+fn stopping_the_monitor_reports_monitor_stopped_and_nothing_after() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    pull.monitor("", 0).expect("stop");
+    let stopped = feed.expect(EventKind::MonitorStopped);
+    assert_eq!(stopped.endpoint, "");
+    assert_eq!(stopped.value, 0);
+    pull.bind("tcp://127.0.0.1:*").expect("bind");
+    feed.assert_quiet();
+}
+
+#[test]
+fn closing_the_socket_ends_the_feed_after_its_listeners_close() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    feed.expect(EventKind::Listening);
+    drop(pull);
+    assert_eq!(feed.expect(EventKind::Closed).endpoint, endpoint);
+    feed.expect(EventKind::MonitorStopped);
+}
+
+#[test]
+fn a_second_monitor_replaces_the_first() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let first = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let second = Feed::watch(&ctx, &pull, EventKind::ALL);
+    first.expect(EventKind::MonitorStopped);
+    pull.bind("tcp://127.0.0.1:*").expect("bind");
+    second.expect(EventKind::Listening);
+    first.assert_quiet();
+}
+
+#[test]
+fn the_events_mask_selects_what_is_reported() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let mask = EventKind::Accepted as i32 | EventKind::Disconnected as i32;
+    let feed = Feed::watch(&ctx, &pull, mask);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    let push = socket(&ctx, PUSH);
+    push.connect(&endpoint).expect("connect");
+    feed.expect(EventKind::Accepted);
+    push.send("sync", 0).expect("send");
+    pull.recv_bytes(0).expect("recv");
+    drop(push);
+    feed.expect(EventKind::Disconnected);
+    pull.monitor("", 0).expect("stop");
+    feed.assert_quiet();
+}
+
+#[test]
+fn monitor_refuses_what_libzmq_refuses() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    assert!(matches!(
+        pull.monitor("tcp://127.0.0.1:5555", EventKind::ALL),
+        Err(Error::ProtocolNotSupported(_))
+    ));
+    assert!(matches!(
+        pull.monitor("inproc://too-wide", 0x1_0000),
+        Err(Error::InvalidArgument(_))
+    ));
+    let endpoint = feed_endpoint();
+    let other = socket(&ctx, PULL);
+    other.monitor(&endpoint, EventKind::ALL).expect("monitor");
+    assert!(matches!(
+        pull.monitor(&endpoint, EventKind::ALL),
+        Err(Error::AddrInUse(_))
+    ));
+}
+
+#[test]
+fn a_reader_that_does_not_keep_up_loses_events_and_never_stalls_the_socket() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    // Each raw connection makes three events, far more in all than the feed holds (the
+    // monitor's SNDHWM plus the reader's RCVHWM: 2000), and none is read meanwhile.
+    let hang_ups = 1000;
+    for _ in 0..hang_ups {
+        drop(TcpStream::connect(tcp_addr(&endpoint)).expect("raw connect"));
+    }
+    let push = socket(&ctx, PUSH);
+    push.connect(&endpoint).expect("connect");
+    push.send("served", 0).expect("send");
+    assert_eq!(pull.recv_bytes(0).expect("recv"), b"served");
+
+    feed.reader.set_rcvtimeo(QUIET_MS).expect("rcvtimeo");
+    let mut read = 0;
+    while MonitorEvent::recv(&feed.reader, 0).is_ok() {
+        read += 1;
+    }
+    let made = 1 + 3 * hang_ups + 2;
+    assert!(
+        read < made,
+        "some of the {made} events were dropped, read {read}"
+    );
+    assert!(
+        read >= hang_ups,
+        "the feed filled up before dropping, read {read}"
+    );
+}
+
+#[test]
+fn each_event_is_two_frames_in_libzmq_v1_layout() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    let parts = feed.reader.recv_multipart(0).expect("an event");
+    assert_eq!(parts.len(), 2);
+    assert!(parts[0].more() && !parts[1].more());
+    let header: [u8; 6] = parts[0][..].try_into().expect("6 bytes: event and value");
+    assert_eq!(
+        u16::from_le_bytes([header[0], header[1]]),
+        0x0008,
+        "LISTENING"
+    );
+    let fd = u32::from_le_bytes([header[2], header[3], header[4], header[5]]);
+    assert!(fd > 2, "a descriptor, got {fd}");
+    assert_eq!(
+        &parts[1][..],
+        endpoint.as_bytes(),
+        "the endpoint, no terminator"
+    );
+}
+
+/// Which library's socket a comparison scenario watches.
+#[derive(Clone, Copy, Debug)]
+enum Lib {
+    Ferro,
+    Libzmq,
+}
+
+/// Both libraries' contexts: the monitored socket comes from one, its peers from ferrozmq.
+struct Contexts {
+    ferro: Context,
+    libzmq: zmq::Context,
+}
+
+/// The monitored socket of a comparison scenario.
+enum Watched {
+    Ferro(Box<Socket>),
+    Libzmq(zmq::Socket),
+}
+
+/// The reader of its feed, with what it read so far.
+struct EventLog {
+    reader: Reader,
+    /// Each event as "NAME endpoint", the scenario's endpoint written as `<endpoint>`.
+    seen: Vec<String>,
+}
+
+enum Reader {
+    Ferro(Box<Socket>),
+    Libzmq(zmq::Socket),
+}
+
+impl Watched {
+    /// A PULL (`binder`) or PUSH socket of `lib`, monitored for every event, reconnecting
+    /// every 50 ms.
+    fn new(ctxs: &Contexts, lib: Lib, binder: bool) -> (Watched, EventLog) {
+        let endpoint = feed_endpoint();
+        let (watched, reader) = match lib {
+            Lib::Ferro => {
+                let s = socket(&ctxs.ferro, if binder { PULL } else { PUSH });
+                s.set_reconnect_ivl(50).expect("reconnect ivl");
+                s.monitor(&endpoint, EventKind::ALL).expect("monitor");
+                let reader = socket(&ctxs.ferro, PAIR);
+                reader.connect(&endpoint).expect("connect the reader");
+                (Watched::Ferro(Box::new(s)), Reader::Ferro(Box::new(reader)))
+            }
+            Lib::Libzmq => {
+                let s = ctxs
+                    .libzmq
+                    .socket(if binder { zmq::PULL } else { zmq::PUSH })
+                    .expect("libzmq socket");
+                s.set_linger(0).expect("linger");
+                s.set_reconnect_ivl(50).expect("reconnect ivl");
+                s.monitor(&endpoint, zmq::SocketEvent::ALL as i32)
+                    .expect("monitor");
+                let reader = ctxs.libzmq.socket(zmq::PAIR).expect("libzmq pair");
+                reader.set_linger(0).expect("linger");
+                reader.set_rcvtimeo(TIMEOUT_MS).expect("rcvtimeo");
+                reader.connect(&endpoint).expect("connect the reader");
+                (Watched::Libzmq(s), Reader::Libzmq(reader))
+            }
+        };
+        let log = EventLog {
+            reader,
+            seen: Vec::new(),
+        };
+        (watched, log)
+    }
+
+    fn bind(&self, endpoint: &str) -> String {
+        match self {
+            Watched::Ferro(s) => bound(s, endpoint),
+            Watched::Libzmq(s) => {
+                s.bind(endpoint).expect("bind");
+                s.get_last_endpoint().expect("endpoint").expect("utf-8")
+            }
+        }
+    }
+
+    fn connect(&self, endpoint: &str) {
+        match self {
+            Watched::Ferro(s) => s.connect(endpoint).expect("connect"),
+            Watched::Libzmq(s) => s.connect(endpoint).expect("connect"),
+        }
+    }
+
+    fn unbind(&self, endpoint: &str) {
+        match self {
+            Watched::Ferro(s) => s.unbind(endpoint).expect("unbind"),
+            Watched::Libzmq(s) => s.unbind(endpoint).expect("unbind"),
+        }
+    }
+}
+
+impl EventLog {
+    /// Reads events up to and including one of `kind`.
+    fn until(&mut self, kind: EventKind, endpoint: &str) {
+        loop {
+            let (number, at) = match &self.reader {
+                Reader::Ferro(r) => {
+                    let event = MonitorEvent::recv(r, 0).expect("a ferrozmq event");
+                    (event.kind.number(), event.endpoint)
+                }
+                Reader::Libzmq(r) => {
+                    let parts = r.recv_multipart(0).expect("a libzmq event");
+                    assert_eq!(parts.len(), 2, "libzmq's v1 feed is two frames");
+                    let number = u16::from_le_bytes([parts[0][0], parts[0][1]]);
+                    (number, String::from_utf8_lossy(&parts[1]).into_owned())
+                }
+            };
+            let name = EventKind::from_number(number)
+                .map_or_else(|| format!("{number:#06x}"), |k| k.name().to_string());
+            let at = if at == endpoint { "<endpoint>" } else { &at };
+            self.seen
+                .push(format!("{name} {at}").trim_end().to_string());
+            if number == kind.number() {
+                return;
+            }
+        }
+    }
+}
+
+/// Bind, a peer that hangs up mid-handshake, a real peer that comes and goes, unbind,
+/// close: the binding side's events.
+fn binder_scenario(ctxs: &Contexts, lib: Lib) -> Vec<String> {
+    let (watched, mut log) = Watched::new(ctxs, lib, true);
+    let endpoint = watched.bind("tcp://127.0.0.1:*");
+    log.until(EventKind::Listening, &endpoint);
+
+    drop(TcpStream::connect(tcp_addr(&endpoint)).expect("raw connect"));
+    log.until(EventKind::Disconnected, &endpoint);
+
+    let push = socket(&ctxs.ferro, PUSH);
+    push.connect(&endpoint).expect("connect");
+    log.until(EventKind::HandshakeSucceeded, &endpoint);
+    drop(push);
+    log.until(EventKind::Disconnected, &endpoint);
+
+    watched.unbind(&endpoint);
+    log.until(EventKind::Closed, &endpoint);
+    drop(watched);
+    log.until(EventKind::MonitorStopped, &endpoint);
+    log.seen
+}
+
+/// Connect to nothing, a listener appears, close: the connecting side's events, with the
+/// refused attempts (as many as fit before the listener came) counted once.
+fn connecter_scenario(ctxs: &Contexts, lib: Lib) -> Vec<String> {
+    let endpoint = free_endpoint();
+    let (watched, mut log) = Watched::new(ctxs, lib, false);
+    watched.connect(&endpoint);
+    log.until(EventKind::ConnectRetried, &endpoint);
+    log.until(EventKind::ConnectRetried, &endpoint);
+
+    let pull = socket(&ctxs.ferro, PULL);
+    pull.bind(&endpoint).expect("bind");
+    log.until(EventKind::HandshakeSucceeded, &endpoint);
+    drop(watched);
+    log.until(EventKind::MonitorStopped, &endpoint);
+
+    let attempt = [
+        "CONNECT_DELAYED <endpoint>",
+        "CLOSED <endpoint>",
+        "CONNECT_RETRIED <endpoint>",
+    ];
+    let mut seen = log.seen;
+    let repeated = |seen: &[String]| {
+        let second = seen.iter().skip(attempt.len()).take(attempt.len());
+        second.eq(attempt.iter())
+    };
+    while repeated(&seen) {
+        seen.drain(..attempt.len());
+    }
+    seen
+}
+
+#[test]
+fn libzmq_and_ferrozmq_monitors_report_the_same_events_for_the_same_scenarios() {
+    let ctxs = Contexts {
+        ferro: Context::new(),
+        libzmq: zmq::Context::new(),
+    };
+    let binder_expected = [
+        "LISTENING <endpoint>",
+        "ACCEPTED <endpoint>",
+        "HANDSHAKE_FAILED_NO_DETAIL <endpoint>",
+        "DISCONNECTED <endpoint>",
+        "ACCEPTED <endpoint>",
+        "HANDSHAKE_SUCCEEDED <endpoint>",
+        "DISCONNECTED <endpoint>",
+        "CLOSED <endpoint>",
+        "MONITOR_STOPPED",
+    ];
+    let libzmq = binder_scenario(&ctxs, Lib::Libzmq);
+    let ferro = binder_scenario(&ctxs, Lib::Ferro);
+    assert_eq!(libzmq, binder_expected, "libzmq, binding");
+    assert_eq!(ferro, libzmq, "ferrozmq as libzmq, binding");
+
+    let connecter_expected = [
+        "CONNECT_DELAYED <endpoint>",
+        "CLOSED <endpoint>",
+        "CONNECT_RETRIED <endpoint>",
+        "CONNECT_DELAYED <endpoint>",
+        "CONNECTED <endpoint>",
+        "HANDSHAKE_SUCCEEDED <endpoint>",
+        "MONITOR_STOPPED",
+    ];
+    let libzmq = connecter_scenario(&ctxs, Lib::Libzmq);
+    let ferro = connecter_scenario(&ctxs, Lib::Ferro);
+    assert_eq!(libzmq, connecter_expected, "libzmq, connecting");
+    assert_eq!(ferro, libzmq, "ferrozmq as libzmq, connecting");
+}
