@@ -225,6 +225,26 @@ impl PipeEnd {
         Ok(())
     }
 
+    /// Writes a part and, when it is the last of its message, flushes: the usual way for a
+    /// socket to send.
+    #[inline]
+    pub(crate) fn send(&mut self, msg: Message) -> Result<(), WriteError> {
+        let last = !msg.more();
+        self.write(msg)?;
+        if last {
+            self.flush();
+        }
+        Ok(())
+    }
+
+    /// Writes and flushes a single-part control message (a subscription, a probe, a
+    /// welcome) whatever the high-water mark says; see
+    /// [`write_unchecked`](Self::write_unchecked).
+    pub(crate) fn send_control(&mut self, msg: Message) {
+        self.write_unchecked(msg.with_more(false));
+        self.flush();
+    }
+
     /// Queues a part whatever the high-water mark says: control traffic (subscriptions,
     /// connection markers) must not be lost to a full pipe, and is bounded by other means.
     pub(crate) fn write_unchecked(&mut self, msg: Message) {

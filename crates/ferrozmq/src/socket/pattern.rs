@@ -132,11 +132,8 @@ pub(crate) fn load_balance(
     while let Some(id) = lb.next() {
         let more = msg.more();
         let end = pipes.end(id);
-        match end.write(msg) {
+        match end.send(msg) {
             Ok(()) => {
-                if !more {
-                    end.flush();
-                }
                 lb.sent(more);
                 return Ok(());
             }

@@ -11,8 +11,8 @@ use zmtp::Message;
 
 #[derive(Default)]
 pub(crate) struct Dealer {
-    lb: LoadBalancer,
-    fq: FairQueue,
+    pub(super) lb: LoadBalancer,
+    pub(super) fq: FairQueue,
     /// PROBE_ROUTER: greet each new peer with an empty message.
     probe: bool,
 }
@@ -20,9 +20,7 @@ pub(crate) struct Dealer {
 impl Pattern for Dealer {
     fn attach(&mut self, pipes: &mut PipeTable, id: PipeId) {
         if self.probe {
-            let end = pipes.end(id);
-            end.write_unchecked(Message::new());
-            end.flush();
+            pipes.end(id).send_control(Message::new());
         }
         self.lb.attach(id);
         self.fq.attach(id);

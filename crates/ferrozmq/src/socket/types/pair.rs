@@ -47,14 +47,8 @@ impl Pattern for Pair {
             return Err(SendError::WouldBlock(msg));
         };
         let end = pipes.end(id);
-        let last = !msg.more();
-        match end.write(msg) {
-            Ok(()) => {
-                if last {
-                    end.flush();
-                }
-                Ok(())
-            }
+        match end.send(msg) {
+            Ok(()) => Ok(()),
             Err(WriteError::Full(msg)) => {
                 end.wait_writable();
                 Err(SendError::WouldBlock(msg))

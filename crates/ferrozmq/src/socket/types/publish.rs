@@ -180,9 +180,7 @@ impl Pattern for Publish {
     fn attach(&mut self, pipes: &mut PipeTable, id: PipeId) {
         self.pipes.push(id);
         if let Some(welcome) = &self.welcome {
-            let end = pipes.end(id);
-            end.write_unchecked(welcome.clone().with_more(false));
-            end.flush();
+            pipes.end(id).send_control(welcome.clone());
         }
         self.read_upstream(pipes, id);
     }
@@ -218,13 +216,8 @@ impl Pattern for Publish {
                 msg.clone()
             };
             let Some(copy) = copy else { break };
-            match pipes.end(id).write(copy) {
-                Ok(()) => {
-                    if !more {
-                        pipes.end(id).flush();
-                    }
-                    i += 1;
-                }
+            match pipes.end(id).send(copy) {
+                Ok(()) => i += 1,
                 // A slow subscriber misses this message; the others still get it.
                 Err(WriteError::Full(_)) => {
                     self.targets.swap_remove(i);

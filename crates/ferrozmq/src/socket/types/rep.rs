@@ -64,15 +64,8 @@ impl Rep {
         let Some(id) = pipes.resolve(peer) else {
             return false;
         };
-        let end = pipes.end(id);
-        let last = !msg.more();
-        match end.write(msg) {
-            Ok(()) => {
-                if last {
-                    end.flush();
-                }
-                true
-            }
+        match pipes.end(id).send(msg) {
+            Ok(()) => true,
             Err(WriteError::Full(_)) => false,
             Err(WriteError::Closed(_)) => {
                 pipes.retire(id);

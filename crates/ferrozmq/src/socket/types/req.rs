@@ -3,7 +3,8 @@
 //! (RFC 28). REQ_RELAXED lifts the alternation (a new request abandons the old one);
 //! REQ_CORRELATE tags each request with an id so only its own reply is accepted.
 
-use crate::patterns::{FairQueue, LoadBalancer, PipeId};
+use super::dealer::Dealer;
+use crate::patterns::PipeId;
 use crate::socket::pattern::{
     can_fair_queue, can_load_balance, fair_queue, load_balance, Pattern, PatternOption, RecvError,
     SendError,
@@ -25,8 +26,8 @@ enum State {
 }
 
 pub(crate) struct Req {
-    lb: LoadBalancer,
-    fq: FairQueue,
+    /// A REQ is a DEALER with an envelope and a state machine on top.
+    dealer: Dealer,
     state: State,
     relaxed: bool,
     correlate: bool,
@@ -37,8 +38,7 @@ pub(crate) struct Req {
 impl Default for Req {
     fn default() -> Self {
         Req {
-            lb: LoadBalancer::default(),
-            fq: FairQueue::default(),
+            dealer: Dealer::default(),
             state: State::Idle,
             relaxed: false,
             correlate: false,
@@ -51,7 +51,7 @@ impl Req {
     /// Reads and drops the remaining parts of a message.
     fn skip_rest(&mut self, pipes: &mut PipeTable, mut more: bool) {
         while more {
-            match fair_queue(&mut self.fq, pipes) {
+            match fair_queue(&mut self.dealer.fq, pipes) {
                 Some((_, part)) => more = part.more(),
                 None => return,
             }
@@ -60,43 +60,43 @@ impl Req {
 }
 
 impl Pattern for Req {
-    fn attach(&mut self, _pipes: &mut PipeTable, id: PipeId) {
-        self.lb.attach(id);
-        self.fq.attach(id);
+    fn attach(&mut self, pipes: &mut PipeTable, id: PipeId) {
+        self.dealer.attach(pipes, id);
     }
 
-    fn detach(&mut self, _pipes: &mut PipeTable, id: PipeId) {
-        self.lb.remove(id);
-        self.fq.remove(id);
+    fn detach(&mut self, pipes: &mut PipeTable, id: PipeId) {
+        self.dealer.detach(pipes, id);
     }
 
-    fn readable(&mut self, _pipes: &mut PipeTable, id: PipeId) {
-        self.fq.activate(id);
+    fn readable(&mut self, pipes: &mut PipeTable, id: PipeId) {
+        self.dealer.readable(pipes, id);
     }
 
-    fn writable(&mut self, _pipes: &mut PipeTable, id: PipeId) {
-        self.lb.activate(id);
+    fn writable(&mut self, pipes: &mut PipeTable, id: PipeId) {
+        self.dealer.writable(pipes, id);
     }
 
     fn set_option(&mut self, option: PatternOption) -> Result<(), Error> {
         match option {
             PatternOption::ReqRelaxed(on) => self.relaxed = on,
             PatternOption::ReqCorrelate(on) => self.correlate = on,
-            _ => return Err(Error::InvalidArgument("this option does not apply to REQ")),
+            other => return self.dealer.set_option(other),
         }
         Ok(())
     }
 
     fn has_in(&mut self, pipes: &mut PipeTable) -> bool {
         match self.state {
-            State::AwaitingReply { .. } | State::Receiving => can_fair_queue(&mut self.fq, pipes),
+            State::AwaitingReply { .. } | State::Receiving => {
+                can_fair_queue(&mut self.dealer.fq, pipes)
+            }
             State::Idle | State::Sending { .. } => false,
         }
     }
 
     fn has_out(&mut self, pipes: &mut PipeTable) -> bool {
         match self.state {
-            State::Idle | State::Sending { .. } => can_load_balance(&mut self.lb, pipes),
+            State::Idle | State::Sending { .. } => can_load_balance(&mut self.dealer.lb, pipes),
             State::AwaitingReply { .. } | State::Receiving => false,
         }
     }
@@ -108,7 +108,7 @@ impl Pattern for Req {
         }
         let peer = match self.state {
             State::Idle => {
-                let Some(id) = self.lb.next() else {
+                let Some(id) = self.dealer.lb.next() else {
                     return Err(SendError::WouldBlock(msg));
                 };
                 // The envelope and the first part go to the same pipe: a message is sticky.
@@ -120,14 +120,14 @@ impl Pattern for Req {
                 }
                 envelope.push(Message::new().with_more(true));
                 for part in envelope {
-                    if let Err(e) = load_balance(&mut self.lb, pipes, part) {
+                    if let Err(e) = load_balance(&mut self.dealer.lb, pipes, part) {
                         return Err(match e {
                             SendError::WouldBlock(_) => SendError::WouldBlock(msg),
                             other => other,
                         });
                     }
                 }
-                match self.lb.next() {
+                match self.dealer.lb.next() {
                     Some(sticky) => pipes.token(sticky),
                     // The pipe died under the delimiter; the rest is dropped by the balancer.
                     None => pipes.token(id),
@@ -139,7 +139,7 @@ impl Pattern for Req {
             }
         };
         let more = msg.more();
-        load_balance(&mut self.lb, pipes, msg)?;
+        load_balance(&mut self.dealer.lb, pipes, msg)?;
         self.state = if more {
             State::Sending { peer }
         } else {
@@ -152,7 +152,8 @@ impl Pattern for Req {
         match self.state {
             State::Idle | State::Sending { .. } => Err(RecvError::Fail(Error::State)),
             State::Receiving => {
-                let (_, part) = fair_queue(&mut self.fq, pipes).ok_or(RecvError::WouldBlock)?;
+                let (_, part) =
+                    fair_queue(&mut self.dealer.fq, pipes).ok_or(RecvError::WouldBlock)?;
                 if !part.more() {
                     self.state = State::Idle;
                 }
@@ -160,14 +161,14 @@ impl Pattern for Req {
             }
             State::AwaitingReply { peer } => loop {
                 let (id, mut first) =
-                    fair_queue(&mut self.fq, pipes).ok_or(RecvError::WouldBlock)?;
+                    fair_queue(&mut self.dealer.fq, pipes).ok_or(RecvError::WouldBlock)?;
                 // Replies from other peers, to other requests, or without the delimiter are
                 // dropped whole.
                 let mut wanted = pipes.token(id) == peer;
                 if wanted && self.correlate {
                     wanted = first.more() && first[..] == self.request_id.to_ne_bytes();
                     if wanted {
-                        let Some((_, next)) = fair_queue(&mut self.fq, pipes) else {
+                        let Some((_, next)) = fair_queue(&mut self.dealer.fq, pipes) else {
                             continue;
                         };
                         first = next;
@@ -177,7 +178,7 @@ impl Pattern for Req {
                     self.skip_rest(pipes, first.more());
                     continue;
                 }
-                let Some((_, body)) = fair_queue(&mut self.fq, pipes) else {
+                let Some((_, body)) = fair_queue(&mut self.dealer.fq, pipes) else {
                     continue;
                 };
                 self.state = if body.more() {

@@ -75,9 +75,7 @@ impl Pattern for Router {
             }
         }
         if self.probe {
-            let end = pipes.end(id);
-            end.write_unchecked(Message::new());
-            end.flush();
+            pipes.end(id).send_control(Message::new());
         }
     }
 
@@ -122,13 +120,8 @@ impl Pattern for Router {
             Outgoing::Body(target) => {
                 let more = msg.more();
                 if let Some(id) = target {
-                    let end = pipes.end(id);
-                    match end.write(msg) {
-                        Ok(()) => {
-                            if !more {
-                                end.flush();
-                            }
-                        }
+                    match pipes.end(id).send(msg) {
+                        Ok(()) => {}
                         Err(WriteError::Full(_)) => self.outgoing = Outgoing::Body(None),
                         Err(WriteError::Closed(_)) => {
                             self.fq.remove(id);

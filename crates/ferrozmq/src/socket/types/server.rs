@@ -126,11 +126,8 @@ impl Pattern for Server {
             return Err(SendError::Fail(Error::HostUnreachable));
         };
         let end = pipes.end(id);
-        match end.write(msg) {
-            Ok(()) => {
-                end.flush();
-                Ok(())
-            }
+        match end.send(msg) {
+            Ok(()) => Ok(()),
             Err(WriteError::Full(msg)) => {
                 end.wait_writable();
                 Err(SendError::WouldBlock(msg))

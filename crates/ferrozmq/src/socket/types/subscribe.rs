@@ -47,11 +47,11 @@ impl Subscribe {
     }
 
     fn send_subscription(pipes: &mut PipeTable, id: PipeId, prefix: &[u8], on: bool) {
-        let end = pipes.end(id);
         // Subscriptions are control traffic, bounded by the application's own calls; losing
         // one to a full pipe would silently stop (or never stop) a stream.
-        end.write_unchecked(Message::subscription(prefix, on));
-        end.flush();
+        pipes
+            .end(id)
+            .send_control(Message::subscription(prefix, on));
     }
 }
 

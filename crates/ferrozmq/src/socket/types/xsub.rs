@@ -21,9 +21,7 @@ pub(crate) struct XSub {
 /// Writes control traffic to every pipe, whatever the high-water mark.
 fn tell_all(pipes: &mut PipeTable, msg: &Message) {
     for id in pipes.ids() {
-        let end = pipes.end(id);
-        end.write_unchecked(msg.clone());
-        end.flush();
+        pipes.end(id).send_control(msg.clone());
     }
 }
 
@@ -32,9 +30,8 @@ impl Pattern for XSub {
         self.fq.attach(id);
         let end = pipes.end(id);
         for prefix in self.subscriptions.prefixes() {
-            end.write_unchecked(Message::subscription(prefix, true));
+            end.send_control(Message::subscription(prefix, true));
         }
-        end.flush();
     }
 
     fn detach(&mut self, _pipes: &mut PipeTable, id: PipeId) {
@@ -73,9 +70,7 @@ impl Pattern for XSub {
         }
         let more = msg.more();
         for &id in &self.targets {
-            let end = pipes.end(id);
-            match end.write(msg.clone()) {
-                Ok(()) if !more => end.flush(),
+            match pipes.end(id).send(msg.clone()) {
                 Ok(()) | Err(WriteError::Full(_)) => {}
                 Err(WriteError::Closed(_)) => pipes.retire(id),
             }
