@@ -130,9 +130,9 @@ impl SubscriptionTrie {
         }
     }
 
-    /// Drops every subscription of `pipe` (it disconnected), calling `on_vacated` with each
-    /// prefix that no pipe subscribes to any more.
-    pub(crate) fn remove_pipe(&mut self, pipe: PipeId, mut on_vacated: impl FnMut(&[u8])) {
+    /// Drops every subscription of `pipe` (it disconnected), calling `on_removed` with each
+    /// of its prefixes and whether no pipe subscribes to it any more.
+    pub(crate) fn remove_pipe(&mut self, pipe: PipeId, mut on_removed: impl FnMut(&[u8], bool)) {
         let Some(state) = self.pipes.get_mut(pipe) else {
             return;
         };
@@ -142,8 +142,9 @@ impl SubscriptionTrie {
             if let Ok(at) = find_subscriber(subscribers, pipe) {
                 subscribers.remove(at);
             }
-            if subscribers.is_empty() {
-                on_vacated(self.subscribers.prefix(node));
+            let vacated = subscribers.is_empty();
+            on_removed(self.subscribers.prefix(node), vacated);
+            if vacated {
                 self.subscribers.release(node);
             }
         }
@@ -198,7 +199,11 @@ mod tests {
 
     fn vacated_by(trie: &mut SubscriptionTrie, pipe: PipeId) -> Vec<Vec<u8>> {
         let mut vacated = Vec::new();
-        trie.remove_pipe(pipe, |prefix| vacated.push(prefix.to_vec()));
+        trie.remove_pipe(pipe, |prefix, vacated_now| {
+            if vacated_now {
+                vacated.push(prefix.to_vec())
+            }
+        });
         vacated.sort();
         vacated
     }
@@ -362,7 +367,7 @@ mod tests {
     fn a_reused_pipe_id_starts_without_subscriptions() {
         let mut trie = SubscriptionTrie::new();
         trie.add(b"a", A);
-        trie.remove_pipe(A, |_| {});
+        trie.remove_pipe(A, |_, _| {});
         assert!(trie.add(b"b", A));
         assert_eq!(matching(&mut trie, b"a"), []);
         assert_eq!(matching(&mut trie, b"b"), [A]);
@@ -398,7 +403,7 @@ mod tests {
         assert_eq!(matching(&mut trie, b"topic/99999/x"), [A]);
         assert_eq!(matching(&mut trie, b"topic/100000/x"), []);
         let mut vacated = 0;
-        trie.remove_pipe(A, |_| vacated += 1);
+        trie.remove_pipe(A, |_, v| vacated += usize::from(v));
         assert_eq!(vacated, 99_999);
         assert_eq!(trie.subscribers.node_count(), 1);
         assert_eq!(vacated_by(&mut trie, B), [b"topic/77/".to_vec()]);
@@ -431,7 +436,7 @@ mod tests {
         assert_eq!(matching(&mut trie, &long), [0, 1, 2, 3]);
         let mut vacated = 0;
         for pipe in 0..4 {
-            trie.remove_pipe(pipe, |_| vacated += 1);
+            trie.remove_pipe(pipe, |_, v| vacated += usize::from(v));
         }
         assert_eq!(vacated, DEPTH + 1);
         assert!(trie.is_empty());
@@ -504,7 +509,7 @@ mod tests {
             }
         }
         for pipe in 0..PIPES {
-            trie.remove_pipe(pipe, |_| {});
+            trie.remove_pipe(pipe, |_, _| {});
         }
         assert!(trie.is_empty());
         assert_eq!(trie.subscribers.node_count(), 0);

@@ -20,6 +20,9 @@ pub(crate) struct Publish {
     /// XPUB: subscriptions surface to the application. PUB: they only steer distribution.
     surface: bool,
     subscriptions: SubscriptionTrie,
+    /// XPUB_MANUAL: what each subscriber asked for, whether or not the application applied
+    /// it, so that its departure can be announced as libzmq announces it.
+    requested: SubscriptionTrie,
     /// Every pipe, for inverted matching.
     pipes: Vec<PipeId>,
     /// Pipes receiving the message being sent (fixed by its first part).
@@ -55,6 +58,7 @@ impl Publish {
         Publish {
             surface,
             subscriptions: SubscriptionTrie::default(),
+            requested: SubscriptionTrie::default(),
             pipes: Vec::new(),
             targets: Vec::new(),
             more: false,
@@ -115,6 +119,11 @@ impl Publish {
             return;
         };
         if self.manual {
+            if subscribe {
+                self.requested.add(prefix, id);
+            } else {
+                self.requested.remove(prefix, id);
+            }
             if self.surface {
                 self.inbox.push_back((notice(subscribe, prefix), Some(id)));
             }
@@ -130,21 +139,34 @@ impl Publish {
         }
     }
 
-    /// Drops a pipe's subscriptions; XPUB tells the application which prefixes lost their
-    /// last subscriber.
+    /// Drops a pipe's subscriptions. XPUB tells the application, as libzmq does, which
+    /// prefixes lost their last subscriber (every prefix of the pipe with XPUB_VERBOSER; in
+    /// manual mode every prefix the pipe asked for).
     fn forget(&mut self, id: PipeId) {
         let Publish {
             subscriptions,
+            requested,
             inbox,
             surface,
             manual,
+            verboser,
             ..
         } = self;
-        subscriptions.remove_pipe(id, |prefix| {
-            if *surface && !*manual {
+        let mut announce = |prefix: &[u8]| {
+            if *surface {
                 inbox.push_back((notice(false, prefix), None));
             }
-        });
+        };
+        if *manual {
+            requested.remove_pipe(id, |prefix, _| announce(prefix));
+            subscriptions.remove_pipe(id, |_, _| {});
+        } else {
+            subscriptions.remove_pipe(id, |prefix, vacated| {
+                if vacated || *verboser {
+                    announce(prefix);
+                }
+            });
+        }
         self.pipes.retain(|&p| p != id);
         self.targets.retain(|&p| p != id);
         self.paused.retain(|&p| p != id);

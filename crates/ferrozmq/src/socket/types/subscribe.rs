@@ -101,12 +101,15 @@ impl Pattern for Subscribe {
     }
 
     fn subscribe(&mut self, pipes: &mut PipeTable, prefix: &[u8], on: bool) -> Result<(), Error> {
-        let changed = if on {
-            self.subscriptions.add(prefix)
+        // Every subscribe goes upstream, as libzmq's SUB sends them (a verbose XPUB shows
+        // each); publishers count a prefix once per peer, so only the last cancel follows.
+        let tell = if on {
+            self.subscriptions.add(prefix);
+            true
         } else {
             self.subscriptions.remove(prefix)
         };
-        if changed {
+        if tell {
             for id in pipes.ids() {
                 Self::send_subscription(pipes, id, prefix, on);
             }
