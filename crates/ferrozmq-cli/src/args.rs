@@ -34,7 +34,8 @@ pub struct SocketArgs {
     pub role: Role,
     /// Where to bind and connect, at least one.
     pub endpoints: Vec<Endpoint>,
-    /// `--send` values; empty means standard input.
+    /// `--send` values; when empty, REQ, PUB and PUSH read standard input and the others
+    /// send nothing.
     pub send: Vec<Vec<u8>>,
     /// `--count`: messages (or round trips) before stopping.
     pub count: Option<u64>,
@@ -235,14 +236,24 @@ fn check_applies(args: &SocketArgs) -> Result<(), CliError> {
             type_name(args.socket_type)
         )));
     }
-    let sends = args.role.originates_messages();
+    if args.role == Role::Exchange && args.interval.is_some() && args.send.is_empty() {
+        return Err(CliError::usage(format!(
+            "--interval paces --send values, and this {} socket has none",
+            type_name(args.socket_type)
+        )));
+    }
+    let paces_sends = args.role.reads_standard_input() || args.role == Role::Exchange;
     let misplaced = [
-        ("--send", !args.send.is_empty() && !sends),
-        ("--interval", args.interval.is_some() && !sends),
+        (
+            "--send",
+            !args.send.is_empty() && !args.role.takes_send_values(),
+        ),
+        ("--interval", args.interval.is_some() && !paces_sends),
         ("--reply", args.reply.is_some() && args.role != Role::Reply),
         (
             "--subscribe",
-            !args.subscribe.is_empty() && args.socket_type != SocketType::Sub,
+            !args.subscribe.is_empty()
+                && !matches!(args.socket_type, SocketType::Sub | SocketType::XSub),
         ),
     ];
     match misplaced.into_iter().find(|(_, wrong)| *wrong) {

@@ -16,6 +16,12 @@ pub enum Role {
     Send,
     /// Only receives and prints (SUB, PULL).
     Receive,
+    /// Sends its `--send` values, if any, and prints every message that arrives (DEALER,
+    /// PAIR, XPUB, XSUB).
+    Exchange,
+    /// Prints each message with its sender's routing id first; with `--send`, answers each
+    /// message to its sender (ROUTER).
+    Route,
 }
 
 impl Role {
@@ -26,13 +32,21 @@ impl Role {
             SocketType::Rep => Some(Role::Reply),
             SocketType::Pub | SocketType::Push => Some(Role::Send),
             SocketType::Sub | SocketType::Pull => Some(Role::Receive),
+            SocketType::Dealer | SocketType::Pair | SocketType::XPub | SocketType::XSub => {
+                Some(Role::Exchange)
+            }
+            SocketType::Router => Some(Role::Route),
             _ => None,
         }
     }
 
-    /// Whether the command sends messages of its own (`--send`, standard input,
-    /// `--interval`).
-    pub fn originates_messages(self) -> bool {
+    /// Whether `--send` means something: messages to send, or a ROUTER's answers.
+    pub fn takes_send_values(self) -> bool {
+        !matches!(self, Role::Reply | Role::Receive)
+    }
+
+    /// Whether, without `--send`, each line of standard input is a message to send.
+    pub fn reads_standard_input(self) -> bool {
         matches!(self, Role::Request | Role::Send)
     }
 }

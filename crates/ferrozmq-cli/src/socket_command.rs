@@ -6,7 +6,8 @@ use crate::error::CliError;
 use crate::outgoing::Outgoing;
 use crate::output::Output;
 use crate::role::Role;
-use ferrozmq::{Context, Error, Message, Socket};
+use ferrozmq::{Context, Error, Message, Socket, SocketType};
+use std::time::Instant;
 
 /// Opens the socket `args` describe and drives it until its work is done.
 pub fn run(args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
@@ -19,6 +20,8 @@ pub fn run(args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
         Role::Reply => reply(&socket, args, out),
         Role::Send => send(&socket, args),
         Role::Receive => receive(&socket, args, out),
+        Role::Exchange => exchange(&socket, args, out),
+        Role::Route => route(&socket, args, out),
     }
 }
 
@@ -38,13 +41,28 @@ fn configure(socket: &Socket, args: &SocketArgs) -> Result<(), Error> {
         socket.set_rcvtimeo(timeout)?;
         socket.set_sndtimeo(timeout)?;
     }
-    if args.socket_type == ferrozmq::SUB {
-        if args.subscribe.is_empty() {
-            socket.set_subscribe(b"")?;
+    let everything = [Vec::new()];
+    let prefixes = if args.subscribe.is_empty() {
+        &everything[..]
+    } else {
+        &args.subscribe
+    };
+    match args.socket_type {
+        SocketType::Sub => {
+            for prefix in prefixes {
+                socket.set_subscribe(prefix)?;
+            }
         }
-        for prefix in &args.subscribe {
-            socket.set_subscribe(prefix)?;
+        SocketType::XSub => {
+            // An XSUB subscribes by sending `\x01prefix` upstream; it remembers them, and
+            // sends them again to every publisher it connects to later.
+            for prefix in prefixes {
+                let mut subscription = vec![1];
+                subscription.extend_from_slice(prefix);
+                socket.send(subscription, 0)?;
+            }
         }
+        _ => {}
     }
     Ok(())
 }
@@ -83,13 +101,108 @@ fn send(socket: &Socket, args: &SocketArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// SUB, PULL: print every message that arrives.
+/// SUB, PULL, and the two-way types without `--send`: print every message that arrives.
 fn receive(socket: &Socket, args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
     for _ in 0..rounds(args) {
         let message = recv_one(socket, "message", args.timeout)?;
-        out.message(&message)?;
+        print(out, args.socket_type, &message)?;
     }
     Ok(())
+}
+
+/// DEALER, PAIR, XPUB, XSUB: send the `--send` values, printing what arrives meanwhile,
+/// then go on printing until `--timeout` passes with nothing arriving (or for ever).
+fn exchange(socket: &Socket, args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
+    if args.send.is_empty() {
+        return receive(socket, args, out);
+    }
+    for (i, message) in Outgoing::new(args.send.clone(), args.count).enumerate() {
+        if let (true, Some(interval)) = (i > 0, args.interval) {
+            print_arrivals_until(socket, args, out, Instant::now() + interval)?;
+        }
+        send_one(socket, message?, args.timeout)?;
+    }
+    // Everything is sent: silence for the receive timeout now ends the command, and is no
+    // failure.
+    loop {
+        match socket.recv_multipart(0) {
+            Ok(message) => print(out, args.socket_type, &message)?,
+            Err(Error::Again) => return Ok(()),
+            Err(e) => return Err(CliError::failed(format!("cannot receive: {e}"))),
+        }
+    }
+}
+
+/// Prints what arrives until `deadline`, then restores the receive timeout `--timeout`
+/// set.
+fn print_arrivals_until(
+    socket: &Socket,
+    args: &SocketArgs,
+    out: &mut Output,
+    deadline: Instant,
+) -> Result<(), CliError> {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        // At least a millisecond: a receive timeout of 0 would not wait at all.
+        let wait = i32::try_from(left.as_millis()).unwrap_or(i32::MAX).max(1);
+        set_rcvtimeo(socket, wait)?;
+        match socket.recv_multipart(0) {
+            Ok(message) => print(out, args.socket_type, &message)?,
+            Err(Error::Again) => break,
+            Err(e) => return Err(CliError::failed(format!("cannot receive: {e}"))),
+        }
+    }
+    set_rcvtimeo(socket, args.timeout.unwrap_or(-1))
+}
+
+fn set_rcvtimeo(socket: &Socket, millis: i32) -> Result<(), CliError> {
+    socket
+        .set_rcvtimeo(millis)
+        .map_err(|e| CliError::failed(format!("cannot set the receive timeout: {e}")))
+}
+
+/// ROUTER: print each message with its sender's routing id; with `--send`, answer each with
+/// the next value, along the envelope the message came with.
+fn route(socket: &Socket, args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
+    for i in 0..rounds(args) {
+        let message = recv_one(socket, "message", args.timeout)?;
+        out.routed(&message)?;
+        if args.send.is_empty() {
+            continue;
+        }
+        let answer = &args.send[(i % args.send.len() as u64) as usize];
+        let reply = envelope(&message)
+            .iter()
+            .cloned()
+            .chain([Message::from(answer.clone())]);
+        socket
+            .send_multipart(reply, 0)
+            .map_err(|e| send_failed(e, args.timeout))?;
+    }
+    Ok(())
+}
+
+/// The parts of a message received on a ROUTER that address its sender: the routing id,
+/// and, when an empty delimiter separates an envelope from the body (as a REQ sends), every
+/// part up to and including the delimiter.
+fn envelope(message: &[Message]) -> &[Message] {
+    let delimiter = message.iter().skip(1).position(|part| part.is_empty());
+    match delimiter {
+        Some(at) if at + 2 < message.len() => &message[..at + 2],
+        _ => &message[..message.len().min(1)],
+    }
+}
+
+/// Prints a received message as the socket type's output shows it.
+fn print(out: &mut Output, socket_type: SocketType, message: &[Message]) -> Result<(), CliError> {
+    match socket_type {
+        SocketType::Router => out.routed(message),
+        SocketType::XPub => out.xpub_message(message),
+        _ => out.message(message),
+    }
 }
 
 /// How many messages (or round trips) to handle: `--count`, else as good as for ever.
@@ -130,5 +243,38 @@ fn send_failed(e: Error, timeout: Option<i32>) -> CliError {
             timeout.unwrap_or(0)
         )),
         e => CliError::failed(format!("cannot send: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::envelope;
+    use ferrozmq::Message;
+
+    fn message(parts: &[&str]) -> Vec<Message> {
+        parts.iter().map(|p| Message::from(*p)).collect()
+    }
+
+    #[test]
+    fn a_dealer_message_is_addressed_by_its_routing_id_alone() {
+        assert_eq!(envelope(&message(&["id", "hello"])), &message(&["id"])[..]);
+        assert_eq!(envelope(&message(&["id", "a", "b"])), &message(&["id"])[..]);
+    }
+
+    #[test]
+    fn a_req_envelope_is_kept_up_to_the_delimiter() {
+        assert_eq!(
+            envelope(&message(&["id", "", "hello"])),
+            &message(&["id", ""])[..]
+        );
+        assert_eq!(
+            envelope(&message(&["id", "hop", "", "hello"])),
+            &message(&["id", "hop", ""])[..]
+        );
+    }
+
+    #[test]
+    fn an_empty_last_part_is_body_not_delimiter() {
+        assert_eq!(envelope(&message(&["id", ""])), &message(&["id"])[..]);
     }
 }

@@ -248,9 +248,8 @@ fn steerable_proxy_pauses_resumes_reports_and_terminates() {
     let back_endpoint = bind(&back, "inproc");
     let control = socket(&ctx, PAIR);
     let control_endpoint = bind(&control, "inproc");
-    let broker = std::thread::spawn(move || {
-        ferrozmq::proxy_steerable(&front, &back, None, &control)
-    });
+    let broker =
+        std::thread::spawn(move || ferrozmq::proxy_steerable(&front, &back, None, &control));
     let steer = socket(&ctx, PAIR);
     steer.connect(&control_endpoint).expect("connect");
     let producer = socket(&ctx, PUSH);

@@ -1,8 +1,10 @@
 //! The `ferrozmq` command, run as real processes over real tcp on loopback: on its own,
-//! against itself, and against libzmq through the seed's Python programs.
+//! against itself, and against libzmq through the seed's Python programs and the Python
+//! peers of `tests/peers`.
 
 mod demo;
 mod errors;
 mod interop;
 mod patterns;
 mod support;
+mod types;

@@ -240,7 +240,17 @@ where
 
 /// Starts one of the seed's Python programs, from `tests/seed`, on libzmq through pyzmq.
 pub fn seed_python(script: &str, args: &[&str]) -> Process {
-    let path = format!("{}/tests/seed/{script}", env!("CARGO_MANIFEST_DIR"));
+    python_script("seed", script, args)
+}
+
+/// Starts one of the Python peers from `tests/peers` (libzmq sockets of the types beyond
+/// the seed's, through pyzmq).
+pub fn peer_python(script: &str, args: &[&str]) -> Process {
+    python_script("peers", script, args)
+}
+
+fn python_script(folder: &str, script: &str, args: &[&str]) -> Process {
+    let path = format!("{}/tests/{folder}/{script}", env!("CARGO_MANIFEST_DIR"));
     let mut full = vec![path.as_str()];
     full.extend_from_slice(args);
     python(&full)

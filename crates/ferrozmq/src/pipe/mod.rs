@@ -331,19 +331,28 @@ impl PipeEnd {
         self.rx.has_item()
     }
 
-    /// Whether a read would return something now (a part, or the news that the pipe is
-    /// closed). When not, the end sleeps and [`PipeEvent::Readable`] comes with the next
-    /// message, as after a read that found nothing.
+    /// Whether a part can be read now. When not, the end sleeps and
+    /// [`PipeEvent::Readable`] comes with the next message, as after a read that found
+    /// nothing (unless the pipe is [finished](Self::is_finished): then nothing ever comes).
     pub(crate) fn poll_readable(&mut self) -> bool {
         loop {
-            if self.rx.has_item() || self.in_dir().writer_closed.load(Ordering::Acquire) {
+            if self.rx.has_item() {
                 return true;
+            }
+            if self.in_dir().writer_closed.load(Ordering::Acquire) {
+                // Everything flushed before the close is visible now.
+                return self.rx.has_item();
             }
             self.publish_progress();
             if self.rx.sleep() {
                 return false;
             }
         }
+    }
+
+    /// True when the writer has closed and every part has been read: the pipe is done.
+    pub(crate) fn is_finished(&mut self) -> bool {
+        self.in_dir().writer_closed.load(Ordering::Acquire) && !self.rx.has_item()
     }
 
     /// Whether a new message would be admitted now. When not, [`PipeEvent::Writable`] comes

@@ -91,6 +91,15 @@ pub(crate) trait Pattern: Send {
     ) -> Result<(), Error> {
         Err(Error::NotSupported)
     }
+    /// Joins (`join == true`) or leaves a group (DISH).
+    fn change_membership(
+        &mut self,
+        _pipes: &mut PipeTable,
+        _group: &[u8],
+        _join: bool,
+    ) -> Result<(), Error> {
+        Err(Error::NotSupported)
+    }
     /// Sends a single-part message to an address (SERVER, PEER, RADIO).
     fn send_to(
         &mut self,
@@ -173,13 +182,19 @@ pub(crate) fn can_load_balance(lb: &mut LoadBalancer, pipes: &mut PipeTable) -> 
 }
 
 /// Whether some pipe of a fair queue has a part now; empty pipes are set aside until
-/// messages arrive, as a receive would.
+/// messages arrive, and finished ones retired, as a receive would.
 pub(crate) fn can_fair_queue(fq: &mut FairQueue, pipes: &mut PipeTable) -> bool {
     while let Some(id) = fq.next() {
-        if pipes.end(id).poll_readable() {
+        let end = pipes.end(id);
+        if end.poll_readable() {
             return true;
         }
-        fq.deactivate(id);
+        if end.is_finished() {
+            fq.remove(id);
+            pipes.retire(id);
+        } else {
+            fq.deactivate(id);
+        }
     }
     false
 }

@@ -75,6 +75,11 @@ pub enum Kind {
     Sub,
     Push,
     Pull,
+    Dealer,
+    Router,
+    Pair,
+    XPub,
+    XSub,
 }
 
 impl Kind {
@@ -86,6 +91,11 @@ impl Kind {
             Kind::Sub => ferrozmq::SUB,
             Kind::Push => ferrozmq::PUSH,
             Kind::Pull => ferrozmq::PULL,
+            Kind::Dealer => ferrozmq::DEALER,
+            Kind::Router => ferrozmq::ROUTER,
+            Kind::Pair => ferrozmq::PAIR,
+            Kind::XPub => ferrozmq::XPUB,
+            Kind::XSub => ferrozmq::XSUB,
         }
     }
 
@@ -97,6 +107,11 @@ impl Kind {
             Kind::Sub => zmq::SUB,
             Kind::Push => zmq::PUSH,
             Kind::Pull => zmq::PULL,
+            Kind::Dealer => zmq::DEALER,
+            Kind::Router => zmq::ROUTER,
+            Kind::Pair => zmq::PAIR,
+            Kind::XPub => zmq::XPUB,
+            Kind::XSub => zmq::XSUB,
         }
     }
 }

@@ -77,7 +77,16 @@ impl Pattern for Pair {
     }
 
     fn has_in(&mut self, pipes: &mut PipeTable) -> bool {
-        self.peer.is_some_and(|id| pipes.end(id).poll_readable())
+        let Some(id) = self.peer else { return false };
+        let end = pipes.end(id);
+        if end.poll_readable() {
+            return true;
+        }
+        if end.is_finished() {
+            self.peer = None;
+            pipes.retire(id);
+        }
+        false
     }
 
     fn has_out(&mut self, pipes: &mut PipeTable) -> bool {
