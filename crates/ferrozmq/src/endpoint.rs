@@ -1,4 +1,4 @@
-//! Endpoint strings: `tcp://host:port`, `ipc://path`, `inproc://name`.
+//! Endpoint strings: `tcp://host:port`, `ipc://path`, `inproc://name`, `udp://host:port`.
 
 use crate::error::{Error, Result};
 use std::fmt;
@@ -20,6 +20,14 @@ pub(crate) enum Endpoint {
     Ipc(String),
     /// `inproc://name`.
     Inproc(String),
+    /// `udp://host:port`, for RADIO and DISH; the host may be a multicast group. Host and
+    /// port as for [`Endpoint::Tcp`].
+    Udp {
+        /// Host name, address literal (IPv6 without brackets) or `*`.
+        host: String,
+        /// `None` for `*` or `0`.
+        port: Option<u16>,
+    },
 }
 
 impl Endpoint {
@@ -30,35 +38,12 @@ impl Endpoint {
             .ok_or_else(|| Error::InvalidEndpoint(text.to_string()))?;
         match scheme {
             "tcp" => {
-                let (host, port) = rest
-                    .rsplit_once(':')
-                    .ok_or_else(|| Error::InvalidEndpoint(text.to_string()))?;
-                if host.contains(';') {
-                    // Source-address syntax (`tcp://src;dst`) is not supported yet.
-                    return Err(Error::InvalidEndpoint(text.to_string()));
-                }
-                let host = match host.strip_prefix('[') {
-                    Some(bracketed) => bracketed
-                        .strip_suffix(']')
-                        .ok_or_else(|| Error::InvalidEndpoint(text.to_string()))?,
-                    None => host,
-                };
-                if host.is_empty() || host.contains(['[', ']']) {
-                    return Err(Error::InvalidEndpoint(text.to_string()));
-                }
-                let port = match port {
-                    "*" | "0" => None,
-                    p => Some(
-                        p.parse::<u16>()
-                            .ok()
-                            .filter(|&p| p != 0)
-                            .ok_or_else(|| Error::InvalidEndpoint(text.to_string()))?,
-                    ),
-                };
-                Ok(Endpoint::Tcp {
-                    host: host.to_string(),
-                    port,
-                })
+                let (host, port) = host_and_port(rest, text)?;
+                Ok(Endpoint::Tcp { host, port })
+            }
+            "udp" => {
+                let (host, port) = host_and_port(rest, text)?;
+                Ok(Endpoint::Udp { host, port })
             }
             "ipc" if !rest.is_empty() => Ok(Endpoint::Ipc(rest.to_string())),
             "inproc" if !rest.is_empty() => Ok(Endpoint::Inproc(rest.to_string())),
@@ -67,7 +52,7 @@ impl Endpoint {
         }
     }
 
-    /// The addresses to listen on for a tcp bind.
+    /// The addresses to listen on for a tcp or udp bind.
     pub(crate) fn bind_addr(host: &str, port: Option<u16>, ipv6: bool) -> Result<SocketAddr> {
         let port = port.unwrap_or(0);
         if host == "*" {
@@ -84,9 +69,9 @@ impl Endpoint {
             .ok_or_else(|| Error::AddrNotAvailable(host.to_string()))
     }
 
-    /// The addresses to try, in order, for a tcp connect.
+    /// The addresses to try, in order, for a tcp connect (a udp sender takes the first).
     pub(crate) fn connect_addrs(&self, ipv6: bool) -> Result<Vec<SocketAddr>> {
-        let Endpoint::Tcp { host, port } = self else {
+        let (Endpoint::Tcp { host, port } | Endpoint::Udp { host, port }) = self else {
             return Err(Error::InvalidEndpoint(self.to_string()));
         };
         // A connect needs a definite host and port.
@@ -100,6 +85,33 @@ impl Endpoint {
         }
         Ok(addrs)
     }
+}
+
+/// Splits the `host:port` of a tcp or udp endpoint (`text` is the whole endpoint, for errors).
+fn host_and_port(rest: &str, text: &str) -> Result<(String, Option<u16>)> {
+    let invalid = || Error::InvalidEndpoint(text.to_string());
+    let (host, port) = rest.rsplit_once(':').ok_or_else(invalid)?;
+    if host.contains(';') {
+        // Source-address syntax (`tcp://src;dst`) is not supported yet.
+        return Err(invalid());
+    }
+    let host = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.strip_suffix(']').ok_or_else(invalid)?,
+        None => host,
+    };
+    if host.is_empty() || host.contains(['[', ']']) {
+        return Err(invalid());
+    }
+    let port = match port {
+        "*" | "0" => None,
+        p => Some(
+            p.parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0)
+                .ok_or_else(invalid)?,
+        ),
+    };
+    Ok((host.to_string(), port))
 }
 
 /// Resolves a host: literals as they are, names through the system resolver. IPv6 results
@@ -121,25 +133,42 @@ fn resolve(host: &str, port: u16, ipv6: bool) -> Result<Vec<SocketAddr>> {
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Endpoint::Tcp { host, port } => {
-                let port = port.map_or_else(|| "*".to_string(), |p| p.to_string());
-                if host.contains(':') {
-                    write!(f, "tcp://[{host}]:{port}")
-                } else {
-                    write!(f, "tcp://{host}:{port}")
-                }
-            }
+            Endpoint::Tcp { host, port } => write_host_and_port(f, "tcp", host, *port),
+            Endpoint::Udp { host, port } => write_host_and_port(f, "udp", host, *port),
             Endpoint::Ipc(path) => write!(f, "ipc://{path}"),
             Endpoint::Inproc(name) => write!(f, "inproc://{name}"),
         }
     }
 }
 
+fn write_host_and_port(
+    f: &mut fmt::Formatter<'_>,
+    scheme: &str,
+    host: &str,
+    port: Option<u16>,
+) -> fmt::Result {
+    let port = port.map_or_else(|| "*".to_string(), |p| p.to_string());
+    if host.contains(':') {
+        write!(f, "{scheme}://[{host}]:{port}")
+    } else {
+        write!(f, "{scheme}://{host}:{port}")
+    }
+}
+
 /// The text of a bound or connected tcp address, as LAST_ENDPOINT reports it.
 pub(crate) fn tcp_text(addr: &SocketAddr) -> String {
+    address_text("tcp", addr)
+}
+
+/// The text of a bound udp address, as LAST_ENDPOINT reports it.
+pub(crate) fn udp_text(addr: &SocketAddr) -> String {
+    address_text("udp", addr)
+}
+
+fn address_text(scheme: &str, addr: &SocketAddr) -> String {
     match addr {
-        SocketAddr::V4(a) => format!("tcp://{}:{}", a.ip(), a.port()),
-        SocketAddr::V6(a) => format!("tcp://[{}]:{}", a.ip(), a.port()),
+        SocketAddr::V4(a) => format!("{scheme}://{}:{}", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("{scheme}://[{}]:{}", a.ip(), a.port()),
     }
 }
 
@@ -209,7 +238,7 @@ mod tests {
             );
         }
         assert!(matches!(
-            Endpoint::parse("udp://a:1"),
+            Endpoint::parse("pgm://eth0;239.192.1.1:5555"),
             Err(Error::ProtocolNotSupported(_))
         ));
     }
@@ -222,6 +251,9 @@ mod tests {
             "ipc://@abs",
             "inproc://x",
             "tcp://h:*",
+            "udp://239.1.2.3:5555",
+            "udp://[ff02::1]:7",
+            "udp://*:*",
         ] {
             assert_eq!(Endpoint::parse(text).unwrap().to_string(), text);
         }
@@ -233,6 +265,23 @@ mod tests {
         assert!(addrs.iter().all(|a| a.is_ipv4()));
         assert!(tcp("*", Some(1)).connect_addrs(false).is_err());
         assert!(tcp("localhost", None).connect_addrs(false).is_err());
+    }
+
+    #[test]
+    fn parses_udp_endpoints_as_tcp_ones() {
+        assert_eq!(
+            Endpoint::parse("udp://239.0.0.1:5555").unwrap(),
+            Endpoint::Udp {
+                host: "239.0.0.1".into(),
+                port: Some(5555)
+            }
+        );
+        for bad in ["udp://", "udp://h", "udp://h:x", "udp://[::1:5"] {
+            assert!(
+                matches!(Endpoint::parse(bad), Err(Error::InvalidEndpoint(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

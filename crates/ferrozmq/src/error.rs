@@ -23,7 +23,8 @@ pub enum Error {
     NotSupported,
     /// The endpoint is malformed (`EINVAL`).
     InvalidEndpoint(String),
-    /// The endpoint's transport is not one of tcp, ipc, inproc (`EPROTONOSUPPORT`).
+    /// The endpoint's transport is unknown, or not for this socket type: udp is for a RADIO
+    /// to connect and a DISH to bind (`EPROTONOSUPPORT`).
     ProtocolNotSupported(String),
     /// The address is already bound, by this or another socket or process (`EADDRINUSE`).
     AddrInUse(String),
@@ -77,7 +78,8 @@ impl fmt::Display for Error {
             Error::ProtocolNotSupported(e) => {
                 write!(
                     f,
-                    "transport not supported in '{e}' (use tcp, ipc or inproc)"
+                    "transport not supported in '{e}' (tcp, ipc, inproc; udp only for a \
+                     RADIO to connect and a DISH to bind)"
                 )
             }
             Error::AddrInUse(e) => write!(f, "address already in use: {e}"),

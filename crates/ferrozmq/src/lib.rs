@@ -8,9 +8,11 @@
 //! | request-reply | [`REQ`], [`REP`] | every request gets its reply |
 //! | publish-subscribe | [`PUB`], [`SUB`] | broadcast, filtered by prefix at the publisher; nothing queues for absent subscribers |
 //! | pipeline | [`PUSH`], [`PULL`] | load-balanced work; queued messages survive reconnects |
+//! | radio-dish | [`RADIO`], [`DISH`] | broadcast to groups joined by exact name |
 //!
-//! Transports: `tcp://` (IPv4 and IPv6), `ipc://` (unix domain sockets) and `inproc://`
-//! (between sockets of one context, no kernel involved).
+//! Transports: `tcp://` (IPv4 and IPv6), `ipc://` (unix domain sockets), `inproc://`
+//! (between sockets of one context, no kernel involved) and, for RADIO and DISH, `udp://`
+//! (unicast or multicast datagrams).
 //!
 //! ```text
 //!  application ── Socket (pattern: lb / fq / trie) ── pipes (lock-free, HWM) ──┐
@@ -88,3 +90,8 @@ pub const GATHER: SocketType = SocketType::Gather;
 pub const PEER: SocketType = SocketType::Peer;
 /// Thread-safe exclusive pair (draft): a single-part PAIR.
 pub const CHANNEL: SocketType = SocketType::Channel;
+/// Group broadcaster (draft): sends single-part messages to the dishes that joined their
+/// group, over tcp, ipc, inproc or udp.
+pub const RADIO: SocketType = SocketType::Radio;
+/// Group receiver (draft): receives the messages of the groups it joined.
+pub const DISH: SocketType = SocketType::Dish;

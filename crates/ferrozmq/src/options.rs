@@ -35,6 +35,8 @@ pub(crate) struct Options {
     pub(crate) ipv6: bool,
     /// Listen backlog.
     pub(crate) backlog: i32,
+    /// Time-to-live of multicast datagrams sent (RADIO over udp).
+    pub(crate) multicast_hops: u32,
 }
 
 impl Default for Options {
@@ -54,6 +56,7 @@ impl Default for Options {
             immediate: false,
             ipv6: false,
             backlog: 100,
+            multicast_hops: 1,
         }
     }
 }

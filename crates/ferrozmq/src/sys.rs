@@ -2,8 +2,8 @@
 
 use bytes::BytesMut;
 use std::io;
-use std::net::{SocketAddr, TcpListener};
-use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 /// Reads from `fd` straight into the spare capacity of `buf` (no zero-filling, no
 /// intermediate copy) and extends `buf` by what was read.
@@ -24,26 +24,59 @@ pub(crate) fn read_into(fd: RawFd, buf: &mut BytesMut) -> io::Result<usize> {
 /// A non-blocking listening tcp socket with the given backlog. IPv6 wildcards also accept
 /// IPv4 (dual stack), as libzmq's do with the IPv6 option.
 pub(crate) fn tcp_listen(addr: &SocketAddr, backlog: i32) -> io::Result<TcpListener> {
+    let fd = bound_socket(addr, libc::SOCK_STREAM, true)?;
+    // SAFETY: listening on a bound socket we own.
+    if unsafe { libc::listen(fd.as_raw_fd(), backlog.max(1)) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(TcpListener::from(fd))
+}
+
+/// A non-blocking udp socket bound to `addr`. With `share_port`, other sockets may bind the
+/// same port too, as every member of a multicast group on one host must.
+pub(crate) fn udp_bind(addr: &SocketAddr, share_port: bool) -> io::Result<UdpSocket> {
+    bound_socket(addr, libc::SOCK_DGRAM, share_port).map(UdpSocket::from)
+}
+
+/// Sets how many routers the multicast datagrams `socket` sends may cross (IPv4 TTL or IPv6
+/// hop limit; the standard library has only the IPv4 one).
+pub(crate) fn set_multicast_hops(socket: &UdpSocket, ipv6: bool, hops: u32) -> io::Result<()> {
+    let hops = i32::try_from(hops).map_err(|_| io::ErrorKind::InvalidInput)?;
+    if ipv6 {
+        set_int_option(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_MULTICAST_HOPS,
+            hops,
+        )
+    } else {
+        set_int_option(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_MULTICAST_TTL,
+            hops,
+        )
+    }
+}
+
+/// A non-blocking socket of `kind` bound to `addr`; IPv6 ones also take IPv4 (dual stack).
+fn bound_socket(addr: &SocketAddr, kind: i32, reuse_addr: bool) -> io::Result<OwnedFd> {
     let domain = if addr.is_ipv6() {
         libc::AF_INET6
     } else {
         libc::AF_INET
     };
     // SAFETY: plain socket creation; ownership goes to `OwnedFd` at once.
-    let fd = unsafe {
-        libc::socket(
-            domain,
-            libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-            0,
-        )
-    };
+    let fd = unsafe { libc::socket(domain, kind | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK, 0) };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: `fd` is a fresh descriptor nobody else owns.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
-    set_int_option(raw, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+    let raw = fd.as_raw_fd();
+    if reuse_addr {
+        set_int_option(raw, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+    }
     if addr.is_ipv6() {
         set_int_option(raw, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 0)?;
     }
@@ -52,11 +85,7 @@ pub(crate) fn tcp_listen(addr: &SocketAddr, backlog: i32) -> io::Result<TcpListe
     if unsafe { libc::bind(raw, (&storage as *const libc::sockaddr_storage).cast(), len) } < 0 {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: listening on a bound socket we own.
-    if unsafe { libc::listen(raw, backlog.max(1)) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(TcpListener::from(fd))
+    Ok(fd)
 }
 
 fn set_int_option(fd: RawFd, level: i32, name: i32, value: i32) -> io::Result<()> {
@@ -116,7 +145,6 @@ fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
 mod tests {
     use super::*;
     use std::io::Write;
-    use std::os::fd::AsRawFd;
 
     #[test]
     fn listens_on_an_ephemeral_port_and_refuses_a_second_bind() {
@@ -124,6 +152,16 @@ mod tests {
         let addr = l.local_addr().unwrap();
         assert_ne!(addr.port(), 0);
         let err = tcp_listen(&addr, 10).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
+    }
+
+    #[test]
+    fn udp_ports_are_shared_only_when_asked() {
+        let first = udp_bind(&"127.0.0.1:0".parse().unwrap(), true).unwrap();
+        let addr = first.local_addr().unwrap();
+        assert!(udp_bind(&addr, true).is_ok());
+        let lone = udp_bind(&"127.0.0.1:0".parse().unwrap(), false).unwrap();
+        let err = udp_bind(&lone.local_addr().unwrap(), false).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
     }
 

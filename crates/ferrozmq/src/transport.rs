@@ -1,4 +1,7 @@
-//! Byte-stream transports (tcp and ipc) behind one interface for the engine.
+//! Byte-stream transports (tcp and ipc) behind one interface for the engine, and the udp
+//! sockets of RADIO and DISH.
+
+pub(crate) mod udp;
 
 use crate::endpoint::{self, Endpoint};
 use crate::error::{Error, Result};
@@ -108,7 +111,9 @@ impl Target {
             Endpoint::Tcp { .. } => Ok(Target::Tcp(endpoint.connect_addrs(ipv6)?)),
             Endpoint::Ipc(path) if path == "*" => Err(Error::InvalidEndpoint(endpoint.to_string())),
             Endpoint::Ipc(path) => Ok(Target::Ipc(unix_addr(path)?)),
-            Endpoint::Inproc(_) => Err(Error::InvalidEndpoint(endpoint.to_string())),
+            Endpoint::Inproc(_) | Endpoint::Udp { .. } => {
+                Err(Error::InvalidEndpoint(endpoint.to_string()))
+            }
         }
     }
 
@@ -178,7 +183,9 @@ impl Listener {
                     format!("ipc://{path}"),
                 ))
             }
-            Endpoint::Inproc(_) => Err(Error::InvalidEndpoint(endpoint.to_string())),
+            Endpoint::Inproc(_) | Endpoint::Udp { .. } => {
+                Err(Error::InvalidEndpoint(endpoint.to_string()))
+            }
         }
     }
 

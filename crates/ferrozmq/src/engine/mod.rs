@@ -3,10 +3,16 @@
 //! Sockets never touch the network themselves. They hand listeners and connect requests to an
 //! I/O thread as [`Command`]s; the thread's reactor accepts, connects, runs the ZMTP
 //! handshake and then pumps bytes: many messages per read and per write system call, and one
-//! wake-up of the socket per batch.
+//! wake-up of the socket per batch. RADIO and DISH sockets may also hand it a udp socket,
+//! which it pumps datagrams through.
 
+mod datagram;
+mod group_datagram;
 mod reactor;
 mod session;
+mod upstream_filters;
+
+pub(crate) use datagram::DatagramDirection;
 
 use crate::options::Options;
 use crate::pipe::{Notify, PipeEnd, PipeEvent};
@@ -39,6 +45,14 @@ pub(crate) enum Command {
     Connect {
         target: Target,
         end: Option<PipeEnd>,
+        owner: Owner,
+    },
+    /// Move messages between a pipe and a udp socket (a RADIO's sender, a DISH's bound
+    /// socket) for as long as the endpoint lasts.
+    Datagram {
+        socket: mio::net::UdpSocket,
+        direction: DatagramDirection,
+        end: PipeEnd,
         owner: Owner,
     },
     /// A pipe event for the handler registered with `token`.

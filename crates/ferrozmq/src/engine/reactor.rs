@@ -1,9 +1,11 @@
 //! The loop of an I/O thread: readiness events, commands and timers, dispatched to
-//! listeners and sessions.
+//! listeners and message pumps (ZMTP sessions, udp sockets).
 
-use super::session::{Session, Step};
+use super::datagram::Datagram;
+use super::session::Session;
 use super::{Command, IoThread, Owner};
 use crate::monitor::{errno_of, EventKind};
+use crate::pipe::PipeEvent;
 use crate::transport::Listener;
 use mio::{Events, Poll, Registry, Token};
 use slab::Slab;
@@ -17,6 +19,30 @@ use std::time::Instant;
 
 /// The token of the thread's waker.
 pub(super) const WAKER: Token = Token(usize::MAX);
+
+/// What the reactor does with a handler after an event.
+pub(super) enum Step {
+    Keep,
+    Remove,
+}
+
+/// A handler that moves messages between a socket's pipe and the network: a ZMTP
+/// [`Session`] over a byte stream, or a udp [`Datagram`] socket. The reactor calls it for
+/// every event on its descriptor, its pipe and its timers, and drops it on [`Step::Remove`].
+pub(super) trait MessagePump {
+    /// The socket and endpoint served.
+    fn owner(&self) -> &Owner;
+    /// Readiness of the descriptor (or another turn, both true, after a budget ran out).
+    fn on_ready(&mut self, readable: bool, writable: bool, ctx: &mut Ctx<'_>) -> Step;
+    /// An event on the pipe.
+    fn on_pipe(&mut self, event: PipeEvent, ctx: &mut Ctx<'_>) -> Step;
+    /// The socket closed or dropped this endpoint.
+    fn on_close(&mut self, ctx: &mut Ctx<'_>) -> Step;
+    /// A time asked for with [`Ctx::wake_at`] came (or passed).
+    fn on_timer(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> Step;
+    /// The reactor drops the handler: release the descriptor.
+    fn shutdown(&mut self, registry: &Registry);
+}
 
 /// What a session may ask of the reactor while it runs.
 pub(super) struct Ctx<'a> {
@@ -46,14 +72,14 @@ struct ListenerEntry {
 
 enum Handler {
     Listener(ListenerEntry),
-    Session(Box<Session>),
+    Pump(Box<dyn MessagePump>),
 }
 
 impl Handler {
     fn owner(&self) -> &Owner {
         match self {
             Handler::Listener(l) => &l.owner,
-            Handler::Session(s) => s.owner(),
+            Handler::Pump(p) => p.owner(),
         }
     }
 }
@@ -143,7 +169,8 @@ impl Reactor {
         (u64::from(entry.generation) == token >> 32).then_some(key)
     }
 
-    fn insert(&mut self, make: impl FnOnce(&mut Ctx<'_>) -> Handler) -> u64 {
+    /// Adds the handler `make` builds, if it builds one; returns its token.
+    fn insert(&mut self, make: impl FnOnce(&mut Ctx<'_>) -> Option<Handler>) -> Option<u64> {
         self.generation = self.generation.wrapping_add(1);
         let entry = self.handlers.vacant_entry();
         let token = token_of(entry.key(), self.generation);
@@ -154,20 +181,24 @@ impl Reactor {
             timers: &mut self.timers,
             runnable: &mut self.runnable,
         };
-        let handler = make(&mut ctx);
+        let handler = make(&mut ctx)?;
         entry.insert(Entry {
             generation: self.generation,
             handler,
         });
-        token
+        Some(token)
     }
 
-    /// Runs `f` on the session behind `token`, removing it when it is done.
-    fn with_session(&mut self, token: u64, f: impl FnOnce(&mut Session, &mut Ctx<'_>) -> Step) {
+    /// Runs `f` on the message pump behind `token`, removing it when it is done.
+    fn with_pump(
+        &mut self,
+        token: u64,
+        f: impl FnOnce(&mut dyn MessagePump, &mut Ctx<'_>) -> Step,
+    ) {
         let Some(key) = self.lookup(token) else {
             return;
         };
-        let Handler::Session(session) = &mut self.handlers[key].handler else {
+        let Handler::Pump(pump) = &mut self.handlers[key].handler else {
             return;
         };
         let mut ctx = Ctx {
@@ -177,10 +208,10 @@ impl Reactor {
             timers: &mut self.timers,
             runnable: &mut self.runnable,
         };
-        if let Step::Remove = f(session, &mut ctx) {
+        if let Step::Remove = f(pump.as_mut(), &mut ctx) {
             let entry = self.handlers.remove(key);
-            if let Handler::Session(mut session) = entry.handler {
-                session.shutdown(self.poll.registry());
+            if let Handler::Pump(mut pump) = entry.handler {
+                pump.shutdown(self.poll.registry());
             }
         }
     }
@@ -198,7 +229,7 @@ impl Reactor {
                     // Registration of a fresh listener only fails when the system is out of
                     // resources; the listener then simply never accepts.
                     let _ = listener.register(ctx.registry, Token(ctx.token as usize));
-                    Handler::Listener(ListenerEntry { listener, owner })
+                    Some(Handler::Listener(ListenerEntry { listener, owner }))
                 });
             }
             Command::Connect { target, end, owner } => {
@@ -206,11 +237,29 @@ impl Reactor {
                     return;
                 }
                 self.insert(|ctx| {
-                    Handler::Session(Box::new(Session::connect(owner, target, end, ctx)))
+                    Some(Handler::Pump(Box::new(Session::connect(
+                        owner, target, end, ctx,
+                    ))))
+                });
+            }
+            Command::Datagram {
+                socket,
+                direction,
+                end,
+                owner,
+            } => {
+                if self.stopping {
+                    return;
+                }
+                self.insert(|ctx| {
+                    // A socket that cannot be registered is dropped, and its pipe with it:
+                    // the application's socket sees the pipe close.
+                    let datagram = Datagram::new(owner, socket, direction, end, ctx).ok()?;
+                    Some(Handler::Pump(Box::new(datagram)))
                 });
             }
             Command::Pipe { token, event } => {
-                self.with_session(token, |session, ctx| session.on_pipe(event, ctx));
+                self.with_pump(token, |pump, ctx| pump.on_pipe(event, ctx));
             }
             Command::CloseEndpoint {
                 socket_id,
@@ -255,7 +304,7 @@ impl Reactor {
                         link.monitor.emit(EventKind::Closed, fd, endpoint);
                     }
                 }
-                Handler::Session(_) => self.with_session(token, |s, ctx| s.on_close(ctx)),
+                Handler::Pump(_) => self.with_pump(token, |p, ctx| p.on_close(ctx)),
             }
         }
     }
@@ -266,9 +315,7 @@ impl Reactor {
         };
         match &self.handlers[key].handler {
             Handler::Listener(_) => self.accept(key),
-            Handler::Session(_) => {
-                self.with_session(token, |s, ctx| s.on_ready(readable, writable, ctx))
-            }
+            Handler::Pump(_) => self.with_pump(token, |p, ctx| p.on_ready(readable, writable, ctx)),
         }
     }
 
@@ -286,10 +333,11 @@ impl Reactor {
                     let Owner { link, endpoint, .. } = &owner;
                     link.monitor
                         .emit(EventKind::Accepted, stream.as_raw_fd() as u32, endpoint);
-                    let token = self.insert(|ctx| {
-                        Handler::Session(Box::new(Session::accepted(owner, stream, ctx)))
+                    // A connection whose stream cannot be registered is dropped at once.
+                    self.insert(|ctx| {
+                        let session = Session::accepted(owner, stream, ctx).ok()?;
+                        Some(Handler::Pump(Box::new(session)))
                     });
-                    self.with_session(token, |s, _| s.check());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -310,7 +358,7 @@ impl Reactor {
             let Some(token) = self.runnable.pop_front() else {
                 break;
             };
-            self.with_session(token, |s, ctx| s.on_ready(true, true, ctx));
+            self.with_pump(token, |p, ctx| p.on_ready(true, true, ctx));
         }
     }
 
@@ -321,7 +369,7 @@ impl Reactor {
                 break;
             }
             self.timers.pop();
-            self.with_session(token, |s, ctx| s.on_timer(now, ctx));
+            self.with_pump(token, |p, ctx| p.on_timer(now, ctx));
         }
     }
 }

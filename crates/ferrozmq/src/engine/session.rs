@@ -2,21 +2,22 @@
 //! connect endpoint that keeps (re)connecting. The session drives a ZMTP state machine
 //! ([`zmtp::Session`]) over a byte stream and moves messages between it and the socket's pipe.
 
-use super::reactor::Ctx;
+use super::reactor::{Ctx, MessagePump, Step};
+use super::upstream_filters::UpstreamFilters;
 use super::Owner;
 use crate::monitor::{errno_of, protocol_error_code, EventKind};
 use crate::options::{millis, Options};
 use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits, Read, WriteError};
 use crate::socket::mailbox::{PeerDetails, SocketEvent};
 use crate::transport::{Stream, Target};
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use mio::{Registry, Token};
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 use zmtp::outbox::Outbox;
-use zmtp::{Event, Kind, Message, PeerInfo, ProtocolError, SessionConfig};
+use zmtp::{Event, Message, PeerInfo, ProtocolError, SessionConfig};
 
 /// Bytes read per system call when no large frame is pending.
 const READ_SIZE: usize = 64 * 1024;
@@ -26,12 +27,6 @@ const WRITE_BATCH: usize = 64 * 1024;
 const TURN_BUDGET: usize = 1024 * 1024;
 /// Most slices handed to one vectored write.
 const MAX_IOV: usize = 64;
-
-/// What the reactor does with a session after an event.
-pub(super) enum Step {
-    Keep,
-    Remove,
-}
 
 /// How the session came to be.
 enum Origin {
@@ -76,9 +71,9 @@ pub(super) struct Session {
     linger_until: Option<Option<Instant>>,
     /// Everything the socket wrote has been read from the pipe.
     drained: bool,
-    /// For subscribers: the prefixes subscribed on the wire so far, re-sent to each new
-    /// connection (the socket sent them once, into a pipe that outlives connections).
-    subscriptions: Option<HashSet<Bytes>>,
+    /// For SUB, XSUB and DISH: what the peer was asked to send, asked again of each new
+    /// connection (the socket asked once, into a pipe that outlives connections).
+    filters: Option<UpstreamFilters>,
 }
 
 impl Session {
@@ -93,6 +88,7 @@ impl Session {
             end.register(ctx.token);
         }
         let persistent = end.is_some();
+        let filters = UpstreamFilters::for_socket(owner.link.socket_type);
         let mut session = Session {
             origin: Origin::Connect {
                 target,
@@ -108,17 +104,15 @@ impl Session {
             stalled: None,
             linger_until: None,
             drained: false,
-            subscriptions: None,
+            filters,
         };
-        if session.owner.link.socket_type.sends_subscriptions() {
-            session.subscriptions = Some(HashSet::new());
-        }
         session.start_connect(ctx);
         session
     }
 
-    /// A session for a connection a listener accepted.
-    pub(super) fn accepted(owner: Owner, stream: Stream, ctx: &mut Ctx<'_>) -> Session {
+    /// A session for a connection a listener accepted; fails when the stream cannot be
+    /// registered or written.
+    pub(super) fn accepted(owner: Owner, stream: Stream, ctx: &mut Ctx<'_>) -> io::Result<Session> {
         let mut session = Session {
             origin: Origin::Accepted,
             owner,
@@ -128,25 +122,10 @@ impl Session {
             stalled: None,
             linger_until: None,
             drained: false,
-            subscriptions: None,
+            filters: None,
         };
-        if session.open(stream, false, ctx).is_err() {
-            session.link = None;
-        }
-        session
-    }
-
-    /// Whether a session just created is worth keeping (an accepted connection whose stream
-    /// could not be registered is not).
-    pub(super) fn check(&mut self) -> Step {
-        if matches!(self.origin, Origin::Accepted) && self.link.is_none() {
-            return Step::Remove;
-        }
-        self.step()
-    }
-
-    pub(super) fn owner(&self) -> &Owner {
-        &self.owner
+        session.open(stream, false, ctx)?;
+        Ok(session)
     }
 
     fn config(options: &Options, owner: &Owner) -> SessionConfig {
@@ -236,70 +215,6 @@ impl Session {
         true
     }
 
-    /// Readiness of the stream (or another turn after a budget ran out).
-    pub(super) fn on_ready(&mut self, readable: bool, writable: bool, ctx: &mut Ctx<'_>) -> Step {
-        let Some(link) = self.link.as_mut() else {
-            return Step::Keep;
-        };
-        if link.connecting {
-            match link.stream.finish_connect() {
-                Ok(true) => {
-                    let fd = link.stream.as_raw_fd() as u32;
-                    self.report(EventKind::Connected, fd);
-                    if let Err(e) = self.connected(ctx) {
-                        return self.lost(e, ctx);
-                    }
-                }
-                Ok(false) => return Step::Keep,
-                Err(e) => return self.lost(e, ctx),
-            }
-        }
-        if readable {
-            if let Err(e) = self.pump_input(ctx) {
-                return self.lost(e, ctx);
-            }
-        }
-        if writable {
-            if let Err(e) = self.pump_output(ctx) {
-                return self.lost(e, ctx);
-            }
-        }
-        self.step()
-    }
-
-    /// An event on the pipe.
-    pub(super) fn on_pipe(&mut self, event: PipeEvent, ctx: &mut Ctx<'_>) -> Step {
-        let result = match event {
-            PipeEvent::Readable => self.pump_output(ctx),
-            PipeEvent::Writable => self.pump_input(ctx),
-            PipeEvent::Closed => {
-                // The event may be about a pipe this session already dropped.
-                if !self.end.as_ref().is_some_and(PipeEnd::peer_closed) {
-                    return self.step();
-                }
-                self.socket_closed(ctx);
-                self.pump_output(ctx)
-            }
-        };
-        if let Err(e) = result {
-            return self.lost(e, ctx);
-        }
-        self.step()
-    }
-
-    /// The socket closed or dropped this endpoint.
-    pub(super) fn on_close(&mut self, ctx: &mut Ctx<'_>) -> Step {
-        if self.end.is_none() {
-            // Nothing queued for the peer: the connection can go now.
-            return Step::Remove;
-        }
-        self.socket_closed(ctx);
-        if let Err(e) = self.pump_output(ctx) {
-            return self.lost(e, ctx);
-        }
-        self.step()
-    }
-
     fn socket_closed(&mut self, ctx: &mut Ctx<'_>) {
         if self.linger_until.is_some() {
             return;
@@ -314,28 +229,6 @@ impl Session {
             ctx.wake_at(when);
         }
         self.linger_until = Some(until);
-    }
-
-    pub(super) fn on_timer(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> Step {
-        if let Some(Some(until)) = self.linger_until {
-            if now >= until {
-                return Step::Remove;
-            }
-        }
-        if let Some(link) = &self.link {
-            if link.handshake_until.is_some_and(|t| now >= t) {
-                return self.lost(io::ErrorKind::TimedOut.into(), ctx);
-            }
-        }
-        if let Origin::Connect { retry_at, .. } = &mut self.origin {
-            if retry_at.is_some_and(|t| now >= t) {
-                *retry_at = None;
-                if self.link.is_none() {
-                    self.start_connect(ctx);
-                }
-            }
-        }
-        self.step()
     }
 
     /// Whether the session still has work.
@@ -416,18 +309,6 @@ impl Session {
         }
     }
 
-    /// Called when the reactor drops the session.
-    pub(super) fn shutdown(&mut self, registry: &Registry) {
-        if let Some(mut link) = self.link.take() {
-            link.stream.deregister(registry);
-            // Like libzmq, only a connect still under way is reported closed; a connection
-            // the socket ends goes without an event.
-            if link.connecting {
-                self.report(EventKind::Closed, link.stream.as_raw_fd() as u32);
-            }
-        }
-    }
-
     /// Tells the monitor about this session's endpoint.
     fn report(&self, kind: EventKind, value: u32) {
         let Owner { link, endpoint, .. } = &self.owner;
@@ -465,10 +346,10 @@ impl Session {
         if let Origin::Connect { interval, .. } = &mut self.origin {
             *interval = millis(self.owner.options.reconnect_ivl);
         }
-        if let Some(subscriptions) = &self.subscriptions {
+        if let Some(filters) = &self.filters {
             // The new peer knows nothing of what the old one was told.
-            for prefix in subscriptions {
-                self.replay.push_front(Message::subscription(prefix, true));
+            for announcement in filters.announcements() {
+                self.replay.push_front(announcement);
             }
         }
         if self.end.is_none() {
@@ -595,7 +476,7 @@ impl Session {
             end,
             replay,
             drained,
-            subscriptions,
+            filters,
             ..
         } = self;
         let Some(link) = link.as_mut().filter(|l| !l.connecting) else {
@@ -620,8 +501,8 @@ impl Session {
                             }
                         }
                     };
-                    if let Some(subscriptions) = subscriptions.as_mut() {
-                        track_subscription(subscriptions, &msg);
+                    if let Some(filters) = filters.as_mut() {
+                        filters.track(&msg);
                     }
                     link.zmtp.encode(&msg, &mut link.outbox);
                 }
@@ -649,16 +530,102 @@ impl Session {
     }
 }
 
-/// Keeps the record of what a subscriber told its publisher. Publishers count a prefix once
-/// per peer, so a set is the whole state.
-fn track_subscription(subscriptions: &mut HashSet<Bytes>, msg: &Message) {
-    match msg.kind() {
-        Kind::Subscribe => {
-            subscriptions.insert(Bytes::copy_from_slice(msg));
+impl MessagePump for Session {
+    fn owner(&self) -> &Owner {
+        &self.owner
+    }
+
+    fn on_ready(&mut self, readable: bool, writable: bool, ctx: &mut Ctx<'_>) -> Step {
+        let Some(link) = self.link.as_mut() else {
+            return Step::Keep;
+        };
+        if link.connecting {
+            match link.stream.finish_connect() {
+                Ok(true) => {
+                    let fd = link.stream.as_raw_fd() as u32;
+                    self.report(EventKind::Connected, fd);
+                    if let Err(e) = self.connected(ctx) {
+                        return self.lost(e, ctx);
+                    }
+                }
+                Ok(false) => return Step::Keep,
+                Err(e) => return self.lost(e, ctx),
+            }
         }
-        Kind::Cancel => {
-            subscriptions.remove(msg.as_slice());
+        if readable {
+            if let Err(e) = self.pump_input(ctx) {
+                return self.lost(e, ctx);
+            }
         }
-        Kind::Data | Kind::Join | Kind::Leave => {}
+        if writable {
+            if let Err(e) = self.pump_output(ctx) {
+                return self.lost(e, ctx);
+            }
+        }
+        self.step()
+    }
+
+    fn on_pipe(&mut self, event: PipeEvent, ctx: &mut Ctx<'_>) -> Step {
+        let result = match event {
+            PipeEvent::Readable => self.pump_output(ctx),
+            PipeEvent::Writable => self.pump_input(ctx),
+            PipeEvent::Closed => {
+                // The event may be about a pipe this session already dropped.
+                if !self.end.as_ref().is_some_and(PipeEnd::peer_closed) {
+                    return self.step();
+                }
+                self.socket_closed(ctx);
+                self.pump_output(ctx)
+            }
+        };
+        if let Err(e) = result {
+            return self.lost(e, ctx);
+        }
+        self.step()
+    }
+
+    fn on_close(&mut self, ctx: &mut Ctx<'_>) -> Step {
+        if self.end.is_none() {
+            // Nothing queued for the peer: the connection can go now.
+            return Step::Remove;
+        }
+        self.socket_closed(ctx);
+        if let Err(e) = self.pump_output(ctx) {
+            return self.lost(e, ctx);
+        }
+        self.step()
+    }
+
+    fn on_timer(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> Step {
+        if let Some(Some(until)) = self.linger_until {
+            if now >= until {
+                return Step::Remove;
+            }
+        }
+        if let Some(link) = &self.link {
+            if link.handshake_until.is_some_and(|t| now >= t) {
+                return self.lost(io::ErrorKind::TimedOut.into(), ctx);
+            }
+        }
+        if let Origin::Connect { retry_at, .. } = &mut self.origin {
+            if retry_at.is_some_and(|t| now >= t) {
+                *retry_at = None;
+                if self.link.is_none() {
+                    self.start_connect(ctx);
+                }
+            }
+        }
+        self.step()
+    }
+
+    fn shutdown(&mut self, registry: &Registry) {
+        if let Some(mut link) = self.link.take() {
+            link.stream.deregister(registry);
+            // Like libzmq, only a connect still under way is reported closed; a connection
+            // the socket ends goes without an event.
+            if link.connecting {
+                self.report(EventKind::Closed, link.stream.as_raw_fd() as u32);
+            }
+        }
     }
 }

@@ -7,13 +7,14 @@ use super::pipes::{Pipe, PipeTable};
 use super::types::pattern_for;
 use crate::context::{ContextShared, InprocSide};
 use crate::endpoint::Endpoint;
-use crate::engine::{Command, IoThread, Owner};
+use crate::engine::{Command, DatagramDirection, IoThread, Owner};
 use crate::error::{Error, Result};
 use crate::monitor::EventKind;
 use crate::options::{millis, Options};
 use crate::patterns::PipeId;
 use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits};
-use crate::transport::{Listener, Target};
+use crate::transport::{udp, Listener, Target};
+use bytes::Bytes;
 use std::os::fd::AsRawFd;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -262,6 +263,13 @@ impl SocketCore {
         result
     }
 
+    pub(crate) fn change_membership(&mut self, group: &[u8], join: bool) -> Result<()> {
+        self.process_events();
+        let result = self.pattern.change_membership(&mut self.pipes, group, join);
+        self.reap();
+        result
+    }
+
     fn io(&mut self) -> Result<Arc<IoThread>> {
         if let Some(io) = &self.io {
             return Ok(io.clone());
@@ -308,6 +316,18 @@ impl SocketCore {
             return Ok(());
         }
         let monitor = &self.link.monitor;
+        if let Endpoint::Udp { .. } = &endpoint {
+            // As in libzmq, only a DISH binds udp: it receives whatever is sent there.
+            if self.socket_type != SocketType::Dish {
+                return Err(Error::ProtocolNotSupported(text.to_string()));
+            }
+            let (socket, bound) = udp::bind(&endpoint, self.options.ipv6)
+                .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
+            monitor.emit(EventKind::Listening, socket.as_raw_fd() as u32, &bound);
+            let names = vec![text.to_string(), bound];
+            self.open_datagram(socket, DatagramDirection::Receive, names, true)?;
+            return Ok(());
+        }
         let (listener, bound) = Listener::bind(&endpoint, self.options.ipv6, self.options.backlog)
             .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
         monitor.emit(EventKind::Listening, listener.as_raw_fd() as u32, &bound);
@@ -358,11 +378,26 @@ impl SocketCore {
             });
             return Ok(Some(id));
         }
-        let target = Target::resolve(&endpoint, self.options.ipv6).map_err(|e| match e {
-            // Name the endpoint as the application wrote it (`:0`, not the parsed `:*`).
+        // Name the endpoint as the application wrote it (`:0`, not the parsed `:*`).
+        let as_written = |e| match e {
             Error::InvalidEndpoint(_) => Error::InvalidEndpoint(text.to_string()),
             e => e,
-        })?;
+        };
+        if let Endpoint::Udp { .. } = &endpoint {
+            // As in libzmq, only a RADIO connects udp: it sends there.
+            if self.socket_type != SocketType::Radio {
+                return Err(Error::ProtocolNotSupported(text.to_string()));
+            }
+            let (socket, to) =
+                udp::sender(&endpoint, self.options.ipv6, self.options.multicast_hops)
+                    .map_err(as_written)?;
+            let fd = socket.as_raw_fd() as u32;
+            let names = vec![text.to_string()];
+            let id = self.open_datagram(socket, DatagramDirection::Send { to }, names, false)?;
+            self.link.monitor.emit(EventKind::Connected, fd, text);
+            return Ok(Some(id));
+        }
+        let target = Target::resolve(&endpoint, self.options.ipv6).map_err(as_written)?;
         let io = self.io()?;
         let id = self.ctx.next_id();
         let owner = self.owner(id, text);
@@ -371,10 +406,13 @@ impl SocketCore {
         // with IMMEDIATE; for publishers, whose subscription state belongs to one
         // connection (nothing must queue for a subscriber that is gone); and for sockets
         // that address peers by the id they announce, unless CONNECT_ROUTING_ID named the
-        // peer in advance. (Subscribers keep their pipe: the connection re-sends their
-        // subscriptions after each reconnect.)
+        // peer in advance. (Subscribers and dishes keep their pipe: the connection re-sends
+        // their subscriptions and joins after each reconnect.)
         let per_connection = self.options.immediate
-            || matches!(self.socket_type, SocketType::Pub | SocketType::XPub)
+            || matches!(
+                self.socket_type,
+                SocketType::Pub | SocketType::XPub | SocketType::Radio
+            )
             || (self.socket_type == SocketType::Router && assigned_id.is_none());
         let (end, pipe) = if per_connection {
             (None, None)
@@ -406,6 +444,51 @@ impl SocketCore {
             kind: EndpointKind::Io { id },
         });
         Ok(pipe)
+    }
+
+    /// Hands a udp socket to an I/O thread with the engine's end of a new pipe, the
+    /// socket's end attached at once: there is no connection to wait for. `names` are the
+    /// endpoint's, the last one naming the pipe.
+    fn open_datagram(
+        &mut self,
+        socket: mio::net::UdpSocket,
+        direction: DatagramDirection,
+        names: Vec<String>,
+        bound: bool,
+    ) -> Result<PipeId> {
+        let io = self.io()?;
+        let id = self.ctx.next_id();
+        let name = names.last().cloned().unwrap_or_default();
+        let (mine, theirs) = pipe(
+            self.link.clone(),
+            io.clone(),
+            PipeLimits {
+                a_to_b: Options::hwm(self.options.sndhwm),
+                b_to_a: Options::hwm(self.options.rcvhwm),
+            },
+        );
+        let pid = self.pipes.insert(Pipe {
+            end: mine,
+            peer: PeerDetails {
+                routing_id: Bytes::new(),
+                endpoint: Arc::from(name.as_str()),
+            },
+        });
+        self.pattern.attach(&mut self.pipes, pid);
+        self.reap();
+        io.send(Command::Datagram {
+            socket,
+            direction,
+            end: theirs,
+            owner: self.owner(id, &name),
+        });
+        self.last_endpoint = name;
+        self.endpoints.push(EndpointRecord {
+            names,
+            bound,
+            kind: EndpointKind::Io { id },
+        });
+        Ok(pid)
     }
 
     /// Unbinds (`bind == true`) or disconnects an endpoint.

@@ -21,6 +21,14 @@ pub(crate) struct PeerDetails {
     pub(crate) endpoint: Arc<str>,
 }
 
+impl PeerDetails {
+    /// Whether the pipe leads to a udp socket, whose peers never say what they want sent
+    /// (a RADIO sends them every group).
+    pub(crate) fn is_udp(&self) -> bool {
+        self.endpoint.starts_with("udp://")
+    }
+}
+
 /// Something that happened to a socket while it was not looking.
 pub(crate) enum SocketEvent {
     /// A new pipe: an accepted connection finished its handshake, or an inproc peer

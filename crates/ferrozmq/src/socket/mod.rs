@@ -70,13 +70,16 @@ impl Socket {
 
     /// Accepts connections on an endpoint: `tcp://*:5555`, `tcp://127.0.0.1:*` (ephemeral
     /// port, see [`get_last_endpoint`](Self::get_last_endpoint)), `ipc:///tmp/x.sock`,
-    /// `inproc://name`.
+    /// `inproc://name`. A DISH may also bind `udp://*:5555`, `udp://127.0.0.1:5555` or a
+    /// multicast group, `udp://239.1.2.3:5555` (joined on the default interface).
     pub fn bind(&self, endpoint: &str) -> Result<()> {
         self.core().bind(endpoint)
     }
 
     /// Connects to an endpoint. Returns at once: the connection is made (and remade after
-    /// failures, every RECONNECT_IVL) in the background, and messages queue meanwhile.
+    /// failures, every RECONNECT_IVL) in the background, and messages queue meanwhile. A
+    /// RADIO may also connect `udp://host:port`, unicast or multicast: its messages go
+    /// there as datagrams, every group to every dish.
     pub fn connect(&self, endpoint: &str) -> Result<()> {
         self.core().connect(endpoint)
     }
@@ -190,6 +193,31 @@ impl Socket {
     /// Cancels one subscription made with [`set_subscribe`](Self::set_subscribe).
     pub fn set_unsubscribe(&self, prefix: &[u8]) -> Result<()> {
         self.core().subscribe(prefix, false)
+    }
+
+    /// DISH: receives the messages sent to `group` (1 to 255 bytes, no NUL) from now on,
+    /// telling every RADIO peer, present and future (`zmq_join`). Joining a group twice
+    /// fails with [`Error::InvalidArgument`], as in libzmq.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, Error, DISH};
+    /// let ctx = Context::new();
+    /// let dish = ctx.socket(DISH).unwrap();
+    /// dish.join("weather").unwrap();
+    /// assert!(matches!(dish.join("weather"), Err(Error::InvalidArgument(_))));
+    /// dish.leave("weather").unwrap();
+    /// assert!(matches!(dish.leave("weather"), Err(Error::InvalidArgument(_))));
+    /// ```
+    pub fn join(&self, group: &str) -> Result<()> {
+        self.core()
+            .change_membership(addressed::group_bytes(group)?, true)
+    }
+
+    /// DISH: stops receiving the messages of a group joined with [`join`](Self::join)
+    /// (`zmq_leave`). Leaving a group not joined fails with [`Error::InvalidArgument`].
+    pub fn leave(&self, group: &str) -> Result<()> {
+        self.core()
+            .change_membership(addressed::group_bytes(group)?, false)
     }
 
     /// The endpoint last bound or connected, with an ephemeral port resolved
@@ -330,6 +358,30 @@ impl Socket {
     pub fn set_ipv6(&self, value: bool) -> Result<()> {
         self.core().options.ipv6 = value;
         Ok(())
+    }
+
+    /// How many routers the multicast datagrams of a RADIO's later udp connects may cross,
+    /// 1 to 255 (`ZMQ_MULTICAST_HOPS`, default 1: the local network only).
+    ///
+    /// ```
+    /// use ferrozmq::{Context, RADIO};
+    /// let radio = Context::new().socket(RADIO).unwrap();
+    /// radio.set_multicast_hops(8).unwrap();
+    /// assert_eq!(radio.get_multicast_hops().unwrap(), 8);
+    /// assert!(radio.set_multicast_hops(0).is_err());
+    /// ```
+    pub fn set_multicast_hops(&self, value: i32) -> Result<()> {
+        let hops = u32::try_from(value)
+            .ok()
+            .filter(|hops| (1..=255).contains(hops))
+            .ok_or(Error::InvalidArgument("MULTICAST_HOPS must be 1 to 255"))?;
+        self.core().options.multicast_hops = hops;
+        Ok(())
+    }
+
+    /// See [`set_multicast_hops`](Self::set_multicast_hops).
+    pub fn get_multicast_hops(&self) -> Result<i32> {
+        Ok(self.core().options.multicast_hops as i32)
     }
 
     /// Listen backlog of later binds (`ZMQ_BACKLOG`, default 100).

@@ -1,10 +1,12 @@
 //! One [`Pattern`](super::pattern::Pattern) per socket type.
 
 mod dealer;
+mod dish;
 mod pair;
 mod publish;
 mod pull;
 mod push;
+mod radio;
 mod rep;
 mod req;
 mod router;
@@ -36,6 +38,8 @@ pub(crate) fn pattern_for(socket_type: SocketType) -> Result<Box<dyn Pattern>> {
         SocketType::Scatter => Box::<single_part::SinglePart<push::Push>>::default(),
         SocketType::Gather => Box::<single_part::SinglePart<pull::Pull>>::default(),
         SocketType::Channel => Box::<single_part::SinglePart<pair::Pair>>::default(),
+        SocketType::Radio => Box::<radio::Radio>::default(),
+        SocketType::Dish => Box::<dish::Dish>::default(),
         _ => return Err(Error::NotSupported),
     })
 }
