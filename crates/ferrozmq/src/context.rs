@@ -2,7 +2,7 @@
 
 use crate::engine::{self, Command, IoThread};
 use crate::error::{Error, Result};
-use crate::pipe::{pipe, PipeEnd, PipeLimits};
+use crate::pipe::{pipe, Limit, PipeEnd, PipeLimits};
 use crate::socket::mailbox::{DeferredTarget, PeerDetails, SocketEvent, SocketLink};
 use crate::socket::Socket;
 use bytes::Bytes;
@@ -35,8 +35,10 @@ pub(crate) struct InprocSide {
     pub(crate) link: Arc<SocketLink>,
     pub(crate) socket_type: SocketType,
     pub(crate) routing_id: Bytes,
-    pub(crate) sndhwm: u64,
-    pub(crate) rcvhwm: u64,
+    /// What the socket may queue towards a peer.
+    pub(crate) outbound: Limit,
+    /// What the socket may queue from a peer.
+    pub(crate) inbound: Limit,
 }
 
 struct Pending {
@@ -219,8 +221,8 @@ impl ContextShared {
                 connector.link.clone(),
                 binder.link.clone(),
                 PipeLimits {
-                    a_to_b: sum_hwm(connector.sndhwm, binder.rcvhwm),
-                    b_to_a: sum_hwm(binder.sndhwm, connector.rcvhwm),
+                    a_to_b: connector.outbound.join(binder.inbound),
+                    b_to_a: binder.outbound.join(connector.inbound),
                 },
             );
             binder.link.post(SocketEvent::Attach(
@@ -237,8 +239,8 @@ impl ContextShared {
             connector.link.clone(),
             target.clone(),
             PipeLimits {
-                a_to_b: connector.sndhwm,
-                b_to_a: connector.rcvhwm,
+                a_to_b: connector.outbound,
+                b_to_a: connector.inbound,
             },
         );
         let waiting = inproc.pending.entry(name.to_string()).or_default();
@@ -254,16 +256,6 @@ impl ContextShared {
             },
         });
         Ok((mine, Bytes::new()))
-    }
-}
-
-/// The high-water mark of an inproc pipe: both sides' limits together, as libzmq adds them
-/// (there is one queue where tcp has two), unlimited if either side is.
-fn sum_hwm(a: u64, b: u64) -> u64 {
-    if a == 0 || b == 0 {
-        0
-    } else {
-        a + b
     }
 }
 

@@ -53,7 +53,10 @@ pub use error::{Error, Result};
 pub use monitor::{protocol_error, EventKind, MonitorEvent};
 pub use poll::{poll, PollEvents, PollItem, Poller, PollerEvent, POLLERR, POLLIN, POLLOUT};
 pub use proxy::{proxy, proxy_steerable, proxy_with_capture};
-pub use socket::{Socket, DONTWAIT, SNDMORE};
+pub use socket::{
+    Socket, DONTWAIT, RECONNECT_STOP_AFTER_DISCONNECT, RECONNECT_STOP_CONN_REFUSED,
+    RECONNECT_STOP_HANDSHAKE_FAILED, SNDMORE,
+};
 pub use zmtp::{Message, SocketType};
 
 /// Request socket: sends a request, then receives its reply.

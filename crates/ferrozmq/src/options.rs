@@ -1,7 +1,9 @@
 //! Socket option values, with libzmq's defaults.
 
+use crate::pipe::Limit;
 use bytes::Bytes;
 use std::time::Duration;
+use zmtp::SocketType;
 
 /// Every option a socket carries. Connections take a snapshot when they are made (as libzmq
 /// does), so changing an option affects later binds and connects, not existing ones.
@@ -37,7 +39,71 @@ pub(crate) struct Options {
     pub(crate) backlog: i32,
     /// Time-to-live of multicast datagrams sent (RADIO over udp).
     pub(crate) multicast_hops: u32,
+    /// Milliseconds between PINGs on an idle-or-not connection (0: no heartbeats).
+    pub(crate) heartbeat_ivl: i32,
+    /// Milliseconds the peer is asked to wait for traffic before giving up on us, sent in
+    /// each PING (0: no request).
+    pub(crate) heartbeat_ttl: i32,
+    /// Milliseconds without any traffic after a PING before the connection is declared dead
+    /// (-1: HEARTBEAT_IVL).
+    pub(crate) heartbeat_timeout: i32,
+    /// Milliseconds a tcp connect may take before it is abandoned and retried (0: the
+    /// system's own timeout).
+    pub(crate) connect_timeout: i32,
+    /// When to stop reconnecting (RECONNECT_STOP_* flags).
+    pub(crate) reconnect_stop: i32,
+    /// Keep only the last message in each queue.
+    pub(crate) conflate: bool,
+    /// Transport-level knobs applied to each connection's socket.
+    pub(crate) tuning: Tuning,
 }
+
+/// Options that go straight to the operating system's socket, libzmq's defaults meaning
+/// "leave the system's setting alone" (-1, or 0 where noted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Tuning {
+    /// SO_KEEPALIVE: -1 leave, 0 off, 1 on.
+    pub(crate) tcp_keepalive: i32,
+    /// TCP_KEEPIDLE in seconds (-1: leave).
+    pub(crate) tcp_keepalive_idle: i32,
+    /// TCP_KEEPCNT (-1: leave).
+    pub(crate) tcp_keepalive_cnt: i32,
+    /// TCP_KEEPINTVL in seconds (-1: leave).
+    pub(crate) tcp_keepalive_intvl: i32,
+    /// SO_SNDBUF in bytes (-1: leave).
+    pub(crate) sndbuf: i32,
+    /// SO_RCVBUF in bytes (-1: leave).
+    pub(crate) rcvbuf: i32,
+    /// IP_TOS / IPV6_TCLASS (0: leave).
+    pub(crate) tos: i32,
+    /// TCP_USER_TIMEOUT in milliseconds (0: leave).
+    pub(crate) tcp_maxrt: i32,
+    /// SO_BINDTODEVICE interface name (empty: any).
+    pub(crate) bind_to_device: String,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            tcp_keepalive: -1,
+            tcp_keepalive_idle: -1,
+            tcp_keepalive_cnt: -1,
+            tcp_keepalive_intvl: -1,
+            sndbuf: -1,
+            rcvbuf: -1,
+            tos: 0,
+            tcp_maxrt: 0,
+            bind_to_device: String::new(),
+        }
+    }
+}
+
+/// RECONNECT_STOP flag: stop when the peer refuses the connection (nobody listens).
+pub(crate) const RECONNECT_STOP_CONN_REFUSED: i32 = 0x1;
+/// RECONNECT_STOP flag: stop when a handshake fails.
+pub(crate) const RECONNECT_STOP_HANDSHAKE_FAILED: i32 = 0x2;
+/// RECONNECT_STOP flag: stop once an established connection is lost.
+pub(crate) const RECONNECT_STOP_AFTER_DISCONNECT: i32 = 0x4;
 
 impl Default for Options {
     fn default() -> Self {
@@ -57,6 +123,13 @@ impl Default for Options {
             ipv6: false,
             backlog: 100,
             multicast_hops: 1,
+            heartbeat_ivl: 0,
+            heartbeat_ttl: 0,
+            heartbeat_timeout: -1,
+            connect_timeout: 0,
+            reconnect_stop: 0,
+            conflate: false,
+            tuning: Tuning::default(),
         }
     }
 }
@@ -70,6 +143,39 @@ impl Options {
     /// The maximum message size as the protocol layer takes it.
     pub(crate) fn max_message_size(&self) -> Option<u64> {
         u64::try_from(self.maxmsgsize).ok()
+    }
+
+    /// How long to wait for traffic after a PING: HEARTBEAT_TIMEOUT, else HEARTBEAT_IVL.
+    pub(crate) fn heartbeat_timeout(&self) -> Duration {
+        let ms = if self.heartbeat_timeout >= 0 {
+            self.heartbeat_timeout
+        } else {
+            self.heartbeat_ivl
+        };
+        Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+    }
+
+    /// What a pipe may hold towards the peer: the send high-water mark, or only the latest
+    /// message when CONFLATE is set on a type that sends conflatable streams (libzmq's list).
+    pub(crate) fn outbound_limit(&self, socket_type: SocketType) -> Limit {
+        use SocketType::*;
+        if self.conflate && matches!(socket_type, Pub | Push | Dealer) {
+            Limit::LatestOnly
+        } else {
+            Limit::Messages(Self::hwm(self.sndhwm))
+        }
+    }
+
+    /// What a pipe may hold from the peer: the receive high-water mark, or only the latest
+    /// message when CONFLATE is set on a type that receives conflatable streams. (A SUB's
+    /// outbound subscriptions are never conflated: losing one would change what arrives.)
+    pub(crate) fn inbound_limit(&self, socket_type: SocketType) -> Limit {
+        use SocketType::*;
+        if self.conflate && matches!(socket_type, Sub | Pull | Dealer) {
+            Limit::LatestOnly
+        } else {
+            Limit::Messages(Self::hwm(self.rcvhwm))
+        }
     }
 
     /// A high-water mark option as a pipe limit (0: unlimited).

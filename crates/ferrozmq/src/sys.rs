@@ -1,8 +1,9 @@
 //! The few operating-system calls the standard library and mio do not offer.
 
+use crate::options::Tuning;
 use bytes::BytesMut;
 use std::io;
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 /// Reads from `fd` straight into the spare capacity of `buf` (no zero-filling, no
@@ -23,8 +24,16 @@ pub(crate) fn read_into(fd: RawFd, buf: &mut BytesMut) -> io::Result<usize> {
 
 /// A non-blocking listening tcp socket with the given backlog. IPv6 wildcards also accept
 /// IPv4 (dual stack), as libzmq's do with the IPv6 option.
-pub(crate) fn tcp_listen(addr: &SocketAddr, backlog: i32) -> io::Result<TcpListener> {
-    let fd = bound_socket(addr, libc::SOCK_STREAM, true)?;
+pub(crate) fn tcp_listen(
+    addr: &SocketAddr,
+    backlog: i32,
+    tuning: &Tuning,
+) -> io::Result<TcpListener> {
+    let fd = new_socket(addr, libc::SOCK_STREAM)?;
+    // Buffer sizes and the device must be set before bind and listen to take effect (and
+    // are inherited by accepted connections).
+    apply_tuning(fd.as_raw_fd(), tuning, true, addr.is_ipv6())?;
+    bind_socket(&fd, addr, true)?;
     // SAFETY: listening on a bound socket we own.
     if unsafe { libc::listen(fd.as_raw_fd(), backlog.max(1)) } < 0 {
         return Err(io::Error::last_os_error());
@@ -60,7 +69,31 @@ pub(crate) fn set_multicast_hops(socket: &UdpSocket, ipv6: bool, hops: u32) -> i
 }
 
 /// A non-blocking socket of `kind` bound to `addr`; IPv6 ones also take IPv4 (dual stack).
-fn bound_socket(addr: &SocketAddr, kind: i32, reuse_addr: bool) -> io::Result<OwnedFd> {
+/// Starts a non-blocking tcp connect from a socket tuned before it connects (buffer sizes,
+/// device and keepalive must precede the handshake to count).
+pub(crate) fn tcp_connect(addr: &SocketAddr, tuning: &Tuning) -> io::Result<TcpStream> {
+    let fd = new_socket(addr, libc::SOCK_STREAM)?;
+    apply_tuning(fd.as_raw_fd(), tuning, true, addr.is_ipv6())?;
+    let (storage, len) = sockaddr(addr);
+    // SAFETY: `storage` holds a valid socket address of `len` bytes.
+    let rc = unsafe {
+        libc::connect(
+            fd.as_raw_fd(),
+            (&storage as *const libc::sockaddr_storage).cast(),
+            len,
+        )
+    };
+    if rc < 0 {
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINPROGRESS) {
+            return Err(e);
+        }
+    }
+    Ok(TcpStream::from(fd))
+}
+
+/// A fresh non-blocking, close-on-exec socket of the address's family.
+fn new_socket(addr: &SocketAddr, kind: i32) -> io::Result<OwnedFd> {
     let domain = if addr.is_ipv6() {
         libc::AF_INET6
     } else {
@@ -72,7 +105,16 @@ fn bound_socket(addr: &SocketAddr, kind: i32, reuse_addr: bool) -> io::Result<Ow
         return Err(io::Error::last_os_error());
     }
     // SAFETY: `fd` is a fresh descriptor nobody else owns.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn bound_socket(addr: &SocketAddr, kind: i32, reuse_addr: bool) -> io::Result<OwnedFd> {
+    let fd = new_socket(addr, kind)?;
+    bind_socket(&fd, addr, reuse_addr)?;
+    Ok(fd)
+}
+
+fn bind_socket(fd: &OwnedFd, addr: &SocketAddr, reuse_addr: bool) -> io::Result<()> {
     let raw = fd.as_raw_fd();
     if reuse_addr {
         set_int_option(raw, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
@@ -85,7 +127,88 @@ fn bound_socket(addr: &SocketAddr, kind: i32, reuse_addr: bool) -> io::Result<Ow
     if unsafe { libc::bind(raw, (&storage as *const libc::sockaddr_storage).cast(), len) } < 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(fd)
+    Ok(())
+}
+
+/// Applies the operating-system knobs of [`Tuning`] that are set; `tcp` says whether the
+/// tcp-only ones (keepalive, retransmission timeout) apply. Failures are returned: the
+/// caller decides whether a refused knob matters.
+pub(crate) fn apply_tuning(fd: RawFd, tuning: &Tuning, tcp: bool, ipv6: bool) -> io::Result<()> {
+    if tuning.sndbuf >= 0 {
+        set_int_option(fd, libc::SOL_SOCKET, libc::SO_SNDBUF, tuning.sndbuf)?;
+    }
+    if tuning.rcvbuf >= 0 {
+        set_int_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, tuning.rcvbuf)?;
+    }
+    if !tcp {
+        return Ok(());
+    }
+    if tuning.tos != 0 {
+        if ipv6 {
+            set_int_option(fd, libc::IPPROTO_IPV6, libc::IPV6_TCLASS, tuning.tos)?;
+        } else {
+            set_int_option(fd, libc::IPPROTO_IP, libc::IP_TOS, tuning.tos)?;
+        }
+    }
+    if tuning.tcp_keepalive >= 0 {
+        set_int_option(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_KEEPALIVE,
+            tuning.tcp_keepalive,
+        )?;
+    }
+    if tuning.tcp_keepalive == 1 {
+        for (name, value) in [
+            (libc::TCP_KEEPIDLE, tuning.tcp_keepalive_idle),
+            (libc::TCP_KEEPCNT, tuning.tcp_keepalive_cnt),
+            (libc::TCP_KEEPINTVL, tuning.tcp_keepalive_intvl),
+        ] {
+            if value > 0 {
+                set_int_option(fd, libc::IPPROTO_TCP, name, value)?;
+            }
+        }
+    }
+    if tuning.tcp_maxrt > 0 {
+        set_int_option(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_USER_TIMEOUT,
+            tuning.tcp_maxrt,
+        )?;
+    }
+    if !tuning.bind_to_device.is_empty() {
+        let name = tuning.bind_to_device.as_bytes();
+        // SAFETY: the option value is a byte string that outlives the call.
+        let rc = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_BINDTODEVICE,
+                name.as_ptr().cast(),
+                name.len() as libc::socklen_t,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Reads an integer socket option.
+#[cfg(test)]
+pub(crate) fn get_int_option(fd: RawFd, level: i32, name: i32) -> io::Result<i32> {
+    let mut value: i32 = 0;
+    let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are valid for writes of their sizes.
+    let rc =
+        unsafe { libc::getsockopt(fd, level, name, (&mut value as *mut i32).cast(), &mut len) };
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(value)
+    }
 }
 
 fn set_int_option(fd: RawFd, level: i32, name: i32, value: i32) -> io::Result<()> {
@@ -148,10 +271,10 @@ mod tests {
 
     #[test]
     fn listens_on_an_ephemeral_port_and_refuses_a_second_bind() {
-        let l = tcp_listen(&"127.0.0.1:0".parse().unwrap(), 10).unwrap();
+        let l = tcp_listen(&"127.0.0.1:0".parse().unwrap(), 10, &Tuning::default()).unwrap();
         let addr = l.local_addr().unwrap();
         assert_ne!(addr.port(), 0);
-        let err = tcp_listen(&addr, 10).unwrap_err();
+        let err = tcp_listen(&addr, 10, &Tuning::default()).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
     }
 
@@ -166,8 +289,36 @@ mod tests {
     }
 
     #[test]
+    fn tuning_reaches_the_socket_before_it_connects() {
+        let l = tcp_listen(&"127.0.0.1:0".parse().unwrap(), 10, &Tuning::default()).unwrap();
+        let tuning = Tuning {
+            tcp_keepalive: 1,
+            tcp_keepalive_idle: 77,
+            sndbuf: 65536,
+            tcp_maxrt: 1234,
+            ..Tuning::default()
+        };
+        let stream = tcp_connect(&l.local_addr().unwrap(), &tuning).unwrap();
+        let fd = stream.as_raw_fd();
+        assert_eq!(
+            get_int_option(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE).unwrap(),
+            1
+        );
+        assert_eq!(
+            get_int_option(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE).unwrap(),
+            77
+        );
+        assert_eq!(
+            get_int_option(fd, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT).unwrap(),
+            1234
+        );
+        // Linux doubles the requested size for its own bookkeeping.
+        assert!(get_int_option(fd, libc::SOL_SOCKET, libc::SO_SNDBUF).unwrap() >= 65536);
+    }
+
+    #[test]
     fn read_into_appends_what_arrived() {
-        let l = tcp_listen(&"127.0.0.1:0".parse().unwrap(), 10).unwrap();
+        let l = tcp_listen(&"127.0.0.1:0".parse().unwrap(), 10, &Tuning::default()).unwrap();
         let mut client = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
         l.set_nonblocking(false).unwrap();
         let (server, _) = l.accept().unwrap();

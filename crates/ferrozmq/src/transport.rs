@@ -5,6 +5,7 @@ pub(crate) mod udp;
 
 use crate::endpoint::{self, Endpoint};
 use crate::error::{Error, Result};
+use crate::options::Tuning;
 use crate::sys;
 use bytes::BytesMut;
 use mio::event::Source;
@@ -60,6 +61,15 @@ impl Stream {
     /// finish in the background, unix-domain ones are complete when `connect` returns.
     pub(crate) fn connect_may_be_pending(&self) -> bool {
         matches!(self, Stream::Tcp(_))
+    }
+
+    /// Applies the socket knobs to an accepted connection (a connecting one got them before
+    /// it connected). A knob the system refuses is not worth losing the connection over.
+    pub(crate) fn tune(&self, tuning: &Tuning) {
+        if let Stream::Tcp(s) = self {
+            let ipv6 = s.local_addr().is_ok_and(|a| a.is_ipv6());
+            let _ = sys::apply_tuning(s.as_raw_fd(), tuning, true, ipv6);
+        }
     }
 
     /// Turns off Nagle's algorithm on tcp: ZeroMQ batches by itself.
@@ -118,11 +128,12 @@ impl Target {
     }
 
     /// Starts a non-blocking connect to the `attempt`-th address (they are tried in turn).
-    pub(crate) fn connect(&self, attempt: usize) -> io::Result<Stream> {
+    pub(crate) fn connect(&self, attempt: usize, tuning: &Tuning) -> io::Result<Stream> {
         match self {
             Target::Tcp(addrs) => {
                 let addr = addrs[attempt % addrs.len()];
-                mio::net::TcpStream::connect(addr).map(Stream::Tcp)
+                let stream = sys::tcp_connect(&addr, tuning)?;
+                Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
             }
             Target::Ipc(addr) => mio::net::UnixStream::connect_addr(addr).map(Stream::Unix),
         }
@@ -152,12 +163,13 @@ impl Listener {
         endpoint: &Endpoint,
         ipv6: bool,
         backlog: i32,
+        tuning: &Tuning,
     ) -> Result<(Listener, String)> {
         match endpoint {
             Endpoint::Tcp { host, port } => {
                 let addr = Endpoint::bind_addr(host, *port, ipv6)?;
                 let listener =
-                    sys::tcp_listen(&addr, backlog).map_err(|e| bind_error(e, endpoint))?;
+                    sys::tcp_listen(&addr, backlog, tuning).map_err(|e| bind_error(e, endpoint))?;
                 let bound = listener.local_addr()?;
                 Ok((
                     Listener::Tcp(mio::net::TcpListener::from_std(listener)),

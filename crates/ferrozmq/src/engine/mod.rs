@@ -8,6 +8,7 @@
 
 mod datagram;
 mod group_datagram;
+mod heartbeat;
 mod reactor;
 mod session;
 mod upstream_filters;

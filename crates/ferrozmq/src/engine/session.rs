@@ -2,11 +2,15 @@
 //! connect endpoint that keeps (re)connecting. The session drives a ZMTP state machine
 //! ([`zmtp::Session`]) over a byte stream and moves messages between it and the socket's pipe.
 
+use super::heartbeat::{Beat, Heartbeat};
 use super::reactor::{Ctx, MessagePump, Step};
 use super::upstream_filters::UpstreamFilters;
 use super::Owner;
 use crate::monitor::{errno_of, protocol_error_code, EventKind};
-use crate::options::{millis, Options};
+use crate::options::{
+    millis, Options, RECONNECT_STOP_AFTER_DISCONNECT, RECONNECT_STOP_CONN_REFUSED,
+    RECONNECT_STOP_HANDSHAKE_FAILED,
+};
 use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits, Read, WriteError};
 use crate::socket::mailbox::{PeerDetails, SocketEvent};
 use crate::transport::{Stream, Target};
@@ -39,6 +43,8 @@ enum Origin {
         attempt: usize,
         /// Current reconnection interval (grows up to RECONNECT_IVL_MAX).
         interval: Option<Duration>,
+        /// Spreads the reconnections of many clients of one server that restarted.
+        jitter: Jitter,
         retry_at: Option<Instant>,
         /// The pipe outlives connections: messages queue while disconnected.
         persistent: bool,
@@ -53,6 +59,32 @@ struct Link {
     inbuf: BytesMut,
     outbox: Outbox,
     handshake_until: Option<Instant>,
+    /// CONNECT_TIMEOUT: a connect still under way then is abandoned.
+    connect_until: Option<Instant>,
+    /// Liveness checks, once the handshake is done and heartbeats are asked for.
+    heartbeat: Option<Heartbeat>,
+}
+
+/// A small generator of reconnection jitter; quality does not matter, spread does.
+#[derive(Clone, Copy, Debug)]
+struct Jitter(u64);
+
+impl Jitter {
+    fn new(token: u64) -> Self {
+        let clock = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        Jitter((token ^ u64::from(clock)) | 1)
+    }
+
+    /// A duration in `0..bound`.
+    fn below(&mut self, bound: Duration) -> Duration {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        let nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX).max(1);
+        Duration::from_nanos(self.0 % nanos)
+    }
 }
 
 /// See the module documentation.
@@ -94,6 +126,7 @@ impl Session {
                 target,
                 attempt: 0,
                 interval: millis(owner.options.reconnect_ivl),
+                jitter: Jitter::new(ctx.token),
                 retry_at: None,
                 persistent,
             },
@@ -139,11 +172,19 @@ impl Session {
     /// Registers a stream and, once it is connected, starts the handshake.
     fn open(&mut self, mut stream: Stream, connecting: bool, ctx: &mut Ctx<'_>) -> io::Result<()> {
         stream.register(ctx.registry, Token(ctx.token as usize))?;
+        let now = Instant::now();
         let handshake_until = millis(self.owner.options.handshake_ivl)
             .filter(|d| !d.is_zero())
-            .map(|d| Instant::now() + d);
-        if let Some(when) = handshake_until {
+            .map(|d| now + d);
+        let connect_until = millis(self.owner.options.connect_timeout)
+            .filter(|d| connecting && !d.is_zero())
+            .map(|d| now + d);
+        for when in [handshake_until, connect_until].into_iter().flatten() {
             ctx.wake_at(when);
+        }
+        if !connecting {
+            // An accepted connection: its socket knobs come from here.
+            stream.tune(&self.owner.options.tuning);
         }
         self.link = Some(Link {
             stream,
@@ -152,6 +193,8 @@ impl Session {
             inbuf: BytesMut::new(),
             outbox: Outbox::new(),
             handshake_until,
+            connect_until,
+            heartbeat: None,
         });
         if !connecting {
             self.connected(ctx)?;
@@ -174,7 +217,7 @@ impl Session {
         else {
             return;
         };
-        let result = target.connect(*attempt);
+        let result = target.connect(*attempt, &self.owner.options.tuning);
         *attempt = attempt.wrapping_add(1);
         match result {
             Ok(stream) => {
@@ -186,17 +229,43 @@ impl Session {
                     self.report(EventKind::ConnectDelayed, libc::EINPROGRESS as u32);
                 }
             }
-            Err(_) => {
-                self.schedule_reconnect(ctx);
+            Err(e) => {
+                if self.stops_reconnecting(&e, false, false) {
+                    self.origin_give_up();
+                } else {
+                    self.schedule_reconnect(ctx);
+                }
             }
+        }
+    }
+
+    /// Whether RECONNECT_STOP says to give up after this failure: the peer refused the
+    /// connection, a handshake failed, or an established connection ended.
+    fn stops_reconnecting(&self, cause: &io::Error, connected: bool, was_ready: bool) -> bool {
+        let stop = self.owner.options.reconnect_stop;
+        let refused = cause.kind() == io::ErrorKind::ConnectionRefused
+            || cause.raw_os_error() == Some(libc::ENOENT);
+        (!connected && refused && stop & RECONNECT_STOP_CONN_REFUSED != 0)
+            || (connected && !was_ready && stop & RECONNECT_STOP_HANDSHAKE_FAILED != 0)
+            || (was_ready && stop & RECONNECT_STOP_AFTER_DISCONNECT != 0)
+    }
+
+    /// Stops reconnecting for good: the session ends when nothing else holds it.
+    fn origin_give_up(&mut self) {
+        if let Origin::Connect { interval, .. } = &mut self.origin {
+            *interval = None;
         }
     }
 
     /// Arms the reconnection timer; false when reconnection is off (RECONNECT_IVL -1).
     fn schedule_reconnect(&mut self, ctx: &mut Ctx<'_>) -> bool {
         let max = millis(self.owner.options.reconnect_ivl_max);
+        let base = millis(self.owner.options.reconnect_ivl).unwrap_or_default();
         let Origin::Connect {
-            interval, retry_at, ..
+            interval,
+            retry_at,
+            jitter,
+            ..
         } = &mut self.origin
         else {
             return false;
@@ -204,7 +273,9 @@ impl Session {
         let Some(delay) = *interval else {
             return false;
         };
-        let when = Instant::now() + delay;
+        // As libzmq: a random extra of up to one base interval, so that the clients of a
+        // restarted server do not all come back in the same instant.
+        let when = Instant::now() + delay + jitter.below(base);
         *retry_at = Some(when);
         ctx.wake_at(when);
         if let Some(max) = max.filter(|m| *m > delay) {
@@ -265,6 +336,9 @@ impl Session {
         link.stream.deregister(ctx.registry);
         self.report_loss(&link, &cause);
         let was_ready = link.zmtp.is_ready();
+        if self.stops_reconnecting(&cause, !link.connecting, was_ready) {
+            self.origin_give_up();
+        }
         if let Some(end) = self.end.as_mut() {
             // Half a message from the peer will never be finished; whole ones go on.
             end.rollback();
@@ -339,9 +413,20 @@ impl Session {
     /// The handshake finished.
     fn on_handshake(&mut self, peer: PeerInfo, ctx: &mut Ctx<'_>) -> io::Result<()> {
         self.report(EventKind::HandshakeSucceeded, 0);
+        let options = &self.owner.options;
         if let Some(link) = self.link.as_mut() {
             link.handshake_until = None;
             link.outbox.start_traffic();
+            let heartbeat = Heartbeat::new(
+                millis(options.heartbeat_ivl).unwrap_or_default(),
+                options.heartbeat_timeout(),
+                millis(options.heartbeat_ttl).unwrap_or_default(),
+                Instant::now(),
+            );
+            if let Some(when) = heartbeat.next_deadline() {
+                ctx.wake_at(when);
+            }
+            link.heartbeat = Some(heartbeat);
         }
         if let Origin::Connect { interval, .. } = &mut self.origin {
             *interval = millis(self.owner.options.reconnect_ivl);
@@ -361,8 +446,8 @@ impl Session {
                 self.owner.link.clone(),
                 ctx.io.clone(),
                 PipeLimits {
-                    a_to_b: Options::hwm(options.sndhwm),
-                    b_to_a: Options::hwm(options.rcvhwm),
+                    a_to_b: options.outbound_limit(self.owner.link.socket_type),
+                    b_to_a: options.inbound_limit(self.owner.link.socket_type),
                 },
             );
             engine_end.register(ctx.token);
@@ -430,6 +515,9 @@ impl Session {
                         Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
                         Ok(n) => {
                             budget = budget.saturating_sub(n);
+                            if let Some(heartbeat) = link.heartbeat.as_mut() {
+                                heartbeat.on_traffic(Instant::now());
+                            }
                             continue;
                         }
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -457,7 +545,17 @@ impl Session {
                         break;
                     }
                 }
-                Event::Ping { .. } | Event::Pong => {}
+                Event::Ping { ttl_deciseconds } => {
+                    if let Some(link) = self.link.as_mut() {
+                        if let Some(heartbeat) = link.heartbeat.as_mut() {
+                            heartbeat.on_peer_ping(ttl_deciseconds, Instant::now());
+                            if let Some(when) = heartbeat.next_deadline() {
+                                ctx.wake_at(when);
+                            }
+                        }
+                    }
+                }
+                Event::Pong => {}
             }
         }
         if let Some(end) = self.end.as_mut() {
@@ -602,9 +700,32 @@ impl MessagePump for Session {
                 return Step::Remove;
             }
         }
-        if let Some(link) = &self.link {
-            if link.handshake_until.is_some_and(|t| now >= t) {
+        if let Some(link) = self.link.as_mut() {
+            if link.handshake_until.is_some_and(|t| now >= t)
+                || (link.connecting && link.connect_until.is_some_and(|t| now >= t))
+            {
                 return self.lost(io::ErrorKind::TimedOut.into(), ctx);
+            }
+            if let Some(heartbeat) = link.heartbeat.as_mut() {
+                match heartbeat.poll(now) {
+                    Beat::Wait => {}
+                    Beat::Dead => return self.lost(io::ErrorKind::TimedOut.into(), ctx),
+                    Beat::Ping { ttl_deciseconds } => {
+                        link.zmtp.ping(ttl_deciseconds, b"");
+                        if let Err(e) = self.pump_output(ctx) {
+                            return self.lost(e, ctx);
+                        }
+                    }
+                }
+                let next = self
+                    .link
+                    .as_ref()
+                    .and_then(|l| l.heartbeat.as_ref())
+                    .filter(|h| h.is_active())
+                    .and_then(Heartbeat::next_deadline);
+                if let Some(when) = next {
+                    ctx.wake_at(when);
+                }
             }
         }
         if let Origin::Connect { retry_at, .. } = &mut self.origin {

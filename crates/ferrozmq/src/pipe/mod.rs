@@ -12,7 +12,7 @@ pub(crate) mod queue;
 
 use queue::{CachePadded, Pop};
 use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use zmtp::Message;
 
 /// What one end tells the other.
@@ -50,10 +50,30 @@ struct Direction {
     writer_closed: AtomicBool,
     /// The reader is gone; writing is pointless.
     reader_closed: AtomicBool,
+    /// CONFLATE: instead of the queue, one slot that each message overwrites.
+    latest: Option<Latest>,
+}
+
+/// The single slot of a conflating direction. Conflation is for low-rate "last value"
+/// streams, so a lock per message is fine here; the queue stays lock-free.
+struct Latest {
+    slot: Mutex<Option<Message>>,
+    /// The reader found the slot empty and waits for [`PipeEvent::Readable`].
+    reader_waiting: AtomicBool,
 }
 
 impl Direction {
-    fn new(hwm: u64) -> Self {
+    fn new(limit: Limit) -> Self {
+        let (hwm, latest) = match limit {
+            Limit::Messages(hwm) => (hwm, None),
+            Limit::LatestOnly => (
+                0,
+                Some(Latest {
+                    slot: Mutex::new(None),
+                    reader_waiting: AtomicBool::new(false),
+                }),
+            ),
+        };
         Direction {
             hwm,
             lwm: if hwm == 0 { 1024 } else { hwm.div_ceil(2) },
@@ -61,7 +81,14 @@ impl Direction {
             writer_blocked: AtomicBool::new(false),
             writer_closed: AtomicBool::new(false),
             reader_closed: AtomicBool::new(false),
+            latest,
         }
+    }
+}
+
+impl Latest {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Message>> {
+        self.slot.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -77,13 +104,35 @@ struct Link {
     owners: [Owner; 2],
 }
 
-/// High-water marks of a new pipe, in whole messages (0: unlimited).
+/// How much one direction of a pipe holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Limit {
+    /// Up to this many whole messages (the high-water mark; 0: unlimited).
+    Messages(u64),
+    /// Only the newest message: each one replaces the one before (CONFLATE).
+    LatestOnly,
+}
+
+impl Limit {
+    /// The limit of one inproc pipe standing for a writer's queue and a reader's queue:
+    /// conflated if either side conflates, else both high-water marks added up, as libzmq
+    /// adds them (unlimited if either is).
+    pub(crate) fn join(self, other: Limit) -> Limit {
+        match (self, other) {
+            (Limit::Messages(a), Limit::Messages(b)) if a != 0 && b != 0 => Limit::Messages(a + b),
+            (Limit::Messages(_), Limit::Messages(_)) => Limit::Messages(0),
+            _ => Limit::LatestOnly,
+        }
+    }
+}
+
+/// The limits of a new pipe, one per direction.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PipeLimits {
-    /// Messages end A may queue towards end B.
-    pub(crate) a_to_b: u64,
-    /// Messages end B may queue towards end A.
-    pub(crate) b_to_a: u64,
+    /// What end A may queue towards end B.
+    pub(crate) a_to_b: Limit,
+    /// What end B may queue towards end A.
+    pub(crate) b_to_a: Limit,
 }
 
 /// Creates a pipe; end A reports to `a` and end B to `b`.
@@ -203,6 +252,7 @@ impl PipeEnd {
     /// must use [`wait_writable`](Self::wait_writable) instead.
     #[inline]
     fn is_full(&mut self) -> bool {
+        // A conflating direction has hwm 0: it is never full.
         let hwm = self.out_dir().hwm;
         if hwm == 0 || self.msgs_written - self.peer_read < hwm {
             return false;
@@ -217,6 +267,10 @@ impl PipeEnd {
     pub(crate) fn write(&mut self, msg: Message) -> Result<(), WriteError> {
         if self.out_dir().reader_closed.load(Ordering::Relaxed) {
             return Err(WriteError::Closed(msg));
+        }
+        if self.out_dir().latest.is_some() {
+            self.replace_latest(msg);
+            return Ok(());
         }
         if !self.writing_more && self.is_full() {
             return Err(WriteError::Full(msg));
@@ -248,7 +302,49 @@ impl PipeEnd {
     /// Queues a part whatever the high-water mark says: control traffic (subscriptions,
     /// connection markers) must not be lost to a full pipe, and is bounded by other means.
     pub(crate) fn write_unchecked(&mut self, msg: Message) {
+        if self.out_dir().latest.is_some() {
+            self.replace_latest(msg);
+            return;
+        }
         self.push(msg);
+    }
+
+    /// Conflation: the message takes the slot's place, and a waiting reader is woken.
+    fn replace_latest(&mut self, msg: Message) {
+        let link = self.link.clone();
+        let Some(latest) = &link.directions[self.side].latest else {
+            return;
+        };
+        *latest.lock() = Some(msg.with_more(false));
+        if latest.reader_waiting.swap(false, Ordering::AcqRel) {
+            self.notify_peer(PipeEvent::Readable);
+        }
+    }
+
+    /// Conflation: takes the newest message, or registers for the next one.
+    fn take_latest(&mut self) -> Option<Read> {
+        let latest = self.in_dir().latest.as_ref()?;
+        if let Some(msg) = latest.lock().take() {
+            return Some(Read::Message(msg));
+        }
+        if self.in_dir().writer_closed.load(Ordering::Acquire) {
+            return Some(Read::Closed);
+        }
+        latest.reader_waiting.store(true, Ordering::SeqCst);
+        // A message written between the look and the flag would find nobody waiting.
+        match latest.lock().take() {
+            Some(msg) => {
+                latest.reader_waiting.store(false, Ordering::Relaxed);
+                Some(Read::Message(msg))
+            }
+            None => Some(Read::Empty),
+        }
+    }
+
+    /// Conflation: whether the slot holds a message.
+    fn latest_ready(&self) -> Option<bool> {
+        let latest = self.in_dir().latest.as_ref()?;
+        Some(latest.lock().is_some())
     }
 
     #[inline]
@@ -296,6 +392,9 @@ impl PipeEnd {
     /// Reads the next part. On [`Read::Empty`] the end sleeps until [`PipeEvent::Readable`].
     #[inline]
     pub(crate) fn read(&mut self) -> Read {
+        if let Some(read) = self.take_latest() {
+            return read;
+        }
         loop {
             match self.rx.pop() {
                 Pop::Item(msg) => {
@@ -328,13 +427,23 @@ impl PipeEnd {
     /// True when a part can be read now (without sleeping).
     #[inline]
     pub(crate) fn has_message(&mut self) -> bool {
-        self.rx.has_item()
+        self.latest_ready().unwrap_or_else(|| self.rx.has_item())
     }
 
     /// Whether a part can be read now. When not, the end sleeps and
     /// [`PipeEvent::Readable`] comes with the next message, as after a read that found
     /// nothing (unless the pipe is [finished](Self::is_finished): then nothing ever comes).
     pub(crate) fn poll_readable(&mut self) -> bool {
+        if self.latest_ready().is_some() {
+            return match self.take_latest() {
+                Some(Read::Message(msg)) => {
+                    // Put it back: this was only a look.
+                    self.put_back_latest(msg);
+                    true
+                }
+                _ => false,
+            };
+        }
         loop {
             if self.rx.has_item() {
                 return true;
@@ -352,7 +461,14 @@ impl PipeEnd {
 
     /// True when the writer has closed and every part has been read: the pipe is done.
     pub(crate) fn is_finished(&mut self) -> bool {
-        self.in_dir().writer_closed.load(Ordering::Acquire) && !self.rx.has_item()
+        self.in_dir().writer_closed.load(Ordering::Acquire) && !self.has_message()
+    }
+
+    /// Conflation: returns a message taken only to look at it, unless a newer one came.
+    fn put_back_latest(&mut self, msg: Message) {
+        if let Some(latest) = &self.in_dir().latest {
+            latest.lock().get_or_insert(msg);
+        }
     }
 
     /// Whether a new message would be admitted now. When not, [`PipeEvent::Writable`] comes

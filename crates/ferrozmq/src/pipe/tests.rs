@@ -22,8 +22,8 @@ fn setup(hwm: u64) -> (PipeEnd, PipeEnd, Arc<Recorder>, Arc<Recorder>) {
         ra.clone(),
         rb.clone(),
         PipeLimits {
-            a_to_b: hwm,
-            b_to_a: hwm,
+            a_to_b: Limit::Messages(hwm),
+            b_to_a: Limit::Messages(hwm),
         },
     );
     a.register(1);
@@ -144,8 +144,8 @@ fn events_for_an_unregistered_end_are_dropped() {
         ra.clone(),
         rb.clone(),
         PipeLimits {
-            a_to_b: 0,
-            b_to_a: 0,
+            a_to_b: Limit::Messages(0),
+            b_to_a: Limit::Messages(0),
         },
     );
     assert!(matches!(b.read(), Read::Empty));
@@ -154,4 +154,50 @@ fn events_for_an_unregistered_end_are_dropped() {
     assert!(rb.take().is_empty());
     b.register(7);
     assert!(b.has_message());
+}
+
+#[test]
+fn a_conflating_direction_keeps_only_the_newest_message() {
+    let (ra, rb) = (Arc::new(Recorder::default()), Arc::new(Recorder::default()));
+    let (mut a, mut b) = pipe(
+        ra.clone(),
+        rb.clone(),
+        PipeLimits {
+            a_to_b: Limit::LatestOnly,
+            b_to_a: Limit::Messages(0),
+        },
+    );
+    a.register(1);
+    b.register(2);
+    assert!(matches!(b.read(), Read::Empty));
+    for i in 0..100u8 {
+        assert!(a.write(Message::from(vec![i])).is_ok(), "never full");
+    }
+    assert_eq!(
+        rb.take(),
+        vec![(2, PipeEvent::Readable)],
+        "one wake for the waiting reader"
+    );
+    assert!(b.poll_readable());
+    assert!(matches!(b.read(), Read::Message(m) if m[..] == [99]));
+    assert!(matches!(b.read(), Read::Empty));
+    a.close();
+    assert!(b.is_finished());
+    assert!(matches!(b.read(), Read::Closed));
+}
+
+#[test]
+fn inproc_limits_add_up_unless_one_side_conflates_or_is_unlimited() {
+    assert_eq!(
+        Limit::Messages(10).join(Limit::Messages(5)),
+        Limit::Messages(15)
+    );
+    assert_eq!(
+        Limit::Messages(10).join(Limit::Messages(0)),
+        Limit::Messages(0)
+    );
+    assert_eq!(
+        Limit::LatestOnly.join(Limit::Messages(5)),
+        Limit::LatestOnly
+    );
 }

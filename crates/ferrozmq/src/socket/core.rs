@@ -51,6 +51,14 @@ pub(crate) struct Readiness {
     pub(crate) writable: bool,
 }
 
+/// What a send that may not wait did with its part.
+pub(crate) enum TrySend {
+    /// The socket took the part.
+    Sent,
+    /// No peer has room now: the part comes back, to be retried once the socket is woken.
+    Full(Message),
+}
+
 pub(crate) struct SocketCore {
     pub(crate) id: u64,
     pub(crate) socket_type: SocketType,
@@ -237,6 +245,33 @@ impl SocketCore {
         )
     }
 
+    /// Sends one part if the socket can take it now. Unlike `send` with `dont_wait`, a part
+    /// refused for want of room comes back instead of being dropped: the async API keeps it
+    /// and retries when woken.
+    pub(crate) fn try_send(&mut self, msg: Message) -> Result<TrySend> {
+        self.send_once(|pattern, pipes| pattern.send(pipes, msg))
+    }
+
+    /// [`try_send`](Self::try_send) for a single-part message to an address.
+    pub(crate) fn try_send_to(&mut self, to: &Address, msg: Message) -> Result<TrySend> {
+        self.send_once(|pattern, pipes| pattern.send_to(pipes, to, msg))
+    }
+
+    fn send_once(
+        &mut self,
+        attempt: impl FnOnce(&mut dyn Pattern, &mut PipeTable) -> std::result::Result<(), SendError>,
+    ) -> Result<TrySend> {
+        self.check_alive()?;
+        self.process_events();
+        let outcome = attempt(self.pattern.as_mut(), &mut self.pipes);
+        self.reap();
+        match outcome {
+            Ok(()) => Ok(TrySend::Sent),
+            Err(SendError::WouldBlock(msg)) => Ok(TrySend::Full(msg)),
+            Err(SendError::Fail(e)) => Err(e),
+        }
+    }
+
     /// Whether a receive and a send would go through now (`ZMQ_EVENTS`).
     pub(crate) fn poll_events(&mut self) -> Result<Readiness> {
         if self.link.is_terminated() {
@@ -294,8 +329,8 @@ impl SocketCore {
             link: self.link.clone(),
             socket_type: self.socket_type,
             routing_id: self.options.routing_id.clone(),
-            sndhwm: Options::hwm(self.options.sndhwm),
-            rcvhwm: Options::hwm(self.options.rcvhwm),
+            outbound: self.options.outbound_limit(self.socket_type),
+            inbound: self.options.inbound_limit(self.socket_type),
         }
     }
 
@@ -328,8 +363,13 @@ impl SocketCore {
             self.open_datagram(socket, DatagramDirection::Receive, names, true)?;
             return Ok(());
         }
-        let (listener, bound) = Listener::bind(&endpoint, self.options.ipv6, self.options.backlog)
-            .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
+        let (listener, bound) = Listener::bind(
+            &endpoint,
+            self.options.ipv6,
+            self.options.backlog,
+            &self.options.tuning,
+        )
+        .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
         monitor.emit(EventKind::Listening, listener.as_raw_fd() as u32, &bound);
         let io = self.io()?;
         let id = self.ctx.next_id();
@@ -421,8 +461,8 @@ impl SocketCore {
                 self.link.clone(),
                 io.clone(),
                 PipeLimits {
-                    a_to_b: Options::hwm(self.options.sndhwm),
-                    b_to_a: Options::hwm(self.options.rcvhwm),
+                    a_to_b: self.options.outbound_limit(self.socket_type),
+                    b_to_a: self.options.inbound_limit(self.socket_type),
                 },
             );
             let pid = self.pipes.insert(Pipe {
@@ -463,8 +503,8 @@ impl SocketCore {
             self.link.clone(),
             io.clone(),
             PipeLimits {
-                a_to_b: Options::hwm(self.options.sndhwm),
-                b_to_a: Options::hwm(self.options.rcvhwm),
+                a_to_b: self.options.outbound_limit(self.socket_type),
+                b_to_a: self.options.inbound_limit(self.socket_type),
             },
         );
         let pid = self.pipes.insert(Pipe {

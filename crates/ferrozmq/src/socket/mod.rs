@@ -1,6 +1,7 @@
 //! The public socket.
 
 mod addressed;
+mod connection_options;
 mod core;
 pub(crate) mod mailbox;
 mod pattern;
@@ -11,7 +12,11 @@ mod types;
 use crate::context::ContextShared;
 use crate::error::{Error, Result};
 use bytes::Bytes;
+pub use connection_options::{
+    RECONNECT_STOP_AFTER_DISCONNECT, RECONNECT_STOP_CONN_REFUSED, RECONNECT_STOP_HANDSHAKE_FAILED,
+};
 use core::SocketCore;
+pub(crate) use core::TrySend;
 use std::cell::RefCell;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -419,6 +424,21 @@ pub(crate) fn wait_any(sockets: &[&Socket], deadline: Option<std::time::Instant>
         }
     }
 }
+
+// ---- What `crate::asynchronous` needs from a socket ----
+impl Socket {
+    /// Sends a part if the socket can take it now; a part it has no room for comes back.
+    pub(crate) fn try_send(&self, msg: Message) -> Result<TrySend> {
+        self.core().try_send(msg)
+    }
+
+    /// SERVER, PEER: [`try_send`](Self::try_send) to the peer with this routing id.
+    pub(crate) fn try_send_to(&self, routing_id: u32, msg: Message) -> Result<TrySend> {
+        self.core()
+            .try_send_to(&pattern::Address::Peer(routing_id), msg)
+    }
+}
+// ---- end of what `crate::asynchronous` needs ----
 
 // ---- What `crate::poll` needs from a socket ----
 impl Socket {

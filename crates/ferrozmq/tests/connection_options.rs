@@ -1,0 +1,231 @@
+//! Options about connections, each shown by its effect over real tcp: heartbeats that
+//! detect a silent peer, the peer's PING TTL honoured, CONFLATE keeping the newest
+//! message, RECONNECT_STOP, the reconnection back-off, and the system socket knobs.
+
+mod common;
+
+use common::{frame, RawPeer};
+use ferrozmq::{
+    Context, EventKind, MonitorEvent, Socket, SocketType, DEALER, PAIR, PULL, PUSH, ROUTER,
+};
+use std::net::TcpListener;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+fn socket(ctx: &Context, kind: SocketType) -> Socket {
+    let s = ctx.socket(kind).expect("socket");
+    s.set_linger(0).expect("linger");
+    s.set_rcvtimeo(5000).expect("rcvtimeo");
+    s.set_sndtimeo(5000).expect("sndtimeo");
+    s
+}
+
+/// A reader of `watched`'s monitor feed.
+fn watch(ctx: &Context, watched: &Socket) -> Socket {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let endpoint = format!("inproc://conn-opts-{}", N.fetch_add(1, Ordering::Relaxed));
+    watched
+        .monitor(&endpoint, EventKind::ALL)
+        .expect("monitor");
+    let reader = socket(ctx, PAIR);
+    reader.connect(&endpoint).expect("connect the feed");
+    reader
+}
+
+/// The next event of `kind`, skipping others; panics after the deadline.
+fn wait_for(feed: &Socket, kind: EventKind, within: Duration) -> MonitorEvent {
+    let deadline = Instant::now() + within;
+    loop {
+        assert!(Instant::now() < deadline, "no {kind:?} event in time");
+        if let Ok(event) = MonitorEvent::recv(feed, 0) {
+            if event.kind == kind {
+                return event;
+            }
+        }
+    }
+}
+
+fn raw_listener() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+    let endpoint = format!("tcp://{}", listener.local_addr().expect("addr"));
+    (listener, endpoint)
+}
+
+fn accept(listener: &TcpListener) -> RawPeer {
+    listener.set_nonblocking(false).expect("blocking accept");
+    let (stream, _) = listener.accept().expect("accept");
+    RawPeer::from_stream(stream)
+}
+
+#[test]
+fn heartbeats_ping_and_drop_a_peer_that_went_silent() {
+    let ctx = Context::new();
+    let dealer = socket(&ctx, DEALER);
+    dealer.set_heartbeat_ivl(50).expect("ivl");
+    dealer.set_heartbeat_timeout(200).expect("timeout");
+    dealer.set_reconnect_ivl(50).expect("reconnect");
+    let feed = watch(&ctx, &dealer);
+    let (listener, endpoint) = raw_listener();
+    dealer.connect(&endpoint).expect("connect");
+    let mut peer = accept(&listener);
+    peer.handshake("ROUTER", 1);
+    let ping = peer.read_frame();
+    assert!(ping.is_command() && ping.body.starts_with(b"\x04PING"), "a PING comes");
+    // The peer now says nothing at all, as a frozen process would.
+    let started = Instant::now();
+    wait_for(&feed, EventKind::Disconnected, Duration::from_secs(5));
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(2),
+        "dropped within about HEARTBEAT_TIMEOUT, not after {waited:?}"
+    );
+    // And the connection is replaced.
+    let mut replacement = accept(&listener);
+    replacement.handshake("ROUTER", 1);
+    wait_for(&feed, EventKind::HandshakeSucceeded, Duration::from_secs(5));
+}
+
+#[test]
+fn a_peer_asking_for_a_ttl_is_dropped_when_it_falls_silent() {
+    let ctx = Context::new();
+    let router = socket(&ctx, ROUTER);
+    router.bind("tcp://127.0.0.1:*").expect("bind");
+    let endpoint = router.get_last_endpoint().expect("endpoint").expect("utf8");
+    let mut peer = RawPeer::connect(&endpoint);
+    peer.handshake("DEALER", 1);
+    // PING with a TTL of 3 tenths of a second, and an empty context.
+    peer.write(&frame(0x04, b"\x04PING\x00\x03"));
+    let pong = peer.read_frame();
+    assert!(pong.is_command() && pong.body == b"\x04PONG", "the PING is answered");
+    peer.read_until_closed()
+        .expect("the ROUTER hangs up once the TTL passes in silence");
+}
+
+#[test]
+fn ping_contexts_are_echoed() {
+    let ctx = Context::new();
+    let router = socket(&ctx, ROUTER);
+    router.bind("tcp://127.0.0.1:*").expect("bind");
+    let endpoint = router.get_last_endpoint().expect("endpoint").expect("utf8");
+    let mut peer = RawPeer::connect(&endpoint);
+    peer.handshake("DEALER", 1);
+    peer.write(&frame(0x04, b"\x04PING\x00\x00hello"));
+    let pong = peer.read_frame();
+    assert_eq!(pong.body, b"\x04PONGhello");
+}
+
+#[test]
+fn conflate_keeps_only_the_newest_message() {
+    for transport in ["tcp://127.0.0.1:*", "inproc://conflate"] {
+        let ctx = Context::new();
+        let pull = socket(&ctx, PULL);
+        pull.set_conflate(true).expect("conflate");
+        pull.bind(transport).expect("bind");
+        let endpoint = pull.get_last_endpoint().expect("endpoint").expect("utf8");
+        let push = socket(&ctx, PUSH);
+        push.connect(&endpoint).expect("connect");
+        for i in 1..=100u32 {
+            push.send(&i.to_be_bytes()[..], 0).expect("send");
+        }
+        // Let everything arrive; then only the newest is there.
+        std::thread::sleep(Duration::from_millis(200));
+        let newest = pull.recv_bytes(0).expect("the newest message");
+        assert_eq!(newest, 100u32.to_be_bytes(), "{transport}");
+        pull.set_rcvtimeo(100).expect("timeout");
+        assert!(pull.recv_msg(0).is_err(), "nothing older is left: {transport}");
+    }
+}
+
+#[test]
+fn reconnect_stop_on_refusal_gives_up_after_the_first_refused_connect() {
+    let ctx = Context::new();
+    let (listener, endpoint) = raw_listener();
+    drop(listener);
+    let dealer = socket(&ctx, DEALER);
+    dealer.set_reconnect_ivl(20).expect("reconnect");
+    dealer
+        .set_reconnect_stop(ferrozmq::RECONNECT_STOP_CONN_REFUSED)
+        .expect("stop");
+    let feed = watch(&ctx, &dealer);
+    dealer.connect(&endpoint).expect("connect");
+    std::thread::sleep(Duration::from_millis(300));
+    feed.set_rcvtimeo(0).expect("no wait");
+    let mut retried = 0;
+    while let Ok(event) = MonitorEvent::recv(&feed, 0) {
+        retried += usize::from(event.kind == EventKind::ConnectRetried);
+    }
+    assert_eq!(retried, 0, "no reconnection after the refusal");
+}
+
+#[test]
+fn reconnect_interval_backs_off_to_its_maximum_and_resets_after_success() {
+    let ctx = Context::new();
+    let (listener, endpoint) = raw_listener();
+    drop(listener);
+    let dealer = socket(&ctx, DEALER);
+    dealer.set_reconnect_ivl(10).expect("ivl");
+    dealer.set_reconnect_ivl_max(80).expect("max");
+    let feed = watch(&ctx, &dealer);
+    dealer.connect(&endpoint).expect("connect");
+    let intervals: Vec<u32> = (0..6)
+        .map(|_| wait_for(&feed, EventKind::ConnectRetried, Duration::from_secs(5)).value)
+        .collect();
+    assert_eq!(intervals, vec![10, 20, 40, 80, 80, 80]);
+    // A listener appears: after a successful handshake the interval starts over.
+    let listener = TcpListener::bind(endpoint.trim_start_matches("tcp://")).expect("rebind");
+    let mut peer = accept(&listener);
+    peer.handshake("ROUTER", 1);
+    wait_for(&feed, EventKind::HandshakeSucceeded, Duration::from_secs(5));
+    drop(peer);
+    drop(listener);
+    let after = wait_for(&feed, EventKind::ConnectRetried, Duration::from_secs(5));
+    assert_eq!(after.value, 10);
+}
+
+fn int_option(fd: RawFd, level: i32, name: i32) -> i32 {
+    let mut value: i32 = 0;
+    let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
+    // SAFETY: value and len are valid for writes of their sizes; fd is a live socket.
+    let rc = unsafe { libc::getsockopt(fd, level, name, (&mut value as *mut i32).cast(), &mut len) };
+    assert_eq!(rc, 0, "getsockopt");
+    value
+}
+
+#[test]
+fn system_socket_knobs_reach_the_connection() {
+    let ctx = Context::new();
+    let dealer = socket(&ctx, DEALER);
+    dealer.set_tcp_keepalive(1).expect("keepalive");
+    dealer.set_tcp_keepalive_idle(42).expect("idle");
+    dealer.set_tcp_keepalive_cnt(7).expect("cnt");
+    dealer.set_tcp_keepalive_intvl(3).expect("intvl");
+    dealer.set_tcp_maxrt(4321).expect("maxrt");
+    dealer.set_sndbuf(100_000).expect("sndbuf");
+    let feed = watch(&ctx, &dealer);
+    let (listener, endpoint) = raw_listener();
+    dealer.connect(&endpoint).expect("connect");
+    let _peer = accept(&listener);
+    // The monitor reports the connection's descriptor, as libzmq's does.
+    let fd = wait_for(&feed, EventKind::Connected, Duration::from_secs(5)).value as RawFd;
+    assert_eq!(int_option(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE), 1);
+    assert_eq!(int_option(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE), 42);
+    assert_eq!(int_option(fd, libc::IPPROTO_TCP, libc::TCP_KEEPCNT), 7);
+    assert_eq!(int_option(fd, libc::IPPROTO_TCP, libc::TCP_KEEPINTVL), 3);
+    assert_eq!(int_option(fd, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT), 4321);
+    assert!(int_option(fd, libc::SOL_SOCKET, libc::SO_SNDBUF) >= 100_000);
+}
+
+#[test]
+fn options_refuse_values_out_of_range_and_read_back() {
+    let ctx = Context::new();
+    let s = socket(&ctx, DEALER);
+    assert!(s.set_heartbeat_ivl(-5).is_err());
+    assert!(s.set_tcp_keepalive(-2).is_err());
+    assert!(s.set_bindtodevice(&"x".repeat(64)).is_err());
+    s.set_heartbeat_ttl(1500).expect("ttl");
+    assert_eq!(s.get_heartbeat_ttl().expect("ttl"), 1500);
+    assert_eq!(s.get_heartbeat_timeout().expect("timeout"), -1);
+    s.set_conflate(true).expect("conflate");
+    assert!(s.get_conflate().expect("conflate"));
+}
