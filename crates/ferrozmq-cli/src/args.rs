@@ -3,9 +3,9 @@
 //! Arguments are handled as bytes so that `--send` and `--subscribe` can carry anything
 //! the shell passes; only names, numbers and endpoints have to be UTF-8.
 
-use crate::endpoints::Endpoint;
+use crate::endpoints::{Endpoint, Side};
 use crate::error::CliError;
-use crate::role::{supported_type_names, Role};
+use crate::role::{supported_type_names, Behaviour, Layout, Role};
 use ferrozmq::SocketType;
 use std::ffi::OsString;
 use std::time::Duration;
@@ -23,6 +23,8 @@ pub enum Command {
     Socket(SocketArgs),
     /// Forward between two sockets.
     Proxy(ProxyArgs),
+    /// Print what happens to one socket's connections.
+    Monitor(MonitorArgs),
 }
 
 /// The socket command's arguments.
@@ -32,10 +34,12 @@ pub struct SocketArgs {
     pub socket_type: SocketType,
     /// What the command does with it.
     pub role: Role,
+    /// How its messages are addressed.
+    pub layout: Layout,
     /// Where to bind and connect, at least one.
     pub endpoints: Vec<Endpoint>,
-    /// `--send` values; when empty, REQ, PUB and PUSH read standard input and the others
-    /// send nothing.
+    /// `--send` values; when empty, the types that only send, and REQ, read standard input
+    /// and the others send nothing.
     pub send: Vec<Vec<u8>>,
     /// `--count`: messages (or round trips) before stopping.
     pub count: Option<u64>,
@@ -45,6 +49,8 @@ pub struct SocketArgs {
     pub subscribe: Vec<Vec<u8>>,
     /// `--reply`: the REP's fixed reply; none means echo.
     pub reply: Option<Vec<u8>>,
+    /// `--group`: the group a RADIO sends to, or the groups a DISH joins.
+    pub groups: Vec<String>,
     /// `--timeout` in milliseconds.
     pub timeout: Option<i32>,
     /// `--linger` in milliseconds.
@@ -76,6 +82,19 @@ pub struct ProxyArgs {
     pub back: ProxySide,
 }
 
+/// The monitor command's arguments.
+#[derive(Debug)]
+pub struct MonitorArgs {
+    /// The type of the socket to watch.
+    pub socket_type: SocketType,
+    /// Where it binds and connects, at least one.
+    pub endpoints: Vec<Endpoint>,
+    /// `--count`: events before stopping.
+    pub count: Option<u64>,
+    /// `--timeout` in milliseconds: the longest wait for an event.
+    pub timeout: Option<i32>,
+}
+
 /// Reads the arguments that follow the program name.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CliError> {
     let mut args = args.into_iter().map(OsString::into_encoded_bytes);
@@ -87,6 +106,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CliErr
         b"-V" | b"--version" => Ok(Command::Version),
         b"demo" => parse_demo(args),
         b"proxy" => parse_proxy(args),
+        b"monitor" => parse_monitor(args),
         _ if first.starts_with(b"-") => Err(CliError::usage(format!(
             "unknown option '{}' (try 'ferrozmq --help')",
             String::from_utf8_lossy(&first)
@@ -132,13 +152,7 @@ fn parse_proxy(args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError>
 
 fn proxy_side(socket_type: &[u8], endpoint: &[u8]) -> Result<ProxySide, CliError> {
     let name = utf8(socket_type, "socket type")?;
-    // The proxy needs no role: any type the library makes will do.
-    let socket_type = name.parse::<SocketType>().map_err(|_| {
-        CliError::usage(format!(
-            "unknown socket type '{name}' (use one of {})",
-            supported_type_names()
-        ))
-    })?;
+    let socket_type = socket_type_named(name)?;
     let endpoint = Endpoint::parse(utf8(endpoint, "endpoint")?, socket_type)?;
     Ok(ProxySide {
         socket_type,
@@ -146,18 +160,65 @@ fn proxy_side(socket_type: &[u8], endpoint: &[u8]) -> Result<ProxySide, CliError
     })
 }
 
+fn parse_monitor(mut args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError> {
+    let Some(first) = args.next() else {
+        return Err(CliError::usage(
+            "monitor needs a socket type and an endpoint (e.g. 'monitor rep @tcp://*:5555')",
+        ));
+    };
+    if is_help(&first) {
+        return Ok(Command::Help);
+    }
+    let socket_type = socket_type_named(utf8(&first, "socket type")?)?;
+    let mut event_count = None;
+    let mut timeout = None;
+    let endpoints = read_arguments(args, socket_type, |option, value| match option {
+        "--count" => set_once(&mut event_count, option, count(option, &value()?)?),
+        "--timeout" => set_once(&mut timeout, option, milliseconds(option, &value()?)?),
+        _ => Err(CliError::usage(format!(
+            "unknown option '{option}' for monitor (it takes --count and --timeout)"
+        ))),
+    })?;
+    let Some(endpoints) = endpoints else {
+        return Ok(Command::Help);
+    };
+    if endpoints.is_empty() {
+        return Err(CliError::usage(format!(
+            "missing endpoint for the monitored {} socket (e.g. '@tcp://*:5555')",
+            type_name(socket_type)
+        )));
+    }
+    Ok(Command::Monitor(MonitorArgs {
+        socket_type,
+        endpoints,
+        count: event_count,
+        timeout,
+    }))
+}
+
+/// A socket type for the proxy or the monitor, which need no [`Behaviour`]: any type the
+/// library makes will do.
+fn socket_type_named(name: &str) -> Result<SocketType, CliError> {
+    name.parse::<SocketType>().map_err(|_| {
+        CliError::usage(format!(
+            "unknown socket type '{name}' (use one of {})",
+            supported_type_names()
+        ))
+    })
+}
+
 fn parse_socket(
     type_name: &[u8],
-    mut args: impl Iterator<Item = Vec<u8>>,
+    args: impl Iterator<Item = Vec<u8>>,
 ) -> Result<Command, CliError> {
     let name = utf8(type_name, "command")?;
     let socket_type = name.parse::<SocketType>().map_err(|_| {
         CliError::usage(format!(
-            "unknown command or socket type '{name}' (use demo, proxy or one of {})",
+            "unknown command or socket type '{name}' (use demo, proxy, monitor or one of {})",
             supported_type_names()
         ))
     })?;
-    let role = Role::of(socket_type).ok_or_else(|| {
+    let behaviour = Behaviour::of(socket_type).ok_or_else(|| {
         CliError::usage(format!(
             "socket type '{name}' is not supported yet (use one of {})",
             supported_type_names()
@@ -165,34 +226,19 @@ fn parse_socket(
     })?;
     let mut parsed = SocketArgs {
         socket_type,
-        role,
+        role: behaviour.role,
+        layout: behaviour.layout,
         endpoints: Vec::new(),
         send: Vec::new(),
         count: None,
         interval: None,
         subscribe: Vec::new(),
         reply: None,
+        groups: Vec::new(),
         timeout: None,
         linger: None,
     };
-    while let Some(arg) = args.next() {
-        if is_help(&arg) {
-            return Ok(Command::Help);
-        }
-        if !arg.starts_with(b"-") {
-            let endpoint = utf8(&arg, "endpoint")?;
-            parsed
-                .endpoints
-                .push(Endpoint::parse(endpoint, socket_type)?);
-            continue;
-        }
-        let (option, inline_value) = split_option(&arg)?;
-        let mut value = || match &inline_value {
-            Some(value) => Ok(value.clone()),
-            None => args
-                .next()
-                .ok_or_else(|| CliError::usage(format!("{option} needs a value"))),
-        };
+    let endpoints = read_arguments(args, socket_type, |option, value| {
         match option {
             "--send" => parsed.send.push(value()?),
             "--count" => set_once(&mut parsed.count, option, count(option, &value()?)?)?,
@@ -202,6 +248,7 @@ fn parse_socket(
             }
             "--subscribe" => parsed.subscribe.push(value()?),
             "--reply" => set_once(&mut parsed.reply, option, value()?)?,
+            "--group" => parsed.groups.push(group(&value()?)?),
             "--timeout" => set_once(
                 &mut parsed.timeout,
                 option,
@@ -214,9 +261,44 @@ fn parse_socket(
                 )))
             }
         }
-    }
+        Ok(())
+    })?;
+    let Some(endpoints) = endpoints else {
+        return Ok(Command::Help);
+    };
+    parsed.endpoints = endpoints;
     check_applies(&parsed)?;
     Ok(Command::Socket(parsed))
+}
+
+/// Reads endpoints and options to the end of the arguments, handing each option to
+/// `option` with its name and a way to take its value (after `=`, else the next
+/// argument). Gives the endpoints, or `None` when `--help` is among the arguments.
+fn read_arguments(
+    mut args: impl Iterator<Item = Vec<u8>>,
+    socket_type: SocketType,
+    mut option: impl FnMut(&str, &mut dyn FnMut() -> Result<Vec<u8>, CliError>) -> Result<(), CliError>,
+) -> Result<Option<Vec<Endpoint>>, CliError> {
+    let mut endpoints = Vec::new();
+    while let Some(arg) = args.next() {
+        if is_help(&arg) {
+            return Ok(None);
+        }
+        if !arg.starts_with(b"-") {
+            let endpoint = utf8(&arg, "endpoint")?;
+            endpoints.push(Endpoint::parse(endpoint, socket_type)?);
+            continue;
+        }
+        let (name, inline_value) = split_option(&arg)?;
+        let mut value = || match &inline_value {
+            Some(value) => Ok(value.clone()),
+            None => args
+                .next()
+                .ok_or_else(|| CliError::usage(format!("{name} needs a value"))),
+        };
+        option(name, &mut value)?;
+    }
+    Ok(Some(endpoints))
 }
 
 /// Splits `--name=value` into its name and value; `--name` has no value yet.
@@ -236,13 +318,25 @@ fn check_applies(args: &SocketArgs) -> Result<(), CliError> {
             type_name(args.socket_type)
         )));
     }
-    if args.role == Role::Exchange && args.interval.is_some() && args.send.is_empty() {
+    let speaks_first = match args.role {
+        Role::Exchange => true,
+        // A peer that only binds has nobody to speak to first: it answers.
+        Role::Converse => args.endpoints.iter().any(|e| e.side == Side::Connect),
+        _ => false,
+    };
+    if args.interval.is_some() && args.role == Role::Converse && !speaks_first {
+        return Err(CliError::usage(
+            "--interval paces what a peer sends first, and this peer connects to no one",
+        ));
+    }
+    if args.interval.is_some() && speaks_first && args.send.is_empty() {
         return Err(CliError::usage(format!(
             "--interval paces --send values, and this {} socket has none",
             type_name(args.socket_type)
         )));
     }
-    let paces_sends = args.role.reads_standard_input() || args.role == Role::Exchange;
+    check_groups(args)?;
+    let paces_sends = args.role.reads_standard_input() || speaks_first;
     let misplaced = [
         (
             "--send",
@@ -255,6 +349,10 @@ fn check_applies(args: &SocketArgs) -> Result<(), CliError> {
             !args.subscribe.is_empty()
                 && !matches!(args.socket_type, SocketType::Sub | SocketType::XSub),
         ),
+        (
+            "--group",
+            !args.groups.is_empty() && args.layout != Layout::Group,
+        ),
     ];
     match misplaced.into_iter().find(|(_, wrong)| *wrong) {
         Some((option, _)) => Err(CliError::usage(format!(
@@ -262,6 +360,35 @@ fn check_applies(args: &SocketArgs) -> Result<(), CliError> {
             type_name(args.socket_type)
         ))),
         None => Ok(()),
+    }
+}
+
+/// A RADIO sends to exactly one group; a DISH joins one or more, each once.
+fn check_groups(args: &SocketArgs) -> Result<(), CliError> {
+    if args.layout != Layout::Group {
+        return Ok(());
+    }
+    let name = type_name(args.socket_type);
+    match (args.role, args.groups.as_slice()) {
+        (Role::Send, []) => Err(CliError::usage(format!(
+            "a {name} socket needs --group NAME, the group to send to"
+        ))),
+        (Role::Send, [_, _, ..]) => Err(CliError::usage(format!(
+            "a {name} socket sends to one group: --group given more than once"
+        ))),
+        (_, []) => Err(CliError::usage(format!(
+            "a {name} socket needs --group NAME, a group to join (repeatable)"
+        ))),
+        (_, groups) => match groups
+            .iter()
+            .enumerate()
+            .find(|(i, group)| groups[..*i].contains(group))
+        {
+            Some((_, group)) => Err(CliError::usage(format!(
+                "--group '{group}' given more than once"
+            ))),
+            None => Ok(()),
+        },
     }
 }
 
@@ -303,6 +430,30 @@ fn whole_number<T: std::str::FromStr>(
             "{option} needs a whole number {limit}, got '{text}'"
         ))
     })
+}
+
+/// The most bytes a group may have (`ZMQ_GROUP_MAX_LENGTH`). The library would refuse a
+/// longer one only when the RADIO sends; checking it here makes it a usage error.
+const GROUP_MAX_BYTES: usize = 255;
+
+/// A RADIO/DISH group: 1 to 255 bytes of UTF-8, no NUL.
+fn group(value: &[u8]) -> Result<String, CliError> {
+    let text = utf8(value, "--group")?;
+    let wrong = if text.is_empty() {
+        Some("got an empty one".to_owned())
+    } else if text.len() > GROUP_MAX_BYTES {
+        Some(format!("got one of {} bytes", text.len()))
+    } else if text.contains('\0') {
+        Some(format!("got '{}'", text.escape_debug()))
+    } else {
+        None
+    };
+    match wrong {
+        Some(wrong) => Err(CliError::usage(format!(
+            "--group needs 1 to {GROUP_MAX_BYTES} bytes without NUL, {wrong}"
+        ))),
+        None => Ok(text.to_owned()),
+    }
 }
 
 fn count(option: &str, value: &[u8]) -> Result<u64, CliError> {

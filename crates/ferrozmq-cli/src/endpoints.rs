@@ -1,7 +1,8 @@
 //! Endpoints as written on the command line: `@` binds, `>` connects, and a bare endpoint
-//! takes the side its socket type usually takes, as CZMQ does.
+//! takes the side its socket type usually takes (see [`usual_side`]), as CZMQ does.
 
 use crate::error::CliError;
+use crate::role::usual_side;
 use ferrozmq::{Error, Socket, SocketType};
 
 /// Whether a socket makes or accepts the connection.
@@ -45,30 +46,37 @@ impl Endpoint {
 
     /// Binds or connects `socket` to this endpoint.
     pub fn attach(&self, socket: &Socket) -> Result<(), CliError> {
-        let (result, verb) = match self.side {
-            Side::Bind => (socket.bind(&self.address), "bind to"),
-            Side::Connect => (socket.connect(&self.address), "connect to"),
+        let result = match self.side {
+            Side::Bind => socket.bind(&self.address),
+            Side::Connect => socket.connect(&self.address),
         };
-        result.map_err(|e| match e {
+        result.map_err(|e| self.attach_failed(e))
+    }
+
+    /// Binds or connects a PEER socket to this endpoint; a connection gives the routing id
+    /// the peer at the other end will have, so that it can be spoken to first.
+    pub fn attach_peer(&self, socket: &Socket) -> Result<Option<u32>, CliError> {
+        let result = match self.side {
+            Side::Bind => socket.bind(&self.address).map(|()| None),
+            Side::Connect => socket.connect_peer(&self.address).map(Some),
+        };
+        result.map_err(|e| self.attach_failed(e))
+    }
+
+    fn attach_failed(&self, e: Error) -> CliError {
+        match e {
             // A malformed endpoint is a mistake on the command line.
             Error::InvalidEndpoint(_) | Error::ProtocolNotSupported(_) => {
                 CliError::usage(e.to_string())
             }
-            _ => CliError::failed(format!("cannot {verb} {}: {e}", self.address)),
-        })
-    }
-}
-
-/// The side a socket type takes when the endpoint does not say: the types that are
-/// usually the stable end of a topology bind.
-fn usual_side(socket_type: SocketType) -> Side {
-    match socket_type {
-        SocketType::Rep
-        | SocketType::Pub
-        | SocketType::Pull
-        | SocketType::Router
-        | SocketType::XPub => Side::Bind,
-        _ => Side::Connect,
+            _ => {
+                let verb = match self.side {
+                    Side::Bind => "bind to",
+                    Side::Connect => "connect to",
+                };
+                CliError::failed(format!("cannot {verb} {}: {e}", self.address))
+            }
+        }
     }
 }
 
@@ -102,10 +110,28 @@ mod tests {
 
     #[test]
     fn bare_endpoints_take_the_usual_side() {
-        for t in [SocketType::Rep, SocketType::Pub, SocketType::Pull] {
+        let binding = [
+            SocketType::Rep,
+            SocketType::Pub,
+            SocketType::Pull,
+            SocketType::Server,
+            SocketType::Gather,
+            SocketType::Dish,
+        ];
+        for t in binding {
             assert_eq!(parse("tcp://*:1", t).side, Side::Bind, "{t}");
         }
-        for t in [SocketType::Req, SocketType::Sub, SocketType::Push] {
+        let connecting = [
+            SocketType::Req,
+            SocketType::Sub,
+            SocketType::Push,
+            SocketType::Client,
+            SocketType::Scatter,
+            SocketType::Radio,
+            SocketType::Peer,
+            SocketType::Channel,
+        ];
+        for t in connecting {
             assert_eq!(parse("tcp://h:1", t).side, Side::Connect, "{t}");
         }
     }

@@ -1,10 +1,11 @@
-//! The `ferrozmq` command: the seed's demo, one socket driven from the command line, or a
-//! proxy between two sockets. `ferrozmq --help` describes it.
+//! The `ferrozmq` command: the seed's demo, one socket driven from the command line, a
+//! proxy between two sockets, or one socket's events. `ferrozmq --help` describes it.
 
 mod args;
 mod demo;
 mod endpoints;
 mod error;
+mod monitor_command;
 mod outgoing;
 mod output;
 mod proxy_command;
@@ -32,5 +33,6 @@ fn run() -> Result<(), CliError> {
         Command::Demo => demo::run(&mut out),
         Command::Socket(args) => socket_command::run(&args, &mut out),
         Command::Proxy(args) => proxy_command::run(&args),
+        Command::Monitor(args) => monitor_command::run(&args, &mut out),
     }
 }

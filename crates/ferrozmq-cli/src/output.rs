@@ -45,6 +45,13 @@ impl Output {
         }
     }
 
+    /// Prints a single-part message after what addresses it (a SERVER's or PEER's sender,
+    /// a DISH's group), separated by a tab.
+    pub fn addressed(&mut self, address: &str, body: &Message) -> Result<(), CliError> {
+        let body = String::from_utf8_lossy(body.as_slice());
+        self.line(&format!("{address}\t{body}"))
+    }
+
     /// Prints what an XPUB received: a subscription notice as `+prefix` (subscribe) or
     /// `-prefix` (unsubscribe), any other message as [`message`](Self::message) does.
     pub fn xpub_message(&mut self, parts: &[Message]) -> Result<(), CliError> {

@@ -5,7 +5,7 @@ use crate::endpoints::attach_all;
 use crate::error::CliError;
 use crate::outgoing::Outgoing;
 use crate::output::Output;
-use crate::role::Role;
+use crate::role::{Layout, Role};
 use ferrozmq::{Context, Error, Message, Socket, SocketType};
 use std::time::Instant;
 
@@ -14,25 +14,72 @@ pub fn run(args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
     let ctx = Context::new();
     // Declared after the context so that it closes first: dropping the context then waits
     // for the socket's lingering messages.
-    let socket = open(&ctx, args)?;
+    let (socket, destination) = open(&ctx, args)?;
     match args.role {
         Role::Request => request(&socket, args, out),
         Role::Reply => reply(&socket, args, out),
-        Role::Send => send(&socket, args),
+        Role::Send => send(&socket, &destination, args),
         Role::Receive => receive(&socket, args, out),
-        Role::Exchange => exchange(&socket, args, out),
+        Role::Exchange => exchange(&socket, &destination, args, out),
         Role::Route => route(&socket, args, out),
+        Role::Converse => match &destination {
+            Destination::Peers(_) => exchange(&socket, &destination, args, out),
+            _ => route(&socket, args, out),
+        },
     }
 }
 
-fn open(ctx: &Context, args: &SocketArgs) -> Result<Socket, CliError> {
+/// Where the messages the command sends of its own accord go (answers go back to where
+/// the message they answer came from).
+enum Destination {
+    /// Wherever the socket's type sends them.
+    Socket,
+    /// RADIO: to the dishes that joined this group.
+    Group(String),
+    /// PEER: to the peers it connected to, in turn; at least one.
+    Peers(Vec<u32>),
+}
+
+impl Destination {
+    /// Sends `body`, the `index`th message sent.
+    fn send(&self, socket: &Socket, index: usize, body: Vec<u8>) -> Result<(), Error> {
+        match self {
+            Destination::Socket => socket.send(body, 0),
+            Destination::Group(group) => socket.send_group(group, body, 0),
+            Destination::Peers(peers) => {
+                // `checked_rem` rather than `%`: an empty list would be a bug, not a panic.
+                let peer = index.checked_rem(peers.len()).map(|i| peers[i]);
+                socket.send_to(peer.ok_or(Error::HostUnreachable)?, body, 0)
+            }
+        }
+    }
+}
+
+fn open(ctx: &Context, args: &SocketArgs) -> Result<(Socket, Destination), CliError> {
     let socket = ctx
         .socket(args.socket_type)
         .map_err(|e| CliError::failed(format!("cannot make a socket: {e}")))?;
     configure(&socket, args)
         .map_err(|e| CliError::failed(format!("cannot configure the socket: {e}")))?;
+    let destination = match (args.role, args.groups.as_slice()) {
+        (Role::Converse, _) => {
+            let mut peers = Vec::new();
+            for endpoint in &args.endpoints {
+                peers.extend(endpoint.attach_peer(&socket)?);
+            }
+            // A peer that only binds has nobody to speak to first.
+            let destination = if peers.is_empty() {
+                Destination::Socket
+            } else {
+                Destination::Peers(peers)
+            };
+            return Ok((socket, destination));
+        }
+        (Role::Send, [group]) => Destination::Group(group.clone()),
+        _ => Destination::Socket,
+    };
     attach_all(&socket, &args.endpoints)?;
-    Ok(socket)
+    Ok((socket, destination))
 }
 
 fn configure(socket: &Socket, args: &SocketArgs) -> Result<(), Error> {
@@ -40,6 +87,13 @@ fn configure(socket: &Socket, args: &SocketArgs) -> Result<(), Error> {
     if let Some(timeout) = args.timeout {
         socket.set_rcvtimeo(timeout)?;
         socket.set_sndtimeo(timeout)?;
+    }
+    if args.role == Role::Receive {
+        // A DISH's groups, joined before it binds or connects so that every RADIO hears
+        // of them as soon as it is attached.
+        for group in &args.groups {
+            socket.join(group)?;
+        }
     }
     let everything = [Vec::new()];
     let prefixes = if args.subscribe.is_empty() {
@@ -67,12 +121,68 @@ fn configure(socket: &Socket, args: &SocketArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// A message as received, with what addresses it.
+enum Incoming {
+    /// Every part of a message; a ROUTER's first part is its sender's routing id.
+    Parts(Vec<Message>),
+    /// SERVER, PEER: a message and its sender's routing id.
+    FromPeer(u32, Message),
+    /// DISH: a message and its group.
+    InGroup(String, Message),
+}
+
+impl Incoming {
+    /// Receives the next message as `layout` says the socket's messages come.
+    fn recv(socket: &Socket, layout: Layout) -> Result<Incoming, Error> {
+        match layout {
+            Layout::Parts | Layout::RoutingIdPart | Layout::SubscriptionNotices => {
+                socket.recv_multipart(0).map(Incoming::Parts)
+            }
+            Layout::RoutingId => socket
+                .recv_from(0)
+                .map(|(peer, body)| Incoming::FromPeer(peer, body)),
+            Layout::Group => socket
+                .recv_group(0)
+                .map(|(group, body)| Incoming::InGroup(group, body)),
+        }
+    }
+
+    /// Prints the message as `layout` says the socket's messages are shown.
+    fn print(&self, layout: Layout, out: &mut Output) -> Result<(), CliError> {
+        match self {
+            Incoming::Parts(parts) => match layout {
+                Layout::RoutingIdPart => out.routed(parts),
+                Layout::SubscriptionNotices => out.xpub_message(parts),
+                _ => out.message(parts),
+            },
+            Incoming::FromPeer(peer, body) => out.addressed(&peer.to_string(), body),
+            Incoming::InGroup(group, body) => out.addressed(group, body),
+        }
+    }
+
+    /// Sends `answer` back to where this message came from: a ROUTER's along the envelope
+    /// the message came with, a SERVER's or PEER's to its sender, a group's to the group.
+    fn answer(&self, socket: &Socket, answer: &[u8]) -> Result<(), Error> {
+        match self {
+            Incoming::Parts(parts) => {
+                let reply = envelope(parts)
+                    .iter()
+                    .cloned()
+                    .chain([Message::from(answer.to_vec())]);
+                socket.send_multipart(reply, 0)
+            }
+            Incoming::FromPeer(peer, _) => socket.send_to(*peer, answer.to_vec(), 0),
+            Incoming::InGroup(group, _) => socket.send_group(group, answer.to_vec(), 0),
+        }
+    }
+}
+
 /// REQ: each outgoing message is a request; print its reply before sending the next.
 fn request(socket: &Socket, args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
     for (i, message) in Outgoing::new(args.send.clone(), args.count).enumerate() {
         pause_between_sends(i, args);
         send_one(socket, message?, args.timeout)?;
-        let reply = recv_one(socket, "reply", args.timeout)?;
+        let reply = recv_parts(socket, "reply", args.timeout)?;
         out.message(&reply)?;
     }
     Ok(())
@@ -81,7 +191,7 @@ fn request(socket: &Socket, args: &SocketArgs, out: &mut Output) -> Result<(), C
 /// REP: print each request and answer it with `--reply`, or with the request itself.
 fn reply(socket: &Socket, args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
     for _ in 0..rounds(args) {
-        let request = recv_one(socket, "request", args.timeout)?;
+        let request = recv_parts(socket, "request", args.timeout)?;
         out.message(&request)?;
         let sent = match &args.reply {
             Some(reply) => socket.send(reply.clone(), 0),
@@ -92,27 +202,35 @@ fn reply(socket: &Socket, args: &SocketArgs, out: &mut Output) -> Result<(), Cli
     Ok(())
 }
 
-/// PUB, PUSH: send every outgoing message.
-fn send(socket: &Socket, args: &SocketArgs) -> Result<(), CliError> {
+/// PUB, PUSH, SCATTER, RADIO: send every outgoing message.
+fn send(socket: &Socket, destination: &Destination, args: &SocketArgs) -> Result<(), CliError> {
     for (i, message) in Outgoing::new(args.send.clone(), args.count).enumerate() {
         pause_between_sends(i, args);
-        send_one(socket, message?, args.timeout)?;
+        destination
+            .send(socket, i, message?)
+            .map_err(|e| send_failed(e, args.timeout))?;
     }
     Ok(())
 }
 
-/// SUB, PULL, and the two-way types without `--send`: print every message that arrives.
+/// SUB, PULL, GATHER, DISH, and the two-way types without `--send`: print every message
+/// that arrives.
 fn receive(socket: &Socket, args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
     for _ in 0..rounds(args) {
-        let message = recv_one(socket, "message", args.timeout)?;
-        print(out, args.socket_type, &message)?;
+        recv_one(socket, args, "message")?.print(args.layout, out)?;
     }
     Ok(())
 }
 
-/// DEALER, PAIR, XPUB, XSUB: send the `--send` values, printing what arrives meanwhile,
-/// then go on printing until `--timeout` passes with nothing arriving (or for ever).
-fn exchange(socket: &Socket, args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
+/// The two-way types, and a PEER that connected: send the `--send` values, printing what
+/// arrives meanwhile, then go on printing until `--timeout` passes with nothing arriving
+/// (or for ever).
+fn exchange(
+    socket: &Socket,
+    destination: &Destination,
+    args: &SocketArgs,
+    out: &mut Output,
+) -> Result<(), CliError> {
     if args.send.is_empty() {
         return receive(socket, args, out);
     }
@@ -120,13 +238,15 @@ fn exchange(socket: &Socket, args: &SocketArgs, out: &mut Output) -> Result<(), 
         if let (true, Some(interval)) = (i > 0, args.interval) {
             print_arrivals_until(socket, args, out, Instant::now() + interval)?;
         }
-        send_one(socket, message?, args.timeout)?;
+        destination
+            .send(socket, i, message?)
+            .map_err(|e| send_failed(e, args.timeout))?;
     }
     // Everything is sent: silence for the receive timeout now ends the command, and is no
     // failure.
     loop {
-        match socket.recv_multipart(0) {
-            Ok(message) => print(out, args.socket_type, &message)?,
+        match Incoming::recv(socket, args.layout) {
+            Ok(message) => message.print(args.layout, out)?,
             Err(Error::Again) => return Ok(()),
             Err(e) => return Err(CliError::failed(format!("cannot receive: {e}"))),
         }
@@ -149,8 +269,8 @@ fn print_arrivals_until(
         // At least a millisecond: a receive timeout of 0 would not wait at all.
         let wait = i32::try_from(left.as_millis()).unwrap_or(i32::MAX).max(1);
         set_rcvtimeo(socket, wait)?;
-        match socket.recv_multipart(0) {
-            Ok(message) => print(out, args.socket_type, &message)?,
+        match Incoming::recv(socket, args.layout) {
+            Ok(message) => message.print(args.layout, out)?,
             Err(Error::Again) => break,
             Err(e) => return Err(CliError::failed(format!("cannot receive: {e}"))),
         }
@@ -164,22 +284,18 @@ fn set_rcvtimeo(socket: &Socket, millis: i32) -> Result<(), CliError> {
         .map_err(|e| CliError::failed(format!("cannot set the receive timeout: {e}")))
 }
 
-/// ROUTER: print each message with its sender's routing id; with `--send`, answer each with
-/// the next value, along the envelope the message came with.
+/// ROUTER, SERVER, and a PEER that only binds: print each message with its sender's
+/// routing id; with `--send`, answer each with the next value, to its sender.
 fn route(socket: &Socket, args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
     for i in 0..rounds(args) {
-        let message = recv_one(socket, "message", args.timeout)?;
-        out.routed(&message)?;
+        let message = recv_one(socket, args, "message")?;
+        message.print(args.layout, out)?;
         if args.send.is_empty() {
             continue;
         }
         let answer = &args.send[(i % args.send.len() as u64) as usize];
-        let reply = envelope(&message)
-            .iter()
-            .cloned()
-            .chain([Message::from(answer.clone())]);
-        socket
-            .send_multipart(reply, 0)
+        message
+            .answer(socket, answer)
             .map_err(|e| send_failed(e, args.timeout))?;
     }
     Ok(())
@@ -193,15 +309,6 @@ fn envelope(message: &[Message]) -> &[Message] {
     match delimiter {
         Some(at) if at + 2 < message.len() => &message[..at + 2],
         _ => &message[..message.len().min(1)],
-    }
-}
-
-/// Prints a received message as the socket type's output shows it.
-fn print(out: &mut Output, socket_type: SocketType, message: &[Message]) -> Result<(), CliError> {
-    match socket_type {
-        SocketType::Router => out.routed(message),
-        SocketType::XPub => out.xpub_message(message),
-        _ => out.message(message),
     }
 }
 
@@ -220,19 +327,31 @@ fn send_one(socket: &Socket, message: Vec<u8>, timeout: Option<i32>) -> Result<(
     socket.send(message, 0).map_err(|e| send_failed(e, timeout))
 }
 
-fn recv_one(
+/// Receives a REQ's reply or a REP's request, every part of it.
+fn recv_parts(
     socket: &Socket,
     waiting_for: &str,
     timeout: Option<i32>,
 ) -> Result<Vec<Message>, CliError> {
-    socket.recv_multipart(0).map_err(|e| match e {
+    socket
+        .recv_multipart(0)
+        .map_err(|e| recv_failed(e, waiting_for, timeout))
+}
+
+/// Receives the next message as the socket's layout has it.
+fn recv_one(socket: &Socket, args: &SocketArgs, waiting_for: &str) -> Result<Incoming, CliError> {
+    Incoming::recv(socket, args.layout).map_err(|e| recv_failed(e, waiting_for, args.timeout))
+}
+
+fn recv_failed(e: Error, waiting_for: &str, timeout: Option<i32>) -> CliError {
+    match e {
         // Receives only time out when --timeout set a receive timeout.
         Error::Again => CliError::failed(format!(
             "timed out: no {waiting_for} arrived within {} ms",
             timeout.unwrap_or(0)
         )),
         e => CliError::failed(format!("cannot receive: {e}")),
-    })
+    }
 }
 
 fn send_failed(e: Error, timeout: Option<i32>) -> CliError {

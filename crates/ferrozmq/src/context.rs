@@ -61,8 +61,17 @@ struct Worker {
     thread: JoinHandle<()>,
 }
 
+/// libzmq's default MAX_SOCKETS.
+const DEFAULT_MAX_SOCKETS: usize = 1023;
+
 pub(crate) struct ContextShared {
-    io_threads: usize,
+    /// IO_THREADS: how many I/O threads to start when the first is needed.
+    io_threads: AtomicUsize,
+    /// MAX_SOCKETS: how many sockets may be open at once.
+    max_sockets: AtomicUsize,
+    /// BLOCKY: whether new sockets linger for ever by default (libzmq's default) or not at
+    /// all.
+    blocky: AtomicBool,
     io: Mutex<Vec<Worker>>,
     next_io: AtomicUsize,
     next_id: AtomicU64,
@@ -86,7 +95,9 @@ impl Context {
     pub fn with_io_threads(n: usize) -> Context {
         Context {
             shared: Arc::new(ContextShared {
-                io_threads: n.max(1),
+                io_threads: AtomicUsize::new(n.max(1)),
+                max_sockets: AtomicUsize::new(DEFAULT_MAX_SOCKETS),
+                blocky: AtomicBool::new(true),
                 io: Mutex::new(Vec::new()),
                 next_io: AtomicUsize::new(0),
                 next_id: AtomicU64::new(1),
@@ -97,12 +108,62 @@ impl Context {
         }
     }
 
-    /// Creates a socket of the given type.
+    /// Creates a socket of the given type. Fails with [`Error::TooManySockets`] when
+    /// MAX_SOCKETS sockets are open.
     pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
         if self.shared.terminated.load(Ordering::Acquire) {
             return Err(Error::Terminated);
         }
-        Socket::new(self.shared.clone(), socket_type)
+        let open = lock(&self.shared.sockets).len();
+        if open >= self.shared.max_sockets.load(Ordering::Relaxed) {
+            return Err(Error::TooManySockets);
+        }
+        let socket = Socket::new(self.shared.clone(), socket_type)?;
+        if !self.shared.blocky.load(Ordering::Relaxed) {
+            socket.set_linger(0)?;
+        }
+        Ok(socket)
+    }
+
+    /// How many I/O threads to run (`ZMQ_IO_THREADS`, default 1); only effective before
+    /// the first tcp, ipc or udp endpoint starts them.
+    pub fn set_io_threads(&self, n: usize) -> Result<()> {
+        if n == 0 {
+            return Err(Error::InvalidArgument("IO_THREADS must be at least 1"));
+        }
+        self.shared.io_threads.store(n, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// See [`set_io_threads`](Self::set_io_threads).
+    pub fn get_io_threads(&self) -> usize {
+        self.shared.io_threads.load(Ordering::Relaxed)
+    }
+
+    /// How many sockets may be open at once (`ZMQ_MAX_SOCKETS`, default 1023).
+    pub fn set_max_sockets(&self, n: usize) -> Result<()> {
+        if n == 0 {
+            return Err(Error::InvalidArgument("MAX_SOCKETS must be at least 1"));
+        }
+        self.shared.max_sockets.store(n, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// See [`set_max_sockets`](Self::set_max_sockets).
+    pub fn get_max_sockets(&self) -> usize {
+        self.shared.max_sockets.load(Ordering::Relaxed)
+    }
+
+    /// Whether ending the context waits for queued messages (`ZMQ_BLOCKY`, default true).
+    /// With false, sockets made afterwards start with LINGER 0, so the last drop of the
+    /// context returns at once, dropping what was not sent.
+    pub fn set_blocky(&self, on: bool) {
+        self.shared.blocky.store(on, Ordering::Relaxed);
+    }
+
+    /// See [`set_blocky`](Self::set_blocky).
+    pub fn get_blocky(&self) -> bool {
+        self.shared.blocky.load(Ordering::Relaxed)
     }
 
     /// Shuts the context down (`zmq_ctx_shutdown`): every blocking call on its sockets, now
@@ -148,7 +209,7 @@ impl ContextShared {
     /// An I/O thread for a new socket, starting the threads on first use.
     pub(crate) fn io_thread(&self) -> Result<Arc<IoThread>> {
         let mut io = lock(&self.io);
-        while io.len() < self.io_threads {
+        while io.len() < self.io_threads.load(Ordering::Relaxed) {
             let (thread, handle) = engine::spawn(io.len())?;
             io.push(Worker {
                 io: thread,

@@ -36,6 +36,8 @@ pub enum Error {
     InvalidArgument(&'static str),
     /// The inproc endpoint's peer cannot talk to this socket type.
     IncompatibleSocketType,
+    /// The context has MAX_SOCKETS sockets open already (`EMFILE`).
+    TooManySockets,
     /// No peer has the routing id a message was addressed to (ROUTER with
     /// ROUTER_MANDATORY) (`EHOSTUNREACH`).
     HostUnreachable,
@@ -60,6 +62,7 @@ impl Error {
             Error::NoSuchEndpoint(_) => libc::ENOENT,
             Error::IncompatibleSocketType => libc::ECONNREFUSED,
             Error::HostUnreachable => libc::EHOSTUNREACH,
+            Error::TooManySockets => libc::EMFILE,
             Error::Io(e) => e.raw_os_error().unwrap_or(libc::EIO),
         }
     }
@@ -87,6 +90,7 @@ impl fmt::Display for Error {
             Error::NoSuchEndpoint(e) => write!(f, "no such endpoint: {e}"),
             Error::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
             Error::HostUnreachable => write!(f, "host unreachable: no peer has that routing id"),
+            Error::TooManySockets => write!(f, "too many open sockets in this context"),
             Error::IncompatibleSocketType => {
                 write!(f, "the peer's socket type cannot talk to this socket type")
             }

@@ -1,21 +1,11 @@
 //! Timeouts, bad command lines and unusable endpoints: a non-zero exit with one line on
 //! standard error, never a panic or a hang.
 
-use crate::support::{free_port, run, tcp, Finished};
+use crate::support::{assert_fails_with_one_line, free_port, run, tcp};
 use std::ffi::OsString;
 use std::net::TcpListener;
 use std::os::unix::ffi::OsStringExt;
 use std::time::{Duration, Instant};
-
-/// Checks that `done` failed with status `code` and exactly one `ferrozmq: ` line on
-/// standard error.
-fn assert_fails_with_one_line(done: &Finished, code: i32, context: &str) {
-    assert_eq!(done.status.code(), Some(code), "{context}: {done:?}");
-    assert!(!done.stderr.contains("panicked"), "{context}: {done:?}");
-    let lines: Vec<_> = done.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{context}: one stderr line: {done:?}");
-    assert!(lines[0].starts_with("ferrozmq: "), "{context}: {done:?}");
-}
 
 #[test]
 fn timeout_without_messages_exits_1() {
@@ -54,7 +44,6 @@ fn bad_command_lines_exit_2_with_one_line() {
         &[],
         &["bogus", "tcp://127.0.0.1:5555"],
         &["--bogus"],
-        &["gather", "tcp://127.0.0.1:5555"],
         &["req"],
         &["req", "--send", "x"],
         &["req", "bogus://127.0.0.1:5555"],
@@ -82,6 +71,16 @@ fn bad_command_lines_exit_2_with_one_line() {
         &["router", "tcp://127.0.0.1:5555", "--interval", "10"],
         &["dealer", "tcp://127.0.0.1:5555", "--interval", "10"],
         &["router", "tcp://127.0.0.1:5555", "--reply", "x"],
+        &["gather", "tcp://127.0.0.1:5555", "--send", "x"],
+        &["server", "tcp://127.0.0.1:5555", "--interval", "10"],
+        &[
+            "peer",
+            "@tcp://127.0.0.1:5555",
+            "--send",
+            "x",
+            "--interval",
+            "10",
+        ],
         &["demo", "extra"],
         &["proxy", "pull", ">tcp://127.0.0.1:5557"],
         &[
@@ -123,6 +122,8 @@ fn help_prints_usage_and_exits_0() {
         &["-h"],
         &["req", "--help"],
         &["proxy", "--help"],
+        &["monitor", "--help"],
+        &["monitor", "rep", "tcp://127.0.0.1:5555", "--help"],
     ] {
         let done = run(args);
         assert!(done.status.success(), "{args:?}: {done:?}");

@@ -3,8 +3,10 @@
 //! peers of `tests/peers`.
 
 mod demo;
+mod drafts;
 mod errors;
 mod interop;
+mod monitor;
 mod patterns;
 mod support;
 mod types;

@@ -238,6 +238,16 @@ where
     ferrozmq(args).finish()
 }
 
+/// Checks that `done` failed with status `code` and exactly one `ferrozmq: ` line on
+/// standard error.
+pub fn assert_fails_with_one_line(done: &Finished, code: i32, context: &str) {
+    assert_eq!(done.status.code(), Some(code), "{context}: {done:?}");
+    assert!(!done.stderr.contains("panicked"), "{context}: {done:?}");
+    let lines: Vec<_> = done.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{context}: one stderr line: {done:?}");
+    assert!(lines[0].starts_with("ferrozmq: "), "{context}: {done:?}");
+}
+
 /// Starts one of the seed's Python programs, from `tests/seed`, on libzmq through pyzmq.
 pub fn seed_python(script: &str, args: &[&str]) -> Process {
     python_script("seed", script, args)

@@ -31,9 +31,16 @@ pub const SNDMORE: i32 = 2;
 ///
 /// Made by [`Context::socket`](crate::Context::socket). Methods take `&self`, as in the
 /// `zmq` crate, so that code moves over unchanged; like a libzmq socket, a `Socket` may
-/// move between threads (`Send`) but is used by one thread at a time (not `Sync`). Dropping
-/// it closes it; messages still queued for peers are delivered in the background for as
-/// long as [`set_linger`](Self::set_linger) allows.
+/// move between threads (`Send`) but is used by one thread at a time (not `Sync`: the
+/// compiler refuses to share one, so two threads can never race on it). Dropping it closes
+/// it; messages still queued for peers are delivered in the background for as long as
+/// [`set_linger`](Self::set_linger) allows.
+///
+/// ```compile_fail
+/// fn shared<T: Sync>(_: &T) {}
+/// let ctx = ferrozmq::Context::new();
+/// shared(&ctx.socket(ferrozmq::PUSH).unwrap()); // a Socket is not Sync
+/// ```
 ///
 /// ```
 /// use ferrozmq::{Context, REP, REQ};
