@@ -25,9 +25,7 @@ fn socket(ctx: &Context, kind: SocketType) -> Socket {
 fn watch(ctx: &Context, watched: &Socket) -> Socket {
     static N: AtomicUsize = AtomicUsize::new(0);
     let endpoint = format!("inproc://conn-opts-{}", N.fetch_add(1, Ordering::Relaxed));
-    watched
-        .monitor(&endpoint, EventKind::ALL)
-        .expect("monitor");
+    watched.monitor(&endpoint, EventKind::ALL).expect("monitor");
     let reader = socket(ctx, PAIR);
     reader.connect(&endpoint).expect("connect the feed");
     reader
@@ -71,7 +69,10 @@ fn heartbeats_ping_and_drop_a_peer_that_went_silent() {
     let mut peer = accept(&listener);
     peer.handshake("ROUTER", 1);
     let ping = peer.read_frame();
-    assert!(ping.is_command() && ping.body.starts_with(b"\x04PING"), "a PING comes");
+    assert!(
+        ping.is_command() && ping.body.starts_with(b"\x04PING"),
+        "a PING comes"
+    );
     // The peer now says nothing at all, as a frozen process would.
     let started = Instant::now();
     wait_for(&feed, EventKind::Disconnected, Duration::from_secs(5));
@@ -97,7 +98,10 @@ fn a_peer_asking_for_a_ttl_is_dropped_when_it_falls_silent() {
     // PING with a TTL of 3 tenths of a second, and an empty context.
     peer.write(&frame(0x04, b"\x04PING\x00\x03"));
     let pong = peer.read_frame();
-    assert!(pong.is_command() && pong.body == b"\x04PONG", "the PING is answered");
+    assert!(
+        pong.is_command() && pong.body == b"\x04PONG",
+        "the PING is answered"
+    );
     peer.read_until_closed()
         .expect("the ROUTER hangs up once the TTL passes in silence");
 }
@@ -133,7 +137,10 @@ fn conflate_keeps_only_the_newest_message() {
         let newest = pull.recv_bytes(0).expect("the newest message");
         assert_eq!(newest, 100u32.to_be_bytes(), "{transport}");
         pull.set_rcvtimeo(100).expect("timeout");
-        assert!(pull.recv_msg(0).is_err(), "nothing older is left: {transport}");
+        assert!(
+            pull.recv_msg(0).is_err(),
+            "nothing older is left: {transport}"
+        );
     }
 }
 
@@ -187,7 +194,8 @@ fn int_option(fd: RawFd, level: i32, name: i32) -> i32 {
     let mut value: i32 = 0;
     let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
     // SAFETY: value and len are valid for writes of their sizes; fd is a live socket.
-    let rc = unsafe { libc::getsockopt(fd, level, name, (&mut value as *mut i32).cast(), &mut len) };
+    let rc =
+        unsafe { libc::getsockopt(fd, level, name, (&mut value as *mut i32).cast(), &mut len) };
     assert_eq!(rc, 0, "getsockopt");
     value
 }
@@ -212,7 +220,10 @@ fn system_socket_knobs_reach_the_connection() {
     assert_eq!(int_option(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE), 42);
     assert_eq!(int_option(fd, libc::IPPROTO_TCP, libc::TCP_KEEPCNT), 7);
     assert_eq!(int_option(fd, libc::IPPROTO_TCP, libc::TCP_KEEPINTVL), 3);
-    assert_eq!(int_option(fd, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT), 4321);
+    assert_eq!(
+        int_option(fd, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT),
+        4321
+    );
     assert!(int_option(fd, libc::SOL_SOCKET, libc::SO_SNDBUF) >= 100_000);
 }
 
@@ -228,4 +239,41 @@ fn options_refuse_values_out_of_range_and_read_back() {
     assert_eq!(s.get_heartbeat_timeout().expect("timeout"), -1);
     s.set_conflate(true).expect("conflate");
     assert!(s.get_conflate().expect("conflate"));
+}
+
+#[test]
+fn connect_timeout_abandons_a_connect_that_hangs() {
+    // A listener that never accepts, with its queue full: the kernel drops further SYNs, so
+    // a new connect hangs, as one to a black-holed host would.
+    let listener = listener_with_backlog_zero();
+    let addr = listener.local_addr().expect("addr");
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        if let Ok(s) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            fillers.push(s);
+        }
+    }
+    let ctx = Context::new();
+    let dealer = socket(&ctx, DEALER);
+    dealer.set_connect_timeout(100).expect("connect timeout");
+    dealer.set_reconnect_ivl(10_000).expect("slow reconnect");
+    let feed = watch(&ctx, &dealer);
+    let started = Instant::now();
+    dealer.connect(&format!("tcp://{addr}")).expect("connect");
+    wait_for(&feed, EventKind::ConnectDelayed, Duration::from_secs(5));
+    wait_for(&feed, EventKind::ConnectRetried, Duration::from_secs(5));
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "gave up after CONNECT_TIMEOUT, not the kernel's SYN retries: {:?}",
+        started.elapsed()
+    );
+}
+
+/// A loopback listener whose accept queue holds a single connection.
+fn listener_with_backlog_zero() -> TcpListener {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    // SAFETY: listening again on a socket we own only changes its backlog.
+    let rc = unsafe { libc::listen(std::os::fd::AsRawFd::as_raw_fd(&listener), 0) };
+    assert_eq!(rc, 0, "listen");
+    listener
 }
