@@ -1,6 +1,7 @@
 //! What can go wrong on the wire.
 
 use crate::greeting::MechanismName;
+use crate::mechanism::MechanismError;
 use crate::socket_type::SocketType;
 use std::fmt;
 
@@ -59,6 +60,15 @@ pub enum ProtocolError {
         /// Its reason text.
         reason: String,
     },
+    /// The security mechanism failed (bad credentials, a box that does not open, a replayed
+    /// nonce, ...). The mechanism queues any ERROR the peer is owed itself.
+    Mechanism(MechanismError),
+}
+
+impl From<MechanismError> for ProtocolError {
+    fn from(e: MechanismError) -> Self {
+        ProtocolError::Mechanism(e)
+    }
 }
 
 impl ProtocolError {
@@ -110,8 +120,16 @@ impl fmt::Display for ProtocolError {
                 write!(f, "a {ours} socket cannot talk to a {theirs} peer")
             }
             ProtocolError::PeerError { reason } => write!(f, "peer reported error: {reason}"),
+            ProtocolError::Mechanism(e) => write!(f, "security handshake failed: {e}"),
         }
     }
 }
 
-impl std::error::Error for ProtocolError {}
+impl std::error::Error for ProtocolError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ProtocolError::Mechanism(e) => Some(e),
+            _ => None,
+        }
+    }
+}

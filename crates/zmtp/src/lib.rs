@@ -17,17 +17,23 @@
 #![warn(missing_docs)]
 
 pub mod command;
+pub mod curve_keys;
+pub mod entropy;
 pub mod error;
 pub mod frame;
 pub mod greeting;
+pub mod mechanism;
 pub mod message;
 pub mod metadata;
 pub mod outbox;
 pub mod session;
 pub mod socket_type;
+pub mod z85;
 
 pub use bytes::{Bytes, BytesMut};
+pub use curve_keys::{CurveKeyPair, CurvePublicKey, CurveSecretKey};
 pub use error::ProtocolError;
+pub use mechanism::{Mechanism, MechanismError, MechanismEvent};
 pub use message::{Kind, Message};
 pub use metadata::Metadata;
 pub use outbox::Outbox;
