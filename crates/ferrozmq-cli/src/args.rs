@@ -6,6 +6,7 @@
 use crate::endpoints::{Endpoint, Side};
 use crate::error::CliError;
 use crate::role::{supported_type_names, Behaviour, Layout, Role};
+use crate::socket_options::SocketOptions;
 use ferrozmq::SocketType;
 use std::ffi::OsString;
 use std::time::Duration;
@@ -53,15 +54,8 @@ pub struct SocketArgs {
     pub groups: Vec<String>,
     /// `--timeout` in milliseconds.
     pub timeout: Option<i32>,
-    /// `--linger` in milliseconds.
-    pub linger: Option<i32>,
-}
-
-impl SocketArgs {
-    /// The linger to close with: `--linger`, else `--timeout`, else until delivered.
-    pub fn linger(&self) -> i32 {
-        self.linger.or(self.timeout).unwrap_or(-1)
-    }
+    /// `--sndhwm`, `--linger` and the other socket options.
+    pub options: SocketOptions,
 }
 
 /// One side of the proxy.
@@ -71,6 +65,8 @@ pub struct ProxySide {
     pub socket_type: SocketType,
     /// Where it binds or connects.
     pub endpoint: Endpoint,
+    /// The socket options given after its type.
+    pub options: SocketOptions,
 }
 
 /// The proxy command's arguments.
@@ -93,6 +89,51 @@ pub struct MonitorArgs {
     pub count: Option<u64>,
     /// `--timeout` in milliseconds: the longest wait for an event.
     pub timeout: Option<i32>,
+    /// The watched socket's options.
+    pub options: SocketOptions,
+}
+
+/// An option as written on the command line, with the way to its value: after `=`, else
+/// the next argument.
+pub struct OptionArg<'a> {
+    /// The option's name, such as `--count`.
+    pub name: &'a str,
+    inline_value: Option<Vec<u8>>,
+    rest: &'a mut dyn Iterator<Item = Vec<u8>>,
+}
+
+impl<'a> OptionArg<'a> {
+    /// Reads `arg`, an argument starting with `-`; `rest` holds the arguments after it.
+    fn new(arg: &'a [u8], rest: &'a mut dyn Iterator<Item = Vec<u8>>) -> Result<Self, CliError> {
+        let (name, inline_value) = match arg.iter().position(|&b| b == b'=') {
+            Some(eq) => (&arg[..eq], Some(arg[eq + 1..].to_vec())),
+            None => (arg, None),
+        };
+        Ok(OptionArg {
+            name: utf8(name, "option")?,
+            inline_value,
+            rest,
+        })
+    }
+
+    /// Takes the option's value.
+    pub fn value(&mut self) -> Result<Vec<u8>, CliError> {
+        match self.inline_value.take() {
+            Some(value) => Ok(value),
+            None => self
+                .rest
+                .next()
+                .ok_or_else(|| CliError::usage(format!("{} needs a value", self.name))),
+        }
+    }
+
+    /// Checks that an option that takes no value was given none.
+    pub fn no_value(&self) -> Result<(), CliError> {
+        match self.inline_value {
+            Some(_) => Err(CliError::usage(format!("{} takes no value", self.name))),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Reads the arguments that follow the program name.
@@ -138,25 +179,59 @@ fn parse_proxy(args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError>
     if rest.iter().any(|arg| is_help(arg)) {
         return Ok(Command::Help);
     }
-    let [front_type, front_endpoint, back_type, back_endpoint] = rest.as_slice() else {
+    let mut rest = rest.into_iter();
+    let mut positional = Vec::new();
+    let mut options = [SocketOptions::default(), SocketOptions::default()];
+    while let Some(arg) = rest.next() {
+        if !arg.starts_with(b"-") {
+            positional.push(arg);
+            continue;
+        }
+        let mut option = OptionArg::new(&arg, &mut rest)?;
+        // An option configures the socket whose type came last.
+        let side = match positional.len() {
+            0 => {
+                return Err(CliError::usage(format!(
+                    "{} comes before any socket: a proxy's socket options follow the \
+                     TYPE of the socket they configure",
+                    option.name
+                )))
+            }
+            1 | 2 => 0,
+            _ => 1,
+        };
+        let socket_type = socket_type_named(utf8(&positional[side * 2], "socket type")?)?;
+        if !options[side].read(&mut option, socket_type)? {
+            return Err(CliError::usage(format!(
+                "unknown option '{}' for proxy (it takes the socket options)",
+                option.name
+            )));
+        }
+    }
+    let [front_type, front_endpoint, back_type, back_endpoint] = positional.as_slice() else {
         return Err(CliError::usage(format!(
             "proxy takes 4 arguments (FRONT_TYPE FRONT_ENDPOINT BACK_TYPE BACK_ENDPOINT), got {}",
-            rest.len()
+            positional.len()
         )));
     };
+    let [front_options, back_options] = options;
     Ok(Command::Proxy(ProxyArgs {
-        front: proxy_side(front_type, front_endpoint)?,
-        back: proxy_side(back_type, back_endpoint)?,
+        front: proxy_side(front_type, front_endpoint, front_options)?,
+        back: proxy_side(back_type, back_endpoint, back_options)?,
     }))
 }
 
-fn proxy_side(socket_type: &[u8], endpoint: &[u8]) -> Result<ProxySide, CliError> {
-    let name = utf8(socket_type, "socket type")?;
-    let socket_type = socket_type_named(name)?;
+fn proxy_side(
+    socket_type: &[u8],
+    endpoint: &[u8],
+    options: SocketOptions,
+) -> Result<ProxySide, CliError> {
+    let socket_type = socket_type_named(utf8(socket_type, "socket type")?)?;
     let endpoint = Endpoint::parse(utf8(endpoint, "endpoint")?, socket_type)?;
     Ok(ProxySide {
         socket_type,
         endpoint,
+        options,
     })
 }
 
@@ -172,12 +247,18 @@ fn parse_monitor(mut args: impl Iterator<Item = Vec<u8>>) -> Result<Command, Cli
     let socket_type = socket_type_named(utf8(&first, "socket type")?)?;
     let mut event_count = None;
     let mut timeout = None;
-    let endpoints = read_arguments(args, socket_type, |option, value| match option {
-        "--count" => set_once(&mut event_count, option, count(option, &value()?)?),
-        "--timeout" => set_once(&mut timeout, option, milliseconds(option, &value()?)?),
-        _ => Err(CliError::usage(format!(
-            "unknown option '{option}' for monitor (it takes --count and --timeout)"
-        ))),
+    let mut options = SocketOptions::default();
+    let endpoints = read_arguments(args, socket_type, |option| {
+        let name = option.name;
+        match name {
+            "--count" => set_once(&mut event_count, name, count(name, &option.value()?)?),
+            "--timeout" => set_once(&mut timeout, name, milliseconds(name, &option.value()?)?),
+            _ if options.read(option, socket_type)? => Ok(()),
+            _ => Err(CliError::usage(format!(
+                "unknown option '{name}' for monitor (it takes --count, --timeout and the \
+                 socket options)"
+            ))),
+        }
     })?;
     let Some(endpoints) = endpoints else {
         return Ok(Command::Help);
@@ -193,6 +274,7 @@ fn parse_monitor(mut args: impl Iterator<Item = Vec<u8>>) -> Result<Command, Cli
         endpoints,
         count: event_count,
         timeout,
+        options,
     }))
 }
 
@@ -236,28 +318,29 @@ fn parse_socket(
         reply: None,
         groups: Vec::new(),
         timeout: None,
-        linger: None,
+        options: SocketOptions::default(),
     };
-    let endpoints = read_arguments(args, socket_type, |option, value| {
-        match option {
-            "--send" => parsed.send.push(value()?),
-            "--count" => set_once(&mut parsed.count, option, count(option, &value()?)?)?,
+    let endpoints = read_arguments(args, socket_type, |option| {
+        let name = option.name;
+        match name {
+            "--send" => parsed.send.push(option.value()?),
+            "--count" => set_once(&mut parsed.count, name, count(name, &option.value()?)?)?,
             "--interval" => {
-                let millis = whole_number(option, &value()?, "of milliseconds")?;
-                set_once(&mut parsed.interval, option, Duration::from_millis(millis))?
+                let millis = whole_number(name, &option.value()?, "of milliseconds")?;
+                set_once(&mut parsed.interval, name, Duration::from_millis(millis))?
             }
-            "--subscribe" => parsed.subscribe.push(value()?),
-            "--reply" => set_once(&mut parsed.reply, option, value()?)?,
-            "--group" => parsed.groups.push(group(&value()?)?),
+            "--subscribe" => parsed.subscribe.push(option.value()?),
+            "--reply" => set_once(&mut parsed.reply, name, option.value()?)?,
+            "--group" => parsed.groups.push(group(&option.value()?)?),
             "--timeout" => set_once(
                 &mut parsed.timeout,
-                option,
-                milliseconds(option, &value()?)?,
+                name,
+                milliseconds(name, &option.value()?)?,
             )?,
-            "--linger" => set_once(&mut parsed.linger, option, linger(option, &value()?)?)?,
+            _ if parsed.options.read(option, socket_type)? => {}
             _ => {
                 return Err(CliError::usage(format!(
-                    "unknown option '{option}' (try 'ferrozmq --help')"
+                    "unknown option '{name}' (try 'ferrozmq --help')"
                 )))
             }
         }
@@ -272,12 +355,11 @@ fn parse_socket(
 }
 
 /// Reads endpoints and options to the end of the arguments, handing each option to
-/// `option` with its name and a way to take its value (after `=`, else the next
-/// argument). Gives the endpoints, or `None` when `--help` is among the arguments.
+/// `option`. Gives the endpoints, or `None` when `--help` is among the arguments.
 fn read_arguments(
     mut args: impl Iterator<Item = Vec<u8>>,
     socket_type: SocketType,
-    mut option: impl FnMut(&str, &mut dyn FnMut() -> Result<Vec<u8>, CliError>) -> Result<(), CliError>,
+    mut option: impl FnMut(&mut OptionArg<'_>) -> Result<(), CliError>,
 ) -> Result<Option<Vec<Endpoint>>, CliError> {
     let mut endpoints = Vec::new();
     while let Some(arg) = args.next() {
@@ -289,24 +371,9 @@ fn read_arguments(
             endpoints.push(Endpoint::parse(endpoint, socket_type)?);
             continue;
         }
-        let (name, inline_value) = split_option(&arg)?;
-        let mut value = || match &inline_value {
-            Some(value) => Ok(value.clone()),
-            None => args
-                .next()
-                .ok_or_else(|| CliError::usage(format!("{name} needs a value"))),
-        };
-        option(name, &mut value)?;
+        option(&mut OptionArg::new(&arg, &mut args)?)?;
     }
     Ok(Some(endpoints))
-}
-
-/// Splits `--name=value` into its name and value; `--name` has no value yet.
-fn split_option(arg: &[u8]) -> Result<(&str, Option<Vec<u8>>), CliError> {
-    match arg.iter().position(|&b| b == b'=') {
-        Some(eq) => Ok((utf8(&arg[..eq], "option")?, Some(arg[eq + 1..].to_vec()))),
-        None => Ok((utf8(arg, "option")?, None)),
-    }
 }
 
 /// Rejects options that mean nothing for the socket type, so that a mistake is reported
@@ -392,7 +459,8 @@ fn check_groups(args: &SocketArgs) -> Result<(), CliError> {
     }
 }
 
-fn type_name(socket_type: SocketType) -> String {
+/// A socket type as the command line writes it.
+pub fn type_name(socket_type: SocketType) -> String {
     socket_type.as_str().to_ascii_lowercase()
 }
 
@@ -466,12 +534,4 @@ fn count(option: &str, value: &[u8]) -> Result<u64, CliError> {
 /// Milliseconds as the socket options take them.
 fn milliseconds(option: &str, value: &[u8]) -> Result<i32, CliError> {
     whole_number(option, value, "of milliseconds")
-}
-
-/// A linger: milliseconds, or -1 for as long as it takes.
-fn linger(option: &str, value: &[u8]) -> Result<i32, CliError> {
-    if value == b"-1" {
-        return Ok(-1);
-    }
-    milliseconds(option, value)
 }

@@ -11,6 +11,7 @@ mod output;
 mod proxy_command;
 mod role;
 mod socket_command;
+mod socket_options;
 mod usage;
 
 use args::Command;

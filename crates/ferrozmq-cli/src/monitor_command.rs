@@ -48,6 +48,7 @@ fn open_watched(ctx: &Context, args: &MonitorArgs) -> Result<Socket, CliError> {
     socket
         .set_linger(0)
         .map_err(|e| CliError::failed(format!("cannot configure the socket: {e}")))?;
+    args.options.apply(&socket)?;
     Ok(socket)
 }
 

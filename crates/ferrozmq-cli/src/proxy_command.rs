@@ -9,9 +9,14 @@ pub fn run(args: &ProxyArgs) -> Result<(), CliError> {
     let ctx = Context::new();
     let front = open(&ctx, &args.front)?;
     let back = open(&ctx, &args.back)?;
+    // Attached only once both are configured, so that an option the library refuses is
+    // reported before either side binds or connects.
+    args.front.endpoint.attach(&front)?;
+    args.back.endpoint.attach(&back)?;
     ferrozmq::proxy(&front, &back).map_err(|e| CliError::failed(format!("proxy stopped: {e}")))
 }
 
+/// Makes one side's socket and sets its options.
 fn open(ctx: &Context, side: &ProxySide) -> Result<Socket, CliError> {
     let name = side.socket_type.as_str().to_ascii_lowercase();
     let socket = ctx.socket(side.socket_type).map_err(|e| match e {
@@ -20,6 +25,6 @@ fn open(ctx: &Context, side: &ProxySide) -> Result<Socket, CliError> {
         }
         e => CliError::failed(format!("cannot make a {name} socket: {e}")),
     })?;
-    side.endpoint.attach(&socket)?;
+    side.options.apply(&socket)?;
     Ok(socket)
 }

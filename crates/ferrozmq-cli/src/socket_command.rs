@@ -61,6 +61,9 @@ fn open(ctx: &Context, args: &SocketArgs) -> Result<(Socket, Destination), CliEr
         .map_err(|e| CliError::failed(format!("cannot make a socket: {e}")))?;
     configure(&socket, args)
         .map_err(|e| CliError::failed(format!("cannot configure the socket: {e}")))?;
+    // After the defaults `configure` sets, so that `--linger` overrides the one `--timeout`
+    // implies; before binding and connecting, which the options have to precede.
+    args.options.apply(&socket)?;
     let destination = match (args.role, args.groups.as_slice()) {
         (Role::Converse, _) => {
             let mut peers = Vec::new();
@@ -83,7 +86,9 @@ fn open(ctx: &Context, args: &SocketArgs) -> Result<(Socket, Destination), CliEr
 }
 
 fn configure(socket: &Socket, args: &SocketArgs) -> Result<(), Error> {
-    socket.set_linger(args.linger())?;
+    // Waiting at exit as long as for anything else: until delivered, unless `--timeout`
+    // says how long is too long.
+    socket.set_linger(args.timeout.unwrap_or(-1))?;
     if let Some(timeout) = args.timeout {
         socket.set_rcvtimeo(timeout)?;
         socket.set_sndtimeo(timeout)?;

@@ -1,15 +1,26 @@
 //! The text `ferrozmq --help` prints.
 
-/// The full usage text.
-pub fn text() -> &'static str {
-    "\
+use crate::socket_options;
+
+/// The full usage text; the socket options come from their table.
+pub fn text() -> String {
+    [
+        BEFORE_SOCKET_OPTIONS,
+        &socket_options::help(),
+        AFTER_SOCKET_OPTIONS,
+    ]
+    .concat()
+}
+
+const BEFORE_SOCKET_OPTIONS: &str = "\
 ferrozmq: ZeroMQ sockets from the command line
 
 Usage:
   ferrozmq demo
-  ferrozmq TYPE ENDPOINT... [OPTIONS]
-  ferrozmq proxy FRONT_TYPE FRONT_ENDPOINT BACK_TYPE BACK_ENDPOINT
-  ferrozmq monitor TYPE ENDPOINT... [--count N] [--timeout MS]
+  ferrozmq TYPE ENDPOINT... [OPTIONS] [SOCKET OPTIONS]
+  ferrozmq proxy FRONT_TYPE FRONT_ENDPOINT [SOCKET OPTIONS]
+                 BACK_TYPE BACK_ENDPOINT [SOCKET OPTIONS]
+  ferrozmq monitor TYPE ENDPOINT... [--count N] [--timeout MS] [SOCKET OPTIONS]
   ferrozmq --help | --version
 
 Commands:
@@ -76,10 +87,13 @@ Options (socket commands):
                      their --send values, they print what arrives until
                      nothing has for MS milliseconds, then exit with status 0
                      (without --timeout: until stopped).
-  --linger MS        how long to keep delivering unsent messages at exit
-                     (-1: until delivered); default: the --timeout if given,
-                     else -1
 
+Socket options (for the socket of a socket command or of monitor, and in a
+proxy for the socket whose TYPE precedes them; each sets the libzmq option of
+the same name, and a value the socket refuses is a command line error):
+";
+
+const AFTER_SOCKET_OPTIONS: &str = "
 Received messages print one per line, parts separated by tabs. A router
 prints the sender's routing id first: as text if it is printable UTF-8, else
 as 0x and hex digits (such as 0x006B8B4567, an id a ROUTER makes up for a peer
@@ -87,5 +101,4 @@ that set none). A server and a peer print the sender's routing id first, in
 decimal; a dish prints the group first. An xpub prints subscriptions as
 +PREFIX and cancellations as -PREFIX.
 Exit status: 0 done, 1 failed or timed out, 2 bad command line.
-"
-}
+";

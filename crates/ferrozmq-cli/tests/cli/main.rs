@@ -7,6 +7,7 @@ mod drafts;
 mod errors;
 mod interop;
 mod monitor;
+mod options;
 mod patterns;
 mod support;
 mod types;

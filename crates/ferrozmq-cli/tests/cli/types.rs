@@ -206,6 +206,8 @@ fn ferrozmq_router_answers_a_python_dealer_by_its_announced_id() {
 fn ferrozmq_dealer_is_answered_by_a_python_router() {
     let port = free_port();
     let router = peer_python("router.py", &[&format!("tcp://*:{port}"), "2"]);
+    // Starting Python and importing zmq can take seconds on a loaded machine: the dealer's
+    // quiet period must outlast that.
     let dealer = ferrozmq([
         "dealer",
         &tcp(port),
@@ -214,7 +216,7 @@ fn ferrozmq_dealer_is_answered_by_a_python_router() {
         "--send",
         "bye",
         "--timeout",
-        "1000",
+        "4000",
     ])
     .finish();
     assert!(dealer.status.success(), "{dealer:?}");
