@@ -6,6 +6,7 @@
 use crate::endpoints::{Endpoint, Side};
 use crate::error::CliError;
 use crate::role::{supported_type_names, Behaviour, Layout, Role};
+use crate::security::Security;
 use crate::socket_options::SocketOptions;
 use ferrozmq::SocketType;
 use std::ffi::OsString;
@@ -26,6 +27,8 @@ pub enum Command {
     Proxy(ProxyArgs),
     /// Print what happens to one socket's connections.
     Monitor(MonitorArgs),
+    /// Print a new CURVE key pair.
+    Keygen,
 }
 
 /// The socket command's arguments.
@@ -56,6 +59,8 @@ pub struct SocketArgs {
     pub timeout: Option<i32>,
     /// `--sndhwm`, `--linger` and the other socket options.
     pub options: SocketOptions,
+    /// `--curve-server`, `--plain-user` and the other security flags.
+    pub security: Security,
 }
 
 /// One side of the proxy.
@@ -67,6 +72,8 @@ pub struct ProxySide {
     pub endpoint: Endpoint,
     /// The socket options given after its type.
     pub options: SocketOptions,
+    /// The security flags given after its type.
+    pub security: Security,
 }
 
 /// The proxy command's arguments.
@@ -91,6 +98,8 @@ pub struct MonitorArgs {
     pub timeout: Option<i32>,
     /// The watched socket's options.
     pub options: SocketOptions,
+    /// The watched socket's security flags.
+    pub security: Security,
 }
 
 /// An option as written on the command line, with the way to its value: after `=`, else
@@ -148,6 +157,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CliErr
         b"demo" => parse_demo(args),
         b"proxy" => parse_proxy(args),
         b"monitor" => parse_monitor(args),
+        b"keygen" => parse_keygen(args),
         _ if first.starts_with(b"-") => Err(CliError::usage(format!(
             "unknown option '{}' (try 'ferrozmq --help')",
             String::from_utf8_lossy(&first)
@@ -174,6 +184,20 @@ fn parse_demo(args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError> 
     }
 }
 
+fn parse_keygen(args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError> {
+    let rest: Vec<_> = args.collect();
+    if rest.iter().any(|arg| is_help(arg)) {
+        return Ok(Command::Help);
+    }
+    match rest.first() {
+        None => Ok(Command::Keygen),
+        Some(arg) => Err(CliError::usage(format!(
+            "keygen takes no arguments, got '{}'",
+            String::from_utf8_lossy(arg)
+        ))),
+    }
+}
+
 fn parse_proxy(args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError> {
     let rest: Vec<_> = args.collect();
     if rest.iter().any(|arg| is_help(arg)) {
@@ -182,6 +206,7 @@ fn parse_proxy(args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError>
     let mut rest = rest.into_iter();
     let mut positional = Vec::new();
     let mut options = [SocketOptions::default(), SocketOptions::default()];
+    let mut security = [Security::default(), Security::default()];
     while let Some(arg) = rest.next() {
         if !arg.starts_with(b"-") {
             positional.push(arg);
@@ -201,7 +226,7 @@ fn parse_proxy(args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError>
             _ => 1,
         };
         let socket_type = socket_type_named(utf8(&positional[side * 2], "socket type")?)?;
-        if !options[side].read(&mut option, socket_type)? {
+        if !options[side].read(&mut option, socket_type)? && !security[side].read(&mut option)? {
             return Err(CliError::usage(format!(
                 "unknown option '{}' for proxy (it takes the socket options)",
                 option.name
@@ -215,9 +240,10 @@ fn parse_proxy(args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError>
         )));
     };
     let [front_options, back_options] = options;
+    let [front_security, back_security] = security;
     Ok(Command::Proxy(ProxyArgs {
-        front: proxy_side(front_type, front_endpoint, front_options)?,
-        back: proxy_side(back_type, back_endpoint, back_options)?,
+        front: proxy_side(front_type, front_endpoint, front_options, front_security)?,
+        back: proxy_side(back_type, back_endpoint, back_options, back_security)?,
     }))
 }
 
@@ -225,6 +251,7 @@ fn proxy_side(
     socket_type: &[u8],
     endpoint: &[u8],
     options: SocketOptions,
+    security: Security,
 ) -> Result<ProxySide, CliError> {
     let socket_type = socket_type_named(utf8(socket_type, "socket type")?)?;
     let endpoint = Endpoint::parse(utf8(endpoint, "endpoint")?, socket_type)?;
@@ -232,6 +259,7 @@ fn proxy_side(
         socket_type,
         endpoint,
         options,
+        security,
     })
 }
 
@@ -248,12 +276,14 @@ fn parse_monitor(mut args: impl Iterator<Item = Vec<u8>>) -> Result<Command, Cli
     let mut event_count = None;
     let mut timeout = None;
     let mut options = SocketOptions::default();
+    let mut security = Security::default();
     let endpoints = read_arguments(args, socket_type, |option| {
         let name = option.name;
         match name {
             "--count" => set_once(&mut event_count, name, count(name, &option.value()?)?),
             "--timeout" => set_once(&mut timeout, name, milliseconds(name, &option.value()?)?),
             _ if options.read(option, socket_type)? => Ok(()),
+            _ if security.read(option)? => Ok(()),
             _ => Err(CliError::usage(format!(
                 "unknown option '{name}' for monitor (it takes --count, --timeout and the \
                  socket options)"
@@ -275,6 +305,7 @@ fn parse_monitor(mut args: impl Iterator<Item = Vec<u8>>) -> Result<Command, Cli
         count: event_count,
         timeout,
         options,
+        security,
     }))
 }
 
@@ -319,6 +350,7 @@ fn parse_socket(
         groups: Vec::new(),
         timeout: None,
         options: SocketOptions::default(),
+        security: Security::default(),
     };
     let endpoints = read_arguments(args, socket_type, |option| {
         let name = option.name;
@@ -338,6 +370,7 @@ fn parse_socket(
                 milliseconds(name, &option.value()?)?,
             )?,
             _ if parsed.options.read(option, socket_type)? => {}
+            _ if parsed.security.read(option)? => {}
             _ => {
                 return Err(CliError::usage(format!(
                     "unknown option '{name}' (try 'ferrozmq --help')"

@@ -10,6 +10,7 @@ mod outgoing;
 mod output;
 mod proxy_command;
 mod role;
+mod security;
 mod socket_command;
 mod socket_options;
 mod usage;
@@ -35,5 +36,6 @@ fn run() -> Result<(), CliError> {
         Command::Socket(args) => socket_command::run(&args, &mut out),
         Command::Proxy(args) => proxy_command::run(&args),
         Command::Monitor(args) => monitor_command::run(&args, &mut out),
+        Command::Keygen => security::keygen(&mut out),
     }
 }

@@ -15,7 +15,10 @@ const FEED: &str = "inproc://ferrozmq-monitor";
 /// `--timeout` passes without one, or the process is stopped.
 pub fn run(args: &MonitorArgs, out: &mut Output) -> Result<(), CliError> {
     let ctx = Context::new();
+    let server = crate::socket_command::only_binds(&args.endpoints);
+    let _authenticator = args.security.authenticator(&ctx, server)?;
     let watched = open_watched(&ctx, args)?;
+    args.security.apply(&watched, server)?;
     let feed = open_feed(&ctx, &watched, args.timeout)
         .map_err(|e| CliError::failed(format!("cannot monitor the socket: {e}")))?;
     // Bound and connected only now: the feed drops events while no reader is connected,

@@ -7,8 +7,18 @@ use ferrozmq::{Context, Error, Socket};
 /// Opens both sides and forwards until the process is stopped or a socket fails.
 pub fn run(args: &ProxyArgs) -> Result<(), CliError> {
     let ctx = Context::new();
+    // One ZAP handler serves the process: the sides' accepted users and keys go together.
+    let server = |side: &ProxySide| side.endpoint.side == crate::endpoints::Side::Bind;
+    let _authenticators = [
+        args.front
+            .security
+            .authenticator(&ctx, server(&args.front))?,
+        args.back.security.authenticator(&ctx, server(&args.back))?,
+    ];
     let front = open(&ctx, &args.front)?;
     let back = open(&ctx, &args.back)?;
+    args.front.security.apply(&front, server(&args.front))?;
+    args.back.security.apply(&back, server(&args.back))?;
     // Attached only once both are configured, so that an option the library refuses is
     // reported before either side binds or connects.
     args.front.endpoint.attach(&front)?;

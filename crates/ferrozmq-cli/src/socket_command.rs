@@ -12,6 +12,10 @@ use std::time::Instant;
 /// Opens the socket `args` describe and drives it until its work is done.
 pub fn run(args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
     let ctx = Context::new();
+    // Before the socket binds: servers ask it about every client.
+    let _authenticator = args
+        .security
+        .authenticator(&ctx, only_binds(&args.endpoints))?;
     // Declared after the context so that it closes first: dropping the context then waits
     // for the socket's lingering messages.
     let (socket, destination) = open(&ctx, args)?;
@@ -64,6 +68,7 @@ fn open(ctx: &Context, args: &SocketArgs) -> Result<(Socket, Destination), CliEr
     // After the defaults `configure` sets, so that `--linger` overrides the one `--timeout`
     // implies; before binding and connecting, which the options have to precede.
     args.options.apply(&socket)?;
+    args.security.apply(&socket, only_binds(&args.endpoints))?;
     let destination = match (args.role, args.groups.as_slice()) {
         (Role::Converse, _) => {
             let mut peers = Vec::new();
@@ -83,6 +88,13 @@ fn open(ctx: &Context, args: &SocketArgs) -> Result<(Socket, Destination), CliEr
     };
     attach_all(&socket, &args.endpoints)?;
     Ok((socket, destination))
+}
+
+/// A socket that only binds is a server, for the security flags.
+pub fn only_binds(endpoints: &[crate::endpoints::Endpoint]) -> bool {
+    endpoints
+        .iter()
+        .all(|e| e.side == crate::endpoints::Side::Bind)
 }
 
 fn configure(socket: &Socket, args: &SocketArgs) -> Result<(), Error> {

@@ -1,12 +1,13 @@
 //! The text `ferrozmq --help` prints.
 
-use crate::socket_options;
+use crate::{security, socket_options};
 
 /// The full usage text; the socket options come from their table.
 pub fn text() -> String {
     [
         BEFORE_SOCKET_OPTIONS,
         &socket_options::help(),
+        security::HELP,
         AFTER_SOCKET_OPTIONS,
     ]
     .concat()
@@ -21,6 +22,7 @@ Usage:
   ferrozmq proxy FRONT_TYPE FRONT_ENDPOINT [SOCKET OPTIONS]
                  BACK_TYPE BACK_ENDPOINT [SOCKET OPTIONS]
   ferrozmq monitor TYPE ENDPOINT... [--count N] [--timeout MS] [SOCKET OPTIONS]
+  ferrozmq keygen
   ferrozmq --help | --version
 
 Commands:
@@ -49,6 +51,8 @@ Commands:
            socket only exists to be watched: it sends and prints no messages.
            --count N stops after N events; --timeout MS exits with status 1
            when no event comes within MS milliseconds.
+  keygen   print a new CURVE key pair, as the lines public: KEY and secret: KEY
+           (Z85), for the security options below
 
 Endpoints:
   @tcp://*:5555         bind

@@ -2,7 +2,7 @@
 
 use crate::engine::{self, Command, IoThread};
 use crate::error::{Error, Result};
-use crate::pipe::{pipe, Limit, PipeEnd, PipeLimits};
+use crate::pipe::{pipe, Limit, Notify, PipeEnd, PipeLimits};
 use crate::socket::mailbox::{DeferredTarget, PeerDetails, SocketEvent, SocketLink};
 use crate::socket::Socket;
 use bytes::Bytes;
@@ -75,7 +75,8 @@ pub(crate) struct ContextShared {
     io: Mutex<Vec<Worker>>,
     next_io: AtomicUsize,
     next_id: AtomicU64,
-    inproc: Mutex<Inproc>,
+    /// Shared with the I/O threads through [`ZapDirectory`].
+    inproc: Arc<Mutex<Inproc>>,
     sockets: Mutex<HashMap<u64, Weak<SocketLink>>>,
     terminated: AtomicBool,
 }
@@ -101,7 +102,7 @@ impl Context {
                 io: Mutex::new(Vec::new()),
                 next_io: AtomicUsize::new(0),
                 next_id: AtomicU64::new(1),
-                inproc: Mutex::new(Inproc::default()),
+                inproc: Arc::new(Mutex::new(Inproc::default())),
                 sockets: Mutex::new(HashMap::new()),
                 terminated: AtomicBool::new(false),
             }),
@@ -317,6 +318,55 @@ impl ContextShared {
             },
         });
         Ok((mine, Bytes::new()))
+    }
+}
+
+/// The way from the I/O threads to the context's ZAP handler. It holds the inproc
+/// namespace, not the context: an I/O thread must never hold the last reference to a
+/// context, whose end waits for the I/O threads to finish.
+#[derive(Clone)]
+pub(crate) struct ZapDirectory {
+    inproc: Arc<Mutex<Inproc>>,
+}
+
+impl ZapDirectory {
+    /// Connects a pipe to the ZAP handler, for one request: `None` when no REP or ROUTER is
+    /// bound at `inproc://zeromq.zap.01` (libzmq's rule: the handler starts before the
+    /// servers). Events of the new pipe's end go to `notify`. The handler's socket sees a
+    /// new peer, as if a DEALER had connected.
+    pub(crate) fn connect(&self, notify: Arc<dyn Notify>) -> Option<PipeEnd> {
+        let inproc = lock(&self.inproc);
+        let (_, handler) = inproc.bound.get(crate::engine::ZAP_ENDPOINT)?;
+        if !handler.socket_type.is_compatible_with(SocketType::Dealer) {
+            return None;
+        }
+        let handler = handler.clone();
+        drop(inproc);
+        let (mine, theirs) = pipe(
+            notify,
+            handler.link.clone(),
+            PipeLimits {
+                a_to_b: Limit::Messages(0),
+                b_to_a: Limit::Messages(0),
+            },
+        );
+        handler.link.post(SocketEvent::Attach(
+            theirs,
+            PeerDetails {
+                routing_id: Bytes::new(),
+                endpoint: Arc::from(format!("inproc://{}", crate::engine::ZAP_ENDPOINT)),
+            },
+        ));
+        Some(mine)
+    }
+}
+
+impl ContextShared {
+    /// See [`ZapDirectory`].
+    pub(crate) fn zap_directory(&self) -> ZapDirectory {
+        ZapDirectory {
+            inproc: self.inproc.clone(),
+        }
     }
 }
 

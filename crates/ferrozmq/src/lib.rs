@@ -14,10 +14,23 @@
 //! (between sockets of one context, no kernel involved) and, for RADIO and DISH, `udp://`
 //! (unicast or multicast datagrams).
 //!
+//! Connections over tcp and ipc may be secured as in libzmq: PLAIN (username and password,
+//! in clear) or CURVE (encryption and authentication with long-term keys, see
+//! [`curve_keypair`]), chosen with the socket's security options
+//! ([`Socket::set_curve_server`], [`Socket::set_plain_username`], ...). Servers ask the
+//! context's ZAP handler (RFC 27) about each client: one the application binds at
+//! `inproc://zeromq.zap.01`, or the built-in [`Authenticator`]. What the handler said
+//! about a peer (its user id, its metadata) comes with the messages it sends, through
+//! [`Socket::recv_msg_with_properties`].
+//!
+//! Every socket also works from async code, under any executor: [`Socket::into_async`]
+//! makes an [`AsyncSocket`], whose futures are cancel-safe, and [`proxy_async`] forwards
+//! between two of them.
+//!
 //! ```text
 //!  application ── Socket (pattern: lb / fq / trie) ── pipes (lock-free, HWM) ──┐
 //!                                                                             │
-//!  network ◄── I/O thread: zmtp::Session (greeting, READY, frames) ◄──────────┘
+//!  network ◄── I/O thread: zmtp::Session (greeting, handshake, frames) ◄──────┘
 //! ```
 //!
 //! ```
@@ -33,6 +46,8 @@
 //! ```
 #![warn(missing_docs)]
 
+mod asynchronous;
+mod authenticator;
 mod context;
 mod endpoint;
 mod engine;
@@ -42,17 +57,23 @@ mod options;
 mod patterns;
 mod pipe;
 mod poll;
+mod properties;
 mod proxy;
+mod security;
 mod signal;
 mod socket;
 mod sys;
 mod transport;
 
+pub use asynchronous::{proxy_async, AsyncSocket};
+pub use authenticator::Authenticator;
 pub use context::Context;
 pub use error::{Error, Result};
 pub use monitor::{protocol_error, EventKind, MonitorEvent};
 pub use poll::{poll, PollEvents, PollItem, Poller, PollerEvent, POLLERR, POLLIN, POLLOUT};
+pub use properties::Properties;
 pub use proxy::{proxy, proxy_steerable, proxy_with_capture};
+pub use security::{curve_keypair, curve_public};
 pub use socket::{
     Socket, DONTWAIT, RECONNECT_STOP_AFTER_DISCONNECT, RECONNECT_STOP_CONN_REFUSED,
     RECONNECT_STOP_HANDSHAKE_FAILED, SNDMORE,

@@ -18,12 +18,13 @@
 
 use crate::context::ContextShared;
 use crate::endpoint::Endpoint;
+use crate::engine::ZapError;
 use crate::error::{Error, Result};
 use crate::socket::{Socket, DONTWAIT};
 use std::io;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use zmtp::{Message, ProtocolError, SocketType};
+use zmtp::{MechanismError, Message, ProtocolError, SocketType};
 
 /// What happened, numbered as libzmq numbers its `ZMQ_EVENT_*` constants.
 ///
@@ -69,15 +70,17 @@ pub enum EventKind {
     /// last event of a feed; its endpoint is empty.
     MonitorStopped = 0x0400,
     /// The ZMTP handshake failed for a reason other than the protocol (the peer hung up,
-    /// HANDSHAKE_IVL ran out); value: the `errno`.
+    /// HANDSHAKE_IVL ran out: `ETIMEDOUT`, a server needed a ZAP handler and none is
+    /// bound: `EFAULT`); value: the `errno`.
     HandshakeFailedNoDetail = 0x0800,
     /// The ZMTP handshake completed; value: 0.
     HandshakeSucceeded = 0x1000,
     /// The peer broke the protocol during the handshake; value: one of libzmq's
     /// `ZMQ_PROTOCOL_ERROR_*` codes, see [`protocol_error`](crate::protocol_error).
     HandshakeFailedProtocol = 0x2000,
-    /// The security mechanism refused the peer; value: the status code. Part of libzmq's
-    /// numbering; reported once ferrozmq authenticates peers.
+    /// Authentication failed; value: the ZAP status code (300, 400 or 500). A server reports
+    /// it when its ZAP handler refused the client, a client when the server's ERROR carried
+    /// such a code.
     HandshakeFailedAuth = 0x4000,
 }
 
@@ -153,7 +156,8 @@ impl EventKind {
 }
 
 /// The values of [`EventKind::HandshakeFailedProtocol`]: libzmq's
-/// `ZMQ_PROTOCOL_ERROR_ZMTP_*` codes, for the ZMTP errors ferrozmq tells apart.
+/// `ZMQ_PROTOCOL_ERROR_ZMTP_*` and `ZMQ_PROTOCOL_ERROR_ZAP_*` codes, for the errors ferrozmq
+/// tells apart.
 ///
 /// ```
 /// assert_eq!(ferrozmq::protocol_error::ZMTP_INVALID_METADATA, 0x1000_0018);
@@ -169,6 +173,37 @@ pub mod protocol_error {
     pub const ZMTP_INVALID_METADATA: u32 = 0x1000_0018;
     /// The peer uses another security mechanism.
     pub const ZMTP_MECHANISM_MISMATCH: u32 = 0x1100_0002;
+    /// A command came out of order: a replayed or reordered CURVE command or message.
+    pub const ZMTP_INVALID_SEQUENCE: u32 = 0x1000_0002;
+    /// The CURVE key exchange failed (our side could not make keys or seal).
+    pub const ZMTP_KEY_EXCHANGE: u32 = 0x1000_0003;
+    /// A MESSAGE did not parse (CURVE traffic: too short, bad flags).
+    pub const ZMTP_MALFORMED_COMMAND_MESSAGE: u32 = 0x1000_0012;
+    /// A HELLO did not parse (or announced an unknown CurveZMQ version).
+    pub const ZMTP_MALFORMED_COMMAND_HELLO: u32 = 0x1000_0013;
+    /// An INITIATE did not parse.
+    pub const ZMTP_MALFORMED_COMMAND_INITIATE: u32 = 0x1000_0014;
+    /// An ERROR did not parse.
+    pub const ZMTP_MALFORMED_COMMAND_ERROR: u32 = 0x1000_0015;
+    /// A READY did not parse.
+    pub const ZMTP_MALFORMED_COMMAND_READY: u32 = 0x1000_0016;
+    /// A WELCOME did not parse.
+    pub const ZMTP_MALFORMED_COMMAND_WELCOME: u32 = 0x1000_0017;
+    /// A cryptographic box did not open, or held what it must not: a client with the wrong
+    /// server key, an altered or truncated command or message.
+    pub const ZMTP_CRYPTOGRAPHIC: u32 = 0x1100_0001;
+    /// The ZAP handler failed in another way (it closed before answering).
+    pub const ZAP_UNSPECIFIED: u32 = 0x2000_0000;
+    /// The ZAP reply is not seven frames starting with an empty delimiter.
+    pub const ZAP_MALFORMED_REPLY: u32 = 0x2000_0001;
+    /// The ZAP reply answers another request.
+    pub const ZAP_BAD_REQUEST_ID: u32 = 0x2000_0002;
+    /// The ZAP reply is not version 1.0.
+    pub const ZAP_BAD_VERSION: u32 = 0x2000_0003;
+    /// The ZAP reply's status code is not 200, 300, 400 or 500.
+    pub const ZAP_INVALID_STATUS_CODE: u32 = 0x2000_0004;
+    /// The ZAP reply's metadata does not parse.
+    pub const ZAP_INVALID_METADATA: u32 = 0x2000_0005;
 }
 
 /// The `ZMQ_PROTOCOL_ERROR_*` code closest to a ZMTP error.
@@ -184,7 +219,62 @@ pub(crate) fn protocol_error_code(error: &ProtocolError) -> u32 {
         ProtocolError::MalformedMetadata
         | ProtocolError::UnknownSocketType
         | ProtocolError::IncompatibleSocketType { .. } => ZMTP_INVALID_METADATA,
+        ProtocolError::Mechanism(e) => mechanism_error_code(e),
         _ => ZMTP_UNSPECIFIED,
+    }
+}
+
+/// The `ZMQ_PROTOCOL_ERROR_*` code for a security mechanism's failure.
+fn mechanism_error_code(error: &MechanismError) -> u32 {
+    use protocol_error::*;
+    match error {
+        MechanismError::MalformedCommand { command }
+        | MechanismError::MalformedMetadata { command } => match *command {
+            "HELLO" => ZMTP_MALFORMED_COMMAND_HELLO,
+            "WELCOME" => ZMTP_MALFORMED_COMMAND_WELCOME,
+            "INITIATE" => ZMTP_MALFORMED_COMMAND_INITIATE,
+            "READY" => ZMTP_MALFORMED_COMMAND_READY,
+            "ERROR" => ZMTP_MALFORMED_COMMAND_ERROR,
+            "MESSAGE" => ZMTP_MALFORMED_COMMAND_MESSAGE,
+            _ => ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
+        },
+        MechanismError::UnsupportedCurveVersion { .. } => ZMTP_MALFORMED_COMMAND_HELLO,
+        MechanismError::BadMessageFlags(_) => ZMTP_MALFORMED_COMMAND_MESSAGE,
+        MechanismError::Unexpected { .. } | MechanismError::NotReady => ZMTP_UNEXPECTED_COMMAND,
+        MechanismError::BoxNotOpened { .. } | MechanismError::BadBoxContents { .. } => {
+            ZMTP_CRYPTOGRAPHIC
+        }
+        MechanismError::NonceNotIncreasing { .. } => ZMTP_INVALID_SEQUENCE,
+        MechanismError::NonceExhausted
+        | MechanismError::SealFailed
+        | MechanismError::Entropy(_) => ZMTP_KEY_EXCHANGE,
+        _ => ZMTP_UNSPECIFIED,
+    }
+}
+
+/// The ZAP status code when a handshake failed on authentication: our ZAP handler refused
+/// the peer, or the server's ERROR refused us. Such failures are
+/// [`EventKind::HandshakeFailedAuth`], not protocol errors.
+pub(crate) fn auth_failure_status(error: &ProtocolError) -> Option<u32> {
+    match error {
+        ProtocolError::Mechanism(
+            MechanismError::Refused { status_code, .. }
+            | MechanismError::RefusedByPeer { status_code },
+        ) => Some(u32::from(*status_code)),
+        _ => None,
+    }
+}
+
+/// The `ZMQ_PROTOCOL_ERROR_ZAP_*` code for a ZAP handler that broke RFC 27.
+pub(crate) fn zap_error_code(error: ZapError) -> u32 {
+    use protocol_error::*;
+    match error {
+        ZapError::MalformedReply => ZAP_MALFORMED_REPLY,
+        ZapError::BadRequestId => ZAP_BAD_REQUEST_ID,
+        ZapError::BadVersion => ZAP_BAD_VERSION,
+        ZapError::InvalidStatusCode => ZAP_INVALID_STATUS_CODE,
+        ZapError::InvalidMetadata => ZAP_INVALID_METADATA,
+        ZapError::HandlerGone => ZAP_UNSPECIFIED,
     }
 }
 

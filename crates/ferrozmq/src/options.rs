@@ -56,6 +56,8 @@ pub(crate) struct Options {
     pub(crate) conflate: bool,
     /// Transport-level knobs applied to each connection's socket.
     pub(crate) tuning: Tuning,
+    /// PLAIN, CURVE and ZAP settings: the mechanism each tcp or ipc connection runs.
+    pub(crate) security: crate::security::Security,
 }
 
 /// Options that go straight to the operating system's socket, libzmq's defaults meaning
@@ -130,6 +132,7 @@ impl Default for Options {
             reconnect_stop: 0,
             conflate: false,
             tuning: Tuning::default(),
+            security: crate::security::Security::default(),
         }
     }
 }

@@ -72,6 +72,18 @@ impl Stream {
         }
     }
 
+    /// The peer's IP address as text (what ZAP requests and the `Peer-Address` property
+    /// carry); empty for ipc, or when the system does not say.
+    pub(crate) fn peer_ip(&self) -> String {
+        match self {
+            Stream::Tcp(s) => s
+                .peer_addr()
+                .map(|a| a.ip().to_canonical().to_string())
+                .unwrap_or_default(),
+            Stream::Unix(_) => String::new(),
+        }
+    }
+
     /// Turns off Nagle's algorithm on tcp: ZeroMQ batches by itself.
     pub(crate) fn set_nodelay(&self) {
         if let Stream::Tcp(s) = self {

@@ -281,3 +281,27 @@ fn steerable_proxy_pauses_resumes_reports_and_terminates() {
         .expect("broker thread")
         .expect("proxy returns Ok on TERMINATE");
 }
+
+#[test]
+fn a_pair_at_its_high_water_mark_resumes_as_soon_as_the_peer_reads() {
+    let ctx = Context::new();
+    let a = socket(&ctx, PAIR);
+    a.set_sndhwm(1).expect("hwm");
+    a.set_rcvhwm(1).expect("hwm");
+    let endpoint = bind(&a, "tcp");
+    let b = socket(&ctx, PAIR);
+    b.set_sndhwm(1).expect("hwm");
+    b.set_rcvhwm(1).expect("hwm");
+    b.connect(&endpoint).expect("connect");
+    let reader = std::thread::spawn(move || {
+        for i in 0..5000u32 {
+            assert_eq!(b.recv_bytes(0).expect("recv"), i.to_be_bytes());
+        }
+    });
+    // Every send may find the pipe full: none may wait for a wake-up that never comes.
+    for i in 0..5000u32 {
+        a.send(&i.to_be_bytes()[..], 0)
+            .expect("send within SNDTIMEO");
+    }
+    reader.join().expect("reader");
+}

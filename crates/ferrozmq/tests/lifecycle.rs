@@ -99,14 +99,22 @@ fn io_threads_can_be_chosen_before_first_use() {
     assert!(ctx.set_io_threads(0).is_err());
     let pull = ctx.socket(PULL).expect("pull");
     pull.bind("tcp://127.0.0.1:*").expect("bind");
-    let threads = std::fs::read_dir("/proc/self/task")
-        .expect("proc")
-        .filter_map(Result::ok)
-        .filter(|t| {
-            std::fs::read_to_string(t.path().join("comm"))
-                .is_ok_and(|name| name.starts_with("ferrozmq-io"))
-        })
-        .count();
+    // A thread takes its name once it runs: look until both have.
+    let named_io_threads = || {
+        std::fs::read_dir("/proc/self/task")
+            .expect("proc")
+            .filter_map(Result::ok)
+            .filter(|t| {
+                std::fs::read_to_string(t.path().join("comm"))
+                    .is_ok_and(|name| name.starts_with("ferrozmq-io"))
+            })
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while named_io_threads() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let threads = named_io_threads();
     assert!(
         threads >= 2,
         "two I/O threads run ({threads} ferrozmq-io threads)"

@@ -327,6 +327,8 @@ fn poller_reports_a_socket_again_while_messages_stay_unread() {
 #[test]
 fn poller_with_a_thousand_sockets_reports_exactly_the_ready_one() {
     let ctx = Context::new();
+    // Two thousand sockets: more than libzmq's default MAX_SOCKETS.
+    ctx.set_max_sockets(4096).unwrap();
     let pairs: Vec<(Socket, Socket)> = (0..1000).map(|_| pipeline(&ctx, "inproc")).collect();
     let mut poller = Poller::new();
     for (token, (pull, _)) in pairs.iter().enumerate() {

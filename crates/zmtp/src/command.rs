@@ -126,11 +126,19 @@ impl Command {
     /// Appends the whole command frame (header and body) to `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
         let mut body = Vec::new();
+        self.encode_body(&mut body);
+        frame::encode_header(false, true, body.len(), out);
+        out.extend_from_slice(&body);
+    }
+
+    /// Appends the command's body (name length, name, data), without a frame header: what a
+    /// CURVE MESSAGE carries.
+    pub fn encode_body(&self, body: &mut Vec<u8>) {
         let name = self.name();
         body.push(name.len() as u8);
         body.extend_from_slice(name);
         match self {
-            Command::Ready(metadata) => metadata.encode(&mut body),
+            Command::Ready(metadata) => metadata.encode(body),
             Command::Error { reason } => {
                 let reason = &reason[..reason.len().min(255)];
                 body.push(reason.len() as u8);
@@ -152,8 +160,6 @@ impl Command {
             }
             Command::Unknown { .. } => {}
         }
-        frame::encode_header(false, true, body.len(), out);
-        out.extend_from_slice(&body);
     }
 }
 

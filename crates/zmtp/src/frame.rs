@@ -50,17 +50,31 @@ impl FrameHeader {
 #[derive(Clone, Debug)]
 pub struct FrameDecoder {
     max_body: u64,
+    /// The largest command body accepted now: [`FrameDecoder::MAX_COMMAND`] until the
+    /// handshake is over, so that a peer nobody has authenticated cannot make us hold a
+    /// huge command, and no less than the message limit after it.
+    max_command: u64,
 }
 
 impl FrameDecoder {
     /// A decoder that refuses message frames above `max_message_size` bytes (`None`: no limit
     /// but the protocol's own, 2^63 - 1, further capped to what this platform can address).
-    /// Command frames are held to the same limit or to [`FrameDecoder::MAX_COMMAND`],
-    /// whichever is larger, so that a small message limit never breaks a handshake.
+    /// Command frames are held to [`FrameDecoder::MAX_COMMAND`] until
+    /// [`allow_traffic_commands`](Self::allow_traffic_commands) is called.
     pub fn new(max_message_size: Option<u64>) -> Self {
         let platform_max = isize::MAX as u64;
         let max_body = max_message_size.map_or(platform_max, |m| m.min(platform_max));
-        FrameDecoder { max_body }
+        FrameDecoder {
+            max_body,
+            max_command: Self::MAX_COMMAND,
+        }
+    }
+
+    /// The handshake is over: commands may be as large as messages (a subscription carries a
+    /// topic of any length), or [`FrameDecoder::MAX_COMMAND`] if that is larger, so that a
+    /// small message limit never breaks a command.
+    pub fn allow_traffic_commands(&mut self) {
+        self.max_command = self.max_body.max(Self::MAX_COMMAND);
     }
 
     /// The largest command body accepted regardless of the message size limit. READY and
@@ -103,7 +117,7 @@ impl FrameDecoder {
             return Err(ProtocolError::CommandWithMore);
         }
         let max = if command {
-            self.max_body.max(Self::MAX_COMMAND)
+            self.max_command
         } else {
             self.max_body
         };
@@ -160,7 +174,8 @@ mod tests {
 
     #[test]
     fn decodes_what_it_encodes() {
-        let d = FrameDecoder::new(None);
+        let mut d = FrameDecoder::new(None);
+        d.allow_traffic_commands();
         for (flags, len) in [(0, 0), (MORE, 1), (0, 255), (MORE, 256), (COMMAND, 70000)] {
             let bytes = header(flags, len);
             let h = d.decode_header(&bytes).unwrap().unwrap();
@@ -169,6 +184,18 @@ mod tests {
             assert_eq!(h.more(), flags & MORE != 0);
             assert_eq!(h.is_command(), flags & COMMAND != 0);
         }
+    }
+
+    #[test]
+    fn large_commands_wait_for_the_end_of_the_handshake() {
+        let mut d = FrameDecoder::new(None);
+        let big = header(COMMAND, 70_000);
+        assert!(matches!(
+            d.decode_header(&big),
+            Err(ProtocolError::FrameTooLarge { max, .. }) if max == FrameDecoder::MAX_COMMAND
+        ));
+        d.allow_traffic_commands();
+        assert!(d.decode_header(&big).unwrap().is_some());
     }
 
     #[test]

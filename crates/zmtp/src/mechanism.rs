@@ -76,6 +76,7 @@ mod plain;
 mod wire;
 
 pub use auth::{AuthRequest, HandshakeOutcome, Verdict};
+pub(crate) use curve::SentFrames;
 pub use curve::MESSAGE_OVERHEAD as CURVE_MESSAGE_OVERHEAD;
 pub use error::MechanismError;
 
@@ -309,6 +310,16 @@ impl Mechanism {
             handshake.fail();
         }
         result
+    }
+
+    /// CURVE, once ready: what opens the frames this side sealed, to recover the messages of a
+    /// lost connection that were never completely written. `None` for clear mechanisms, whose
+    /// frames need no opening, and before the handshake completes.
+    pub(crate) fn sent_frames(&mut self) -> Option<SentFrames> {
+        match self.handshake().traffic() {
+            Traffic::Encrypted(codec) => Some(codec.sent_frames()),
+            _ => None,
+        }
     }
 
     fn handshake(&mut self) -> &mut dyn Handshake {

@@ -1,20 +1,34 @@
-//! One ZMTP connection as a state machine: greeting, NULL handshake, then traffic.
+//! One ZMTP connection as a state machine: greeting, security handshake, then traffic.
 //!
 //! The session owns no socket and no clock. The I/O layer drives it:
 //!
-//! 1. [`Session::new`] queues the greeting (and, for NULL, the READY that follows it, so the
-//!    handshake costs one round trip instead of two);
+//! 1. [`Session::new`] (NULL) or [`Session::with_mechanism`] queues the greeting and
+//!    whatever the mechanism says first (NULL's READY, a client's HELLO), so that a NULL
+//!    handshake costs one round trip instead of two;
 //! 2. bytes read from the transport go to [`Session::handle_input`], called until it returns
-//!    `Ok(None)` (more input needed); each call yields at most one [`Event`];
+//!    `Ok(None)` (more input needed); each call yields at most one [`Event`]. An
+//!    [`Event::Authenticate`] asks for a verdict on the peer: pass it to
+//!    [`Session::handle_verdict`] whenever the authenticator answers (the session waits
+//!    meanwhile), then call [`Session::handle_input`] again;
 //! 3. [`Session::poll_transmit`] moves queued handshake and control bytes (PONG replies,
 //!    ERROR) into an [`Outbox`]; after [`Event::Ready`], [`Session::encode`] adds messages;
-//! 4. on an error the connection is closed; [`Session::poll_transmit`] may first yield an
-//!    ERROR command for the peer.
+//! 4. on an error the connection is closed; [`Session::report`] then
+//!    [`Session::poll_transmit`] may first yield an ERROR command for the peer.
+//!
+//! With NULL and PLAIN, traffic frames travel in clear and the session encodes and decodes
+//! them itself: no copy of a large body, no allocation for a small one. With CURVE every
+//! frame goes through the mechanism, which seals it in a MESSAGE box (see
+//! [`crate::mechanism`]).
 
 use crate::command::Command;
+use crate::curve_keys::CurvePublicKey;
 use crate::error::ProtocolError;
 use crate::frame::{self, FrameDecoder, FrameHeader, MAX_HEADER_LEN};
 use crate::greeting::{Greeting, MechanismName, GREETING_LEN};
+use crate::mechanism::{
+    AuthRequest, Frame, HandshakeOutcome, Mechanism, MechanismError, MechanismEvent, SentFrames,
+    Verdict,
+};
 use crate::message::{Kind, Message, INLINE_CAPACITY};
 use crate::metadata::{self, Metadata};
 use crate::outbox::{Outbox, SHARE_THRESHOLD};
@@ -32,7 +46,34 @@ pub struct SessionConfig {
     pub max_message_size: Option<u64>,
 }
 
-/// Who the peer is, learnt from its greeting and READY.
+impl SessionConfig {
+    /// The properties this side announces (`Socket-Type`, and `Identity` for the types that
+    /// send one): what a [`Mechanism`] is built with.
+    ///
+    /// ```
+    /// use zmtp::{Bytes, SessionConfig, SocketType};
+    ///
+    /// let config = SessionConfig {
+    ///     socket_type: SocketType::Dealer,
+    ///     routing_id: Bytes::from_static(b"me"),
+    ///     max_message_size: None,
+    /// };
+    /// let metadata = config.metadata();
+    /// assert_eq!(&metadata.get("Socket-Type").unwrap()[..], b"DEALER");
+    /// assert_eq!(&metadata.get("Identity").unwrap()[..], b"me");
+    /// ```
+    pub fn metadata(&self) -> Metadata {
+        let mut metadata = Metadata::new();
+        // Both names are valid property names, so insertion cannot fail.
+        let _ = metadata.insert(metadata::SOCKET_TYPE, self.socket_type.as_str());
+        if self.socket_type.sends_identity() {
+            let _ = metadata.insert(metadata::IDENTITY, self.routing_id.clone());
+        }
+        metadata
+    }
+}
+
+/// Who the peer is, learnt from its greeting and handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeerInfo {
     /// The peer's socket type.
@@ -41,11 +82,21 @@ pub struct PeerInfo {
     pub identity: Bytes,
     /// The ZMTP version the peer announced.
     pub version: (u8, u8),
-    /// Every property of the peer's READY.
+    /// Every property of the peer's READY (or INITIATE).
     pub metadata: Metadata,
+    /// The security mechanism the connection uses.
+    pub mechanism: MechanismName,
+    /// Server side: the user id the authenticator gave the peer (empty without one).
+    pub user_id: Bytes,
+    /// Server side: the properties the authenticator attached to the connection (ZAP
+    /// metadata). They stay on this side; the peer never sees them.
+    pub auth_metadata: Metadata,
+    /// CURVE: the peer's long-term public key (the client's on a server, the server's on a
+    /// client).
+    pub peer_key: Option<CurvePublicKey>,
 }
 
-/// Something the peer said.
+/// Something the peer said, or something the session needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The handshake is complete; messages may flow both ways.
@@ -60,51 +111,103 @@ pub enum Event {
     },
     /// A heartbeat reply.
     Pong,
+    /// Server side: the handshake waits for a verdict on the peer (a ZAP request, RFC 27).
+    /// Answer with [`Session::handle_verdict`], now or later.
+    Authenticate(AuthRequest),
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 enum State {
     ExpectGreeting,
-    ExpectReady,
+    /// The mechanism's commands (READY for NULL; HELLO, WELCOME, INITIATE, READY otherwise).
+    Handshake,
     Traffic,
 }
 
-/// A ZMTP 3.x connection using the NULL mechanism.
+/// A ZMTP 3.x connection.
 #[derive(Debug)]
 pub struct Session {
     config: SessionConfig,
+    mechanism: Mechanism,
+    /// Traffic goes through the mechanism (CURVE); else the session frames it itself.
+    sealed: bool,
     state: State,
     decoder: FrameDecoder,
-    /// Control bytes to send: greeting, READY, PONG, ERROR.
+    /// Control bytes to send, final: greeting, handshake commands, and in clear traffic
+    /// PING, PONG and ERROR.
     control: Vec<u8>,
+    /// Sealed traffic: commands to seal when they go to the outbox. Sealing then, not when
+    /// they are made, keeps the short nonces increasing in the order the bytes go out.
+    to_seal: Vec<Command>,
+    /// Sealed traffic: opens what this side sealed, to recover unsent messages.
+    sent_frames: Option<SentFrames>,
     peer: Option<PeerInfo>,
     peer_version: (u8, u8),
     /// Bytes the next event needs at the front of the input, when known.
     wanted: usize,
+    /// The last part encoded had MORE: control traffic (PING, PONG, ...) must wait, since
+    /// nothing may come between the parts of a message on the wire.
+    mid_message: bool,
 }
 
 impl Session {
-    /// Starts a session; the greeting and READY are queued for [`poll_transmit`](Self::poll_transmit).
+    /// Starts a session with the NULL mechanism; the greeting and READY are queued for
+    /// [`poll_transmit`](Self::poll_transmit).
     pub fn new(config: SessionConfig) -> Session {
+        let mechanism = Mechanism::null(config.metadata());
+        Self::with_mechanism(config, mechanism)
+    }
+
+    /// Starts a session secured by `mechanism`, which should carry
+    /// [`SessionConfig::metadata`]. The greeting announces it, and its first commands follow
+    /// the greeting.
+    ///
+    /// ```
+    /// use zmtp::{Bytes, Mechanism, Outbox, Session, SessionConfig, SocketType};
+    ///
+    /// let config = SessionConfig {
+    ///     socket_type: SocketType::Req,
+    ///     routing_id: Bytes::new(),
+    ///     max_message_size: None,
+    /// };
+    /// let plain = Mechanism::plain_client(b"admin", b"secret", config.metadata()).unwrap();
+    /// let mut session = Session::with_mechanism(config, plain);
+    /// let mut out = Outbox::new();
+    /// session.poll_transmit(&mut out);
+    /// // The greeting (64 octets) announces PLAIN, and HELLO follows it.
+    /// assert_eq!(out.len(), 64 + 2 + 19);
+    /// ```
+    pub fn with_mechanism(config: SessionConfig, mechanism: Mechanism) -> Session {
         let mut control = Vec::with_capacity(GREETING_LEN + 64);
         control.extend_from_slice(
             &Greeting {
                 version: Greeting::VERSION,
-                mechanism: MechanismName::NULL,
-                as_server: false,
+                mechanism: mechanism.name(),
+                as_server: mechanism.as_server(),
             }
             .encode(),
         );
-        Command::Ready(ready_metadata(&config)).encode(&mut control);
-        Session {
-            decoder: FrameDecoder::new(config.max_message_size),
+        let overhead = mechanism.frame_overhead() as u64;
+        // A sealed frame is larger than the part it carries; the part itself is checked
+        // against the limit once opened.
+        let decoder =
+            FrameDecoder::new(config.max_message_size.map(|m| m.saturating_add(overhead)));
+        let mut session = Session {
+            decoder,
+            sealed: overhead > 0,
             config,
+            mechanism,
             state: State::ExpectGreeting,
             control,
+            to_seal: Vec::new(),
+            sent_frames: None,
             peer: None,
             peer_version: (0, 0),
             wanted: GREETING_LEN,
-        }
+            mid_message: false,
+        };
+        session.drain_commands();
+        session
     }
 
     /// True once the handshake is complete.
@@ -117,6 +220,11 @@ impl Session {
         self.peer.as_ref()
     }
 
+    /// The security mechanism announced in our greeting.
+    pub fn mechanism(&self) -> MechanismName {
+        self.mechanism.name()
+    }
+
     /// Total bytes the next event needs at the front of the input (at least what is
     /// there now, plus one). Readers use it to size their buffer once for a large frame.
     pub fn bytes_wanted(&self) -> usize {
@@ -125,14 +233,31 @@ impl Session {
 
     /// True when control bytes are waiting for [`poll_transmit`](Self::poll_transmit).
     pub fn wants_transmit(&self) -> bool {
-        !self.control.is_empty()
+        !self.control.is_empty() || !self.to_seal.is_empty()
     }
 
-    /// Moves pending control bytes to `out`.
+    /// Moves pending control bytes to `out`, unless a message is half encoded: a command
+    /// between the parts of a message would break the framing (RFC 37: traffic is whole
+    /// commands and whole messages), so it waits for the last part.
     pub fn poll_transmit(&mut self, out: &mut Outbox) {
+        if self.mid_message {
+            return;
+        }
         if !self.control.is_empty() {
             out.push_slice(&self.control);
             self.control.clear();
+            out.end_message();
+        }
+        if self.to_seal.is_empty() {
+            return;
+        }
+        let mut body = Vec::new();
+        for command in std::mem::take(&mut self.to_seal) {
+            body.clear();
+            command.encode_body(&mut body);
+            // Only a spent nonce counter (2^64 frames) fails here, and the mechanism then
+            // refuses all traffic, which the next encode or input reports.
+            let _ = self.seal_into(false, true, &body, out);
             out.end_message();
         }
     }
@@ -140,7 +265,12 @@ impl Session {
     /// Queues an ERROR for the peer when `error` is one it should hear about. The caller
     /// then flushes and closes the connection.
     pub fn report(&mut self, error: &ProtocolError) {
-        if let (Some(reason), State::ExpectReady | State::ExpectGreeting) =
+        if let ProtocolError::Mechanism(_) = error {
+            // The mechanism queued what it owes the peer (a refusal's ERROR), if anything.
+            self.drain_commands();
+            return;
+        }
+        if let (Some(reason), State::Handshake | State::ExpectGreeting) =
             (error.reason_for_peer(), &self.state)
         {
             Command::Error {
@@ -152,11 +282,20 @@ impl Session {
 
     /// Queues a PING with the given TTL (tenths of a second) and context.
     pub fn ping(&mut self, ttl_deciseconds: u16, context: &[u8]) {
-        Command::Ping {
+        self.queue_command(Command::Ping {
             ttl_deciseconds,
             context: Bytes::copy_from_slice(context),
-        }
-        .encode(&mut self.control);
+        });
+    }
+
+    /// Takes the authenticator's answer to the last [`Event::Authenticate`], then
+    /// [`handle_input`](Self::handle_input) goes on with the handshake (call it even when no
+    /// new input came: the verdict may complete the handshake). A refusal is an error: the
+    /// ERROR owed to the peer is queued by [`report`](Self::report).
+    pub fn handle_verdict(&mut self, verdict: Verdict) -> Result<(), ProtocolError> {
+        let result = self.mechanism.handle_verdict(verdict);
+        self.drain_commands();
+        result.map_err(from_mechanism)
     }
 
     /// Consumes input from the front of `input` and returns the next event, or `Ok(None)`
@@ -166,7 +305,7 @@ impl Session {
         match self.state {
             State::Traffic => self.traffic(input),
             State::ExpectGreeting => self.greeting(input),
-            State::ExpectReady => self.ready(input),
+            State::Handshake => self.handshake(input),
         }
     }
 
@@ -180,35 +319,61 @@ impl Session {
         raw.copy_from_slice(&input[..GREETING_LEN]);
         input.advance(GREETING_LEN);
         let greeting = Greeting::decode(&raw)?;
-        if greeting.mechanism != MechanismName::NULL {
-            return Err(ProtocolError::MechanismMismatch {
-                ours: MechanismName::NULL,
-                theirs: greeting.mechanism,
-            });
-        }
+        self.mechanism.check_peer_greeting(&greeting)?;
         self.peer_version = greeting.version;
-        self.state = State::ExpectReady;
-        self.ready(input)
+        self.state = State::Handshake;
+        self.handshake(input)
     }
 
-    fn ready(&mut self, input: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
-        let Some(header) = self.complete_frame(input)? else {
-            return Ok(None);
-        };
-        if !header.is_command() {
-            return Err(ProtocolError::UnexpectedFrame { expected: "READY" });
-        }
-        let command = Command::decode(&input[header.header_len..header.frame_len()])?;
-        input.advance(header.frame_len());
-        let metadata = match command {
-            Command::Ready(metadata) => metadata,
-            Command::Error { reason } => {
-                return Err(ProtocolError::PeerError {
-                    reason: String::from_utf8_lossy(&reason).into_owned(),
-                })
+    /// Feeds command frames to the mechanism until it has something to say.
+    fn handshake(&mut self, input: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
+        loop {
+            if let Some(event) = self.poll_mechanism()? {
+                return Ok(Some(event));
             }
-            _ => return Err(ProtocolError::UnexpectedFrame { expected: "READY" }),
+            let Some(header) = self.complete_frame(input)? else {
+                return Ok(None);
+            };
+            if !header.is_command() {
+                return Err(ProtocolError::UnexpectedFrame {
+                    expected: "a handshake command",
+                });
+            }
+            let result = self
+                .mechanism
+                .handle_command(&input[header.header_len..header.frame_len()]);
+            input.advance(header.frame_len());
+            result.map_err(from_mechanism)?;
+        }
+    }
+
+    /// Moves the mechanism's commands to the wire and turns its next event into ours.
+    fn poll_mechanism(&mut self) -> Result<Option<Event>, ProtocolError> {
+        let event = match self.mechanism.poll_event() {
+            Some(MechanismEvent::Ready(outcome)) => {
+                // Checked before the server's READY leaves: a peer of the wrong type is told
+                // so with an ERROR instead.
+                let peer = self.peer_info(outcome)?;
+                self.sent_frames = self.mechanism.sent_frames();
+                self.peer = Some(peer.clone());
+                self.state = State::Traffic;
+                self.decoder.allow_traffic_commands();
+                Some(Event::Ready(peer))
+            }
+            Some(MechanismEvent::Authenticate(request)) => Some(Event::Authenticate(request)),
+            None => None,
         };
+        self.drain_commands();
+        Ok(event)
+    }
+
+    fn peer_info(&self, outcome: HandshakeOutcome) -> Result<PeerInfo, ProtocolError> {
+        let HandshakeOutcome {
+            metadata,
+            user_id,
+            auth_metadata,
+            peer_key,
+        } = outcome;
         let socket_type = metadata
             .get(metadata::SOCKET_TYPE)
             .and_then(|t| SocketType::from_wire(t))
@@ -224,15 +389,33 @@ impl Session {
             .filter(|_| socket_type.sends_identity())
             .cloned()
             .unwrap_or_default();
-        let info = PeerInfo {
+        Ok(PeerInfo {
             socket_type,
             identity,
             version: self.peer_version,
             metadata,
-        };
-        self.peer = Some(info.clone());
-        self.state = State::Traffic;
-        Ok(Some(Event::Ready(info)))
+            mechanism: self.mechanism.name(),
+            user_id,
+            auth_metadata,
+            peer_key,
+        })
+    }
+
+    /// Frames the mechanism's handshake commands into the control bytes.
+    fn drain_commands(&mut self) {
+        while let Some(body) = self.mechanism.poll_command() {
+            frame::encode_header(false, true, body.len(), &mut self.control);
+            self.control.extend_from_slice(&body);
+        }
+    }
+
+    /// Queues a command of our own (PING, PONG): in clear, or sealed later in traffic order.
+    fn queue_command(&mut self, command: Command) {
+        if self.sealed && self.state == State::Traffic {
+            self.to_seal.push(command);
+        } else {
+            command.encode(&mut self.control);
+        }
     }
 
     /// Returns the header of the frame at the front of `input` once all of it has arrived.
@@ -253,6 +436,9 @@ impl Session {
 
     #[inline]
     fn traffic(&mut self, input: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
+        if self.sealed {
+            return self.sealed_traffic(input);
+        }
         loop {
             let Some(header) = self.complete_frame(input)? else {
                 return Ok(None);
@@ -272,48 +458,107 @@ impl Session {
             }
             let command = Command::decode(&input[header.header_len..header.frame_len()])?;
             input.advance(header.frame_len());
-            match command {
-                Command::Subscribe(topic) => {
-                    return Ok(Some(Event::Message(Message::subscription(&topic, true))))
-                }
-                Command::Cancel(topic) => {
-                    return Ok(Some(Event::Message(Message::subscription(&topic, false))))
-                }
-                Command::Join(group) => {
-                    return Ok(Some(Event::Message(Message::membership(&group, true))))
-                }
-                Command::Leave(group) => {
-                    return Ok(Some(Event::Message(Message::membership(&group, false))))
-                }
-                Command::Ping {
-                    ttl_deciseconds,
-                    context,
-                } => {
-                    Command::Pong { context }.encode(&mut self.control);
-                    return Ok(Some(Event::Ping { ttl_deciseconds }));
-                }
-                Command::Pong { .. } => return Ok(Some(Event::Pong)),
-                Command::Error { reason } => {
-                    return Err(ProtocolError::PeerError {
-                        reason: String::from_utf8_lossy(&reason).into_owned(),
-                    })
-                }
-                Command::Ready(_) => {
-                    return Err(ProtocolError::UnexpectedFrame {
-                        expected: "a message",
-                    })
-                }
-                // Forward compatibility: later revisions may add commands.
-                Command::Unknown { .. } => continue,
+            if let Some(event) = self.traffic_command(command)? {
+                return Ok(Some(event));
             }
         }
     }
 
+    /// CURVE traffic: each frame is opened by the mechanism, then handled like a clear one.
+    fn sealed_traffic(&mut self, input: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
+        loop {
+            let header = match self.complete_frame(input) {
+                Ok(Some(header)) => header,
+                Ok(None) => return Ok(None),
+                // Name the part the box would carry, which is what the limit is about.
+                Err(ProtocolError::FrameTooLarge { len, max }) => {
+                    return Err(ProtocolError::FrameTooLarge {
+                        len: len.saturating_sub(self.overhead()),
+                        max: max.saturating_sub(self.overhead()),
+                    })
+                }
+                Err(e) => return Err(e),
+            };
+            input.advance(header.header_len);
+            let body = input.split_to(header.body_len);
+            let Frame {
+                more,
+                command,
+                body,
+            } = self
+                .mechanism
+                .decode_frame(header, body)
+                .map_err(from_mechanism)?;
+            if !command {
+                let max = self
+                    .decoder
+                    .max_message_size()
+                    .saturating_sub(self.overhead());
+                if body.len() as u64 > max {
+                    return Err(ProtocolError::FrameTooLarge {
+                        len: body.len() as u64,
+                        max,
+                    });
+                }
+                let msg = if body.len() <= INLINE_CAPACITY {
+                    Message::from_slice(&body)
+                } else {
+                    Message::from_bytes(body.freeze())
+                };
+                return Ok(Some(Event::Message(msg.with_more(more))));
+            }
+            let command = Command::decode(&body)?;
+            if let Some(event) = self.traffic_command(command)? {
+                return Ok(Some(event));
+            }
+        }
+    }
+
+    fn overhead(&self) -> u64 {
+        self.mechanism.frame_overhead() as u64
+    }
+
+    /// A command received in traffic; `None` for those that mean nothing to us.
+    #[inline]
+    fn traffic_command(&mut self, command: Command) -> Result<Option<Event>, ProtocolError> {
+        Ok(Some(match command {
+            Command::Subscribe(topic) => Event::Message(Message::subscription(&topic, true)),
+            Command::Cancel(topic) => Event::Message(Message::subscription(&topic, false)),
+            Command::Join(group) => Event::Message(Message::membership(&group, true)),
+            Command::Leave(group) => Event::Message(Message::membership(&group, false)),
+            Command::Ping {
+                ttl_deciseconds,
+                context,
+            } => {
+                self.queue_command(Command::Pong { context });
+                Event::Ping { ttl_deciseconds }
+            }
+            Command::Pong { .. } => Event::Pong,
+            Command::Error { reason } => {
+                return Err(ProtocolError::PeerError {
+                    reason: String::from_utf8_lossy(&reason).into_owned(),
+                })
+            }
+            Command::Ready(_) => {
+                return Err(ProtocolError::UnexpectedFrame {
+                    expected: "a message",
+                })
+            }
+            // Forward compatibility: later revisions may add commands.
+            Command::Unknown { .. } => return Ok(None),
+        }))
+    }
+
     /// Encodes one message part (or subscription) for this peer into `out`. Subscriptions
     /// become SUBSCRIBE/CANCEL commands for ZMTP 3.1 peers and `\x01`/`\x00`-prefixed
-    /// messages for ZMTP 3.0 peers.
+    /// messages for ZMTP 3.0 peers. Fails only under CURVE, when the mechanism cannot seal
+    /// (its nonces are spent); the connection must then be closed.
     #[inline]
-    pub fn encode(&mut self, msg: &Message, out: &mut Outbox) {
+    pub fn encode(&mut self, msg: &Message, out: &mut Outbox) -> Result<(), ProtocolError> {
+        self.mid_message = msg.more();
+        if self.sealed {
+            return self.encode_sealed(msg, out);
+        }
         let body = msg.as_slice();
         match msg.kind() {
             Kind::Data => {
@@ -334,32 +579,14 @@ impl Session {
                     out.commit_tail(appended);
                 }
             }
-            kind @ (Kind::Join | Kind::Leave) => {
-                let group = Bytes::copy_from_slice(body);
-                let mut frame = Vec::with_capacity(body.len() + 8);
-                if kind == Kind::Join {
-                    Command::Join(group)
-                } else {
-                    Command::Leave(group)
-                }
-                .encode(&mut frame);
-                out.push_slice(&frame);
-            }
-            kind @ (Kind::Subscribe | Kind::Cancel) => {
-                let subscribe = kind == Kind::Subscribe;
+            Kind::Join | Kind::Leave | Kind::Subscribe | Kind::Cancel => {
                 let mut frame = Vec::with_capacity(body.len() + 16);
-                if self.peer_version >= (3, 1) {
-                    let topic = Bytes::copy_from_slice(body);
-                    let command = if subscribe {
-                        Command::Subscribe(topic)
-                    } else {
-                        Command::Cancel(topic)
-                    };
-                    command.encode(&mut frame);
-                } else {
-                    frame::encode_header(false, false, body.len() + 1, &mut frame);
-                    frame.push(u8::from(subscribe));
-                    frame.extend_from_slice(body);
+                match self.control_frame(msg) {
+                    ControlFrame::Command(command) => command.encode(&mut frame),
+                    ControlFrame::Legacy(data) => {
+                        frame::encode_header(false, false, data.len(), &mut frame);
+                        frame.extend_from_slice(&data);
+                    }
                 }
                 out.push_slice(&frame);
             }
@@ -367,31 +594,135 @@ impl Session {
         if !msg.more() {
             out.end_message();
         }
+        Ok(())
+    }
+
+    /// [`encode`](Self::encode) through the mechanism: one copy of the body, into the
+    /// outbox, where it is encrypted in place.
+    fn encode_sealed(&mut self, msg: &Message, out: &mut Outbox) -> Result<(), ProtocolError> {
+        match msg.kind() {
+            Kind::Data => self.seal_into(msg.more(), false, msg.as_slice(), out)?,
+            Kind::Join | Kind::Leave | Kind::Subscribe | Kind::Cancel => {
+                match self.control_frame(msg) {
+                    ControlFrame::Command(command) => {
+                        let mut body = Vec::with_capacity(msg.len() + 16);
+                        command.encode_body(&mut body);
+                        self.seal_into(false, true, &body, out)?;
+                    }
+                    ControlFrame::Legacy(data) => self.seal_into(false, false, &data, out)?,
+                }
+            }
+        }
+        if !msg.more() {
+            out.end_message();
+        }
+        Ok(())
+    }
+
+    fn seal_into(
+        &mut self,
+        more: bool,
+        command: bool,
+        body: &[u8],
+        out: &mut Outbox,
+    ) -> Result<(), ProtocolError> {
+        let tail = out.tail_mut();
+        let before = tail.len();
+        let result = self.mechanism.encode_frame(more, command, body, tail);
+        let appended = tail.len() - before;
+        out.commit_tail(appended);
+        result.map_err(from_mechanism)
+    }
+
+    /// How a subscription or group membership travels to this peer.
+    fn control_frame(&self, msg: &Message) -> ControlFrame {
+        let body = Bytes::copy_from_slice(msg.as_slice());
+        match msg.kind() {
+            Kind::Join => ControlFrame::Command(Command::Join(body)),
+            Kind::Leave => ControlFrame::Command(Command::Leave(body)),
+            kind if self.peer_version >= (3, 1) => {
+                ControlFrame::Command(if kind == Kind::Subscribe {
+                    Command::Subscribe(body)
+                } else {
+                    Command::Cancel(body)
+                })
+            }
+            kind => {
+                let mut data = Vec::with_capacity(body.len() + 1);
+                data.push(u8::from(kind == Kind::Subscribe));
+                data.extend_from_slice(&body);
+                ControlFrame::Legacy(data)
+            }
+        }
     }
 
     /// Decodes messages this session encoded, as returned by
     /// [`Outbox::take_unsent_traffic`], so they can be sent again on a new connection.
-    /// Heartbeats are dropped; subscriptions come back as subscriptions.
+    /// Heartbeats are dropped; subscriptions come back as subscriptions. Under CURVE the
+    /// frames are opened again with this connection's keys (the new connection seals them
+    /// with its own), so nothing is lost to encryption either.
     pub fn recover_unsent(&self, mut bytes: BytesMut) -> Vec<Message> {
-        let mut replay = Session {
-            config: self.config.clone(),
-            state: State::Traffic,
-            decoder: FrameDecoder::new(None),
-            control: Vec::new(),
-            peer: None,
-            peer_version: self.peer_version,
-            wanted: 0,
-        };
+        let decoder = FrameDecoder::new(None);
+        let legacy = self.peer_version < (3, 1) && self.config.socket_type.sends_subscriptions();
         let mut out = Vec::new();
-        while let Ok(Some(event)) = replay.traffic(&mut bytes) {
-            if let Event::Message(mut msg) = event {
-                if self.peer_version < (3, 1) && self.config.socket_type.sends_subscriptions() {
-                    msg = legacy_subscription(msg);
-                }
-                out.push(msg);
+        while let Ok(Some(header)) = decoder.decode_header(&bytes) {
+            if header.frame_len() > bytes.len() {
+                break;
             }
+            bytes.advance(header.header_len);
+            let body = bytes.split_to(header.body_len);
+            let frame = match &self.sent_frames {
+                Some(sent) => match sent.open(body) {
+                    Ok(frame) => frame,
+                    // Cannot happen for frames we sealed; stop rather than guess.
+                    Err(_) => break,
+                },
+                None => Frame {
+                    more: header.more(),
+                    command: header.is_command(),
+                    body,
+                },
+            };
+            let msg = if frame.command {
+                match Command::decode(&frame.body) {
+                    Ok(Command::Subscribe(topic)) => Message::subscription(&topic, true),
+                    Ok(Command::Cancel(topic)) => Message::subscription(&topic, false),
+                    Ok(Command::Join(group)) => Message::membership(&group, true),
+                    Ok(Command::Leave(group)) => Message::membership(&group, false),
+                    // Heartbeats and the like belonged to the old connection.
+                    _ => continue,
+                }
+            } else {
+                let msg = Message::from_bytes(frame.body.freeze()).with_more(frame.more);
+                if legacy {
+                    legacy_subscription(msg)
+                } else {
+                    msg
+                }
+            };
+            out.push(msg);
         }
         out
+    }
+}
+
+/// A subscription or membership on its way to the peer.
+enum ControlFrame {
+    /// A ZMTP 3.1 command.
+    Command(Command),
+    /// A ZMTP 3.0 subscription: a data frame starting with 1 or 0.
+    Legacy(Vec<u8>),
+}
+
+/// A mechanism error as the session reports it: a peer's ERROR, an unexpected command and
+/// unparsable metadata read the same whatever the mechanism (and NULL reported them so
+/// before mechanisms existed); the rest stays a mechanism failure.
+fn from_mechanism(error: MechanismError) -> ProtocolError {
+    match error {
+        MechanismError::PeerError { reason } => ProtocolError::PeerError { reason },
+        MechanismError::Unexpected { expected } => ProtocolError::UnexpectedFrame { expected },
+        MechanismError::MalformedMetadata { .. } => ProtocolError::MalformedMetadata,
+        other => ProtocolError::Mechanism(other),
     }
 }
 
@@ -414,16 +745,6 @@ fn encode_header_into(out: &mut BytesMut, more: bool, command: bool, body_len: u
         out.put_u8(flags | frame::LONG);
         out.put_u64(body_len as u64);
     }
-}
-
-fn ready_metadata(config: &SessionConfig) -> Metadata {
-    let mut metadata = Metadata::new();
-    // Both names are valid property names, so insertion cannot fail.
-    let _ = metadata.insert(metadata::SOCKET_TYPE, config.socket_type.as_str());
-    if config.socket_type.sends_identity() {
-        let _ = metadata.insert(metadata::IDENTITY, config.routing_id.clone());
-    }
-    metadata
 }
 
 impl SocketType {

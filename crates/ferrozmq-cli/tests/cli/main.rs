@@ -9,5 +9,6 @@ mod interop;
 mod monitor;
 mod options;
 mod patterns;
+mod security;
 mod support;
 mod types;

@@ -12,9 +12,12 @@ mod heartbeat;
 mod reactor;
 mod session;
 mod upstream_filters;
+mod zap;
 
 pub(crate) use datagram::DatagramDirection;
+pub(crate) use zap::{ZapError, ZAP_ENDPOINT};
 
+use crate::context::ZapDirectory;
 use crate::options::Options;
 use crate::pipe::{Notify, PipeEnd, PipeEvent};
 use crate::socket::mailbox::SocketLink;
@@ -35,6 +38,8 @@ pub(crate) struct Owner {
     pub(crate) options: Arc<Options>,
     /// The endpoint as the application wrote it.
     pub(crate) endpoint: Arc<str>,
+    /// The way to the context's ZAP handler.
+    pub(crate) zap: ZapDirectory,
 }
 
 /// Work for an I/O thread.

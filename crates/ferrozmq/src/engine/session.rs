@@ -1,17 +1,26 @@
 //! One peer relationship on an I/O thread: a connection accepted by a listener, or a
 //! connect endpoint that keeps (re)connecting. The session drives a ZMTP state machine
 //! ([`zmtp::Session`]) over a byte stream and moves messages between it and the socket's pipe.
+//!
+//! Each connection runs the mechanism the socket's security options chose when it bound or
+//! connected. When a server mechanism asks for a verdict on a client, the session asks the
+//! ZAP handler through a pipe ([`super::zap`]) and goes on serving other work; the reply
+//! arrives as a pipe event like any other, and the handshake resumes from there.
 
 use super::heartbeat::{Beat, Heartbeat};
 use super::reactor::{Ctx, MessagePump, Step};
 use super::upstream_filters::UpstreamFilters;
+use super::zap::{RequestContext, ZapClient, ZapError};
 use super::Owner;
-use crate::monitor::{errno_of, protocol_error_code, EventKind};
+use crate::monitor::{
+    auth_failure_status, errno_of, protocol_error_code, zap_error_code, EventKind,
+};
 use crate::options::{
     millis, Options, RECONNECT_STOP_AFTER_DISCONNECT, RECONNECT_STOP_CONN_REFUSED,
     RECONNECT_STOP_HANDSHAKE_FAILED,
 };
 use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits, Read, WriteError};
+use crate::properties::Properties;
 use crate::socket::mailbox::{PeerDetails, SocketEvent};
 use crate::transport::{Stream, Target};
 use bytes::BytesMut;
@@ -20,6 +29,8 @@ use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
+use zmtp::greeting::MechanismName;
+use zmtp::mechanism::{AuthRequest, Verdict};
 use zmtp::outbox::Outbox;
 use zmtp::{Event, Message, PeerInfo, ProtocolError, SessionConfig};
 
@@ -63,6 +74,24 @@ struct Link {
     connect_until: Option<Instant>,
     /// Liveness checks, once the handshake is done and heartbeats are asked for.
     heartbeat: Option<Heartbeat>,
+    /// The peer's IP address (tcp), for ZAP requests and message properties.
+    peer_address: String,
+    /// A ZAP request waiting for its reply; the handshake waits with it.
+    zap: Option<ZapClient>,
+}
+
+impl Link {
+    /// The protocol failed: tell the peer why if it is owed that (an ERROR: a refusal's
+    /// status code, an incompatible socket type), best effort, and give the error to close
+    /// the connection with.
+    fn fail(&mut self, error: ProtocolError) -> io::Error {
+        self.zmtp.report(&error);
+        self.zmtp.poll_transmit(&mut self.outbox);
+        let mut slices = [IoSlice::new(&[]); MAX_IOV];
+        let n = self.outbox.io_slices(&mut slices);
+        let _ = self.stream.write_vectored(&slices[..n]);
+        io::Error::new(io::ErrorKind::InvalidData, error)
+    }
 }
 
 /// A small generator of reconnection jitter; quality does not matter, spread does.
@@ -186,15 +215,24 @@ impl Session {
             // An accepted connection: its socket knobs come from here.
             stream.tune(&self.owner.options.tuning);
         }
+        let config = Self::config(&self.owner.options, &self.owner);
+        let mechanism = self
+            .owner
+            .options
+            .security
+            .mechanism(config.metadata())
+            .map_err(io::Error::other)?;
         self.link = Some(Link {
+            peer_address: stream.peer_ip(),
             stream,
             connecting,
-            zmtp: zmtp::Session::new(Self::config(&self.owner.options, &self.owner)),
+            zmtp: zmtp::Session::with_mechanism(config, mechanism),
             inbuf: BytesMut::new(),
             outbox: Outbox::new(),
             handshake_until,
             connect_until,
             heartbeat: None,
+            zap: None,
         });
         if !connecting {
             self.connected(ctx)?;
@@ -206,6 +244,9 @@ impl Session {
         if let Some(link) = self.link.as_mut() {
             link.connecting = false;
             link.stream.set_nodelay();
+            if link.peer_address.is_empty() {
+                link.peer_address = link.stream.peer_ip();
+            }
         }
         self.pump_output(ctx)
     }
@@ -399,12 +440,18 @@ impl Session {
             return;
         }
         if !link.zmtp.is_ready() {
-            let protocol = cause
-                .get_ref()
-                .and_then(|e| e.downcast_ref::<ProtocolError>());
-            match protocol {
-                Some(e) => self.report(EventKind::HandshakeFailedProtocol, protocol_error_code(e)),
-                None => self.report(EventKind::HandshakeFailedNoDetail, errno_of(cause)),
+            let inner = cause.get_ref();
+            let protocol = inner.and_then(|e| e.downcast_ref::<ProtocolError>());
+            let zap = inner.and_then(|e| e.downcast_ref::<ZapError>());
+            match (protocol, zap) {
+                (Some(e), _) => match auth_failure_status(e) {
+                    Some(status) => self.report(EventKind::HandshakeFailedAuth, status),
+                    None => self.report(EventKind::HandshakeFailedProtocol, protocol_error_code(e)),
+                },
+                (None, Some(e)) => {
+                    self.report(EventKind::HandshakeFailedProtocol, zap_error_code(*e))
+                }
+                (None, None) => self.report(EventKind::HandshakeFailedNoDetail, errno_of(cause)),
             }
         }
         self.report(EventKind::Disconnected, fd);
@@ -414,6 +461,14 @@ impl Session {
     fn on_handshake(&mut self, peer: PeerInfo, ctx: &mut Ctx<'_>) -> io::Result<()> {
         self.report(EventKind::HandshakeSucceeded, 0);
         let options = &self.owner.options;
+        let properties = Properties::of_peer(
+            &peer,
+            self.link.as_ref().map_or("", |l| l.peer_address.as_str()),
+        );
+        if let Some(end) = &self.end {
+            // A pipe that outlives connections describes the newest one.
+            end.set_properties(properties.clone());
+        }
         if let Some(link) = self.link.as_mut() {
             link.handshake_until = None;
             link.outbox.start_traffic();
@@ -451,6 +506,7 @@ impl Session {
                 },
             );
             engine_end.register(ctx.token);
+            engine_end.set_properties(properties);
             self.end = Some(engine_end);
             self.owner.link.post(SocketEvent::Attach(
                 socket_end,
@@ -461,6 +517,74 @@ impl Session {
             ));
         }
         Ok(())
+    }
+
+    /// A server mechanism wants a verdict on the client: ask the ZAP handler without waiting
+    /// for it, or, when there is none, decide as libzmq 4.3 does. NULL asks only when a ZAP
+    /// domain is set (its mechanism was built that way); PLAIN and CURVE ask unless
+    /// ZAP_ENFORCE_DOMAIN is set without a domain. With no handler to ask, PLAIN clients are
+    /// refused, and NULL and CURVE ones let in unless ZAP_ENFORCE_DOMAIN says otherwise.
+    /// A refusal for want of a handler ends the connection with `EFAULT`, libzmq's
+    /// HANDSHAKE_FAILED_NO_DETAIL value.
+    fn authenticate(&mut self, request: AuthRequest, ctx: &mut Ctx<'_>) -> io::Result<()> {
+        let Owner { options, zap, .. } = &self.owner;
+        let security = &options.security;
+        let Some(link) = self.link.as_mut() else {
+            return Ok(());
+        };
+        let ask = !security.zap_domain.is_empty() || !security.zap_enforce_domain;
+        if ask {
+            let context = RequestContext {
+                domain: &security.zap_domain,
+                address: &link.peer_address,
+                identity: &options.routing_id,
+            };
+            if let Some(client) =
+                ZapClient::start(zap, ctx.io.clone(), ctx.token, &request, &context)
+            {
+                link.zap = Some(client);
+                // Looking once arms the pipe's wake-up for the reply (or finds it there).
+                return self.poll_zap(ctx);
+            }
+        }
+        let refuse =
+            request.mechanism == MechanismName::PLAIN || (ask && security.zap_enforce_domain);
+        if refuse {
+            return Err(io::Error::from_raw_os_error(libc::EFAULT));
+        }
+        self.give_verdict(Verdict::allow(""), ctx)
+    }
+
+    /// Hands the verdict on the client to the handshake and lets it go on.
+    fn give_verdict(&mut self, verdict: Verdict, ctx: &mut Ctx<'_>) -> io::Result<()> {
+        let Some(link) = self.link.as_mut() else {
+            return Ok(());
+        };
+        if let Err(error) = link.zmtp.handle_verdict(verdict) {
+            return Err(link.fail(error));
+        }
+        // The handshake may be complete now, with input already waiting behind it.
+        self.pump_input(ctx)?;
+        self.pump_output(ctx)
+    }
+
+    /// Reads the ZAP handler's reply if it came.
+    fn poll_zap(&mut self, ctx: &mut Ctx<'_>) -> io::Result<()> {
+        let Some(reply) = self
+            .link
+            .as_mut()
+            .and_then(|l| l.zap.as_mut())
+            .and_then(ZapClient::poll)
+        else {
+            return Ok(());
+        };
+        if let Some(link) = self.link.as_mut() {
+            link.zap = None;
+        }
+        match reply {
+            Ok(verdict) => self.give_verdict(verdict, ctx),
+            Err(error) => Err(io::Error::new(io::ErrorKind::InvalidData, error)),
+        }
     }
 
     /// Hands a decoded part to the socket; false when the pipe is full (the part waits).
@@ -525,17 +649,10 @@ impl Session {
                         Err(e) => return Err(e),
                     }
                 }
-                Err(error) => {
-                    // Tell the peer why, if the protocol owes it that, then hang up.
-                    link.zmtp.report(&error);
-                    link.zmtp.poll_transmit(&mut link.outbox);
-                    let mut slices = [IoSlice::new(&[]); MAX_IOV];
-                    let n = link.outbox.io_slices(&mut slices);
-                    let _ = link.stream.write_vectored(&slices[..n]);
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, error));
-                }
+                Err(error) => return Err(link.fail(error)),
             };
             match event {
+                Event::Authenticate(request) => self.authenticate(request, ctx)?,
                 Event::Ready(peer) => {
                     self.on_handshake(peer, ctx)?;
                     self.pump_output(ctx)?;
@@ -602,7 +719,9 @@ impl Session {
                     if let Some(filters) = filters.as_mut() {
                         filters.track(&msg);
                     }
-                    link.zmtp.encode(&msg, &mut link.outbox);
+                    if let Err(error) = link.zmtp.encode(&msg, &mut link.outbox) {
+                        return Err(link.fail(error));
+                    }
                 }
             }
             if link.outbox.is_empty() {
@@ -664,6 +783,10 @@ impl MessagePump for Session {
     }
 
     fn on_pipe(&mut self, event: PipeEvent, ctx: &mut Ctx<'_>) -> Step {
+        // The event may be the ZAP handler's reply: it shares the session's token.
+        if let Err(e) = self.poll_zap(ctx) {
+            return self.lost(e, ctx);
+        }
         let result = match event {
             PipeEvent::Readable => self.pump_output(ctx),
             PipeEvent::Writable => self.pump_input(ctx),

@@ -10,6 +10,7 @@
 
 pub(crate) mod queue;
 
+use crate::properties::Properties;
 use queue::{CachePadded, Pop};
 use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -102,6 +103,10 @@ struct Owner {
 struct Link {
     directions: [Direction; 2],
     owners: [Owner; 2],
+    /// What the connection behind the pipe says about its peer, set by the engine at each
+    /// handshake and read by the socket only when the application asks (see
+    /// [`crate::properties`]): never touched per message.
+    properties: Mutex<Properties>,
 }
 
 /// How much one direction of a pipe holds.
@@ -153,6 +158,7 @@ pub(crate) fn pipe(
                 token: AtomicU64::new(UNREGISTERED),
             },
         ],
+        properties: Mutex::new(Properties::new()),
     });
     let (a_tx, b_rx) = queue::queue();
     let (b_tx, a_rx) = queue::queue();
@@ -235,6 +241,25 @@ impl PipeEnd {
         }
     }
 
+    /// Records what the connection behind the pipe says about its peer (after a handshake;
+    /// a reconnection replaces it).
+    pub(crate) fn set_properties(&self, properties: Properties) {
+        *self
+            .link
+            .properties
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = properties;
+    }
+
+    /// The properties last recorded with [`set_properties`](Self::set_properties).
+    pub(crate) fn properties(&self) -> Properties {
+        self.link
+            .properties
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// Tells the pipe which token this end's owner knows it by.
     pub(crate) fn register(&self, token: u64) {
         self.link.owners[self.side]
@@ -289,6 +314,20 @@ impl PipeEnd {
             self.flush();
         }
         Ok(())
+    }
+
+    /// [`send`](Self::send), but a message refused by the high-water mark comes back only
+    /// once [`PipeEvent::Writable`] is arranged; room that appears meanwhile is used at
+    /// once. A caller that waits for the event after [`WriteError::Full`] therefore never
+    /// waits for nothing.
+    #[inline]
+    pub(crate) fn offer(&mut self, mut msg: Message) -> Result<(), WriteError> {
+        loop {
+            match self.send(msg) {
+                Err(WriteError::Full(back)) if self.wait_writable() => msg = back,
+                outcome => return outcome,
+            }
+        }
     }
 
     /// Writes and flushes a single-part control message (a subscription, a probe, a

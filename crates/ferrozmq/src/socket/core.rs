@@ -216,6 +216,11 @@ impl SocketCore {
         Ok(msg)
     }
 
+    /// The properties of the connection the last part received came through.
+    pub(crate) fn last_properties(&mut self) -> crate::properties::Properties {
+        self.pipes.last_read_properties()
+    }
+
     /// Sends a single-part message to an address (a peer's routing id, a group).
     pub(crate) fn send_to(&mut self, to: Address, msg: Message, dont_wait: bool) -> Result<()> {
         let mut pending = Some(msg);
@@ -321,6 +326,7 @@ impl SocketCore {
             link: self.link.clone(),
             options: Arc::new(self.options.clone()),
             endpoint: Arc::from(endpoint),
+            zap: self.ctx.zap_directory(),
         }
     }
 
@@ -363,6 +369,7 @@ impl SocketCore {
             self.open_datagram(socket, DatagramDirection::Receive, names, true)?;
             return Ok(());
         }
+        self.options.security.validate()?;
         let (listener, bound) = Listener::bind(
             &endpoint,
             self.options.ipv6,
@@ -437,6 +444,7 @@ impl SocketCore {
             self.link.monitor.emit(EventKind::Connected, fd, text);
             return Ok(Some(id));
         }
+        self.options.security.validate()?;
         let target = Target::resolve(&endpoint, self.options.ipv6).map_err(as_written)?;
         let io = self.io()?;
         let id = self.ctx.next_id();

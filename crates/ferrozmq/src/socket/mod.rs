@@ -4,9 +4,11 @@ mod addressed;
 mod connection_options;
 mod core;
 pub(crate) mod mailbox;
+mod message_properties;
 mod pattern;
 mod pipes;
 mod routing_options;
+mod security_options;
 mod types;
 
 use crate::context::ContextShared;

@@ -141,16 +141,14 @@ pub(crate) fn load_balance(
     while let Some(id) = lb.next() {
         let more = msg.more();
         let end = pipes.end(id);
-        match end.send(msg) {
+        match end.offer(msg) {
             Ok(()) => {
                 lb.sent(more);
                 return Ok(());
             }
             Err(WriteError::Full(m)) => {
                 msg = m;
-                if !end.wait_writable() {
-                    lb.deactivate(id);
-                }
+                lb.deactivate(id);
             }
             Err(WriteError::Closed(m)) => {
                 msg = m;
@@ -202,7 +200,7 @@ pub(crate) fn can_fair_queue(fq: &mut FairQueue, pipes: &mut PipeTable) -> bool 
 /// Receives the next part from the pipes with messages, whole messages in turn.
 pub(crate) fn fair_queue(fq: &mut FairQueue, pipes: &mut PipeTable) -> Option<(PipeId, Message)> {
     while let Some(id) = fq.next() {
-        match pipes.end(id).read() {
+        match pipes.read(id) {
             Read::Message(msg) => {
                 fq.received(msg.more());
                 return Some((id, msg));

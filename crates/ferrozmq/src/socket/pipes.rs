@@ -2,7 +2,8 @@
 
 use super::mailbox::PeerDetails;
 use crate::patterns::PipeId;
-use crate::pipe::PipeEnd;
+use crate::pipe::{PipeEnd, Read};
+use crate::properties::Properties;
 
 /// One attached pipe.
 pub(crate) struct Pipe {
@@ -23,6 +24,12 @@ pub(crate) struct PipeTable {
     free: Vec<usize>,
     /// Pipes found dead during an operation, removed by the socket once it is done.
     retired: Vec<PipeId>,
+    /// The pipe the last part handed to the application came from: what
+    /// [`last_read_properties`](Self::last_read_properties) describes.
+    last_read: Option<PipeId>,
+    /// The properties of that pipe, kept when it is removed (`last_read` is then `None`);
+    /// a read from another pipe makes them stale, and `last_read` says so.
+    last_read_removed: Option<Properties>,
 }
 
 impl PipeTable {
@@ -72,6 +79,30 @@ impl PipeTable {
             .end
     }
 
+    /// Reads a part from a pipe for the application, remembering where it came from (one
+    /// store per part; the properties are looked up only when asked for).
+    #[inline]
+    pub(crate) fn read(&mut self, id: PipeId) -> Read {
+        let read = self.end(id).read();
+        if let Read::Message(_) = read {
+            self.last_read = Some(id);
+        }
+        read
+    }
+
+    /// The properties of the connection the last part read with [`read`](Self::read) came
+    /// through, even if its pipe is gone since.
+    pub(crate) fn last_read_properties(&mut self) -> Properties {
+        match self.last_read {
+            Some(id) => self
+                .get(id)
+                .map(|pipe| pipe.end.properties())
+                .unwrap_or_default(),
+            // The pipe was removed since (or nothing was read yet).
+            None => self.last_read_removed.clone().unwrap_or_default(),
+        }
+    }
+
     /// Marks a pipe dead; the socket removes it after the current operation.
     pub(crate) fn retire(&mut self, id: PipeId) {
         if !self.retired.contains(&id) {
@@ -91,6 +122,10 @@ impl PipeTable {
     /// Removes a pipe, closing its end.
     pub(crate) fn remove(&mut self, id: PipeId) -> Option<Pipe> {
         let pipe = self.slots.get_mut(id)?.pipe.take()?;
+        if self.last_read == Some(id) {
+            self.last_read = None;
+            self.last_read_removed = Some(pipe.end.properties());
+        }
         self.free.push(id);
         Some(pipe)
     }
@@ -106,6 +141,8 @@ impl PipeTable {
     pub(crate) fn drain(&mut self) -> Vec<Pipe> {
         self.free.clear();
         self.retired.clear();
+        self.last_read = None;
+        self.last_read_removed = None;
         self.slots.drain(..).filter_map(|s| s.pipe).collect()
     }
 }

@@ -54,7 +54,7 @@ mod codec;
 mod server;
 
 pub(crate) use client::CurveClient;
-pub(crate) use codec::Codec;
+pub(crate) use codec::{Codec, SentFrames};
 pub(crate) use server::CurveServer;
 
 use super::error::MechanismError;

@@ -58,7 +58,7 @@ fn send(from: &mut Session, msgs: &[Message]) -> Vec<u8> {
     let mut out = Outbox::new();
     out.start_traffic();
     for m in msgs {
-        from.encode(m, &mut out);
+        from.encode(m, &mut out).unwrap();
     }
     from.poll_transmit(&mut out);
     drain(&mut out)
@@ -240,7 +240,9 @@ fn message_before_ready_is_refused() {
     wire.extend_from_slice(b"\x00\x01x");
     assert_eq!(
         feed(&mut s, &wire, 100),
-        Err(ProtocolError::UnexpectedFrame { expected: "READY" })
+        Err(ProtocolError::UnexpectedFrame {
+            expected: "a handshake command"
+        })
     );
 }
 
@@ -305,10 +307,322 @@ fn unsent_messages_are_recovered_whole() {
         Message::from(vec![5u8; 40_000]),
     ];
     for m in &msgs {
-        left.encode(m, &mut out);
+        left.encode(m, &mut out).unwrap();
     }
     // The first message and half of the second went out before the connection died.
     out.advance(7 + 4);
     let recovered = left.recover_unsent(out.take_unsent_traffic());
     assert_eq!(recovered, msgs[1..].to_vec());
+}
+
+// ---- Sessions secured by PLAIN and CURVE ----
+
+use crate::curve_keys::CurveKeyPair;
+use crate::entropy::testing::SeededEntropy;
+
+/// What one side of [`converse`] saw, in order.
+type Outcomes = Vec<Result<Event, ProtocolError>>;
+
+/// Runs a client and a server session against each other until neither has anything to
+/// say, answering authentication requests with `verdict`. Returns the events each saw.
+fn converse(
+    client: &mut Session,
+    server: &mut Session,
+    mut verdict: impl FnMut(&AuthRequest) -> Verdict,
+) -> (Outcomes, Outcomes) {
+    let (mut client_in, mut server_in) = (BytesMut::new(), BytesMut::new());
+    let (mut client_events, mut server_events) = (Vec::new(), Vec::new());
+    for _ in 0..10 {
+        let (mut co, mut so) = (Outbox::new(), Outbox::new());
+        client.poll_transmit(&mut co);
+        server.poll_transmit(&mut so);
+        server_in.extend_from_slice(&drain(&mut co));
+        client_in.extend_from_slice(&drain(&mut so));
+        loop {
+            match server.handle_input(&mut server_in) {
+                Ok(Some(Event::Authenticate(request))) => {
+                    server_events.push(Ok(Event::Authenticate(request.clone())));
+                    if let Err(e) = server.handle_verdict(verdict(&request)) {
+                        server.report(&e);
+                        server_events.push(Err(e));
+                        break;
+                    }
+                }
+                Ok(Some(event)) => server_events.push(Ok(event)),
+                Ok(None) => break,
+                Err(e) => {
+                    server.report(&e);
+                    server_events.push(Err(e));
+                    break;
+                }
+            }
+        }
+        loop {
+            match client.handle_input(&mut client_in) {
+                Ok(Some(event)) => client_events.push(Ok(event)),
+                Ok(None) => break,
+                Err(e) => {
+                    client_events.push(Err(e));
+                    break;
+                }
+            }
+        }
+    }
+    (client_events, server_events)
+}
+
+fn curve_sessions(server_keys: &CurveKeyPair, client_keys: &CurveKeyPair) -> (Session, Session) {
+    let client_config = config(SocketType::Dealer);
+    let client = Mechanism::curve_client(
+        server_keys.public,
+        client_keys.clone(),
+        client_config.metadata(),
+        Box::new(SeededEntropy::new(7)),
+    )
+    .unwrap();
+    let server_config = config(SocketType::Router);
+    let server = Mechanism::curve_server(
+        server_keys.clone(),
+        server_config.metadata(),
+        Box::new(SeededEntropy::new(8)),
+    );
+    (
+        Session::with_mechanism(client_config, client),
+        Session::with_mechanism(server_config, server),
+    )
+}
+
+fn keys(seed: u64) -> CurveKeyPair {
+    CurveKeyPair::generate_with(&mut SeededEntropy::new(seed)).unwrap()
+}
+
+/// A CURVE client and server that completed their handshake.
+fn curve_ready_pair() -> (Session, Session) {
+    let (server_keys, client_keys) = (keys(1), keys(2));
+    let (mut client, mut server) = curve_sessions(&server_keys, &client_keys);
+    let (seen_by_client, seen_by_server) =
+        converse(&mut client, &mut server, |_| Verdict::allow("alice"));
+    assert!(matches!(&seen_by_client[..], [Ok(Event::Ready(_))]));
+    assert!(matches!(
+        &seen_by_server[..],
+        [Ok(Event::Authenticate(_)), Ok(Event::Ready(_))]
+    ));
+    (client, server)
+}
+
+#[test]
+fn plain_greeting_announces_the_role_and_hello_follows() {
+    let c = config(SocketType::Req);
+    let mechanism = Mechanism::plain_client(b"admin", b"secret", c.metadata()).unwrap();
+    let mut client = Session::with_mechanism(c, mechanism);
+    let mut out = Outbox::new();
+    client.poll_transmit(&mut out);
+    let bytes = drain(&mut out);
+    assert_eq!(&bytes[12..17], b"PLAIN");
+    assert_eq!(bytes[32], 0, "a client announces as-server 0");
+    assert_eq!(&bytes[64..], b"\x04\x13\x05HELLO\x05admin\x06secret");
+
+    let s = config(SocketType::Rep);
+    let mut server = Session::with_mechanism(s.clone(), Mechanism::plain_server(s.metadata()));
+    let mut out = Outbox::new();
+    server.poll_transmit(&mut out);
+    let bytes = drain(&mut out);
+    assert_eq!(bytes.len(), 64, "a server says nothing before HELLO");
+    assert_eq!(bytes[32], 1);
+}
+
+#[test]
+fn plain_sessions_authenticate_and_report_the_user_id() {
+    let c = config(SocketType::Req);
+    let s = config(SocketType::Rep);
+    let mut client = Session::with_mechanism(
+        c.clone(),
+        Mechanism::plain_client(b"admin", b"secret", c.metadata()).unwrap(),
+    );
+    let mut server = Session::with_mechanism(s.clone(), Mechanism::plain_server(s.metadata()));
+    let (seen_by_client, seen_by_server) = converse(&mut client, &mut server, |request| {
+        assert_eq!(request.credentials, [&b"admin"[..], &b"secret"[..]]);
+        let mut verdict = Verdict::allow("admin-user");
+        verdict.metadata.insert("Department", "ops").unwrap();
+        verdict
+    });
+    let [Ok(Event::Authenticate(_)), Ok(Event::Ready(peer))] = &seen_by_server[..] else {
+        panic!("{seen_by_server:?}")
+    };
+    assert_eq!(peer.mechanism, MechanismName::PLAIN);
+    assert_eq!(&peer.user_id[..], b"admin-user");
+    assert_eq!(&peer.auth_metadata.get("Department").unwrap()[..], b"ops");
+    assert_eq!(peer.socket_type, SocketType::Req);
+    assert!(matches!(&seen_by_client[..], [Ok(Event::Ready(p))] if p.user_id.is_empty()));
+
+    // PLAIN traffic is clear: the NULL wire format.
+    let wire = send(&mut client, &[Message::from("hi")]);
+    assert_eq!(wire, b"\x00\x02hi");
+    assert_eq!(
+        feed(&mut server, &wire, 1).unwrap(),
+        vec![Event::Message(Message::from("hi"))]
+    );
+}
+
+#[test]
+fn a_refused_plain_client_gets_the_status_code_in_an_error() {
+    let c = config(SocketType::Req);
+    let s = config(SocketType::Rep);
+    let mut client = Session::with_mechanism(
+        c.clone(),
+        Mechanism::plain_client(b"admin", b"wrong", c.metadata()).unwrap(),
+    );
+    let mut server = Session::with_mechanism(s.clone(), Mechanism::plain_server(s.metadata()));
+    let (seen_by_client, seen_by_server) = converse(&mut client, &mut server, |_| {
+        Verdict::deny(400, "bad password")
+    });
+    assert!(matches!(
+        seen_by_server.last(),
+        Some(Err(ProtocolError::Mechanism(MechanismError::Refused {
+            status_code: 400,
+            ..
+        })))
+    ));
+    assert_eq!(
+        seen_by_client,
+        [Err(ProtocolError::Mechanism(
+            MechanismError::RefusedByPeer { status_code: 400 }
+        ))]
+    );
+}
+
+#[test]
+fn curve_sessions_seal_messages_subscriptions_and_heartbeats() {
+    let (mut client, mut server) = curve_ready_pair();
+    let peer = server.peer().unwrap().clone();
+    assert_eq!(peer.mechanism, MechanismName::CURVE);
+    assert_eq!(peer.peer_key, Some(keys(2).public));
+    assert_eq!(&peer.user_id[..], b"alice");
+
+    let msgs = vec![
+        Message::from("secret").with_more(true),
+        Message::from(vec![3u8; 100_000]),
+    ];
+    let wire = send(&mut client, &msgs);
+    assert!(
+        !wire.windows(6).any(|w| w == b"secret"),
+        "the body travels encrypted"
+    );
+    let got: Vec<Event> = feed(&mut server, &wire, 1000).unwrap();
+    assert_eq!(
+        got,
+        msgs.iter().cloned().map(Event::Message).collect::<Vec<_>>()
+    );
+
+    // Commands travel inside MESSAGE boxes too, sealed in the order they go out.
+    client.ping(10, b"ctx");
+    let wire = send(&mut client, &[Message::from("before ping")]);
+    assert!(!wire.windows(4).any(|w| w == b"PING"));
+    assert_eq!(
+        feed(&mut server, &wire, 7).unwrap(),
+        vec![
+            Event::Message(Message::from("before ping")),
+            Event::Ping {
+                ttl_deciseconds: 10
+            },
+        ]
+    );
+    let pong = send(&mut server, &[Message::subscription(b"topic", true)]);
+    assert_eq!(
+        feed(&mut client, &pong, 3).unwrap(),
+        vec![
+            Event::Message(Message::subscription(b"topic", true)),
+            Event::Pong,
+        ]
+    );
+}
+
+#[test]
+fn a_tampered_curve_message_ends_the_session() {
+    let (mut client, mut server) = curve_ready_pair();
+    let mut wire = send(&mut client, &[Message::from("pay 10 euros")]);
+    let last = wire.len() - 1;
+    wire[last] ^= 1;
+    assert_eq!(
+        feed(&mut server, &wire, 100),
+        Err(ProtocolError::Mechanism(MechanismError::BoxNotOpened {
+            what: "MESSAGE"
+        }))
+    );
+}
+
+#[test]
+fn curve_message_size_limit_applies_to_the_part_not_the_box() {
+    let (server_keys, client_keys) = (keys(1), keys(2));
+    let client_config = config(SocketType::Push);
+    let mut client = Session::with_mechanism(
+        client_config.clone(),
+        Mechanism::curve_client(
+            server_keys.public,
+            client_keys,
+            client_config.metadata(),
+            Box::new(SeededEntropy::new(7)),
+        )
+        .unwrap(),
+    );
+    let server_config = SessionConfig {
+        max_message_size: Some(10),
+        ..config(SocketType::Pull)
+    };
+    let mut server = Session::with_mechanism(
+        server_config.clone(),
+        Mechanism::curve_server(
+            server_keys,
+            server_config.metadata(),
+            Box::new(SeededEntropy::new(8)),
+        ),
+    );
+    converse(&mut client, &mut server, |_| Verdict::allow(""));
+    assert!(server.is_ready());
+    let wire = send(&mut client, &[Message::from(vec![0u8; 10])]);
+    assert_eq!(feed(&mut server, &wire, 100).unwrap().len(), 1);
+    let wire = send(&mut client, &[Message::from(vec![0u8; 11])]);
+    assert_eq!(
+        feed(&mut server, &wire, 100),
+        Err(ProtocolError::FrameTooLarge { len: 11, max: 10 })
+    );
+}
+
+#[test]
+fn curve_unsent_messages_are_recovered_in_clear() {
+    let (mut client, _) = curve_ready_pair();
+    let mut out = Outbox::new();
+    out.start_traffic();
+    let msgs = [
+        Message::from("first"),
+        Message::subscription(b"news", true),
+        Message::from("second-a").with_more(true),
+        Message::from(vec![5u8; 40_000]),
+    ];
+    for m in &msgs {
+        client.encode(m, &mut out).unwrap();
+    }
+    client.ping(0, b"");
+    client.poll_transmit(&mut out);
+    // Only the first message went out whole.
+    out.advance(2 + 8 + 8 + 16 + 1 + 5 + 3);
+    let recovered = client.recover_unsent(out.take_unsent_traffic());
+    assert_eq!(recovered, msgs[1..].to_vec());
+}
+
+#[test]
+fn a_client_with_the_wrong_server_key_never_gets_ready() {
+    let (server_keys, client_keys) = (keys(1), keys(2));
+    // The client expects the key of another server.
+    let (mut client, _) = curve_sessions(&keys(3), &client_keys);
+    let (_, mut server) = curve_sessions(&server_keys, &client_keys);
+    let (seen_by_client, seen_by_server) =
+        converse(&mut client, &mut server, |_| Verdict::allow(""));
+    assert!(seen_by_client.is_empty());
+    assert!(matches!(
+        &seen_by_server[..],
+        [Err(ProtocolError::Mechanism(
+            MechanismError::BoxNotOpened { what: "HELLO" }
+        ))]
+    ));
 }

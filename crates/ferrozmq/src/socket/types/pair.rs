@@ -47,12 +47,9 @@ impl Pattern for Pair {
             return Err(SendError::WouldBlock(msg));
         };
         let end = pipes.end(id);
-        match end.send(msg) {
+        match end.offer(msg) {
             Ok(()) => Ok(()),
-            Err(WriteError::Full(msg)) => {
-                end.wait_writable();
-                Err(SendError::WouldBlock(msg))
-            }
+            Err(WriteError::Full(msg)) => Err(SendError::WouldBlock(msg)),
             Err(WriteError::Closed(msg)) => {
                 self.peer = None;
                 pipes.retire(id);
@@ -65,7 +62,7 @@ impl Pattern for Pair {
         let Some(id) = self.peer else {
             return Err(RecvError::WouldBlock);
         };
-        match pipes.end(id).read() {
+        match pipes.read(id) {
             Read::Message(msg) => Ok(msg),
             Read::Empty => Err(RecvError::WouldBlock),
             Read::Closed => {

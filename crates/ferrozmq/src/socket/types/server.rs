@@ -126,12 +126,9 @@ impl Pattern for Server {
             return Err(SendError::Fail(Error::HostUnreachable));
         };
         let end = pipes.end(id);
-        match end.send(msg) {
+        match end.offer(msg) {
             Ok(()) => Ok(()),
-            Err(WriteError::Full(msg)) => {
-                end.wait_writable();
-                Err(SendError::WouldBlock(msg))
-            }
+            Err(WriteError::Full(msg)) => Err(SendError::WouldBlock(msg)),
             Err(WriteError::Closed(_)) => {
                 pipes.retire(id);
                 Err(SendError::Fail(Error::HostUnreachable))

@@ -20,6 +20,8 @@ use bytes::{Buf, BufMut, BytesMut};
 use crypto_box::aead::generic_array::GenericArray;
 use crypto_box::aead::AeadInPlace;
 use crypto_box::SalsaBox;
+use std::fmt;
+use std::sync::Arc;
 
 /// MESSAGE flag: more parts follow.
 const MORE: u8 = 0x01;
@@ -33,8 +35,8 @@ const PLAINTEXT_AT: usize = TAG_AT + TAG_LEN;
 
 /// Seals outgoing frames and opens incoming ones for one side of a connection.
 pub(crate) struct Codec {
-    /// The transient keys' shared secret, computed once.
-    cipher: SalsaBox,
+    /// The transient keys' shared secret, computed once (and shared with [`SentFrames`]).
+    cipher: Arc<SalsaBox>,
     nonces: ShortNonces,
     send_prefix: &'static [u8; 16],
     receive_prefix: &'static [u8; 16],
@@ -43,7 +45,7 @@ pub(crate) struct Codec {
 impl Codec {
     pub(super) fn client(cipher: SalsaBox, nonces: ShortNonces) -> Self {
         Codec {
-            cipher,
+            cipher: Arc::new(cipher),
             nonces,
             send_prefix: CLIENT_MESSAGE_NONCE,
             receive_prefix: SERVER_MESSAGE_NONCE,
@@ -52,7 +54,7 @@ impl Codec {
 
     pub(super) fn server(cipher: SalsaBox, nonces: ShortNonces) -> Self {
         Codec {
-            cipher,
+            cipher: Arc::new(cipher),
             nonces,
             send_prefix: SERVER_MESSAGE_NONCE,
             receive_prefix: CLIENT_MESSAGE_NONCE,
@@ -101,39 +103,90 @@ impl Codec {
     pub(crate) fn open(
         &mut self,
         header: FrameHeader,
-        mut body: BytesMut,
+        body: BytesMut,
     ) -> Result<Frame, MechanismError> {
-        let unexpected = MechanismError::Unexpected {
-            expected: "MESSAGE",
-        };
         match wire::split(&body) {
-            Ok((wire::MESSAGE, _)) => {}
             Ok((wire::ERROR, data)) if header.is_command() => return Err(wire::peer_error(data)),
-            _ => return Err(unexpected),
+            _ => {}
         }
-        if body.len() < MESSAGE_OVERHEAD {
-            return Err(MechanismError::MalformedCommand { command: "MESSAGE" });
-        }
-        let (_, rest) = body.split_at_mut(NONCE_AT);
-        let (short, rest) = rest.split_at_mut(8);
-        let (tag, ciphertext) = rest.split_at_mut(TAG_LEN);
-        let mut short_bytes = [0u8; 8];
-        short_bytes.copy_from_slice(short);
-        let received = self.nonces.check(&short_bytes)?;
-        let nonce = super::short_nonce(self.receive_prefix, &short_bytes);
-        self.cipher
-            .decrypt_in_place_detached(&nonce, b"", ciphertext, GenericArray::from_slice(tag))
-            .map_err(|_| MechanismError::BoxNotOpened { what: "MESSAGE" })?;
-        self.nonces.accept(received);
-        let flags = body[PLAINTEXT_AT];
-        if flags & !(MORE | COMMAND) != 0 || flags == MORE | COMMAND {
-            return Err(MechanismError::BadMessageFlags(flags));
-        }
-        body.advance(PLAINTEXT_AT + 1);
-        Ok(Frame {
-            more: flags & MORE != 0,
-            command: flags & COMMAND != 0,
-            body,
+        let nonces = &mut self.nonces;
+        open_message(&self.cipher, self.receive_prefix, body, |short| {
+            let received = nonces.check(short)?;
+            Ok(move || nonces.accept(received))
         })
     }
+
+    /// What it takes to open the MESSAGE boxes this side sealed: see [`SentFrames`].
+    pub(crate) fn sent_frames(&self) -> SentFrames {
+        SentFrames {
+            cipher: self.cipher.clone(),
+            prefix: self.send_prefix,
+        }
+    }
+}
+
+/// Opens the MESSAGE boxes one side of a connection sealed, so that messages it queued but
+/// never completely wrote can be read back and sent again, over a new connection with new
+/// keys. Only boxes this side sealed open with it; nonces are not checked (the frames never
+/// left this process).
+#[derive(Clone)]
+pub(crate) struct SentFrames {
+    cipher: Arc<SalsaBox>,
+    prefix: &'static [u8; 16],
+}
+
+impl fmt::Debug for SentFrames {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SentFrames { .. }")
+    }
+}
+
+impl SentFrames {
+    /// Opens the body of one MESSAGE frame that [`Codec::seal`] produced.
+    pub(crate) fn open(&self, body: BytesMut) -> Result<Frame, MechanismError> {
+        open_message(&self.cipher, self.prefix, body, |_| Ok(|| ()))
+    }
+}
+
+/// Opens a MESSAGE body sealed with `cipher` under nonces starting with `prefix`. `check`
+/// vets the short nonce before the box is opened and returns what to do once it opened
+/// (a forged box must not move the replay window).
+fn open_message<A: FnOnce()>(
+    cipher: &SalsaBox,
+    prefix: &[u8; 16],
+    mut body: BytesMut,
+    check: impl FnOnce(&[u8; 8]) -> Result<A, MechanismError>,
+) -> Result<Frame, MechanismError> {
+    match wire::split(&body) {
+        Ok((wire::MESSAGE, _)) => {}
+        _ => {
+            return Err(MechanismError::Unexpected {
+                expected: "MESSAGE",
+            })
+        }
+    }
+    if body.len() < MESSAGE_OVERHEAD {
+        return Err(MechanismError::MalformedCommand { command: "MESSAGE" });
+    }
+    let (_, rest) = body.split_at_mut(NONCE_AT);
+    let (short, rest) = rest.split_at_mut(8);
+    let (tag, ciphertext) = rest.split_at_mut(TAG_LEN);
+    let mut short_bytes = [0u8; 8];
+    short_bytes.copy_from_slice(short);
+    let accept = check(&short_bytes)?;
+    let nonce = super::short_nonce(prefix, &short_bytes);
+    cipher
+        .decrypt_in_place_detached(&nonce, b"", ciphertext, GenericArray::from_slice(tag))
+        .map_err(|_| MechanismError::BoxNotOpened { what: "MESSAGE" })?;
+    accept();
+    let flags = body[PLAINTEXT_AT];
+    if flags & !(MORE | COMMAND) != 0 || flags == MORE | COMMAND {
+        return Err(MechanismError::BadMessageFlags(flags));
+    }
+    body.advance(PLAINTEXT_AT + 1);
+    Ok(Frame {
+        more: flags & MORE != 0,
+        command: flags & COMMAND != 0,
+        body,
+    })
 }
