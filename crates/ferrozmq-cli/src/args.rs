@@ -29,6 +29,8 @@ pub enum Command {
     Monitor(MonitorArgs),
     /// Print a new CURVE key pair.
     Keygen,
+    /// Run the benchmark harness with these arguments.
+    Bench(Vec<OsString>),
 }
 
 /// The socket command's arguments.
@@ -147,7 +149,12 @@ impl<'a> OptionArg<'a> {
 
 /// Reads the arguments that follow the program name.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CliError> {
-    let mut args = args.into_iter().map(OsString::into_encoded_bytes);
+    let mut args = args.into_iter().peekable();
+    if args.next_if(|first| first == "bench").is_some() {
+        // The harness reads its own arguments (and answers --help itself).
+        return Ok(Command::Bench(args.collect()));
+    }
+    let mut args = args.map(OsString::into_encoded_bytes);
     let Some(first) = args.next() else {
         return Err(CliError::usage("missing command (try 'ferrozmq --help')"));
     };

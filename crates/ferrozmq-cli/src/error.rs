@@ -13,6 +13,8 @@ pub enum CliError {
     /// Whoever read standard output went away, as `| head` does. Nobody is left to tell,
     /// so this ends the command quietly and successfully.
     OutputClosed,
+    /// A program this one handed over to failed and has said why; exit with its status.
+    Reported(u8),
 }
 
 impl CliError {
@@ -32,6 +34,7 @@ impl CliError {
             CliError::Usage(message) => (message, 2),
             CliError::Failed(message) => (message, 1),
             CliError::OutputClosed => return ExitCode::SUCCESS,
+            CliError::Reported(status) => return ExitCode::from(*status),
         };
         // A closed standard error leaves no one to tell; the status still says it.
         let _ = writeln!(std::io::stderr(), "ferrozmq: {message}");

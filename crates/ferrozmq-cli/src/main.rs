@@ -1,7 +1,8 @@
 //! The `ferrozmq` command: the seed's demo, one socket driven from the command line, a
-//! proxy between two sockets, or one socket's events. `ferrozmq --help` describes it.
+//! proxy between two sockets, one socket's events, or the benchmarks. `ferrozmq --help` describes it.
 
 mod args;
+mod bench_command;
 mod demo;
 mod endpoints;
 mod error;
@@ -37,5 +38,6 @@ fn run() -> Result<(), CliError> {
         Command::Proxy(args) => proxy_command::run(&args),
         Command::Monitor(args) => monitor_command::run(&args, &mut out),
         Command::Keygen => security::keygen(&mut out),
+        Command::Bench(rest) => bench_command::run(rest),
     }
 }

@@ -23,6 +23,7 @@ Usage:
                  BACK_TYPE BACK_ENDPOINT [SOCKET OPTIONS]
   ferrozmq monitor TYPE ENDPOINT... [--count N] [--timeout MS] [SOCKET OPTIONS]
   ferrozmq keygen
+  ferrozmq bench compare|scale|report [--rounds N] [--quick] [--markdown FILE]
   ferrozmq --help | --version
 
 Commands:
@@ -53,6 +54,12 @@ Commands:
            when no event comes within MS milliseconds.
   keygen   print a new CURVE key pair, as the lines public: KEY and secret: KEY
            (Z85), for the security options below
+  bench    measure ferrozmq side by side with libzmq and the zeromq crate:
+           compare (throughput and latency over tcp, ipc and inproc, 8 B to
+           1 MiB, with plain-socket bounds), scale (fan-out, idle connections,
+           high-water marks, many senders), report --out FILE (both, as
+           Markdown with SVG charts); `ferrozmq bench --help` for the details.
+           Runs the ferrozmq-bench harness (cargo builds it in a source tree)
 
 Endpoints:
   @tcp://*:5555         bind

@@ -1,0 +1,174 @@
+//! The command line.
+
+use crate::error::{BenchError, Result};
+use crate::peer::PeerSpec;
+use std::path::PathBuf;
+
+/// The usage text.
+pub const USAGE: &str = "\
+ferrozmq-bench: ferrozmq side by side with libzmq and the zeromq crate
+
+USAGE:
+    ferrozmq-bench compare [--rounds N] [--quick] [--markdown FILE]
+    ferrozmq-bench scale   [--rounds N] [--quick] [--markdown FILE]
+    ferrozmq-bench report  --out FILE [--rounds N] [--quick]
+
+COMMANDS:
+    compare   throughput (PUSH/PULL) and latency (REQ/REP) over tcp, ipc and inproc for
+              8 B to 1 MiB messages, plus plain-socket bounds, interleaved over N rounds
+              (default 5); prints medians and ratios
+    scale     PUB fan-out to 1/10/100 SUBs, 10,000 idle ROUTER connections, throughput
+              against SNDHWM/RCVHWM, 1/4/16 PUSH senders to one PULL
+    report    runs both and writes FILE (Markdown) with SVG charts beside it
+
+OPTIONS:
+    --rounds N        repetitions of every measurement
+    --quick           a short smoke-test subset
+    --markdown FILE   also write the tables to FILE, with SVG charts beside it
+    --out FILE        where `report` writes
+
+Build with --release: a debug build measures the compiler, not the libraries.
+";
+
+/// What to do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Print the usage text.
+    Help,
+    /// The side-by-side comparison.
+    Compare(RunArgs),
+    /// The scale scenarios.
+    Scale(RunArgs),
+    /// Both, written to a Markdown file (`markdown` is always set).
+    Report(RunArgs),
+    /// Hidden: be one side of a measurement.
+    Peer(PeerSpec),
+}
+
+/// Options shared by the commands that run benchmarks.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RunArgs {
+    /// `--rounds`: repetitions; the plan's default when absent.
+    pub rounds: Option<usize>,
+    /// `--quick`: the smoke-test subset.
+    pub quick: bool,
+    /// `--markdown` or `--out`: where to write the report.
+    pub markdown: Option<PathBuf>,
+}
+
+/// Reads the arguments after the program name.
+pub fn parse(args: &[String]) -> Result<Command> {
+    let Some((command, rest)) = args.split_first() else {
+        return Ok(Command::Help);
+    };
+    match command.as_str() {
+        "help" | "--help" | "-h" => Ok(Command::Help),
+        "compare" => Ok(Command::Compare(run_args(command, rest, "--markdown")?)),
+        "scale" => Ok(Command::Scale(run_args(command, rest, "--markdown")?)),
+        "report" => {
+            let run = run_args(command, rest, "--out")?;
+            if run.markdown.is_none() {
+                return Err(BenchError::Usage(
+                    "report: --out FILE is required".to_string(),
+                ));
+            }
+            Ok(Command::Report(run))
+        }
+        "peer" => PeerSpec::from_args(rest).map(Command::Peer),
+        other => Err(BenchError::Usage(format!(
+            "unknown command `{other}`; try `ferrozmq-bench help`"
+        ))),
+    }
+}
+
+fn run_args(command: &str, args: &[String], file_option: &str) -> Result<RunArgs> {
+    let usage = |text: String| BenchError::Usage(format!("{command}: {text}"));
+    let mut run = RunArgs::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| usage(format!("{arg} needs a value")))
+        };
+        match arg.as_str() {
+            "--quick" => run.quick = true,
+            "--rounds" => {
+                let text = value()?;
+                match text.parse::<usize>() {
+                    Ok(rounds) if rounds > 0 => run.rounds = Some(rounds),
+                    _ => {
+                        return Err(usage(format!(
+                            "--rounds must be a positive whole number, not `{text}`"
+                        )))
+                    }
+                }
+            }
+            option if option == file_option => run.markdown = Some(PathBuf::from(value()?)),
+            other => return Err(usage(format!("unknown option `{other}`"))),
+        }
+    }
+    Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<String> {
+        text.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn no_arguments_means_help() {
+        assert_eq!(parse(&[]).unwrap(), Command::Help);
+        assert_eq!(parse(&args("--help")).unwrap(), Command::Help);
+    }
+
+    #[test]
+    fn compare_takes_rounds_quick_and_markdown() {
+        let command = parse(&args("compare --rounds 7 --quick --markdown out.md")).unwrap();
+        assert_eq!(
+            command,
+            Command::Compare(RunArgs {
+                rounds: Some(7),
+                quick: true,
+                markdown: Some(PathBuf::from("out.md")),
+            })
+        );
+        assert_eq!(
+            parse(&args("compare")).unwrap(),
+            Command::Compare(RunArgs::default())
+        );
+    }
+
+    #[test]
+    fn report_requires_out() {
+        assert!(parse(&args("report")).is_err());
+        assert!(parse(&args("report --markdown x.md")).is_err());
+        let command = parse(&args("report --out docs/benchmarks.md")).unwrap();
+        assert_eq!(
+            command,
+            Command::Report(RunArgs {
+                markdown: Some(PathBuf::from("docs/benchmarks.md")),
+                ..RunArgs::default()
+            })
+        );
+    }
+
+    #[test]
+    fn bad_options_are_refused() {
+        assert!(parse(&args("compare --rounds 0")).is_err());
+        assert!(parse(&args("compare --rounds")).is_err());
+        assert!(parse(&args("compare --rounds many")).is_err());
+        assert!(parse(&args("scale --fast")).is_err());
+        assert!(parse(&args("bench")).is_err());
+    }
+
+    #[test]
+    fn peer_is_parsed_by_its_spec() {
+        assert!(matches!(
+            parse(&args("peer pull --library ferrozmq --count 10 --size 8")),
+            Ok(Command::Peer(_))
+        ));
+    }
+}

@@ -1,0 +1,65 @@
+//! `ferrozmq bench …`: hands over to the benchmark harness, `ferrozmq-bench`.
+//!
+//! The harness links libzmq (built from source by the `zmq` crate) and the `zeromq` crate
+//! to measure ferrozmq side by side with them, so it is a program of its own rather than
+//! part of this one: the `ferrozmq` command stays small and quick to build. In a source
+//! checkout, cargo builds and runs the harness on demand; an installed `ferrozmq-bench`
+//! beside this program is used otherwise.
+
+use crate::error::CliError;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace this program was built from, if it is still there.
+fn workspace_manifest() -> Option<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
+    let harness = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ferrozmq-bench/Cargo.toml");
+    (manifest.is_file() && harness.is_file()).then_some(manifest)
+}
+
+/// `ferrozmq-bench` in the same folder as this program.
+fn installed_harness() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let harness = exe.with_file_name(format!("ferrozmq-bench{}", std::env::consts::EXE_SUFFIX));
+    harness.is_file().then_some(harness)
+}
+
+/// Runs the harness with `args` and exits as it does.
+pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
+    let mut command = if let Some(manifest) = workspace_manifest() {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut command = Command::new(cargo);
+        command
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "ferrozmq-bench",
+                "--manifest-path",
+            ])
+            .arg(manifest)
+            .arg("--");
+        command
+    } else if let Some(harness) = installed_harness() {
+        Command::new(harness)
+    } else {
+        return Err(CliError::failed(
+            "the benchmark harness is not installed: build it from the source tree with \
+             `cargo build --release -p ferrozmq-bench` and put ferrozmq-bench beside ferrozmq",
+        ));
+    };
+    let status = command
+        .args(args)
+        .status()
+        .map_err(|e| CliError::failed(format!("cannot start the benchmark harness: {e}")))?;
+    match status.code() {
+        Some(0) => Ok(()),
+        // The harness has said what went wrong; only its status is left to pass on.
+        Some(code) => Err(CliError::Reported(u8::try_from(code).unwrap_or(1))),
+        None => Err(CliError::failed(format!(
+            "the benchmark harness was stopped: {status}"
+        ))),
+    }
+}
