@@ -28,10 +28,16 @@ struct Chunk<T> {
 
 impl<T> Chunk<T> {
     fn alloc() -> *mut Chunk<T> {
-        Box::into_raw(Box::new(Chunk {
-            slots: [const { UnsafeCell::new(MaybeUninit::uninit()) }; CHUNK_SLOTS],
-            next: AtomicPtr::new(ptr::null_mut()),
-        }))
+        // Built in place: `Box::new(Chunk { .. })` would copy the whole (uninitialised) chunk
+        // through the stack, touching every page of it, and an idle pipe would cost its full
+        // size in resident memory instead of the few slots it uses.
+        let mut chunk = Box::<Chunk<T>>::new_uninit();
+        // SAFETY: `slots` are `MaybeUninit` and need no initialisation; `next` is written
+        // before the chunk is assumed initialised.
+        unsafe {
+            ptr::addr_of_mut!((*chunk.as_mut_ptr()).next).write(AtomicPtr::new(ptr::null_mut()));
+            Box::into_raw(chunk.assume_init())
+        }
     }
 }
 
@@ -43,6 +49,9 @@ struct Cursor<T> {
 }
 
 struct Shared<T> {
+    /// The first chunk, allocated by the first push: an idle queue owns no chunk at all.
+    /// The cursors start at a null chunk that is "full", and this stands for its link.
+    first: AtomicPtr<Chunk<T>>,
     /// Items made visible to the reader, plus [`ASLEEP`].
     published: CachePadded<AtomicU64>,
     /// One emptied chunk kept for reuse, so a steady flow allocates nothing.
@@ -106,18 +115,19 @@ unsafe impl<T: Send> Send for Reader<T> {}
 
 /// Creates a queue and returns its two ends.
 pub(crate) fn queue<T>() -> (Writer<T>, Reader<T>) {
-    let first = Chunk::alloc();
+    let first = ptr::null_mut();
     let shared = Arc::new(Shared {
+        first: AtomicPtr::new(ptr::null_mut()),
         published: CachePadded(AtomicU64::new(0)),
         spare: AtomicPtr::new(ptr::null_mut()),
         head: UnsafeCell::new(Cursor {
             chunk: first,
-            slot: 0,
+            slot: CHUNK_SLOTS,
             count: 0,
         }),
         tail: UnsafeCell::new(Cursor {
             chunk: first,
-            slot: 0,
+            slot: CHUNK_SLOTS,
             count: 0,
         }),
     });
@@ -128,7 +138,7 @@ pub(crate) fn queue<T>() -> (Writer<T>, Reader<T>) {
             boundary: Position {
                 count: 0,
                 chunk: first,
-                slot: 0,
+                slot: CHUNK_SLOTS,
             },
         },
         Reader { shared, visible: 0 },
@@ -152,7 +162,7 @@ impl<T> Writer<T> {
             }
             // SAFETY: the current tail chunk stays alive until the reader has passed it,
             // which it cannot do before this link is published.
-            unsafe { (*tail.chunk).next.store(next, Ordering::Release) };
+            unsafe { self.shared.link_after(tail.chunk) }.store(next, Ordering::Release);
             tail.chunk = next;
             tail.slot = 0;
         }
@@ -202,7 +212,7 @@ impl<T> Writer<T> {
             let (mut chunk, mut slot) = (keep, keep_slot);
             while tail.count > keep_count {
                 if slot == CHUNK_SLOTS {
-                    chunk = (*chunk).next.load(Ordering::Relaxed);
+                    chunk = self.shared.link_after(chunk).load(Ordering::Relaxed);
                     slot = 0;
                 }
                 (*(*chunk).slots[slot].get()).assume_init_drop();
@@ -210,7 +220,10 @@ impl<T> Writer<T> {
                 tail.count -= 1;
             }
             // Chunks linked after the rollback point hold nothing any more.
-            let mut extra = (*keep).next.swap(ptr::null_mut(), Ordering::Relaxed);
+            let mut extra = self
+                .shared
+                .link_after(keep)
+                .swap(ptr::null_mut(), Ordering::Relaxed);
             while !extra.is_null() {
                 let next = (*extra).next.load(Ordering::Relaxed);
                 drop(Box::from_raw(extra));
@@ -245,13 +258,15 @@ impl<T> Reader<T> {
         if head.slot == CHUNK_SLOTS {
             // SAFETY: an item beyond this chunk is published, so the writer linked the next
             // chunk before publishing it (release), and we read the link after acquire.
-            let next = unsafe { (*head.chunk).next.load(Ordering::Acquire) };
+            let next = unsafe { self.shared.link_after(head.chunk) }.load(Ordering::Acquire);
             let done = std::mem::replace(&mut head.chunk, next);
             head.slot = 0;
-            let old_spare = self.shared.spare.swap(done, Ordering::AcqRel);
-            if !old_spare.is_null() {
-                // SAFETY: a chunk in `spare` is owned by nobody else.
-                drop(unsafe { Box::from_raw(old_spare) });
+            if !done.is_null() {
+                let old_spare = self.shared.spare.swap(done, Ordering::AcqRel);
+                if !old_spare.is_null() {
+                    // SAFETY: a chunk in `spare` is owned by nobody else.
+                    drop(unsafe { Box::from_raw(old_spare) });
+                }
             }
         }
         // SAFETY: the slot was written and published (acquire above), and is read once.
@@ -296,25 +311,48 @@ impl<T> Reader<T> {
     }
 }
 
+impl<T> Shared<T> {
+    /// The link to the chunk after `chunk`; the null chunk the cursors start at links to
+    /// [`first`](Self::first).
+    ///
+    /// # Safety
+    /// A non-null `chunk` must be alive.
+    unsafe fn link_after(&self, chunk: *mut Chunk<T>) -> &AtomicPtr<Chunk<T>> {
+        if chunk.is_null() {
+            &self.first
+        } else {
+            // SAFETY: the caller keeps `chunk` alive.
+            unsafe { &(*chunk).next }
+        }
+    }
+}
+
 impl<T> Drop for Shared<T> {
     fn drop(&mut self) {
         // Both ends are gone: drop what is left between the reader and the writer, flushed
         // or not, then free the chunks.
-        let head = self.head.get_mut();
-        let tail = self.tail.get_mut();
-        let (mut chunk, mut slot, mut count) = (head.chunk, head.slot, head.count);
+        let (head_chunk, mut slot, mut count) = {
+            let head = self.head.get_mut();
+            (head.chunk, head.slot, head.count)
+        };
+        let end = self.tail.get_mut().count;
+        let mut chunk = head_chunk;
         // SAFETY: exclusive access; every slot in [head, tail) holds an initialised item.
         unsafe {
-            while count < tail.count {
+            while count < end {
                 if slot == CHUNK_SLOTS {
-                    chunk = (*chunk).next.load(Ordering::Relaxed);
+                    chunk = self.link_after(chunk).load(Ordering::Relaxed);
                     slot = 0;
                 }
                 (*(*chunk).slots[slot].get()).assume_init_drop();
                 slot += 1;
                 count += 1;
             }
-            let mut chunk = head.chunk;
+            let mut chunk = if head_chunk.is_null() {
+                *self.first.get_mut()
+            } else {
+                head_chunk
+            };
             while !chunk.is_null() {
                 let next = (*chunk).next.load(Ordering::Relaxed);
                 drop(Box::from_raw(chunk));
@@ -436,6 +474,48 @@ mod tests {
         drop(w);
         drop(r);
         assert_eq!(drops.load(Ordering::SeqCst), 151);
+    }
+
+    #[test]
+    fn a_queue_owns_no_chunk_until_the_first_push() {
+        let (mut w, mut r) = queue::<u32>();
+        assert!(w.shared.first.load(Ordering::Relaxed).is_null());
+        assert!(matches!(r.pop(), Pop::Empty));
+        assert!(r.sleep());
+        assert!(w.shared.first.load(Ordering::Relaxed).is_null());
+        w.push(7, true);
+        assert!(w.flush(), "the sleeping reader must be woken");
+        assert!(!w.shared.first.load(Ordering::Relaxed).is_null());
+        assert_eq!(drain(&mut r), vec![7]);
+    }
+
+    #[test]
+    fn rollback_of_the_very_first_group_frees_its_chunks() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (mut w, mut r) = queue();
+        for _ in 0..(CHUNK_SLOTS * 2 + 3) {
+            w.push(Counted(drops.clone()), false);
+        }
+        w.rollback();
+        assert_eq!(drops.load(Ordering::SeqCst), CHUNK_SLOTS * 2 + 3);
+        assert!(w.shared.first.load(Ordering::Relaxed).is_null());
+        w.push(Counted(drops.clone()), true);
+        w.flush();
+        assert_eq!(drain(&mut r).len(), 1);
+        assert_eq!(drops.load(Ordering::SeqCst), CHUNK_SLOTS * 2 + 4);
+    }
+
+    #[test]
+    fn dropping_an_unread_queue_drops_its_items_from_the_first_chunk() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (mut w, r) = queue();
+        for _ in 0..(CHUNK_SLOTS + 5) {
+            w.push(Counted(drops.clone()), true);
+        }
+        w.flush();
+        drop(r);
+        drop(w);
+        assert_eq!(drops.load(Ordering::SeqCst), CHUNK_SLOTS + 5);
     }
 
     #[test]
