@@ -7,9 +7,11 @@ use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 /// Reads from `fd` straight into the spare capacity of `buf` (no zero-filling, no
-/// intermediate copy) and extends `buf` by what was read.
-pub(crate) fn read_into(fd: RawFd, buf: &mut BytesMut) -> io::Result<usize> {
+/// intermediate copy), at most `limit` bytes, and extends `buf` by what was read.
+pub(crate) fn read_into(fd: RawFd, buf: &mut BytesMut, limit: usize) -> io::Result<usize> {
     let spare = buf.spare_capacity_mut();
+    let len = limit.min(spare.len());
+    let spare = &mut spare[..len];
     // SAFETY: the kernel writes at most `spare.len()` bytes into memory we own; `set_len`
     // below only covers bytes it reported as written.
     let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), spare.len()) };
@@ -327,7 +329,7 @@ mod tests {
         buf.extend_from_slice(b">");
         let mut total = 0;
         while total < 5 {
-            total += read_into(server.as_raw_fd(), &mut buf).unwrap();
+            total += read_into(server.as_raw_fd(), &mut buf, usize::MAX).unwrap();
         }
         assert_eq!(&buf[..], b">hello");
     }

@@ -25,10 +25,10 @@ pub(crate) enum Stream {
 }
 
 impl Stream {
-    /// Reads what is available into the spare capacity of `buf`.
+    /// Reads what is available, up to `limit` bytes, into the spare capacity of `buf`.
     #[inline]
-    pub(crate) fn read_into(&self, buf: &mut BytesMut) -> io::Result<usize> {
-        sys::read_into(self.as_raw_fd(), buf)
+    pub(crate) fn read_into(&self, buf: &mut BytesMut, limit: usize) -> io::Result<usize> {
+        sys::read_into(self.as_raw_fd(), buf, limit)
     }
 
     /// Writes as much of `bufs` as the kernel takes.

@@ -366,9 +366,11 @@ fn a_thousand_connect_disconnect_cycles_leak_no_descriptors_or_threads() {
         fds,
         count_entries("/proc/self/fd")
     );
-    assert_eq!(
-        count_entries("/proc/self/task"),
-        threads,
-        "no thread leaked"
+    // Other tests of this binary run alongside and start or end a few threads of their
+    // own meanwhile; a leak per cycle would show as hundreds.
+    let after = count_entries("/proc/self/task");
+    assert!(
+        after <= threads + 4,
+        "threads leaked: {threads} before, {after} after"
     );
 }

@@ -125,6 +125,73 @@ both_ways_on_both_transports!(
     libzmq_push_ferro_pull
 );
 
+/// Large frames are read into buffers of their own size, and the frames after them into
+/// fresh ones: a stream that mixes large and small messages, and large parts within
+/// multipart messages, must still arrive byte for byte, whichever library sends.
+fn mixed_sizes(transport: Transport, binder: Lib, push_lib: Lib, pull_lib: Lib) {
+    let kit = Kit::new();
+    let push = kit.socket(push_lib, Kind::Push);
+    let pull = kit.socket(pull_lib, Kind::Pull);
+    link(&push, &pull, transport, binder);
+    let sizes = [
+        64 * 1024,
+        64 * 1024,
+        5,
+        32 * 1024 - 10,
+        32 * 1024,
+        300 * 1024,
+        70,
+        1024 * 1024 + 3,
+        64 * 1024,
+        0,
+        200_000,
+    ];
+    let messages: Vec<Vec<Vec<u8>>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &len)| {
+            if i % 3 == 2 {
+                // A large part between small ones in one message.
+                vec![
+                    payload(7, i as u8),
+                    payload(len, i as u8 + 1),
+                    payload(40_000, 9),
+                ]
+            } else {
+                vec![payload(len, i as u8)]
+            }
+        })
+        .collect();
+    for _ in 0..3 {
+        for message in &messages {
+            push.send_parts(message);
+        }
+    }
+    for round in 0..3 {
+        for (i, want) in messages.iter().enumerate() {
+            let got = pull.recv_parts();
+            assert_same_message(&got, want, &format!("round {round}, message {i}"));
+        }
+    }
+}
+
+fn ferro_push_libzmq_pull_mixed(t: Transport, binder: Lib) {
+    mixed_sizes(t, binder, Lib::Ferro, Lib::Zmq)
+}
+
+fn libzmq_push_ferro_pull_mixed(t: Transport, binder: Lib) {
+    mixed_sizes(t, binder, Lib::Zmq, Lib::Ferro)
+}
+
+both_ways_on_both_transports!(
+    ferrozmq_push_sends_large_and_small_messages_mixed_to_libzmq,
+    ferro_push_libzmq_pull_mixed
+);
+both_ways_on_both_transports!(
+    libzmq_push_sends_large_and_small_messages_mixed_to_ferrozmq,
+    libzmq_push_ferro_pull_mixed
+);
+
 /// One PUSH connected to two bound PULLs of the other library: both connections exist from
 /// `connect` on, so round robin hands each PULL exactly every other message.
 fn push_round_robins_over_two_pulls(push_lib: Lib, pull_lib: Lib) {

@@ -230,6 +230,47 @@ fn a_lost_connection_reports_disconnected_then_the_retry() {
     assert_eq!(feed.expect(EventKind::ConnectRetried).value, 50);
 }
 
+/// The engine stops reading once a read comes back short, trusting the next readiness
+/// event; an end of stream that arrived with the last bytes brings no further event, so it
+/// must still be seen.
+#[test]
+fn a_peer_whose_last_messages_and_end_of_stream_arrive_together_is_seen_leaving() {
+    use std::io::Read;
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    feed.expect(EventKind::Listening);
+    for round in 0..20u8 {
+        let mut raw = TcpStream::connect(tcp_addr(&endpoint)).expect("raw connect");
+        let mut greeting = [0u8; 64];
+        greeting[0] = 0xFF;
+        greeting[9] = 0x7F;
+        greeting[10] = 3;
+        greeting[11] = 1;
+        greeting[12..16].copy_from_slice(b"NULL");
+        raw.write_all(&greeting).expect("greeting");
+        let mut theirs = [0u8; 64];
+        raw.read_exact(&mut theirs).expect("their greeting");
+        let mut ready = vec![5u8];
+        ready.extend(b"READY\x0bSocket-Type");
+        ready.extend(4u32.to_be_bytes());
+        ready.extend(b"PUSH");
+        let mut bytes = vec![0x04, ready.len() as u8];
+        bytes.extend(ready);
+        for i in 0..5u8 {
+            bytes.extend([0x00, 2, round, i]);
+        }
+        // Everything, then the end of stream, at once.
+        raw.write_all(&bytes).expect("ready and messages");
+        drop(raw);
+        for i in 0..5u8 {
+            assert_eq!(pull.recv_bytes(0).expect("recv"), [round, i]);
+        }
+        feed.until(EventKind::Disconnected);
+    }
+}
+
 #[test]
 fn a_garbage_sending_peer_fails_the_handshake_on_protocol_and_the_socket_keeps_serving() {
     let ctx = Context::new();

@@ -7,7 +7,7 @@
 //! nothing a peer sends can stop the socket from taking the next one.
 
 use super::group_datagram::{self, MAX_DATAGRAM};
-use super::reactor::{Ctx, MessagePump, Step};
+use super::reactor::{Ctx, MessagePump, Readiness, Step};
 use super::Owner;
 use crate::monitor::EventKind;
 use crate::pipe::{PipeEnd, PipeEvent, Read};
@@ -203,7 +203,7 @@ impl MessagePump for Datagram {
         &self.owner
     }
 
-    fn on_ready(&mut self, _readable: bool, _writable: bool, ctx: &mut Ctx<'_>) -> Step {
+    fn on_ready(&mut self, _readiness: Readiness, ctx: &mut Ctx<'_>) -> Step {
         match self.direction {
             DatagramDirection::Send { to } => self.send_queued(to, ctx),
             DatagramDirection::Receive => self.receive(ctx),

@@ -26,14 +26,35 @@ pub(super) enum Step {
     Remove,
 }
 
+/// What the poller said about a descriptor.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Readiness {
+    /// Bytes (or an end of stream, or an error) wait to be read.
+    pub(super) readable: bool,
+    /// The descriptor takes writes (or has failed).
+    pub(super) writable: bool,
+    /// The peer shut its side down or the descriptor failed: reading until "would block"
+    /// is the only way to see it, since no further event will say so.
+    pub(super) hung_up: bool,
+}
+
+impl Readiness {
+    /// Another turn for a handler whose budget ran out: try both ways.
+    pub(super) const AGAIN: Readiness = Readiness {
+        readable: true,
+        writable: true,
+        hung_up: false,
+    };
+}
+
 /// A handler that moves messages between a socket's pipe and the network: a ZMTP
 /// [`Session`] over a byte stream, or a udp [`Datagram`] socket. The reactor calls it for
 /// every event on its descriptor, its pipe and its timers, and drops it on [`Step::Remove`].
 pub(super) trait MessagePump {
     /// The socket and endpoint served.
     fn owner(&self) -> &Owner;
-    /// Readiness of the descriptor (or another turn, both true, after a budget ran out).
-    fn on_ready(&mut self, readable: bool, writable: bool, ctx: &mut Ctx<'_>) -> Step;
+    /// Readiness of the descriptor (or [`Readiness::AGAIN`], after a budget ran out).
+    fn on_ready(&mut self, readiness: Readiness, ctx: &mut Ctx<'_>) -> Step;
     /// An event on the pipe.
     fn on_pipe(&mut self, event: PipeEvent, ctx: &mut Ctx<'_>) -> Step;
     /// The socket closed or dropped this endpoint.
@@ -156,7 +177,15 @@ impl Reactor {
                 let token = event.token().0 as u64;
                 let readable = event.is_readable() || event.is_read_closed() || event.is_error();
                 let writable = event.is_writable() || event.is_write_closed() || event.is_error();
-                self.ready(token, readable, writable);
+                let hung_up = event.is_read_closed() || event.is_error();
+                self.ready(
+                    token,
+                    Readiness {
+                        readable,
+                        writable,
+                        hung_up,
+                    },
+                );
             }
             self.fire_timers();
         }
@@ -309,13 +338,13 @@ impl Reactor {
         }
     }
 
-    fn ready(&mut self, token: u64, readable: bool, writable: bool) {
+    fn ready(&mut self, token: u64, readiness: Readiness) {
         let Some(key) = self.lookup(token) else {
             return;
         };
         match &self.handlers[key].handler {
             Handler::Listener(_) => self.accept(key),
-            Handler::Pump(_) => self.with_pump(token, |p, ctx| p.on_ready(readable, writable, ctx)),
+            Handler::Pump(_) => self.with_pump(token, |p, ctx| p.on_ready(readiness, ctx)),
         }
     }
 
@@ -358,7 +387,7 @@ impl Reactor {
             let Some(token) = self.runnable.pop_front() else {
                 break;
             };
-            self.with_pump(token, |p, ctx| p.on_ready(true, true, ctx));
+            self.with_pump(token, |p, ctx| p.on_ready(Readiness::AGAIN, ctx));
         }
     }
 

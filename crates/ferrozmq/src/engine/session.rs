@@ -8,7 +8,7 @@
 //! arrives as a pipe event like any other, and the handshake resumes from there.
 
 use super::heartbeat::{Beat, Heartbeat};
-use super::reactor::{Ctx, MessagePump, Step};
+use super::reactor::{Ctx, MessagePump, Readiness, Step};
 use super::upstream_filters::UpstreamFilters;
 use super::zap::{RequestContext, ZapClient, ZapError};
 use super::Owner;
@@ -36,6 +36,12 @@ use zmtp::{Event, Message, PeerInfo, ProtocolError, SessionConfig};
 
 /// Bytes read per system call when no large frame is pending.
 const READ_SIZE: usize = 64 * 1024;
+/// Frames at least this long are read up to their last byte and no further: the buffer
+/// they fill becomes their message as it is, and the next frame starts in a fresh buffer
+/// instead of being copied out of the tail of this one.
+const LARGE_FRAME: usize = 32 * 1024;
+/// The largest fresh buffer sized after the previous frame (see [`Link::fresh_buffer`]).
+const MAX_FRESH_BUFFER: usize = 4 * 1024 * 1024;
 /// Encoded bytes gathered before a write system call.
 const WRITE_BATCH: usize = 64 * 1024;
 /// Bytes a session may read or write in one turn before others get theirs.
@@ -68,6 +74,14 @@ struct Link {
     connecting: bool,
     zmtp: zmtp::Session,
     inbuf: BytesMut,
+    /// Capacity for a fresh input buffer: [`READ_SIZE`], or, after a large frame, that
+    /// frame's length, so that in a stream of large messages each one arrives in a buffer
+    /// of its own size (one allocation, no copy). Learnt only from frames that arrived
+    /// whole, so a peer cannot make it larger than what it really sent.
+    fresh_buffer: usize,
+    /// The poller reported the peer's end of stream or an error: from then on every read
+    /// goes on until the stream says so, as no new event will come.
+    hung_up: bool,
     outbox: Outbox,
     handshake_until: Option<Instant>,
     /// CONNECT_TIMEOUT: a connect still under way then is abandoned.
@@ -81,6 +95,35 @@ struct Link {
 }
 
 impl Link {
+    /// Makes room in the input buffer for the next read; returns how much to read.
+    fn make_room(&mut self) -> usize {
+        let have = self.inbuf.len();
+        let wanted = self.zmtp.bytes_wanted();
+        if wanted >= LARGE_FRAME && wanted > have {
+            // Grow towards the frame's end, but never past twice what has arrived: a peer
+            // cannot make us reserve memory it has not sent.
+            let room = (wanted - have).min(have.max(READ_SIZE));
+            self.inbuf.reserve(room);
+            return room;
+        }
+        if have == 0 && self.inbuf.capacity() == 0 {
+            self.inbuf.reserve(self.fresh_buffer);
+        } else {
+            self.inbuf.reserve(READ_SIZE);
+        }
+        usize::MAX
+    }
+
+    /// Sizes the next fresh input buffer after a message body of `len` bytes.
+    fn learn_frame_size(&mut self, len: usize) {
+        self.fresh_buffer = if len + 9 >= LARGE_FRAME {
+            // The body and its long-frame header.
+            (len + 9).min(MAX_FRESH_BUFFER)
+        } else {
+            READ_SIZE
+        };
+    }
+
     /// The protocol failed: tell the peer why if it is owed that (an ERROR: a refusal's
     /// status code, an incompatible socket type), best effort, and give the error to close
     /// the connection with.
@@ -228,6 +271,8 @@ impl Session {
             connecting,
             zmtp: zmtp::Session::with_mechanism(config, mechanism),
             inbuf: BytesMut::new(),
+            fresh_buffer: READ_SIZE,
+            hung_up: false,
             outbox: Outbox::new(),
             handshake_until,
             connect_until,
@@ -618,6 +663,10 @@ impl Session {
             }
         }
         let mut budget = TURN_BUDGET;
+        // A read that returned less than it asked for emptied the socket: the next one would
+        // only say "would block". Readiness is edge-triggered, so bytes that arrive later
+        // bring a new event; skipping that read saves a system call per message exchange.
+        let mut drained = false;
         loop {
             let Some(link) = self.link.as_mut().filter(|l| !l.connecting) else {
                 return Ok(());
@@ -625,19 +674,19 @@ impl Session {
             let event = match link.zmtp.handle_input(&mut link.inbuf) {
                 Ok(Some(event)) => event,
                 Ok(None) => {
+                    if drained {
+                        break;
+                    }
                     if budget == 0 {
                         ctx.run_again();
                         break;
                     }
-                    let have = link.inbuf.len();
-                    // Grow towards a large frame's size, but never past twice what has
-                    // arrived: a peer cannot make us reserve memory it has not sent.
-                    let missing = link.zmtp.bytes_wanted().saturating_sub(have);
-                    link.inbuf
-                        .reserve(missing.clamp(READ_SIZE, have.max(READ_SIZE)));
-                    match link.stream.read_into(&mut link.inbuf) {
+                    let limit = link.make_room();
+                    let asked = limit.min(link.inbuf.capacity() - link.inbuf.len());
+                    match link.stream.read_into(&mut link.inbuf, limit) {
                         Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
                         Ok(n) => {
+                            drained = n < asked && !link.hung_up;
                             budget = budget.saturating_sub(n);
                             if let Some(heartbeat) = link.heartbeat.as_mut() {
                                 heartbeat.on_traffic(Instant::now());
@@ -658,6 +707,7 @@ impl Session {
                     self.pump_output(ctx)?;
                 }
                 Event::Message(msg) => {
+                    link.learn_frame_size(msg.len());
                     if !self.deliver(msg) {
                         break;
                     }
@@ -752,10 +802,11 @@ impl MessagePump for Session {
         &self.owner
     }
 
-    fn on_ready(&mut self, readable: bool, writable: bool, ctx: &mut Ctx<'_>) -> Step {
+    fn on_ready(&mut self, readiness: Readiness, ctx: &mut Ctx<'_>) -> Step {
         let Some(link) = self.link.as_mut() else {
             return Step::Keep;
         };
+        link.hung_up |= readiness.hung_up;
         if link.connecting {
             match link.stream.finish_connect() {
                 Ok(true) => {
@@ -769,12 +820,12 @@ impl MessagePump for Session {
                 Err(e) => return self.lost(e, ctx),
             }
         }
-        if readable {
+        if readiness.readable {
             if let Err(e) = self.pump_input(ctx) {
                 return self.lost(e, ctx);
             }
         }
-        if writable {
+        if readiness.writable {
             if let Err(e) = self.pump_output(ctx) {
                 return self.lost(e, ctx);
             }
