@@ -3,25 +3,36 @@
 use crate::options::Tuning;
 use bytes::BytesMut;
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 /// Reads from `fd` straight into the spare capacity of `buf` (no zero-filling, no
 /// intermediate copy), at most `limit` bytes, and extends `buf` by what was read.
 pub(crate) fn read_into(fd: RawFd, buf: &mut BytesMut, limit: usize) -> io::Result<usize> {
-    let spare = buf.spare_capacity_mut();
-    let len = limit.min(spare.len());
-    let spare = &mut spare[..len];
-    // SAFETY: the kernel writes at most `spare.len()` bytes into memory we own; `set_len`
-    // below only covers bytes it reported as written.
-    let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), spare.len()) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let n = n as usize;
+    let n = read_spare(fd, buf.spare_capacity_mut(), limit)?;
     // SAFETY: `n` bytes after the current length were just initialised by `read`.
     unsafe { buf.set_len(buf.len() + n) };
     Ok(n)
+}
+
+/// [`read_into`] for a plain vector.
+pub(crate) fn read_into_vec(fd: RawFd, buf: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
+    let n = read_spare(fd, buf.spare_capacity_mut(), limit)?;
+    // SAFETY: `n` bytes after the current length were just initialised by `read`.
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(n)
+}
+
+/// Reads at most `limit` bytes into `spare`; returns how many the kernel wrote there.
+fn read_spare(fd: RawFd, spare: &mut [MaybeUninit<u8>], limit: usize) -> io::Result<usize> {
+    let len = limit.min(spare.len());
+    // SAFETY: the kernel writes at most `len` bytes into memory we own.
+    let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), len) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
 }
 
 /// A non-blocking listening tcp socket with the given backlog. IPv6 wildcards also accept

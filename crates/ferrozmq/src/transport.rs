@@ -31,6 +31,12 @@ impl Stream {
         sys::read_into(self.as_raw_fd(), buf, limit)
     }
 
+    /// Reads what is available, up to `limit` bytes, into the spare capacity of `buf`.
+    #[inline]
+    pub(crate) fn read_into_vec(&self, buf: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
+        sys::read_into_vec(self.as_raw_fd(), buf, limit)
+    }
+
     /// Writes as much of `bufs` as the kernel takes.
     #[inline]
     pub(crate) fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {

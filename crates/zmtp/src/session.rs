@@ -231,6 +231,37 @@ impl Session {
         self.wanted
     }
 
+    /// For readers that pour large bodies straight into buffers of their own: when `input`
+    /// begins with the header of a data frame (clear traffic, after the handshake) whose body
+    /// is at least `min_body` bytes long and has not all arrived, takes the header off
+    /// `input` and returns it. The `body_len` bytes that follow on the stream, starting with
+    /// those still in `input`, are then a message part the caller delivers itself (with the
+    /// header's MORE flag); the session carries on with the frame after it.
+    ///
+    /// Returns `Ok(None)`, leaving everything as it was, in every other case: such frames
+    /// go through [`handle_input`](Self::handle_input) as usual.
+    pub fn take_large_data_header(
+        &mut self,
+        input: &mut BytesMut,
+        min_body: usize,
+    ) -> Result<Option<FrameHeader>, ProtocolError> {
+        if !self.is_ready() || self.sealed {
+            return Ok(None);
+        }
+        match self.decoder.decode_header(input)? {
+            Some(header)
+                if !header.is_command()
+                    && header.body_len >= min_body
+                    && header.frame_len() > input.len() =>
+            {
+                input.advance(header.header_len);
+                self.wanted = 1;
+                Ok(Some(header))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// True when control bytes are waiting for [`poll_transmit`](Self::poll_transmit).
     pub fn wants_transmit(&self) -> bool {
         !self.control.is_empty() || !self.to_seal.is_empty()

@@ -7,6 +7,7 @@
 //! ZAP handler through a pipe ([`super::zap`]) and goes on serving other work; the reply
 //! arrives as a pipe event like any other, and the handshake resumes from there.
 
+use super::body_buffers::{self, BodyBuffers};
 use super::heartbeat::{Beat, Heartbeat};
 use super::reactor::{Ctx, MessagePump, Readiness, Step};
 use super::upstream_filters::UpstreamFilters;
@@ -28,6 +29,7 @@ use mio::{Registry, Token};
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::os::fd::AsRawFd;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zmtp::greeting::MechanismName;
 use zmtp::mechanism::{AuthRequest, Verdict};
@@ -36,12 +38,13 @@ use zmtp::{Event, Message, PeerInfo, ProtocolError, SessionConfig};
 
 /// Bytes read per system call when no large frame is pending.
 const READ_SIZE: usize = 64 * 1024;
-/// Frames at least this long are read up to their last byte and no further: the buffer
-/// they fill becomes their message as it is, and the next frame starts in a fresh buffer
-/// instead of being copied out of the tail of this one.
-const LARGE_FRAME: usize = 32 * 1024;
-/// The largest fresh buffer sized after the previous frame (see [`Link::fresh_buffer`]).
-const MAX_FRESH_BUFFER: usize = 4 * 1024 * 1024;
+/// A message part at least this long is read straight from the socket into a buffer of
+/// its own (see [`LargeBody`]), not into the input buffer.
+const LARGE_BODY: usize = 32 * 1024;
+/// Bytes read per system call right after a large part: in a stream of large parts, the
+/// next header then comes with little of its body, and the rest of that body goes
+/// straight into its own buffer rather than through the input buffer.
+const READ_AFTER_LARGE: usize = 8 * 1024;
 /// Encoded bytes gathered before a write system call.
 const WRITE_BATCH: usize = 64 * 1024;
 /// Bytes a session may read or write in one turn before others get theirs.
@@ -74,11 +77,11 @@ struct Link {
     connecting: bool,
     zmtp: zmtp::Session,
     inbuf: BytesMut,
-    /// Capacity for a fresh input buffer: [`READ_SIZE`], or, after a large frame, that
-    /// frame's length, so that in a stream of large messages each one arrives in a buffer
-    /// of its own size (one allocation, no copy). Learnt only from frames that arrived
-    /// whole, so a peer cannot make it larger than what it really sent.
-    fresh_buffer: usize,
+    /// How much the next read into `inbuf` asks for: [`READ_SIZE`], or
+    /// [`READ_AFTER_LARGE`] after a large part.
+    read_size: usize,
+    /// The large message part being read, if any.
+    large_body: Option<LargeBody>,
     /// The poller reported the peer's end of stream or an error: from then on every read
     /// goes on until the stream says so, as no new event will come.
     hung_up: bool,
@@ -94,31 +97,87 @@ struct Link {
     zap: Option<ZapClient>,
 }
 
+/// A message part read straight from the socket into a buffer of its own, which becomes
+/// the message: no copy through the input buffer, and the buffer is recycled when the
+/// message is dropped (see [`body_buffers`](super::body_buffers)).
+struct LargeBody {
+    data: Vec<u8>,
+    len: usize,
+    more: bool,
+}
+
 impl Link {
     /// Makes room in the input buffer for the next read; returns how much to read.
     fn make_room(&mut self) -> usize {
         let have = self.inbuf.len();
         let wanted = self.zmtp.bytes_wanted();
-        if wanted >= LARGE_FRAME && wanted > have {
-            // Grow towards the frame's end, but never past twice what has arrived: a peer
-            // cannot make us reserve memory it has not sent.
+        if wanted >= LARGE_BODY && wanted > have {
+            // A large frame the session reads itself (a command, a sealed message, one
+            // too large to take yet): grow towards its end, but never past twice what has
+            // arrived, so a peer cannot make us reserve memory it has not sent.
             let room = (wanted - have).min(have.max(READ_SIZE));
             self.inbuf.reserve(room);
             return room;
         }
-        if have == 0 && self.inbuf.capacity() == 0 {
-            self.inbuf.reserve(self.fresh_buffer);
-        } else {
-            self.inbuf.reserve(READ_SIZE);
-        }
-        usize::MAX
+        self.inbuf.reserve(READ_SIZE);
+        self.read_size
     }
 
-    /// Sizes the next fresh input buffer after a message body of `len` bytes.
-    fn learn_frame_size(&mut self, len: usize) {
-        self.fresh_buffer = if len + 9 >= LARGE_FRAME {
-            // The body and its long-frame header.
-            (len + 9).min(MAX_FRESH_BUFFER)
+    /// Reads once, into the large body under way or else the input buffer. Returns the
+    /// bytes read and the bytes asked for.
+    fn read_some(&mut self) -> io::Result<(usize, usize)> {
+        if let Some(body) = self.large_body.as_mut() {
+            let asked = body.len - body.data.len();
+            return Ok((self.stream.read_into_vec(&mut body.data, asked)?, asked));
+        }
+        let limit = self.make_room();
+        let asked = limit.min(self.inbuf.capacity() - self.inbuf.len());
+        Ok((self.stream.read_into(&mut self.inbuf, limit)?, asked))
+    }
+
+    /// When the frame at the front of the input is a large message part still arriving,
+    /// moves it to a buffer of its own; true if it did.
+    fn start_large_body(&mut self, buffers: &BodyBuffers) -> Result<bool, ProtocolError> {
+        if self.large_body.is_some() || self.zmtp.bytes_wanted() < LARGE_BODY {
+            return Ok(false);
+        }
+        // Take it only once it is at most twice what has arrived (or a modest size): a
+        // peer cannot make us reserve memory it has not sent.
+        let have = self.inbuf.len();
+        if self.zmtp.bytes_wanted() > 2 * have.max(READ_SIZE) {
+            return Ok(false);
+        }
+        let Some(header) = self
+            .zmtp
+            .take_large_data_header(&mut self.inbuf, LARGE_BODY)?
+        else {
+            return Ok(false);
+        };
+        let mut data = buffers.take(header.body_len);
+        // What arrived with the header; nothing of the next frame can be there yet.
+        data.extend_from_slice(&self.inbuf);
+        self.inbuf.clear();
+        self.large_body = Some(LargeBody {
+            data,
+            len: header.body_len,
+            more: header.more(),
+        });
+        Ok(true)
+    }
+
+    /// The large body under way, as a message once all of it has arrived.
+    fn finish_large_body(&mut self, buffers: &Arc<BodyBuffers>) -> Option<Message> {
+        if self.large_body.as_ref()?.data.len() < self.large_body.as_ref()?.len {
+            return None;
+        }
+        let body = self.large_body.take()?;
+        Some(Message::from_bytes(body_buffers::into_bytes(body.data, buffers)).with_more(body.more))
+    }
+
+    /// After a message part of `len` bytes: how much the next read asks for.
+    fn after_part(&mut self, len: usize) {
+        self.read_size = if len >= LARGE_BODY {
+            READ_AFTER_LARGE
         } else {
             READ_SIZE
         };
@@ -271,7 +330,8 @@ impl Session {
             connecting,
             zmtp: zmtp::Session::with_mechanism(config, mechanism),
             inbuf: BytesMut::new(),
-            fresh_buffer: READ_SIZE,
+            read_size: READ_SIZE,
+            large_body: None,
             hung_up: false,
             outbox: Outbox::new(),
             handshake_until,
@@ -671,9 +731,21 @@ impl Session {
             let Some(link) = self.link.as_mut().filter(|l| !l.connecting) else {
                 return Ok(());
             };
-            let event = match link.zmtp.handle_input(&mut link.inbuf) {
+            let input = if link.large_body.is_some() {
+                Ok(link
+                    .finish_large_body(&ctx.io.body_buffers)
+                    .map(Event::Message))
+            } else {
+                link.zmtp.handle_input(&mut link.inbuf)
+            };
+            let event = match input {
                 Ok(Some(event)) => event,
                 Ok(None) => {
+                    match link.start_large_body(&ctx.io.body_buffers) {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(error) => return Err(link.fail(error)),
+                    }
                     if drained {
                         break;
                     }
@@ -681,11 +753,9 @@ impl Session {
                         ctx.run_again();
                         break;
                     }
-                    let limit = link.make_room();
-                    let asked = limit.min(link.inbuf.capacity() - link.inbuf.len());
-                    match link.stream.read_into(&mut link.inbuf, limit) {
-                        Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-                        Ok(n) => {
+                    match link.read_some() {
+                        Ok((0, _)) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                        Ok((n, asked)) => {
                             drained = n < asked && !link.hung_up;
                             budget = budget.saturating_sub(n);
                             if let Some(heartbeat) = link.heartbeat.as_mut() {
@@ -707,7 +777,7 @@ impl Session {
                     self.pump_output(ctx)?;
                 }
                 Event::Message(msg) => {
-                    link.learn_frame_size(msg.len());
+                    link.after_part(msg.len());
                     if !self.deliver(msg) {
                         break;
                     }

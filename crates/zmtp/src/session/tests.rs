@@ -120,6 +120,62 @@ fn large_frame_reports_its_full_size_before_it_arrives() {
 }
 
 #[test]
+fn a_large_body_can_be_taken_past_the_session_which_then_reads_on() {
+    let (mut left, mut right) = pair(SocketType::Push, SocketType::Pull);
+    let msgs = [
+        Message::from(vec![1u8; 100_000]).with_more(true),
+        Message::from("after"),
+    ];
+    let wire = send(&mut left, &msgs);
+    // Header and part of the body have arrived.
+    let mut input = BytesMut::from(&wire[..20]);
+    let header = right
+        .take_large_data_header(&mut input, 32 * 1024)
+        .unwrap()
+        .expect("a large data frame");
+    assert_eq!((header.body_len, header.more()), (100_000, true));
+    assert_eq!(input.len(), 11, "the header is taken, the body start stays");
+    // The caller takes the body (11 bytes here, the rest straight from the stream)...
+    input.clear();
+    input.extend_from_slice(&wire[9 + 100_000..]);
+    // ...and the session decodes the next frame as usual.
+    match right.handle_input(&mut input).unwrap() {
+        Some(Event::Message(m)) => assert_eq!(m, msgs[1]),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn only_an_incomplete_large_data_frame_is_taken() {
+    let (mut left, mut right) = pair(SocketType::Push, SocketType::Pull);
+    // Small, or complete already: the session handles it.
+    for (len, arrived) in [(1_000, 20), (100_000, 9 + 100_000)] {
+        let wire = send(&mut left, &[Message::from(vec![1u8; len])]);
+        let mut input = BytesMut::from(&wire[..arrived]);
+        assert_eq!(
+            right.take_large_data_header(&mut input, 32 * 1024),
+            Ok(None)
+        );
+        assert_eq!(input.len(), arrived, "nothing taken");
+    }
+    // A command is the session's, however long.
+    let (mut sub, mut publisher) = pair(SocketType::Sub, SocketType::Pub);
+    let wire = send(&mut sub, &[Message::subscription(&[b'x'; 40_000], true)]);
+    let mut input = BytesMut::from(&wire[..20]);
+    assert_eq!(
+        publisher.take_large_data_header(&mut input, 32 * 1024),
+        Ok(None)
+    );
+    // Before the handshake nothing is taken either.
+    let mut fresh = Session::new(config(SocketType::Pull));
+    let mut input = BytesMut::from(&wire[..20]);
+    assert_eq!(
+        fresh.take_large_data_header(&mut input, 32 * 1024),
+        Ok(None)
+    );
+}
+
+#[test]
 fn subscriptions_are_commands_for_3_1_peers() {
     let (mut sub, mut publisher) = pair(SocketType::Sub, SocketType::Pub);
     let wire = send(&mut sub, &[Message::subscription(b"A", true)]);
