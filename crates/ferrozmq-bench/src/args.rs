@@ -1,6 +1,7 @@
 //! The command line.
 
 use crate::error::{BenchError, Result};
+use crate::implementations::Implementation;
 use crate::peer::PeerSpec;
 use std::path::PathBuf;
 
@@ -9,9 +10,9 @@ pub const USAGE: &str = "\
 ferrozmq-bench: ferrozmq side by side with libzmq and the zeromq crate
 
 USAGE:
-    ferrozmq-bench compare [--rounds N] [--quick] [--markdown FILE]
-    ferrozmq-bench scale   [--rounds N] [--quick] [--markdown FILE]
-    ferrozmq-bench report  --out FILE [--rounds N] [--quick]
+    ferrozmq-bench compare [--rounds N] [--quick] [--without LIBRARY]... [--markdown FILE]
+    ferrozmq-bench scale   [--rounds N] [--quick] [--without LIBRARY]... [--markdown FILE]
+    ferrozmq-bench report  --out FILE [--rounds N] [--quick] [--without LIBRARY]...
 
 COMMANDS:
     compare   throughput (PUSH/PULL) and latency (REQ/REP) over tcp, ipc and inproc for
@@ -24,6 +25,8 @@ COMMANDS:
 OPTIONS:
     --rounds N        repetitions of every measurement
     --quick           a short smoke-test subset
+    --without LIBRARY leave out one library: ferrozmq, libzmq, zeromq or ferrozmq-async
+                      (the async rows)
     --markdown FILE   also write the tables to FILE, with SVG charts beside it
     --out FILE        where `report` writes
 
@@ -54,6 +57,8 @@ pub struct RunArgs {
     pub quick: bool,
     /// `--markdown` or `--out`: where to write the report.
     pub markdown: Option<PathBuf>,
+    /// `--without`: libraries left out.
+    pub without: Vec<Implementation>,
 }
 
 /// Reads the arguments after the program name.
@@ -103,6 +108,12 @@ fn run_args(command: &str, args: &[String], file_option: &str) -> Result<RunArgs
                     }
                 }
             }
+            "--without" => {
+                let name = value()?;
+                let library = Implementation::parse(name)
+                    .ok_or_else(|| usage(format!("--without: no library called `{name}`")))?;
+                run.without.push(library);
+            }
             option if option == file_option => run.markdown = Some(PathBuf::from(value()?)),
             other => return Err(usage(format!("unknown option `{other}`"))),
         }
@@ -133,6 +144,7 @@ mod tests {
                 rounds: Some(7),
                 quick: true,
                 markdown: Some(PathBuf::from("out.md")),
+                without: Vec::new(),
             })
         );
         assert_eq!(
@@ -153,6 +165,19 @@ mod tests {
                 ..RunArgs::default()
             })
         );
+    }
+
+    #[test]
+    fn libraries_can_be_left_out() {
+        let command = parse(&args("scale --without zeromq --without ferrozmq-async")).unwrap();
+        assert_eq!(
+            command,
+            Command::Scale(RunArgs {
+                without: vec![Implementation::Zeromq, Implementation::FerrozmqAsync],
+                ..RunArgs::default()
+            })
+        );
+        assert!(parse(&args("scale --without czmq")).is_err());
     }
 
     #[test]

@@ -209,7 +209,7 @@ fn jobs(plan: &Plan) -> Vec<Job> {
     let libraries = |transport: Transport| {
         Implementation::ALL
             .into_iter()
-            .filter(move |library| library.supports(transport))
+            .filter(move |&library| library.supports(transport) && plan.measures(library))
     };
     for &transport in &plan.transports {
         for &size in &plan.throughput_sizes {
@@ -223,7 +223,9 @@ fn jobs(plan: &Plan) -> Vec<Job> {
             jobs.extend(libraries(transport).map(|library| Job::Latency(row, library)));
         }
     }
-    if plan.transports.contains(&ASYNC_ROW.transport) {
+    if plan.transports.contains(&ASYNC_ROW.transport)
+        && plan.measures(Implementation::FerrozmqAsync)
+    {
         jobs.push(Job::Throughput(ASYNC_ROW, Implementation::FerrozmqAsync));
         jobs.push(Job::Latency(ASYNC_ROW, Implementation::FerrozmqAsync));
     }

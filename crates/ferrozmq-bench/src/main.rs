@@ -70,7 +70,8 @@ fn run(args: &[String]) -> Result<()> {
         }
         Command::Compare(options) => {
             warn_about_conditions();
-            let results = compare::run(Plan::new(options.quick, options.rounds));
+            let results =
+                compare::run(Plan::new(options.quick, options.rounds).without(&options.without));
             let mut sections = vec![report::behind(report::compare::gaps(&results))];
             sections.extend(report::compare::sections(&results));
             print!("{}", report::to_text(&sections));
@@ -84,7 +85,10 @@ fn run(args: &[String]) -> Result<()> {
         }
         Command::Scale(options) => {
             warn_about_conditions();
-            let results = scale::run(Plan::new(options.quick, options.rounds), options.quick);
+            let results = scale::run(
+                Plan::new(options.quick, options.rounds).without(&options.without),
+                options.quick,
+            );
             let mut sections = vec![report::behind(report::scale::gaps(&results))];
             sections.extend(report::scale::sections(&results));
             print!("{}", report::to_text(&sections));
@@ -98,7 +102,7 @@ fn run(args: &[String]) -> Result<()> {
         }
         Command::Report(options) => {
             warn_about_conditions();
-            let plan = Plan::new(options.quick, options.rounds);
+            let plan = Plan::new(options.quick, options.rounds).without(&options.without);
             let compared = compare::run(plan.clone());
             let scaled = scale::run(plan, options.quick);
             let mut gaps = report::compare::gaps(&compared);

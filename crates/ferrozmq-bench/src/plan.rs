@@ -6,6 +6,7 @@
 //! target time. Throughput is a rate, so it does not depend on the count once the run is
 //! long enough to hide its start.
 
+use crate::implementations::Implementation;
 use crate::transport::Transport;
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ pub struct Plan {
     pub rounds: usize,
     /// How long each measurement should last.
     pub target: Duration,
+    /// The libraries measured.
+    pub libraries: Vec<Implementation>,
 }
 
 impl Plan {
@@ -44,6 +47,7 @@ impl Plan {
                 transports: Transport::ALL.to_vec(),
                 rounds: rounds.unwrap_or(1),
                 target: Duration::from_millis(150),
+                libraries: Implementation::EVERY.to_vec(),
             }
         } else {
             Plan {
@@ -52,8 +56,22 @@ impl Plan {
                 transports: Transport::ALL.to_vec(),
                 rounds: rounds.unwrap_or(DEFAULT_ROUNDS),
                 target: Duration::from_millis(750),
+                libraries: Implementation::EVERY.to_vec(),
             }
         }
+    }
+}
+
+impl Plan {
+    /// The plan without the `left_out` libraries.
+    pub fn without(mut self, left_out: &[Implementation]) -> Plan {
+        self.libraries.retain(|library| !left_out.contains(library));
+        self
+    }
+
+    /// Whether `library` is measured.
+    pub fn measures(&self, library: Implementation) -> bool {
+        self.libraries.contains(&library)
     }
 }
 

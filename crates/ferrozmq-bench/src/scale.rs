@@ -274,21 +274,33 @@ pub fn run(plan: Plan, quick: bool) -> ScaleResults {
     } else {
         IDLE_CONNECTIONS
     };
+    let libraries: Vec<Implementation> = Implementation::ALL
+        .into_iter()
+        .filter(|&library| plan.measures(library))
+        .collect();
     let mut jobs = Vec::new();
     for &count in subscribers {
-        jobs.extend(Implementation::ALL.map(|library| Job::Fanout(count, library)));
+        jobs.extend(libraries.iter().map(|&library| Job::Fanout(count, library)));
     }
-    jobs.extend(Implementation::ALL.map(|library| Job::Idle(connections, library)));
+    jobs.extend(
+        libraries
+            .iter()
+            .map(|&library| Job::Idle(connections, library)),
+    );
     for hwm in WATER_MARKS {
         jobs.extend(
-            Implementation::ALL
-                .into_iter()
+            libraries
+                .iter()
                 .filter(|library| library.has_high_water_marks())
-                .map(|library| Job::WaterMark(hwm, library)),
+                .map(|&library| Job::WaterMark(hwm, library)),
         );
     }
     for senders in SENDERS {
-        jobs.extend(Implementation::ALL.map(|library| Job::Senders(senders, library)));
+        jobs.extend(
+            libraries
+                .iter()
+                .map(|&library| Job::Senders(senders, library)),
+        );
     }
     let mut results = ScaleResults {
         plan: plan.clone(),

@@ -32,6 +32,21 @@ fn table<'a>(report: &'a str, title: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// Fails on a failed ferrozmq or libzmq series; every failure is a note under its table
+/// (`  LIBRARY SERIES: failed N of M times, …`). The zeromq crate's are tolerated: its
+/// PUB drops messages, end markers included, and its debug build is slow.
+fn assert_no_failures(report: &str) {
+    let failures: Vec<&str> = report
+        .lines()
+        .filter(|line| line.starts_with("  ") && line.contains(": failed "))
+        .filter(|line| line.split_whitespace().next() != Some("zeromq"))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "series failed: {failures:#?}\n{report}"
+    );
+}
+
 #[test]
 fn compare_measures_every_row_and_writes_the_report_with_charts() {
     let folder = std::env::temp_dir().join(format!("ferrozmq-bench-smoke-{}", std::process::id()));
@@ -40,7 +55,7 @@ fn compare_measures_every_row_and_writes_the_report_with_charts() {
     let markdown_arg = markdown.to_str().expect("utf-8 path");
     let (report, _) = harness(&["compare", "--quick", "--markdown", markdown_arg]);
 
-    assert!(!report.contains("failed"), "a series failed:\n{report}");
+    assert_no_failures(&report);
     let throughput = table(&report, "Throughput (messages per second)");
     for transport in ["tcp", "ipc", "inproc"] {
         for size in ["64 B", "64 KiB"] {
@@ -60,10 +75,14 @@ fn compare_measures_every_row_and_writes_the_report_with_charts() {
     assert_eq!(latency.len(), 3, "{latency:#?}");
     let asynchronous = table(&report, "Async API (tcp, 64 B)");
     assert_eq!(asynchronous.len(), 2, "{asynchronous:#?}");
-    assert!(
-        asynchronous.iter().all(|row| !row.contains('–')),
-        "{asynchronous:#?}"
-    );
+    for row in &asynchronous {
+        // Scenario, ferrozmq blocking, ferrozmq async: figures, not dashes.
+        let cells: Vec<&str> = row.split("  ").filter(|c| !c.trim().is_empty()).collect();
+        assert!(
+            cells[1..3].iter().all(|cell| !cell.contains('–')),
+            "{row:?}"
+        );
+    }
     assert_eq!(table(&report, "Physical bound (plain sockets)").len(), 2);
 
     let written = std::fs::read_to_string(&markdown).expect("the Markdown report");
@@ -79,8 +98,10 @@ fn compare_measures_every_row_and_writes_the_report_with_charts() {
 
 #[test]
 fn scale_measures_fan_out_idle_connections_water_marks_and_senders() {
-    let (report, _) = harness(&["scale", "--quick"]);
-    assert!(!report.contains("failed"), "a series failed:\n{report}");
+    // The zeromq crate's debug build takes minutes over the fan-out; the compare smoke
+    // test covers it.
+    let (report, _) = harness(&["scale", "--quick", "--without", "zeromq"]);
+    assert_no_failures(&report);
     for title in [
         "PUB fan-out (tcp)",
         "Idle connections on one ROUTER (tcp)",
