@@ -26,6 +26,7 @@ pub mod mechanism;
 pub mod message;
 pub mod metadata;
 pub mod outbox;
+pub mod recycled;
 pub mod session;
 pub mod socket_type;
 pub mod z85;

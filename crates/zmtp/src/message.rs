@@ -88,11 +88,13 @@ impl Message {
                 },
             }
         } else {
+            let bytes = if body.len() >= crate::recycled::MIN_RECYCLED {
+                crate::recycled::copy(body)
+            } else {
+                Bytes::copy_from_slice(body)
+            };
             Message {
-                repr: Repr::Shared {
-                    flags: 0,
-                    bytes: Bytes::copy_from_slice(body),
-                },
+                repr: Repr::Shared { flags: 0, bytes },
             }
         }
     }

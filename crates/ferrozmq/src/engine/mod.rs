@@ -6,7 +6,6 @@
 //! wake-up of the socket per batch. RADIO and DISH sockets may also hand it a udp socket,
 //! which it pumps datagrams through.
 
-pub(crate) mod body_buffers;
 mod datagram;
 mod group_datagram;
 mod heartbeat;
@@ -84,8 +83,6 @@ pub(crate) struct IoThread {
     /// The reactor is (about to be) blocked in `poll`, so a new command must wake it.
     sleeping: AtomicBool,
     waker: mio::Waker,
-    /// Recycled buffers for the large message parts this thread reads.
-    body_buffers: Arc<body_buffers::BodyBuffers>,
 }
 
 impl IoThread {
@@ -129,7 +126,6 @@ pub(crate) fn spawn(index: usize) -> io::Result<(Arc<IoThread>, JoinHandle<()>)>
         commands: Mutex::new(Vec::new()),
         sleeping: AtomicBool::new(false),
         waker,
-        body_buffers: Arc::default(),
     });
     let thread_io = io.clone();
     let handle = std::thread::Builder::new()

@@ -7,7 +7,6 @@
 //! ZAP handler through a pipe ([`super::zap`]) and goes on serving other work; the reply
 //! arrives as a pipe event like any other, and the handshake resumes from there.
 
-use super::body_buffers::{self, BodyBuffers};
 use super::heartbeat::{Beat, Heartbeat};
 use super::reactor::{Ctx, MessagePump, Readiness, Step};
 use super::upstream_filters::UpstreamFilters;
@@ -29,7 +28,6 @@ use mio::{Registry, Token};
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::os::fd::AsRawFd;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zmtp::greeting::MechanismName;
 use zmtp::mechanism::{AuthRequest, Verdict};
@@ -40,7 +38,9 @@ use zmtp::{Event, Message, PeerInfo, ProtocolError, SessionConfig};
 const READ_SIZE: usize = 64 * 1024;
 /// A message part at least this long is read straight from the socket into a buffer of
 /// its own (see [`LargeBody`]), not into the input buffer.
-const LARGE_BODY: usize = 32 * 1024;
+const LARGE_BODY: usize = zmtp::recycled::MIN_RECYCLED;
+/// The longest large part that gets a buffer of its full size before half of it arrived.
+const UPFRONT_BODY: usize = 1024 * 1024;
 /// Bytes read per system call right after a large part: in a stream of large parts, the
 /// next header then comes with little of its body, and the rest of that body goes
 /// straight into its own buffer rather than through the input buffer.
@@ -99,7 +99,7 @@ struct Link {
 
 /// A message part read straight from the socket into a buffer of its own, which becomes
 /// the message: no copy through the input buffer, and the buffer is recycled when the
-/// message is dropped (see [`body_buffers`](super::body_buffers)).
+/// message is dropped (see [`zmtp::recycled`]).
 struct LargeBody {
     data: Vec<u8>,
     len: usize,
@@ -137,14 +137,15 @@ impl Link {
 
     /// When the frame at the front of the input is a large message part still arriving,
     /// moves it to a buffer of its own; true if it did.
-    fn start_large_body(&mut self, buffers: &BodyBuffers) -> Result<bool, ProtocolError> {
+    fn start_large_body(&mut self) -> Result<bool, ProtocolError> {
         if self.large_body.is_some() || self.zmtp.bytes_wanted() < LARGE_BODY {
             return Ok(false);
         }
-        // Take it only once it is at most twice what has arrived (or a modest size): a
-        // peer cannot make us reserve memory it has not sent.
+        // A body up to a mebibyte gets its buffer at once (reserved, not yet touched, until
+        // bytes arrive); a longer one only once half of it is here, so a peer cannot make
+        // us reserve much memory it has not sent.
         let have = self.inbuf.len();
-        if self.zmtp.bytes_wanted() > 2 * have.max(READ_SIZE) {
+        if self.zmtp.bytes_wanted() > (2 * have).max(UPFRONT_BODY) {
             return Ok(false);
         }
         let Some(header) = self
@@ -153,7 +154,7 @@ impl Link {
         else {
             return Ok(false);
         };
-        let mut data = buffers.take(header.body_len);
+        let mut data = zmtp::recycled::take(header.body_len);
         // What arrived with the header; nothing of the next frame can be there yet.
         data.extend_from_slice(&self.inbuf);
         self.inbuf.clear();
@@ -166,12 +167,12 @@ impl Link {
     }
 
     /// The large body under way, as a message once all of it has arrived.
-    fn finish_large_body(&mut self, buffers: &Arc<BodyBuffers>) -> Option<Message> {
+    fn finish_large_body(&mut self) -> Option<Message> {
         if self.large_body.as_ref()?.data.len() < self.large_body.as_ref()?.len {
             return None;
         }
         let body = self.large_body.take()?;
-        Some(Message::from_bytes(body_buffers::into_bytes(body.data, buffers)).with_more(body.more))
+        Some(Message::from_bytes(zmtp::recycled::into_bytes(body.data)).with_more(body.more))
     }
 
     /// After a message part of `len` bytes: how much the next read asks for.
@@ -732,16 +733,14 @@ impl Session {
                 return Ok(());
             };
             let input = if link.large_body.is_some() {
-                Ok(link
-                    .finish_large_body(&ctx.io.body_buffers)
-                    .map(Event::Message))
+                Ok(link.finish_large_body().map(Event::Message))
             } else {
                 link.zmtp.handle_input(&mut link.inbuf)
             };
             let event = match input {
                 Ok(Some(event)) => event,
                 Ok(None) => {
-                    match link.start_large_body(&ctx.io.body_buffers) {
+                    match link.start_large_body() {
                         Ok(true) => continue,
                         Ok(false) => {}
                         Err(error) => return Err(link.fail(error)),
