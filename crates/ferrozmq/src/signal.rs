@@ -104,9 +104,17 @@ impl Signal {
     #[inline]
     pub(crate) fn notify(&self) {
         if self.state.swap(NOTIFIED, Ordering::AcqRel) == WAITING {
-            let waiter = self.waiter.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(waker) = waiter.as_ref() {
-                waker.wake_by_ref();
+            // Woken outside the lock: the waiter runs at once and takes the lock itself to
+            // wait again, and would otherwise block on it (two more system calls on each
+            // side of every wake-up). A waiter that registers another waker meanwhile finds
+            // the state NOTIFIED and does not sleep, so nothing is lost.
+            let waker = self
+                .waiter
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            if let Some(waker) = waker {
+                waker.wake();
             }
         }
         // An observer added before the swap above is seen here: see `add_observer`.
