@@ -7,7 +7,7 @@
 
 use crate::error::Result;
 use crate::implementations::{payload, BenchSocket, Implementation, SocketKind};
-use crate::peer::{ParentLink, Peer, PeerReport, PeerSpec, Role};
+use crate::peer::{ParentLink, Peer, PeerReport, PeerSpec, Role, Signal};
 use crate::transport::{ipc_file, Transport};
 use std::time::{Duration, Instant};
 
@@ -66,6 +66,9 @@ pub fn measure(setup: &LatencySetup) -> Result<LatencySample> {
         let endpoint = rep.bound_endpoint()?;
         let mut req = Peer::spawn(&spec.connecting(Role::Req, endpoint))?;
         let report = req.report()?;
+        // The REP stays until its last reply has arrived: with linger 0 an exit would drop
+        // a reply still on its way (a large one takes a while to write).
+        rep.signal(Signal::Finish)?;
         rep.report()?;
         report
     };
@@ -76,13 +79,15 @@ pub fn measure(setup: &LatencySetup) -> Result<LatencySample> {
     })
 }
 
-/// Worker: binds a REP, announces it and answers every request, warm-up included.
+/// Worker: binds a REP, announces it and answers every request, warm-up included; then
+/// waits for the harness to confirm the last reply arrived before it reports and closes.
 pub fn serve_rep(spec: &PeerSpec, link: &ParentLink) -> Result<()> {
     let library = spec.library()?.open()?;
     let mut rep = library.socket(SocketKind::Rep)?;
     let endpoint = rep.bind(&spec.transport.bind_endpoint())?;
     link.bound(&endpoint)?;
     answer(rep.as_mut(), warm_up(spec.count) + spec.count, spec.size)?;
+    link.wait_for(Signal::Finish)?;
     link.report(&PeerReport::with_resources()?)?;
     if let Some(path) = ipc_file(&endpoint) {
         // Best effort: a stale socket file in the temporary directory harms nothing.

@@ -39,8 +39,9 @@ const READ_SIZE: usize = 64 * 1024;
 /// A message part at least this long is read straight from the socket into a buffer of
 /// its own (see [`LargeBody`]), not into the input buffer.
 const LARGE_BODY: usize = zmtp::recycled::MIN_RECYCLED;
-/// The longest large part that gets a buffer of its full size before half of it arrived.
-const UPFRONT_BODY: usize = 1024 * 1024;
+/// The longest large frame whose part gets a buffer of its full size before half of it
+/// arrived. Reserved is not resident: a fresh buffer costs memory only as bytes arrive.
+const UPFRONT_FRAME: usize = 4 * 1024 * 1024;
 /// Bytes read per system call right after a large part: in a stream of large parts, the
 /// next header then comes with little of its body, and the rest of that body goes
 /// straight into its own buffer rather than through the input buffer.
@@ -141,11 +142,10 @@ impl Link {
         if self.large_body.is_some() || self.zmtp.bytes_wanted() < LARGE_BODY {
             return Ok(false);
         }
-        // A body up to a mebibyte gets its buffer at once (reserved, not yet touched, until
-        // bytes arrive); a longer one only once half of it is here, so a peer cannot make
-        // us reserve much memory it has not sent.
+        // A part of up to a few MiB gets its buffer at once; a longer one only once half of
+        // it is here, so a peer cannot make us reserve much memory it has not sent.
         let have = self.inbuf.len();
-        if self.zmtp.bytes_wanted() > (2 * have).max(UPFRONT_BODY) {
+        if self.zmtp.bytes_wanted() > (2 * have).max(UPFRONT_FRAME) {
             return Ok(false);
         }
         let Some(header) = self
