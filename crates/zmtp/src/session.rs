@@ -148,6 +148,8 @@ pub struct Session {
     /// The last part encoded had MORE: control traffic (PING, PONG, ...) must wait, since
     /// nothing may come between the parts of a message on the wire.
     mid_message: bool,
+    /// The PONG owed for the latest PING, sent with the next control bytes.
+    pending_pong: Option<Bytes>,
 }
 
 impl Session {
@@ -205,6 +207,7 @@ impl Session {
             peer_version: (0, 0),
             wanted: GREETING_LEN,
             mid_message: false,
+            pending_pong: None,
         };
         session.drain_commands();
         session
@@ -264,7 +267,7 @@ impl Session {
 
     /// True when control bytes are waiting for [`poll_transmit`](Self::poll_transmit).
     pub fn wants_transmit(&self) -> bool {
-        !self.control.is_empty() || !self.to_seal.is_empty()
+        !self.control.is_empty() || !self.to_seal.is_empty() || self.pending_pong.is_some()
     }
 
     /// Moves pending control bytes to `out`, unless a message is half encoded: a command
@@ -273,6 +276,9 @@ impl Session {
     pub fn poll_transmit(&mut self, out: &mut Outbox) {
         if self.mid_message {
             return;
+        }
+        if let Some(context) = self.pending_pong.take() {
+            self.queue_command(Command::Pong { context });
         }
         if !self.control.is_empty() {
             out.push_slice(&self.control);
@@ -487,7 +493,7 @@ impl Session {
                 msg.set_more(header.more());
                 return Ok(Some(Event::Message(msg)));
             }
-            let command = Command::decode(&input[header.header_len..header.frame_len()])?;
+            let command = decode_traffic_command(&input[header.header_len..header.frame_len()])?;
             input.advance(header.frame_len());
             if let Some(event) = self.traffic_command(command)? {
                 return Ok(Some(event));
@@ -538,7 +544,7 @@ impl Session {
                 };
                 return Ok(Some(Event::Message(msg.with_more(more))));
             }
-            let command = Command::decode(&body)?;
+            let command = decode_traffic_command(&body)?;
             if let Some(event) = self.traffic_command(command)? {
                 return Ok(Some(event));
             }
@@ -561,7 +567,9 @@ impl Session {
                 ttl_deciseconds,
                 context,
             } => {
-                self.queue_command(Command::Pong { context });
+                // One answer, to the latest: a peer that pings and never reads must not
+                // make the answers pile up.
+                self.pending_pong = Some(context);
                 Event::Ping { ttl_deciseconds }
             }
             Command::Pong { .. } => Event::Pong,
@@ -768,6 +776,18 @@ fn legacy_subscription(msg: Message) -> Message {
 }
 
 #[inline]
+/// Parses a command received after the handshake. A READY is refused by its name alone:
+/// parsing its properties first would let a peer make us build megabytes of metadata only
+/// to throw them away.
+fn decode_traffic_command(body: &[u8]) -> Result<Command, ProtocolError> {
+    if body.starts_with(b"\x05READY") {
+        return Err(ProtocolError::UnexpectedFrame {
+            expected: "a message",
+        });
+    }
+    Command::decode(body)
+}
+
 fn encode_header_into(out: &mut BytesMut, more: bool, command: bool, body_len: usize) {
     let flags = (u8::from(more) * frame::MORE) | (u8::from(command) * frame::COMMAND);
     if body_len <= 255 {

@@ -230,6 +230,37 @@ fn ping_is_answered_with_pong_echoing_context() {
 }
 
 #[test]
+fn a_flood_of_pings_owes_one_pong_to_the_latest() {
+    let (mut left, mut right) = pair(SocketType::Pair, SocketType::Pair);
+    for i in 0..1000u16 {
+        left.ping(50, &i.to_be_bytes());
+    }
+    let wire = send(&mut left, &[]);
+    let events = feed(&mut right, &wire, 4096).unwrap();
+    assert_eq!(events.len(), 1000);
+    let reply = send(&mut right, &[]);
+    assert_eq!(reply, b"\x04\x07\x04PONG\x03\xe7".to_vec());
+    assert!(!right.wants_transmit());
+}
+
+#[test]
+fn a_ready_after_the_handshake_is_refused_by_its_name() {
+    let (_, mut right) = pair(SocketType::Pair, SocketType::Pair);
+    // Properties that would cost far more parsed than on the wire.
+    let mut body = b"\x05READY".to_vec();
+    for _ in 0..20_000 {
+        body.extend_from_slice(b"\x01x\0\0\0\0");
+    }
+    let mut wire = vec![0x06];
+    wire.extend_from_slice(&(body.len() as u64).to_be_bytes());
+    wire.extend_from_slice(&body);
+    assert!(matches!(
+        feed(&mut right, &wire, wire.len()),
+        Err(ProtocolError::UnexpectedFrame { .. })
+    ));
+}
+
+#[test]
 fn unknown_commands_in_traffic_are_skipped() {
     let (_, mut right) = pair(SocketType::Push, SocketType::Pull);
     let mut wire = b"\x04\x06\x05HELLO".to_vec();
