@@ -10,7 +10,7 @@ use crate::transport::Listener;
 use mio::{Events, Poll, Registry, Token};
 use slab::Slab;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering;
@@ -70,19 +70,60 @@ pub(super) struct Ctx<'a> {
     pub(super) registry: &'a Registry,
     pub(super) io: &'a Arc<IoThread>,
     pub(super) token: u64,
-    timers: &'a mut BinaryHeap<Reverse<(Instant, u64)>>,
+    timers: &'a mut Timers,
     runnable: &'a mut VecDeque<u64>,
 }
 
 impl Ctx<'_> {
     /// Calls the handler back at `when` (it checks its own deadlines then).
     pub(super) fn wake_at(&mut self, when: Instant) {
-        self.timers.push(Reverse((when, self.token)));
+        self.timers.arm(self.token, when);
     }
 
     /// Runs the handler again after the other ready handlers had their turn.
     pub(super) fn run_again(&mut self) {
         self.runnable.push_back(self.token);
+    }
+}
+
+/// The handlers' wake-ups. A handler has at most one pending wake-up that no earlier one
+/// covers: asking again for a later time while an earlier wake-up is pending adds nothing
+/// (the handler checks all its deadlines when called, and asks for the next then). So a
+/// peer whose every PING pushes a heartbeat deadline back cannot grow the heap.
+#[derive(Default)]
+struct Timers {
+    heap: BinaryHeap<Reverse<(Instant, u64)>>,
+    /// The earliest pending wake-up of each handler.
+    armed: HashMap<u64, Instant>,
+}
+
+impl Timers {
+    fn arm(&mut self, token: u64, when: Instant) {
+        match self.armed.get(&token) {
+            Some(&armed) if armed <= when => {}
+            _ => {
+                self.armed.insert(token, when);
+                self.heap.push(Reverse((when, token)));
+            }
+        }
+    }
+
+    /// When the next wake-up is due.
+    fn next(&self) -> Option<Instant> {
+        self.heap.peek().map(|Reverse((when, _))| *when)
+    }
+
+    /// The token of a handler due at `now`, if any.
+    fn pop_due(&mut self, now: Instant) -> Option<u64> {
+        let Reverse((when, token)) = *self.heap.peek()?;
+        if when > now {
+            return None;
+        }
+        self.heap.pop();
+        if self.armed.get(&token) == Some(&when) {
+            self.armed.remove(&token);
+        }
+        Some(token)
     }
 }
 
@@ -116,7 +157,7 @@ pub(super) struct Reactor {
     io: Arc<IoThread>,
     handlers: Slab<Entry>,
     generation: u32,
-    timers: BinaryHeap<Reverse<(Instant, u64)>>,
+    timers: Timers,
     runnable: VecDeque<u64>,
     stopping: bool,
 }
@@ -132,7 +173,7 @@ impl Reactor {
             io,
             handlers: Slab::new(),
             generation: 0,
-            timers: BinaryHeap::new(),
+            timers: Timers::default(),
             runnable: VecDeque::new(),
             stopping: false,
         }
@@ -152,8 +193,8 @@ impl Reactor {
             self.run_runnable();
             let timeout = if self.runnable.is_empty() {
                 self.timers
-                    .peek()
-                    .map(|Reverse((when, _))| when.saturating_duration_since(Instant::now()))
+                    .next()
+                    .map(|when| when.saturating_duration_since(Instant::now()))
             } else {
                 Some(std::time::Duration::ZERO)
             };
@@ -393,12 +434,43 @@ impl Reactor {
 
     fn fire_timers(&mut self) {
         let now = Instant::now();
-        while let Some(Reverse((when, token))) = self.timers.peek().copied() {
-            if when > now {
-                break;
-            }
-            self.timers.pop();
+        while let Some(token) = self.timers.pop_due(now) {
             self.with_pump(token, |p, ctx| p.on_timer(now, ctx));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_later_wake_up_adds_nothing_while_an_earlier_one_is_pending() {
+        let mut timers = Timers::default();
+        let start = Instant::now();
+        for i in 0..10_000u64 {
+            timers.arm(7, start + Duration::from_millis(100 + i));
+        }
+        assert_eq!(
+            timers.heap.len(),
+            1,
+            "one wake-up for a deadline pushed back"
+        );
+        // An earlier one is kept.
+        timers.arm(7, start + Duration::from_millis(50));
+        timers.arm(8, start + Duration::from_millis(60));
+        assert_eq!(timers.next(), Some(start + Duration::from_millis(50)));
+        assert_eq!(timers.pop_due(start), None, "nothing due yet");
+        let later = start + Duration::from_secs(1);
+        let mut fired = Vec::new();
+        while let Some(token) = timers.pop_due(later) {
+            fired.push(token);
+        }
+        assert_eq!(fired, [7, 8, 7]);
+        assert!(timers.armed.is_empty(), "every armed wake-up fired");
+        // Once fired, the handler may ask again.
+        timers.arm(7, later);
+        assert_eq!(timers.heap.len(), 1);
     }
 }

@@ -866,6 +866,29 @@ impl Session {
     }
 }
 
+impl Session {
+    /// The earliest deadline this session has to act on (on_timer has just acted on those
+    /// that passed).
+    fn next_wake(&self) -> Option<Instant> {
+        let linger = self.linger_until.flatten();
+        let retry = match &self.origin {
+            Origin::Connect { retry_at, .. } => *retry_at,
+            Origin::Accepted => None,
+        };
+        let link = self.link.as_ref();
+        let handshake = link.and_then(|l| l.handshake_until);
+        let connect = link.filter(|l| l.connecting).and_then(|l| l.connect_until);
+        let heartbeat = link
+            .and_then(|l| l.heartbeat.as_ref())
+            .filter(|h| h.is_active())
+            .and_then(Heartbeat::next_deadline);
+        [linger, retry, handshake, connect, heartbeat]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+}
+
 impl MessagePump for Session {
     fn owner(&self) -> &Owner {
         &self.owner
@@ -960,15 +983,6 @@ impl MessagePump for Session {
                         }
                     }
                 }
-                let next = self
-                    .link
-                    .as_ref()
-                    .and_then(|l| l.heartbeat.as_ref())
-                    .filter(|h| h.is_active())
-                    .and_then(Heartbeat::next_deadline);
-                if let Some(when) = next {
-                    ctx.wake_at(when);
-                }
             }
         }
         if let Origin::Connect { retry_at, .. } = &mut self.origin {
@@ -978,6 +992,11 @@ impl MessagePump for Session {
                     self.start_connect(ctx);
                 }
             }
+        }
+        // The reactor keeps one wake-up per handler, the earliest asked for; the others
+        // are asked for again here, whichever one this was.
+        if let Some(when) = self.next_wake() {
+            ctx.wake_at(when);
         }
         self.step()
     }
