@@ -205,29 +205,27 @@ impl CompareResults {
 }
 
 fn jobs(plan: &Plan) -> Vec<Job> {
-    let mut jobs = Vec::new();
-    let libraries = |transport: Transport| {
-        Implementation::ALL
-            .into_iter()
-            .filter(move |&library| library.supports(transport) && plan.measures(library))
+    // The libraries of a row, measured back to back so that a disturbance hits them alike;
+    // the async API only in the row it is compared in.
+    let libraries = |row: Row| {
+        Implementation::EVERY.into_iter().filter(move |&library| {
+            library.supports(row.transport)
+                && plan.measures(library)
+                && (library != Implementation::FerrozmqAsync || row == ASYNC_ROW)
+        })
     };
+    let mut jobs = Vec::new();
     for &transport in &plan.transports {
         for &size in &plan.throughput_sizes {
             let row = Row { transport, size };
-            jobs.extend(libraries(transport).map(|library| Job::Throughput(row, library)));
+            jobs.extend(libraries(row).map(|library| Job::Throughput(row, library)));
         }
     }
     for &transport in &plan.transports {
         for &size in &plan.latency_sizes {
             let row = Row { transport, size };
-            jobs.extend(libraries(transport).map(|library| Job::Latency(row, library)));
+            jobs.extend(libraries(row).map(|library| Job::Latency(row, library)));
         }
-    }
-    if plan.transports.contains(&ASYNC_ROW.transport)
-        && plan.measures(Implementation::FerrozmqAsync)
-    {
-        jobs.push(Job::Throughput(ASYNC_ROW, Implementation::FerrozmqAsync));
-        jobs.push(Job::Latency(ASYNC_ROW, Implementation::FerrozmqAsync));
     }
     for &transport in &plan.transports {
         if transport != Transport::Inproc {

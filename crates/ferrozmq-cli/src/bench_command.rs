@@ -2,19 +2,23 @@
 //!
 //! The harness links libzmq (built from source by the `zmq` crate) and the `zeromq` crate
 //! to measure ferrozmq side by side with them, so it is a program of its own rather than
-//! part of this one: the `ferrozmq` command stays small and quick to build. In a source
-//! checkout, cargo builds and runs the harness on demand; an installed `ferrozmq-bench`
-//! beside this program is used otherwise.
+//! part of this one: the `ferrozmq` command stays small and quick to build. A `ferrozmq`
+//! run from its source tree (through cargo) has cargo build and run the harness of that
+//! tree, so that it measures the code next to it; otherwise a `ferrozmq-bench` installed
+//! beside this program is used.
 
 use crate::error::CliError;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The workspace this program was built from, if it is still there.
+/// The workspace this program was built from, if cargo runs it (`cargo run` sets `CARGO`)
+/// and the harness is there; an installed copy stays with its installed harness.
 fn workspace_manifest() -> Option<PathBuf> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
-    let harness = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ferrozmq-bench/Cargo.toml");
+    std::env::var_os("CARGO")?;
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let manifest = workspace.join("Cargo.toml");
+    let harness = workspace.join("crates/ferrozmq-bench/Cargo.toml");
     (manifest.is_file() && harness.is_file()).then_some(manifest)
 }
 
@@ -33,7 +37,6 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
         command
             .args([
                 "run",
-                "--quiet",
                 "--release",
                 "-p",
                 "ferrozmq-bench",
