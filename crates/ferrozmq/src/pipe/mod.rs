@@ -510,6 +510,12 @@ impl PipeEnd {
         }
     }
 
+    /// Whether a new message would be admitted now, without asking to hear when room
+    /// appears (for a caller that drops what does not fit).
+    pub(crate) fn has_room(&mut self) -> bool {
+        self.out_dir().reader_closed.load(Ordering::Relaxed) || !self.is_full()
+    }
+
     /// Whether a new message would be admitted now. When not, [`PipeEvent::Writable`] comes
     /// once the reader makes room, as after a write that found the pipe full.
     pub(crate) fn poll_writable(&mut self) -> bool {

@@ -107,8 +107,16 @@ impl Pattern for Router {
                     // A routing id with nothing after it addresses nothing.
                     return Ok(());
                 }
+                // Only a ROUTER_MANDATORY send waits for room, and so asks to hear of it.
+                let has_room = |id: PipeId, pipes: &mut PipeTable| {
+                    if self.mandatory {
+                        pipes.end(id).poll_writable()
+                    } else {
+                        pipes.end(id).has_room()
+                    }
+                };
                 let target = match self.table.lookup(&msg) {
-                    Some(id) if pipes.end(id).poll_writable() => Some(id),
+                    Some(id) if has_room(id, pipes) => Some(id),
                     Some(_) if self.mandatory => return Err(SendError::WouldBlock(msg)),
                     None if self.mandatory => return Err(SendError::Fail(Error::HostUnreachable)),
                     // Unroutable or full: the message is dropped, as ROUTER does.
