@@ -120,6 +120,19 @@ impl RawClient {
         self.write_outbox(&mut out);
     }
 
+    /// Sends our greeting, takes the server's, and sends what the mechanism says first
+    /// (HELLO), which waits for the server's greeting.
+    fn exchange_greetings(&mut self) {
+        self.flush();
+        let mut greeting = [0u8; 64];
+        self.stream
+            .read_exact(&mut greeting)
+            .expect("the server's greeting");
+        self.input.extend_from_slice(&greeting);
+        assert_eq!(self.session.handle_input(&mut self.input), Ok(None));
+        self.flush();
+    }
+
     fn write_outbox(&mut self, out: &mut Outbox) {
         while !out.is_empty() {
             let chunk = out.first_chunk().to_vec();
@@ -194,6 +207,117 @@ fn curve_greeting() -> Vec<u8> {
     .to_vec()
 }
 
+// ---- What a client says before the server has spoken ----
+
+/// What a ferrozmq client of each mechanism sends to a listener that is not a ZMTP server
+/// of that mechanism, collected until the client gives up or 500 ms pass.
+fn bytes_sent_to(listener_greets_with: Option<&'static [u8]>, mechanism: &str) -> Vec<u8> {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
+    let ctx = Context::new();
+    let client = socket(&ctx, REQ);
+    match mechanism {
+        "NULL" => {}
+        "PLAIN" => {
+            client.set_plain_username(Some("admin")).unwrap();
+            client.set_plain_password(Some("secret")).unwrap();
+        }
+        "CURVE" => {
+            let keys = CurveKeyPair::generate().unwrap();
+            let server = CurveKeyPair::generate().unwrap();
+            client
+                .set_curve_serverkey(server.public.as_bytes())
+                .unwrap();
+            client.set_curve_publickey(keys.public.as_bytes()).unwrap();
+            client.set_curve_secretkey(keys.secret.as_bytes()).unwrap();
+        }
+        other => unreachable!("{other}"),
+    }
+    client.connect(&endpoint).unwrap();
+    let (mut stream, _) = listener.accept().unwrap();
+    if let Some(first_words) = listener_greets_with {
+        stream.write_all(first_words).unwrap();
+    }
+    stream
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_millis(500);
+    let mut received = Vec::new();
+    let mut buf = [0u8; 1024];
+    while Instant::now() < deadline {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => received.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => break,
+        }
+    }
+    received
+}
+
+#[test]
+fn a_client_says_nothing_but_its_greeting_to_a_listener_that_is_not_its_server() {
+    let null_greeting = Greeting {
+        version: (3, 1),
+        mechanism: MechanismName::NULL,
+        as_server: false,
+    }
+    .encode();
+    let plain_greeting = Greeting {
+        version: (3, 1),
+        mechanism: MechanismName::PLAIN,
+        as_server: true,
+    }
+    .encode();
+    let curve_greeting = curve_greeting();
+    let listeners: [(&str, Option<&'static [u8]>); 2] = [
+        ("silent", None),
+        (
+            "HTTP",
+            Some(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"),
+        ),
+    ];
+    for mechanism in ["NULL", "PLAIN", "CURVE"] {
+        let other_mechanisms: Vec<(&str, Vec<u8>)> = [
+            ("NULL", null_greeting.to_vec()),
+            ("PLAIN", plain_greeting.to_vec()),
+            ("CURVE", curve_greeting.clone()),
+        ]
+        .into_iter()
+        .filter(|(name, _)| *name != mechanism)
+        .collect();
+        let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
+        for (what, words) in listeners {
+            cases.push((what.to_string(), bytes_sent_to(words, mechanism)));
+        }
+        for (name, greeting) in other_mechanisms {
+            let words: &'static [u8] = Box::leak(greeting.into_boxed_slice());
+            cases.push((
+                format!("a {name} server"),
+                bytes_sent_to(Some(words), mechanism),
+            ));
+        }
+        for (listener, sent) in cases {
+            assert_eq!(
+                sent.len(),
+                64,
+                "a {mechanism} client sent {} bytes to a {listener} listener: {sent:?}",
+                sent.len()
+            );
+            assert_eq!(&sent[12..12 + mechanism.len()], mechanism.as_bytes());
+            assert!(!contains(&sent, b"secret") && !contains(&sent, b"admin"));
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 // ---- Refused handshakes ----
 
 #[test]
@@ -225,7 +349,7 @@ fn a_recorded_handshake_replayed_on_a_new_connection_fails_at_the_cookie() {
 fn a_hello_sent_twice_on_one_connection_is_refused() {
     let server = CurveServer::start(5000);
     let mut client = RawClient::curve(&server.endpoint, server.keys.public, &server.client);
-    client.flush();
+    client.exchange_greetings();
     let hello = client.written[64..].to_vec();
     client.stream.write_all(&hello).unwrap();
     let event = server.feed.until_handshake_failure();
@@ -244,7 +368,7 @@ fn a_hello_sent_twice_on_one_connection_is_refused() {
 fn a_truncated_hello_is_refused_as_malformed() {
     let server = CurveServer::start(5000);
     let mut client = RawClient::curve(&server.endpoint, server.keys.public, &server.client);
-    client.flush();
+    client.exchange_greetings();
     // The session wrote greeting and HELLO; send the HELLO again cut to 100 octets, framed.
     let hello_body = &client.written[64 + 2..];
     assert_eq!(hello_body.len(), 200);

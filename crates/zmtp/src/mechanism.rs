@@ -20,10 +20,11 @@
 //! 1. build the mechanism with our metadata (`Socket-Type`, `Identity`, ...) and, for CURVE, the
 //!    keys and an [`Entropy`] source; announce [`Mechanism::name`] and
 //!    [`Mechanism::as_server`] in the greeting;
-//! 2. drain [`Mechanism::poll_command`] and [`Mechanism::poll_event`] right away: a client's
-//!    first command (HELLO, or READY for NULL) is ready before anything arrives, since nothing
-//!    in it depends on the peer's greeting, and it may follow our greeting in the same write;
-//! 3. check the peer's greeting with [`Mechanism::check_peer_greeting`] (same mechanism);
+//! 2. check the peer's greeting with [`Mechanism::check_peer_greeting`] (same mechanism);
+//! 3. only then drain [`Mechanism::poll_command`] and [`Mechanism::poll_event`]: a client's
+//!    first command (HELLO, or READY for NULL) is ready from the start, but it must not reach
+//!    a listener that has not shown itself to be a ZMTP peer of this mechanism (a PLAIN HELLO
+//!    carries the password in clear);
 //! 4. hand the body of every command frame to [`Mechanism::handle_command`], then drain both
 //!    queues again; an [`MechanismEvent::Authenticate`] goes to the authenticator, whose
 //!    answer, whenever it comes, goes to [`Mechanism::handle_verdict`] (drain again);

@@ -2,9 +2,11 @@
 //!
 //! The session owns no socket and no clock. The I/O layer drives it:
 //!
-//! 1. [`Session::new`] (NULL) or [`Session::with_mechanism`] queues the greeting and
-//!    whatever the mechanism says first (NULL's READY, a client's HELLO), so that a NULL
-//!    handshake costs one round trip instead of two;
+//! 1. [`Session::new`] (NULL) or [`Session::with_mechanism`] queues the greeting. Nothing
+//!    of the mechanism's (NULL's READY, a PLAIN client's username and password, a CURVE
+//!    HELLO) follows until the peer's greeting has arrived and names the same mechanism:
+//!    a listener that never greets, greets with another mechanism or is no ZMTP peer at
+//!    all learns nothing but our greeting (as with libzmq);
 //! 2. bytes read from the transport go to [`Session::handle_input`], called until it returns
 //!    `Ok(None)` (more input needed); each call yields at most one [`Event`]. An
 //!    [`Event::Authenticate`] asks for a verdict on the peer: pass it to
@@ -161,8 +163,8 @@ impl Session {
     }
 
     /// Starts a session secured by `mechanism`, which should carry
-    /// [`SessionConfig::metadata`]. The greeting announces it, and its first commands follow
-    /// the greeting.
+    /// [`SessionConfig::metadata`]. The greeting announces it; the mechanism's first commands
+    /// wait for the peer's greeting, and go out only if it names the same mechanism.
     ///
     /// ```
     /// use zmtp::{Bytes, Mechanism, Outbox, Session, SessionConfig, SocketType};
@@ -176,8 +178,8 @@ impl Session {
     /// let mut session = Session::with_mechanism(config, plain);
     /// let mut out = Outbox::new();
     /// session.poll_transmit(&mut out);
-    /// // The greeting (64 octets) announces PLAIN, and HELLO follows it.
-    /// assert_eq!(out.len(), 64 + 2 + 19);
+    /// // The greeting (64 octets) announces PLAIN; the credentials wait for the peer's.
+    /// assert_eq!(out.len(), 64);
     /// ```
     pub fn with_mechanism(config: SessionConfig, mechanism: Mechanism) -> Session {
         let mut control = Vec::with_capacity(GREETING_LEN + 64);
@@ -194,7 +196,7 @@ impl Session {
         // against the limit once opened.
         let decoder =
             FrameDecoder::new(config.max_message_size.map(|m| m.saturating_add(overhead)));
-        let mut session = Session {
+        Session {
             decoder,
             sealed: overhead > 0,
             config,
@@ -208,9 +210,7 @@ impl Session {
             wanted: GREETING_LEN,
             mid_message: false,
             pending_pong: None,
-        };
-        session.drain_commands();
-        session
+        }
     }
 
     /// True once the handshake is complete.
@@ -359,6 +359,8 @@ impl Session {
         self.mechanism.check_peer_greeting(&greeting)?;
         self.peer_version = greeting.version;
         self.state = State::Handshake;
+        // Only now may the mechanism speak: the peer is a ZMTP peer of our mechanism.
+        self.drain_commands();
         self.handshake(input)
     }
 

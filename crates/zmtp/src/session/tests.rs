@@ -38,20 +38,47 @@ fn feed(session: &mut Session, bytes: &[u8], chunk: usize) -> Result<Vec<Event>,
     Ok(events)
 }
 
-/// Two sessions that have completed their handshake, plus what each saw.
+/// Two sessions that have completed their handshake (greetings cross first, then the
+/// READY commands), plus what each saw.
 fn pair(a: SocketType, b: SocketType) -> (Session, Session) {
     let mut left = Session::new(config(a));
     let mut right = Session::new(config(b));
-    let (mut lo, mut ro) = (Outbox::new(), Outbox::new());
-    left.poll_transmit(&mut lo);
-    right.poll_transmit(&mut ro);
-    let to_right = drain(&mut lo);
-    let to_left = drain(&mut ro);
-    let seen_by_right = feed(&mut right, &to_right, 7).unwrap();
-    let seen_by_left = feed(&mut left, &to_left, 64).unwrap();
+    let (mut seen_by_left, mut seen_by_right) = (Vec::new(), Vec::new());
+    let (mut left_in, mut right_in) = (BytesMut::new(), BytesMut::new());
+    for _ in 0..2 {
+        let (mut lo, mut ro) = (Outbox::new(), Outbox::new());
+        left.poll_transmit(&mut lo);
+        right.poll_transmit(&mut ro);
+        right_in.extend_from_slice(&drain(&mut lo));
+        left_in.extend_from_slice(&drain(&mut ro));
+        while let Some(event) = right.handle_input(&mut right_in).unwrap() {
+            seen_by_right.push(event);
+        }
+        while let Some(event) = left.handle_input(&mut left_in).unwrap() {
+            seen_by_left.push(event);
+        }
+    }
     assert!(matches!(&seen_by_right[..], [Event::Ready(p)] if p.socket_type == a));
     assert!(matches!(&seen_by_left[..], [Event::Ready(p)] if p.socket_type == b));
     (left, right)
+}
+
+/// Our greeting, for a peer of `mechanism`.
+fn peer_greeting(mechanism: MechanismName, as_server: bool) -> Vec<u8> {
+    Greeting {
+        version: (3, 1),
+        mechanism,
+        as_server,
+    }
+    .encode()
+    .to_vec()
+}
+
+/// What `session` puts on the wire now.
+fn flight(session: &mut Session) -> Vec<u8> {
+    let mut out = Outbox::new();
+    session.poll_transmit(&mut out);
+    drain(&mut out)
 }
 
 fn send(from: &mut Session, msgs: &[Message]) -> Vec<u8> {
@@ -65,28 +92,97 @@ fn send(from: &mut Session, msgs: &[Message]) -> Vec<u8> {
 }
 
 #[test]
-fn null_handshake_completes_in_one_flight_each_way() {
+fn null_handshake_completes_in_two_flights_each_way() {
     let (left, right) = pair(SocketType::Req, SocketType::Rep);
     assert!(left.is_ready() && right.is_ready());
     assert_eq!(left.peer().unwrap().version, (3, 1));
 }
 
 #[test]
-fn first_flight_is_greeting_then_ready_with_socket_type() {
+fn first_flight_is_the_greeting_alone_and_ready_follows_the_peers() {
     let mut s = Session::new(SessionConfig {
         socket_type: SocketType::Dealer,
         routing_id: Bytes::from_static(b"me"),
         max_message_size: None,
     });
-    let mut out = Outbox::new();
-    s.poll_transmit(&mut out);
-    let bytes = drain(&mut out);
+    let bytes = flight(&mut s);
+    assert_eq!(bytes.len(), 64, "nothing follows our greeting yet");
     assert_eq!(&bytes[..12], b"\xff\0\0\0\0\0\0\0\x01\x7f\x03\x01");
     assert_eq!(&bytes[12..16], b"NULL");
     assert_eq!(
-        &bytes[64..],
+        feed(&mut s, &peer_greeting(MechanismName::NULL, false), 64),
+        Ok(vec![])
+    );
+    assert_eq!(
+        flight(&mut s),
         &b"\x04\x2b\x05READY\x0bSocket-Type\0\0\0\x06DEALER\x08Identity\0\0\0\x02me"[..]
     );
+}
+
+/// Whatever mechanism we run, a listener that never greets, greets with another mechanism
+/// or is no ZMTP peer at all hears our greeting and nothing else: no READY, and above all
+/// no PLAIN username and password.
+#[test]
+fn nothing_but_the_greeting_reaches_a_peer_that_is_not_ours() {
+    let c = config(SocketType::Req);
+    let key_pair = CurveKeyPair::from_secret(CurveSecretKey::from_bytes([7; 32]));
+    let server_key = CurveKeyPair::from_secret(CurveSecretKey::from_bytes([9; 32])).public;
+    type MakeMechanism<'a> = Box<dyn Fn() -> Mechanism + 'a>;
+    let mechanisms: Vec<(&str, MakeMechanism)> = vec![
+        ("NULL", Box::new(|| Mechanism::null(c.metadata()))),
+        (
+            "PLAIN",
+            Box::new(|| Mechanism::plain_client(b"admin", b"secret", c.metadata()).unwrap()),
+        ),
+        (
+            "CURVE",
+            Box::new(|| {
+                Mechanism::curve_client(
+                    server_key,
+                    key_pair.clone(),
+                    c.metadata(),
+                    Box::new(SeededEntropy::new(3)),
+                )
+                .unwrap()
+            }),
+        ),
+    ];
+    let others = [
+        MechanismName::NULL,
+        MechanismName::PLAIN,
+        MechanismName::CURVE,
+    ];
+    for (name, make) in &mechanisms {
+        // A silent listener.
+        let mut session = Session::with_mechanism(c.clone(), make());
+        assert_eq!(flight(&mut session).len(), 64, "{name}: greeting only");
+        assert!(!session.wants_transmit(), "{name}");
+        // A listener greeting with each other mechanism.
+        for other in others.iter().filter(|o| o.as_bytes() != name.as_bytes()) {
+            let mut session = Session::with_mechanism(c.clone(), make());
+            let mut sent = flight(&mut session);
+            let result = feed(&mut session, &peer_greeting(*other, true), 64);
+            assert!(
+                matches!(result, Err(ProtocolError::MechanismMismatch { .. })),
+                "{name} vs {other:?}: {result:?}"
+            );
+            session.report(&result.unwrap_err());
+            sent.extend(flight(&mut session));
+            assert_eq!(sent.len(), 64, "{name} vs {other:?}: greeting only");
+        }
+        // An HTTP server.
+        let mut session = Session::with_mechanism(c.clone(), make());
+        let mut sent = flight(&mut session);
+        let result = feed(&mut session, b"HTTP/1.1 400 Bad Request\r\n\r\n", 100);
+        assert_eq!(result, Err(ProtocolError::BadSignature), "{name}");
+        session.report(&result.unwrap_err());
+        sent.extend(flight(&mut session));
+        assert_eq!(sent.len(), 64, "{name} vs HTTP: greeting only");
+        assert!(
+            !sent.windows(6).any(|w| w == b"secret"),
+            "{name}: no credentials on the wire"
+        );
+    }
 }
 
 #[test]
@@ -282,9 +378,10 @@ fn garbage_instead_of_greeting_fails_at_once() {
 fn incompatible_peer_is_refused_with_an_error_command() {
     let mut push = Session::new(config(SocketType::Push));
     let mut other = Session::new(config(SocketType::Push));
-    let mut out = Outbox::new();
-    other.poll_transmit(&mut out);
-    let err = feed(&mut push, &drain(&mut out), 100).unwrap_err();
+    let mut wire = flight(&mut other);
+    feed(&mut other, &flight(&mut push), 100).unwrap();
+    wire.extend(flight(&mut other));
+    let err = feed(&mut push, &wire, 100).unwrap_err();
     assert_eq!(
         err,
         ProtocolError::IncompatibleSocketType {
@@ -404,7 +501,7 @@ fn unsent_messages_are_recovered_whole() {
 
 // ---- Sessions secured by PLAIN and CURVE ----
 
-use crate::curve_keys::CurveKeyPair;
+use crate::curve_keys::{CurveKeyPair, CurveSecretKey};
 use crate::entropy::testing::SeededEntropy;
 
 /// What one side of [`converse`] saw, in order.
@@ -502,12 +599,15 @@ fn plain_greeting_announces_the_role_and_hello_follows() {
     let c = config(SocketType::Req);
     let mechanism = Mechanism::plain_client(b"admin", b"secret", c.metadata()).unwrap();
     let mut client = Session::with_mechanism(c, mechanism);
-    let mut out = Outbox::new();
-    client.poll_transmit(&mut out);
-    let bytes = drain(&mut out);
+    let bytes = flight(&mut client);
     assert_eq!(&bytes[12..17], b"PLAIN");
     assert_eq!(bytes[32], 0, "a client announces as-server 0");
-    assert_eq!(&bytes[64..], b"\x04\x13\x05HELLO\x05admin\x06secret");
+    assert_eq!(bytes.len(), 64, "HELLO waits for the server's greeting");
+    assert_eq!(
+        feed(&mut client, &peer_greeting(MechanismName::PLAIN, true), 64),
+        Ok(vec![])
+    );
+    assert_eq!(flight(&mut client), b"\x04\x13\x05HELLO\x05admin\x06secret");
 
     let s = config(SocketType::Rep);
     let mut server = Session::with_mechanism(s.clone(), Mechanism::plain_server(s.metadata()));
