@@ -4,12 +4,13 @@
 use crate::error::CliError;
 use crate::output::Output;
 use ferrozmq::{Context, Error, Socket, SocketType, PUB, PULL, PUSH, REP, REQ, SUB};
+use std::time::Duration;
 
 /// How long any step may wait: a step that takes longer is a bug, reported rather than
 /// left to hang the demo.
-const STEP_TIMEOUT_MS: i32 = 5_000;
+const STEP_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a subscriber waits for one broadcast before the publisher sends again.
-const BROADCAST_WAIT_MS: i32 = 100;
+const BROADCAST_WAIT: Duration = Duration::from_millis(100);
 /// Broadcasts each subscriber prints, as in the seed's output.
 const BROADCASTS_WANTED: usize = 3;
 /// Broadcasts after which subscribers that still miss some are a bug.
@@ -36,12 +37,12 @@ fn request_reply(ctx: &Context, out: &mut Output) -> Result<(), CliError> {
     connect(&client, &endpoint)?;
 
     client
-        .send("Are you OK?", 0)
+        .send("Are you OK?")
         .map_err(failed("the client's request"))?;
     let request = recv_text(&server, "the server's receive")?;
     out.line(&format!("Received: {request}"))?;
     server
-        .send("I am OK!", 0)
+        .send("I am OK!")
         .map_err(failed("the server's reply"))?;
     let response = recv_text(&client, "the client's receive")?;
     out.line(&format!("response: {response}"))
@@ -56,8 +57,8 @@ fn publish_subscribe(ctx: &Context, out: &mut Output) -> Result<(), CliError> {
     let subscribers = [socket(ctx, SUB)?, socket(ctx, SUB)?];
     for subscriber in &subscribers {
         subscriber
-            .set_subscribe(b"")
-            .and_then(|()| subscriber.set_rcvtimeo(BROADCAST_WAIT_MS))
+            .subscribe(b"")
+            .and_then(|()| subscriber.options().set_rcvtimeo(Some(BROADCAST_WAIT)))
             .map_err(failed("setting up a subscriber"))?;
         connect(subscriber, &endpoint)?;
     }
@@ -68,14 +69,14 @@ fn publish_subscribe(ctx: &Context, out: &mut Output) -> Result<(), CliError> {
             return Ok(());
         }
         publisher
-            .send("消息群发", 0)
+            .send("消息群发")
             .map_err(failed("the publisher's send"))?;
         out.line("发送消息")?;
         for (subscriber, count) in subscribers.iter().zip(&mut received) {
             if *count >= BROADCASTS_WANTED {
                 continue;
             }
-            match subscriber.recv_bytes(0) {
+            match subscriber.recv().map(Vec::from) {
                 Ok(message) => {
                     out.line(&format!("response: {}", String::from_utf8_lossy(&message)))?;
                     *count += 1;
@@ -105,16 +106,12 @@ fn pipeline(ctx: &Context, out: &mut Output) -> Result<(), CliError> {
 
     for _ in 0..PIPELINE_MESSAGES {
         ventilator
-            .send("测试消息", 0)
+            .send("测试消息")
             .map_err(failed("the ventilator's send"))?;
         out.line("已发送")?;
-        let data = worker_in
-            .recv_msg(0)
-            .map_err(failed("the worker's receive"))?;
+        let data = worker_in.recv().map_err(failed("the worker's receive"))?;
         out.line("正在转发...")?;
-        worker_out
-            .send(data, 0)
-            .map_err(failed("the worker's send"))?;
+        worker_out.send(data).map_err(failed("the worker's send"))?;
         let response = recv_text(&sink, "the sink's receive")?;
         out.line(&format!("response: {response}"))?;
     }
@@ -126,9 +123,10 @@ fn pipeline(ctx: &Context, out: &mut Output) -> Result<(), CliError> {
 fn socket(ctx: &Context, socket_type: SocketType) -> Result<Socket, CliError> {
     let socket = ctx.socket(socket_type).map_err(failed("making a socket"))?;
     socket
-        .set_linger(0)
-        .and_then(|()| socket.set_rcvtimeo(STEP_TIMEOUT_MS))
-        .and_then(|()| socket.set_sndtimeo(STEP_TIMEOUT_MS))
+        .options()
+        .set_linger(Some(Duration::ZERO))
+        .and_then(|()| socket.options().set_rcvtimeo(Some(STEP_TIMEOUT)))
+        .and_then(|()| socket.options().set_sndtimeo(Some(STEP_TIMEOUT)))
         .map_err(failed("setting socket options"))?;
     Ok(socket)
 }
@@ -137,14 +135,7 @@ fn socket(ctx: &Context, socket_type: SocketType) -> Result<Socket, CliError> {
 fn bind_ephemeral(socket: &Socket) -> Result<String, CliError> {
     socket
         .bind("tcp://127.0.0.1:*")
-        .map_err(failed("binding to loopback"))?;
-    match socket
-        .get_last_endpoint()
-        .map_err(failed("reading the endpoint"))?
-    {
-        Ok(endpoint) => Ok(endpoint),
-        Err(_) => Err(CliError::failed("demo: the bound endpoint is not UTF-8")),
-    }
+        .map_err(failed("binding to loopback"))
 }
 
 fn connect(socket: &Socket, endpoint: &str) -> Result<(), CliError> {
@@ -154,16 +145,14 @@ fn connect(socket: &Socket, endpoint: &str) -> Result<(), CliError> {
 }
 
 fn recv_text(socket: &Socket, step: &'static str) -> Result<String, CliError> {
-    let bytes = socket.recv_bytes(0).map_err(failed(step))?;
+    let bytes = socket.recv().map(Vec::from).map_err(failed(step))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Turns a library error in `step` into the demo's failure.
 fn failed(step: &'static str) -> impl Fn(Error) -> CliError {
     move |e| match e {
-        Error::Again => {
-            CliError::failed(format!("demo: {step} timed out after {STEP_TIMEOUT_MS} ms"))
-        }
+        Error::Again => CliError::failed(format!("demo: {step} timed out after {STEP_TIMEOUT:?}")),
         e => CliError::failed(format!("demo: {step} failed: {e}")),
     }
 }

@@ -47,7 +47,7 @@ impl Endpoint {
     /// Binds or connects `socket` to this endpoint.
     pub fn attach(&self, socket: &Socket) -> Result<(), CliError> {
         let result = match self.side {
-            Side::Bind => socket.bind(&self.address),
+            Side::Bind => socket.bind(&self.address).map(drop),
             Side::Connect => socket.connect(&self.address),
         };
         result.map_err(|e| self.attach_failed(e))
@@ -57,7 +57,7 @@ impl Endpoint {
     /// the peer at the other end will have, so that it can be spoken to first.
     pub fn attach_peer(&self, socket: &Socket) -> Result<Option<u32>, CliError> {
         let result = match self.side {
-            Side::Bind => socket.bind(&self.address).map(|()| None),
+            Side::Bind => socket.bind(&self.address).map(|_| None),
             Side::Connect => socket.connect_peer(&self.address).map(Some),
         };
         result.map_err(|e| self.attach_failed(e))

@@ -5,11 +5,8 @@ use crate::args::MonitorArgs;
 use crate::endpoints::attach_all;
 use crate::error::CliError;
 use crate::output::Output;
-use ferrozmq::{Context, Error, EventKind, MonitorEvent, Socket, PAIR};
-
-/// Where the watched socket sends its events; the process has one context, so one name
-/// does.
-const FEED: &str = "inproc://ferrozmq-monitor";
+use ferrozmq::{Context, Error, EventSet, Monitor, Socket};
+use std::time::Duration;
 
 /// Opens the socket, then prints its events until `--count` of them have been printed,
 /// `--timeout` passes without one, or the process is stopped.
@@ -19,14 +16,15 @@ pub fn run(args: &MonitorArgs, out: &mut Output) -> Result<(), CliError> {
     let _authenticator = args.security.authenticator(&ctx, server)?;
     let watched = open_watched(&ctx, args)?;
     args.security.apply(&watched, server)?;
-    let feed = open_feed(&ctx, &watched, args.timeout)
+    let mut monitor = watched
+        .monitor(EventSet::ALL)
         .map_err(|e| CliError::failed(format!("cannot monitor the socket: {e}")))?;
-    // Bound and connected only now: the feed drops events while no reader is connected,
-    // and the first ones (LISTENING, CONNECT_DELAYED) come from these calls.
+    // Bound and connected only now, so that the first events (LISTENING,
+    // CONNECT_DELAYED), which come from these calls, are reported.
     attach_all(&watched, &args.endpoints)?;
+    let timeout = crate::socket_command::duration(args.timeout);
     for _ in 0..args.count.unwrap_or(u64::MAX) {
-        let event = MonitorEvent::recv(&feed, 0).map_err(|e| match e {
-            // Receives only time out when --timeout set a receive timeout.
+        let event = next(&mut monitor, timeout).map_err(|e| match e {
             Error::Again => CliError::failed(format!(
                 "timed out: no event within {} ms",
                 args.timeout.unwrap_or(0)
@@ -35,12 +33,23 @@ pub fn run(args: &MonitorArgs, out: &mut Output) -> Result<(), CliError> {
         })?;
         out.line(&format!(
             "{}\t{}\t{}",
-            event.kind.name(),
-            event.endpoint,
-            event.value
+            event.kind().name(),
+            event.endpoint(),
+            event.value()
         ))?;
     }
     Ok(())
+}
+
+/// The next event, waiting at most `timeout` if given.
+fn next(
+    monitor: &mut Monitor,
+    timeout: Option<Duration>,
+) -> ferrozmq::Result<ferrozmq::MonitorEvent> {
+    match timeout {
+        Some(timeout) => monitor.recv_timeout(timeout),
+        None => monitor.recv(),
+    }
 }
 
 fn open_watched(ctx: &Context, args: &MonitorArgs) -> Result<Socket, CliError> {
@@ -49,20 +58,9 @@ fn open_watched(ctx: &Context, args: &MonitorArgs) -> Result<Socket, CliError> {
         .map_err(|e| CliError::failed(format!("cannot make a socket: {e}")))?;
     // It sends nothing, so nothing is worth waiting for at exit.
     socket
-        .set_linger(0)
+        .options()
+        .set_linger(Some(Duration::ZERO))
         .map_err(|e| CliError::failed(format!("cannot configure the socket: {e}")))?;
     args.options.apply(&socket)?;
     Ok(socket)
-}
-
-/// Starts `watched`'s monitor and connects the PAIR that reads it.
-fn open_feed(ctx: &Context, watched: &Socket, timeout: Option<i32>) -> Result<Socket, Error> {
-    watched.monitor(FEED, EventKind::ALL)?;
-    let feed = ctx.socket(PAIR)?;
-    feed.set_linger(0)?;
-    if let Some(timeout) = timeout {
-        feed.set_rcvtimeo(timeout)?;
-    }
-    feed.connect(FEED)?;
-    Ok(feed)
 }

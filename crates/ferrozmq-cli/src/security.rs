@@ -121,29 +121,36 @@ impl Security {
         };
         if let Some(secret) = &self.curve_server {
             socket
+                .options()
                 .set_curve_server(true)
                 .map_err(|e| usage("--curve-server", e))?;
             socket
+                .options()
                 .set_curve_secretkey(secret.as_bytes())
                 .map_err(|e| usage("--curve-server", e))?;
         }
         if let (Some(secret), Some(server_key)) = (&self.curve_client, &self.curve_serverkey) {
             socket
+                .options()
                 .set_curve_secretkey(secret.as_bytes())
                 .map_err(|e| usage("--curve-client", e))?;
             socket
+                .options()
                 .set_curve_serverkey(server_key.as_bytes())
                 .map_err(|e| usage("--curve-serverkey", e))?;
         }
         match (self.plain_users.first(), self.plain_passwords.first()) {
             (Some(_), _) if server => socket
+                .options()
                 .set_plain_server(true)
                 .map_err(|e| usage("--plain-user", e))?,
             (Some(user), Some(password)) => {
                 socket
+                    .options()
                     .set_plain_username(Some(user))
                     .map_err(|e| usage("--plain-user", e))?;
                 socket
+                    .options()
                     .set_plain_password(Some(password))
                     .map_err(|e| usage("--plain-password", e))?;
             }
@@ -162,10 +169,10 @@ fn text(option: &mut OptionArg<'_>) -> Result<String, CliError> {
 /// `ferrozmq keygen`: a new CURVE key pair, in Z85, for `--curve-server`,
 /// `--curve-client`, `--curve-serverkey` and `--allow-key`.
 pub fn keygen(out: &mut Output) -> Result<(), CliError> {
-    let (public, secret) = ferrozmq::curve_keypair()
+    let keys = ferrozmq::curve_keypair()
         .map_err(|e| CliError::failed(format!("cannot make a key pair: {e}")))?;
-    out.line(&format!("public: {public}"))?;
-    out.line(&format!("secret: {secret}"))
+    out.line(&format!("public: {}", keys.public.to_z85()))?;
+    out.line(&format!("secret: {}", keys.secret.to_z85()))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::outgoing::Outgoing;
 use crate::output::Output;
 use crate::role::{Layout, Role};
 use ferrozmq::{Context, Error, Message, Socket, SocketType};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Opens the socket `args` describe and drives it until its work is done.
 pub fn run(args: &SocketArgs, out: &mut Output) -> Result<(), CliError> {
@@ -48,12 +48,12 @@ impl Destination {
     /// Sends `body`, the `index`th message sent.
     fn send(&self, socket: &Socket, index: usize, body: Vec<u8>) -> Result<(), Error> {
         match self {
-            Destination::Socket => socket.send(body, 0),
-            Destination::Group(group) => socket.send_group(group, body, 0),
+            Destination::Socket => socket.send(body),
+            Destination::Group(group) => socket.send_group(group, body),
             Destination::Peers(peers) => {
                 // `checked_rem` rather than `%`: an empty list would be a bug, not a panic.
                 let peer = index.checked_rem(peers.len()).map(|i| peers[i]);
-                socket.send_to(peer.ok_or(Error::HostUnreachable)?, body, 0)
+                socket.send_to(peer.ok_or(Error::HostUnreachable)?, body)
             }
         }
     }
@@ -100,11 +100,10 @@ pub fn only_binds(endpoints: &[crate::endpoints::Endpoint]) -> bool {
 fn configure(socket: &Socket, args: &SocketArgs) -> Result<(), Error> {
     // Waiting at exit as long as for anything else: until delivered, unless `--timeout`
     // says how long is too long.
-    socket.set_linger(args.timeout.unwrap_or(-1))?;
-    if let Some(timeout) = args.timeout {
-        socket.set_rcvtimeo(timeout)?;
-        socket.set_sndtimeo(timeout)?;
-    }
+    let timeout = duration(args.timeout);
+    socket.options().set_linger(timeout)?;
+    socket.options().set_rcvtimeo(timeout)?;
+    socket.options().set_sndtimeo(timeout)?;
     if args.role == Role::Receive {
         // A DISH's groups, joined before it binds or connects so that every RADIO hears
         // of them as soon as it is attached.
@@ -121,7 +120,7 @@ fn configure(socket: &Socket, args: &SocketArgs) -> Result<(), Error> {
     match args.socket_type {
         SocketType::Sub => {
             for prefix in prefixes {
-                socket.set_subscribe(prefix)?;
+                socket.subscribe(prefix)?;
             }
         }
         SocketType::XSub => {
@@ -130,7 +129,7 @@ fn configure(socket: &Socket, args: &SocketArgs) -> Result<(), Error> {
             for prefix in prefixes {
                 let mut subscription = vec![1];
                 subscription.extend_from_slice(prefix);
-                socket.send(subscription, 0)?;
+                socket.send(subscription)?;
             }
         }
         _ => {}
@@ -153,13 +152,13 @@ impl Incoming {
     fn recv(socket: &Socket, layout: Layout) -> Result<Incoming, Error> {
         match layout {
             Layout::Parts | Layout::RoutingIdPart | Layout::SubscriptionNotices => {
-                socket.recv_multipart(0).map(Incoming::Parts)
+                socket.recv_multipart().map(Incoming::Parts)
             }
             Layout::RoutingId => socket
-                .recv_from(0)
+                .recv_from()
                 .map(|(peer, body)| Incoming::FromPeer(peer, body)),
             Layout::Group => socket
-                .recv_group(0)
+                .recv_group()
                 .map(|(group, body)| Incoming::InGroup(group, body)),
         }
     }
@@ -186,10 +185,10 @@ impl Incoming {
                     .iter()
                     .cloned()
                     .chain([Message::from(answer.to_vec())]);
-                socket.send_multipart(reply, 0)
+                socket.send_multipart(reply)
             }
-            Incoming::FromPeer(peer, _) => socket.send_to(*peer, answer.to_vec(), 0),
-            Incoming::InGroup(group, _) => socket.send_group(group, answer.to_vec(), 0),
+            Incoming::FromPeer(peer, _) => socket.send_to(*peer, answer.to_vec()),
+            Incoming::InGroup(group, _) => socket.send_group(group, answer.to_vec()),
         }
     }
 }
@@ -211,8 +210,8 @@ fn reply(socket: &Socket, args: &SocketArgs, out: &mut Output) -> Result<(), Cli
         let request = recv_parts(socket, "request", args.timeout)?;
         out.message(&request)?;
         let sent = match &args.reply {
-            Some(reply) => socket.send(reply.clone(), 0),
-            None => socket.send_multipart(request, 0),
+            Some(reply) => socket.send(reply.clone()),
+            None => socket.send_multipart(request),
         };
         sent.map_err(|e| send_failed(e, args.timeout))?;
     }
@@ -283,21 +282,27 @@ fn print_arrivals_until(
         if left.is_zero() {
             break;
         }
-        // At least a millisecond: a receive timeout of 0 would not wait at all.
-        let wait = i32::try_from(left.as_millis()).unwrap_or(i32::MAX).max(1);
-        set_rcvtimeo(socket, wait)?;
+        // A receive timeout of zero would not wait at all; the option rounds up to a
+        // millisecond whatever is left.
+        set_rcvtimeo(socket, Some(left))?;
         match Incoming::recv(socket, args.layout) {
             Ok(message) => message.print(args.layout, out)?,
             Err(Error::Again) => break,
             Err(e) => return Err(CliError::failed(format!("cannot receive: {e}"))),
         }
     }
-    set_rcvtimeo(socket, args.timeout.unwrap_or(-1))
+    set_rcvtimeo(socket, duration(args.timeout))
 }
 
-fn set_rcvtimeo(socket: &Socket, millis: i32) -> Result<(), CliError> {
+/// `--timeout`'s milliseconds as a time; none when not given.
+pub fn duration(millis: Option<i32>) -> Option<Duration> {
+    millis.map(|ms| Duration::from_millis(ms.unsigned_abs().into()))
+}
+
+fn set_rcvtimeo(socket: &Socket, timeout: Option<Duration>) -> Result<(), CliError> {
     socket
-        .set_rcvtimeo(millis)
+        .options()
+        .set_rcvtimeo(timeout)
         .map_err(|e| CliError::failed(format!("cannot set the receive timeout: {e}")))
 }
 
@@ -341,7 +346,7 @@ fn pause_between_sends(index: usize, args: &SocketArgs) {
 }
 
 fn send_one(socket: &Socket, message: Vec<u8>, timeout: Option<i32>) -> Result<(), CliError> {
-    socket.send(message, 0).map_err(|e| send_failed(e, timeout))
+    socket.send(message).map_err(|e| send_failed(e, timeout))
 }
 
 /// Receives a REQ's reply or a REP's request, every part of it.
@@ -351,7 +356,7 @@ fn recv_parts(
     timeout: Option<i32>,
 ) -> Result<Vec<Message>, CliError> {
     socket
-        .recv_multipart(0)
+        .recv_multipart()
         .map_err(|e| recv_failed(e, waiting_for, timeout))
 }
 

@@ -5,29 +5,32 @@
 use crate::args::{type_name, OptionArg};
 use crate::error::CliError;
 use ferrozmq::{Error, Socket, SocketType};
+use std::time::Duration;
 
-type SetSwitch = fn(&Socket, bool) -> ferrozmq::Result<()>;
-type SetNumber = fn(&Socket, i32) -> ferrozmq::Result<()>;
-type SetSize = fn(&Socket, i64) -> ferrozmq::Result<()>;
-type SetBytes = fn(&Socket, &[u8]) -> ferrozmq::Result<()>;
+/// A library setter, reached through the socket's options.
+type Setter<T> = fn(&ferrozmq::SocketOptions<'_>, T) -> ferrozmq::Result<()>;
+/// A library setter taking bytes.
+type BytesSetter = fn(&ferrozmq::SocketOptions<'_>, &[u8]) -> ferrozmq::Result<()>;
 
-/// What a flag takes, and the setter its value goes to. Where the library refuses a value
-/// it is left to judge, so that its reason is the user's error message; where it would
-/// quietly read a value as another, the value is checked here instead.
+/// What a flag takes on the command line, and the setter its value goes to. Values the
+/// types cannot hold (a negative count) are refused here; where the library refuses a
+/// value it is left to judge, so that its reason is the user's error message.
 #[derive(Clone, Copy, Debug)]
 enum Value {
     /// Nothing: the flag turns the option on.
-    Switch(SetSwitch),
-    /// A whole number, negative ones included, named in the help by the text given.
-    Number(&'static str, SetNumber),
-    /// -1 or a whole number: the setter would take anything below -1 as -1.
-    NumberFromMinusOne(&'static str, SetNumber),
-    /// As [`NumberFromMinusOne`](Value::NumberFromMinusOne), in 64 bits.
-    SizeFromMinusOne(&'static str, SetSize),
-    /// 0 or 1: the setter also takes -1 (the system's default) and anything above 1.
-    OffOrOn(SetNumber),
+    Switch(Setter<bool>),
+    /// A whole number of 0 or more, named in the help by the text given.
+    Count(&'static str, Setter<u32>),
+    /// Milliseconds, 0 or more.
+    Millis(Setter<Duration>),
+    /// Milliseconds, or -1 for libzmq's "none" (for ever, never, the default).
+    MillisOrNone(Setter<Option<Duration>>),
+    /// Bytes, or -1 for libzmq's "none" (no limit, the system's default).
+    BytesOrNone(Setter<Option<u64>>),
+    /// 0 or 1: off or on (the system's default when not given).
+    OffOrOn(Setter<Option<bool>>),
     /// Bytes as given.
-    Bytes(&'static str, SetBytes),
+    Bytes(&'static str, BytesSetter),
 }
 
 /// The socket types a flag applies to.
@@ -52,79 +55,79 @@ struct OptionFlag {
 const FLAGS: &[OptionFlag] = &[
     OptionFlag {
         name: "--sndhwm",
-        value: Value::Number("N", Socket::set_sndhwm),
+        value: Value::Count("N", |o, v| o.set_sndhwm(v)),
         applies: Applies::ToEveryType,
         help: "queue at most N outgoing messages per peer (0: no limit; default 1000)",
     },
     OptionFlag {
         name: "--rcvhwm",
-        value: Value::Number("N", Socket::set_rcvhwm),
+        value: Value::Count("N", |o, v| o.set_rcvhwm(v)),
         applies: Applies::ToEveryType,
         help: "queue at most N incoming messages per peer (0: no limit; default 1000)",
     },
     OptionFlag {
         name: "--linger",
-        value: Value::NumberFromMinusOne("MS", Socket::set_linger),
+        value: Value::MillisOrNone(|o, v| o.set_linger(v)),
         applies: Applies::ToEveryType,
         help: "how long to keep delivering unsent messages at exit (-1: until delivered); \
                default: a socket command's --timeout if given, else -1 (monitor: 0)",
     },
     OptionFlag {
         name: "--heartbeat-ivl",
-        value: Value::Number("MS", Socket::set_heartbeat_ivl),
+        value: Value::Millis(|o, v| o.set_heartbeat_ivl(v)),
         applies: Applies::ToEveryType,
         help: "send a ZMTP PING on each connection every MS milliseconds (default 0: none)",
     },
     OptionFlag {
         name: "--heartbeat-timeout",
-        value: Value::Number("MS", Socket::set_heartbeat_timeout),
+        value: Value::MillisOrNone(|o, v| o.set_heartbeat_timeout(v)),
         applies: Applies::ToEveryType,
         help: "drop a connection that stays silent for MS milliseconds after a PING \
                (default: the --heartbeat-ivl)",
     },
     OptionFlag {
         name: "--heartbeat-ttl",
-        value: Value::Number("MS", Socket::set_heartbeat_ttl),
+        value: Value::Millis(|o, v| o.set_heartbeat_ttl(v)),
         applies: Applies::ToEveryType,
         help: "ask peers, in each PING, to drop this side after MS milliseconds without \
                traffic",
     },
     OptionFlag {
         name: "--reconnect-ivl",
-        value: Value::NumberFromMinusOne("MS", Socket::set_reconnect_ivl),
+        value: Value::MillisOrNone(|o, v| o.set_reconnect_ivl(v)),
         applies: Applies::ToEveryType,
         help: "wait MS milliseconds before reconnecting (-1: never reconnect; default 100)",
     },
     OptionFlag {
         name: "--reconnect-ivl-max",
-        value: Value::Number("MS", Socket::set_reconnect_ivl_max),
+        value: Value::Millis(|o, v| o.set_reconnect_ivl_max(v)),
         applies: Applies::ToEveryType,
         help: "double the wait after each failed reconnect, up to MS milliseconds \
                (default 0: no doubling)",
     },
     OptionFlag {
         name: "--connect-timeout",
-        value: Value::Number("MS", Socket::set_connect_timeout),
+        value: Value::Millis(|o, v| o.set_connect_timeout(v)),
         applies: Applies::ToEveryType,
         help: "abandon a tcp connect after MS milliseconds, and retry (default 0: the \
                system's limit)",
     },
     OptionFlag {
         name: "--handshake-ivl",
-        value: Value::Number("MS", Socket::set_handshake_ivl),
+        value: Value::Millis(|o, v| o.set_handshake_ivl(v)),
         applies: Applies::ToEveryType,
         help: "drop a connection whose ZMTP handshake takes longer than MS milliseconds \
                (0: no limit; default 30000)",
     },
     OptionFlag {
         name: "--immediate",
-        value: Value::Switch(Socket::set_immediate),
+        value: Value::Switch(|o, on| o.set_immediate(on)),
         applies: Applies::ToEveryType,
         help: "queue messages only to peers whose connection is complete",
     },
     OptionFlag {
         name: "--conflate",
-        value: Value::Switch(Socket::set_conflate),
+        value: Value::Switch(|o, on| o.set_conflate(on)),
         applies: Applies::Only(&[
             SocketType::Pub,
             SocketType::Sub,
@@ -137,71 +140,71 @@ const FLAGS: &[OptionFlag] = &[
     },
     OptionFlag {
         name: "--maxmsgsize",
-        value: Value::SizeFromMinusOne("BYTES", Socket::set_maxmsgsize),
+        value: Value::BytesOrNone(|o, v| o.set_maxmsgsize(v)),
         applies: Applies::ToEveryType,
         help: "disconnect a peer that sends a message part larger than BYTES (-1: no \
                limit, the default)",
     },
     OptionFlag {
         name: "--ipv6",
-        value: Value::Switch(Socket::set_ipv6),
+        value: Value::Switch(|o, on| o.set_ipv6(on)),
         applies: Applies::ToEveryType,
         help: "use IPv6 for host names and wildcards",
     },
     OptionFlag {
         name: "--routing-id",
-        value: Value::Bytes("ID", Socket::set_routing_id),
+        value: Value::Bytes("ID", |o, v| o.set_routing_id(v)),
         applies: Applies::ToEveryType,
         help: "the routing id this socket announces to its peers (1 to 255 bytes, the \
                first not zero), which a router prints before its messages",
     },
     OptionFlag {
         name: "--tcp-keepalive",
-        value: Value::OffOrOn(Socket::set_tcp_keepalive),
+        value: Value::OffOrOn(|o, on| o.set_tcp_keepalive(on)),
         applies: Applies::ToEveryType,
         help: "turn tcp keepalive probes off or on (default: the system's)",
     },
     OptionFlag {
         name: "--sndbuf",
-        value: Value::Number("BYTES", Socket::set_sndbuf),
+        value: Value::BytesOrNone(|o, v| o.set_sndbuf(v)),
         applies: Applies::ToEveryType,
         help: "the kernel's send buffer size for each connection (default: the system's)",
     },
     OptionFlag {
         name: "--rcvbuf",
-        value: Value::Number("BYTES", Socket::set_rcvbuf),
+        value: Value::BytesOrNone(|o, v| o.set_rcvbuf(v)),
         applies: Applies::ToEveryType,
         help: "the kernel's receive buffer size for each connection (default: the \
                system's)",
     },
     OptionFlag {
         name: "--router-mandatory",
-        value: Value::Switch(Socket::set_router_mandatory),
+        value: Value::Switch(|o, on| o.set_router_mandatory(on)),
         applies: Applies::Only(&[SocketType::Router]),
         help: "an answer to a peer that has gone fails (exit status 1) instead of being \
                dropped",
     },
     OptionFlag {
         name: "--xpub-verbose",
-        value: Value::Switch(Socket::set_xpub_verbose),
+        value: Value::Switch(|o, on| o.set_xpub_verbose(on)),
         applies: Applies::Only(&[SocketType::XPub]),
         help: "pass on every subscription, not only the first for each prefix",
     },
     OptionFlag {
         name: "--req-relaxed",
-        value: Value::Switch(Socket::set_req_relaxed),
+        value: Value::Switch(|o, on| o.set_req_relaxed(on)),
         applies: Applies::Only(&[SocketType::Req]),
         help: "allow a new request before the reply to the last one came",
     },
     OptionFlag {
         name: "--req-correlate",
-        value: Value::Switch(Socket::set_req_correlate),
+        value: Value::Switch(|o, on| o.set_req_correlate(on)),
         applies: Applies::Only(&[SocketType::Req]),
         help: "tag each request, and accept only the reply that carries its tag",
     },
     OptionFlag {
         name: "--invert-matching",
-        value: Value::Switch(Socket::set_invert_matching),
+        value: Value::Switch(|o, on| o.set_invert_matching(on)),
         applies: Applies::Only(&[SocketType::Pub, SocketType::XPub, SocketType::Sub]),
         help: "deliver the messages that match no subscription; publishers and \
                subscribers must agree on it",
@@ -211,20 +214,26 @@ const FLAGS: &[OptionFlag] = &[
 /// A flag's value, read, with the setter it goes to.
 #[derive(Debug)]
 enum Setting {
-    Switch(SetSwitch),
-    Number(SetNumber, i32),
-    Size(SetSize, i64),
-    Bytes(SetBytes, Vec<u8>),
+    Switch(Setter<bool>),
+    Count(Setter<u32>, u32),
+    Millis(Setter<Duration>, Duration),
+    MillisOrNone(Setter<Option<Duration>>, Option<Duration>),
+    BytesOrNone(Setter<Option<u64>>, Option<u64>),
+    OffOrOn(Setter<Option<bool>>, bool),
+    Bytes(BytesSetter, Vec<u8>),
 }
 
 impl Setting {
-    /// The value, for error messages; none for a switch.
-    fn shown(&self) -> Option<String> {
+    /// Hands the value to the setter.
+    fn apply(&self, options: &ferrozmq::SocketOptions<'_>) -> ferrozmq::Result<()> {
         match self {
-            Setting::Switch(_) => None,
-            Setting::Number(_, value) => Some(value.to_string()),
-            Setting::Size(_, value) => Some(value.to_string()),
-            Setting::Bytes(_, value) => Some(String::from_utf8_lossy(value).into_owned()),
+            Setting::Switch(set) => set(options, true),
+            Setting::Count(set, value) => set(options, *value),
+            Setting::Millis(set, value) => set(options, *value),
+            Setting::MillisOrNone(set, value) => set(options, *value),
+            Setting::BytesOrNone(set, value) => set(options, *value),
+            Setting::OffOrOn(set, on) => set(options, Some(*on)),
+            Setting::Bytes(set, value) => set(options, value),
         }
     }
 }
@@ -234,6 +243,8 @@ impl Setting {
 struct SocketOption {
     flag: &'static str,
     setting: Setting,
+    /// The value as given, for error messages; none for a switch.
+    shown: Option<String>,
 }
 
 /// The socket options given for one socket, in the order given.
@@ -267,9 +278,11 @@ impl SocketOptions {
                 flag.name
             )));
         }
+        let (setting, shown) = flag.read(option)?;
         self.0.push(SocketOption {
             flag: flag.name,
-            setting: flag.read(option)?,
+            setting,
+            shown,
         });
         Ok(true)
     }
@@ -278,13 +291,8 @@ impl SocketOptions {
     /// command line, reported with the library's reason.
     pub fn apply(&self, socket: &Socket) -> Result<(), CliError> {
         for option in &self.0 {
-            let result = match &option.setting {
-                Setting::Switch(set) => set(socket, true),
-                Setting::Number(set, value) => set(socket, *value),
-                Setting::Size(set, value) => set(socket, *value),
-                Setting::Bytes(set, value) => set(socket, value),
-            };
-            result.map_err(|e| match (e, option.setting.shown()) {
+            let result = option.setting.apply(&socket.options());
+            result.map_err(|e| match (e, option.shown.clone()) {
                 (e @ Error::InvalidArgument(_), None) => {
                     CliError::usage(format!("{}: {e}", option.flag))
                 }
@@ -299,33 +307,65 @@ impl SocketOptions {
 }
 
 impl OptionFlag {
-    /// Reads the flag's value, if it takes one, ready for its setter.
-    fn read(&self, option: &mut OptionArg<'_>) -> Result<Setting, CliError> {
-        Ok(match self.value {
+    /// Reads the flag's value, if it takes one, ready for its setter, with the value as
+    /// given.
+    fn read(&self, option: &mut OptionArg<'_>) -> Result<(Setting, Option<String>), CliError> {
+        let (setting, value) = match self.value {
             Value::Switch(set) => {
                 option.no_value()?;
-                Setting::Switch(set)
+                return Ok((Setting::Switch(set), None));
             }
-            Value::Number(_, set) => Setting::Number(set, self.number(&option.value()?, None)?),
-            Value::NumberFromMinusOne(_, set) => {
-                Setting::Number(set, self.number(&option.value()?, Some(-1))?)
+            Value::Count(_, set) => {
+                let value = option.value()?;
+                (Setting::Count(set, self.number(&value, Some(0))?), value)
             }
-            Value::SizeFromMinusOne(_, set) => {
-                Setting::Size(set, self.number(&option.value()?, Some(-1))?)
+            Value::Millis(set) => {
+                let value = option.value()?;
+                let ms = self.number(&value, Some(0))?;
+                (Setting::Millis(set, Duration::from_millis(ms)), value)
             }
-            Value::OffOrOn(set) => match option.value()?.as_slice() {
-                b"0" => Setting::Number(set, 0),
-                b"1" => Setting::Number(set, 1),
-                other => {
-                    return Err(CliError::usage(format!(
-                        "{} needs 0 or 1, got '{}'",
-                        self.name,
-                        String::from_utf8_lossy(other)
-                    )))
-                }
-            },
-            Value::Bytes(_, set) => Setting::Bytes(set, option.value()?),
-        })
+            Value::MillisOrNone(set) => {
+                let value = option.value()?;
+                let ms = self.number_or_none(&value)?;
+                (
+                    Setting::MillisOrNone(set, ms.map(Duration::from_millis)),
+                    value,
+                )
+            }
+            Value::BytesOrNone(set) => {
+                let value = option.value()?;
+                (
+                    Setting::BytesOrNone(set, self.number_or_none(&value)?),
+                    value,
+                )
+            }
+            Value::OffOrOn(set) => {
+                let value = option.value()?;
+                let on = match value.as_slice() {
+                    b"0" => false,
+                    b"1" => true,
+                    other => {
+                        return Err(CliError::usage(format!(
+                            "{} needs 0 or 1, got '{}'",
+                            self.name,
+                            String::from_utf8_lossy(other)
+                        )))
+                    }
+                };
+                (Setting::OffOrOn(set, on), value)
+            }
+            Value::Bytes(_, set) => {
+                let value = option.value()?;
+                (Setting::Bytes(set, value.clone()), value)
+            }
+        };
+        Ok((setting, Some(String::from_utf8_lossy(&value).into_owned())))
+    }
+
+    /// A whole number of 0 or more, or -1 for none.
+    fn number_or_none(&self, value: &[u8]) -> Result<Option<u64>, CliError> {
+        let number: i64 = self.number(value, Some(-1))?;
+        Ok(u64::try_from(number).ok())
     }
 
     /// A whole number, of `lowest` or more if given, written as digits with an optional
@@ -357,10 +397,9 @@ impl OptionFlag {
         let placeholder = match self.value {
             Value::Switch(_) => return self.name.to_owned(),
             Value::OffOrOn(_) => "0|1",
-            Value::Number(placeholder, _)
-            | Value::NumberFromMinusOne(placeholder, _)
-            | Value::SizeFromMinusOne(placeholder, _)
-            | Value::Bytes(placeholder, _) => placeholder,
+            Value::Millis(_) | Value::MillisOrNone(_) => "MS",
+            Value::BytesOrNone(_) => "BYTES",
+            Value::Count(placeholder, _) | Value::Bytes(placeholder, _) => placeholder,
         };
         format!("{} {placeholder}", self.name)
     }

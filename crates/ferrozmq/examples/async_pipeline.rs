@@ -27,11 +27,9 @@ async fn main() -> ferrozmq::Result<()> {
     let context = Context::new();
 
     let mut ventilator = context.socket(PUSH)?.into_async();
-    ventilator.bind("tcp://127.0.0.1:*")?;
-    let tasks_endpoint = ventilator.get_last_endpoint()?.unwrap_or_default();
+    let tasks_endpoint = ventilator.bind("tcp://127.0.0.1:*")?;
     let mut sink = context.socket(PULL)?.into_async();
-    sink.bind("tcp://127.0.0.1:*")?;
-    let results_endpoint = sink.get_last_endpoint()?.unwrap_or_default();
+    let results_endpoint = sink.bind("tcp://127.0.0.1:*")?;
 
     for id in 0..WORKERS {
         let receiver = context.socket(PULL)?.into_async();

@@ -31,13 +31,12 @@ async fn main() -> ferrozmq::Result<()> {
     let context = Context::new();
 
     let publisher = context.socket(PUB)?.into_async();
-    publisher.bind("tcp://127.0.0.1:*")?;
-    let endpoint = publisher.get_last_endpoint()?.unwrap_or_default();
+    let endpoint = publisher.bind("tcp://127.0.0.1:*")?;
 
     let mut subscribers = Vec::new();
     for name in ["subscriber 1", "subscriber 2"] {
         let subscriber = context.socket(SUB)?.into_async();
-        subscriber.set_subscribe(b"")?;
+        subscriber.subscribe(b"")?;
         subscriber.connect(&endpoint)?;
         subscribers.push(tokio::spawn(subscribe(name, subscriber)));
     }

@@ -19,8 +19,7 @@ async fn main() -> ferrozmq::Result<()> {
     let context = Context::new();
 
     let server = context.socket(REP)?.into_async();
-    server.bind("tcp://127.0.0.1:*")?;
-    let endpoint = server.get_last_endpoint()?.unwrap_or_default();
+    let endpoint = server.bind("tcp://127.0.0.1:*")?;
     tokio::spawn(serve(server));
 
     let mut client = context.socket(REQ)?.into_async();

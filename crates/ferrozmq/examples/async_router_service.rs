@@ -65,14 +65,15 @@ async fn ask(id: usize, mut dealer: AsyncSocket) -> ferrozmq::Result<()> {
 async fn main() -> ferrozmq::Result<()> {
     let context = Context::new();
     let router = context.socket(ROUTER)?.into_async();
-    router.bind("tcp://127.0.0.1:*")?;
-    let endpoint = router.get_last_endpoint()?.unwrap_or_default();
+    let endpoint = router.bind("tcp://127.0.0.1:*")?;
     tokio::spawn(serve(router));
 
     let mut clients = Vec::new();
     for id in 0..CLIENTS {
         let dealer = context.socket(DEALER)?.into_async();
-        dealer.set_routing_id(format!("client-{id}").as_bytes())?;
+        dealer
+            .options()
+            .set_routing_id(format!("client-{id}").as_bytes())?;
         dealer.connect(&endpoint)?;
         clients.push(tokio::spawn(ask(id, dealer)));
     }

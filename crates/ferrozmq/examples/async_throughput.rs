@@ -17,8 +17,7 @@ fn current_thread_runtime() -> tokio::runtime::Runtime {
 /// A bound PULL and the endpoint to connect to.
 fn bound_pull(ctx: &Context) -> (ferrozmq::Socket, String) {
     let pull = ctx.socket(PULL).expect("pull");
-    pull.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = pull.get_last_endpoint().expect("endpoint").expect("utf-8");
+    let endpoint = pull.bind("tcp://127.0.0.1:*").expect("bind");
     (pull, endpoint)
 }
 
@@ -31,13 +30,13 @@ fn blocking_round(count: usize, size: usize) -> Duration {
         push.connect(&endpoint).expect("connect");
         let body = vec![7u8; size];
         for _ in 0..count {
-            push.send(&body[..], 0).expect("send");
+            push.send(&body[..]).expect("send");
         }
     });
-    pull.recv_msg(0).expect("first");
+    pull.recv().expect("first");
     let start = Instant::now();
     for _ in 1..count {
-        pull.recv_msg(0).expect("recv");
+        pull.recv().expect("recv");
     }
     let elapsed = start.elapsed();
     sender.join().expect("sender");

@@ -52,9 +52,9 @@ fn client(context: &Context, n: usize) -> ferrozmq::Result<()> {
     let socket = context.socket(REQ)?;
     socket.connect("inproc://clients")?;
     for i in 0..REQUESTS {
-        socket.send(format!("request {i} of client {n}"), 0)?;
-        let reply = socket.recv_string(0)?.unwrap_or_default();
-        println!("client {n} got: {reply}");
+        socket.send(format!("request {i} of client {n}"))?;
+        let reply = socket.recv()?;
+        println!("client {n} got: {}", reply.as_str().unwrap_or_default());
     }
     Ok(())
 }
@@ -64,12 +64,12 @@ fn worker(context: &Context, n: usize) -> ferrozmq::Result<()> {
     let socket = context.socket(REP)?;
     socket.connect("inproc://workers")?;
     loop {
-        let request = match socket.recv_string(0) {
-            Ok(request) => request.unwrap_or_default(),
+        let request = match socket.recv() {
+            Ok(request) => request.as_str().unwrap_or_default().to_string(),
             Err(Error::Terminated) => return Ok(()),
             Err(e) => return Err(e),
         };
         println!("worker {n} serves {request}");
-        socket.send(format!("{request}, served by worker {n}"), 0)?;
+        socket.send(format!("{request}, served by worker {n}"))?;
     }
 }

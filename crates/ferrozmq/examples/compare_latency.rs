@@ -8,25 +8,24 @@ use std::time::{Duration, Instant};
 fn ferrozmq_round(count: usize, size: usize) -> Duration {
     let ctx = ferrozmq::Context::new();
     let rep = ctx.socket(ferrozmq::REP).expect("rep");
-    rep.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = rep.get_last_endpoint().expect("endpoint").expect("utf8");
+    let endpoint = rep.bind("tcp://127.0.0.1:*").expect("bind");
     let client = std::thread::spawn(move || {
         let ctx = ferrozmq::Context::new();
         let req = ctx.socket(ferrozmq::REQ).expect("req");
         req.connect(&endpoint).expect("connect");
         let body = vec![7u8; size];
-        req.send(&body[..], 0).expect("warm-up");
-        req.recv_msg(0).expect("warm-up");
+        req.send(&body[..]).expect("warm-up");
+        req.recv().expect("warm-up");
         let start = Instant::now();
         for _ in 0..count {
-            req.send(&body[..], 0).expect("send");
-            req.recv_msg(0).expect("recv");
+            req.send(&body[..]).expect("send");
+            req.recv().expect("recv");
         }
         start.elapsed()
     });
     for _ in 0..=count {
-        let m = rep.recv_msg(0).expect("recv");
-        rep.send(m, 0).expect("send");
+        let m = rep.recv().expect("recv");
+        rep.send(m).expect("send");
     }
     client.join().expect("client")
 }

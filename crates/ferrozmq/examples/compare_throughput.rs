@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 fn ferrozmq_round(count: usize, size: usize, inproc: bool) -> Duration {
     let ctx = ferrozmq::Context::new();
     let pull = ctx.socket(ferrozmq::PULL).expect("pull");
-    pull.bind(bind_endpoint(inproc)).expect("bind");
-    let endpoint = pull.get_last_endpoint().expect("endpoint").expect("utf8");
+    let endpoint = pull.bind(bind_endpoint(inproc)).expect("bind");
     let shared = ctx.clone();
     let sender = std::thread::spawn(move || {
         // inproc needs one context; tcp gets one per side, like two processes.
@@ -23,13 +22,13 @@ fn ferrozmq_round(count: usize, size: usize, inproc: bool) -> Duration {
         push.connect(&endpoint).expect("connect");
         let body = vec![7u8; size];
         for _ in 0..count {
-            push.send(&body[..], 0).expect("send");
+            push.send(&body[..]).expect("send");
         }
     });
-    pull.recv_msg(0).expect("first");
+    pull.recv().expect("first");
     let start = Instant::now();
     for _ in 1..count {
-        pull.recv_msg(0).expect("recv");
+        pull.recv().expect("recv");
     }
     let elapsed = start.elapsed();
     sender.join().expect("sender");

@@ -54,7 +54,7 @@ fn publisher(context: &Context, done: &AtomicBool) -> ferrozmq::Result<()> {
     let mut n = 0;
     while !done.load(Ordering::Relaxed) && n < 1000 {
         for topic in TOPICS {
-            socket.send(format!("{topic} update {n}"), 0)?;
+            socket.send(format!("{topic} update {n}"))?;
         }
         n += 1;
         thread::sleep(Duration::from_millis(10));
@@ -64,12 +64,17 @@ fn publisher(context: &Context, done: &AtomicBool) -> ferrozmq::Result<()> {
 
 fn subscriber(context: &Context, topic: &str) -> ferrozmq::Result<()> {
     let socket = context.socket(SUB)?;
-    socket.set_subscribe(topic.as_bytes())?;
-    socket.set_rcvtimeo(5000)?;
+    socket.subscribe(topic.as_bytes())?;
+    socket
+        .options()
+        .set_rcvtimeo(Some(Duration::from_secs(5)))?;
     socket.connect("inproc://subscribers")?;
     for _ in 0..UPDATES {
-        let update = socket.recv_string(0)?.unwrap_or_default();
-        println!("{topic} subscriber got: {update}");
+        let update = socket.recv()?;
+        println!(
+            "{topic} subscriber got: {}",
+            update.as_str().unwrap_or_default()
+        );
     }
     Ok(())
 }

@@ -43,25 +43,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Client requests are only taken while a worker is ready for one; meanwhile they
         // wait in the frontend.
         let watched = if ready.is_empty() { 1 } else { 2 };
-        if ferrozmq::poll(&mut items[..watched], 5000)? == 0 {
+        if ferrozmq::poll(&mut items[..watched], Some(Duration::from_secs(5)))? == 0 {
             return Err("the broker waited 5 s for a message".into());
         }
         if items[0].is_readable() {
             // [worker id, "", "READY"] or [worker id, "", client id, "", reply]
-            let mut message = backend.recv_multipart(0)?.into_iter();
+            let mut message = backend.recv_multipart()?.into_iter();
             ready.extend(message.next());
             let envelope_and_reply: Vec<Message> = message.skip(1).collect();
             if envelope_and_reply.len() > 1 {
-                frontend.send_multipart(envelope_and_reply, 0)?;
+                frontend.send_multipart(envelope_and_reply)?;
                 replies += 1;
             }
         }
         if watched == 2 && items[1].is_readable() {
             // [client id, "", request].
-            let request = frontend.recv_multipart(0)?;
+            let request = frontend.recv_multipart()?;
             let worker = ready.pop_front().expect("a worker is ready");
             let to_worker = [worker, Message::new()].into_iter().chain(request);
-            backend.send_multipart(to_worker, 0)?;
+            backend.send_multipart(to_worker)?;
         }
     }
 
@@ -79,9 +79,9 @@ fn client(context: &Context, n: usize) -> ferrozmq::Result<()> {
     let socket = context.socket(REQ)?;
     socket.connect("inproc://clients")?;
     for i in 0..REQUESTS {
-        socket.send(format!("request {i} of client {n}"), 0)?;
-        let reply = socket.recv_string(0)?.unwrap_or_default();
-        println!("client {n} got: {reply}");
+        socket.send(format!("request {i} of client {n}"))?;
+        let reply = socket.recv()?;
+        println!("client {n} got: {}", reply.as_str().unwrap_or_default());
     }
     Ok(())
 }
@@ -89,12 +89,14 @@ fn client(context: &Context, n: usize) -> ferrozmq::Result<()> {
 /// A REQ: its first message says it is ready, each reply asks for the next request.
 fn worker(context: &Context, n: usize) -> ferrozmq::Result<()> {
     let socket = context.socket(REQ)?;
-    socket.set_routing_id(format!("worker-{n}").as_bytes())?;
+    socket
+        .options()
+        .set_routing_id(format!("worker-{n}").as_bytes())?;
     socket.connect("inproc://workers")?;
-    socket.send("READY", 0)?;
+    socket.send("READY")?;
     loop {
         // [client id, "", request]
-        let mut message = match socket.recv_multipart(0) {
+        let mut message = match socket.recv_multipart() {
             Ok(message) => message,
             Err(Error::Terminated) => return Ok(()),
             Err(e) => return Err(e),
@@ -108,6 +110,6 @@ fn worker(context: &Context, n: usize) -> ferrozmq::Result<()> {
             String::from_utf8_lossy(&request)
         );
         message.push(Message::from(reply));
-        socket.send_multipart(message, 0)?;
+        socket.send_multipart(message)?;
     }
 }

@@ -11,7 +11,7 @@ fn main() -> ferrozmq::Result<()> {
     socket.bind("tcp://*:5558")?;
 
     loop {
-        let response = socket.recv_bytes(0)?;
+        let response = socket.recv()?;
         println!("response: {}", String::from_utf8_lossy(&response));
     }
 }

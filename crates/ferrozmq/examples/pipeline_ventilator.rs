@@ -13,7 +13,7 @@ fn main() -> ferrozmq::Result<()> {
     socket.bind("tcp://*:5557")?;
 
     loop {
-        socket.send("测试消息", 0)?;
+        socket.send("测试消息")?;
         println!("已发送");
         std::thread::sleep(Duration::from_secs(1));
     }

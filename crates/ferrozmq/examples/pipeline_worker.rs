@@ -17,8 +17,8 @@ fn main() -> ferrozmq::Result<()> {
     sender.connect("tcp://127.0.0.1:5558")?;
 
     loop {
-        let data = receiver.recv_msg(0)?;
+        let data = receiver.recv()?;
         println!("正在转发...");
-        sender.send(data, 0)?;
+        sender.send(data)?;
     }
 }

@@ -27,10 +27,10 @@ fn sockets(ctx: &Context, n: usize) -> Result<(Vec<Socket>, Vec<Socket>)> {
     for i in 0..n {
         let endpoint = format!("inproc://poller-scale-{n}-{i}");
         let pull = ctx.socket(PULL)?;
-        pull.set_linger(0)?;
+        pull.options().set_linger(Some(Duration::ZERO))?;
         pull.bind(&endpoint)?;
         let push = ctx.socket(PUSH)?;
-        push.set_linger(0)?;
+        push.options().set_linger(Some(Duration::ZERO))?;
         push.connect(&endpoint)?;
         pulls.push(pull);
         pushes.push(push);
@@ -68,7 +68,7 @@ impl<'a> WithPoller<'a> {
 
 impl Waiter for WithPoller<'_> {
     fn wait_for(&mut self, expected: usize) -> Result<()> {
-        self.poller.wait(&mut self.events, -1)?;
+        self.poller.wait(&mut self.events, None)?;
         assert_eq!(self.events.len(), 1);
         assert_eq!(self.events[0].token(), expected);
         Ok(())
@@ -81,7 +81,7 @@ struct WithPoll<'a> {
 
 impl Waiter for WithPoll<'_> {
     fn wait_for(&mut self, expected: usize) -> Result<()> {
-        assert_eq!(ferrozmq::poll(&mut self.items, -1)?, 1);
+        assert_eq!(ferrozmq::poll(&mut self.items, None)?, 1);
         assert!(self.items[expected].is_readable());
         Ok(())
     }
@@ -93,11 +93,11 @@ fn same_thread(pulls: &[Socket], pushes: &[Socket], waiter: &mut dyn Waiter) -> 
     let mut total = Duration::ZERO;
     for i in 0..SAME_THREAD_WAITS {
         let k = pick(i, n);
-        pushes[k].send("x", 0)?;
+        pushes[k].send("x")?;
         let start = Instant::now();
         waiter.wait_for(k)?;
         total += start.elapsed();
-        pulls[k].recv_msg(0)?;
+        pulls[k].recv()?;
     }
     Ok(total / SAME_THREAD_WAITS)
 }
@@ -113,7 +113,7 @@ fn round_trip(
     let (ask, asked) = mpsc::channel::<usize>();
     let sender = thread::spawn(move || -> Result<Vec<Socket>> {
         for k in asked {
-            pushes[k].send("x", 0)?;
+            pushes[k].send("x")?;
         }
         Ok(pushes)
     });
@@ -123,7 +123,7 @@ fn round_trip(
         // Fails only if the sender died, which its join below reports.
         let _ = ask.send(k);
         waiter.wait_for(k)?;
-        pulls[k].recv_msg(0)?;
+        pulls[k].recv()?;
     }
     let elapsed = start.elapsed();
     drop(ask);

@@ -11,10 +11,10 @@ fn main() -> ferrozmq::Result<()> {
     let socket = context.socket(SUB)?;
     socket.connect("tcp://localhost:5555")?;
     // The filter (消息过滤): an empty prefix lets every message through.
-    socket.set_subscribe(b"")?;
+    socket.subscribe(b"")?;
 
     loop {
-        let response = socket.recv_bytes(0)?;
+        let response = socket.recv()?;
         println!("response: {}", String::from_utf8_lossy(&response));
     }
 }

@@ -13,7 +13,7 @@ fn main() -> ferrozmq::Result<()> {
 
     loop {
         println!("发送消息");
-        socket.send("消息群发", 0)?;
+        socket.send("消息群发")?;
         std::thread::sleep(Duration::from_secs(1));
     }
 }

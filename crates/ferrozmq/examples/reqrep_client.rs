@@ -9,8 +9,8 @@ fn main() -> ferrozmq::Result<()> {
     let socket = context.socket(REQ)?;
     socket.connect("tcp://localhost:5555")?;
 
-    socket.send("Are you OK?", 0)?;
-    let response = socket.recv_bytes(0)?;
+    socket.send("Are you OK?")?;
+    let response = socket.recv()?;
     println!("response: {}", String::from_utf8_lossy(&response));
     Ok(())
 }

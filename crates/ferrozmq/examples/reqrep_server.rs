@@ -11,8 +11,8 @@ fn main() -> ferrozmq::Result<()> {
     socket.bind("tcp://*:5555")?;
 
     loop {
-        let message = socket.recv_bytes(0)?;
+        let message = socket.recv()?;
         println!("Received: {}", String::from_utf8_lossy(&message));
-        socket.send("I am OK!", 0)?;
+        socket.send("I am OK!")?;
     }
 }

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 /// How long a client socket lives before it is closed and replaced.
 const CHURN: Duration = Duration::from_secs(3);
 /// Bounds every blocking call, so that the stop flag is seen promptly.
-const TIMEOUT_MS: i32 = 200;
+const TIMEOUT: Duration = Duration::from_millis(200);
 
 struct Options {
     seconds: u64,
@@ -70,10 +70,14 @@ impl Run {
 
 fn socket(ctx: &Context, kind: SocketType) -> Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(TIMEOUT_MS).expect("rcvtimeo");
-    s.set_sndtimeo(TIMEOUT_MS).expect("sndtimeo");
-    s.set_reconnect_ivl(50).expect("reconnect ivl");
+    s.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    s.options().set_rcvtimeo(Some(TIMEOUT)).expect("rcvtimeo");
+    s.options().set_sndtimeo(Some(TIMEOUT)).expect("sndtimeo");
+    s.options()
+        .set_reconnect_ivl(Some(Duration::from_millis(50)))
+        .expect("reconnect ivl");
     s
 }
 
@@ -89,8 +93,7 @@ fn bound(ctx: &Context, kind: SocketType, transport: &str, name: &str) -> (Socke
             format!("ipc://{}", path.display())
         }
     };
-    s.bind(&endpoint).expect("bind");
-    let endpoint = s.get_last_endpoint().expect("endpoint").expect("utf-8");
+    let endpoint = s.bind(&endpoint).expect("bind");
     (s, endpoint)
 }
 
@@ -120,7 +123,7 @@ fn churning_client(
         while run.running() {
             let client = socket(&ctx, kind);
             if kind == SUB {
-                client.set_subscribe(b"").expect("subscribe");
+                client.subscribe(b"").expect("subscribe");
             }
             client.connect(&endpoint).expect("connect");
             let until = Instant::now() + CHURN;
@@ -140,8 +143,8 @@ fn start(ctx: &Context, transport: &'static str, run: &Run) -> Vec<JoinHandle<()
     let r = run.clone();
     workers.push(std::thread::spawn(move || {
         while r.running() {
-            if let Ok(request) = rep.recv_msg(0) {
-                let _ = rep.send(request, 0);
+            if let Ok(request) = rep.recv() {
+                let _ = rep.send(request);
             }
         }
     }));
@@ -152,7 +155,7 @@ fn start(ctx: &Context, transport: &'static str, run: &Run) -> Vec<JoinHandle<()
         run.clone(),
         |req, run, n| {
             *n += 1;
-            if req.send(payload(*n), 0).is_ok() && req.recv_msg(0).is_ok() {
+            if req.send(payload(*n)).is_ok() && req.recv().is_ok() {
                 run.count();
             }
         },
@@ -165,7 +168,7 @@ fn start(ctx: &Context, transport: &'static str, run: &Run) -> Vec<JoinHandle<()
         let mut n = 0;
         while r.running() {
             n += 1;
-            let _ = publisher.send(payload(n), 0);
+            let _ = publisher.send(payload(n));
             if n % 64 == 0 {
                 // Leaves the subscribers time to keep up most of the time.
                 std::thread::sleep(Duration::from_micros(500));
@@ -178,7 +181,7 @@ fn start(ctx: &Context, transport: &'static str, run: &Run) -> Vec<JoinHandle<()
         endpoint,
         run.clone(),
         |sub, run, _| {
-            if sub.recv_msg(0).is_ok() {
+            if sub.recv().is_ok() {
                 run.count();
             }
         },
@@ -189,7 +192,7 @@ fn start(ctx: &Context, transport: &'static str, run: &Run) -> Vec<JoinHandle<()
     let r = run.clone();
     workers.push(std::thread::spawn(move || {
         while r.running() {
-            if pull.recv_msg(0).is_ok() {
+            if pull.recv().is_ok() {
                 r.count();
             }
         }
@@ -201,7 +204,7 @@ fn start(ctx: &Context, transport: &'static str, run: &Run) -> Vec<JoinHandle<()
         run.clone(),
         |push, _, n| {
             *n += 1;
-            let _ = push.send(payload(*n), 0);
+            let _ = push.send(payload(*n));
         },
     ));
 
@@ -210,8 +213,8 @@ fn start(ctx: &Context, transport: &'static str, run: &Run) -> Vec<JoinHandle<()
     let r = run.clone();
     workers.push(std::thread::spawn(move || {
         while r.running() {
-            if let Ok(parts) = router.recv_multipart(0) {
-                let _ = router.send_multipart(parts, 0);
+            if let Ok(parts) = router.recv_multipart() {
+                let _ = router.send_multipart(parts);
             }
         }
     }));
@@ -223,8 +226,8 @@ fn start(ctx: &Context, transport: &'static str, run: &Run) -> Vec<JoinHandle<()
         |dealer, run, n| {
             *n += 1;
             let body = payload(*n);
-            if dealer.send_multipart([&b"head"[..], &body[..]], 0).is_ok()
-                && dealer.recv_multipart(0).is_ok()
+            if dealer.send_multipart([&b"head"[..], &body[..]]).is_ok()
+                && dealer.recv_multipart().is_ok()
             {
                 run.count();
             }

@@ -30,6 +30,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::Duration;
 use zmtp::curve_keys::CurvePublicKey;
 
 /// Where ZAP handlers bind (RFC 27).
@@ -94,15 +95,15 @@ impl Policy {
 /// auth.add_plain_user("admin", "secret");
 ///
 /// let server = ctx.socket(REP).unwrap();
-/// server.set_plain_server(true).unwrap();
+/// server.options().set_plain_server(true).unwrap();
 /// server.bind("tcp://127.0.0.1:*").unwrap();
 /// let client = ctx.socket(REQ).unwrap();
-/// client.set_plain_username(Some("admin")).unwrap();
-/// client.set_plain_password(Some("secret")).unwrap();
-/// client.connect(&server.get_last_endpoint().unwrap().unwrap()).unwrap();
+/// client.options().set_plain_username(Some("admin")).unwrap();
+/// client.options().set_plain_password(Some("secret")).unwrap();
+/// client.connect(&server.last_endpoint().unwrap()).unwrap();
 ///
-/// client.send("hello", 0).unwrap();
-/// let (_, properties) = server.recv_msg_with_properties(0).unwrap();
+/// client.send("hello").unwrap();
+/// let (_, properties) = server.recv_with_properties().unwrap();
 /// assert_eq!(properties.user_id(), Some("admin"));
 /// ```
 pub struct Authenticator {
@@ -117,7 +118,7 @@ impl Authenticator {
     /// [`Error::AddrInUse`] when the context has a ZAP handler already.
     pub fn new(ctx: &Context) -> Result<Authenticator> {
         let handler = ctx.socket(REP)?;
-        handler.set_linger(0)?;
+        handler.options().set_linger(Some(Duration::ZERO))?;
         handler.bind(ZAP_ENDPOINT)?;
         let control_endpoint = format!(
             "inproc://ferrozmq.authenticator.{}",
@@ -185,7 +186,7 @@ impl Authenticator {
     fn shut_down(&mut self) {
         if let Some(thread) = self.thread.take() {
             // Failing to send means the thread is gone already.
-            let _ = self.control.send("STOP", 0);
+            let _ = self.control.send("STOP");
             let _ = thread.join();
         }
     }
@@ -209,17 +210,17 @@ impl std::fmt::Debug for Authenticator {
 fn serve(handler: &Socket, stop: &Socket, policy: &Mutex<Policy>) {
     loop {
         let mut items = [handler.as_poll_item(POLLIN), stop.as_poll_item(POLLIN)];
-        if poll(&mut items, -1).is_err() || items[1].is_readable() {
+        if poll(&mut items, None).is_err() || items[1].is_readable() {
             return;
         }
         if !items[0].is_readable() {
             continue;
         }
-        let Ok(request) = handler.recv_multipart(0) else {
+        let Ok(request) = handler.recv_multipart() else {
             return;
         };
         let reply = answer(&request, policy);
-        if handler.send_multipart(reply, 0).is_err() {
+        if handler.send_multipart(reply).is_err() {
             return;
         }
     }

@@ -17,7 +17,7 @@ use zmtp::SocketType;
 /// A context owns the background I/O threads (started on first use) and the namespace of
 /// `inproc://` endpoints. Clones share the same context; it ends when the last clone and
 /// the last of its sockets are dropped, after lingering messages are sent (see
-/// [`Socket::set_linger`]).
+/// [`SocketOptions::set_linger`](crate::SocketOptions::set_linger)).
 ///
 /// ```
 /// let ctx = ferrozmq::Context::new();
@@ -121,7 +121,9 @@ impl Context {
         }
         let socket = Socket::new(self.shared.clone(), socket_type)?;
         if !self.shared.blocky.load(Ordering::Relaxed) {
-            socket.set_linger(0)?;
+            socket
+                .options()
+                .set_linger(Some(std::time::Duration::ZERO))?;
         }
         Ok(socket)
     }
@@ -137,7 +139,7 @@ impl Context {
     }
 
     /// See [`set_io_threads`](Self::set_io_threads).
-    pub fn get_io_threads(&self) -> usize {
+    pub fn io_threads(&self) -> usize {
         self.shared.io_threads.load(Ordering::Relaxed)
     }
 
@@ -151,7 +153,7 @@ impl Context {
     }
 
     /// See [`set_max_sockets`](Self::set_max_sockets).
-    pub fn get_max_sockets(&self) -> usize {
+    pub fn max_sockets(&self) -> usize {
         self.shared.max_sockets.load(Ordering::Relaxed)
     }
 
@@ -163,7 +165,7 @@ impl Context {
     }
 
     /// See [`set_blocky`](Self::set_blocky).
-    pub fn get_blocky(&self) -> bool {
+    pub fn blocky(&self) -> bool {
         self.shared.blocky.load(Ordering::Relaxed)
     }
 

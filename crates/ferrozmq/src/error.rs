@@ -8,6 +8,22 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// Why an operation failed. Each variant is something a caller can act on; [`Error::errno`]
 /// gives the value libzmq would have set, for code ported from C.
+///
+/// Errors compare equal when they are the same variant with the same details; two
+/// [`Io`](Error::Io) errors compare by their [`io::ErrorKind`] and `errno`. An `Error`
+/// converts into an [`io::Error`] (for `?` in functions returning `io::Result`), keeping
+/// itself as the source.
+///
+/// ```
+/// use ferrozmq::{Context, Error, PUSH};
+/// let push = Context::new().socket(PUSH).unwrap();
+/// assert_eq!(push.try_recv(), Err(Error::NotSupported));
+/// assert_eq!(push.try_send("no peer yet"), Err(Error::Again));
+/// assert_eq!(Error::Again.errno(), libc::EAGAIN);
+///
+/// let io: std::io::Error = Error::Again.into();
+/// assert_eq!(io.kind(), std::io::ErrorKind::WouldBlock);
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -39,8 +55,11 @@ pub enum Error {
     /// The context has MAX_SOCKETS sockets open already (`EMFILE`).
     TooManySockets,
     /// No peer has the routing id a message was addressed to (ROUTER with
-    /// ROUTER_MANDATORY) (`EHOSTUNREACH`).
+    /// ROUTER_MANDATORY, SERVER, PEER) (`EHOSTUNREACH`).
     HostUnreachable,
+    /// The socket is closed: a [`Monitor`](crate::Monitor) whose socket was dropped has no
+    /// more events (`ENOTSOCK`).
+    Closed,
     /// Any other operating-system error.
     Io(io::Error),
 }
@@ -63,6 +82,7 @@ impl Error {
             Error::IncompatibleSocketType => libc::ECONNREFUSED,
             Error::HostUnreachable => libc::EHOSTUNREACH,
             Error::TooManySockets => libc::EMFILE,
+            Error::Closed => libc::ENOTSOCK,
             Error::Io(e) => e.raw_os_error().unwrap_or(libc::EIO),
         }
     }
@@ -91,6 +111,7 @@ impl fmt::Display for Error {
             Error::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
             Error::HostUnreachable => write!(f, "host unreachable: no peer has that routing id"),
             Error::TooManySockets => write!(f, "too many open sockets in this context"),
+            Error::Closed => write!(f, "the socket is closed"),
             Error::IncompatibleSocketType => {
                 write!(f, "the peer's socket type cannot talk to this socket type")
             }
@@ -111,5 +132,94 @@ impl std::error::Error for Error {
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
         Error::Io(e)
+    }
+}
+
+impl PartialEq for Error {
+    fn eq(&self, other: &Error) -> bool {
+        use Error::*;
+        match (self, other) {
+            (Again, Again)
+            | (Terminated, Terminated)
+            | (State, State)
+            | (NotSupported, NotSupported)
+            | (IncompatibleSocketType, IncompatibleSocketType)
+            | (TooManySockets, TooManySockets)
+            | (HostUnreachable, HostUnreachable)
+            | (Closed, Closed) => true,
+            (InvalidEndpoint(a), InvalidEndpoint(b))
+            | (ProtocolNotSupported(a), ProtocolNotSupported(b))
+            | (AddrInUse(a), AddrInUse(b))
+            | (AddrNotAvailable(a), AddrNotAvailable(b))
+            | (NoSuchEndpoint(a), NoSuchEndpoint(b)) => a == b,
+            (InvalidArgument(a), InvalidArgument(b)) => a == b,
+            (Io(a), Io(b)) => a.kind() == b.kind() && a.raw_os_error() == b.raw_os_error(),
+            _ => false,
+        }
+    }
+}
+
+impl Error {
+    /// The [`io::ErrorKind`] closest to the error.
+    fn io_error_kind(&self) -> io::ErrorKind {
+        match self {
+            Error::Io(e) => e.kind(),
+            Error::Again => io::ErrorKind::WouldBlock,
+            Error::InvalidEndpoint(_) | Error::InvalidArgument(_) => io::ErrorKind::InvalidInput,
+            Error::AddrInUse(_) => io::ErrorKind::AddrInUse,
+            Error::AddrNotAvailable(_) => io::ErrorKind::AddrNotAvailable,
+            Error::NoSuchEndpoint(_) => io::ErrorKind::NotFound,
+            Error::NotSupported | Error::ProtocolNotSupported(_) => io::ErrorKind::Unsupported,
+            Error::IncompatibleSocketType => io::ErrorKind::ConnectionRefused,
+            Error::HostUnreachable => io::ErrorKind::HostUnreachable,
+            Error::Terminated | Error::Closed => io::ErrorKind::NotConnected,
+            Error::State | Error::TooManySockets => io::ErrorKind::Other,
+        }
+    }
+}
+
+impl From<Error> for io::Error {
+    /// The [`io::ErrorKind`] closest to the error, with the error itself as the source
+    /// (an [`Error::Io`] gives its own `io::Error` back).
+    fn from(error: Error) -> io::Error {
+        match error {
+            Error::Io(e) => e,
+            other => io::Error::new(other.io_error_kind(), other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_compare_by_variant_and_details() {
+        assert_eq!(Error::Again, Error::Again);
+        assert_ne!(Error::Again, Error::State);
+        assert_eq!(
+            Error::AddrInUse("tcp://a:1".into()),
+            Error::AddrInUse("tcp://a:1".into())
+        );
+        assert_ne!(
+            Error::AddrInUse("tcp://a:1".into()),
+            Error::AddrInUse("tcp://a:2".into())
+        );
+        let reset = || Error::Io(io::Error::from_raw_os_error(libc::ECONNRESET));
+        assert_eq!(reset(), reset());
+        assert_ne!(
+            reset(),
+            Error::Io(io::Error::from_raw_os_error(libc::EPIPE))
+        );
+    }
+
+    #[test]
+    fn io_errors_keep_the_error_as_source() {
+        let io = io::Error::from(Error::HostUnreachable);
+        assert_eq!(io.kind(), io::ErrorKind::HostUnreachable);
+        let inner = io.get_ref().and_then(|e| e.downcast_ref::<Error>());
+        assert_eq!(inner, Some(&Error::HostUnreachable));
+        let reset = io::Error::from(Error::Io(io::Error::from_raw_os_error(libc::ECONNRESET)));
+        assert_eq!(reset.raw_os_error(), Some(libc::ECONNRESET));
     }
 }

@@ -3,29 +3,48 @@
 //! ferrozmq sits where libzmq does, "above sockets, below a message queue": no broker,
 //! just sockets whose type decides how messages flow.
 //!
-//! | pattern | sockets | behaviour |
-//! |---|---|---|
-//! | request-reply | [`REQ`], [`REP`] | every request gets its reply |
-//! | publish-subscribe | [`PUB`], [`SUB`] | broadcast, filtered by prefix at the publisher; nothing queues for absent subscribers |
-//! | pipeline | [`PUSH`], [`PULL`] | load-balanced work; queued messages survive reconnects |
-//! | radio-dish | [`RADIO`], [`DISH`] | broadcast to groups joined by exact name |
+//! **The model.** A [`Context`] holds the I/O threads and the `inproc://` namespace; make
+//! one per process. It makes [`Socket`]s, each of a [`SocketType`] that fixes its pattern.
+//! A socket [`bind`](Socket::bind)s and [`connect`](Socket::connect)s to any number of
+//! endpoints, in either direction and in any order: connections are made, and remade, in
+//! the background, and messages queue meanwhile up to a high-water mark. A message is one
+//! or more [`Message`] parts, delivered whole or not at all. A socket is used by one thread
+//! at a time; it may move between threads.
 //!
-//! Transports: `tcp://` (IPv4 and IPv6), `ipc://` (unix domain sockets), `inproc://`
-//! (between sockets of one context, no kernel involved) and, for RADIO and DISH, `udp://`
-//! (unicast or multicast datagrams).
+//! | pattern | sockets | behaviour | seed examples |
+//! |---|---|---|---|
+//! | request-reply | [`REQ`], [`REP`] | every request gets its reply, in turn | [`reqrep_server`][rs], [`reqrep_client`][rc] |
+//! | publish-subscribe | [`PUB`], [`SUB`] | broadcast, filtered by prefix at the publisher; nothing queues for absent subscribers | [`pubsub_server`][ps], [`pubsub_client`][pc] |
+//! | pipeline | [`PUSH`], [`PULL`] | load-balanced work; queued messages survive reconnects | [`pipeline_ventilator`][pv], [`pipeline_worker`][pw], [`pipeline_sink`][pk] |
 //!
-//! Connections over tcp and ipc may be secured as in libzmq: PLAIN (username and password,
-//! in clear) or CURVE (encryption and authentication with long-term keys, see
-//! [`curve_keypair`]), chosen with the socket's security options
-//! ([`Socket::set_curve_server`], [`Socket::set_plain_username`], ...). Servers ask the
-//! context's ZAP handler (RFC 27) about each client: one the application binds at
-//! `inproc://zeromq.zap.01`, or the built-in [`Authenticator`]. What the handler said
-//! about a peer (its user id, its metadata) comes with the messages it sends, through
-//! [`Socket::recv_msg_with_properties`].
+//! Beyond the three: [`DEALER`] and [`ROUTER`] (asynchronous request-reply, brokers),
+//! [`XPUB`]/[`XSUB`] (forwarders, see [`proxy`]), [`PAIR`], and libzmq's draft types
+//! ([`SERVER`]/[`CLIENT`], [`RADIO`]/[`DISH`], [`SCATTER`]/[`GATHER`], [`PEER`],
+//! [`CHANNEL`]), whose messages carry an address beside them
+//! ([`send_to`](Socket::send_to), [`send_group`](Socket::send_group)).
 //!
-//! Every socket also works from async code, under any executor: [`Socket::into_async`]
-//! makes an [`AsyncSocket`], whose futures are cancel-safe, and [`proxy_async`] forwards
-//! between two of them.
+//! **Transports.** `tcp://` (IPv4, IPv6, host names, `*` and ephemeral ports),
+//! `ipc://` (unix domain sockets), `inproc://` (between sockets of one context, no kernel
+//! involved) and, for RADIO and DISH, `udp://` (unicast or multicast).
+//!
+//! **The rest.** [`Socket::options`] sets and reads libzmq's socket options by their
+//! names, typed ([`Duration`](std::time::Duration)s, counts, [`Option`] where libzmq says
+//! -1); security (PLAIN, CURVE with [`curve_keypair`], ZAP and the built-in
+//! [`Authenticator`]) is among them. [`Socket::monitor`] reports what happens to
+//! connections as typed [`MonitorEvent`]s. [`poll`] and [`Poller`] wait on many sockets
+//! and descriptors; [`Socket::into_async`] makes an [`AsyncSocket`] for any executor.
+//!
+//! ```
+//! use ferrozmq::{Context, PULL, PUSH};
+//! let ctx = Context::new();
+//! let sink = ctx.socket(PULL).unwrap();
+//! let endpoint = sink.bind("tcp://127.0.0.1:*").unwrap(); // the port chosen
+//! let source = ctx.socket(PUSH).unwrap();
+//! source.connect(&endpoint).unwrap();
+//! source.send_more("测试").unwrap();
+//! source.send("消息").unwrap();
+//! assert_eq!(sink.recv_multipart().unwrap(), ["测试", "消息"]);
+//! ```
 //!
 //! ```text
 //!  application ── Socket (pattern: lb / fq / trie) ── pipes (lock-free, HWM) ──┐
@@ -33,18 +52,32 @@
 //!  network ◄── I/O thread: zmtp::Session (greeting, handshake, frames) ◄──────┘
 //! ```
 //!
-//! ```
-//! use ferrozmq::{Context, PULL, PUSH};
-//! let ctx = Context::new();
-//! let sink = ctx.socket(PULL).unwrap();
-//! sink.bind("tcp://127.0.0.1:*").unwrap();
-//! let endpoint = sink.get_last_endpoint().unwrap().unwrap();
-//! let source = ctx.socket(PUSH).unwrap();
-//! source.connect(&endpoint).unwrap();
-//! source.send("测试消息", 0).unwrap();
-//! assert_eq!(sink.recv_string(0).unwrap().unwrap(), "测试消息");
-//! ```
-#![warn(missing_docs)]
+//! # Choices in this API
+//!
+//! * Sending says what it means: [`send`](Socket::send) a last part,
+//!   [`send_more`](Socket::send_more) a part with more to follow,
+//!   [`try_send`](Socket::try_send) without waiting; [`SendFlags`] for code that decides
+//!   at run time. No integer flags, no -1: a timeout is `Option<Duration>`, `None` for
+//!   ever.
+//! * [`bind`](Socket::bind) returns the endpoint as bound, so an ephemeral port
+//!   (`tcp://127.0.0.1:*`) is known at once.
+//! * There is no `recv_string`: [`Message::as_str`] reads a received part as text, and
+//!   a part that is not UTF-8 stays a message rather than becoming an error that loses it.
+//! * Options are set on a live socket ([`SocketOptions`]), as in libzmq; no builder, since
+//!   connection options apply to later binds and connects anyway.
+//! * CURVE keys are [`CurvePublicKey`] and [`CurveSecretKey`] (Z85 via `to_z85` and
+//!   `from_z85`); option setters take them, their 32 bytes, or their 40 Z85 characters.
+//! * libzmq's wire formats stay available for interoperation: the monitor feed
+//!   ([`Socket::monitor_to`], [`WireEvent`]), and [`Error::errno`].
+//!
+//! [rs]: https://github.com/ferrozmq/ferrozmq/blob/main/crates/ferrozmq/examples/reqrep_server.rs
+//! [rc]: https://github.com/ferrozmq/ferrozmq/blob/main/crates/ferrozmq/examples/reqrep_client.rs
+//! [ps]: https://github.com/ferrozmq/ferrozmq/blob/main/crates/ferrozmq/examples/pubsub_server.rs
+//! [pc]: https://github.com/ferrozmq/ferrozmq/blob/main/crates/ferrozmq/examples/pubsub_client.rs
+//! [pv]: https://github.com/ferrozmq/ferrozmq/blob/main/crates/ferrozmq/examples/pipeline_ventilator.rs
+//! [pw]: https://github.com/ferrozmq/ferrozmq/blob/main/crates/ferrozmq/examples/pipeline_worker.rs
+//! [pk]: https://github.com/ferrozmq/ferrozmq/blob/main/crates/ferrozmq/examples/pipeline_sink.rs
+#![deny(missing_docs)]
 
 mod asynchronous;
 mod authenticator;
@@ -52,6 +85,7 @@ mod context;
 mod endpoint;
 mod engine;
 mod error;
+mod message;
 mod monitor;
 mod options;
 mod patterns;
@@ -67,18 +101,28 @@ mod transport;
 
 pub use asynchronous::{proxy_async, AsyncSocket};
 pub use authenticator::Authenticator;
+pub use bytes::Bytes;
 pub use context::Context;
 pub use error::{Error, Result};
-pub use monitor::{protocol_error, EventKind, MonitorEvent};
+pub use message::Message;
+pub use monitor::{
+    protocol_error, DisconnectReason, EventKind, EventSet, Monitor, MonitorEvent, WireEvent,
+};
 pub use poll::{poll, PollEvents, PollItem, Poller, PollerEvent, POLLERR, POLLIN, POLLOUT};
 pub use properties::Properties;
 pub use proxy::{proxy, proxy_steerable, proxy_with_capture};
-pub use security::{curve_keypair, curve_public};
-pub use socket::{
-    Socket, DONTWAIT, RECONNECT_STOP_AFTER_DISCONNECT, RECONNECT_STOP_CONN_REFUSED,
-    RECONNECT_STOP_HANDSHAKE_FAILED, SNDMORE,
-};
-pub use zmtp::{Message, SocketType};
+pub use security::curve_keypair;
+pub use socket::{Mechanism, ReconnectStop, SendFlags, Socket, SocketOptions};
+pub use zmtp::curve_keys::{CurveKeyPair, CurvePublicKey, CurveSecretKey};
+/// Z85, the text encoding of binary data (and of CURVE keys) that ZeroMQ uses (RFC 32):
+/// `zmq_z85_encode` and `zmq_z85_decode`.
+pub use zmtp::z85;
+pub use zmtp::SocketType;
+
+/// The README's snippets, compiled with the doctests so that they stay correct.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeSnippets;
 
 /// Request socket: sends a request, then receives its reply.
 pub const REQ: SocketType = SocketType::Req;

@@ -10,9 +10,9 @@ use zmtp::SocketType;
 #[derive(Clone, Debug)]
 pub(crate) struct Options {
     /// Outbound high-water mark per pipe, in messages (0: unlimited).
-    pub(crate) sndhwm: i32,
+    pub(crate) sndhwm: u32,
     /// Inbound high-water mark per pipe, in messages (0: unlimited).
-    pub(crate) rcvhwm: i32,
+    pub(crate) rcvhwm: u32,
     /// Milliseconds pending messages may linger after close (-1: for ever).
     pub(crate) linger: i32,
     /// Receive timeout in milliseconds (-1: block for ever).
@@ -54,6 +54,8 @@ pub(crate) struct Options {
     pub(crate) reconnect_stop: i32,
     /// Keep only the last message in each queue.
     pub(crate) conflate: bool,
+    /// INVERT_MATCHING as last applied to the socket type, for reading it back.
+    pub(crate) invert_matching: bool,
     /// Transport-level knobs applied to each connection's socket.
     pub(crate) tuning: Tuning,
     /// PLAIN, CURVE and ZAP settings: the mechanism each tcp or ipc connection runs.
@@ -131,6 +133,7 @@ impl Default for Options {
             connect_timeout: 0,
             reconnect_stop: 0,
             conflate: false,
+            invert_matching: false,
             tuning: Tuning::default(),
             security: crate::security::Security::default(),
         }
@@ -165,7 +168,7 @@ impl Options {
         if self.conflate && matches!(socket_type, Pub | Push | Dealer) {
             Limit::LatestOnly
         } else {
-            Limit::Messages(Self::hwm(self.sndhwm))
+            Limit::Messages(u64::from(self.sndhwm))
         }
     }
 
@@ -177,12 +180,7 @@ impl Options {
         if self.conflate && matches!(socket_type, Sub | Pull | Dealer) {
             Limit::LatestOnly
         } else {
-            Limit::Messages(Self::hwm(self.rcvhwm))
+            Limit::Messages(u64::from(self.rcvhwm))
         }
-    }
-
-    /// A high-water mark option as a pipe limit (0: unlimited).
-    pub(crate) fn hwm(value: i32) -> u64 {
-        u64::try_from(value).unwrap_or(0)
     }
 }

@@ -5,10 +5,10 @@
 //! metadata pointer on every message, which costs an atomic increment and decrement per
 //! message whether anyone looks or not. Here the properties belong to the pipe of the
 //! connection instead, set once when its handshake completes; the socket remembers which pipe
-//! its last part came from, and only [`Socket::recv_msg_with_properties`] (or
+//! its last part came from, and only [`Socket::recv_with_properties`] (or
 //! [`Socket::last_properties`]) pays for looking them up.
 //!
-//! [`Socket::recv_msg_with_properties`]: crate::Socket::recv_msg_with_properties
+//! [`Socket::recv_with_properties`]: crate::Socket::recv_with_properties
 //! [`Socket::last_properties`]: crate::Socket::last_properties
 
 use bytes::Bytes;
@@ -28,10 +28,10 @@ use zmtp::PeerInfo;
 /// let server = ctx.socket(REP).unwrap();
 /// server.bind("tcp://127.0.0.1:*").unwrap();
 /// let client = ctx.socket(REQ).unwrap();
-/// client.connect(&server.get_last_endpoint().unwrap().unwrap()).unwrap();
-/// client.send("hello", 0).unwrap();
+/// client.connect(&server.last_endpoint().unwrap()).unwrap();
+/// client.send("hello").unwrap();
 ///
-/// let (msg, properties) = server.recv_msg_with_properties(0).unwrap();
+/// let (msg, properties) = server.recv_with_properties().unwrap();
 /// assert_eq!(&msg[..], b"hello");
 /// assert_eq!(properties.get_str("Socket-Type"), Some("REQ"));
 /// assert_eq!(properties.peer_address(), Some("127.0.0.1"));

@@ -2,7 +2,8 @@
 //! a time.
 
 use crate::error::{Error, Result};
-use crate::socket::{wait_any, Socket, DONTWAIT, SNDMORE};
+use crate::message::Message;
+use crate::socket::{wait_any, SendFlags, Socket};
 
 /// Messages taken from one side before the other side gets its turn.
 const TURN: usize = 256;
@@ -123,7 +124,7 @@ impl<'a> Proxy<'a> {
             Steering::Carry
         };
         loop {
-            let command = match control.recv_multipart(DONTWAIT) {
+            let command = match control.try_recv_multipart() {
                 Ok(parts) => parts,
                 Err(Error::Again) => return Ok(state),
                 Err(e) => return Err(e),
@@ -138,7 +139,7 @@ impl<'a> Proxy<'a> {
                         .iter()
                         .flat_map(|s| [s.parts_in, s.bytes_in, s.parts_out, s.bytes_out]);
                     let parts: Vec<Vec<u8>> = numbers.map(|n| n.to_ne_bytes().to_vec()).collect();
-                    control.send_multipart(parts, 0)?;
+                    control.send_multipart(parts)?;
                 }
                 // Unknown commands are ignored, as libzmq ignores them.
                 _ => {}
@@ -154,7 +155,7 @@ impl<'a> Proxy<'a> {
             (self.backend, self.frontend, 1),
         ] {
             for _ in 0..TURN {
-                match from.recv_msg(DONTWAIT) {
+                match from.try_recv() {
                     Ok(first) => {
                         self.forward(first, from, to, side)?;
                         moved = true;
@@ -169,31 +170,25 @@ impl<'a> Proxy<'a> {
     }
 
     /// Sends `first` and the rest of its message on, counting each part.
-    fn forward(
-        &mut self,
-        first: zmtp::Message,
-        from: &Socket,
-        to: &Socket,
-        side: usize,
-    ) -> Result<()> {
+    fn forward(&mut self, first: Message, from: &Socket, to: &Socket, side: usize) -> Result<()> {
         let mut part = first;
         loop {
             let more = part.more();
             let len = part.len() as u64;
-            let flags = if more { SNDMORE } else { 0 };
+            let flags = SendFlags::more_if(more);
             if let Some(capture) = self.capture {
                 // A slow or absent capture must not stall the proxy.
-                let _ = capture.send(part.clone(), flags | DONTWAIT);
+                let _ = capture.send_with(part.clone(), flags | SendFlags::DONTWAIT);
             }
             self.stats[side].parts_in += 1;
             self.stats[side].bytes_in += len;
-            to.send(part, flags)?;
+            to.send_with(part, flags)?;
             self.stats[1 - side].parts_out += 1;
             self.stats[1 - side].bytes_out += len;
             if !more {
                 return Ok(());
             }
-            part = from.recv_msg(0)?;
+            part = from.recv()?;
         }
     }
 }

@@ -141,32 +141,20 @@ pub(crate) fn key_bytes(key: &[u8]) -> Result<[u8; 32]> {
         .map_err(|_| Error::InvalidArgument("a CURVE key in Z85 has an invalid character"))
 }
 
-/// A new CURVE key pair, as `(public, secret)` in Z85 (40 characters each), like
-/// `zmq_curve_keypair`.
+/// A new CURVE key pair from the operating system's generator, like `zmq_curve_keypair`.
+/// Each half gives its 32 bytes (`as_bytes`) and its 40 characters of Z85 (`to_z85`); the
+/// public key follows from the secret one ([`CurveSecretKey::public_key`]).
 ///
 /// ```
-/// let (public, secret) = ferrozmq::curve_keypair().unwrap();
-/// assert_eq!((public.len(), secret.len()), (40, 40));
-/// assert_eq!(ferrozmq::curve_public(&secret).unwrap(), public);
+/// use ferrozmq::CurveSecretKey;
+/// let keys = ferrozmq::curve_keypair().unwrap();
+/// let secret = keys.secret.to_z85();
+/// assert_eq!((keys.public.to_z85().len(), secret.len()), (40, 40));
+/// let parsed = CurveSecretKey::from_z85(&secret).unwrap();
+/// assert_eq!(parsed.public_key(), keys.public);
 /// ```
-pub fn curve_keypair() -> Result<(String, String)> {
-    let keys = CurveKeyPair::generate().map_err(|e| Error::Io(std::io::Error::other(e)))?;
-    Ok((keys.public.to_z85(), keys.secret.to_z85()))
-}
-
-/// The Z85 public key that belongs to a Z85 secret key, like `zmq_curve_public`.
-///
-/// ```
-/// let secret = "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs";
-/// assert_eq!(
-///     ferrozmq::curve_public(secret).unwrap(),
-///     "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"
-/// );
-/// ```
-pub fn curve_public(secret_z85: &str) -> Result<String> {
-    let secret = CurveSecretKey::from_z85(secret_z85)
-        .map_err(|_| Error::InvalidArgument("not a 40-character Z85 CURVE secret key"))?;
-    Ok(secret.public_key().to_z85())
+pub fn curve_keypair() -> Result<CurveKeyPair> {
+    CurveKeyPair::generate().map_err(|e| Error::Io(std::io::Error::other(e)))
 }
 
 #[cfg(test)]

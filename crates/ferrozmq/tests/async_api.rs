@@ -9,8 +9,8 @@ mod async_support;
 
 use async_support::{bind_tcp, free_endpoint, seq, seq_of, socket, texts, Runtime, TIMEOUT};
 use ferrozmq::{
-    proxy_async, AsyncSocket, Context, Error, EventKind, Socket, CLIENT, DEALER, PAIR, PUB, PULL,
-    PUSH, REP, REQ, ROUTER, SERVER, SUB,
+    proxy_async, AsyncSocket, Context, Error, EventKind, EventSet, Socket, CLIENT, DEALER, PUB,
+    PULL, PUSH, REP, REQ, ROUTER, SERVER, SUB,
 };
 use futures::future::{join, join3, join_all, poll_immediate, select, Either};
 use futures::stream::FusedStream;
@@ -102,10 +102,10 @@ async fn subscribers_receive_only_their_prefixes(rt: Runtime) {
     let mut publisher = socket(&ctx, PUB);
     let endpoint = bind_tcp(&publisher);
     let mut weather = socket(&ctx, SUB);
-    weather.set_subscribe(b"weather").expect("subscribe");
+    weather.subscribe(b"weather").expect("subscribe");
     weather.connect(&endpoint).expect("connect");
     let mut everything = socket(&ctx, SUB);
-    everything.set_subscribe(b"").expect("subscribe");
+    everything.subscribe(b"").expect("subscribe");
     everything.connect(&endpoint).expect("connect");
     let probe = "weather probe";
     await_subscription(rt, &mut publisher, &mut weather, probe).await;
@@ -178,10 +178,10 @@ async fn pull_restarted_on_the_same_endpoint_gets_the_queued_messages(rt: Runtim
 async fn push_stays_pending_at_the_high_water_mark_until_the_peer_reads(rt: Runtime) {
     let ctx = Context::new();
     let mut pull = socket(&ctx, PULL);
-    pull.set_rcvhwm(1).expect("hwm");
+    pull.options().set_rcvhwm(1).expect("hwm");
     pull.bind("inproc://high-water-mark").expect("bind");
     let mut push = socket(&ctx, PUSH);
-    push.set_sndhwm(1).expect("hwm");
+    push.options().set_sndhwm(1).expect("hwm");
     push.connect("inproc://high-water-mark").expect("connect");
 
     // Fill the pipe. A send that cannot complete at once is dropped unsent, and its
@@ -219,16 +219,16 @@ async fn push_stays_pending_at_the_high_water_mark_until_the_peer_reads(rt: Runt
 async fn publisher_never_waits_for_a_subscriber_that_does_not_read(rt: Runtime) {
     let ctx = Context::new();
     let mut publisher = socket(&ctx, PUB);
-    publisher.set_sndhwm(100).expect("hwm");
+    publisher.options().set_sndhwm(100).expect("hwm");
     publisher.bind("inproc://slow-subscriber").expect("bind");
     let mut stalled = socket(&ctx, SUB);
-    stalled.set_rcvhwm(100).expect("hwm");
-    stalled.set_subscribe(b"").expect("subscribe");
+    stalled.options().set_rcvhwm(100).expect("hwm");
+    stalled.subscribe(b"").expect("subscribe");
     stalled
         .connect("inproc://slow-subscriber")
         .expect("connect");
     let mut reader = socket(&ctx, SUB);
-    reader.set_subscribe(b"").expect("subscribe");
+    reader.subscribe(b"").expect("subscribe");
     reader.connect("inproc://slow-subscriber").expect("connect");
     await_subscription(rt, &mut publisher, &mut stalled, "probe").await;
     await_subscription(rt, &mut publisher, &mut reader, "probe").await;
@@ -278,7 +278,9 @@ async fn waits_are_bounded_by_the_runtime_timer_not_by_socket_timeouts(rt: Runti
     let ctx = Context::new();
     let mut pull = socket(&ctx, PULL);
     // The futures ignore RCVTIMEO: only the runtime's timer ends their wait.
-    pull.set_rcvtimeo(10).expect("rcvtimeo");
+    pull.options()
+        .set_rcvtimeo(Some(Duration::from_millis(10)))
+        .expect("rcvtimeo");
     let endpoint = bind_tcp(&pull);
     let start = Instant::now();
     let received = rt.timeout(Duration::from_millis(100), pull.recv()).await;
@@ -292,8 +294,11 @@ async fn waits_are_bounded_by_the_runtime_timer_not_by_socket_timeouts(rt: Runti
     assert_eq!(received.expect("recv").as_str(), Some("after"));
 
     let mut stuck = socket(&ctx, PUSH);
-    stuck.set_sndhwm(1).expect("hwm");
-    stuck.set_sndtimeo(10).expect("sndtimeo");
+    stuck.options().set_sndhwm(1).expect("hwm");
+    stuck
+        .options()
+        .set_sndtimeo(Some(Duration::from_millis(10)))
+        .expect("sndtimeo");
     stuck.connect(&free_endpoint()).expect("connect");
     stuck.send("queued").await.expect("one message queues");
     let sent = rt
@@ -325,14 +330,16 @@ async fn select_over_three_sockets_wakes_for_the_one_with_a_message(rt: Runtime)
         .iter()
         .map(|pull| {
             let push = ctx.socket(PUSH).expect("push");
-            push.set_linger(0).expect("linger");
+            push.options()
+                .set_linger(Some(Duration::ZERO))
+                .expect("linger");
             push.connect(&bind_tcp(pull)).expect("connect");
             push
         })
         .collect();
     for round in 0..30 {
         let target = (round * 7 + round / 3) as usize % 3;
-        pushes[target].send(seq(round), 0).expect("send");
+        pushes[target].send(seq(round)).expect("send");
         let [a, b, c] = &mut pulls;
         let ready = rt
             .within("a readable socket", async {
@@ -352,23 +359,20 @@ async fn select_over_three_sockets_wakes_for_the_one_with_a_message(rt: Runtime)
 async fn monitor_events_are_received_asynchronously(rt: Runtime) {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    pull.monitor("inproc://async-monitor", EventKind::ALL)
-        .expect("monitor");
-    let mut events = socket(&ctx, PAIR);
-    events.connect("inproc://async-monitor").expect("connect");
+    let mut events = pull.monitor(EventSet::ALL).expect("monitor");
     let endpoint = bind_tcp(&pull);
-    let listening = rt.within("LISTENING", events.recv_monitor_event()).await;
+    let listening = rt.within("LISTENING", events.next()).await;
     let listening = listening.expect("event");
-    assert_eq!(listening.kind, EventKind::Listening);
-    assert_eq!(listening.endpoint, endpoint);
+    assert_eq!(listening.kind(), EventKind::Listening);
+    assert_eq!(listening.endpoint(), endpoint);
 
     let push = socket(&ctx, PUSH);
     push.connect(&endpoint).expect("connect");
     rt.within("ACCEPTED, then HANDSHAKE_SUCCEEDED", async {
         let mut accepted = false;
         loop {
-            let event = events.recv_monitor_event().await.expect("event");
-            match event.kind {
+            let event = events.next().await.expect("event");
+            match event.kind() {
                 EventKind::Accepted => accepted = true,
                 EventKind::HandshakeSucceeded => {
                     assert!(accepted, "accepted before the handshake");
@@ -501,23 +505,23 @@ fn split_halves_wait_in_separate_tasks() {
     Runtime::TokioMultiThread.run(|_| async {
         let ctx = Context::new();
         let near = socket(&ctx, DEALER);
-        near.set_sndhwm(1).expect("hwm");
-        near.set_rcvhwm(1).expect("hwm");
+        near.options().set_sndhwm(1).expect("hwm");
+        near.options().set_rcvhwm(1).expect("hwm");
         let endpoint = bind_tcp(&near);
         let echo = std::thread::spawn(move || {
             let ctx = Context::new();
             let far = ctx.socket(DEALER).expect("dealer");
-            far.set_linger(0).expect("linger");
-            far.set_rcvtimeo(TIMEOUT.as_millis() as i32)
-                .expect("rcvtimeo");
-            far.set_sndtimeo(TIMEOUT.as_millis() as i32)
-                .expect("sndtimeo");
-            far.set_sndhwm(1).expect("hwm");
-            far.set_rcvhwm(1).expect("hwm");
+            far.options()
+                .set_linger(Some(Duration::ZERO))
+                .expect("linger");
+            far.options().set_rcvtimeo(Some(TIMEOUT)).expect("rcvtimeo");
+            far.options().set_sndtimeo(Some(TIMEOUT)).expect("sndtimeo");
+            far.options().set_sndhwm(1).expect("hwm");
+            far.options().set_rcvhwm(1).expect("hwm");
             far.connect(&endpoint).expect("connect");
             for _ in 0..COUNT {
-                let msg = far.recv_multipart(0).expect("echo in");
-                far.send_multipart(msg, 0).expect("echo out");
+                let msg = far.recv_multipart().expect("echo in");
+                far.send_multipart(msg).expect("echo out");
             }
         });
         let (mut sink, mut stream) = near.split();

@@ -29,12 +29,17 @@ on_every_runtime!(
 /// A blocking socket bounded by [`TIMEOUT`], for the thread at the other end.
 fn blocking(ctx: &Context, kind: ferrozmq::SocketType) -> Socket {
     let socket = ctx.socket(kind).expect("socket");
-    socket.set_linger(0).expect("linger");
     socket
-        .set_rcvtimeo(TIMEOUT.as_millis() as i32)
+        .options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    socket
+        .options()
+        .set_rcvtimeo(Some(TIMEOUT))
         .expect("rcvtimeo");
     socket
-        .set_sndtimeo(TIMEOUT.as_millis() as i32)
+        .options()
+        .set_sndtimeo(Some(TIMEOUT))
         .expect("sndtimeo");
     socket
 }
@@ -48,7 +53,7 @@ fn numbered_sender(endpoint: String) -> JoinHandle<()> {
         push.connect(&endpoint).expect("connect");
         for i in 0..COUNT {
             let padding = vec![b'.'; (i % 7) as usize];
-            push.send_multipart([seq(i), padding], 0).expect("send");
+            push.send_multipart([seq(i), padding]).expect("send");
             if i % 100 == 0 {
                 std::thread::sleep(Duration::from_millis(1));
             }
@@ -61,14 +66,11 @@ fn numbered_sender(endpoint: String) -> JoinHandle<()> {
 /// `done`. It reads slowly, so that a sender at its high-water mark has to wait.
 fn numbered_receiver(ctx: &Context, done: Arc<AtomicBool>) -> (String, JoinHandle<()>) {
     let pull = blocking(ctx, PULL);
-    pull.set_rcvhwm(1).expect("hwm");
-    pull.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = pull.get_last_endpoint().expect("endpoint").expect("utf-8");
+    pull.options().set_rcvhwm(1).expect("hwm");
+    let endpoint = pull.bind("tcp://127.0.0.1:*").expect("bind");
     let receiver = std::thread::spawn(move || {
         for i in 0..LOCKSTEP_COUNT {
-            let parts = pull
-                .recv_multipart(0)
-                .expect("a message within the timeout");
+            let parts = pull.recv_multipart().expect("a message within the timeout");
             assert_eq!(parts.len(), 3, "message {i} came whole");
             assert_eq!(seq_of(&parts[0]), i, "each message once, in order");
             if i % 200 == 0 {
@@ -132,7 +134,7 @@ async fn sends_dropped_whenever_pending_at_a_high_water_mark_of_1_send_each_mess
     let done = Arc::new(AtomicBool::new(false));
     let (endpoint, receiver) = numbered_receiver(&ctx, done);
     let mut push = socket(&ctx, PUSH);
-    push.set_sndhwm(1).expect("hwm");
+    push.options().set_sndhwm(1).expect("hwm");
     push.connect(&endpoint).expect("connect");
     let mut dropped = 0;
     rt.within("every message", async {
@@ -182,13 +184,13 @@ async fn a_proxy_dropped_whenever_pending_loses_nothing(rt: Runtime) {
             let push = blocking(&ctx, PUSH);
             push.connect(&source_endpoint).expect("connect");
             for i in 0..LOCKSTEP_COUNT {
-                push.send_multipart([seq(i), b"a".to_vec(), b"b".to_vec()], 0)
+                push.send_multipart([seq(i), b"a".to_vec(), b"b".to_vec()])
                     .expect("send");
             }
         })
     };
     let mut back: AsyncSocket = socket(&ctx, PUSH);
-    back.set_sndhwm(1).expect("hwm");
+    back.options().set_sndhwm(1).expect("hwm");
     back.connect(&sink_endpoint).expect("connect");
     let mut restarts = 0u32;
     rt.within("every message through the proxy", async {
@@ -240,7 +242,7 @@ async fn sends_racing_a_constant_timer_in_tokio_select(_rt: Runtime) {
     let done = Arc::new(AtomicBool::new(false));
     let (endpoint, receiver) = numbered_receiver(&ctx, done);
     let mut push = socket(&ctx, PUSH);
-    push.set_sndhwm(1).expect("hwm");
+    push.options().set_sndhwm(1).expect("hwm");
     push.connect(&endpoint).expect("connect");
     let mut timer = tokio::time::interval(Duration::from_micros(50));
     let mut dropped = 0u64;

@@ -138,7 +138,7 @@ async fn async_push_sends_to_a_libzmq_pull(rt: Runtime) {
     });
     let ctx = Context::new();
     let mut push = socket(&ctx, PUSH);
-    push.set_sndhwm(10).expect("hwm");
+    push.options().set_sndhwm(10).expect("hwm");
     push.connect(&endpoint).expect("connect");
     rt.within("every message", async {
         for i in 0..COUNT {

@@ -6,38 +6,40 @@ mod common;
 
 use common::{frame, RawPeer};
 use ferrozmq::{
-    Context, EventKind, MonitorEvent, Socket, SocketType, DEALER, PAIR, PULL, PUSH, ROUTER,
+    Context, EventKind, EventSet, Monitor, MonitorEvent, ReconnectStop, Socket, SocketType, DEALER,
+    PULL, PUSH, ROUTER,
 };
 use std::net::TcpListener;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 fn socket(ctx: &Context, kind: SocketType) -> Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(5000).expect("rcvtimeo");
-    s.set_sndtimeo(5000).expect("sndtimeo");
+    s.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    s.options()
+        .set_rcvtimeo(Some(Duration::from_secs(5)))
+        .expect("rcvtimeo");
+    s.options()
+        .set_sndtimeo(Some(Duration::from_secs(5)))
+        .expect("sndtimeo");
     s
 }
 
-/// A reader of `watched`'s monitor feed.
-fn watch(ctx: &Context, watched: &Socket) -> Socket {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let endpoint = format!("inproc://conn-opts-{}", N.fetch_add(1, Ordering::Relaxed));
-    watched.monitor(&endpoint, EventKind::ALL).expect("monitor");
-    let reader = socket(ctx, PAIR);
-    reader.connect(&endpoint).expect("connect the feed");
-    reader
+/// `watched`'s events.
+fn watch(watched: &Socket) -> Monitor {
+    watched.monitor(EventSet::ALL).expect("monitor")
 }
 
 /// The next event of `kind`, skipping others; panics after the deadline.
-fn wait_for(feed: &Socket, kind: EventKind, within: Duration) -> MonitorEvent {
+fn wait_for(feed: &mut Monitor, kind: EventKind, within: Duration) -> MonitorEvent {
     let deadline = Instant::now() + within;
     loop {
-        assert!(Instant::now() < deadline, "no {kind:?} event in time");
-        if let Ok(event) = MonitorEvent::recv(feed, 0) {
-            if event.kind == kind {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "no {kind:?} event in time");
+        if let Ok(event) = feed.recv_timeout(left) {
+            if event.kind() == kind {
                 return event;
             }
         }
@@ -60,10 +62,19 @@ fn accept(listener: &TcpListener) -> RawPeer {
 fn heartbeats_ping_and_drop_a_peer_that_went_silent() {
     let ctx = Context::new();
     let dealer = socket(&ctx, DEALER);
-    dealer.set_heartbeat_ivl(50).expect("ivl");
-    dealer.set_heartbeat_timeout(200).expect("timeout");
-    dealer.set_reconnect_ivl(50).expect("reconnect");
-    let feed = watch(&ctx, &dealer);
+    dealer
+        .options()
+        .set_heartbeat_ivl(Duration::from_millis(50))
+        .expect("ivl");
+    dealer
+        .options()
+        .set_heartbeat_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    dealer
+        .options()
+        .set_reconnect_ivl(Some(Duration::from_millis(50)))
+        .expect("reconnect");
+    let mut feed = watch(&dealer);
     let (listener, endpoint) = raw_listener();
     dealer.connect(&endpoint).expect("connect");
     let mut peer = accept(&listener);
@@ -75,7 +86,7 @@ fn heartbeats_ping_and_drop_a_peer_that_went_silent() {
     );
     // The peer now says nothing at all, as a frozen process would.
     let started = Instant::now();
-    wait_for(&feed, EventKind::Disconnected, Duration::from_secs(5));
+    wait_for(&mut feed, EventKind::Disconnected, Duration::from_secs(5));
     let waited = started.elapsed();
     assert!(
         waited < Duration::from_secs(2),
@@ -84,15 +95,18 @@ fn heartbeats_ping_and_drop_a_peer_that_went_silent() {
     // And the connection is replaced.
     let mut replacement = accept(&listener);
     replacement.handshake("ROUTER", 1);
-    wait_for(&feed, EventKind::HandshakeSucceeded, Duration::from_secs(5));
+    wait_for(
+        &mut feed,
+        EventKind::HandshakeSucceeded,
+        Duration::from_secs(5),
+    );
 }
 
 #[test]
 fn a_peer_asking_for_a_ttl_is_dropped_when_it_falls_silent() {
     let ctx = Context::new();
     let router = socket(&ctx, ROUTER);
-    router.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = router.get_last_endpoint().expect("endpoint").expect("utf8");
+    let endpoint = router.bind("tcp://127.0.0.1:*").expect("bind");
     let mut peer = RawPeer::connect(&endpoint);
     peer.handshake("DEALER", 1);
     // PING with a TTL of 3 tenths of a second, and an empty context.
@@ -110,8 +124,7 @@ fn a_peer_asking_for_a_ttl_is_dropped_when_it_falls_silent() {
 fn ping_contexts_are_echoed() {
     let ctx = Context::new();
     let router = socket(&ctx, ROUTER);
-    router.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = router.get_last_endpoint().expect("endpoint").expect("utf8");
+    let endpoint = router.bind("tcp://127.0.0.1:*").expect("bind");
     let mut peer = RawPeer::connect(&endpoint);
     peer.handshake("DEALER", 1);
     peer.write(&frame(0x04, b"\x04PING\x00\x00hello"));
@@ -124,23 +137,21 @@ fn conflate_keeps_only_the_newest_message() {
     for transport in ["tcp://127.0.0.1:*", "inproc://conflate"] {
         let ctx = Context::new();
         let pull = socket(&ctx, PULL);
-        pull.set_conflate(true).expect("conflate");
-        pull.bind(transport).expect("bind");
-        let endpoint = pull.get_last_endpoint().expect("endpoint").expect("utf8");
+        pull.options().set_conflate(true).expect("conflate");
+        let endpoint = pull.bind(transport).expect("bind");
         let push = socket(&ctx, PUSH);
         push.connect(&endpoint).expect("connect");
         for i in 1..=100u32 {
-            push.send(&i.to_be_bytes()[..], 0).expect("send");
+            push.send(&i.to_be_bytes()[..]).expect("send");
         }
         // Let everything arrive; then only the newest is there.
         std::thread::sleep(Duration::from_millis(200));
-        let newest = pull.recv_bytes(0).expect("the newest message");
+        let newest = pull.recv().map(Vec::from).expect("the newest message");
         assert_eq!(newest, 100u32.to_be_bytes(), "{transport}");
-        pull.set_rcvtimeo(100).expect("timeout");
-        assert!(
-            pull.recv_msg(0).is_err(),
-            "nothing older is left: {transport}"
-        );
+        pull.options()
+            .set_rcvtimeo(Some(Duration::from_millis(100)))
+            .expect("timeout");
+        assert!(pull.recv().is_err(), "nothing older is left: {transport}");
     }
 }
 
@@ -150,17 +161,20 @@ fn reconnect_stop_on_refusal_gives_up_after_the_first_refused_connect() {
     let (listener, endpoint) = raw_listener();
     drop(listener);
     let dealer = socket(&ctx, DEALER);
-    dealer.set_reconnect_ivl(20).expect("reconnect");
     dealer
-        .set_reconnect_stop(ferrozmq::RECONNECT_STOP_CONN_REFUSED)
+        .options()
+        .set_reconnect_ivl(Some(Duration::from_millis(20)))
+        .expect("reconnect");
+    dealer
+        .options()
+        .set_reconnect_stop(ReconnectStop::CONN_REFUSED)
         .expect("stop");
-    let feed = watch(&ctx, &dealer);
+    let mut feed = watch(&dealer);
     dealer.connect(&endpoint).expect("connect");
     std::thread::sleep(Duration::from_millis(300));
-    feed.set_rcvtimeo(0).expect("no wait");
     let mut retried = 0;
-    while let Ok(event) = MonitorEvent::recv(&feed, 0) {
-        retried += usize::from(event.kind == EventKind::ConnectRetried);
+    while let Ok(event) = feed.try_recv() {
+        retried += usize::from(event.kind() == EventKind::ConnectRetried);
     }
     assert_eq!(retried, 0, "no reconnection after the refusal");
 }
@@ -171,23 +185,33 @@ fn reconnect_interval_backs_off_to_its_maximum_and_resets_after_success() {
     let (listener, endpoint) = raw_listener();
     drop(listener);
     let dealer = socket(&ctx, DEALER);
-    dealer.set_reconnect_ivl(10).expect("ivl");
-    dealer.set_reconnect_ivl_max(80).expect("max");
-    let feed = watch(&ctx, &dealer);
+    dealer
+        .options()
+        .set_reconnect_ivl(Some(Duration::from_millis(10)))
+        .expect("ivl");
+    dealer
+        .options()
+        .set_reconnect_ivl_max(Duration::from_millis(80))
+        .expect("max");
+    let mut feed = watch(&dealer);
     dealer.connect(&endpoint).expect("connect");
     let intervals: Vec<u32> = (0..6)
-        .map(|_| wait_for(&feed, EventKind::ConnectRetried, Duration::from_secs(5)).value)
+        .map(|_| wait_for(&mut feed, EventKind::ConnectRetried, Duration::from_secs(5)).value())
         .collect();
     assert_eq!(intervals, vec![10, 20, 40, 80, 80, 80]);
     // A listener appears: after a successful handshake the interval starts over.
     let listener = TcpListener::bind(endpoint.trim_start_matches("tcp://")).expect("rebind");
     let mut peer = accept(&listener);
     peer.handshake("ROUTER", 1);
-    wait_for(&feed, EventKind::HandshakeSucceeded, Duration::from_secs(5));
+    wait_for(
+        &mut feed,
+        EventKind::HandshakeSucceeded,
+        Duration::from_secs(5),
+    );
     drop(peer);
     drop(listener);
-    let after = wait_for(&feed, EventKind::ConnectRetried, Duration::from_secs(5));
-    assert_eq!(after.value, 10);
+    let after = wait_for(&mut feed, EventKind::ConnectRetried, Duration::from_secs(5));
+    assert_eq!(after.value(), 10);
 }
 
 fn int_option(fd: RawFd, level: i32, name: i32) -> i32 {
@@ -204,18 +228,33 @@ fn int_option(fd: RawFd, level: i32, name: i32) -> i32 {
 fn system_socket_knobs_reach_the_connection() {
     let ctx = Context::new();
     let dealer = socket(&ctx, DEALER);
-    dealer.set_tcp_keepalive(1).expect("keepalive");
-    dealer.set_tcp_keepalive_idle(42).expect("idle");
-    dealer.set_tcp_keepalive_cnt(7).expect("cnt");
-    dealer.set_tcp_keepalive_intvl(3).expect("intvl");
-    dealer.set_tcp_maxrt(4321).expect("maxrt");
-    dealer.set_sndbuf(100_000).expect("sndbuf");
-    let feed = watch(&ctx, &dealer);
+    dealer
+        .options()
+        .set_tcp_keepalive(Some(true))
+        .expect("keepalive");
+    dealer
+        .options()
+        .set_tcp_keepalive_idle(Some(Duration::from_secs(42)))
+        .expect("idle");
+    dealer
+        .options()
+        .set_tcp_keepalive_cnt(Some(7))
+        .expect("cnt");
+    dealer
+        .options()
+        .set_tcp_keepalive_intvl(Some(Duration::from_secs(3)))
+        .expect("intvl");
+    dealer
+        .options()
+        .set_tcp_maxrt(Duration::from_millis(4321))
+        .expect("maxrt");
+    dealer.options().set_sndbuf(Some(100_000)).expect("sndbuf");
+    let mut feed = watch(&dealer);
     let (listener, endpoint) = raw_listener();
     dealer.connect(&endpoint).expect("connect");
     let _peer = accept(&listener);
     // The monitor reports the connection's descriptor, as libzmq's does.
-    let fd = wait_for(&feed, EventKind::Connected, Duration::from_secs(5)).value as RawFd;
+    let fd = wait_for(&mut feed, EventKind::Connected, Duration::from_secs(5)).value() as RawFd;
     assert_eq!(int_option(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE), 1);
     assert_eq!(int_option(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE), 42);
     assert_eq!(int_option(fd, libc::IPPROTO_TCP, libc::TCP_KEEPCNT), 7);
@@ -231,14 +270,23 @@ fn system_socket_knobs_reach_the_connection() {
 fn options_refuse_values_out_of_range_and_read_back() {
     let ctx = Context::new();
     let s = socket(&ctx, DEALER);
-    assert!(s.set_heartbeat_ivl(-5).is_err());
-    assert!(s.set_tcp_keepalive(-2).is_err());
-    assert!(s.set_bindtodevice(&"x".repeat(64)).is_err());
-    s.set_heartbeat_ttl(1500).expect("ttl");
-    assert_eq!(s.get_heartbeat_ttl().expect("ttl"), 1500);
-    assert_eq!(s.get_heartbeat_timeout().expect("timeout"), -1);
-    s.set_conflate(true).expect("conflate");
-    assert!(s.get_conflate().expect("conflate"));
+    // Negative values cannot be written any more; values beyond libzmq's int can.
+    assert!(s
+        .options()
+        .set_heartbeat_ivl(Duration::from_secs(u64::MAX))
+        .is_err());
+    assert!(s
+        .options()
+        .set_tcp_keepalive_idle(Some(Duration::from_secs(1 << 40)))
+        .is_err());
+    assert!(s.options().set_bindtodevice(&"x".repeat(64)).is_err());
+    s.options()
+        .set_heartbeat_ttl(Duration::from_millis(1500))
+        .expect("ttl");
+    assert_eq!(s.options().heartbeat_ttl(), Duration::from_millis(1500));
+    assert_eq!(s.options().heartbeat_timeout(), None);
+    s.options().set_conflate(true).expect("conflate");
+    assert!(s.options().conflate());
 }
 
 #[test]
@@ -255,13 +303,19 @@ fn connect_timeout_abandons_a_connect_that_hangs() {
     }
     let ctx = Context::new();
     let dealer = socket(&ctx, DEALER);
-    dealer.set_connect_timeout(100).expect("connect timeout");
-    dealer.set_reconnect_ivl(10_000).expect("slow reconnect");
-    let feed = watch(&ctx, &dealer);
+    dealer
+        .options()
+        .set_connect_timeout(Duration::from_millis(100))
+        .expect("connect timeout");
+    dealer
+        .options()
+        .set_reconnect_ivl(Some(Duration::from_secs(10)))
+        .expect("slow reconnect");
+    let mut feed = watch(&dealer);
     let started = Instant::now();
     dealer.connect(&format!("tcp://{addr}")).expect("connect");
-    wait_for(&feed, EventKind::ConnectDelayed, Duration::from_secs(5));
-    wait_for(&feed, EventKind::ConnectRetried, Duration::from_secs(5));
+    wait_for(&mut feed, EventKind::ConnectDelayed, Duration::from_secs(5));
+    wait_for(&mut feed, EventKind::ConnectRetried, Duration::from_secs(5));
     assert!(
         started.elapsed() < Duration::from_millis(900),
         "gave up after CONNECT_TIMEOUT, not the kernel's SYN retries: {:?}",

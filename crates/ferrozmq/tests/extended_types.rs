@@ -1,16 +1,21 @@
 //! DEALER, ROUTER, PAIR, XPUB and XSUB, and the options that shape them.
 
 use ferrozmq::{
-    Context, Error, Socket, SocketType, DEALER, DONTWAIT, PAIR, PUB, REP, REQ, ROUTER, SUB, XPUB,
-    XSUB,
+    Context, Error, Socket, SocketType, DEALER, PAIR, PUB, REP, REQ, ROUTER, SUB, XPUB, XSUB,
 };
 use std::time::{Duration, Instant};
 
 fn socket(ctx: &Context, kind: SocketType) -> Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(5000).expect("rcvtimeo");
-    s.set_sndtimeo(5000).expect("sndtimeo");
+    s.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    s.options()
+        .set_rcvtimeo(Some(Duration::from_secs(5)))
+        .expect("rcvtimeo");
+    s.options()
+        .set_sndtimeo(Some(Duration::from_secs(5)))
+        .expect("sndtimeo");
     s
 }
 
@@ -22,11 +27,11 @@ fn bind(s: &Socket, transport: &str) -> String {
         _ => format!("inproc://ext-{}", N.fetch_add(1, Ordering::Relaxed)),
     };
     s.bind(&endpoint).expect("bind");
-    s.get_last_endpoint().expect("endpoint").expect("utf8")
+    s.last_endpoint().expect("utf8")
 }
 
 fn parts(s: &Socket) -> Vec<Vec<u8>> {
-    s.recv_multipart(0)
+    s.recv_multipart()
         .expect("message")
         .iter()
         .map(|m| m.to_vec())
@@ -40,28 +45,28 @@ fn router_prefixes_routing_ids_and_routes_replies_back() {
         let router = socket(&ctx, ROUTER);
         let endpoint = bind(&router, transport);
         let named = socket(&ctx, DEALER);
-        named.set_routing_id(b"worker-1").expect("id");
+        named.options().set_routing_id(b"worker-1").expect("id");
         named.connect(&endpoint).expect("connect");
         let anonymous = socket(&ctx, DEALER);
         anonymous.connect(&endpoint).expect("connect");
 
-        named.send("from named", 0).expect("send");
+        named.send("from named").expect("send");
         assert_eq!(
             parts(&router),
             vec![b"worker-1".to_vec(), b"from named".to_vec()],
             "{transport}"
         );
-        anonymous.send_multipart(["a", "b"], 0).expect("send");
+        anonymous.send_multipart(["a", "b"]).expect("send");
         let got = parts(&router);
         assert_eq!(got.len(), 3);
         assert_eq!(got[0].len(), 5, "generated ids are 5 bytes");
         assert_eq!(got[0][0], 0, "generated ids start with a zero byte");
         router
-            .send_multipart([&got[0][..], b"back"], 0)
+            .send_multipart([&got[0][..], b"back"])
             .expect("reply");
         assert_eq!(parts(&anonymous), vec![b"back".to_vec()]);
         router
-            .send_multipart([&b"worker-1"[..], b"to named"], 0)
+            .send_multipart([&b"worker-1"[..], b"to named"])
             .expect("send");
         assert_eq!(parts(&named), vec![b"to named".to_vec()]);
     }
@@ -73,11 +78,14 @@ fn router_drops_or_refuses_unroutable_messages() {
     let router = socket(&ctx, ROUTER);
     bind(&router, "inproc");
     router
-        .send_multipart([&b"nobody"[..], b"lost"], 0)
+        .send_multipart([&b"nobody"[..], b"lost"])
         .expect("silently dropped");
-    router.set_router_mandatory(true).expect("mandatory");
+    router
+        .options()
+        .set_router_mandatory(true)
+        .expect("mandatory");
     assert!(matches!(
-        router.send("nobody", ferrozmq::SNDMORE),
+        router.send_more("nobody"),
         Err(Error::HostUnreachable)
     ));
 }
@@ -95,13 +103,21 @@ fn rep_behind_a_router_dealer_broker_sees_the_envelope_through() {
     let client = socket(&ctx, REQ);
     client.connect(&front).expect("connect");
     for i in 0..5 {
-        client.send(format!("request {i}"), 0).expect("request");
-        let request = worker.recv_string(0).expect("request").expect("utf8");
-        worker
-            .send(format!("reply to {request}"), 0)
-            .expect("reply");
+        client.send(format!("request {i}")).expect("request");
+        let request = worker
+            .recv()
+            .expect("request")
+            .as_str()
+            .expect("utf8")
+            .to_string();
+        worker.send(format!("reply to {request}")).expect("reply");
         assert_eq!(
-            client.recv_string(0).expect("reply").expect("utf8"),
+            client
+                .recv()
+                .expect("reply")
+                .as_str()
+                .expect("utf8")
+                .to_string(),
             format!("reply to request {i}")
         );
     }
@@ -115,9 +131,9 @@ fn pair_talks_both_ways_with_one_peer() {
         let endpoint = bind(&a, transport);
         let b = socket(&ctx, PAIR);
         b.connect(&endpoint).expect("connect");
-        a.send("ping", 0).expect("send");
-        assert_eq!(b.recv_bytes(0).expect("recv"), b"ping");
-        b.send_multipart(["po", "ng"], 0).expect("send");
+        a.send("ping").expect("send");
+        assert_eq!(b.recv().expect("recv"), b"ping");
+        b.send_multipart(["po", "ng"]).expect("send");
         assert_eq!(parts(&a), vec![b"po".to_vec(), b"ng".to_vec()]);
     }
 }
@@ -129,39 +145,37 @@ fn xpub_hands_subscriptions_to_the_application() {
     let endpoint = bind(&xpub, "tcp");
     let sub = socket(&ctx, SUB);
     sub.connect(&endpoint).expect("connect");
-    sub.set_subscribe(b"news").expect("subscribe");
-    assert_eq!(xpub.recv_bytes(0).expect("notice"), b"\x01news");
+    sub.subscribe(b"news").expect("subscribe");
+    assert_eq!(xpub.recv().expect("notice"), b"\x01news");
     let second = socket(&ctx, SUB);
     second.connect(&endpoint).expect("connect");
-    second.set_subscribe(b"news").expect("subscribe");
-    second.set_subscribe(b"sport").expect("subscribe");
+    second.subscribe(b"news").expect("subscribe");
+    second.subscribe(b"sport").expect("subscribe");
     // Not verbose: the duplicate "news" is not news.
-    assert_eq!(xpub.recv_bytes(0).expect("notice"), b"\x01sport");
-    xpub.send("news: 消息群发", 0).expect("publish");
-    assert_eq!(
-        sub.recv_bytes(0).expect("recv"),
-        "news: 消息群发".as_bytes()
-    );
+    assert_eq!(xpub.recv().expect("notice"), b"\x01sport");
+    xpub.send("news: 消息群发").expect("publish");
+    assert_eq!(sub.recv().expect("recv"), "news: 消息群发".as_bytes());
     drop(second);
     // Its "sport" had no other subscriber: the application hears it went away.
-    assert_eq!(xpub.recv_bytes(0).expect("notice"), b"\x00sport");
+    assert_eq!(xpub.recv().expect("notice"), b"\x00sport");
 }
 
 #[test]
 fn xpub_verbose_and_welcome_message() {
     let ctx = Context::new();
     let xpub = socket(&ctx, XPUB);
-    xpub.set_xpub_verbose(true).expect("verbose");
-    xpub.set_xpub_welcome_msg(Some(b"welcome"))
+    xpub.options().set_xpub_verbose(true).expect("verbose");
+    xpub.options()
+        .set_xpub_welcome_msg(Some(b"welcome"))
         .expect("welcome");
     let endpoint = bind(&xpub, "inproc");
     let mut subscribers = Vec::new();
     for _ in 0..2 {
         let sub = socket(&ctx, SUB);
-        sub.set_subscribe(b"welcome").expect("subscribe");
+        sub.subscribe(b"welcome").expect("subscribe");
         sub.connect(&endpoint).expect("connect");
-        assert_eq!(xpub.recv_bytes(0).expect("notice"), b"\x01welcome");
-        assert_eq!(sub.recv_bytes(0).expect("welcome"), b"welcome");
+        assert_eq!(xpub.recv().expect("notice"), b"\x01welcome");
+        assert_eq!(sub.recv().expect("welcome"), b"welcome");
         subscribers.push(sub);
     }
 }
@@ -177,8 +191,10 @@ fn xsub_sends_subscriptions_as_messages_and_forwards_through_a_proxy() {
     let downstream = bind(&xpub, "tcp");
     std::thread::spawn(move || ferrozmq::proxy(&xsub, &xpub));
     let sub = socket(&ctx, SUB);
-    sub.set_subscribe(b"A").expect("subscribe");
-    sub.set_rcvtimeo(50).expect("rcvtimeo");
+    sub.subscribe(b"A").expect("subscribe");
+    sub.options()
+        .set_rcvtimeo(Some(Duration::from_millis(50)))
+        .expect("rcvtimeo");
     sub.connect(&downstream).expect("connect");
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -186,9 +202,9 @@ fn xsub_sends_subscriptions_as_messages_and_forwards_through_a_proxy() {
             Instant::now() < deadline,
             "nothing came through the forwarder"
         );
-        publisher.send("B filtered", 0).expect("send");
-        publisher.send("A through", 0).expect("send");
-        if let Ok(m) = sub.recv_bytes(0) {
+        publisher.send("B filtered").expect("send");
+        publisher.send("A through").expect("send");
+        if let Ok(m) = sub.recv().map(Vec::from) {
             assert_eq!(m, b"A through");
             break;
         }
@@ -201,41 +217,41 @@ fn req_relaxed_and_correlate_recover_from_a_lost_reply() {
     let router = socket(&ctx, ROUTER);
     let endpoint = bind(&router, "tcp");
     let req = socket(&ctx, REQ);
-    req.set_req_relaxed(true).expect("relaxed");
-    req.set_req_correlate(true).expect("correlate");
+    req.options().set_req_relaxed(true).expect("relaxed");
+    req.options().set_req_correlate(true).expect("correlate");
     req.connect(&endpoint).expect("connect");
-    req.send("first", 0).expect("first");
+    req.send("first").expect("first");
     let first = parts(&router);
     assert_eq!(first.len(), 4, "id, request id, delimiter, body");
     // The server never answers "first"; the client asks again.
-    req.send("second", 0).expect("a relaxed REQ may send again");
+    req.send("second").expect("a relaxed REQ may send again");
     let second = parts(&router);
     // A late reply to the first request is dropped, the reply to the second is delivered.
     router
-        .send_multipart([&first[0], &first[1], &first[2], &b"late"[..]], 0)
+        .send_multipart([&first[0], &first[1], &first[2], &b"late"[..]])
         .expect("late reply");
     router
-        .send_multipart([&second[0], &second[1], &second[2], &b"answer"[..]], 0)
+        .send_multipart([&second[0], &second[1], &second[2], &b"answer"[..]])
         .expect("reply");
-    assert_eq!(req.recv_bytes(0).expect("reply"), b"answer");
+    assert_eq!(req.recv().expect("reply"), b"answer");
     let strict = socket(&ctx, REQ);
     strict.connect(&endpoint).expect("connect");
-    strict.send("x", 0).expect("send");
-    assert!(matches!(strict.send("y", DONTWAIT), Err(Error::State)));
+    strict.send("x").expect("send");
+    assert!(matches!(strict.try_send("y"), Err(Error::State)));
 }
 
 #[test]
 fn options_for_other_types_are_refused() {
     let ctx = Context::new();
     assert!(matches!(
-        socket(&ctx, DEALER).set_router_mandatory(true),
+        socket(&ctx, DEALER).options().set_router_mandatory(true),
         Err(Error::InvalidArgument(_))
     ));
     assert!(matches!(
-        socket(&ctx, PUB).set_xpub_verbose(true),
+        socket(&ctx, PUB).options().set_xpub_verbose(true),
         Err(Error::InvalidArgument(_))
     ));
-    assert!(socket(&ctx, PUB).set_xpub_nodrop(true).is_ok());
+    assert!(socket(&ctx, PUB).options().set_xpub_nodrop(true).is_ok());
 }
 
 #[test]
@@ -257,25 +273,31 @@ fn steerable_proxy_pauses_resumes_reports_and_terminates() {
     let consumer = socket(&ctx, PULL);
     consumer.connect(&back_endpoint).expect("connect");
 
-    producer.send("one", 0).expect("send");
-    assert_eq!(consumer.recv_bytes(0).expect("forwarded"), b"one");
-    steer.send("PAUSE", 0).expect("pause");
+    producer.send("one").expect("send");
+    assert_eq!(consumer.recv().expect("forwarded"), b"one");
+    steer.send("PAUSE").expect("pause");
     // Statistics are answered even while paused, after the pause took effect.
-    steer.send("STATISTICS", 0).expect("statistics");
+    steer.send("STATISTICS").expect("statistics");
     let stats: Vec<u64> = steer
-        .recv_multipart(0)
+        .recv_multipart()
         .expect("statistics")
         .iter()
         .map(|p| u64::from_ne_bytes(p[..].try_into().expect("8 bytes")))
         .collect();
     assert_eq!(stats, vec![1, 3, 0, 0, 0, 0, 1, 3]);
-    producer.send("two", 0).expect("send");
-    consumer.set_rcvtimeo(100).expect("timeout");
-    assert!(matches!(consumer.recv_msg(0), Err(Error::Again)), "paused");
-    steer.send("RESUME", 0).expect("resume");
-    consumer.set_rcvtimeo(5000).expect("timeout");
-    assert_eq!(consumer.recv_bytes(0).expect("forwarded"), b"two");
-    steer.send("TERMINATE", 0).expect("terminate");
+    producer.send("two").expect("send");
+    consumer
+        .options()
+        .set_rcvtimeo(Some(Duration::from_millis(100)))
+        .expect("timeout");
+    assert!(matches!(consumer.recv(), Err(Error::Again)), "paused");
+    steer.send("RESUME").expect("resume");
+    consumer
+        .options()
+        .set_rcvtimeo(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    assert_eq!(consumer.recv().expect("forwarded"), b"two");
+    steer.send("TERMINATE").expect("terminate");
     broker
         .join()
         .expect("broker thread")
@@ -286,22 +308,21 @@ fn steerable_proxy_pauses_resumes_reports_and_terminates() {
 fn a_pair_at_its_high_water_mark_resumes_as_soon_as_the_peer_reads() {
     let ctx = Context::new();
     let a = socket(&ctx, PAIR);
-    a.set_sndhwm(1).expect("hwm");
-    a.set_rcvhwm(1).expect("hwm");
+    a.options().set_sndhwm(1).expect("hwm");
+    a.options().set_rcvhwm(1).expect("hwm");
     let endpoint = bind(&a, "tcp");
     let b = socket(&ctx, PAIR);
-    b.set_sndhwm(1).expect("hwm");
-    b.set_rcvhwm(1).expect("hwm");
+    b.options().set_sndhwm(1).expect("hwm");
+    b.options().set_rcvhwm(1).expect("hwm");
     b.connect(&endpoint).expect("connect");
     let reader = std::thread::spawn(move || {
         for i in 0..5000u32 {
-            assert_eq!(b.recv_bytes(0).expect("recv"), i.to_be_bytes());
+            assert_eq!(b.recv().map(Vec::from).expect("recv"), i.to_be_bytes());
         }
     });
     // Every send may find the pipe full: none may wait for a wake-up that never comes.
     for i in 0..5000u32 {
-        a.send(&i.to_be_bytes()[..], 0)
-            .expect("send within SNDTIMEO");
+        a.send(&i.to_be_bytes()[..]).expect("send within SNDTIMEO");
     }
     reader.join().expect("reader");
 }

@@ -4,8 +4,8 @@
 //! processes: this test binary re-executes itself to run one of the `child_*` functions.
 
 use ferrozmq::{
-    Context, Error, EventKind, MonitorEvent, Socket, SocketType, DEALER, PAIR, PULL, PUSH, REP,
-    REQ, ROUTER,
+    Context, DisconnectReason, Error, EventKind, EventSet, MonitorEvent, Socket, SocketType,
+    DEALER, PULL, PUSH, REP, REQ, ROUTER,
 };
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -18,10 +18,18 @@ const CHILD_ENDPOINT: &str = "FERROZMQ_FAULT_CHILD_ENDPOINT";
 
 fn socket(ctx: &Context, kind: SocketType) -> Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(5000).expect("rcvtimeo");
-    s.set_sndtimeo(5000).expect("sndtimeo");
-    s.set_reconnect_ivl(20).expect("reconnect");
+    s.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    s.options()
+        .set_rcvtimeo(Some(Duration::from_secs(5)))
+        .expect("rcvtimeo");
+    s.options()
+        .set_sndtimeo(Some(Duration::from_secs(5)))
+        .expect("sndtimeo");
+    s.options()
+        .set_reconnect_ivl(Some(Duration::from_millis(20)))
+        .expect("reconnect");
     s
 }
 
@@ -105,7 +113,7 @@ fn child_puller() {
     let pull = ctx.socket(PULL).expect("pull");
     pull.bind(&endpoint).expect("bind");
     println!("ready");
-    while let Ok(msg) = pull.recv_msg(0) {
+    while let Ok(msg) = pull.recv() {
         let n = u32::from_be_bytes(msg[..4].try_into().expect("sequence number"));
         println!("got {n}");
     }
@@ -123,7 +131,7 @@ fn child_mute_server() {
     let rep = ctx.socket(REP).expect("rep");
     rep.bind(&endpoint).expect("bind");
     println!("ready");
-    let request = rep.recv_bytes(0).expect("request");
+    let request = rep.recv().map(Vec::from).expect("request");
     println!("request {}", String::from_utf8_lossy(&request));
     std::thread::sleep(Duration::from_secs(60));
 }
@@ -139,9 +147,9 @@ fn child_server() {
     let rep = ctx.socket(REP).expect("rep");
     rep.bind(&endpoint).expect("bind");
     println!("ready");
-    while let Ok(request) = rep.recv_bytes(0) {
+    while let Ok(request) = rep.recv().map(Vec::from) {
         println!("request {}", String::from_utf8_lossy(&request));
-        rep.send("served", 0).expect("reply");
+        rep.send("served").expect("reply");
     }
 }
 
@@ -156,8 +164,8 @@ fn child_dealer() {
     let dealer = ctx.socket(DEALER).expect("dealer");
     dealer.connect(&endpoint).expect("connect");
     println!("ready");
-    while let Ok(msg) = dealer.recv_msg(0) {
-        dealer.send(msg, 0).expect("echo");
+    while let Ok(msg) = dealer.recv() {
+        dealer.send(msg).expect("echo");
     }
 }
 
@@ -172,7 +180,7 @@ fn a_killed_puller_loses_only_what_was_written_to_its_dead_connection() {
         .line("ready", Duration::from_secs(10))
         .expect("child ready");
     for n in 0..200u32 {
-        push.send(&n.to_be_bytes()[..], 0).expect("send");
+        push.send(&n.to_be_bytes()[..]).expect("send");
     }
     let mut received = Vec::new();
     while received.len() < 200 {
@@ -183,7 +191,7 @@ fn a_killed_puller_loses_only_what_was_written_to_its_dead_connection() {
     drop(first);
     // Sent while nobody listens: these must all wait for the next puller.
     for n in 200..400u32 {
-        push.send(&n.to_be_bytes()[..], 0).expect("queued");
+        push.send(&n.to_be_bytes()[..]).expect("queued");
     }
     let second = ChildPeer::spawn("child_puller", &endpoint);
     second
@@ -211,30 +219,31 @@ fn a_relaxed_correlating_req_recovers_from_a_server_that_died_holding_its_reques
     let endpoint = free_endpoint();
     let ctx = Context::new();
     let req = socket(&ctx, REQ);
-    req.set_req_relaxed(true).expect("relaxed");
-    req.set_req_correlate(true).expect("correlate");
-    req.set_rcvtimeo(300).expect("timeout");
+    req.options().set_req_relaxed(true).expect("relaxed");
+    req.options().set_req_correlate(true).expect("correlate");
+    req.options()
+        .set_rcvtimeo(Some(Duration::from_millis(300)))
+        .expect("timeout");
     req.connect(&endpoint).expect("connect");
     let mute = ChildPeer::spawn("child_mute_server", &endpoint);
     mute.line("ready", Duration::from_secs(10))
         .expect("child ready");
-    req.send("first", 0).expect("send");
+    req.send("first").expect("send");
     mute.line("request ", Duration::from_secs(5))
         .expect("the server got the request");
     mute.signal(libc::SIGKILL);
     drop(mute);
-    assert!(
-        matches!(req.recv_msg(0), Err(Error::Again)),
-        "no reply comes"
-    );
+    assert!(matches!(req.recv(), Err(Error::Again)), "no reply comes");
     let server = ChildPeer::spawn("child_server", &endpoint);
     server
         .line("ready", Duration::from_secs(10))
         .expect("child ready");
     // Relaxed: the client may ask again; correlated: only this request's reply counts.
-    req.set_rcvtimeo(5000).expect("timeout");
-    req.send("second", 0).expect("a relaxed REQ sends again");
-    assert_eq!(req.recv_bytes(0).expect("reply"), b"served");
+    req.options()
+        .set_rcvtimeo(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    req.send("second").expect("a relaxed REQ sends again");
+    assert_eq!(req.recv().expect("reply"), b"served");
 }
 
 #[test]
@@ -242,46 +251,49 @@ fn a_strict_req_whose_server_died_refuses_a_second_request() {
     let endpoint = free_endpoint();
     let ctx = Context::new();
     let req = socket(&ctx, REQ);
-    req.set_rcvtimeo(300).expect("timeout");
+    req.options()
+        .set_rcvtimeo(Some(Duration::from_millis(300)))
+        .expect("timeout");
     req.connect(&endpoint).expect("connect");
     let mute = ChildPeer::spawn("child_mute_server", &endpoint);
     mute.line("ready", Duration::from_secs(10))
         .expect("child ready");
-    req.send("first", 0).expect("send");
+    req.send("first").expect("send");
     mute.line("request ", Duration::from_secs(5))
         .expect("delivered");
     mute.signal(libc::SIGKILL);
     drop(mute);
-    assert!(matches!(req.recv_msg(0), Err(Error::Again)));
+    assert!(matches!(req.recv(), Err(Error::Again)));
     // The documented behaviour: the REQ still waits for that reply.
-    assert!(matches!(req.send("second", 0), Err(Error::State)));
+    assert!(matches!(req.send("second"), Err(Error::State)));
 }
 
 #[test]
 fn heartbeats_replace_the_connection_of_a_frozen_peer() {
     let ctx = Context::new();
     let router = socket(&ctx, ROUTER);
-    router.set_heartbeat_ivl(100).expect("ivl");
-    router.set_heartbeat_timeout(400).expect("timeout");
-    let feed_endpoint = "inproc://frozen-peer-monitor";
     router
-        .monitor(feed_endpoint, EventKind::ALL)
-        .expect("monitor");
-    let feed = socket(&ctx, PAIR);
-    feed.connect(feed_endpoint).expect("feed");
-    router.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = router.get_last_endpoint().expect("endpoint").expect("utf8");
+        .options()
+        .set_heartbeat_ivl(Duration::from_millis(100))
+        .expect("ivl");
+    router
+        .options()
+        .set_heartbeat_timeout(Some(Duration::from_millis(400)))
+        .expect("timeout");
+    let mut monitor = router.monitor(EventSet::ALL).expect("monitor");
+    let endpoint = router.bind("tcp://127.0.0.1:*").expect("bind");
     let dealer = ChildPeer::spawn("child_dealer", &endpoint);
     dealer
         .line("ready", Duration::from_secs(10))
         .expect("child ready");
-    let next = |kind: EventKind| {
+    let mut next = |kind: EventKind| {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            assert!(Instant::now() < deadline, "no {kind:?}");
-            if let Ok(event) = MonitorEvent::recv(&feed, 0) {
-                if event.kind == kind {
-                    return;
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "no {kind:?}");
+            if let Ok(event) = monitor.recv_timeout(left) {
+                if event.kind() == kind {
+                    return event;
                 }
             }
         }
@@ -290,8 +302,18 @@ fn heartbeats_replace_the_connection_of_a_frozen_peer() {
     // Frozen: the process is alive, its connection open, but nothing answers.
     dealer.signal(libc::SIGSTOP);
     let frozen_at = Instant::now();
-    next(EventKind::Disconnected);
+    let lost = next(EventKind::Disconnected);
     assert!(frozen_at.elapsed() < Duration::from_secs(3));
+    assert!(
+        matches!(
+            lost,
+            MonitorEvent::Disconnected {
+                reason: DisconnectReason::HeartbeatTimeout,
+                ..
+            }
+        ),
+        "{lost:?}"
+    );
     // Thawed, it reconnects and is served again.
     dealer.signal(libc::SIGCONT);
     next(EventKind::HandshakeSucceeded);
@@ -301,15 +323,15 @@ fn heartbeats_replace_the_connection_of_a_frozen_peer() {
 fn shutdown_returns_every_blocked_call_with_terminated() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    pull.set_rcvtimeo(-1).expect("block");
+    pull.options().set_rcvtimeo(None).expect("block");
     pull.bind("tcp://127.0.0.1:*").expect("bind");
     let push = socket(&ctx, PUSH);
-    push.set_sndtimeo(-1).expect("block");
-    push.set_sndhwm(1).expect("hwm");
+    push.options().set_sndtimeo(None).expect("block");
+    push.options().set_sndhwm(1).expect("hwm");
     push.connect(&free_endpoint()).expect("connect to nobody");
-    push.send("fills the queue", 0).expect("first fits");
-    let receiver = std::thread::spawn(move || pull.recv_msg(0).map(|_| ()));
-    let sender = std::thread::spawn(move || push.send("blocks", 0));
+    push.send("fills the queue").expect("first fits");
+    let receiver = std::thread::spawn(move || pull.recv().map(|_| ()));
+    let sender = std::thread::spawn(move || push.send("blocks"));
     std::thread::sleep(Duration::from_millis(100));
     let started = Instant::now();
     ctx.shutdown();
@@ -332,8 +354,7 @@ fn count_entries(dir: &str) -> usize {
 fn a_thousand_connect_disconnect_cycles_leak_no_descriptors_or_threads() {
     let ctx = Context::new();
     let rep = socket(&ctx, REP);
-    rep.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = rep.get_last_endpoint().expect("endpoint").expect("utf8");
+    let endpoint = rep.bind("tcp://127.0.0.1:*").expect("bind");
     let warm = socket(&ctx, REQ);
     warm.connect(&endpoint).expect("warm up");
     drop(warm);
@@ -347,17 +368,17 @@ fn a_thousand_connect_disconnect_cycles_leak_no_descriptors_or_threads() {
         req.connect(&endpoint).expect("connect");
         if i % 100 == 0 {
             // Some cycles also complete a round trip.
-            req.send("ping", 0).expect("send");
-            rep.recv_msg(0).expect("request");
-            rep.send("pong", 0).expect("reply");
-            req.recv_msg(0).expect("reply");
+            req.send("ping").expect("send");
+            rep.recv().expect("request");
+            rep.send("pong").expect("reply");
+            req.recv().expect("reply");
         }
         req.disconnect(&endpoint).expect("disconnect");
     }
     // Let the I/O thread close what the cycles left behind.
     let deadline = Instant::now() + Duration::from_secs(10);
     while count_entries("/proc/self/fd") > fds + 2 && Instant::now() < deadline {
-        rep.recv_msg(ferrozmq::DONTWAIT).ok();
+        rep.try_recv().ok();
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(

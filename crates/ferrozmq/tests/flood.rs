@@ -90,15 +90,20 @@ fn ten_thousand_connections_leave_the_router_serving_without_leaking_descriptors
     let limit = raise_fd_limit();
     let ctx = Context::new();
     let router = ctx.socket(ROUTER).expect("router");
-    router.set_linger(0).expect("linger");
-    router.set_rcvtimeo(TIMEOUT_MS).expect("rcvtimeo");
-    router.set_sndtimeo(TIMEOUT_MS).expect("sndtimeo");
-    router.set_backlog(1024).expect("backlog");
-    router.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = router
-        .get_last_endpoint()
-        .expect("endpoint")
-        .expect("utf-8");
+    router
+        .options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    router
+        .options()
+        .set_rcvtimeo(Some(TIMEOUT))
+        .expect("rcvtimeo");
+    router
+        .options()
+        .set_sndtimeo(Some(TIMEOUT))
+        .expect("sndtimeo");
+    router.options().set_backlog(1024).expect("backlog");
+    let endpoint = router.bind("tcp://127.0.0.1:*").expect("bind");
     let address = tcp_address(&endpoint).to_owned();
     let baseline = open_fds();
     // Each connection costs two descriptors here: ours and the ROUTER's.
@@ -113,10 +118,10 @@ fn ten_thousand_connections_leave_the_router_serving_without_leaking_descriptors
         // One connection of the wave proves the ROUTER still routes under the flood.
         let probe = &mut peers[0];
         probe.write(&frame(0, format!("wave {waves}").as_bytes()));
-        let request = router.recv_multipart(0).expect("the probe's message");
+        let request = router.recv_multipart().expect("the probe's message");
         assert_eq!(&request[1][..], format!("wave {waves}").as_bytes());
         router
-            .send_multipart([&request[0][..], b"served"], 0)
+            .send_multipart([&request[0][..], b"served"])
             .expect("reply to the probe");
         assert_eq!(probe.read_frame().body, b"served");
         let graceful = waves % 2 == 0;
@@ -147,14 +152,20 @@ fn ten_thousand_connections_leave_the_router_serving_without_leaking_descriptors
     );
 
     let client = ctx.socket(DEALER).expect("dealer");
-    client.set_linger(0).expect("linger");
-    client.set_rcvtimeo(TIMEOUT_MS).expect("rcvtimeo");
+    client
+        .options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    client
+        .options()
+        .set_rcvtimeo(Some(TIMEOUT))
+        .expect("rcvtimeo");
     client.connect(&endpoint).expect("connect");
-    client.send("after the flood", 0).expect("send");
-    let request = router.recv_multipart(0).expect("request after the flood");
+    client.send("after the flood").expect("send");
+    let request = router.recv_multipart().expect("request after the flood");
     assert_eq!(&request[1][..], b"after the flood");
     router
-        .send_multipart([&request[0][..], b"still here"], 0)
+        .send_multipart([&request[0][..], b"still here"])
         .expect("reply");
-    assert_eq!(client.recv_bytes(0).expect("reply"), b"still here");
+    assert_eq!(client.recv().expect("reply"), b"still here");
 }

@@ -15,12 +15,12 @@
 mod common;
 
 use common::*;
-use ferrozmq::{Context, Socket, SocketType, DEALER, DONTWAIT, PULL, PUSH, REP, REQ, ROUTER, SUB};
+use ferrozmq::{Context, Socket, SocketType, DEALER, PULL, PUSH, REP, REQ, ROUTER, SUB};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Short, so that a silent peer is dropped well within the test's bounds.
-const HANDSHAKE_IVL_MS: i32 = 200;
+const HANDSHAKE_IVL: Duration = Duration::from_millis(200);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Family {
@@ -70,9 +70,11 @@ impl Family {
 
 fn socket(ctx: &Context, kind: SocketType) -> Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(TIMEOUT_MS).expect("rcvtimeo");
-    s.set_sndtimeo(TIMEOUT_MS).expect("sndtimeo");
+    s.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    s.options().set_rcvtimeo(Some(TIMEOUT)).expect("rcvtimeo");
+    s.options().set_sndtimeo(Some(TIMEOUT)).expect("sndtimeo");
     s
 }
 
@@ -89,13 +91,10 @@ impl Server {
         let ctx = Context::new();
         let socket = socket(&ctx, family.socket_type());
         socket
-            .set_handshake_ivl(HANDSHAKE_IVL_MS)
+            .options()
+            .set_handshake_ivl(HANDSHAKE_IVL)
             .expect("handshake ivl");
-        socket.bind("tcp://127.0.0.1:*").expect("bind");
-        let endpoint = socket
-            .get_last_endpoint()
-            .expect("endpoint")
-            .expect("utf-8");
+        let endpoint = socket.bind("tcp://127.0.0.1:*").expect("bind");
         Server {
             family,
             socket,
@@ -118,7 +117,7 @@ impl Server {
     /// Throws away whatever an attack left for the application, so the round trip below
     /// sees only its own messages.
     fn drain(&self) {
-        while self.socket.recv_multipart(DONTWAIT).is_ok() {}
+        while self.socket.try_recv_multipart().is_ok() {}
     }
 
     /// A well-behaved ferrozmq client connects and gets a full round trip.
@@ -128,34 +127,33 @@ impl Server {
         let s = &self.socket;
         match self.family {
             Family::Rep => {
-                client.send("ping", 0).expect("request");
-                assert_eq!(s.recv_bytes(0).expect("request arrives"), b"ping");
-                s.send("pong", 0).expect("reply");
-                assert_eq!(client.recv_bytes(0).expect("reply arrives"), b"pong");
+                client.send("ping").expect("request");
+                assert_eq!(s.recv().expect("request arrives"), b"ping");
+                s.send("pong").expect("reply");
+                assert_eq!(client.recv().expect("reply arrives"), b"pong");
             }
             Family::Router => {
-                client.send("ping", 0).expect("request");
-                let parts = s.recv_multipart(0).expect("request arrives");
+                client.send("ping").expect("request");
+                let parts = s.recv_multipart().expect("request arrives");
                 assert_eq!(parts.len(), 2, "routing id and body");
                 assert_eq!(&parts[1][..], b"ping");
-                s.send_multipart([&parts[0][..], b"pong"], 0)
-                    .expect("reply");
-                assert_eq!(client.recv_bytes(0).expect("reply arrives"), b"pong");
+                s.send_multipart([&parts[0][..], b"pong"]).expect("reply");
+                assert_eq!(client.recv().expect("reply arrives"), b"pong");
             }
             Family::Pull => {
-                client.send("ping", 0).expect("send");
-                assert_eq!(s.recv_bytes(0).expect("message arrives"), b"ping");
+                client.send("ping").expect("send");
+                assert_eq!(s.recv().expect("message arrives"), b"ping");
             }
             Family::XPub => {
-                client.set_subscribe(b"t").expect("subscribe");
+                client.subscribe(b"t").expect("subscribe");
                 assert_eq!(
-                    s.recv_bytes(0).expect("subscription arrives"),
+                    s.recv().expect("subscription arrives"),
                     b"\x01t",
                     "XPUB sees the subscription"
                 );
                 // The subscription reached the XPUB, so the message reaches the SUB.
-                s.send("t-news", 0).expect("publish");
-                assert_eq!(client.recv_bytes(0).expect("news arrives"), b"t-news");
+                s.send("t-news").expect("publish");
+                assert_eq!(client.recv().expect("news arrives"), b"t-news");
             }
         }
     }
@@ -203,7 +201,7 @@ fn a_greeting_then_silence(family: Family) {
     dropped(whole, "a greeting");
     assert!(
         started.elapsed() < Duration::from_secs(3),
-        "silent peers dropped after {:?}, HANDSHAKE_IVL is {HANDSHAKE_IVL_MS} ms",
+        "silent peers dropped after {:?}, HANDSHAKE_IVL is {HANDSHAKE_IVL:?}",
         started.elapsed()
     );
     server.serves_a_client();
@@ -235,10 +233,7 @@ fn ten_thousand_tiny_frames(family: Family) {
     peer.write(&wire);
     match family {
         Family::Rep | Family::Pull | Family::Router => {
-            let parts = server
-                .socket
-                .recv_multipart(0)
-                .expect("the message arrives");
+            let parts = server.socket.recv_multipart().expect("the message arrives");
             let body = if family == Family::Router {
                 &parts[1..]
             } else {
@@ -250,7 +245,7 @@ fn ten_thousand_tiny_frames(family: Family) {
                 .enumerate()
                 .all(|(i, p)| p[..] == [(i % 251) as u8]));
             if family == Family::Rep {
-                server.socket.send("done", 0).expect("reply");
+                server.socket.send("done").expect("reply");
                 assert_eq!(peer.read_frame().body, b"", "delimiter");
                 assert_eq!(peer.read_frame().body, b"done");
             }
@@ -369,11 +364,16 @@ const BIG_PART: usize = 16 * 1024 * 1024;
 /// A PUSH with heartbeats, connected to a raw PULL that has done its handshake.
 fn push_with_heartbeats(ctx: &Context, endpoint: &str) -> Socket {
     let push = socket(ctx, PUSH);
-    push.set_heartbeat_ivl(50).expect("heartbeat ivl");
+    push.options()
+        .set_heartbeat_ivl(Duration::from_millis(50))
+        .expect("heartbeat ivl");
     // Long: the stalled reader must not be declared dead during the test.
-    push.set_heartbeat_timeout(30_000)
+    push.options()
+        .set_heartbeat_timeout(Some(Duration::from_secs(30)))
         .expect("heartbeat timeout");
-    push.set_reconnect_ivl(20).expect("reconnect ivl");
+    push.options()
+        .set_reconnect_ivl(Some(Duration::from_millis(20)))
+        .expect("reconnect ivl");
     push.connect(endpoint).expect("connect");
     push
 }
@@ -402,8 +402,7 @@ fn a_heartbeat_never_lands_between_the_parts_of_a_message() {
     let push = push_with_heartbeats(&ctx, &endpoint);
     let mut peer = accept_within(&listener);
     peer.handshake("PULL", 1);
-    push.send_multipart([&first[..], b"second"], 0)
-        .expect("send");
+    push.send_multipart([&first[..], b"second"]).expect("send");
     // Several heartbeats fall due while the reader is not reading.
     std::thread::sleep(Duration::from_millis(300));
     let (head, _) = next_part(&mut peer);
@@ -425,7 +424,7 @@ fn a_reconnect_never_delivers_the_tail_of_a_message_alone() {
     let push = push_with_heartbeats(&ctx, &endpoint);
     let mut peer = accept_within(&listener);
     peer.handshake("PULL", 1);
-    push.send_multipart([&first[..], &second[..]], 0)
+    push.send_multipart([&first[..], &second[..]])
         .expect("send");
     std::thread::sleep(Duration::from_millis(300));
     // Read the first part and the heartbeats queued behind it, then drop the connection
@@ -545,7 +544,7 @@ const FLOOD_MEMORY_KIB: u64 = 64 * 1024;
 fn publish_until_raw_peer_sees(publisher: &Socket, peer: &mut RawPeer, topic: &[u8]) {
     let deadline = Instant::now() + TIMEOUT;
     loop {
-        publisher.send(topic, 0).expect("publish");
+        publisher.send(topic).expect("publish");
         if let Some(f) = peer.poll_frame(Duration::from_millis(20)) {
             if !f.is_command() && f.body.starts_with(topic) {
                 return;
@@ -560,32 +559,30 @@ fn publish_until_raw_peer_sees(publisher: &Socket, peer: &mut RawPeer, topic: &[
 
 /// Publishes `body` until `sub` receives a message (past the slow-joiner window).
 fn publish_until_sub_sees(publisher: &Socket, sub: &Socket, body: &[u8]) {
-    sub.set_rcvtimeo(20).expect("short rcvtimeo");
+    sub.options()
+        .set_rcvtimeo(Some(Duration::from_millis(20)))
+        .expect("short rcvtimeo");
     let deadline = Instant::now() + TIMEOUT;
     loop {
-        publisher.send(body, 0).expect("publish");
-        if sub.recv_bytes(0).is_ok() {
+        publisher.send(body).expect("publish");
+        if sub.recv().map(Vec::from).is_ok() {
             break;
         }
         assert!(Instant::now() < deadline, "the subscriber got nothing");
     }
-    sub.set_rcvtimeo(TIMEOUT_MS).expect("rcvtimeo");
+    sub.options().set_rcvtimeo(Some(TIMEOUT)).expect("rcvtimeo");
 }
 
 fn subscription_flood(kind: SocketType) {
     let ctx = Context::new();
     let publisher = socket(&ctx, kind);
-    publisher.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = publisher
-        .get_last_endpoint()
-        .expect("endpoint")
-        .expect("utf-8");
+    let endpoint = publisher.bind("tcp://127.0.0.1:*").expect("bind");
     let xpub = kind == ferrozmq::XPUB;
     let sub = socket(&ctx, SUB);
-    sub.set_subscribe(b"news").expect("subscribe");
+    sub.subscribe(b"news").expect("subscribe");
     sub.connect(&endpoint).expect("connect");
     if xpub {
-        assert_eq!(publisher.recv_bytes(0).expect("subscription"), b"\x01news");
+        assert_eq!(publisher.recv().expect("subscription"), b"\x01news");
     }
     publish_until_sub_sees(&publisher, &sub, b"news: warm-up");
     let mut peer = RawPeer::connect(&endpoint);
@@ -605,7 +602,7 @@ fn subscription_flood(kind: SocketType) {
         // flood stops at the receive high-water mark (as it should).
         let mut seen = 0;
         while seen < FLOOD_TOPICS {
-            let m = publisher.recv_bytes(0).expect("a subscription");
+            let m = publisher.recv().map(Vec::from).expect("a subscription");
             assert!(m.starts_with(b"\x01topic/"), "a subscription message");
             seen += 1;
         }
@@ -614,7 +611,7 @@ fn subscription_flood(kind: SocketType) {
     // Subscriptions are handled in order: once this one works, all the others are in.
     peer.write(&subscribe_command(b"last"));
     if xpub {
-        assert_eq!(publisher.recv_bytes(0).expect("subscription"), b"\x01last");
+        assert_eq!(publisher.recv().expect("subscription"), b"\x01last");
     }
     publish_until_raw_peer_sees(&publisher, &mut peer, b"last");
     let elapsed = started.elapsed();
@@ -627,9 +624,9 @@ fn subscription_flood(kind: SocketType) {
         "memory grew by {grown} KiB for {FLOOD_TOPICS} subscriptions"
     );
     // The flood's topics are live, and the honest subscriber is still served.
-    publisher.send("topic/050000 hello", 0).expect("publish");
-    publisher.send("news: still here", 0).expect("publish");
-    assert_eq!(sub.recv_bytes(0).expect("news"), b"news: still here");
+    publisher.send("topic/050000 hello").expect("publish");
+    publisher.send("news: still here").expect("publish");
+    assert_eq!(sub.recv().expect("news"), b"news: still here");
     let got = loop {
         let f = peer.read_frame();
         if !f.is_command() && !f.body.starts_with(b"last") {
@@ -686,17 +683,13 @@ fn number(body: &[u8]) -> u32 {
 fn pub_past_a_stalled_subscriber() {
     let ctx = Context::new();
     let publisher = socket(&ctx, ferrozmq::PUB);
-    publisher.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = publisher
-        .get_last_endpoint()
-        .expect("endpoint")
-        .expect("utf-8");
+    let endpoint = publisher.bind("tcp://127.0.0.1:*").expect("bind");
     let mut stalled = RawPeer::connect(&endpoint);
     stalled.handshake("SUB", 1);
     stalled.write(&subscribe_command(b""));
     publish_until_raw_peer_sees(&publisher, &mut stalled, b"");
     let sub = socket(&ctx, SUB);
-    sub.set_subscribe(b"").expect("subscribe");
+    sub.subscribe(b"").expect("subscribe");
     sub.connect(&endpoint).expect("connect");
     publish_until_sub_sees(&publisher, &sub, b"warm-up");
     // From here on the raw peer reads nothing: its TCP window fills, then its pipe.
@@ -704,7 +697,10 @@ fn pub_past_a_stalled_subscriber() {
     let reader = std::thread::spawn(move || {
         let (mut count, mut last) = (0u64, None);
         loop {
-            let m = sub.recv_bytes(0).expect("the fast subscriber is served");
+            let m = sub
+                .recv()
+                .map(Vec::from)
+                .expect("the fast subscriber is served");
             if m == b"end" {
                 return (count, last);
             }
@@ -718,13 +714,13 @@ fn pub_past_a_stalled_subscriber() {
     });
     let started = Instant::now();
     for n in 0..STALL_MESSAGES {
-        publisher.send(numbered(n), 0).expect("a PUB never blocks");
+        publisher.send(numbered(n)).expect("a PUB never blocks");
     }
     let sent_in = started.elapsed();
     // The reader may have dropped messages at its own HWM; "end" is retried until it lands.
     let deadline = Instant::now() + TIMEOUT;
     while !reader.is_finished() {
-        publisher.send("end", 0).expect("publish");
+        publisher.send("end").expect("publish");
         std::thread::sleep(Duration::from_millis(5));
         assert!(Instant::now() < deadline, "the fast subscriber stopped");
     }
@@ -748,27 +744,30 @@ fn pub_past_a_stalled_subscriber() {
 fn push_past_a_stalled_puller() {
     let ctx = Context::new();
     let push = socket(&ctx, PUSH);
-    push.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = push.get_last_endpoint().expect("endpoint").expect("utf-8");
+    let endpoint = push.bind("tcp://127.0.0.1:*").expect("bind");
     let mut stalled = RawPeer::connect(&endpoint);
     stalled.handshake("PULL", 1);
     let pull = socket(&ctx, PULL);
     pull.connect(&endpoint).expect("connect");
     // Both pullers take part in the round robin before the flood starts.
-    pull.set_rcvtimeo(20).expect("short rcvtimeo");
+    pull.options()
+        .set_rcvtimeo(Some(Duration::from_millis(20)))
+        .expect("short rcvtimeo");
     let (mut raw_got, mut pull_got) = (false, false);
     let deadline = Instant::now() + TIMEOUT;
     while !(raw_got && pull_got) {
-        push.send("probe", 0).expect("probe");
+        push.send("probe").expect("probe");
         raw_got |= stalled.poll_frame(Duration::from_millis(5)).is_some();
-        pull_got |= pull.recv_bytes(0).is_ok();
+        pull_got |= pull.recv().map(Vec::from).is_ok();
         assert!(Instant::now() < deadline, "both pullers never took a probe");
     }
-    pull.set_rcvtimeo(TIMEOUT_MS).expect("rcvtimeo");
+    pull.options()
+        .set_rcvtimeo(Some(TIMEOUT))
+        .expect("rcvtimeo");
     let before = rss_kib();
     let reader = std::thread::spawn(move || {
         let (mut count, mut last) = (0u32, None);
-        while let Ok(m) = pull.recv_bytes(0) {
+        while let Ok(m) = pull.recv().map(Vec::from) {
             if m.len() != STALL_BODY {
                 continue;
             }
@@ -784,7 +783,7 @@ fn push_past_a_stalled_puller() {
     });
     let started = Instant::now();
     for n in 0..STALL_MESSAGES {
-        push.send(numbered(n), 0)
+        push.send(numbered(n))
             .expect("the stalled puller does not block the push");
     }
     let sent_in = started.elapsed();

@@ -92,20 +92,20 @@ fn set(peer: &mut Peer, opt: Opt) {
     let lib = peer.lib();
     let result = match peer {
         Peer::Ferro(s) => match opt {
-            Opt::RoutingId(id) => s.set_routing_id(id),
-            Opt::ConnectRoutingId(id) => s.set_connect_routing_id(id),
-            Opt::RouterMandatory => s.set_router_mandatory(true),
-            Opt::RouterHandover => s.set_router_handover(true),
-            Opt::ProbeRouter => s.set_probe_router(true),
-            Opt::XpubVerbose => s.set_xpub_verbose(true),
-            Opt::XpubVerboser => s.set_xpub_verboser(true),
-            Opt::XpubManual => s.set_xpub_manual(true),
-            Opt::XpubWelcome(text) => s.set_xpub_welcome_msg(Some(text.as_bytes())),
-            Opt::ReqCorrelate => s.set_req_correlate(true),
-            Opt::ReqRelaxed => s.set_req_relaxed(true),
-            Opt::InvertMatching => s.set_invert_matching(true),
-            Opt::Immediate => s.set_immediate(true),
-            Opt::NoReconnect => s.set_reconnect_ivl(-1),
+            Opt::RoutingId(id) => s.options().set_routing_id(id),
+            Opt::ConnectRoutingId(id) => s.options().set_connect_routing_id(id),
+            Opt::RouterMandatory => s.options().set_router_mandatory(true),
+            Opt::RouterHandover => s.options().set_router_handover(true),
+            Opt::ProbeRouter => s.options().set_probe_router(true),
+            Opt::XpubVerbose => s.options().set_xpub_verbose(true),
+            Opt::XpubVerboser => s.options().set_xpub_verboser(true),
+            Opt::XpubManual => s.options().set_xpub_manual(true),
+            Opt::XpubWelcome(text) => s.options().set_xpub_welcome_msg(Some(text.as_bytes())),
+            Opt::ReqCorrelate => s.options().set_req_correlate(true),
+            Opt::ReqRelaxed => s.options().set_req_relaxed(true),
+            Opt::InvertMatching => s.options().set_invert_matching(true),
+            Opt::Immediate => s.options().set_immediate(true),
+            Opt::NoReconnect => s.options().set_reconnect_ivl(None),
         }
         .map_err(|e| e.to_string()),
         Peer::Zmq(s) => match opt {
@@ -143,7 +143,7 @@ fn set(peer: &mut Peer, opt: Opt) {
 
 fn unsubscribe(peer: &Peer, prefix: &[u8]) {
     let result = match peer {
-        Peer::Ferro(s) => s.set_unsubscribe(prefix).map_err(|e| e.to_string()),
+        Peer::Ferro(s) => s.unsubscribe(prefix).map_err(|e| e.to_string()),
         Peer::Zmq(s) => s.set_unsubscribe(prefix).map_err(|e| e.to_string()),
     };
     result.unwrap_or_else(|e| panic!("{} unsubscribe: {e}", peer.lib()));
@@ -166,7 +166,7 @@ enum Routed {
 
 fn route(router: &Peer, message: &[&[u8]]) -> Routed {
     match router {
-        Peer::Ferro(s) => match s.send_multipart(message.iter().copied(), ferrozmq::DONTWAIT) {
+        Peer::Ferro(s) => match s.try_send_multipart(message.iter().copied()) {
             Ok(()) => Routed::Sent,
             Err(ferrozmq::Error::HostUnreachable) => Routed::HostUnreachable,
             Err(e) => panic!("ferrozmq ROUTER send: {e:?}"),
@@ -466,7 +466,10 @@ both_ways_on_both_transports!(
 fn readable_within(peer: &Peer, wait: Duration) -> bool {
     let ms = wait.as_millis() as i64;
     match peer {
-        Peer::Ferro(s) => s.poll(ferrozmq::POLLIN, ms).expect("ferrozmq poll") > 0,
+        Peer::Ferro(s) => !s
+            .poll(ferrozmq::POLLIN, Some(wait))
+            .expect("ferrozmq poll")
+            .is_empty(),
         Peer::Zmq(s) => s.poll(zmq::POLLIN, ms).expect("libzmq poll") > 0,
     }
 }
@@ -1215,16 +1218,19 @@ const ROUNDS: usize = 5;
 /// context shuts down; returns how many it served.
 fn ferro_worker(ctx: &ferrozmq::Context, backend: &str, n: usize) -> thread::JoinHandle<usize> {
     let socket = ctx.socket(ferrozmq::REP).expect("worker socket");
-    socket.set_linger(0).expect("worker LINGER");
+    socket
+        .options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("worker LINGER");
     socket.connect(backend).expect("worker connect");
     thread::spawn(move || {
         let mut served = 0;
         loop {
-            match socket.recv_bytes(0) {
+            match socket.recv().map(Vec::from) {
                 Ok(request) => {
                     let mut reply = format!("worker {n}: ").into_bytes();
                     reply.extend_from_slice(&request);
-                    socket.send(reply, 0).expect("worker reply");
+                    socket.send(reply).expect("worker reply");
                     served += 1;
                 }
                 Err(ferrozmq::Error::Terminated) => return served,
@@ -1257,14 +1263,16 @@ fn ferrozmq_router_dealer_broker_serves_libzmq_clients_with_ferrozmq_workers() {
     let kit = Kit::new();
     let broker_ctx = ferrozmq::Context::new();
     let frontend = broker_ctx.socket(ferrozmq::ROUTER).expect("frontend");
-    frontend.set_linger(0).expect("frontend LINGER");
-    frontend.bind("tcp://127.0.0.1:*").expect("frontend bind");
-    let front = frontend
-        .get_last_endpoint()
-        .expect("frontend endpoint")
-        .expect("UTF-8");
+    frontend
+        .options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("frontend LINGER");
+    let front = frontend.bind("tcp://127.0.0.1:*").expect("frontend bind");
     let backend = broker_ctx.socket(ferrozmq::DEALER).expect("backend");
-    backend.set_linger(0).expect("backend LINGER");
+    backend
+        .options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("backend LINGER");
     let back = Transport::Ipc.bind_endpoint();
     backend.bind(&back).expect("backend bind");
     let broker = thread::spawn(move || ferrozmq::proxy(&frontend, &backend));
@@ -1364,15 +1372,15 @@ fn ferrozmq_xsub_xpub_forwarder_joins_libzmq_publisher_and_subscribers() {
 
     let forwarder_ctx = ferrozmq::Context::new();
     let xsub = forwarder_ctx.socket(ferrozmq::XSUB).expect("XSUB");
-    xsub.set_linger(0).expect("XSUB LINGER");
+    xsub.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("XSUB LINGER");
     xsub.connect(&upstream).expect("XSUB connect");
     let xpub = forwarder_ctx.socket(ferrozmq::XPUB).expect("XPUB");
-    xpub.set_linger(0).expect("XPUB LINGER");
-    xpub.bind("tcp://127.0.0.1:*").expect("XPUB bind");
-    let downstream = xpub
-        .get_last_endpoint()
-        .expect("XPUB endpoint")
-        .expect("UTF-8");
+    xpub.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("XPUB LINGER");
+    let downstream = xpub.bind("tcp://127.0.0.1:*").expect("XPUB bind");
     let forwarder = thread::spawn(move || ferrozmq::proxy(&xsub, &xpub));
 
     let prefixes: [&[u8]; 2] = [b"weather", b"sport"];

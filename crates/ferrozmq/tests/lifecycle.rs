@@ -10,13 +10,13 @@ fn unreachable_endpoint() -> String {
 
 /// A context whose only socket, a PUSH, holds `queued` messages for a peer that never
 /// comes; returns how long dropping both takes.
-fn time_to_end_with_undeliverable_messages(linger: i32) -> Duration {
+fn time_to_end_with_undeliverable_messages(linger: Duration) -> Duration {
     let ctx = Context::new();
     let push = ctx.socket(PUSH).expect("push");
-    push.set_linger(linger).expect("linger");
+    push.options().set_linger(Some(linger)).expect("linger");
     push.connect(&unreachable_endpoint()).expect("connect");
     for _ in 0..10 {
-        push.send("undeliverable", 0).expect("queued");
+        push.send("undeliverable").expect("queued");
     }
     let start = Instant::now();
     drop(push);
@@ -26,12 +26,12 @@ fn time_to_end_with_undeliverable_messages(linger: i32) -> Duration {
 
 #[test]
 fn linger_zero_drops_queued_messages_at_once() {
-    assert!(time_to_end_with_undeliverable_messages(0) < Duration::from_millis(500));
+    assert!(time_to_end_with_undeliverable_messages(Duration::ZERO) < Duration::from_millis(500));
 }
 
 #[test]
 fn a_positive_linger_waits_that_long_then_drops() {
-    let waited = time_to_end_with_undeliverable_messages(300);
+    let waited = time_to_end_with_undeliverable_messages(Duration::from_millis(300));
     assert!(
         waited >= Duration::from_millis(250) && waited < Duration::from_secs(3),
         "waited {waited:?}"
@@ -42,22 +42,23 @@ fn a_positive_linger_waits_that_long_then_drops() {
 fn infinite_linger_delivers_everything_after_close() {
     let receiving = Context::new();
     let pull = receiving.socket(PULL).expect("pull");
-    pull.set_rcvtimeo(5000).expect("timeout");
-    pull.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = pull.get_last_endpoint().expect("endpoint").expect("utf8");
+    pull.options()
+        .set_rcvtimeo(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let endpoint = pull.bind("tcp://127.0.0.1:*").expect("bind");
     {
         let sending = Context::new();
         let push = sending.socket(PUSH).expect("push");
         push.connect(&endpoint).expect("connect");
         for i in 0..2000u32 {
-            push.send(&i.to_be_bytes()[..], 0).expect("send");
+            push.send(&i.to_be_bytes()[..]).expect("send");
         }
         // Closed at once, with most messages still queued: LINGER -1 (the default) keeps
         // the context's drop waiting until they are delivered.
     }
     for i in 0..2000u32 {
         assert_eq!(
-            pull.recv_bytes(0).expect("delivered after close"),
+            pull.recv().map(Vec::from).expect("delivered after close"),
             i.to_be_bytes()
         );
     }
@@ -67,7 +68,7 @@ fn infinite_linger_delivers_everything_after_close() {
 fn max_sockets_caps_the_open_sockets() {
     let ctx = Context::new();
     ctx.set_max_sockets(2).expect("max");
-    assert_eq!(ctx.get_max_sockets(), 2);
+    assert_eq!(ctx.max_sockets(), 2);
     let a = ctx.socket(PUSH).expect("first");
     let _b = ctx.socket(PUSH).expect("second");
     assert!(matches!(ctx.socket(PUSH), Err(Error::TooManySockets)));
@@ -79,12 +80,12 @@ fn max_sockets_caps_the_open_sockets() {
 #[test]
 fn a_context_that_is_not_blocky_gives_sockets_zero_linger() {
     let ctx = Context::new();
-    assert!(ctx.get_blocky());
+    assert!(ctx.blocky());
     ctx.set_blocky(false);
     let push = ctx.socket(PUSH).expect("push");
-    assert_eq!(push.get_linger().expect("linger"), 0);
+    assert_eq!(push.options().linger(), Some(Duration::ZERO));
     push.connect(&unreachable_endpoint()).expect("connect");
-    push.send("dropped at the end", 0).expect("queued");
+    push.send("dropped at the end").expect("queued");
     let start = Instant::now();
     drop(push);
     drop(ctx);
@@ -94,7 +95,7 @@ fn a_context_that_is_not_blocky_gives_sockets_zero_linger() {
 #[test]
 fn io_threads_can_be_chosen_before_first_use() {
     let ctx = Context::with_io_threads(3);
-    assert_eq!(ctx.get_io_threads(), 3);
+    assert_eq!(ctx.io_threads(), 3);
     ctx.set_io_threads(2).expect("io threads");
     assert!(ctx.set_io_threads(0).is_err());
     let pull = ctx.socket(PULL).expect("pull");
@@ -132,9 +133,9 @@ fn sockets_move_between_threads() {
     let push = ctx.socket(PUSH).expect("push");
     push.connect("inproc://moved").expect("connect");
     let moved = std::thread::spawn(move || {
-        push.send("from another thread", 0).expect("send");
+        push.send("from another thread").expect("send");
         push
     });
     let _push = moved.join().expect("thread");
-    assert_eq!(pull.recv_bytes(0).expect("recv"), b"from another thread");
+    assert_eq!(pull.recv().expect("recv"), b"from another thread");
 }

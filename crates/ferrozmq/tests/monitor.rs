@@ -1,19 +1,24 @@
 //! Socket monitoring over real tcp (and ipc) connections: which events each happening
-//! produces, in which order, with which endpoint and value; the feed's wire layout; and the
-//! same scenarios watched on a libzmq socket, which must report the same sequence.
+//! produces, in which order, with which endpoint, value and reason (typed monitors); libzmq's
+//! wire feed, its layout and its rules; and the same scenarios watched on a libzmq socket,
+//! which must report the same sequence.
 //!
-//! Every wait is bounded by RCVTIMEO, and every socket has LINGER 0.
+//! Every wait is bounded, and every socket has LINGER 0.
 
 use ferrozmq::{
-    protocol_error, Context, Error, EventKind, MonitorEvent, Socket, SocketType, PAIR, PULL, PUSH,
+    protocol_error, Context, DisconnectReason, Error, EventKind, EventSet, Monitor, MonitorEvent,
+    Socket, SocketType, WireEvent, PAIR, PULL, PUSH,
 };
+use std::cell::RefCell;
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 const TIMEOUT_MS: i32 = 5000;
+const TIMEOUT: Duration = Duration::from_millis(TIMEOUT_MS as u64);
 /// How long to listen for an event that must not come.
-const QUIET_MS: i32 = 200;
+const QUIET: Duration = Duration::from_millis(200);
 
 static NEXT_FEED: AtomicUsize = AtomicUsize::new(0);
 
@@ -30,36 +35,45 @@ fn free_endpoint() -> String {
 
 fn socket(ctx: &Context, kind: SocketType) -> Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(TIMEOUT_MS).expect("rcvtimeo");
-    s.set_sndtimeo(TIMEOUT_MS).expect("sndtimeo");
+    s.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    s.options().set_rcvtimeo(Some(TIMEOUT)).expect("rcvtimeo");
+    s.options().set_sndtimeo(Some(TIMEOUT)).expect("sndtimeo");
     s
 }
 
-/// The reading end of a socket's monitor feed.
+/// A socket's typed monitor, read through `&self`.
 struct Feed {
-    reader: Socket,
+    monitor: RefCell<Monitor>,
 }
 
 impl Feed {
-    /// Monitors `socket` for the kinds in `mask` and connects a reader, so that no event
-    /// of what the test does next is missed.
-    fn watch(ctx: &Context, watched: &Socket, mask: i32) -> Feed {
-        let endpoint = feed_endpoint();
-        watched.monitor(&endpoint, mask).expect("monitor");
-        let reader = socket(ctx, PAIR);
-        reader.connect(&endpoint).expect("connect the reader");
-        Feed { reader }
+    /// Monitors `socket` for the kinds in `events`, from now on, so that no event of what
+    /// the test does next is missed.
+    fn watch(watched: &Socket, events: EventSet) -> Feed {
+        let monitor = watched.monitor(events).expect("monitor");
+        Feed {
+            monitor: RefCell::new(monitor),
+        }
     }
 
     fn next(&self) -> MonitorEvent {
-        MonitorEvent::recv(&self.reader, 0).expect("a monitor event within the timeout")
+        self.monitor
+            .borrow_mut()
+            .recv_timeout(TIMEOUT)
+            .expect("a monitor event within the timeout")
     }
 
     /// The next event, which must be of `kind`.
     fn expect(&self, kind: EventKind) -> MonitorEvent {
         let event = self.next();
-        assert_eq!(event.kind, kind, "expected {}, got {event:?}", kind.name());
+        assert_eq!(
+            event.kind(),
+            kind,
+            "expected {}, got {event:?}",
+            kind.name()
+        );
         event
     }
 
@@ -67,28 +81,75 @@ impl Feed {
     fn until(&self, kind: EventKind) -> MonitorEvent {
         loop {
             let event = self.next();
-            if event.kind == kind {
+            if event.kind() == kind {
                 return event;
             }
         }
     }
 
     fn assert_quiet(&self) {
-        self.reader.set_rcvtimeo(QUIET_MS).expect("rcvtimeo");
-        match MonitorEvent::recv(&self.reader, 0) {
+        match self.monitor.borrow_mut().recv_timeout(QUIET) {
             Err(Error::Again) => {}
             other => panic!("expected no event, got {other:?}"),
         }
-        self.reader.set_rcvtimeo(TIMEOUT_MS).expect("rcvtimeo");
+    }
+}
+
+/// The reading end of a socket's wire feed (`zmq_socket_monitor`).
+struct WireFeed {
+    reader: Socket,
+}
+
+impl WireFeed {
+    /// Starts `socket`'s wire feed for the kinds in `events` and connects a reader, so that
+    /// no event of what the test does next is missed.
+    fn watch(ctx: &Context, watched: &Socket, events: EventSet) -> WireFeed {
+        let endpoint = feed_endpoint();
+        watched
+            .monitor_to(Some(&endpoint), events)
+            .expect("monitor");
+        let reader = socket(ctx, PAIR);
+        reader.connect(&endpoint).expect("connect the reader");
+        WireFeed { reader }
+    }
+
+    fn next(&self) -> WireEvent {
+        WireEvent::recv(&self.reader).expect("a monitor event within the timeout")
+    }
+
+    /// The next event, which must be of `kind`.
+    fn expect(&self, kind: EventKind) -> WireEvent {
+        let event = self.next();
+        assert_eq!(event.kind, kind, "expected {}, got {event:?}", kind.name());
+        event
+    }
+
+    fn assert_quiet(&self) {
+        self.reader
+            .options()
+            .set_rcvtimeo(Some(QUIET))
+            .expect("rcvtimeo");
+        match WireEvent::recv(&self.reader) {
+            Err(Error::Again) => {}
+            other => panic!("expected no event, got {other:?}"),
+        }
+        self.reader
+            .options()
+            .set_rcvtimeo(Some(TIMEOUT))
+            .expect("rcvtimeo");
     }
 }
 
 fn bound(socket: &Socket, endpoint: &str) -> String {
-    socket.bind(endpoint).expect("bind");
-    socket
-        .get_last_endpoint()
-        .expect("last endpoint")
-        .expect("utf-8 endpoint")
+    socket.bind(endpoint).expect("bind")
+}
+
+/// Why a DISCONNECTED event's connection was lost.
+fn reason(event: &MonitorEvent) -> DisconnectReason {
+    match event {
+        MonitorEvent::Disconnected { reason, .. } => *reason,
+        other => panic!("not a disconnection: {other:?}"),
+    }
 }
 
 fn tcp_addr(endpoint: &str) -> &str {
@@ -99,14 +160,14 @@ fn tcp_addr(endpoint: &str) -> &str {
 fn bind_reports_listening_with_the_resolved_endpoint_and_the_listener_fd() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let feed = Feed::watch(&pull, EventSet::ALL);
     let endpoint = bound(&pull, "tcp://127.0.0.1:*");
     let event = feed.expect(EventKind::Listening);
-    assert_eq!(event.endpoint, endpoint, "the port is resolved");
+    assert_eq!(event.endpoint(), endpoint, "the port is resolved");
     assert!(
-        event.value > 2,
+        event.value() > 2,
         "a descriptor past stdio, got {}",
-        event.value
+        event.value()
     );
 }
 
@@ -114,27 +175,29 @@ fn bind_reports_listening_with_the_resolved_endpoint_and_the_listener_fd() {
 fn a_peer_that_connects_and_leaves_is_accepted_handshaken_and_disconnected() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let feed = Feed::watch(&pull, EventSet::ALL);
     let endpoint = bound(&pull, "tcp://127.0.0.1:*");
     feed.expect(EventKind::Listening);
 
     let push = socket(&ctx, PUSH);
     push.connect(&endpoint).expect("connect");
     let accepted = feed.expect(EventKind::Accepted);
-    assert_eq!(accepted.endpoint, endpoint);
+    assert_eq!(accepted.endpoint(), endpoint);
     let handshake = feed.expect(EventKind::HandshakeSucceeded);
-    assert_eq!(handshake.endpoint, endpoint);
-    assert_eq!(handshake.value, 0);
+    assert_eq!(handshake.endpoint(), endpoint);
+    assert_eq!(handshake.value(), 0);
 
-    push.send("hello", 0).expect("send");
-    assert_eq!(pull.recv_bytes(0).expect("recv"), b"hello");
+    push.send("hello").expect("send");
+    assert_eq!(pull.recv().expect("recv"), b"hello");
     drop(push);
     let disconnected = feed.expect(EventKind::Disconnected);
-    assert_eq!(disconnected.endpoint, endpoint);
+    assert_eq!(disconnected.endpoint(), endpoint);
     assert_eq!(
-        disconnected.value, accepted.value,
+        disconnected.value(),
+        accepted.value(),
         "the connection's descriptor"
     );
+    assert_eq!(reason(&disconnected), DisconnectReason::PeerClosed);
     feed.assert_quiet();
 }
 
@@ -144,19 +207,23 @@ fn connecting_reports_delayed_then_connected_and_the_handshake() {
     let pull = socket(&ctx, PULL);
     let endpoint = bound(&pull, "tcp://127.0.0.1:*");
     let push = socket(&ctx, PUSH);
-    let feed = Feed::watch(&ctx, &push, EventKind::ALL);
+    let feed = Feed::watch(&push, EventSet::ALL);
     push.connect(&endpoint).expect("connect");
 
     let delayed = feed.expect(EventKind::ConnectDelayed);
-    assert_eq!(delayed.endpoint, endpoint);
+    assert_eq!(delayed.endpoint(), endpoint);
     assert_eq!(
-        delayed.value,
+        delayed.value(),
         libc::EINPROGRESS as u32,
         "as libzmq reports it"
     );
     let connected = feed.expect(EventKind::Connected);
-    assert_eq!(connected.endpoint, endpoint);
-    assert!(connected.value > 2, "a descriptor, got {}", connected.value);
+    assert_eq!(connected.endpoint(), endpoint);
+    assert!(
+        connected.value() > 2,
+        "a descriptor, got {}",
+        connected.value()
+    );
     feed.expect(EventKind::HandshakeSucceeded);
 }
 
@@ -168,9 +235,9 @@ fn ipc_connects_complete_at_once_so_they_are_never_delayed() {
     let _ = std::fs::remove_file(&path);
     let endpoint = bound(&pull, &format!("ipc://{}", path.display()));
     let push = socket(&ctx, PUSH);
-    let feed = Feed::watch(&ctx, &push, EventKind::ALL);
+    let feed = Feed::watch(&push, EventSet::ALL);
     push.connect(&endpoint).expect("connect");
-    assert_eq!(feed.expect(EventKind::Connected).endpoint, endpoint);
+    assert_eq!(feed.expect(EventKind::Connected).endpoint(), endpoint);
     feed.expect(EventKind::HandshakeSucceeded);
 }
 
@@ -179,37 +246,43 @@ fn connecting_to_nothing_retries_at_the_interval_until_a_listener_appears() {
     let ctx = Context::new();
     let endpoint = free_endpoint();
     let push = socket(&ctx, PUSH);
-    push.set_reconnect_ivl(50).expect("reconnect ivl");
-    let feed = Feed::watch(&ctx, &push, EventKind::ALL);
+    push.options()
+        .set_reconnect_ivl(Some(Duration::from_millis(50)))
+        .expect("reconnect ivl");
+    let feed = Feed::watch(&push, EventSet::ALL);
     push.connect(&endpoint).expect("connect");
 
     // Each refused attempt: the connect starts, its descriptor is closed, a retry is due.
     for _ in 0..2 {
-        assert_eq!(feed.expect(EventKind::ConnectDelayed).endpoint, endpoint);
-        assert_eq!(feed.expect(EventKind::Closed).endpoint, endpoint);
+        assert_eq!(feed.expect(EventKind::ConnectDelayed).endpoint(), endpoint);
+        assert_eq!(feed.expect(EventKind::Closed).endpoint(), endpoint);
         let retried = feed.expect(EventKind::ConnectRetried);
-        assert_eq!(retried.endpoint, endpoint);
-        assert_eq!(retried.value, 50, "the reconnect interval in ms");
+        assert_eq!(retried.endpoint(), endpoint);
+        assert_eq!(retried.value(), 50, "the reconnect interval in ms");
     }
 
     let pull = socket(&ctx, PULL);
     pull.bind(&endpoint).expect("bind the missing listener");
     let connected = feed.until(EventKind::Connected);
-    assert_eq!(connected.endpoint, endpoint);
+    assert_eq!(connected.endpoint(), endpoint);
     feed.expect(EventKind::HandshakeSucceeded);
-    push.send("late", 0).expect("send");
-    assert_eq!(pull.recv_bytes(0).expect("recv"), b"late");
+    push.send("late").expect("send");
+    assert_eq!(pull.recv().expect("recv"), b"late");
 }
 
 #[test]
 fn connect_retried_reports_the_backed_off_interval() {
     let ctx = Context::new();
     let push = socket(&ctx, PUSH);
-    push.set_reconnect_ivl(20).expect("reconnect ivl");
-    push.set_reconnect_ivl_max(80).expect("reconnect ivl max");
-    let feed = Feed::watch(&ctx, &push, EventKind::ConnectRetried as i32);
+    push.options()
+        .set_reconnect_ivl(Some(Duration::from_millis(20)))
+        .expect("reconnect ivl");
+    push.options()
+        .set_reconnect_ivl_max(Duration::from_millis(80))
+        .expect("reconnect ivl max");
+    let feed = Feed::watch(&push, EventKind::ConnectRetried.into());
     push.connect(&free_endpoint()).expect("connect");
-    let intervals: Vec<u32> = (0..4).map(|_| feed.next().value).collect();
+    let intervals: Vec<u32> = (0..4).map(|_| feed.next().value()).collect();
     assert_eq!(intervals, [20, 40, 80, 80]);
 }
 
@@ -220,14 +293,18 @@ fn a_lost_connection_reports_disconnected_then_the_retry() {
     let pull = socket(&ctx, PULL);
     pull.bind(&endpoint).expect("bind");
     let push = socket(&ctx, PUSH);
-    push.set_reconnect_ivl(50).expect("reconnect ivl");
-    let feed = Feed::watch(&ctx, &push, EventKind::ALL);
+    push.options()
+        .set_reconnect_ivl(Some(Duration::from_millis(50)))
+        .expect("reconnect ivl");
+    let feed = Feed::watch(&push, EventSet::ALL);
     push.connect(&endpoint).expect("connect");
     feed.until(EventKind::HandshakeSucceeded);
 
     drop(pull);
-    assert_eq!(feed.expect(EventKind::Disconnected).endpoint, endpoint);
-    assert_eq!(feed.expect(EventKind::ConnectRetried).value, 50);
+    let disconnected = feed.expect(EventKind::Disconnected);
+    assert_eq!(disconnected.endpoint(), endpoint);
+    assert_eq!(reason(&disconnected), DisconnectReason::PeerClosed);
+    assert_eq!(feed.expect(EventKind::ConnectRetried).value(), 50);
 }
 
 /// The engine stops reading once a read comes back short, trusting the next readiness
@@ -238,7 +315,7 @@ fn a_peer_whose_last_messages_and_end_of_stream_arrive_together_is_seen_leaving(
     use std::io::Read;
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let feed = Feed::watch(&pull, EventSet::ALL);
     let endpoint = bound(&pull, "tcp://127.0.0.1:*");
     feed.expect(EventKind::Listening);
     for round in 0..20u8 {
@@ -265,7 +342,7 @@ fn a_peer_whose_last_messages_and_end_of_stream_arrive_together_is_seen_leaving(
         raw.write_all(&bytes).expect("ready and messages");
         drop(raw);
         for i in 0..5u8 {
-            assert_eq!(pull.recv_bytes(0).expect("recv"), [round, i]);
+            assert_eq!(pull.recv().map(Vec::from).expect("recv"), [round, i]);
         }
         feed.until(EventKind::Disconnected);
     }
@@ -275,7 +352,7 @@ fn a_peer_whose_last_messages_and_end_of_stream_arrive_together_is_seen_leaving(
 fn a_garbage_sending_peer_fails_the_handshake_on_protocol_and_the_socket_keeps_serving() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let feed = Feed::watch(&pull, EventSet::ALL);
     let endpoint = bound(&pull, "tcp://127.0.0.1:*");
     feed.expect(EventKind::Listening);
 
@@ -284,20 +361,27 @@ fn a_garbage_sending_peer_fails_the_handshake_on_protocol_and_the_socket_keeps_s
         .expect("write garbage");
     let accepted = feed.expect(EventKind::Accepted);
     let failed = feed.expect(EventKind::HandshakeFailedProtocol);
-    assert_eq!(failed.endpoint, endpoint);
+    assert_eq!(failed.endpoint(), endpoint);
     assert_eq!(
-        failed.value,
+        failed.value(),
         protocol_error::ZMTP_UNSPECIFIED,
         "no ZMTP signature"
     );
-    assert_eq!(feed.expect(EventKind::Disconnected).value, accepted.value);
+    let disconnected = feed.expect(EventKind::Disconnected);
+    assert_eq!(disconnected.value(), accepted.value());
+    assert_eq!(
+        reason(&disconnected),
+        DisconnectReason::Protocol {
+            code: protocol_error::ZMTP_UNSPECIFIED
+        }
+    );
 
     let push = socket(&ctx, PUSH);
     push.connect(&endpoint).expect("connect");
     feed.expect(EventKind::Accepted);
     feed.expect(EventKind::HandshakeSucceeded);
-    push.send("still here", 0).expect("send");
-    assert_eq!(pull.recv_bytes(0).expect("recv"), b"still here");
+    push.send("still here").expect("send");
+    assert_eq!(pull.recv().expect("recv"), b"still here");
     drop(raw);
 }
 
@@ -305,16 +389,19 @@ fn a_garbage_sending_peer_fails_the_handshake_on_protocol_and_the_socket_keeps_s
 fn an_incompatible_peer_fails_the_handshake_with_invalid_metadata() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let feed = Feed::watch(&pull, EventSet::ALL);
     let endpoint = bound(&pull, "tcp://127.0.0.1:*");
     feed.expect(EventKind::Listening);
 
     let pull_peer = socket(&ctx, PULL);
-    pull_peer.set_reconnect_ivl(-1).expect("no reconnect");
+    pull_peer
+        .options()
+        .set_reconnect_ivl(None)
+        .expect("no reconnect");
     pull_peer.connect(&endpoint).expect("connect");
     feed.expect(EventKind::Accepted);
     let failed = feed.expect(EventKind::HandshakeFailedProtocol);
-    assert_eq!(failed.value, protocol_error::ZMTP_INVALID_METADATA);
+    assert_eq!(failed.value(), protocol_error::ZMTP_INVALID_METADATA);
     feed.expect(EventKind::Disconnected);
 }
 
@@ -322,7 +409,7 @@ fn an_incompatible_peer_fails_the_handshake_with_invalid_metadata() {
 fn a_peer_that_hangs_up_mid_handshake_fails_it_without_detail() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let feed = Feed::watch(&pull, EventSet::ALL);
     let endpoint = bound(&pull, "tcp://127.0.0.1:*");
     feed.expect(EventKind::Listening);
 
@@ -330,9 +417,9 @@ fn a_peer_that_hangs_up_mid_handshake_fails_it_without_detail() {
     feed.expect(EventKind::Accepted);
     let failed = feed.expect(EventKind::HandshakeFailedNoDetail);
     assert!(
-        [libc::EPIPE as u32, libc::ECONNRESET as u32].contains(&failed.value),
+        [libc::EPIPE as u32, libc::ECONNRESET as u32].contains(&failed.value()),
         "a hang-up errno, got {}",
-        failed.value
+        failed.value()
     );
     feed.expect(EventKind::Disconnected);
 }
@@ -341,16 +428,19 @@ fn a_peer_that_hangs_up_mid_handshake_fails_it_without_detail() {
 fn a_silent_peer_fails_the_handshake_when_handshake_ivl_runs_out() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    pull.set_handshake_ivl(100).expect("handshake ivl");
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    pull.options()
+        .set_handshake_ivl(Duration::from_millis(100))
+        .expect("handshake ivl");
+    let feed = Feed::watch(&pull, EventSet::ALL);
     let endpoint = bound(&pull, "tcp://127.0.0.1:*");
     feed.expect(EventKind::Listening);
 
     let silent = TcpStream::connect(tcp_addr(&endpoint)).expect("raw connect");
     feed.expect(EventKind::Accepted);
     let failed = feed.expect(EventKind::HandshakeFailedNoDetail);
-    assert_eq!(failed.value, libc::ETIMEDOUT as u32);
-    feed.expect(EventKind::Disconnected);
+    assert_eq!(failed.value(), libc::ETIMEDOUT as u32);
+    let disconnected = feed.expect(EventKind::Disconnected);
+    assert_eq!(reason(&disconnected), DisconnectReason::HandshakeTimeout);
     drop(silent);
 }
 
@@ -360,32 +450,36 @@ fn bind_on_a_port_in_use_reports_bind_failed_with_the_errno() {
     let taken = TcpListener::bind("127.0.0.1:0").expect("take a port");
     let endpoint = format!("tcp://{}", taken.local_addr().expect("address"));
     let pull = socket(&ctx, PULL);
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let feed = Feed::watch(&pull, EventSet::ALL);
     assert!(matches!(pull.bind(&endpoint), Err(Error::AddrInUse(_))));
     let failed = feed.expect(EventKind::BindFailed);
-    assert_eq!(failed.value, libc::EADDRINUSE as u32);
-    assert_eq!(failed.endpoint, endpoint);
+    assert_eq!(failed.value(), libc::EADDRINUSE as u32);
+    assert_eq!(failed.endpoint(), endpoint);
 }
 
 #[test]
 fn unbind_reports_the_listener_closed() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let feed = Feed::watch(&pull, EventSet::ALL);
     let endpoint = bound(&pull, "tcp://127.0.0.1:*");
     let listening = feed.expect(EventKind::Listening);
     pull.unbind(&endpoint).expect("unbind");
     let closed = feed.expect(EventKind::Closed);
-    assert_eq!(closed.endpoint, endpoint);
-    assert_eq!(closed.value, listening.value, "the listener's descriptor");
+    assert_eq!(closed.endpoint(), endpoint);
+    assert_eq!(
+        closed.value(),
+        listening.value(),
+        "the listener's descriptor"
+    );
 }
 
 #[test]
-fn stopping_the_monitor_reports_monitor_stopped_and_nothing_after() {
+fn stopping_the_wire_feed_reports_monitor_stopped_and_nothing_after() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
-    pull.monitor("", 0).expect("stop");
+    let feed = WireFeed::watch(&ctx, &pull, EventSet::ALL);
+    pull.monitor_to(None, EventSet::empty()).expect("stop");
     let stopped = feed.expect(EventKind::MonitorStopped);
     assert_eq!(stopped.endpoint, "");
     assert_eq!(stopped.value, 0);
@@ -394,10 +488,10 @@ fn stopping_the_monitor_reports_monitor_stopped_and_nothing_after() {
 }
 
 #[test]
-fn closing_the_socket_ends_the_feed_after_its_listeners_close() {
+fn closing_the_socket_ends_the_wire_feed_after_its_listeners_close() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let feed = WireFeed::watch(&ctx, &pull, EventSet::ALL);
     let endpoint = bound(&pull, "tcp://127.0.0.1:*");
     feed.expect(EventKind::Listening);
     drop(pull);
@@ -406,11 +500,27 @@ fn closing_the_socket_ends_the_feed_after_its_listeners_close() {
 }
 
 #[test]
-fn a_second_monitor_replaces_the_first() {
+fn closing_the_socket_ends_a_monitor_after_its_listeners_close() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    let first = Feed::watch(&ctx, &pull, EventKind::ALL);
-    let second = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let feed = Feed::watch(&pull, EventSet::ALL);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    feed.expect(EventKind::Listening);
+    drop(pull);
+    assert_eq!(feed.expect(EventKind::Closed).endpoint(), endpoint);
+    assert_eq!(feed.next(), MonitorEvent::MonitorStopped);
+    let mut monitor = feed.monitor.into_inner();
+    assert_eq!(monitor.recv(), Err(Error::Closed), "the monitor has ended");
+    assert_eq!(monitor.try_recv(), Err(Error::Closed));
+    assert_eq!(monitor.iter().count(), 0);
+}
+
+#[test]
+fn a_second_wire_feed_replaces_the_first() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let first = WireFeed::watch(&ctx, &pull, EventSet::ALL);
+    let second = WireFeed::watch(&ctx, &pull, EventSet::ALL);
     first.expect(EventKind::MonitorStopped);
     pull.bind("tcp://127.0.0.1:*").expect("bind");
     second.expect(EventKind::Listening);
@@ -418,84 +528,136 @@ fn a_second_monitor_replaces_the_first() {
 }
 
 #[test]
+fn monitors_and_the_wire_feed_report_side_by_side_until_each_is_stopped() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let wire = WireFeed::watch(&ctx, &pull, EventSet::ALL);
+    let everything = Feed::watch(&pull, EventSet::ALL);
+    let listening_only = Feed::watch(&pull, EventKind::Listening.into());
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    let typed = everything.expect(EventKind::Listening);
+    assert_eq!(WireEvent::from(&typed), wire.expect(EventKind::Listening));
+    assert_eq!(listening_only.expect(EventKind::Listening), typed);
+
+    // A dropped monitor is forgotten; the others go on.
+    drop(everything);
+    pull.monitor_to(None, EventSet::empty())
+        .expect("stop the feed");
+    wire.expect(EventKind::MonitorStopped);
+    pull.unbind(&endpoint).expect("unbind");
+    pull.bind(&endpoint).expect("bind again");
+    assert_eq!(
+        listening_only.expect(EventKind::Listening).endpoint(),
+        endpoint
+    );
+    wire.assert_quiet();
+}
+
+#[test]
 fn the_events_mask_selects_what_is_reported() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    let mask = EventKind::Accepted as i32 | EventKind::Disconnected as i32;
-    let feed = Feed::watch(&ctx, &pull, mask);
+    let feed = Feed::watch(&pull, EventKind::Accepted | EventKind::Disconnected);
     let endpoint = bound(&pull, "tcp://127.0.0.1:*");
     let push = socket(&ctx, PUSH);
     push.connect(&endpoint).expect("connect");
     feed.expect(EventKind::Accepted);
-    push.send("sync", 0).expect("send");
-    pull.recv_bytes(0).expect("recv");
+    push.send("sync").expect("send");
+    pull.recv().expect("recv");
     drop(push);
     feed.expect(EventKind::Disconnected);
-    pull.monitor("", 0).expect("stop");
+    pull.unbind(&endpoint).expect("unbind");
     feed.assert_quiet();
 }
 
 #[test]
-fn monitor_refuses_what_libzmq_refuses() {
+fn the_wire_feed_refuses_what_libzmq_refuses() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
     assert!(matches!(
-        pull.monitor("tcp://127.0.0.1:5555", EventKind::ALL),
+        pull.monitor_to(Some("tcp://127.0.0.1:5555"), EventSet::ALL),
         Err(Error::ProtocolNotSupported(_))
     ));
-    assert!(matches!(
-        pull.monitor("inproc://too-wide", 0x1_0000),
-        Err(Error::InvalidArgument(_))
-    ));
+    // Masks beyond libzmq's 16 event bits cannot be made.
+    assert_eq!(EventSet::from_bits(0x1_0000), None);
     let endpoint = feed_endpoint();
     let other = socket(&ctx, PULL);
-    other.monitor(&endpoint, EventKind::ALL).expect("monitor");
+    other
+        .monitor_to(Some(&endpoint), EventSet::ALL)
+        .expect("monitor");
     assert!(matches!(
-        pull.monitor(&endpoint, EventKind::ALL),
+        pull.monitor_to(Some(&endpoint), EventSet::ALL),
         Err(Error::AddrInUse(_))
     ));
 }
 
-#[test]
-fn a_reader_that_does_not_keep_up_loses_events_and_never_stalls_the_socket() {
-    let ctx = Context::new();
-    let pull = socket(&ctx, PULL);
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
-    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
-    // Each raw connection makes three events, far more in all than the feed holds (the
-    // monitor's SNDHWM plus the reader's RCVHWM: 2000), and none is read meanwhile.
+/// Makes far more events than a reader holds, none read meanwhile: the socket serves on.
+/// Returns how many events were made.
+fn flood_of_events(ctx: &Context, pull: &Socket) -> usize {
+    let endpoint = bound(pull, "tcp://127.0.0.1:*");
+    // Each raw connection makes three events, far more in all than a reader holds (2000).
     let hang_ups = 1000;
     for _ in 0..hang_ups {
         drop(TcpStream::connect(tcp_addr(&endpoint)).expect("raw connect"));
     }
-    let push = socket(&ctx, PUSH);
+    let push = socket(ctx, PUSH);
     push.connect(&endpoint).expect("connect");
-    push.send("served", 0).expect("send");
-    assert_eq!(pull.recv_bytes(0).expect("recv"), b"served");
+    push.send("served").expect("send");
+    assert_eq!(pull.recv().expect("recv"), b"served");
+    1 + 3 * hang_ups + 2
+}
 
-    feed.reader.set_rcvtimeo(QUIET_MS).expect("rcvtimeo");
+#[test]
+fn a_wire_reader_that_does_not_keep_up_loses_events_and_never_stalls_the_socket() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = WireFeed::watch(&ctx, &pull, EventSet::ALL);
+    let made = flood_of_events(&ctx, &pull);
+    feed.reader
+        .options()
+        .set_rcvtimeo(Some(QUIET))
+        .expect("rcvtimeo");
     let mut read = 0;
-    while MonitorEvent::recv(&feed.reader, 0).is_ok() {
+    while WireEvent::recv(&feed.reader).is_ok() {
         read += 1;
     }
-    let made = 1 + 3 * hang_ups + 2;
     assert!(
         read < made,
         "some of the {made} events were dropped, read {read}"
     );
     assert!(
-        read >= hang_ups,
+        read >= 1000,
         "the feed filled up before dropping, read {read}"
     );
 }
 
 #[test]
-fn each_event_is_two_frames_in_libzmq_v1_layout() {
+fn a_monitor_that_is_not_read_loses_events_and_never_stalls_the_socket() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    let feed = Feed::watch(&ctx, &pull, EventKind::ALL);
+    let mut monitor = pull.monitor(EventSet::ALL).expect("monitor");
+    let made = flood_of_events(&ctx, &pull);
+    let mut read = 0;
+    while monitor.recv_timeout(QUIET).is_ok() {
+        read += 1;
+    }
+    assert!(
+        read < made,
+        "some of the {made} events were dropped, read {read}"
+    );
+    assert!(
+        read >= Monitor::CAPACITY,
+        "the monitor filled up before dropping, read {read}"
+    );
+}
+
+#[test]
+fn each_wire_event_is_two_frames_in_libzmq_v1_layout() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = WireFeed::watch(&ctx, &pull, EventSet::ALL);
     let endpoint = bound(&pull, "tcp://127.0.0.1:*");
-    let parts = feed.reader.recv_multipart(0).expect("an event");
+    let parts = feed.reader.recv_multipart().expect("an event");
     assert_eq!(parts.len(), 2);
     assert!(parts[0].more() && !parts[1].more());
     let header: [u8; 6] = parts[0][..].try_into().expect("6 bytes: event and value");
@@ -552,8 +714,11 @@ impl Watched {
         let (watched, reader) = match lib {
             Lib::Ferro => {
                 let s = socket(&ctxs.ferro, if binder { PULL } else { PUSH });
-                s.set_reconnect_ivl(50).expect("reconnect ivl");
-                s.monitor(&endpoint, EventKind::ALL).expect("monitor");
+                s.options()
+                    .set_reconnect_ivl(Some(Duration::from_millis(50)))
+                    .expect("reconnect ivl");
+                s.monitor_to(Some(&endpoint), EventSet::ALL)
+                    .expect("monitor");
                 let reader = socket(&ctxs.ferro, PAIR);
                 reader.connect(&endpoint).expect("connect the reader");
                 (Watched::Ferro(Box::new(s)), Reader::Ferro(Box::new(reader)))
@@ -612,7 +777,7 @@ impl EventLog {
         loop {
             let (number, at) = match &self.reader {
                 Reader::Ferro(r) => {
-                    let event = MonitorEvent::recv(r, 0).expect("a ferrozmq event");
+                    let event = WireEvent::recv(r).expect("a ferrozmq event");
                     (event.kind.number(), event.endpoint)
                 }
                 Reader::Libzmq(r) => {

@@ -14,8 +14,8 @@
 
 mod support;
 
-use ferrozmq::{Context, Error, EventKind, MonitorEvent, Socket, SocketType};
-use ferrozmq::{PAIR, PUB, PULL, PUSH, REP, REQ, SUB};
+use ferrozmq::{Context, Error, EventKind, Socket, SocketType};
+use ferrozmq::{PUB, PULL, PUSH, REP, REQ, SUB};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc;
@@ -24,35 +24,43 @@ use support::fault_proxy::{FaultProxy, Mode};
 use support::netns::{Side, Testbed, ADDRESS_B};
 
 /// Heartbeats that notice a dead peer within about half a second.
-const HEARTBEAT_IVL_MS: i32 = 100;
-const HEARTBEAT_TIMEOUT_MS: i32 = 500;
+const HEARTBEAT_IVL: Duration = Duration::from_millis(100);
+const HEARTBEAT_TIMEOUT: Duration = Duration::from_millis(500);
 /// Upper bound for any single wait.
 const WAIT: Duration = Duration::from_secs(10);
 
 fn socket(ctx: &Context, kind: SocketType) -> Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(5000).expect("rcvtimeo");
-    s.set_sndtimeo(5000).expect("sndtimeo");
-    s.set_reconnect_ivl(50).expect("reconnect ivl");
-    s.set_heartbeat_ivl(HEARTBEAT_IVL_MS)
+    s.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    s.options()
+        .set_rcvtimeo(Some(Duration::from_secs(5)))
+        .expect("rcvtimeo");
+    s.options()
+        .set_sndtimeo(Some(Duration::from_secs(5)))
+        .expect("sndtimeo");
+    s.options()
+        .set_reconnect_ivl(Some(Duration::from_millis(50)))
+        .expect("reconnect ivl");
+    s.options()
+        .set_heartbeat_ivl(HEARTBEAT_IVL)
         .expect("heartbeat ivl");
-    s.set_heartbeat_timeout(HEARTBEAT_TIMEOUT_MS)
+    s.options()
+        .set_heartbeat_timeout(Some(HEARTBEAT_TIMEOUT))
         .expect("heartbeat timeout");
     s
 }
 
 /// Prints `event <name>` for the connection events of `socket`, from a thread of its own.
-fn report_events(ctx: &Context, socket: &Socket, tag: &str) -> mpsc::Receiver<EventKind> {
-    let feed_endpoint = format!("inproc://events-{tag}");
-    let mask = EventKind::HandshakeSucceeded as i32 | EventKind::Disconnected as i32;
-    socket.monitor(&feed_endpoint, mask).expect("monitor");
-    let feed = ctx.socket(PAIR).expect("feed");
-    feed.connect(&feed_endpoint).expect("feed connect");
+fn report_events(socket: &Socket) -> mpsc::Receiver<EventKind> {
+    let mut monitor = socket
+        .monitor(EventKind::HandshakeSucceeded | EventKind::Disconnected)
+        .expect("monitor");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        while let Ok(event) = MonitorEvent::recv(&feed, 0) {
-            if tx.send(event.kind).is_err() {
+        for event in monitor.iter() {
+            if tx.send(event.kind()).is_err() {
                 return;
             }
         }
@@ -95,7 +103,7 @@ fn receive_through(pull: &Socket, last: u32) -> Vec<u32> {
             Instant::now() < deadline,
             "{last} never arrived; got {got:?}"
         );
-        match pull.recv_bytes(0) {
+        match pull.recv().map(Vec::from) {
             Ok(m) => got.push(number(&m)),
             Err(Error::Again) => {}
             Err(e) => panic!("recv: {e}"),
@@ -124,8 +132,7 @@ fn assert_nothing_queued_was_lost(got: &[u32], lost_from: u32, lost_to: u32, las
 /// A PULL bound on loopback, and a proxy in front of it.
 fn proxied_pull(ctx: &Context) -> (Socket, FaultProxy) {
     let pull = socket(ctx, PULL);
-    pull.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = pull.get_last_endpoint().expect("endpoint").expect("utf-8");
+    let endpoint = pull.bind("tcp://127.0.0.1:*").expect("bind");
     let proxy = FaultProxy::start(endpoint.trim_start_matches("tcp://"));
     (pull, proxy)
 }
@@ -134,27 +141,26 @@ fn proxied_pull(ctx: &Context) -> (Socket, FaultProxy) {
 fn byte_by_byte_delivery_carries_handshakes_and_messages_intact() {
     let ctx = Context::new();
     let rep = socket(&ctx, REP);
-    rep.bind("tcp://127.0.0.1:*").expect("bind");
-    let endpoint = rep.get_last_endpoint().expect("endpoint").expect("utf-8");
+    let endpoint = rep.bind("tcp://127.0.0.1:*").expect("bind");
     let proxy = FaultProxy::start(endpoint.trim_start_matches("tcp://"));
     proxy.set_mode(Mode::ByteByByte(Duration::from_micros(50)));
     let req = socket(&ctx, REQ);
     req.connect(&proxy.endpoint()).expect("connect");
     // Short and long frames, several parts, both directions.
     let long = vec![0xA5u8; 300];
-    req.send_multipart([&b"first"[..], &long[..], b""], 0)
+    req.send_multipart([&b"first"[..], &long[..], b""])
         .expect("request");
     let request = rep
-        .recv_multipart(0)
+        .recv_multipart()
         .expect("the request arrives byte by byte");
     assert_eq!(request.len(), 3);
     assert_eq!(
         (&request[0][..], &request[1][..], &request[2][..]),
         (&b"first"[..], &long[..], &b""[..])
     );
-    rep.send_multipart([&long[..], b"reply"], 0).expect("reply");
+    rep.send_multipart([&long[..], b"reply"]).expect("reply");
     let reply = req
-        .recv_multipart(0)
+        .recv_multipart()
         .expect("the reply arrives byte by byte");
     assert_eq!((&reply[0][..], &reply[1][..]), (&long[..], &b"reply"[..]));
 }
@@ -167,16 +173,16 @@ fn latency_below_the_heartbeat_timeout_keeps_the_connection() {
     let delay = Duration::from_millis(150);
     proxy.set_mode(Mode::Delay(delay));
     let push = socket(&ctx, PUSH);
-    let events = report_events(&ctx, &push, "latency");
+    let events = report_events(&push);
     push.connect(&proxy.endpoint()).expect("connect");
     wait_event(&events, EventKind::HandshakeSucceeded, WAIT).expect("handshake through the delay");
     let sent_at = Instant::now();
-    push.send(&numbered(0)[..], 0).expect("send");
+    push.send(&numbered(0)[..]).expect("send");
     assert_eq!(receive_through(&pull, 0), [0]);
     assert!(sent_at.elapsed() >= delay, "the delay was applied");
     // A second of traffic and heartbeats across the delay.
     for n in 1..50 {
-        push.send(&numbered(n)[..], 0).expect("send");
+        push.send(&numbered(n)[..]).expect("send");
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(receive_through(&pull, 49), (1..50).collect::<Vec<_>>());
@@ -193,22 +199,22 @@ fn a_stalled_path_is_detected_by_heartbeats_and_nothing_queued_is_lost() {
     let ctx = Context::new();
     let (pull, proxy) = proxied_pull(&ctx);
     let push = socket(&ctx, PUSH);
-    let events = report_events(&ctx, &push, "stall");
+    let events = report_events(&push);
     push.connect(&proxy.endpoint()).expect("connect");
     for n in 0..100 {
-        push.send(&numbered(n)[..], 0).expect("send");
+        push.send(&numbered(n)[..]).expect("send");
     }
     let mut got = receive_through(&pull, 99);
     proxy.set_mode(Mode::Stall);
     for n in 100..200 {
-        push.send(&numbered(n)[..], 0).expect("send into the stall");
+        push.send(&numbered(n)[..]).expect("send into the stall");
     }
     let detected =
         wait_event(&events, EventKind::Disconnected, WAIT).expect("heartbeats notice the stall");
     println!("figure: a stalled path detected after {detected:?}");
     // Sent while disconnected: these wait in the queue for the next connection.
     for n in 200..300 {
-        push.send(&numbered(n)[..], 0)
+        push.send(&numbered(n)[..])
             .expect("send while disconnected");
     }
     // The held bytes belong to connections the peers have given up; drop them.
@@ -223,12 +229,12 @@ fn cut_connections_are_replaced_and_the_pipeline_goes_on() {
     let ctx = Context::new();
     let (pull, proxy) = proxied_pull(&ctx);
     let push = socket(&ctx, PUSH);
-    let events = report_events(&ctx, &push, "cut");
+    let events = report_events(&push);
     push.connect(&proxy.endpoint()).expect("connect");
     let mut got = Vec::new();
     for round in 0..5u32 {
         for n in round * 100..(round + 1) * 100 {
-            push.send(&numbered(n)[..], 0).expect("send");
+            push.send(&numbered(n)[..]).expect("send");
         }
         got.extend(receive_through(&pull, (round + 1) * 100 - 1));
         proxy.cut();
@@ -350,8 +356,8 @@ fn orders() -> impl Iterator<Item = String> {
 }
 
 /// Prints `event handshake` / `event disconnected` as the socket's connection comes and goes.
-fn print_events(ctx: &Context, socket: &Socket) {
-    let events = report_events(ctx, socket, "child");
+fn print_events(socket: &Socket) {
+    let events = report_events(socket);
     std::thread::spawn(move || {
         while let Ok(kind) = events.recv() {
             match kind {
@@ -371,10 +377,10 @@ fn child_pull() {
     };
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    pull.set_rcvtimeo(-1).expect("block");
+    pull.options().set_rcvtimeo(None).expect("block");
     pull.bind(&endpoint).expect("bind");
     println!("ready");
-    while let Ok(m) = pull.recv_bytes(0) {
+    while let Ok(m) = pull.recv().map(Vec::from) {
         println!("got {}", number(&m));
     }
 }
@@ -387,7 +393,7 @@ fn child_push() {
     };
     let ctx = Context::new();
     let push = socket(&ctx, PUSH);
-    print_events(&ctx, &push);
+    print_events(&push);
     push.connect(&endpoint).expect("connect");
     println!("ready");
     for order in orders() {
@@ -398,7 +404,7 @@ fn child_push() {
             .map(|n| n.parse().expect("number"))
             .collect();
         for n in range[0]..range[1] {
-            push.send(&numbered(n)[..], 0).expect("send");
+            push.send(&numbered(n)[..]).expect("send");
         }
         println!("sent {}", range[1]);
     }
@@ -412,11 +418,11 @@ fn child_rep() {
     };
     let ctx = Context::new();
     let rep = socket(&ctx, REP);
-    rep.set_rcvtimeo(-1).expect("block");
+    rep.options().set_rcvtimeo(None).expect("block");
     rep.bind(&endpoint).expect("bind");
     println!("ready");
-    while let Ok(request) = rep.recv_bytes(0) {
-        rep.send(request, 0).expect("reply");
+    while let Ok(request) = rep.recv().map(Vec::from) {
+        rep.send(request).expect("reply");
     }
 }
 
@@ -428,18 +434,20 @@ fn child_req() {
     };
     let ctx = Context::new();
     let req = socket(&ctx, REQ);
-    req.set_req_relaxed(true).expect("relaxed");
-    req.set_req_correlate(true).expect("correlate");
-    req.set_rcvtimeo(500).expect("rcvtimeo");
-    print_events(&ctx, &req);
+    req.options().set_req_relaxed(true).expect("relaxed");
+    req.options().set_req_correlate(true).expect("correlate");
+    req.options()
+        .set_rcvtimeo(Some(Duration::from_millis(500)))
+        .expect("rcvtimeo");
+    print_events(&req);
     req.connect(&endpoint).expect("connect");
     println!("ready");
     for order in orders() {
         // "ask WORD": prints "reply WORD" or "timeout WORD".
         let word = order.trim_start_matches("ask ").to_string();
-        req.send(word.as_str(), 0)
+        req.send(word.as_str())
             .expect("a relaxed REQ may always send");
-        match req.recv_bytes(0) {
+        match req.recv().map(Vec::from) {
             Ok(reply) => println!("reply {}", String::from_utf8_lossy(&reply)),
             Err(Error::Again) => println!("timeout {word}"),
             Err(e) => panic!("recv: {e}"),
@@ -459,7 +467,7 @@ fn child_pub() {
     println!("ready");
     // A tick every 5 ms until killed.
     for n in 0u32.. {
-        publisher.send(&numbered(n)[..], 0).expect("publish");
+        publisher.send(&numbered(n)[..]).expect("publish");
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -472,12 +480,12 @@ fn child_sub() {
     };
     let ctx = Context::new();
     let sub = socket(&ctx, SUB);
-    sub.set_subscribe(b"").expect("subscribe");
-    sub.set_rcvtimeo(-1).expect("block");
-    print_events(&ctx, &sub);
+    sub.subscribe(b"").expect("subscribe");
+    sub.options().set_rcvtimeo(None).expect("block");
+    print_events(&sub);
     sub.connect(&endpoint).expect("connect");
     println!("ready");
-    while let Ok(m) = sub.recv_bytes(0) {
+    while let Ok(m) = sub.recv().map(Vec::from) {
         println!("got {}", number(&m));
     }
 }

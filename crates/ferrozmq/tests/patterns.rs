@@ -1,15 +1,19 @@
 //! The socket types' documented behaviour, over real transports.
 
-use ferrozmq::{
-    Context, Error, Message, Socket, SocketType, DONTWAIT, PUB, PULL, PUSH, REP, REQ, SNDMORE, SUB,
-};
+use ferrozmq::{Context, Error, Message, Socket, SocketType, PUB, PULL, PUSH, REP, REQ, SUB};
 use std::time::{Duration, Instant};
 
 fn socket(ctx: &Context, kind: SocketType) -> Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(5000).expect("rcvtimeo");
-    s.set_sndtimeo(5000).expect("sndtimeo");
+    s.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    s.options()
+        .set_rcvtimeo(Some(Duration::from_secs(5)))
+        .expect("rcvtimeo");
+    s.options()
+        .set_sndtimeo(Some(Duration::from_secs(5)))
+        .expect("sndtimeo");
     s
 }
 
@@ -20,7 +24,7 @@ fn bind_any(s: &Socket, transport: &str) -> String {
         other => format!("inproc://{other}-{}", rand_suffix()),
     };
     s.bind(&endpoint).expect("bind");
-    s.get_last_endpoint().expect("endpoint").expect("utf8")
+    s.last_endpoint().expect("utf8")
 }
 
 fn rand_suffix() -> u64 {
@@ -38,9 +42,9 @@ fn await_subscription(publisher: &Socket, sub: &Socket, probe: &str) {
             Instant::now() < deadline,
             "subscription never reached the publisher"
         );
-        publisher.send(probe, 0).expect("publish");
-        if sub.recv_msg(DONTWAIT).is_ok() {
-            while sub.recv_msg(DONTWAIT).is_ok() {}
+        publisher.send(probe).expect("publish");
+        if sub.try_recv().is_ok() {
+            while sub.try_recv().is_ok() {}
             return;
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -50,7 +54,12 @@ fn await_subscription(publisher: &Socket, sub: &Socket, probe: &str) {
 /// The next message that is not a leftover probe.
 fn recv_past_probes(sub: &Socket) -> String {
     loop {
-        let text = sub.recv_string(0).expect("recv").expect("utf8");
+        let text = sub
+            .recv()
+            .expect("recv")
+            .as_str()
+            .expect("utf8")
+            .to_string();
         if !text.starts_with("probe") {
             return text;
         }
@@ -64,15 +73,15 @@ fn req_must_alternate_send_and_receive() {
     let endpoint = bind_any(&rep, "tcp");
     let req = socket(&ctx, REQ);
     req.connect(&endpoint).expect("connect");
-    assert!(matches!(req.recv_msg(0), Err(Error::State)));
-    req.send("one", 0).expect("first request");
-    assert!(matches!(req.send("two", 0), Err(Error::State)));
-    assert!(matches!(rep.send("early", 0), Err(Error::State)));
-    assert_eq!(rep.recv_bytes(0).expect("request"), b"one");
-    assert!(matches!(rep.recv_msg(0), Err(Error::State)));
-    rep.send("reply", 0).expect("reply");
-    assert_eq!(req.recv_bytes(0).expect("reply"), b"reply");
-    req.send("again", 0).expect("next request after the reply");
+    assert!(matches!(req.recv(), Err(Error::State)));
+    req.send("one").expect("first request");
+    assert!(matches!(req.send("two"), Err(Error::State)));
+    assert!(matches!(rep.send("early"), Err(Error::State)));
+    assert_eq!(rep.recv().expect("request"), b"one");
+    assert!(matches!(rep.recv(), Err(Error::State)));
+    rep.send("reply").expect("reply");
+    assert_eq!(req.recv().expect("reply"), b"reply");
+    req.send("again").expect("next request after the reply");
 }
 
 #[test]
@@ -83,9 +92,9 @@ fn multipart_requests_and_replies_arrive_whole_on_every_transport() {
         let endpoint = bind_any(&rep, transport);
         let req = socket(&ctx, REQ);
         req.connect(&endpoint).expect("connect");
-        req.send_multipart(["a", "", "c"], 0).expect("request");
+        req.send_multipart(["a", "", "c"]).expect("request");
         let parts: Vec<Vec<u8>> = rep
-            .recv_multipart(0)
+            .recv_multipart()
             .expect("request")
             .iter()
             .map(|m| m.to_vec())
@@ -95,9 +104,9 @@ fn multipart_requests_and_replies_arrive_whole_on_every_transport() {
             vec![b"a".to_vec(), vec![], b"c".to_vec()],
             "{transport}"
         );
-        rep.send("x", SNDMORE).expect("reply part");
-        rep.send(vec![9u8; 300], 0).expect("reply part");
-        let reply = req.recv_multipart(0).expect("reply");
+        rep.send_more("x").expect("reply part");
+        rep.send(vec![9u8; 300]).expect("reply part");
+        let reply = req.recv_multipart().expect("reply");
         assert_eq!(reply.len(), 2);
         assert!(reply[0].more() && !reply[1].more());
         assert_eq!(reply[1].len(), 300);
@@ -111,8 +120,8 @@ fn rep_serves_many_clients_each_getting_its_own_reply() {
     let endpoint = bind_any(&rep, "tcp");
     let server = std::thread::spawn(move || {
         for _ in 0..30 {
-            let request = rep.recv_bytes(0).expect("request");
-            rep.send(request, 0).expect("echo");
+            let request = rep.recv().map(Vec::from).expect("request");
+            rep.send(request).expect("echo");
         }
     });
     let clients: Vec<_> = (0..3)
@@ -124,8 +133,15 @@ fn rep_serves_many_clients_each_getting_its_own_reply() {
                 req.connect(&endpoint).expect("connect");
                 for i in 0..10 {
                     let text = format!("client {c} request {i}");
-                    req.send(text.as_str(), 0).expect("send");
-                    assert_eq!(req.recv_string(0).expect("reply").expect("utf8"), text);
+                    req.send(text.as_str()).expect("send");
+                    assert_eq!(
+                        req.recv()
+                            .expect("reply")
+                            .as_str()
+                            .expect("utf8")
+                            .to_string(),
+                        text
+                    );
                 }
             })
         })
@@ -151,15 +167,15 @@ fn push_round_robins_whole_messages_across_pullers() {
     // Let all three connect before the first message picks a peer.
     std::thread::sleep(Duration::from_millis(200));
     for i in 0..30u8 {
-        push.send_multipart([vec![i], vec![i; 3]], 0).expect("send");
+        push.send_multipart([vec![i], vec![i; 3]]).expect("send");
     }
     for pull in &pulls {
         for _ in 0..10 {
-            let parts = pull.recv_multipart(0).expect("each puller gets a third");
+            let parts = pull.recv_multipart().expect("each puller gets a third");
             assert_eq!(parts.len(), 2);
             assert_eq!(parts[1][..], [parts[0][0]; 3]);
         }
-        assert!(matches!(pull.recv_msg(DONTWAIT), Err(Error::Again)));
+        assert!(matches!(pull.try_recv(), Err(Error::Again)));
     }
 }
 
@@ -167,23 +183,23 @@ fn push_round_robins_whole_messages_across_pullers() {
 fn pull_takes_from_busy_pushers_in_turn() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
-    pull.set_rcvhwm(10).expect("hwm");
+    pull.options().set_rcvhwm(10).expect("hwm");
     let endpoint = bind_any(&pull, "inproc");
     let pushes: Vec<Socket> = (0..3u8)
         .map(|_| {
             let push = socket(&ctx, PUSH);
-            push.set_sndhwm(10).expect("hwm");
+            push.options().set_sndhwm(10).expect("hwm");
             push.connect(&endpoint).expect("connect");
             push
         })
         .collect();
     for (p, push) in pushes.iter().enumerate() {
         for _ in 0..5 {
-            push.send(vec![p as u8], 0).expect("send");
+            push.send(vec![p as u8]).expect("send");
         }
     }
     let order: Vec<u8> = (0..15)
-        .map(|_| pull.recv_bytes(0).expect("recv")[0])
+        .map(|_| pull.recv().map(Vec::from).expect("recv")[0])
         .collect();
     for window in order.chunks(3) {
         let mut w = window.to_vec();
@@ -202,26 +218,26 @@ fn subscribers_get_only_their_prefixes_and_unsubscribe_stops_them() {
     let publisher = socket(&ctx, PUB);
     let endpoint = bind_any(&publisher, "tcp");
     let weather = socket(&ctx, SUB);
-    weather.set_subscribe(b"weather").expect("subscribe");
-    weather.set_subscribe(b"probe").expect("subscribe");
+    weather.subscribe(b"weather").expect("subscribe");
+    weather.subscribe(b"probe").expect("subscribe");
     weather.connect(&endpoint).expect("connect");
     await_subscription(&publisher, &weather, "probe");
 
-    publisher.send("news: nobody wants this", 0).expect("send");
-    publisher.send("weather: 晴", 0).expect("send");
+    publisher.send("news: nobody wants this").expect("send");
+    publisher.send("weather: 晴").expect("send");
     assert_eq!(recv_past_probes(&weather), "weather: 晴");
 
-    weather.set_unsubscribe(b"weather").expect("unsubscribe");
+    weather.unsubscribe(b"weather").expect("unsubscribe");
     // The cancel travels behind this probe subscription change.
-    weather.set_unsubscribe(b"probe").expect("unsubscribe");
-    weather.set_subscribe(b"probe2").expect("subscribe");
+    weather.unsubscribe(b"probe").expect("unsubscribe");
+    weather.subscribe(b"probe2").expect("subscribe");
     await_subscription(&publisher, &weather, "probe2");
-    publisher.send("weather: 雨", 0).expect("send");
-    publisher.send("end", 0).expect("send");
-    weather.set_subscribe(b"end").expect("subscribe");
+    publisher.send("weather: 雨").expect("send");
+    publisher.send("end").expect("send");
+    weather.subscribe(b"end").expect("subscribe");
     await_subscription(&publisher, &weather, "end");
-    publisher.send("weather: 雨", 0).expect("send");
-    publisher.send("end", 0).expect("send");
+    publisher.send("weather: 雨").expect("send");
+    publisher.send("end").expect("send");
     assert_eq!(recv_past_probes(&weather), "end");
 }
 
@@ -229,21 +245,21 @@ fn subscribers_get_only_their_prefixes_and_unsubscribe_stops_them() {
 fn publisher_never_blocks_and_a_stalled_subscriber_does_not_slow_the_others() {
     let ctx = Context::new();
     let publisher = socket(&ctx, PUB);
-    publisher.set_sndhwm(100).expect("hwm");
+    publisher.options().set_sndhwm(100).expect("hwm");
     let endpoint = bind_any(&publisher, "inproc");
     let stalled = socket(&ctx, SUB);
-    stalled.set_rcvhwm(100).expect("hwm");
-    stalled.set_subscribe(b"").expect("subscribe");
+    stalled.options().set_rcvhwm(100).expect("hwm");
+    stalled.subscribe(b"").expect("subscribe");
     stalled.connect(&endpoint).expect("connect");
     let reader = socket(&ctx, SUB);
-    reader.set_subscribe(b"").expect("subscribe");
+    reader.subscribe(b"").expect("subscribe");
     reader.connect(&endpoint).expect("connect");
     await_subscription(&publisher, &reader, "probe");
-    while stalled.recv_msg(DONTWAIT).is_ok() {}
+    while stalled.try_recv().is_ok() {}
 
     let consumer = std::thread::spawn(move || {
         let mut got = 0;
-        while let Ok(m) = reader.recv_msg(0) {
+        while let Ok(m) = reader.recv() {
             if &m[..] == b"end" {
                 break;
             }
@@ -254,17 +270,17 @@ fn publisher_never_blocks_and_a_stalled_subscriber_does_not_slow_the_others() {
     for i in 0..20_000u32 {
         // Never blocks, even though one subscriber reads nothing.
         publisher
-            .send(&i.to_be_bytes()[..], DONTWAIT)
+            .try_send(&i.to_be_bytes()[..])
             .expect("publishing never blocks");
         if i % 1000 == 0 {
             std::thread::sleep(Duration::from_millis(2));
         }
     }
-    publisher.send("end", 0).expect("end");
+    publisher.send("end").expect("end");
     let got = consumer.join().expect("consumer");
     assert!(got > 15_000, "the reading subscriber kept up: {got}");
     let mut stalled_got = 0;
-    while stalled.recv_msg(DONTWAIT).is_ok() {
+    while stalled.try_recv().is_ok() {
         stalled_got += 1;
     }
     assert!(
@@ -279,13 +295,13 @@ fn publishing_with_no_subscriber_drops_everything() {
     let publisher = socket(&ctx, PUB);
     let endpoint = bind_any(&publisher, "tcp");
     for _ in 0..10_000 {
-        publisher.send("消息群发", DONTWAIT).expect("never blocks");
+        publisher.try_send("消息群发").expect("never blocks");
     }
     let sub = socket(&ctx, SUB);
-    sub.set_subscribe(b"").expect("subscribe");
+    sub.subscribe(b"").expect("subscribe");
     sub.connect(&endpoint).expect("connect");
     await_subscription(&publisher, &sub, "after");
-    assert!(matches!(sub.recv_msg(DONTWAIT), Err(Error::Again)));
+    assert!(matches!(sub.try_recv(), Err(Error::Again)));
 }
 
 #[test]
@@ -293,10 +309,12 @@ fn receive_timeout_and_dontwait_return_again() {
     let ctx = Context::new();
     let pull = socket(&ctx, PULL);
     bind_any(&pull, "tcp");
-    assert!(matches!(pull.recv_msg(DONTWAIT), Err(Error::Again)));
-    pull.set_rcvtimeo(50).expect("timeout");
+    assert!(matches!(pull.try_recv(), Err(Error::Again)));
+    pull.options()
+        .set_rcvtimeo(Some(Duration::from_millis(50)))
+        .expect("timeout");
     let start = Instant::now();
-    assert!(matches!(pull.recv_msg(0), Err(Error::Again)));
+    assert!(matches!(pull.recv(), Err(Error::Again)));
     let waited = start.elapsed();
     assert!(waited >= Duration::from_millis(50) && waited < Duration::from_secs(2));
 }
@@ -304,24 +322,21 @@ fn receive_timeout_and_dontwait_return_again() {
 #[test]
 fn unsupported_directions_are_refused() {
     let ctx = Context::new();
+    assert!(matches!(socket(&ctx, PUB).recv(), Err(Error::NotSupported)));
     assert!(matches!(
-        socket(&ctx, PUB).recv_msg(0),
+        socket(&ctx, SUB).send("x"),
         Err(Error::NotSupported)
     ));
     assert!(matches!(
-        socket(&ctx, SUB).send("x", 0),
+        socket(&ctx, PUSH).recv(),
         Err(Error::NotSupported)
     ));
     assert!(matches!(
-        socket(&ctx, PUSH).recv_msg(0),
+        socket(&ctx, PULL).send("x"),
         Err(Error::NotSupported)
     ));
     assert!(matches!(
-        socket(&ctx, PULL).send("x", 0),
-        Err(Error::NotSupported)
-    ));
-    assert!(matches!(
-        socket(&ctx, PULL).set_subscribe(b"x"),
+        socket(&ctx, PULL).subscribe(b"x"),
         Err(Error::NotSupported)
     ));
 }
@@ -358,11 +373,9 @@ fn endpoints_are_checked_and_reported() {
 fn wildcard_localhost_and_ipv6_endpoints_work() {
     let ctx = Context::new();
     let rep = socket(&ctx, REP);
-    rep.bind("tcp://*:*").expect("wildcard bind");
     let port = rep
-        .get_last_endpoint()
-        .expect("endpoint")
-        .expect("utf8")
+        .bind("tcp://*:*")
+        .expect("wildcard bind")
         .rsplit(':')
         .next()
         .expect("port")
@@ -370,20 +383,19 @@ fn wildcard_localhost_and_ipv6_endpoints_work() {
     let req = socket(&ctx, REQ);
     req.connect(&format!("tcp://localhost:{port}"))
         .expect("connect by name");
-    req.send("hi", 0).expect("send");
-    assert_eq!(rep.recv_bytes(0).expect("recv"), b"hi");
-    rep.send("ok", 0).expect("reply");
-    assert_eq!(req.recv_bytes(0).expect("reply"), b"ok");
+    req.send("hi").expect("send");
+    assert_eq!(rep.recv().expect("recv"), b"hi");
+    rep.send("ok").expect("reply");
+    assert_eq!(req.recv().expect("reply"), b"ok");
 
     if std::net::TcpListener::bind("[::1]:0").is_ok() {
         let pull = socket(&ctx, PULL);
-        pull.bind("tcp://[::1]:*").expect("ipv6 bind");
-        let endpoint = pull.get_last_endpoint().expect("endpoint").expect("utf8");
+        let endpoint = pull.bind("tcp://[::1]:*").expect("ipv6 bind");
         assert!(endpoint.starts_with("tcp://[::1]:"));
         let push = socket(&ctx, PUSH);
         push.connect(&endpoint).expect("ipv6 connect");
-        push.send("v6", 0).expect("send");
-        assert_eq!(pull.recv_bytes(0).expect("recv"), b"v6");
+        push.send("v6").expect("send");
+        assert_eq!(pull.recv().expect("recv"), b"v6");
     }
 }
 
@@ -391,9 +403,11 @@ fn wildcard_localhost_and_ipv6_endpoints_work() {
 fn shutdown_wakes_a_blocked_receiver_with_terminated() {
     let ctx = Context::new();
     let pull = ctx.socket(PULL).expect("socket");
-    pull.set_linger(0).expect("linger");
+    pull.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
     bind_any(&pull, "tcp");
-    let blocked = std::thread::spawn(move || pull.recv_msg(0).map(|_| ()));
+    let blocked = std::thread::spawn(move || pull.recv().map(|_| ()));
     std::thread::sleep(Duration::from_millis(50));
     ctx.shutdown();
     assert!(matches!(
@@ -413,8 +427,8 @@ fn large_and_empty_messages_round_trip() {
         push.connect(&endpoint).expect("connect");
         let big: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| i as u8).collect();
         for body in [vec![], vec![1u8; 255], vec![2u8; 256], big.clone()] {
-            push.send(body.clone(), 0).expect("send");
-            let got: Message = pull.recv_msg(0).expect("recv");
+            push.send(body.clone()).expect("send");
+            let got: Message = pull.recv().expect("recv");
             assert_eq!(got.len(), body.len(), "{transport}");
             assert!(got[..] == body[..], "{transport}: body differs");
         }

@@ -2,8 +2,8 @@
 //! over real transports. Every wait is bounded, so a bug fails a test instead of hanging it.
 
 use ferrozmq::{
-    Context, Error, PollItem, Poller, PollerEvent, Socket, SocketType, DONTWAIT, POLLERR, POLLIN,
-    POLLOUT, PULL, PUSH, REP, REQ,
+    Context, Error, PollItem, Poller, PollerEvent, Socket, SocketType, POLLERR, POLLIN, POLLOUT,
+    PULL, PUSH, REP, REQ,
 };
 use std::io::Write;
 use std::os::fd::AsRawFd;
@@ -13,13 +13,15 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// Upper bound for any wait that should end early.
-const BOUND_MS: i64 = 5000;
+const BOUND: Duration = Duration::from_secs(5);
 
 fn socket(ctx: &Context, kind: SocketType) -> Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(BOUND_MS as i32).expect("rcvtimeo");
-    s.set_sndtimeo(BOUND_MS as i32).expect("sndtimeo");
+    s.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    s.options().set_rcvtimeo(Some(BOUND)).expect("rcvtimeo");
+    s.options().set_sndtimeo(Some(BOUND)).expect("sndtimeo");
     s
 }
 
@@ -36,8 +38,7 @@ fn pipeline(ctx: &Context, transport: &str) -> (Socket, Socket) {
         "tcp" => "tcp://127.0.0.1:*".to_string(),
         _ => unique("pipeline"),
     };
-    pull.bind(&endpoint).expect("bind");
-    let endpoint = pull.get_last_endpoint().unwrap().unwrap();
+    let endpoint = pull.bind(&endpoint).expect("bind");
     let push = socket(ctx, PUSH);
     push.connect(&endpoint).expect("connect");
     (pull, push)
@@ -55,21 +56,29 @@ fn poll_reports_readable_once_a_message_waits_and_not_before() {
         let ctx = Context::new();
         let (pull, push) = pipeline(&ctx, transport);
         let mut items = [pull.as_poll_item(POLLIN)];
-        assert_eq!(ferrozmq::poll(&mut items, 0).unwrap(), 0, "{transport}");
+        assert_eq!(
+            ferrozmq::poll(&mut items, Some(Duration::ZERO)).unwrap(),
+            0,
+            "{transport}"
+        );
         assert!(!items[0].is_readable());
 
-        push.send("one", 0).unwrap();
+        push.send("one").unwrap();
         assert_eq!(
-            ferrozmq::poll(&mut items, BOUND_MS).unwrap(),
+            ferrozmq::poll(&mut items, Some(BOUND)).unwrap(),
             1,
             "{transport}"
         );
         assert!(items[0].is_readable());
-        assert_eq!(items[0].get_revents(), POLLIN);
-        assert_eq!(pull.recv_string(0).unwrap().unwrap(), "one");
+        assert_eq!(items[0].revents(), POLLIN);
+        assert_eq!(pull.recv().unwrap(), "one");
 
-        assert_eq!(ferrozmq::poll(&mut items, 0).unwrap(), 0, "{transport}");
-        assert!(items[0].get_revents().is_empty());
+        assert_eq!(
+            ferrozmq::poll(&mut items, Some(Duration::ZERO)).unwrap(),
+            0,
+            "{transport}"
+        );
+        assert!(items[0].revents().is_empty());
     }
 }
 
@@ -77,40 +86,42 @@ fn poll_reports_readable_once_a_message_waits_and_not_before() {
 fn poll_reports_a_socket_again_while_messages_stay_unread() {
     let ctx = Context::new();
     let (pull, push) = pipeline(&ctx, "inproc");
-    push.send("one", 0).unwrap();
-    push.send("two", 0).unwrap();
+    push.send("one").unwrap();
+    push.send("two").unwrap();
     let mut items = [pull.as_poll_item(POLLIN)];
     for _ in 0..3 {
-        assert_eq!(ferrozmq::poll(&mut items, BOUND_MS).unwrap(), 1);
+        assert_eq!(ferrozmq::poll(&mut items, Some(BOUND)).unwrap(), 1);
     }
-    pull.recv_msg(0).unwrap();
-    assert_eq!(ferrozmq::poll(&mut items, 0).unwrap(), 1);
-    pull.recv_msg(0).unwrap();
-    assert_eq!(ferrozmq::poll(&mut items, 0).unwrap(), 0);
+    pull.recv().unwrap();
+    assert_eq!(ferrozmq::poll(&mut items, Some(Duration::ZERO)).unwrap(), 1);
+    pull.recv().unwrap();
+    assert_eq!(ferrozmq::poll(&mut items, Some(Duration::ZERO)).unwrap(), 0);
 }
 
 #[test]
 fn push_is_writable_with_a_peer_and_room_and_not_when_full() {
     let ctx = Context::new();
     let lonely = socket(&ctx, PUSH);
-    assert_eq!(
-        lonely.poll(POLLOUT, 0).unwrap(),
-        0,
+    assert!(
+        lonely
+            .poll(POLLOUT, Some(Duration::ZERO))
+            .unwrap()
+            .is_empty(),
         "no peer, nowhere to send"
     );
 
     let pull = socket(&ctx, PULL);
-    pull.set_rcvhwm(4).unwrap();
+    pull.options().set_rcvhwm(4).unwrap();
     let endpoint = unique("hwm");
     pull.bind(&endpoint).unwrap();
     let push = socket(&ctx, PUSH);
-    push.set_sndhwm(4).unwrap();
+    push.options().set_sndhwm(4).unwrap();
     push.connect(&endpoint).unwrap();
-    assert_eq!(push.poll(POLLOUT, BOUND_MS).unwrap(), 1);
+    assert!(!push.poll(POLLOUT, Some(BOUND)).unwrap().is_empty());
 
     let mut sent = 0;
     loop {
-        match push.send("fill", DONTWAIT) {
+        match push.try_send("fill") {
             Ok(()) => sent += 1,
             Err(Error::Again) => break,
             Err(e) => panic!("send: {e}"),
@@ -118,20 +129,22 @@ fn push_is_writable_with_a_peer_and_room_and_not_when_full() {
         assert!(sent < 100_000, "the pipe never filled");
     }
     assert!(sent > 0);
-    assert_eq!(
-        push.poll(POLLOUT, 0).unwrap(),
-        0,
+    assert!(
+        push.poll(POLLOUT, Some(Duration::ZERO)).unwrap().is_empty(),
         "full at the high-water mark"
     );
-    assert!(!push.get_events().unwrap().contains(POLLOUT));
+    assert!(!push.events().unwrap().contains(POLLOUT));
 
     let mut poller = Poller::new();
     poller.add(&push, POLLOUT, 1).unwrap();
     let mut events = Vec::new();
-    assert_eq!(poller.wait(&mut events, 0).unwrap(), 0);
-    while pull.recv_msg(DONTWAIT).is_ok() {}
-    assert_eq!(push.poll(POLLOUT, BOUND_MS).unwrap(), 1, "room again");
-    assert_eq!(poller.wait(&mut events, BOUND_MS).unwrap(), 1);
+    assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
+    while pull.try_recv().is_ok() {}
+    assert!(
+        !push.poll(POLLOUT, Some(BOUND)).unwrap().is_empty(),
+        "room again"
+    );
+    assert_eq!(poller.wait(&mut events, Some(BOUND)).unwrap(), 1);
     assert_eq!(events[0].events(), POLLOUT);
 }
 
@@ -144,24 +157,24 @@ fn req_and_rep_readiness_follows_their_state() {
     let req = socket(&ctx, REQ);
     req.connect(&endpoint).unwrap();
 
-    assert_eq!(req.get_events().unwrap(), POLLOUT);
-    assert!(rep.get_events().unwrap().is_empty());
+    assert_eq!(req.events().unwrap(), POLLOUT);
+    assert!(rep.events().unwrap().is_empty());
 
-    req.send("question", 0).unwrap();
-    assert!(req.get_events().unwrap().is_empty(), "awaiting the reply");
-    assert_eq!(rep.poll(POLLIN | POLLOUT, BOUND_MS).unwrap(), 1);
-    assert_eq!(rep.get_events().unwrap(), POLLIN);
+    req.send("question").unwrap();
+    assert!(req.events().unwrap().is_empty(), "awaiting the reply");
+    assert!(!rep.poll(POLLIN | POLLOUT, Some(BOUND)).unwrap().is_empty());
+    assert_eq!(rep.events().unwrap(), POLLIN);
 
-    rep.recv_msg(0).unwrap();
-    assert_eq!(rep.get_events().unwrap(), POLLOUT, "owes a reply");
-    rep.send("answer", 0).unwrap();
-    assert!(rep.get_events().unwrap().is_empty());
+    rep.recv().unwrap();
+    assert_eq!(rep.events().unwrap(), POLLOUT, "owes a reply");
+    rep.send("answer").unwrap();
+    assert!(rep.events().unwrap().is_empty());
 
     let mut items = [req.as_poll_item(POLLIN | POLLOUT)];
-    assert_eq!(ferrozmq::poll(&mut items, BOUND_MS).unwrap(), 1);
-    assert_eq!(items[0].get_revents(), POLLIN);
-    req.recv_msg(0).unwrap();
-    assert_eq!(req.get_events().unwrap(), POLLOUT);
+    assert_eq!(ferrozmq::poll(&mut items, Some(BOUND)).unwrap(), 1);
+    assert_eq!(items[0].revents(), POLLIN);
+    req.recv().unwrap();
+    assert_eq!(req.events().unwrap(), POLLOUT);
 }
 
 #[test]
@@ -171,29 +184,31 @@ fn timeouts_bound_the_wait() {
     let mut items = [pull.as_poll_item(POLLIN)];
 
     let start = Instant::now();
-    assert_eq!(ferrozmq::poll(&mut items, 0).unwrap(), 0);
-    assert!(start.elapsed() < Duration::from_millis(BOUND_MS as u64));
+    assert_eq!(ferrozmq::poll(&mut items, Some(Duration::ZERO)).unwrap(), 0);
+    assert!(start.elapsed() < BOUND);
 
     let start = Instant::now();
-    assert_eq!(ferrozmq::poll(&mut items, 50).unwrap(), 0);
+    assert_eq!(
+        ferrozmq::poll(&mut items, Some(Duration::from_millis(50))).unwrap(),
+        0
+    );
     let elapsed = start.elapsed();
     assert!(elapsed >= Duration::from_millis(50), "{elapsed:?}");
-    assert!(
-        elapsed < Duration::from_millis(BOUND_MS as u64),
-        "{elapsed:?}"
-    );
+    assert!(elapsed < BOUND, "{elapsed:?}");
 
     let mut poller = Poller::new();
     poller.add(&pull, POLLIN, 1).unwrap();
     let mut events = Vec::new();
     let start = Instant::now();
-    assert_eq!(poller.wait(&mut events, 50).unwrap(), 0);
+    assert_eq!(
+        poller
+            .wait(&mut events, Some(Duration::from_millis(50)))
+            .unwrap(),
+        0
+    );
     let elapsed = start.elapsed();
     assert!(elapsed >= Duration::from_millis(50), "{elapsed:?}");
-    assert!(
-        elapsed < Duration::from_millis(BOUND_MS as u64),
-        "{elapsed:?}"
-    );
+    assert!(elapsed < BOUND, "{elapsed:?}");
 }
 
 #[test]
@@ -204,17 +219,17 @@ fn poll_waits_on_a_raw_descriptor_beside_sockets() {
     let fd = far.as_raw_fd();
     {
         let mut items = [pull.as_poll_item(POLLIN), PollItem::from_fd(fd, POLLIN)];
-        assert_eq!(ferrozmq::poll(&mut items, 0).unwrap(), 0);
+        assert_eq!(ferrozmq::poll(&mut items, Some(Duration::ZERO)).unwrap(), 0);
 
         near.write_all(b"x").unwrap();
-        assert_eq!(ferrozmq::poll(&mut items, BOUND_MS).unwrap(), 1);
+        assert_eq!(ferrozmq::poll(&mut items, Some(BOUND)).unwrap(), 1);
         assert!(!items[0].is_readable());
         assert!(items[1].is_readable() && items[1].has_fd(fd));
 
-        push.send("message", 0).unwrap();
+        push.send("message").unwrap();
         // The descriptor stays readable (nobody read it): both are reported.
-        let deadline = Instant::now() + Duration::from_millis(BOUND_MS as u64);
-        while ferrozmq::poll(&mut items, BOUND_MS).unwrap() < 2 {
+        let deadline = Instant::now() + BOUND;
+        while ferrozmq::poll(&mut items, Some(BOUND)).unwrap() < 2 {
             assert!(Instant::now() < deadline, "the message never arrived");
         }
         assert!(items[0].is_readable() && items[1].is_readable());
@@ -222,17 +237,20 @@ fn poll_waits_on_a_raw_descriptor_beside_sockets() {
 
     // Descriptors alone.
     let mut items = [PollItem::from_fd(fd, POLLIN)];
-    assert_eq!(ferrozmq::poll(&mut items, BOUND_MS).unwrap(), 1);
+    assert_eq!(ferrozmq::poll(&mut items, Some(BOUND)).unwrap(), 1);
     let (_quiet, other) = UnixStream::pair().unwrap();
     let mut items = [PollItem::from_fd(other.as_raw_fd(), POLLIN)];
     let start = Instant::now();
-    assert_eq!(ferrozmq::poll(&mut items, 20).unwrap(), 0);
+    assert_eq!(
+        ferrozmq::poll(&mut items, Some(Duration::from_millis(20))).unwrap(),
+        0
+    );
     assert!(start.elapsed() >= Duration::from_millis(20));
 
     // A descriptor whose peer hung up reports it without being asked.
     drop(near);
     let mut items = [PollItem::from_fd(fd, POLLOUT)];
-    assert_eq!(ferrozmq::poll(&mut items, BOUND_MS).unwrap(), 1);
+    assert_eq!(ferrozmq::poll(&mut items, Some(BOUND)).unwrap(), 1);
     assert!(items[0].is_error());
 }
 
@@ -240,7 +258,7 @@ fn poll_waits_on_a_raw_descriptor_beside_sockets() {
 fn send_later(socket: Socket, text: &'static str) -> thread::JoinHandle<Socket> {
     thread::spawn(move || {
         thread::sleep(Duration::from_millis(30));
-        socket.send(text, 0).unwrap();
+        socket.send(text).unwrap();
         socket
     })
 }
@@ -259,9 +277,13 @@ fn a_message_arriving_during_a_wait_wakes_it() {
             if with_fd {
                 items.push(PollItem::from_fd(far.as_raw_fd(), POLLIN));
             }
-            assert_eq!(ferrozmq::poll(&mut items, BOUND_MS).unwrap(), 1, "{case}");
+            assert_eq!(
+                ferrozmq::poll(&mut items, Some(BOUND)).unwrap(),
+                1,
+                "{case}"
+            );
             assert!(items[0].is_readable(), "{case}");
-            pull.recv_msg(0).unwrap();
+            pull.recv().unwrap();
             let push = sender.join().unwrap();
 
             let mut poller = Poller::new();
@@ -270,9 +292,13 @@ fn a_message_arriving_during_a_wait_wakes_it() {
                 poller.add_fd(far.as_raw_fd(), POLLIN, 2).unwrap();
             }
             let mut events = Vec::new();
-            assert_eq!(poller.wait(&mut events, 0).unwrap(), 0, "{case}");
+            assert_eq!(
+                poller.wait(&mut events, Some(Duration::ZERO)).unwrap(),
+                0,
+                "{case}"
+            );
             let sender = send_later(push, "later");
-            assert_eq!(poller.wait(&mut events, BOUND_MS).unwrap(), 1, "{case}");
+            assert_eq!(poller.wait(&mut events, Some(BOUND)).unwrap(), 1, "{case}");
             assert_eq!(tokens(&events), [1], "{case}");
             sender.join().unwrap();
         }
@@ -293,14 +319,14 @@ fn poller_reports_a_descriptor_written_while_it_sleeps() {
         near
     });
     let mut events = Vec::new();
-    assert_eq!(poller.wait(&mut events, BOUND_MS).unwrap(), 1);
+    assert_eq!(poller.wait(&mut events, Some(BOUND)).unwrap(), 1);
     assert_eq!(tokens(&events), [2]);
     assert!(events[0].is_readable());
     // Level-triggered: unread data is reported again.
-    assert_eq!(poller.wait(&mut events, 0).unwrap(), 1);
+    assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 1);
     let _near = writer.join().unwrap();
     poller.remove_fd(far.as_raw_fd()).unwrap();
-    assert_eq!(poller.wait(&mut events, 0).unwrap(), 0);
+    assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
 }
 
 #[test]
@@ -309,19 +335,19 @@ fn poller_reports_a_socket_again_while_messages_stay_unread() {
     let (pull, push) = pipeline(&ctx, "inproc");
     let mut poller = Poller::new();
     poller.add(&pull, POLLIN, 5).unwrap();
-    push.send("one", 0).unwrap();
-    push.send("two", 0).unwrap();
+    push.send("one").unwrap();
+    push.send("two").unwrap();
     let mut events = Vec::new();
     for _ in 0..3 {
-        assert_eq!(poller.wait(&mut events, BOUND_MS).unwrap(), 1);
+        assert_eq!(poller.wait(&mut events, Some(BOUND)).unwrap(), 1);
         assert_eq!(tokens(&events), [5]);
     }
-    pull.recv_msg(0).unwrap();
-    assert_eq!(poller.wait(&mut events, 0).unwrap(), 1);
-    pull.recv_msg(0).unwrap();
-    assert_eq!(poller.wait(&mut events, 0).unwrap(), 0);
-    push.send("three", 0).unwrap();
-    assert_eq!(poller.wait(&mut events, BOUND_MS).unwrap(), 1);
+    pull.recv().unwrap();
+    assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 1);
+    pull.recv().unwrap();
+    assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
+    push.send("three").unwrap();
+    assert_eq!(poller.wait(&mut events, Some(BOUND)).unwrap(), 1);
 }
 
 #[test]
@@ -335,26 +361,26 @@ fn poller_with_a_thousand_sockets_reports_exactly_the_ready_one() {
         poller.add(pull, POLLIN, token).unwrap();
     }
     let mut events = Vec::new();
-    assert_eq!(poller.wait(&mut events, 0).unwrap(), 0);
+    assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
 
     for chosen in [537, 0, 999] {
-        pairs[chosen].1.send("you", 0).unwrap();
-        assert_eq!(poller.wait(&mut events, BOUND_MS).unwrap(), 1);
+        pairs[chosen].1.send("you").unwrap();
+        assert_eq!(poller.wait(&mut events, Some(BOUND)).unwrap(), 1);
         assert_eq!(tokens(&events), [chosen]);
         assert_eq!(events[0].events(), POLLIN);
-        pairs[chosen].0.recv_msg(0).unwrap();
-        assert_eq!(poller.wait(&mut events, 0).unwrap(), 0);
+        pairs[chosen].0.recv().unwrap();
+        assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
     }
 
     // Two at once, one of them from another thread while the poller sleeps.
-    pairs[10].1.send("ten", 0).unwrap();
-    assert_eq!(poller.wait(&mut events, BOUND_MS).unwrap(), 1);
-    let endpoint = pairs[20].0.get_last_endpoint().unwrap().unwrap();
+    pairs[10].1.send("ten").unwrap();
+    assert_eq!(poller.wait(&mut events, Some(BOUND)).unwrap(), 1);
+    let endpoint = pairs[20].0.last_endpoint().unwrap();
     let extra = socket(&ctx, PUSH);
     extra.connect(&endpoint).unwrap();
     let sender = send_later(extra, "twenty");
-    let deadline = Instant::now() + Duration::from_millis(BOUND_MS as u64);
-    while poller.wait(&mut events, BOUND_MS).unwrap() < 2 {
+    let deadline = Instant::now() + BOUND;
+    while poller.wait(&mut events, Some(BOUND)).unwrap() < 2 {
         assert!(Instant::now() < deadline);
     }
     assert_eq!(tokens(&events), [10, 20]);
@@ -365,12 +391,12 @@ fn poller_with_a_thousand_sockets_reports_exactly_the_ready_one() {
 fn get_fd_and_get_events_drive_a_foreign_event_loop() {
     let ctx = Context::new();
     let (pull, push) = pipeline(&ctx, "tcp");
-    let fd = pull.get_fd().unwrap();
-    assert_eq!(pull.get_fd().unwrap(), fd, "one descriptor per socket");
+    let fd = pull.fd().unwrap();
+    assert_eq!(pull.fd().unwrap(), fd, "one descriptor per socket");
 
     let producer = thread::spawn(move || {
         for i in 0..100 {
-            push.send(format!("message {i}").as_str(), 0).unwrap();
+            push.send(format!("message {i}").as_str()).unwrap();
             if i % 10 == 9 {
                 thread::sleep(Duration::from_millis(2));
             }
@@ -378,7 +404,7 @@ fn get_fd_and_get_events_drive_a_foreign_event_loop() {
         push
     });
 
-    let deadline = Instant::now() + Duration::from_millis(BOUND_MS as u64);
+    let deadline = Instant::now() + BOUND;
     let mut received = Vec::new();
     while received.len() < 100 {
         assert!(Instant::now() < deadline, "stuck at {}", received.len());
@@ -389,11 +415,11 @@ fn get_fd_and_get_events_drive_a_foreign_event_loop() {
             revents: 0,
         };
         // SAFETY: one live pollfd.
-        let n = unsafe { libc::poll(&mut item, 1, BOUND_MS as i32) };
+        let n = unsafe { libc::poll(&mut item, 1, BOUND.as_millis() as i32) };
         assert!(n >= 0, "poll failed");
         // ...and works while the socket says there is work.
-        while pull.get_events().unwrap().contains(POLLIN) {
-            received.push(pull.recv_string(DONTWAIT).unwrap().unwrap());
+        while pull.events().unwrap().contains(POLLIN) {
+            received.push(pull.try_recv().unwrap().as_str().unwrap().to_string());
         }
     }
     let expected: Vec<String> = (0..100).map(|i| format!("message {i}")).collect();
@@ -410,10 +436,13 @@ fn get_fd_and_get_events_drive_a_foreign_event_loop() {
 
     // Until something happens.
     let push = producer.join().unwrap();
-    push.send("one more", 0).unwrap();
+    push.send("one more").unwrap();
     // SAFETY: one live pollfd.
-    assert_eq!(unsafe { libc::poll(&mut item, 1, BOUND_MS as i32) }, 1);
-    assert!(pull.get_events().unwrap().contains(POLLIN));
+    assert_eq!(
+        unsafe { libc::poll(&mut item, 1, BOUND.as_millis() as i32) },
+        1
+    );
+    assert!(pull.events().unwrap().contains(POLLIN));
 }
 
 #[test]
@@ -424,20 +453,25 @@ fn a_removed_socket_is_not_reported() {
     let mut poller = Poller::new();
     poller.add(&kept, POLLIN, 1).unwrap();
     poller.add(&removed, POLLIN, 2).unwrap();
-    removed_push.send("ready before removal", 0).unwrap();
+    removed_push.send("ready before removal").unwrap();
     poller.remove(&removed).unwrap();
     assert_eq!(poller.len(), 1);
-    removed_push.send("after removal", 0).unwrap();
+    removed_push.send("after removal").unwrap();
 
     let mut events = Vec::new();
-    assert_eq!(poller.wait(&mut events, 50).unwrap(), 0);
-    kept_push.send("kept", 0).unwrap();
-    assert_eq!(poller.wait(&mut events, BOUND_MS).unwrap(), 1);
+    assert_eq!(
+        poller
+            .wait(&mut events, Some(Duration::from_millis(50)))
+            .unwrap(),
+        0
+    );
+    kept_push.send("kept").unwrap();
+    assert_eq!(poller.wait(&mut events, Some(BOUND)).unwrap(), 1);
     assert_eq!(tokens(&events), [1]);
 
     // Added again, it is reported at once: its messages are still queued.
     poller.add(&removed, POLLIN, 3).unwrap();
-    assert_eq!(poller.wait(&mut events, 0).unwrap(), 2);
+    assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 2);
     assert_eq!(tokens(&events), [1, 3]);
 }
 
@@ -455,9 +489,9 @@ fn a_socket_dropped_by_the_application_lives_on_in_the_poller_until_removed() {
     drop(gone);
 
     // The poller's share keeps the socket open and watched.
-    gone_push.send("still delivered", 0).unwrap();
+    gone_push.send("still delivered").unwrap();
     let mut events = Vec::new();
-    assert_eq!(poller.wait(&mut events, BOUND_MS).unwrap(), 1);
+    assert_eq!(poller.wait(&mut events, Some(BOUND)).unwrap(), 1);
     assert_eq!(tokens(&events), [2]);
 
     // Removed, the last share goes and the socket closes; the poller carries on.
@@ -465,11 +499,16 @@ fn a_socket_dropped_by_the_application_lives_on_in_the_poller_until_removed() {
     drop(poller.remove(&share).unwrap());
     drop(share);
     assert!(watch.upgrade().is_none(), "closed");
-    gone_push.send("to nobody", DONTWAIT).ok();
+    gone_push.try_send("to nobody").ok();
     drop(gone_push);
-    assert_eq!(poller.wait(&mut events, 30).unwrap(), 0);
-    kept_push.send("still here", 0).unwrap();
-    assert_eq!(poller.wait(&mut events, BOUND_MS).unwrap(), 1);
+    assert_eq!(
+        poller
+            .wait(&mut events, Some(Duration::from_millis(30)))
+            .unwrap(),
+        0
+    );
+    kept_push.send("still here").unwrap();
+    assert_eq!(poller.wait(&mut events, Some(BOUND)).unwrap(), 1);
     assert_eq!(tokens(&events), [1]);
 
     // A borrowed socket removed from a poller can be dropped once the poller is.
@@ -491,24 +530,21 @@ fn a_socket_in_two_pollers_and_in_its_own_blocking_recv() {
     second.add(&pull, POLLIN, 2).unwrap();
     let mut events = Vec::new();
 
-    push.send("both see it", 0).unwrap();
-    assert_eq!(first.wait(&mut events, BOUND_MS).unwrap(), 1);
-    assert_eq!(second.wait(&mut events, BOUND_MS).unwrap(), 1);
-    pull.recv_msg(0).unwrap();
+    push.send("both see it").unwrap();
+    assert_eq!(first.wait(&mut events, Some(BOUND)).unwrap(), 1);
+    assert_eq!(second.wait(&mut events, Some(BOUND)).unwrap(), 1);
+    pull.recv().unwrap();
 
     // Blocking in recv while registered: the recv is woken, the pollers stay consistent.
     let sender = send_later(push, "for the blocked recv");
-    assert_eq!(
-        pull.recv_string(0).unwrap().unwrap(),
-        "for the blocked recv"
-    );
+    assert_eq!(pull.recv().unwrap(), "for the blocked recv");
     let push = sender.join().unwrap();
-    assert_eq!(first.wait(&mut events, 0).unwrap(), 0);
-    assert_eq!(second.wait(&mut events, 0).unwrap(), 0);
+    assert_eq!(first.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
+    assert_eq!(second.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
 
     drop(first);
-    push.send("second only", 0).unwrap();
-    assert_eq!(second.wait(&mut events, BOUND_MS).unwrap(), 1);
+    push.send("second only").unwrap();
+    assert_eq!(second.wait(&mut events, Some(BOUND)).unwrap(), 1);
     assert_eq!(tokens(&events), [2]);
 }
 
@@ -522,7 +558,7 @@ fn a_rep_that_replied_is_reported_when_its_next_request_is_already_queued() {
         .map(|_| {
             let req = socket(&ctx, REQ);
             req.connect(&endpoint).unwrap();
-            req.send("request", 0).unwrap();
+            req.send("request").unwrap();
             req
         })
         .collect();
@@ -530,17 +566,17 @@ fn a_rep_that_replied_is_reported_when_its_next_request_is_already_queued() {
     let mut poller = Poller::new();
     poller.add(&rep, POLLIN, 1).unwrap();
     let mut events = Vec::new();
-    assert_eq!(poller.wait(&mut events, BOUND_MS).unwrap(), 1);
-    rep.recv_msg(0).unwrap();
+    assert_eq!(poller.wait(&mut events, Some(BOUND)).unwrap(), 1);
+    rep.recv().unwrap();
     // Owing a reply, the REP cannot receive: not reported, and no peer will say otherwise.
-    assert_eq!(poller.wait(&mut events, 0).unwrap(), 0);
+    assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 0);
     // Its own reply makes the queued second request receivable.
-    rep.send("reply", 0).unwrap();
-    assert_eq!(poller.wait(&mut events, 0).unwrap(), 1);
-    rep.recv_msg(0).unwrap();
-    rep.send("reply", 0).unwrap();
+    rep.send("reply").unwrap();
+    assert_eq!(poller.wait(&mut events, Some(Duration::ZERO)).unwrap(), 1);
+    rep.recv().unwrap();
+    rep.send("reply").unwrap();
     for req in &clients {
-        assert_eq!(req.recv_string(0).unwrap().unwrap(), "reply");
+        assert_eq!(req.recv().unwrap(), "reply");
     }
 }
 
@@ -558,12 +594,12 @@ fn shutting_the_context_down_ends_a_wait() {
         })
     };
     let mut events = Vec::new();
-    let result = poller.wait(&mut events, BOUND_MS);
+    let result = poller.wait(&mut events, Some(BOUND));
     assert!(matches!(result, Err(Error::Terminated)), "{result:?}");
     killer.join().unwrap();
     let mut items = [pull.as_poll_item(POLLIN)];
     assert!(matches!(
-        ferrozmq::poll(&mut items, 0),
+        ferrozmq::poll(&mut items, Some(Duration::ZERO)),
         Err(Error::Terminated)
     ));
 }
@@ -571,13 +607,16 @@ fn shutting_the_context_down_ends_a_wait() {
 #[test]
 fn waiting_for_ever_on_nothing_is_refused() {
     assert!(matches!(
-        ferrozmq::poll(&mut [], -1),
+        ferrozmq::poll(&mut [], None),
         Err(Error::InvalidArgument(_))
     ));
-    assert_eq!(ferrozmq::poll(&mut [], 1).unwrap(), 0);
+    assert_eq!(
+        ferrozmq::poll(&mut [], Some(Duration::from_millis(1))).unwrap(),
+        0
+    );
     let mut poller: Poller<&Socket> = Poller::new();
     assert!(matches!(
-        poller.wait(&mut Vec::new(), -1),
+        poller.wait(&mut Vec::new(), None),
         Err(Error::InvalidArgument(_))
     ));
     assert_eq!(POLLERR.bits(), 4);

@@ -6,18 +6,21 @@
 mod common;
 
 use common::{frame, RawFrame, RawPeer, FLAG_COMMAND, FLAG_MORE, TIMEOUT};
-use ferrozmq::{
-    Context, Error, EventKind, MonitorEvent, Socket, SocketType, DISH, DONTWAIT, PAIR, PUB, RADIO,
-    SERVER, SNDMORE,
-};
+use ferrozmq::{Context, Error, EventKind, EventSet, Socket, SocketType, DISH, PUB, RADIO, SERVER};
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
 fn socket(ctx: &Context, kind: SocketType) -> Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(5000).expect("rcvtimeo");
-    s.set_sndtimeo(5000).expect("sndtimeo");
+    s.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    s.options()
+        .set_rcvtimeo(Some(Duration::from_secs(5)))
+        .expect("rcvtimeo");
+    s.options()
+        .set_sndtimeo(Some(Duration::from_secs(5)))
+        .expect("sndtimeo");
     s
 }
 
@@ -29,17 +32,19 @@ fn bind(s: &Socket, transport: &str, name: &str) -> String {
         _ => format!("inproc://radio-dish-{name}"),
     };
     s.bind(&endpoint).expect("bind");
-    s.get_last_endpoint().expect("endpoint").expect("utf8")
+    s.last_endpoint().expect("utf8")
 }
 
 /// Sends to `group` until the dish receives, so that its join has reached the radio (joins
 /// travel on their own; a message sent before is, rightly, not for the dish).
 fn await_join(radio: &Socket, dish: &Socket, group: &str) {
     let deadline = Instant::now() + TIMEOUT;
-    dish.set_rcvtimeo(20).expect("rcvtimeo");
+    dish.options()
+        .set_rcvtimeo(Some(Duration::from_millis(20)))
+        .expect("rcvtimeo");
     loop {
-        radio.send_group(group, "sync", 0).expect("send sync");
-        match dish.recv_group(0) {
+        radio.send_group(group, "sync").expect("send sync");
+        match dish.recv_group() {
             Ok((got, _)) => {
                 assert_eq!(got, group, "only the joined group arrives");
                 break;
@@ -48,17 +53,17 @@ fn await_join(radio: &Socket, dish: &Socket, group: &str) {
             Err(e) => panic!("recv: {e}"),
         }
     }
-    dish.set_rcvtimeo(5000).expect("rcvtimeo");
+    dish.options()
+        .set_rcvtimeo(Some(Duration::from_secs(5)))
+        .expect("rcvtimeo");
     // Later syncs may be on their way still; messages from one radio keep their order, so
     // they are all in before this marker.
-    radio
-        .send_group(group, "end of sync", 0)
-        .expect("send marker");
+    radio.send_group(group, "end of sync").expect("send marker");
     while recv_text(dish) != pair(group, "end of sync") {}
 }
 
 fn recv_text(dish: &Socket) -> (String, String) {
-    let (group, msg) = dish.recv_group(0).expect("recv_group");
+    let (group, msg) = dish.recv_group().expect("recv_group");
     (group, String::from_utf8(msg.to_vec()).expect("utf8"))
 }
 
@@ -68,7 +73,7 @@ fn pair(group: &str, body: &str) -> (String, String) {
 
 fn assert_nothing_more(dish: &Socket) {
     assert!(
-        matches!(dish.recv_group(DONTWAIT), Err(Error::Again)),
+        matches!(dish.try_recv_group(), Err(Error::Again)),
         "no other message"
     );
 }
@@ -96,17 +101,17 @@ fn a_dish_receives_the_groups_it_joined_until_it_leaves() {
         dish.join("sport").expect("join sport");
         await_join(&radio, &dish, "sport");
 
-        radio.send_group("weather", "not joined", 0).expect("send");
-        radio.send_group("news", "first", 0).expect("send");
-        radio.send_group("sport", "second", 0).expect("send");
+        radio.send_group("weather", "not joined").expect("send");
+        radio.send_group("news", "first").expect("send");
+        radio.send_group("sport", "second").expect("send");
         assert_eq!(recv_text(&dish), pair("news", "first"), "{transport}");
         assert_eq!(recv_text(&dish), pair("sport", "second"), "{transport}");
 
         // The dish stops taking the group at once, whatever the radio has not heard yet.
         dish.leave("news").expect("leave");
-        radio.send_group("news", "after leaving", 0).expect("send");
-        radio.send_group("sport", "still joined", 0).expect("send");
-        let body = dish.recv_msg(0).expect("recv_msg gives the body alone");
+        radio.send_group("news", "after leaving").expect("send");
+        radio.send_group("sport", "still joined").expect("send");
+        let body = dish.recv().expect("recv_msg gives the body alone");
         assert_eq!(&body[..], b"still joined", "{transport}");
         assert_nothing_more(&dish);
     }
@@ -124,9 +129,9 @@ fn groups_match_exactly_not_by_prefix() {
         await_join(&radio, &dish, "a");
 
         for group in ["ab", "A", "aa", "b"] {
-            radio.send_group(group, "wrong group", 0).expect("send");
+            radio.send_group(group, "wrong group").expect("send");
         }
-        radio.send_group("a", "right group", 0).expect("send");
+        radio.send_group("a", "right group").expect("send");
         assert_eq!(recv_text(&dish), pair("a", "right group"), "{transport}");
         assert_nothing_more(&dish);
     }
@@ -160,12 +165,12 @@ fn every_dish_gets_the_groups_it_joined() {
         // them (messages from one radio keep their order) shows where they end.
         for (i, dish) in dishes.iter().enumerate() {
             radio
-                .send_group(&format!("marker {i}"), "end", 0)
+                .send_group(&format!("marker {i}"), "end")
                 .expect("send");
             while recv_text(dish) != pair(&format!("marker {i}"), "end") {}
         }
-        radio.send_group("x", "for x", 0).expect("send");
-        radio.send_group("y", "for y", 0).expect("send");
+        radio.send_group("x", "for x").expect("send");
+        radio.send_group("y", "for y").expect("send");
         for (dish, groups) in dishes.iter().zip(memberships) {
             for group in groups {
                 assert_eq!(recv_text(dish), pair(group, &format!("for {group}")));
@@ -207,27 +212,24 @@ fn radio_and_dish_refuse_what_they_cannot_do() {
     let dish = socket(&ctx, DISH);
     let invalid = |r: ferrozmq::Result<()>| matches!(r, Err(Error::InvalidArgument(_)));
 
-    assert!(invalid(radio.send("no group", 0)), "RADIO sends to a group");
-    assert!(
-        invalid(radio.send_group("g", "part", SNDMORE)),
-        "single part"
-    );
-    assert!(matches!(radio.recv_msg(DONTWAIT), Err(Error::NotSupported)));
-    assert!(matches!(dish.send("x", 0), Err(Error::NotSupported)));
+    assert!(invalid(radio.send("no group")), "RADIO sends to a group");
+    // Groups take single-part messages: send_group has no way to say more parts follow.
+    assert!(matches!(radio.try_recv(), Err(Error::NotSupported)));
+    assert!(matches!(dish.send("x"), Err(Error::NotSupported)));
     assert!(matches!(
-        socket(&ctx, PUB).send_group("g", "x", 0),
+        socket(&ctx, PUB).send_group("g", "x"),
         Err(Error::NotSupported)
     ));
     assert!(matches!(
-        socket(&ctx, SERVER).recv_group(DONTWAIT),
+        socket(&ctx, SERVER).try_recv_group(),
         Err(Error::NotSupported)
     ));
-    assert!(matches!(dish.recv_from(DONTWAIT), Err(Error::NotSupported)));
+    assert!(matches!(dish.try_recv_from(), Err(Error::NotSupported)));
 
     let too_long = "g".repeat(256);
     for group in ["", too_long.as_str(), "nul\0inside"] {
         assert!(invalid(dish.join(group)), "{group:?}");
-        assert!(invalid(radio.send_group(group, "x", 0)), "{group:?}");
+        assert!(invalid(radio.send_group(group, "x")), "{group:?}");
     }
     dish.join(&"g".repeat(255)).expect("255 bytes is a group");
     dish.join("once").expect("join");
@@ -244,10 +246,12 @@ fn radio_and_dish_refuse_what_they_cannot_do() {
 
     // As in libzmq, udp is for a RADIO to connect and a DISH to bind.
     let refused = |r: ferrozmq::Result<()>| matches!(r, Err(Error::ProtocolNotSupported(_)));
-    assert!(refused(radio.bind("udp://127.0.0.1:*")));
+    assert!(refused(radio.bind("udp://127.0.0.1:*").map(drop)));
     assert!(refused(dish.connect("udp://127.0.0.1:5555")));
     assert!(refused(socket(&ctx, PUB).connect("udp://127.0.0.1:5555")));
-    assert!(refused(socket(&ctx, SERVER).bind("udp://127.0.0.1:*")));
+    assert!(refused(
+        socket(&ctx, SERVER).bind("udp://127.0.0.1:*").map(drop)
+    ));
 }
 
 /// Lets `dish` take its new connection, and so send its joins (a socket attaches new pipes
@@ -259,7 +263,7 @@ fn until_readable(dish: &Socket, raw: &RawPeer) {
         .expect("read timeout");
     let mut probe = [0u8; 1];
     loop {
-        let _ = dish.recv_group(DONTWAIT);
+        let _ = dish.try_recv_group();
         if raw.stream.peek(&mut probe).is_ok_and(|n| n > 0) {
             break;
         }
@@ -315,10 +319,8 @@ fn a_radio_sends_a_group_frame_then_the_body_to_joined_dishes_only() {
     dish.write(&command("JOIN", b"weather"));
     let deadline = Instant::now() + TIMEOUT;
     let first = loop {
-        radio
-            .send_group("weatherman", "prefix only", 0)
-            .expect("send");
-        radio.send_group("weather", "sunny", 0).expect("send");
+        radio.send_group("weatherman", "prefix only").expect("send");
+        radio.send_group("weather", "sunny").expect("send");
         if let Some(frame) = dish.poll_frame(Duration::from_millis(20)) {
             break frame;
         }
@@ -343,8 +345,8 @@ fn a_radio_sends_a_group_frame_then_the_body_to_joined_dishes_only() {
     dish.write(&command("JOIN", b"marker"));
     let deadline = Instant::now() + TIMEOUT;
     loop {
-        radio.send_group("weather", "sunny", 0).expect("send");
-        radio.send_group("marker", "m", 0).expect("send");
+        radio.send_group("weather", "sunny").expect("send");
+        radio.send_group("marker", "m").expect("send");
         assert!(Instant::now() < deadline, "the radio never took the LEAVE");
         let Some(frame) = dish.poll_frame(Duration::from_millis(20)) else {
             continue;
@@ -398,12 +400,10 @@ fn over_udp_a_dish_keeps_the_groups_it_joined() {
     );
     let radio = socket(&ctx, RADIO);
     radio.connect(&endpoint).expect("connect");
-    radio.send_group("b", "not joined", 0).expect("send");
-    radio.send_group("a", "joined", 0).expect("send");
-    radio
-        .send_group("ab", "not joined either", 0)
-        .expect("send");
-    radio.send_group("a", "joined again", 0).expect("send");
+    radio.send_group("b", "not joined").expect("send");
+    radio.send_group("a", "joined").expect("send");
+    radio.send_group("ab", "not joined either").expect("send");
+    radio.send_group("a", "joined again").expect("send");
     assert_eq!(recv_text(&dish), pair("a", "joined"));
     assert_eq!(recv_text(&dish), pair("a", "joined again"));
     assert_nothing_more(&dish);
@@ -436,7 +436,7 @@ fn over_udp_a_dish_survives_garbage_datagrams() {
     let mut largest = vec![b'z'; 8192];
     largest[..2].copy_from_slice(b"\x01a");
     raw.send_to(&largest, address).expect("send the largest");
-    let (group, body) = dish.recv_group(0).expect("8 KiB in all is accepted");
+    let (group, body) = dish.recv_group().expect("8 KiB in all is accepted");
     assert_eq!((group.as_str(), body.len()), ("a", 8190));
     assert_nothing_more(&dish);
 }
@@ -456,10 +456,10 @@ fn over_udp_a_radio_sends_one_datagram_per_message() {
 
     // Larger than a datagram may be: dropped whole.
     radio
-        .send_group("weather", vec![0u8; 8192], 0)
+        .send_group("weather", vec![0u8; 8192])
         .expect("oversize send");
-    radio.send_group("weather", "sunny", 0).expect("send");
-    radio.send_group("traffic", "", 0).expect("send");
+    radio.send_group("weather", "sunny").expect("send");
+    radio.send_group("traffic", "").expect("send");
     let mut buf = [0u8; 65536];
     let n = capture.recv(&mut buf).expect("first datagram");
     assert_eq!(&buf[..n], b"\x07weathersunny", "length, group, body");
@@ -471,17 +471,14 @@ fn over_udp_a_radio_sends_one_datagram_per_message() {
 fn a_udp_bind_is_reported_as_listening() {
     let ctx = Context::new();
     let dish = socket(&ctx, DISH);
-    dish.monitor("inproc://dish-events", EventKind::ALL)
-        .expect("monitor");
-    let events = socket(&ctx, PAIR);
-    events.connect("inproc://dish-events").expect("connect");
+    let mut events = dish.monitor(EventSet::ALL).expect("monitor");
     let endpoint = bind(&dish, "udp", "");
-    let listening = MonitorEvent::recv(&events, 0).expect("event");
-    assert_eq!(listening.kind, EventKind::Listening);
-    assert_eq!(listening.endpoint, endpoint);
+    let listening = events.recv_timeout(Duration::from_secs(5)).expect("event");
+    assert_eq!(listening.kind(), EventKind::Listening);
+    assert_eq!(listening.endpoint(), endpoint);
     dish.unbind(&endpoint).expect("unbind");
-    let closed = MonitorEvent::recv(&events, 0).expect("event");
-    assert_eq!(closed.kind, EventKind::Closed);
+    let closed = events.recv_timeout(Duration::from_secs(5)).expect("event");
+    assert_eq!(closed.kind(), EventKind::Closed);
 }
 
 /// Whether this host delivers multicast on `group` to itself; containers often do not.
@@ -530,15 +527,12 @@ fn over_udp_multicast_dishes_on_one_host_share_the_group_address() {
     sport
         .bind(&endpoint)
         .expect("a second member binds the same group");
-    assert_eq!(
-        news.get_last_endpoint().expect("endpoint").expect("utf8"),
-        endpoint
-    );
+    assert_eq!(news.last_endpoint().expect("utf8"), endpoint);
 
     let radio = socket(&ctx, RADIO);
     radio.connect(&endpoint).expect("connect");
-    radio.send_group("news", "headline", 0).expect("send");
-    radio.send_group("sport", "score", 0).expect("send");
+    radio.send_group("news", "headline").expect("send");
+    radio.send_group("sport", "score").expect("send");
     assert_eq!(recv_text(&news), pair("news", "headline"));
     assert_eq!(recv_text(&sport), pair("sport", "score"));
     assert_nothing_more(&news);

@@ -1,7 +1,7 @@
 //! The seed's reliability promises: connecting sockets retry for ever, messages queued for
 //! an absent peer wait for it, and peers that come back are served again.
 
-use ferrozmq::{Context, Error, Socket, DONTWAIT, PUB, PULL, PUSH, REP, REQ, SUB};
+use ferrozmq::{Context, Error, Socket, PUB, PULL, PUSH, REP, REQ, SUB};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -13,15 +13,23 @@ fn free_endpoint() -> String {
 
 fn socket(ctx: &Context, kind: ferrozmq::SocketType) -> Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(5000).expect("rcvtimeo");
-    s.set_sndtimeo(5000).expect("sndtimeo");
-    s.set_reconnect_ivl(20).expect("reconnect");
+    s.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    s.options()
+        .set_rcvtimeo(Some(Duration::from_secs(5)))
+        .expect("rcvtimeo");
+    s.options()
+        .set_sndtimeo(Some(Duration::from_secs(5)))
+        .expect("sndtimeo");
+    s.options()
+        .set_reconnect_ivl(Some(Duration::from_millis(20)))
+        .expect("reconnect");
     s
 }
 
 fn recv_u32(s: &Socket) -> u32 {
-    let m = s.recv_msg(0).expect("message within timeout");
+    let m = s.recv().expect("message within timeout");
     u32::from_be_bytes(m[..].try_into().expect("4-byte body"))
 }
 
@@ -32,7 +40,7 @@ fn push_that_connects_before_its_peer_binds_delivers_everything_once_it_comes() 
     let push = socket(&ctx, PUSH);
     push.connect(&endpoint).expect("connect");
     for i in 0..500u32 {
-        push.send(&i.to_be_bytes()[..], DONTWAIT)
+        push.try_send(&i.to_be_bytes()[..])
             .expect("queued while no peer exists");
     }
     std::thread::sleep(Duration::from_millis(100));
@@ -47,16 +55,17 @@ fn push_that_connects_before_its_peer_binds_delivers_everything_once_it_comes() 
 fn push_blocks_at_its_high_water_mark_while_the_peer_is_absent() {
     let ctx = Context::new();
     let push = socket(&ctx, PUSH);
-    push.set_sndhwm(10).expect("hwm");
+    push.options().set_sndhwm(10).expect("hwm");
     push.connect(&free_endpoint()).expect("connect");
     for i in 0..10u32 {
-        push.send(&i.to_be_bytes()[..], DONTWAIT)
-            .expect("below hwm");
+        push.try_send(&i.to_be_bytes()[..]).expect("below hwm");
     }
-    assert!(matches!(push.send("x", DONTWAIT), Err(Error::Again)));
-    push.set_sndtimeo(50).expect("sndtimeo");
+    assert!(matches!(push.try_send("x"), Err(Error::Again)));
+    push.options()
+        .set_sndtimeo(Some(Duration::from_millis(50)))
+        .expect("sndtimeo");
     let start = Instant::now();
-    assert!(matches!(push.send("x", 0), Err(Error::Again)));
+    assert!(matches!(push.send("x"), Err(Error::Again)));
     assert!(start.elapsed() >= Duration::from_millis(50));
 }
 
@@ -70,7 +79,7 @@ fn messages_queued_while_the_puller_is_gone_flow_after_it_returns() {
     let first = socket(&ctx, PULL);
     first.bind(&endpoint).expect("bind");
     for i in 0..100u32 {
-        push.send(&i.to_be_bytes()[..], 0).expect("send");
+        push.send(&i.to_be_bytes()[..]).expect("send");
     }
     for i in 0..100u32 {
         assert_eq!(recv_u32(&first), i);
@@ -82,7 +91,7 @@ fn messages_queued_while_the_puller_is_gone_flow_after_it_returns() {
 
     // Nobody listens now: these wait in the PUSH's queue.
     for i in 100..200u32 {
-        push.send(&i.to_be_bytes()[..], DONTWAIT).expect("queued");
+        push.try_send(&i.to_be_bytes()[..]).expect("queued");
     }
     std::thread::sleep(Duration::from_millis(100));
     let second = socket(&ctx, PULL);
@@ -90,7 +99,7 @@ fn messages_queued_while_the_puller_is_gone_flow_after_it_returns() {
     for i in 100..200u32 {
         assert_eq!(recv_u32(&second), i);
     }
-    assert!(matches!(second.recv_msg(DONTWAIT), Err(Error::Again)));
+    assert!(matches!(second.try_recv(), Err(Error::Again)));
 }
 
 #[test]
@@ -102,11 +111,15 @@ fn req_gets_answers_from_a_rep_that_restarted() {
     for round in 0..3 {
         let rep = socket(&ctx, REP);
         rep.bind(&endpoint).expect("bind");
-        req.send("Are you OK?", 0).expect("send");
-        assert_eq!(rep.recv_bytes(0).expect("request"), b"Are you OK?");
-        rep.send(format!("I am OK! {round}"), 0).expect("reply");
+        req.send("Are you OK?").expect("send");
+        assert_eq!(rep.recv().expect("request"), b"Are you OK?");
+        rep.send(format!("I am OK! {round}")).expect("reply");
         assert_eq!(
-            req.recv_string(0).expect("reply").expect("utf8"),
+            req.recv()
+                .expect("reply")
+                .as_str()
+                .expect("utf8")
+                .to_string(),
             format!("I am OK! {round}")
         );
         drop(rep);
@@ -120,8 +133,10 @@ fn sub_resubscribes_to_a_publisher_that_restarted() {
     let ctx = Context::new();
     let endpoint = free_endpoint();
     let sub = socket(&ctx, SUB);
-    sub.set_subscribe(b"news").expect("subscribe");
-    sub.set_rcvtimeo(20).expect("rcvtimeo");
+    sub.subscribe(b"news").expect("subscribe");
+    sub.options()
+        .set_rcvtimeo(Some(Duration::from_millis(20)))
+        .expect("rcvtimeo");
     sub.connect(&endpoint).expect("connect");
     for _ in 0..2 {
         let publisher = socket(&ctx, PUB);
@@ -129,10 +144,10 @@ fn sub_resubscribes_to_a_publisher_that_restarted() {
         let deadline = Instant::now() + Duration::from_secs(5);
         let got = loop {
             assert!(Instant::now() < deadline, "no message after restart");
-            publisher.send("weather: filtered out", 0).expect("send");
-            publisher.send("news: 消息群发", 0).expect("send");
-            if let Ok(m) = sub.recv_string(0) {
-                break m.expect("utf8");
+            publisher.send("weather: filtered out").expect("send");
+            publisher.send("news: 消息群发").expect("send");
+            if let Ok(m) = sub.recv() {
+                break m;
             }
         };
         assert_eq!(got, "news: 消息群发");
@@ -144,8 +159,8 @@ fn inproc_connect_before_bind_is_served_once_bound() {
     let ctx = Context::new();
     let push = socket(&ctx, PUSH);
     push.connect("inproc://later").expect("connect first");
-    push.send("early", 0).expect("queued");
+    push.send("early").expect("queued");
     let pull = socket(&ctx, PULL);
     pull.bind("inproc://later").expect("bind");
-    assert_eq!(pull.recv_bytes(0).expect("early message"), b"early");
+    assert_eq!(pull.recv().expect("early message"), b"early");
 }

@@ -42,7 +42,7 @@ struct CurveServer {
 }
 
 impl CurveServer {
-    fn start(handshake_ivl: i32) -> CurveServer {
+    fn start(handshake_ivl: Duration) -> CurveServer {
         let ctx = Context::new();
         let keys = CurveKeyPair::generate().unwrap();
         let client = CurveKeyPair::generate().unwrap();
@@ -50,10 +50,12 @@ impl CurveServer {
         auth.allow_curve_key(client.public.as_bytes())
             .expect("allow the client");
         let rep = socket(&ctx, REP);
-        rep.set_curve_server(true).unwrap();
-        rep.set_curve_secretkey(keys.secret.as_bytes()).unwrap();
-        rep.set_handshake_ivl(handshake_ivl).unwrap();
-        let feed = Feed::watch(&ctx, &rep);
+        rep.options().set_curve_server(true).unwrap();
+        rep.options()
+            .set_curve_secretkey(keys.secret.as_bytes())
+            .unwrap();
+        rep.options().set_handshake_ivl(handshake_ivl).unwrap();
+        let feed = Feed::watch(&rep);
         let endpoint = bind(&rep);
         CurveServer {
             ctx,
@@ -69,16 +71,18 @@ impl CurveServer {
     /// A ferrozmq client with the right keys gets its request answered.
     fn still_serves(&self) {
         let req = socket(&self.ctx, REQ);
-        req.set_curve_serverkey(self.keys.public.as_bytes())
+        req.options()
+            .set_curve_serverkey(self.keys.public.as_bytes())
             .unwrap();
-        req.set_curve_secretkey(self.client.secret.as_bytes())
+        req.options()
+            .set_curve_secretkey(self.client.secret.as_bytes())
             .unwrap();
         req.connect(&self.endpoint).unwrap();
-        req.send("still there?", 0).unwrap();
-        let request = self.rep.recv_msg(0).expect("the good client's request");
+        req.send("still there?").unwrap();
+        let request = self.rep.recv().expect("the good client's request");
         assert_eq!(&request[..], b"still there?");
-        self.rep.send("yes", 0).unwrap();
-        assert_eq!(req.recv_string(0).unwrap().unwrap(), "yes");
+        self.rep.send("yes").unwrap();
+        assert_eq!(req.recv().unwrap(), "yes");
     }
 }
 
@@ -219,17 +223,24 @@ fn bytes_sent_to(listener_greets_with: Option<&'static [u8]>, mechanism: &str) -
     match mechanism {
         "NULL" => {}
         "PLAIN" => {
-            client.set_plain_username(Some("admin")).unwrap();
-            client.set_plain_password(Some("secret")).unwrap();
+            client.options().set_plain_username(Some("admin")).unwrap();
+            client.options().set_plain_password(Some("secret")).unwrap();
         }
         "CURVE" => {
             let keys = CurveKeyPair::generate().unwrap();
             let server = CurveKeyPair::generate().unwrap();
             client
+                .options()
                 .set_curve_serverkey(server.public.as_bytes())
                 .unwrap();
-            client.set_curve_publickey(keys.public.as_bytes()).unwrap();
-            client.set_curve_secretkey(keys.secret.as_bytes()).unwrap();
+            client
+                .options()
+                .set_curve_publickey(keys.public.as_bytes())
+                .unwrap();
+            client
+                .options()
+                .set_curve_secretkey(keys.secret.as_bytes())
+                .unwrap();
         }
         other => unreachable!("{other}"),
     }
@@ -322,13 +333,13 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[test]
 fn a_recorded_handshake_replayed_on_a_new_connection_fails_at_the_cookie() {
-    let server = CurveServer::start(5000);
+    let server = CurveServer::start(Duration::from_secs(5));
     let mut original = RawClient::curve(&server.endpoint, server.keys.public, &server.client);
     original
         .handshake()
         .expect("the recorded handshake completes");
     assert_eq!(
-        server.feed.until_handshake().kind,
+        server.feed.until_handshake().kind(),
         EventKind::HandshakeSucceeded
     );
 
@@ -336,7 +347,7 @@ fn a_recorded_handshake_replayed_on_a_new_connection_fails_at_the_cookie() {
     replay.write_all(&original.written).unwrap();
     let event = server.feed.until_handshake_failure();
     assert_eq!(
-        (event.kind, event.value),
+        (event.kind(), event.value()),
         (
             EventKind::HandshakeFailedProtocol,
             protocol_error::ZMTP_CRYPTOGRAPHIC
@@ -347,14 +358,14 @@ fn a_recorded_handshake_replayed_on_a_new_connection_fails_at_the_cookie() {
 
 #[test]
 fn a_hello_sent_twice_on_one_connection_is_refused() {
-    let server = CurveServer::start(5000);
+    let server = CurveServer::start(Duration::from_secs(5));
     let mut client = RawClient::curve(&server.endpoint, server.keys.public, &server.client);
     client.exchange_greetings();
     let hello = client.written[64..].to_vec();
     client.stream.write_all(&hello).unwrap();
     let event = server.feed.until_handshake_failure();
     assert_eq!(
-        (event.kind, event.value),
+        (event.kind(), event.value()),
         (
             EventKind::HandshakeFailedProtocol,
             protocol_error::ZMTP_UNEXPECTED_COMMAND
@@ -366,7 +377,7 @@ fn a_hello_sent_twice_on_one_connection_is_refused() {
 
 #[test]
 fn a_truncated_hello_is_refused_as_malformed() {
-    let server = CurveServer::start(5000);
+    let server = CurveServer::start(Duration::from_secs(5));
     let mut client = RawClient::curve(&server.endpoint, server.keys.public, &server.client);
     client.exchange_greetings();
     // The session wrote greeting and HELLO; send the HELLO again cut to 100 octets, framed.
@@ -380,7 +391,7 @@ fn a_truncated_hello_is_refused_as_malformed() {
     let event = server.feed.until_handshake_failure();
     // The first connection's HELLO is fine; the truncated one is the failure.
     assert_eq!(
-        (event.kind, event.value),
+        (event.kind(), event.value()),
         (
             EventKind::HandshakeFailedProtocol,
             protocol_error::ZMTP_MALFORMED_COMMAND_HELLO
@@ -391,11 +402,11 @@ fn a_truncated_hello_is_refused_as_malformed() {
 
 #[test]
 fn a_tampered_message_box_drops_the_connection_and_is_never_delivered() {
-    let server = CurveServer::start(5000);
+    let server = CurveServer::start(Duration::from_secs(5));
     let mut client = RawClient::curve(&server.endpoint, server.keys.public, &server.client);
     client.handshake().expect("handshake");
     assert_eq!(
-        server.feed.until_handshake().kind,
+        server.feed.until_handshake().kind(),
         EventKind::HandshakeSucceeded
     );
     client.send_altered(b"pay 10 euros", |message| {
@@ -405,26 +416,30 @@ fn a_tampered_message_box_drops_the_connection_and_is_never_delivered() {
     // After the handshake there is no HANDSHAKE_FAILED event: libzmq reports a connection
     // broken by its peer as DISCONNECTED alone.
     assert_eq!(
-        server.feed.until(EventKind::Disconnected).kind,
+        server.feed.until(EventKind::Disconnected).kind(),
         EventKind::Disconnected
     );
     assert!(client.closed_by_server());
-    server.rep.set_rcvtimeo(200).unwrap();
-    assert!(matches!(server.rep.recv_msg(0), Err(Error::Again)));
-    server.rep.set_rcvtimeo(TIMEOUT_MS).unwrap();
+    server
+        .rep
+        .options()
+        .set_rcvtimeo(Some(Duration::from_millis(200)))
+        .unwrap();
+    assert!(matches!(server.rep.recv(), Err(Error::Again)));
+    server.rep.options().set_rcvtimeo(Some(TIMEOUT)).unwrap();
     server.still_serves();
 }
 
 #[test]
 fn a_client_that_stalls_mid_handshake_is_dropped_after_handshake_ivl() {
-    let server = CurveServer::start(300);
+    let server = CurveServer::start(Duration::from_millis(300));
     let mut client = RawClient::curve(&server.endpoint, server.keys.public, &server.client);
     // Greeting and HELLO, then silence: the server answers WELCOME and waits for INITIATE.
     client.flush();
     let started = Instant::now();
     let event = server.feed.until_handshake_failure();
     assert_eq!(
-        (event.kind, event.value),
+        (event.kind(), event.value()),
         (EventKind::HandshakeFailedNoDetail, libc::ETIMEDOUT as u32)
     );
     assert!(started.elapsed() >= Duration::from_millis(250));
@@ -434,16 +449,19 @@ fn a_client_that_stalls_mid_handshake_is_dropped_after_handshake_ivl() {
 
 #[test]
 fn a_ferrozmq_client_with_the_wrong_server_key_never_completes() {
-    let server = CurveServer::start(5000);
+    let server = CurveServer::start(Duration::from_secs(5));
     let impostor = CurveKeyPair::generate().unwrap();
     let req = socket(&server.ctx, REQ);
-    req.set_curve_serverkey(impostor.public.as_bytes()).unwrap();
-    req.set_curve_secretkey(server.client.secret.as_bytes())
+    req.options()
+        .set_curve_serverkey(impostor.public.as_bytes())
+        .unwrap();
+    req.options()
+        .set_curve_secretkey(server.client.secret.as_bytes())
         .unwrap();
     req.connect(&server.endpoint).unwrap();
     let event = server.feed.until_handshake_failure();
     assert_eq!(
-        (event.kind, event.value),
+        (event.kind(), event.value()),
         (
             EventKind::HandshakeFailedProtocol,
             protocol_error::ZMTP_CRYPTOGRAPHIC
@@ -467,14 +485,17 @@ fn zap_handler(
     answer: impl Fn(&[Vec<u8>]) -> Vec<Vec<u8>> + Send + 'static,
 ) -> (JoinHandle<Vec<Parts>>, Arc<AtomicBool>) {
     let handler = socket(ctx, if router { ROUTER } else { REP });
-    handler.set_rcvtimeo(50).unwrap();
+    handler
+        .options()
+        .set_rcvtimeo(Some(Duration::from_millis(50)))
+        .unwrap();
     handler.bind(ZAP).expect("bind the ZAP endpoint");
     let stop = Arc::new(AtomicBool::new(false));
     let stop_flag = stop.clone();
     let thread = std::thread::spawn(move || {
         let mut seen = Vec::new();
         while !stop_flag.load(Ordering::Relaxed) {
-            let Ok(parts) = handler.recv_multipart(0) else {
+            let Ok(parts) = handler.recv_multipart() else {
                 continue;
             };
             let mut parts: Vec<Vec<u8>> = parts.iter().map(|p| p.to_vec()).collect();
@@ -486,7 +507,7 @@ fn zap_handler(
             let reply = answer(&parts);
             seen.push(parts);
             let all: Vec<Vec<u8>> = envelope.into_iter().chain(reply).collect();
-            handler.send_multipart(all, 0).expect("reply");
+            handler.send_multipart(all).expect("reply");
         }
         seen
     });
@@ -506,15 +527,15 @@ fn reply(request: &[Vec<u8>], code: &str, text: &str, user: &str, metadata: &[u8
 
 fn plain_pair(ctx: &Context, password: &str) -> (Socket, Socket, Feed, Feed) {
     let rep = socket(ctx, REP);
-    rep.set_plain_server(true).unwrap();
-    rep.set_zap_domain("payroll").unwrap();
-    rep.set_routing_id(b"the-server").unwrap();
-    let server_feed = Feed::watch(ctx, &rep);
+    rep.options().set_plain_server(true).unwrap();
+    rep.options().set_zap_domain("payroll").unwrap();
+    rep.options().set_routing_id(b"the-server").unwrap();
+    let server_feed = Feed::watch(&rep);
     let endpoint = bind(&rep);
     let req = socket(ctx, REQ);
-    req.set_plain_username(Some("admin")).unwrap();
-    req.set_plain_password(Some(password)).unwrap();
-    let client_feed = Feed::watch(ctx, &req);
+    req.options().set_plain_username(Some("admin")).unwrap();
+    req.options().set_plain_password(Some(password)).unwrap();
+    let client_feed = Feed::watch(&req);
     req.connect(&endpoint).unwrap();
     (rep, req, server_feed, client_feed)
 }
@@ -528,12 +549,12 @@ fn a_handler_refusing_with_400_fails_both_handshakes_with_that_status() {
     let (_rep, _req, server_feed, client_feed) = plain_pair(&ctx, "secret");
     let server_event = server_feed.until_handshake_failure();
     assert_eq!(
-        (server_event.kind, server_event.value),
+        (server_event.kind(), server_event.value()),
         (EventKind::HandshakeFailedAuth, 400)
     );
     let client_event = client_feed.until_handshake_failure();
     assert_eq!(
-        (client_event.kind, client_event.value),
+        (client_event.kind(), client_event.value()),
         (EventKind::HandshakeFailedAuth, 400)
     );
     stop.store(true, Ordering::Relaxed);
@@ -568,14 +589,14 @@ fn the_user_id_and_metadata_of_the_reply_come_with_received_messages() {
         )
     });
     let (rep, req, _, _) = plain_pair(&ctx, "secret");
-    req.send_multipart(["first", "second"], 0).unwrap();
-    let (first, properties) = rep.recv_msg_with_properties(0).unwrap();
+    req.send_multipart(["first", "second"]).unwrap();
+    let (first, properties) = rep.recv_with_properties().unwrap();
     assert_eq!(&first[..], b"first");
     assert_eq!(properties.user_id(), Some("joe"));
     assert_eq!(properties.get_str("Department"), Some("ops"));
     assert_eq!(properties.peer_address(), Some("127.0.0.1"));
     assert_eq!(properties.get_str("Socket-Type"), Some("REQ"));
-    assert_eq!(rep.recv_msg(0).unwrap().to_vec(), b"second");
+    assert_eq!(rep.recv().unwrap().to_vec(), b"second");
     assert_eq!(rep.last_properties().user_id(), Some("joe"));
     stop.store(true, Ordering::Relaxed);
     handler.join().unwrap();
@@ -607,7 +628,7 @@ fn a_handler_breaking_rfc_27_fails_the_handshake_with_the_zap_code() {
         let (_rep, _req, server_feed, _) = plain_pair(&ctx, "secret");
         let event = server_feed.until_handshake_failure();
         assert_eq!(
-            (event.kind, event.value),
+            (event.kind(), event.value()),
             (EventKind::HandshakeFailedProtocol, code)
         );
         stop.store(true, Ordering::Relaxed);
@@ -622,13 +643,15 @@ fn a_handler_that_never_answers_costs_the_io_thread_nothing() {
     let silent = socket(&ctx, REP);
     silent.bind(ZAP).unwrap();
     let rep = socket(&ctx, REP);
-    rep.set_plain_server(true).unwrap();
-    rep.set_handshake_ivl(1000).unwrap();
-    let feed = Feed::watch(&ctx, &rep);
+    rep.options().set_plain_server(true).unwrap();
+    rep.options()
+        .set_handshake_ivl(Duration::from_secs(1))
+        .unwrap();
+    let feed = Feed::watch(&rep);
     let endpoint = bind(&rep);
     let req = socket(&ctx, REQ);
-    req.set_plain_username(Some("admin")).unwrap();
-    req.set_plain_password(Some("secret")).unwrap();
+    req.options().set_plain_username(Some("admin")).unwrap();
+    req.options().set_plain_password(Some("secret")).unwrap();
     req.connect(&endpoint).unwrap();
     let started = Instant::now();
 
@@ -638,10 +661,10 @@ fn a_handler_that_never_answers_costs_the_io_thread_nothing() {
     let push = socket(&ctx, PUSH);
     push.connect(&other).unwrap();
     for i in 0..100 {
-        push.send(format!("job {i}").as_str(), 0).unwrap();
+        push.send(format!("job {i}").as_str()).unwrap();
     }
     for _ in 0..100 {
-        pull.recv_msg(0).unwrap();
+        pull.recv().unwrap();
     }
     assert!(
         started.elapsed() < Duration::from_millis(900),
@@ -650,7 +673,7 @@ fn a_handler_that_never_answers_costs_the_io_thread_nothing() {
 
     let event = feed.until_handshake_failure();
     assert_eq!(
-        (event.kind, event.value),
+        (event.kind(), event.value()),
         (EventKind::HandshakeFailedNoDetail, libc::ETIMEDOUT as u32)
     );
     assert!(started.elapsed() >= Duration::from_millis(900));
@@ -661,8 +684,8 @@ fn a_handler_that_never_answers_costs_the_io_thread_nothing() {
 /// A NULL server in the "local" ZAP domain and a client, with the server's monitor.
 fn null_pair(ctx: &Context) -> (Socket, Socket, Feed) {
     let rep = socket(ctx, REP);
-    rep.set_zap_domain("local").unwrap();
-    let feed = Feed::watch(ctx, &rep);
+    rep.options().set_zap_domain("local").unwrap();
+    let feed = Feed::watch(&rep);
     let endpoint = bind(&rep);
     let req = socket(ctx, REQ);
     req.connect(&endpoint).unwrap();
@@ -677,7 +700,7 @@ fn the_authenticator_denies_and_allows_by_address() {
     let (_rep, _req, feed) = null_pair(&ctx);
     let event = feed.until_handshake_failure();
     assert_eq!(
-        (event.kind, event.value),
+        (event.kind(), event.value()),
         (EventKind::HandshakeFailedAuth, 400)
     );
     auth.stop();
@@ -688,7 +711,7 @@ fn the_authenticator_denies_and_allows_by_address() {
     let (_rep, _req, feed) = null_pair(&ctx);
     let event = feed.until_handshake_failure();
     assert_eq!(
-        (event.kind, event.value),
+        (event.kind(), event.value()),
         (EventKind::HandshakeFailedAuth, 400)
     );
     auth.stop();
@@ -698,9 +721,9 @@ fn the_authenticator_denies_and_allows_by_address() {
     auth.allow("127.0.0.1");
     auth.deny("127.0.0.1"); // the allow list wins
     let (rep, req, feed) = null_pair(&ctx);
-    assert_eq!(feed.until_handshake().kind, EventKind::HandshakeSucceeded);
-    req.send("let in", 0).unwrap();
-    assert_eq!(rep.recv_string(0).unwrap().unwrap(), "let in");
+    assert_eq!(feed.until_handshake().kind(), EventKind::HandshakeSucceeded);
+    req.send("let in").unwrap();
+    assert_eq!(rep.recv().unwrap(), "let in");
 }
 
 #[test]
@@ -722,7 +745,7 @@ fn handshake_without_handler(
     let ctx = Context::new();
     let rep = socket(&ctx, REP);
     configure_server(&rep);
-    let feed = Feed::watch(&ctx, &rep);
+    let feed = Feed::watch(&rep);
     let endpoint = bind(&rep);
     let req = socket(&ctx, REQ);
     configure_client(&req);
@@ -734,14 +757,14 @@ fn handshake_without_handler(
 fn without_a_handler_plain_is_refused_and_curve_let_in_unless_the_domain_is_enforced() {
     const EFAULT: u32 = 14;
     let plain = handshake_without_handler(
-        |s| s.set_plain_server(true).unwrap(),
+        |s| s.options().set_plain_server(true).unwrap(),
         |c| {
-            c.set_plain_username(Some("u")).unwrap();
-            c.set_plain_password(Some("p")).unwrap();
+            c.options().set_plain_username(Some("u")).unwrap();
+            c.options().set_plain_password(Some("p")).unwrap();
         },
     );
     assert_eq!(
-        (plain.kind, plain.value),
+        (plain.kind(), plain.value()),
         (EventKind::HandshakeFailedNoDetail, EFAULT)
     );
 
@@ -750,37 +773,43 @@ fn without_a_handler_plain_is_refused_and_curve_let_in_unless_the_domain_is_enfo
     let curve = |domain: &str, enforce: bool| {
         handshake_without_handler(
             |s| {
-                s.set_curve_server(true).unwrap();
-                s.set_curve_secretkey(keys.secret.as_bytes()).unwrap();
-                s.set_zap_domain(domain).unwrap();
-                s.set_zap_enforce_domain(enforce).unwrap();
+                s.options().set_curve_server(true).unwrap();
+                s.options()
+                    .set_curve_secretkey(keys.secret.as_bytes())
+                    .unwrap();
+                s.options().set_zap_domain(domain).unwrap();
+                s.options().set_zap_enforce_domain(enforce).unwrap();
             },
             |c| {
-                c.set_curve_serverkey(keys.public.as_bytes()).unwrap();
-                c.set_curve_secretkey(client.secret.as_bytes()).unwrap();
+                c.options()
+                    .set_curve_serverkey(keys.public.as_bytes())
+                    .unwrap();
+                c.options()
+                    .set_curve_secretkey(client.secret.as_bytes())
+                    .unwrap();
             },
         )
     };
-    assert_eq!(curve("", false).kind, EventKind::HandshakeSucceeded);
-    assert_eq!(curve("global", false).kind, EventKind::HandshakeSucceeded);
-    assert_eq!(curve("", true).kind, EventKind::HandshakeSucceeded);
+    assert_eq!(curve("", false).kind(), EventKind::HandshakeSucceeded);
+    assert_eq!(curve("global", false).kind(), EventKind::HandshakeSucceeded);
+    assert_eq!(curve("", true).kind(), EventKind::HandshakeSucceeded);
     let enforced = curve("global", true);
     assert_eq!(
-        (enforced.kind, enforced.value),
+        (enforced.kind(), enforced.value()),
         (EventKind::HandshakeFailedNoDetail, EFAULT)
     );
 
     let null = |enforce: bool| {
         handshake_without_handler(
             |s| {
-                s.set_zap_domain("global").unwrap();
-                s.set_zap_enforce_domain(enforce).unwrap();
+                s.options().set_zap_domain("global").unwrap();
+                s.options().set_zap_enforce_domain(enforce).unwrap();
             },
             |_| {},
         )
     };
-    assert_eq!(null(false).kind, EventKind::HandshakeSucceeded);
-    assert_eq!(null(true).kind, EventKind::HandshakeFailedNoDetail);
+    assert_eq!(null(false).kind(), EventKind::HandshakeSucceeded);
+    assert_eq!(null(true).kind(), EventKind::HandshakeFailedNoDetail);
 }
 
 // ---- Options ----
@@ -790,28 +819,29 @@ fn curve_keys_are_taken_in_binary_or_z85_and_checked_at_bind_and_connect() {
     let ctx = Context::new();
     let keys = CurveKeyPair::generate().unwrap();
     let server = socket(&ctx, REP);
-    server.set_curve_server(true).unwrap();
-    assert!(server.get_curve_server().unwrap());
+    server.options().set_curve_server(true).unwrap();
+    assert!(server.options().curve_server());
     assert!(matches!(
         server.bind("tcp://127.0.0.1:*"),
         Err(Error::InvalidArgument(_))
     ));
     server
+        .options()
         .set_curve_secretkey(keys.secret.to_z85().as_bytes())
         .unwrap();
     assert_eq!(
-        server.get_curve_secretkey().unwrap(),
-        keys.secret.as_bytes()
+        server.options().curve_secretkey().map(|k| *k.as_bytes()),
+        Some(*keys.secret.as_bytes())
     );
-    assert_eq!(
-        server.get_curve_publickey().unwrap(),
-        keys.public.as_bytes()
-    );
+    assert_eq!(server.options().curve_publickey(), Some(keys.public));
     server.bind("tcp://127.0.0.1:*").unwrap();
-    assert!(server.set_curve_secretkey(b"too short").is_err());
+    assert!(server.options().set_curve_secretkey(b"too short").is_err());
 
     let client = socket(&ctx, REQ);
-    client.set_curve_secretkey(keys.secret.as_bytes()).unwrap();
+    client
+        .options()
+        .set_curve_secretkey(keys.secret.as_bytes())
+        .unwrap();
     assert!(matches!(
         client.connect("tcp://127.0.0.1:5555"),
         Err(Error::InvalidArgument(
@@ -819,8 +849,14 @@ fn curve_keys_are_taken_in_binary_or_z85_and_checked_at_bind_and_connect() {
         ))
     ));
     let other = CurveSecretKey::from_bytes([3; 32]).public_key();
-    client.set_curve_publickey(other.as_bytes()).unwrap();
-    client.set_curve_serverkey(keys.public.as_bytes()).unwrap();
+    client
+        .options()
+        .set_curve_publickey(other.as_bytes())
+        .unwrap();
+    client
+        .options()
+        .set_curve_serverkey(keys.public.as_bytes())
+        .unwrap();
     assert!(matches!(
         client.connect("tcp://127.0.0.1:5555"),
         Err(Error::InvalidArgument(_))
@@ -829,14 +865,17 @@ fn curve_keys_are_taken_in_binary_or_z85_and_checked_at_bind_and_connect() {
     client.connect("inproc://no-handshake-here").unwrap();
 
     let plain = socket(&ctx, REQ);
-    plain.set_plain_username(Some("admin")).unwrap();
-    assert_eq!(plain.get_plain_username().unwrap().unwrap(), "admin");
-    assert!(!plain.get_plain_server().unwrap());
-    plain.set_plain_username(None).unwrap();
-    assert!(plain.set_plain_password(Some(&"x".repeat(256))).is_err());
-    assert!(plain.set_zap_domain(&"d".repeat(256)).is_err());
-    plain.set_zap_domain("global").unwrap();
-    assert_eq!(plain.get_zap_domain().unwrap().unwrap(), "global");
+    plain.options().set_plain_username(Some("admin")).unwrap();
+    assert_eq!(plain.options().plain_username(), "admin");
+    assert!(!plain.options().plain_server());
+    plain.options().set_plain_username(None).unwrap();
+    assert!(plain
+        .options()
+        .set_plain_password(Some(&"x".repeat(256)))
+        .is_err());
+    assert!(plain.options().set_zap_domain(&"d".repeat(256)).is_err());
+    plain.options().set_zap_domain("global").unwrap();
+    assert_eq!(plain.options().zap_domain(), "global");
 }
 
 // ---- CURVE after reconnecting ----
@@ -946,21 +985,28 @@ fn curve_messages_not_yet_written_when_a_connection_dies_go_out_on_the_next() {
     let keys = CurveKeyPair::generate().unwrap();
     let client_keys = CurveKeyPair::generate().unwrap();
     let pull = socket(&ctx, PULL);
-    pull.set_curve_server(true).unwrap();
-    pull.set_curve_secretkey(keys.secret.as_bytes()).unwrap();
+    pull.options().set_curve_server(true).unwrap();
+    pull.options()
+        .set_curve_secretkey(keys.secret.as_bytes())
+        .unwrap();
     let endpoint = bind(&pull);
     let relay = Relay::start(&endpoint);
 
     let push = socket(&ctx, PUSH);
-    push.set_curve_serverkey(keys.public.as_bytes()).unwrap();
-    push.set_curve_secretkey(client_keys.secret.as_bytes())
+    push.options()
+        .set_curve_serverkey(keys.public.as_bytes())
         .unwrap();
-    push.set_sndbuf(4096).unwrap();
-    push.set_sndhwm(0).unwrap();
-    push.set_reconnect_ivl(50).unwrap();
+    push.options()
+        .set_curve_secretkey(client_keys.secret.as_bytes())
+        .unwrap();
+    push.options().set_sndbuf(Some(4096)).unwrap();
+    push.options().set_sndhwm(0).unwrap();
+    push.options()
+        .set_reconnect_ivl(Some(Duration::from_millis(50)))
+        .unwrap();
     push.connect(&relay.endpoint).unwrap();
-    push.send("0", 0).unwrap();
-    assert_eq!(pull.recv_string(0).unwrap().unwrap(), "0");
+    push.send("0").unwrap();
+    assert_eq!(pull.recv().unwrap(), "0");
 
     // The relay stops reading: what follows fills the kernel's small buffers, and the rest
     // stays in the client's outbox (at most a write batch, 64 KiB) and pipe.
@@ -972,7 +1018,7 @@ fn curve_messages_not_yet_written_when_a_connection_dies_go_out_on_the_next() {
         b
     };
     for i in 1..COUNT {
-        push.send(body(i), 0).unwrap();
+        push.send(body(i)).unwrap();
     }
     std::thread::sleep(Duration::from_millis(300));
     relay.cut();
@@ -982,7 +1028,7 @@ fn curve_messages_not_yet_written_when_a_connection_dies_go_out_on_the_next() {
     // intact, in order, under the new connection's keys.
     let mut received = Vec::new();
     loop {
-        let msg = pull.recv_msg(0).expect("messages after the reconnection");
+        let msg = pull.recv().expect("messages after the reconnection");
         let seq = u32::from_be_bytes(msg[..4].try_into().unwrap());
         assert_eq!(msg.to_vec(), body(seq), "message {seq} arrived intact");
         received.push(seq);

@@ -13,18 +13,19 @@ use security_support::*;
 
 /// Two key pairs, Z85: (public, secret).
 fn keys() -> (String, String) {
-    ferrozmq::curve_keypair().expect("keypair")
+    let keys = ferrozmq::curve_keypair().expect("keypair");
+    (keys.public.to_z85(), keys.secret.to_z85())
 }
 
 /// A ferrozmq REQ sends the standard messages and checks each echo.
 fn request_all(req: &ferrozmq::Socket) {
     for msg in standard_messages() {
-        req.send_multipart(msg.iter().map(|p| &p[..]), 0)
+        req.send_multipart(msg.iter().map(|p| &p[..]))
             .expect("send a request");
         let echo = recv_parts(req);
         assert!(echo == msg, "the echo differs from the request");
     }
-    req.send("END", 0).expect("send END");
+    req.send("END").expect("send END");
     recv_parts(req);
 }
 
@@ -33,7 +34,7 @@ fn echo_until_end(rep: &ferrozmq::Socket) -> ferrozmq::Properties {
     loop {
         let parts = recv_parts(rep);
         let properties = rep.last_properties();
-        rep.send_multipart(parts.iter().map(|p| &p[..]), 0)
+        rep.send_multipart(parts.iter().map(|p| &p[..]))
             .expect("echo");
         if parts == [b"END".to_vec()] {
             return properties;
@@ -61,7 +62,7 @@ fn publish_until_done(publisher: &ferrozmq::Socket, peer: PyPeer) {
     while !done.is_finished() {
         for msg in standard_messages() {
             publisher
-                .send_multipart(msg.iter().map(|p| &p[..]), 0)
+                .send_multipart(msg.iter().map(|p| &p[..]))
                 .expect("publish");
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -82,8 +83,10 @@ fn curve_ferrozmq_rep_serves_libzmq_req_and_names_its_key() {
     auth.allow_curve_key(&client_public)
         .expect("allow the client");
     let rep = socket(&ctx, REP);
-    rep.set_curve_server(true).unwrap();
-    rep.set_curve_secretkey(server_secret.as_bytes()).unwrap();
+    rep.options().set_curve_server(true).unwrap();
+    rep.options()
+        .set_curve_secretkey(server_secret.as_bytes())
+        .unwrap();
     let endpoint = bind(&rep);
     let peer = PyPeer::spawn(&format!(
         r#"{{"type": "REQ", "connect": "{endpoint}", "act": "request",
@@ -108,9 +111,15 @@ fn curve_ferrozmq_req_talks_to_libzmq_rep_that_checks_its_key() {
     ));
     let endpoint = peer.endpoint();
     let req = socket(&ctx, REQ);
-    req.set_curve_serverkey(server_public.as_bytes()).unwrap();
-    req.set_curve_publickey(client_public.as_bytes()).unwrap();
-    req.set_curve_secretkey(client_secret.as_bytes()).unwrap();
+    req.options()
+        .set_curve_serverkey(server_public.as_bytes())
+        .unwrap();
+    req.options()
+        .set_curve_publickey(client_public.as_bytes())
+        .unwrap();
+    req.options()
+        .set_curve_secretkey(client_secret.as_bytes())
+        .unwrap();
     req.connect(&endpoint).unwrap();
     request_all(&req);
     peer.expect_ok();
@@ -122,8 +131,9 @@ fn curve_ferrozmq_pub_reaches_libzmq_sub() {
     let (server_public, server_secret) = keys();
     let (client_public, client_secret) = keys();
     let publisher = socket(&ctx, PUB);
-    publisher.set_curve_server(true).unwrap();
+    publisher.options().set_curve_server(true).unwrap();
     publisher
+        .options()
         .set_curve_secretkey(server_secret.as_bytes())
         .unwrap();
     let endpoint = bind(&publisher);
@@ -147,10 +157,16 @@ fn curve_libzmq_pub_reaches_ferrozmq_sub() {
     let sub = socket(&ctx, SUB);
     // Z85 for one key and binary for another: libzmq takes both.
     let binary_server_key = zmtp::z85::decode_key(&server_public).expect("z85");
-    sub.set_curve_serverkey(&binary_server_key).unwrap();
-    sub.set_curve_publickey(client_public.as_bytes()).unwrap();
-    sub.set_curve_secretkey(client_secret.as_bytes()).unwrap();
-    sub.set_subscribe(b"").unwrap();
+    sub.options()
+        .set_curve_serverkey(binary_server_key)
+        .unwrap();
+    sub.options()
+        .set_curve_publickey(client_public.as_bytes())
+        .unwrap();
+    sub.options()
+        .set_curve_secretkey(client_secret.as_bytes())
+        .unwrap();
+    sub.subscribe(b"").unwrap();
     sub.connect(&peer.endpoint()).unwrap();
     subscribe_and_check(&sub);
     peer.close_stdin();
@@ -165,7 +181,7 @@ fn plain_ferrozmq_rep_serves_libzmq_req_as_its_user() {
     let auth = Authenticator::new(&ctx).expect("authenticator");
     auth.add_plain_user("admin", "secret");
     let rep = socket(&ctx, REP);
-    rep.set_plain_server(true).unwrap();
+    rep.options().set_plain_server(true).unwrap();
     let endpoint = bind(&rep);
     let peer = PyPeer::spawn(&format!(
         r#"{{"type": "REQ", "connect": "{endpoint}", "act": "request",
@@ -184,8 +200,8 @@ fn plain_ferrozmq_req_talks_to_libzmq_rep() {
             "zap": {"users": {"admin": "secret"}}}"#,
     );
     let req = socket(&ctx, REQ);
-    req.set_plain_username(Some("admin")).unwrap();
-    req.set_plain_password(Some("secret")).unwrap();
+    req.options().set_plain_username(Some("admin")).unwrap();
+    req.options().set_plain_password(Some("secret")).unwrap();
     req.connect(&peer.endpoint()).unwrap();
     request_all(&req);
     peer.expect_ok();
@@ -197,7 +213,7 @@ fn plain_ferrozmq_pub_reaches_libzmq_sub() {
     let auth = Authenticator::new(&ctx).expect("authenticator");
     auth.add_plain_user("reader", "letmein");
     let publisher = socket(&ctx, PUB);
-    publisher.set_plain_server(true).unwrap();
+    publisher.options().set_plain_server(true).unwrap();
     let endpoint = bind(&publisher);
     let peer = PyPeer::spawn(&format!(
         r#"{{"type": "SUB", "connect": "{endpoint}", "act": "subscribe",
@@ -214,9 +230,9 @@ fn plain_libzmq_pub_reaches_ferrozmq_sub() {
             "zap": {"users": {"reader": "letmein"}}}"#,
     );
     let sub = socket(&ctx, SUB);
-    sub.set_plain_username(Some("reader")).unwrap();
-    sub.set_plain_password(Some("letmein")).unwrap();
-    sub.set_subscribe(b"").unwrap();
+    sub.options().set_plain_username(Some("reader")).unwrap();
+    sub.options().set_plain_password(Some("letmein")).unwrap();
+    sub.subscribe(b"").unwrap();
     sub.connect(&peer.endpoint()).unwrap();
     subscribe_and_check(&sub);
     peer.close_stdin();
@@ -244,9 +260,11 @@ impl CurveServer {
         let auth = Authenticator::new(&ctx).expect("authenticator");
         auth.allow_curve_key(&client.0).expect("allow the client");
         let rep = socket(&ctx, REP);
-        rep.set_curve_server(true).unwrap();
-        rep.set_curve_secretkey(secret.as_bytes()).unwrap();
-        let feed = Feed::watch(&ctx, &rep);
+        rep.options().set_curve_server(true).unwrap();
+        rep.options()
+            .set_curve_secretkey(secret.as_bytes())
+            .unwrap();
+        let feed = Feed::watch(&rep);
         let endpoint = bind(&rep);
         CurveServer {
             ctx,
@@ -288,7 +306,7 @@ fn libzmq_client_with_the_wrong_server_key_is_dropped_as_a_cryptographic_failure
     let peer = server.libzmq_client(&impostor_key, &server.client);
     let event = server.feed.until_handshake_failure();
     assert_eq!(
-        (event.kind, event.value),
+        (event.kind(), event.value()),
         (
             EventKind::HandshakeFailedProtocol,
             protocol_error::ZMTP_CRYPTOGRAPHIC
@@ -306,7 +324,7 @@ fn libzmq_client_with_an_unknown_key_is_refused_with_400_on_both_sides() {
     let peer = server.libzmq_client(&server.public, &stranger);
     let event = server.feed.until_handshake_failure();
     assert_eq!(
-        (event.kind, event.value),
+        (event.kind(), event.value()),
         (EventKind::HandshakeFailedAuth, 400)
     );
     assert_eq!(peer.expect_ok(), ["EVENT HANDSHAKE_FAILED_AUTH 400"]);
@@ -319,8 +337,8 @@ fn libzmq_client_with_a_bad_password_is_refused_with_400() {
     let auth = Authenticator::new(&ctx).expect("authenticator");
     auth.add_plain_user("admin", "secret");
     let rep = socket(&ctx, REP);
-    rep.set_plain_server(true).unwrap();
-    let feed = Feed::watch(&ctx, &rep);
+    rep.options().set_plain_server(true).unwrap();
+    let feed = Feed::watch(&rep);
     let endpoint = bind(&rep);
     let peer = PyPeer::spawn(&format!(
         r#"{{"type": "REQ", "connect": "{endpoint}", "act": "monitor", "wait_ms": 5000,
@@ -328,7 +346,7 @@ fn libzmq_client_with_a_bad_password_is_refused_with_400() {
     ));
     let event = feed.until_handshake_failure();
     assert_eq!(
-        (event.kind, event.value),
+        (event.kind(), event.value()),
         (EventKind::HandshakeFailedAuth, 400)
     );
     // libzmq 4.3's PLAIN code spells ERROR "\x5eRROR" (a C escape mishap) and takes the RFC's
@@ -361,14 +379,20 @@ fn ferrozmq_client_refused_by_libzmq_reports_the_status_code() {
             "zap": {{"keys": ["{allowed_public}"]}}}}"#
     ));
     let req = socket(&ctx, REQ);
-    req.set_curve_serverkey(server_public.as_bytes()).unwrap();
-    req.set_curve_publickey(client_public.as_bytes()).unwrap();
-    req.set_curve_secretkey(client_secret.as_bytes()).unwrap();
-    let feed = Feed::watch(&ctx, &req);
+    req.options()
+        .set_curve_serverkey(server_public.as_bytes())
+        .unwrap();
+    req.options()
+        .set_curve_publickey(client_public.as_bytes())
+        .unwrap();
+    req.options()
+        .set_curve_secretkey(client_secret.as_bytes())
+        .unwrap();
+    let feed = Feed::watch(&req);
     req.connect(&peer.endpoint()).unwrap();
     let event = feed.until_handshake_failure();
     assert_eq!(
-        (event.kind, event.value),
+        (event.kind(), event.value()),
         (EventKind::HandshakeFailedAuth, 400)
     );
 }

@@ -9,15 +9,14 @@ fn ctx() -> Context {
 fn req_rep_over_tcp() {
     let ctx = ctx();
     let rep = ctx.socket(REP).unwrap();
-    rep.bind("tcp://127.0.0.1:*").unwrap();
-    let ep = rep.get_last_endpoint().unwrap().unwrap();
+    let ep = rep.bind("tcp://127.0.0.1:*").unwrap();
     let req = ctx.socket(REQ).unwrap();
     req.connect(&ep).unwrap();
     for _ in 0..3 {
-        req.send("Are you OK?", 0).unwrap();
-        assert_eq!(rep.recv_string(0).unwrap().unwrap(), "Are you OK?");
-        rep.send("I am OK!", 0).unwrap();
-        assert_eq!(req.recv_string(0).unwrap().unwrap(), "I am OK!");
+        req.send("Are you OK?").unwrap();
+        assert_eq!(rep.recv().unwrap(), "Are you OK?");
+        rep.send("I am OK!").unwrap();
+        assert_eq!(req.recv().unwrap(), "I am OK!");
     }
 }
 
@@ -25,18 +24,17 @@ fn push_pull(ep: &str) {
     {
         let ctx = ctx();
         let pull = ctx.socket(PULL).unwrap();
-        pull.bind(ep).unwrap();
-        let ep = pull.get_last_endpoint().unwrap().unwrap();
+        let ep = pull.bind(ep).unwrap();
         let push = ctx.socket(PUSH).unwrap();
         push.connect(&ep).unwrap();
         let t = std::thread::spawn(move || {
             for i in 0..10000u32 {
-                push.send(&i.to_be_bytes()[..], 0).unwrap();
+                push.send(&i.to_be_bytes()[..]).unwrap();
             }
         });
         for i in 0..10000u32 {
             assert_eq!(
-                pull.recv_bytes(0).unwrap(),
+                pull.recv().map(Vec::from).unwrap(),
                 i.to_be_bytes().to_vec(),
                 "{ep}"
             );
@@ -49,18 +47,19 @@ fn push_pull(ep: &str) {
 fn pub_sub_over_tcp() {
     let ctx = ctx();
     let publisher = ctx.socket(PUB).unwrap();
-    publisher.bind("tcp://127.0.0.1:*").unwrap();
-    let ep = publisher.get_last_endpoint().unwrap().unwrap();
+    let ep = publisher.bind("tcp://127.0.0.1:*").unwrap();
     let sub = ctx.socket(SUB).unwrap();
     sub.connect(&ep).unwrap();
-    sub.set_subscribe(b"A").unwrap();
-    sub.set_rcvtimeo(100).unwrap();
+    sub.subscribe(b"A").unwrap();
+    sub.options()
+        .set_rcvtimeo(Some(Duration::from_millis(100)))
+        .unwrap();
     let mut got = None;
     for _ in 0..50 {
-        publisher.send("B-no", 0).unwrap();
-        publisher.send("A-yes", 0).unwrap();
-        if let Ok(m) = sub.recv_string(0) {
-            got = Some(m.unwrap());
+        publisher.send("B-no").unwrap();
+        publisher.send("A-yes").unwrap();
+        if let Ok(m) = sub.recv() {
+            got = Some(m.as_str().expect("utf8").to_string());
             break;
         }
     }

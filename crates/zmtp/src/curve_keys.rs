@@ -60,6 +60,12 @@ impl CurvePublicKey {
     }
 }
 
+impl AsRef<[u8]> for CurvePublicKey {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 impl fmt::Debug for CurvePublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "CurvePublicKey({})", self.to_z85())
@@ -133,6 +139,12 @@ impl CurveSecretKey {
 impl Drop for CurveSecretKey {
     fn drop(&mut self) {
         self.0.zeroize();
+    }
+}
+
+impl AsRef<[u8]> for CurveSecretKey {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
     }
 }
 

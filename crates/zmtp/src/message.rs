@@ -173,6 +173,16 @@ impl Message {
         self
     }
 
+    /// The same body and MORE flag as application data ([`Kind::Data`]): what the part
+    /// meant to the protocol layer, if anything, is dropped. The library applies it to
+    /// every part it hands to an application, so that no protocol command can be seen
+    /// there, or sent on from there.
+    #[inline]
+    pub fn into_data(mut self) -> Self {
+        *self.flags_mut() &= !KIND_MASK;
+        self
+    }
+
     /// What the part means to the protocol layer.
     #[inline]
     pub fn kind(&self) -> Kind {
@@ -355,6 +365,16 @@ mod tests {
             Message::membership(b"g", false).with_more(true).kind(),
             Kind::Leave
         );
+    }
+
+    #[test]
+    fn into_data_drops_the_kind_and_keeps_more() {
+        let part = Message::subscription(b"topic", true)
+            .with_more(true)
+            .into_data();
+        assert_eq!(part.kind(), Kind::Data);
+        assert!(part.more());
+        assert_eq!(&part[..], b"topic");
     }
 
     #[test]

@@ -47,16 +47,15 @@ pub(super) fn open(
         SocketKind::Router => ferrozmq::ROUTER,
     };
     let socket = context.socket(socket_type)?;
-    socket.set_linger(0)?;
+    socket
+        .options()
+        .set_linger(Some(std::time::Duration::ZERO))?;
     Ok(socket)
 }
 
 /// Binds and returns the endpoint bound (the ephemeral port filled in).
 pub(super) fn bind(socket: &ferrozmq::Socket, endpoint: &str) -> ferrozmq::Result<String> {
-    socket.bind(endpoint)?;
-    Ok(socket
-        .get_last_endpoint()?
-        .unwrap_or_else(|_| endpoint.to_string()))
+    socket.bind(endpoint)
 }
 
 /// Sets SNDHWM and RCVHWM.
@@ -64,8 +63,10 @@ pub(super) fn set_high_water_marks(
     socket: &ferrozmq::Socket,
     messages: i32,
 ) -> ferrozmq::Result<()> {
-    socket.set_sndhwm(messages)?;
-    socket.set_rcvhwm(messages)
+    let messages = u32::try_from(messages)
+        .map_err(|_| ferrozmq::Error::InvalidArgument("a high-water mark is 0 or more"))?;
+    socket.options().set_sndhwm(messages)?;
+    socket.options().set_rcvhwm(messages)
 }
 
 struct FerrozmqSocket {
@@ -82,12 +83,12 @@ impl BenchSocket for FerrozmqSocket {
     }
 
     fn send(&mut self, payload: &[u8]) -> Result<()> {
-        self.socket.send(payload, 0).map_err(failed("send"))
+        self.socket.send(payload).map_err(failed("send"))
     }
 
     fn recv(&mut self) -> Result<usize> {
         loop {
-            let part = self.socket.recv_msg(0).map_err(failed("recv"))?;
+            let part = self.socket.recv().map_err(failed("recv"))?;
             if !part.more() {
                 return Ok(part.len());
             }
@@ -99,6 +100,6 @@ impl BenchSocket for FerrozmqSocket {
     }
 
     fn subscribe_all(&mut self) -> Result<()> {
-        self.socket.set_subscribe(b"").map_err(failed("subscribe"))
+        self.socket.subscribe(b"").map_err(failed("subscribe"))
     }
 }

@@ -88,7 +88,7 @@ impl BenchSocket for FerrozmqAsyncSocket {
     }
 
     fn subscribe_all(&mut self) -> Result<()> {
-        self.socket.set_subscribe(b"").map_err(failed("subscribe"))
+        self.socket.subscribe(b"").map_err(failed("subscribe"))
     }
 
     fn send_many(&mut self, payload: &[u8], count: u64) -> Result<()> {

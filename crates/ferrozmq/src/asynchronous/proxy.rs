@@ -34,7 +34,7 @@ const TURN: usize = 256;
 /// source.connect("inproc://proxy-in").unwrap();
 /// let mut sink = ctx.socket(PULL).unwrap().into_async();
 /// sink.connect("inproc://proxy-out").unwrap();
-/// source.send_multipart(["a", "b"], 0).unwrap();
+/// source.send_multipart(["a", "b"]).unwrap();
 ///
 /// // Runs the proxy until the message is through, then drops it.
 /// let received = futures::executor::block_on(async {

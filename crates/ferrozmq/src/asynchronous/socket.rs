@@ -2,16 +2,18 @@
 
 use super::waiters::Waiters;
 use crate::error::{Error, Result};
-use crate::monitor::MonitorEvent;
+use crate::message::Message;
 use crate::poll::{POLLIN, POLLOUT};
 use crate::socket::mailbox::SocketLink;
-use crate::socket::{Socket, TrySend, DONTWAIT};
+use crate::socket::{Socket, TrySend};
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use zmtp::Message;
+
+/// A message part as the socket takes it: its MORE flag set by the send call.
+type Part = zmtp::Message;
 
 /// How many times one poll retries an operation that news about the socket keeps
 /// interrupting, before it lets the executor run other tasks.
@@ -22,11 +24,18 @@ pub(super) const RETRIES_PER_POLL: usize = 16;
 /// library's own I/O threads wake the waiting task.
 ///
 /// Made with [`AsyncSocket::new`] or [`Socket::into_async`]; [`into_inner`](Self::into_inner)
-/// gives the socket back. Options, binds and connects go through the blocking API, reached by
-/// [`get_ref`](Self::get_ref) or by dereference. SNDTIMEO and RCVTIMEO do not apply to the
-/// futures: bound a wait with the runtime's timer (`tokio::time::timeout`) instead. The
-/// socket is also a [`Stream`](futures_core::Stream) of incoming messages and a
-/// [`Sink`](futures_sink::Sink) of outgoing ones, each item a whole multipart message.
+/// gives the socket back. Its sends and receives have the blocking socket's names
+/// ([`send`](Self::send), [`send_more`](Self::send_more),
+/// [`send_multipart`](Self::send_multipart), [`recv`](Self::recv),
+/// [`recv_multipart`](Self::recv_multipart), [`send_to`](Self::send_to),
+/// [`recv_from`](Self::recv_from), [`send_group`](Self::send_group),
+/// [`recv_group`](Self::recv_group)) and wait without blocking the thread. Options, binds
+/// and connects go through the blocking API, reached by [`get_ref`](Self::get_ref) or by
+/// dereference. SNDTIMEO and RCVTIMEO do not apply to the futures: bound a wait with the
+/// runtime's timer (`tokio::time::timeout`) instead. The socket is also a
+/// [`Stream`](futures_core::Stream) of incoming messages and a [`Sink`](futures_sink::Sink)
+/// of outgoing ones, each item a whole multipart message. (A socket's typed
+/// [`Monitor`](crate::Monitor) is a stream of its own.)
 ///
 /// ```
 /// use ferrozmq::{AsyncSocket, Context, REP, REQ};
@@ -54,15 +63,19 @@ pub(super) const RETRIES_PER_POLL: usize = 16;
 /// branch, by a timeout) without losing or duplicating a message:
 ///
 /// * A receive ([`recv`](Self::recv), [`recv_multipart`](Self::recv_multipart),
-///   [`recv_from`](Self::recv_from), [`recv_monitor_event`](Self::recv_monitor_event), the
-///   stream) takes a message from the socket only in the poll that returns it. Peers
-///   publish the parts of a message together, so once its first part can be received its
-///   last one can too, in the same poll; a pending receive holds no part.
-/// * A send ([`send`](Self::send), [`send_multipart`](Self::send_multipart),
-///   [`send_to`](Self::send_to)) that is still pending holds its message, none of which was
-///   sent: dropping it drops the message unsent. The high-water mark is checked at a
+///   [`recv_from`](Self::recv_from), [`recv_group`](Self::recv_group), the stream) takes a
+///   message from the socket only in the poll that returns it. Peers publish the parts of
+///   a message together, so once its first part can be received its last one can too, in
+///   the same poll; a pending receive holds no part.
+/// * A send ([`send`](Self::send), [`send_more`](Self::send_more),
+///   [`send_multipart`](Self::send_multipart), [`send_to`](Self::send_to),
+///   [`send_group`](Self::send_group)) that is still pending holds its part, none of which
+///   was sent: dropping it drops the part unsent. The high-water mark is checked at a
 ///   message's first part only, so once the socket takes the first part it takes the others
-///   in the same poll: a message is never sent in part.
+///   in the same poll: [`send_multipart`](Self::send_multipart) never sends a message in
+///   part. (A message sent part by part with [`send_more`](Self::send_more) is whole once
+///   its last part is sent; an application that gives up half way leaves it unfinished,
+///   as with the blocking socket.)
 /// * [`readable`](Self::readable) and [`writable`](Self::writable) take nothing.
 /// * Messages given to the sink, or taken by [`proxy_async`](crate::proxy_async), are queued
 ///   in the socket itself, not in a future, and go out with its next send or
@@ -85,7 +98,7 @@ pub(super) const RETRIES_PER_POLL: usize = 16;
 /// });
 /// let push = ctx.socket(PUSH).unwrap();
 /// push.connect("inproc://poll-b").unwrap();
-/// push.send("for b", 0).unwrap();
+/// push.send("for b").unwrap();
 ///
 /// futures::executor::block_on(async {
 ///     let [a, b, c] = &mut pulls;
@@ -118,7 +131,7 @@ pub struct AsyncSocket {
     /// Parts handed over for sending that the socket has not taken yet: messages given to
     /// the [`Sink`](futures_sink::Sink) or forwarded by [`proxy_async`](crate::proxy_async),
     /// and the rest of a message whose first part was taken. Sent before anything else.
-    outbound: VecDeque<Message>,
+    outbound: VecDeque<Part>,
     /// The [`Stream`](futures_core::Stream) has ended (see `stream_and_sink`).
     pub(super) stream_ended: bool,
 }
@@ -129,7 +142,7 @@ impl AsyncSocket {
     /// ```
     /// use ferrozmq::{AsyncSocket, Context, PULL};
     /// let pull = AsyncSocket::new(Context::new().socket(PULL).unwrap());
-    /// assert_eq!(pull.get_socket_type(), PULL);
+    /// assert_eq!(pull.socket_type(), PULL);
     /// ```
     pub fn new(socket: Socket) -> AsyncSocket {
         let link = socket.link();
@@ -150,8 +163,8 @@ impl AsyncSocket {
     /// ```
     /// use ferrozmq::{Context, PUSH};
     /// let push = Context::new().socket(PUSH).unwrap().into_async();
-    /// push.get_ref().set_sndhwm(10).unwrap();
-    /// assert_eq!(push.get_sndhwm().unwrap(), 10);
+    /// push.get_ref().options().set_sndhwm(10).unwrap();
+    /// assert_eq!(push.options().sndhwm(), 10);
     /// ```
     pub fn get_ref(&self) -> &Socket {
         &self.socket
@@ -162,18 +175,17 @@ impl AsyncSocket {
     ///
     /// ```
     /// use ferrozmq::{Context, PAIR};
+    /// use std::time::Duration;
     /// let pair = Context::new().socket(PAIR).unwrap().into_async();
     /// let pair = pair.into_inner();
-    /// pair.set_linger(0).unwrap();
+    /// pair.options().set_linger(Some(Duration::ZERO)).unwrap();
     /// ```
     pub fn into_inner(self) -> Socket {
         self.socket
     }
 
-    /// Sends a message part. A part made from bytes or text is a whole message; a part
-    /// whose [`Message::more`] is set (by [`Message::with_more`], or as received from
-    /// [`recv`](Self::recv)) is followed by the next one sent, which is how a multipart
-    /// message can be forwarded part by part. Waits while no peer has room.
+    /// Sends `msg` as the last (or only) part of a message, as [`Socket::send`] does. Waits
+    /// while no peer has room.
     ///
     /// ```
     /// use ferrozmq::{Context, PULL, PUSH};
@@ -187,8 +199,30 @@ impl AsyncSocket {
     ///     assert_eq!(&pull.recv().await.unwrap()[..], b"work");
     /// });
     /// ```
-    pub async fn send<T: Into<Message>>(&mut self, part: T) -> Result<()> {
-        let mut first = Some(part.into());
+    pub async fn send(&mut self, msg: impl Into<Message>) -> Result<()> {
+        let mut first = Some(msg.into().into_part().with_more(false));
+        let mut rest = std::iter::empty();
+        poll_fn(|cx| self.poll_send_message(cx, &mut first, &mut rest)).await
+    }
+
+    /// Sends `msg` as a part that more parts of the same message follow, as
+    /// [`Socket::send_more`] does. Waits while no peer has room.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PULL, PUSH};
+    /// let ctx = Context::new();
+    /// let mut pull = ctx.socket(PULL).unwrap().into_async();
+    /// pull.bind("inproc://async-send-more").unwrap();
+    /// let mut push = ctx.socket(PUSH).unwrap().into_async();
+    /// push.connect("inproc://async-send-more").unwrap();
+    /// futures::executor::block_on(async {
+    ///     push.send_more("key").await.unwrap();
+    ///     push.send("value").await.unwrap();
+    ///     assert_eq!(pull.recv_multipart().await.unwrap(), ["key", "value"]);
+    /// });
+    /// ```
+    pub async fn send_more(&mut self, msg: impl Into<Message>) -> Result<()> {
+        let mut first = Some(msg.into().into_part().with_more(true));
         let mut rest = std::iter::empty();
         poll_fn(|cx| self.poll_send_message(cx, &mut first, &mut rest)).await
     }
@@ -202,16 +236,16 @@ impl AsyncSocket {
     /// let mut router = ctx.socket(ROUTER).unwrap().into_async();
     /// router.bind("inproc://async-multipart").unwrap();
     /// let mut dealer = ctx.socket(DEALER).unwrap().into_async();
-    /// dealer.set_routing_id(b"d1").unwrap();
+    /// dealer.options().set_routing_id("d1").unwrap();
     /// dealer.connect("inproc://async-multipart").unwrap();
     /// futures::executor::block_on(async {
     ///     dealer.send_multipart(["", "job"]).await.unwrap();
     ///     let envelope = router.recv_multipart().await.unwrap();
     ///     assert_eq!(envelope.len(), 3);
-    ///     assert_eq!(&envelope[0][..], b"d1");
+    ///     assert_eq!(envelope[0], "d1");
     ///     router.send_multipart(envelope).await.unwrap();
     ///     let reply = dealer.recv_multipart().await.unwrap();
-    ///     assert_eq!(&reply[1][..], b"job");
+    ///     assert_eq!(reply[1], "job");
     /// });
     /// ```
     pub async fn send_multipart<I, T>(&mut self, parts: I) -> Result<()>
@@ -256,24 +290,10 @@ impl AsyncSocket {
     ///     assert_eq!(&client.recv().await.unwrap()[..], b"ping");
     /// });
     /// ```
-    pub async fn send_to<T: Into<Message>>(&mut self, routing_id: u32, msg: T) -> Result<()> {
-        let mut pending = Some(msg.into().with_more(false));
-        poll_fn(|cx| {
-            self.poll_io(cx, |this| {
-                this.flush_outbound()?;
-                let Some(msg) = pending.take() else {
-                    return Ok(());
-                };
-                match this.socket.try_send_to(routing_id, msg)? {
-                    TrySend::Sent => Ok(()),
-                    TrySend::Full(msg) => {
-                        pending = Some(msg);
-                        Err(Error::Again)
-                    }
-                }
-            })
-        })
-        .await
+    pub async fn send_to(&mut self, routing_id: u32, msg: impl Into<Message>) -> Result<()> {
+        let pending = Some(msg.into().into_part().with_more(false));
+        self.send_addressed(pending, |socket, part| socket.offer_to(routing_id, part))
+            .await
     }
 
     /// SERVER, PEER: receives a single-part message and the routing id of the peer that
@@ -281,7 +301,62 @@ impl AsyncSocket {
     ///
     /// See [`send_to`](Self::send_to) for an example.
     pub async fn recv_from(&mut self) -> Result<(u32, Message)> {
-        poll_fn(|cx| self.poll_io(cx, |this| this.socket.recv_from(DONTWAIT))).await
+        poll_fn(|cx| self.poll_io(cx, |this| this.socket.try_recv_from())).await
+    }
+
+    /// RADIO: sends a message to the dishes that joined `group` (see
+    /// [`Socket::send_group`]).
+    ///
+    /// ```
+    /// use ferrozmq::{Context, DISH, RADIO};
+    /// let ctx = Context::new();
+    /// let mut radio = ctx.socket(RADIO).unwrap().into_async();
+    /// radio.bind("inproc://async-radio").unwrap();
+    /// let mut dish = ctx.socket(DISH).unwrap().into_async();
+    /// dish.join("weather").unwrap();
+    /// dish.connect("inproc://async-radio").unwrap();
+    /// futures::executor::block_on(async {
+    ///     radio.send_group("weather", "rain").await.unwrap();
+    ///     let (group, msg) = dish.recv_group().await.unwrap();
+    ///     assert_eq!((group.as_str(), msg.as_str()), ("weather", Some("rain")));
+    /// });
+    /// ```
+    pub async fn send_group(&mut self, group: &str, msg: impl Into<Message>) -> Result<()> {
+        let pending = Some(msg.into().into_part().with_more(false));
+        self.send_addressed(pending, |socket, part| socket.offer_to_group(group, part))
+            .await
+    }
+
+    /// DISH: receives a message of a joined group, and the group (see
+    /// [`Socket::recv_group`]). Waits until one comes.
+    ///
+    /// See [`send_group`](Self::send_group) for an example.
+    pub async fn recv_group(&mut self) -> Result<(String, Message)> {
+        poll_fn(|cx| self.poll_io(cx, |this| this.socket.try_recv_group())).await
+    }
+
+    /// Sends a single-part message with `offer` once the socket takes it.
+    async fn send_addressed(
+        &mut self,
+        mut pending: Option<Part>,
+        offer: impl Fn(&Socket, Part) -> Result<TrySend>,
+    ) -> Result<()> {
+        poll_fn(|cx| {
+            self.poll_io(cx, |this| {
+                this.flush_outbound()?;
+                let Some(part) = pending.take() else {
+                    return Ok(());
+                };
+                match offer(&this.socket, part)? {
+                    TrySend::Sent => Ok(()),
+                    TrySend::Full(part) => {
+                        pending = Some(part);
+                        Err(Error::Again)
+                    }
+                }
+            })
+        })
+        .await
     }
 
     /// Waits until a message can be received (`POLLIN`). With `select!` over several
@@ -334,24 +409,6 @@ impl AsyncSocket {
         poll_fn(|cx| self.poll_io(cx, Self::flush_outbound)).await
     }
 
-    /// Receives and decodes the next event on a PAIR connected to a monitor endpoint (see
-    /// [`Socket::monitor`]). Waits until one comes.
-    ///
-    /// ```
-    /// use ferrozmq::{Context, EventKind, PAIR, PULL};
-    /// let ctx = Context::new();
-    /// let pull = ctx.socket(PULL).unwrap();
-    /// pull.monitor("inproc://async-monitor", EventKind::Listening as i32).unwrap();
-    /// let mut events = ctx.socket(PAIR).unwrap().into_async();
-    /// events.connect("inproc://async-monitor").unwrap();
-    /// pull.bind("tcp://127.0.0.1:*").unwrap();
-    /// let event = futures::executor::block_on(events.recv_monitor_event()).unwrap();
-    /// assert_eq!(event.kind, EventKind::Listening);
-    /// ```
-    pub async fn recv_monitor_event(&mut self) -> Result<MonitorEvent> {
-        MonitorEvent::parse(&self.recv_multipart().await?)
-    }
-
     pub(super) fn poll_recv_multipart(
         &mut self,
         cx: &mut Context<'_>,
@@ -399,7 +456,7 @@ impl AsyncSocket {
     /// Takes the next part now, or fails with [`Error::Again`].
     fn take_part(&mut self) -> Result<Message> {
         if self.inbound.is_empty() {
-            self.socket.recv_msg(DONTWAIT)
+            self.socket.try_recv()
         } else {
             Ok(self.inbound.remove(0))
         }
@@ -408,7 +465,7 @@ impl AsyncSocket {
     /// Takes the next whole message now, or fails with [`Error::Again`].
     pub(super) fn take_message(&mut self) -> Result<Vec<Message>> {
         loop {
-            let part = self.socket.recv_msg(DONTWAIT)?;
+            let part = self.socket.try_recv()?;
             let more = part.more();
             self.inbound.push(part);
             if !more {
@@ -435,7 +492,7 @@ impl AsyncSocket {
     fn flush_queued(&mut self) -> Result<()> {
         while let Some(part) = self.outbound.pop_front() {
             let more = part.more();
-            match self.socket.try_send(part) {
+            match self.socket.offer(part) {
                 Ok(TrySend::Sent) => {}
                 Ok(TrySend::Full(part)) => {
                     self.outbound.push_front(part);
@@ -467,15 +524,15 @@ impl AsyncSocket {
     fn poll_send_message(
         &mut self,
         cx: &mut Context<'_>,
-        first: &mut Option<Message>,
-        rest: &mut impl ExactSizeIterator<Item = Message>,
+        first: &mut Option<Part>,
+        rest: &mut impl ExactSizeIterator<Item = Part>,
     ) -> Poll<Result<()>> {
         self.poll_io(cx, |this| {
             this.flush_outbound()?;
             let Some(part) = first.take() else {
                 return Ok(());
             };
-            match this.socket.try_send(part)? {
+            match this.socket.offer(part)? {
                 TrySend::Full(part) => {
                     *first = Some(part);
                     Err(Error::Again)
@@ -491,32 +548,19 @@ impl AsyncSocket {
 }
 
 /// The parts of a message, each but the last marked as having more after it.
-fn whole_message<I, T>(parts: I) -> Vec<Message>
+fn whole_message<I, T>(parts: I) -> Vec<Part>
 where
     I: IntoIterator<Item = T>,
     T: Into<Message>,
 {
-    let mut parts: Vec<Message> = parts
+    let mut parts: Vec<Part> = parts
         .into_iter()
-        .map(|p| p.into().with_more(true))
+        .map(|p| p.into().into_part().with_more(true))
         .collect();
     if let Some(last) = parts.last_mut() {
         last.set_more(false);
     }
     parts
-}
-
-impl Socket {
-    /// Makes this socket an [`AsyncSocket`].
-    ///
-    /// ```
-    /// use ferrozmq::{Context, SUB};
-    /// let sub = Context::new().socket(SUB).unwrap().into_async();
-    /// sub.set_subscribe(b"weather").unwrap();
-    /// ```
-    pub fn into_async(self) -> AsyncSocket {
-        AsyncSocket::new(self)
-    }
 }
 
 impl From<Socket> for AsyncSocket {

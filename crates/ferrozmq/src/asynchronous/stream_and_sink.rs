@@ -4,11 +4,11 @@
 
 use super::AsyncSocket;
 use crate::error::{Error, Result};
+use crate::message::Message;
 use futures_core::stream::{FusedStream, Stream};
 use futures_sink::Sink;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use zmtp::Message;
 
 /// Whether an error will come back however often the receive is retried: the stream ends
 /// after yielding it.
@@ -30,7 +30,7 @@ fn ends_stream(error: &Error) -> bool {
 /// let push = ctx.socket(PUSH).unwrap();
 /// push.connect("inproc://stream").unwrap();
 /// for n in 0..3 {
-///     push.send(format!("{n}"), 0).unwrap();
+///     push.send(format!("{n}")).unwrap();
 /// }
 /// let got: Vec<_> = futures::executor::block_on(pull.by_ref().take(3).collect());
 /// assert_eq!(&got[2].as_ref().unwrap()[0][..], b"2");
@@ -82,7 +82,7 @@ impl FusedStream for AsyncSocket {
 /// push.connect("inproc://sink").unwrap();
 /// let message = vec!["key".into(), "value".into()];
 /// futures::executor::block_on(SinkExt::send(&mut push, message)).unwrap();
-/// assert_eq!(pull.recv_multipart(0).unwrap().len(), 2);
+/// assert_eq!(pull.recv_multipart().unwrap().len(), 2);
 /// ```
 impl Sink<Vec<Message>> for AsyncSocket {
     type Error = Error;

@@ -10,11 +10,9 @@
 use super::heartbeat::{Beat, Heartbeat};
 use super::reactor::{Ctx, MessagePump, Readiness, Step};
 use super::upstream_filters::UpstreamFilters;
-use super::zap::{RequestContext, ZapClient, ZapError};
+use super::zap::{RequestContext, ZapClient};
 use super::Owner;
-use crate::monitor::{
-    auth_failure_status, errno_of, protocol_error_code, zap_error_code, EventKind,
-};
+use crate::monitor::{disconnect_reason, handshake_failure, EventKind};
 use crate::options::{
     millis, Options, RECONNECT_STOP_AFTER_DISCONNECT, RECONNECT_STOP_CONN_REFUSED,
     RECONNECT_STOP_HANDSHAKE_FAILED,
@@ -537,30 +535,26 @@ impl Session {
     }
 
     /// Tells the monitor how a connection ended, in libzmq's terms: a connect that never
-    /// completed is CLOSED; a connection that did is DISCONNECTED, after the reason its
-    /// handshake failed if it never finished one.
+    /// completed is CLOSED; a connection that did is DISCONNECTED (with why), after the
+    /// reason its handshake failed if it never finished one.
     fn report_loss(&self, link: &Link, cause: &io::Error) {
         let fd = link.stream.as_raw_fd() as u32;
         if link.connecting {
             self.report(EventKind::Closed, fd);
             return;
         }
-        if !link.zmtp.is_ready() {
-            let inner = cause.get_ref();
-            let protocol = inner.and_then(|e| e.downcast_ref::<ProtocolError>());
-            let zap = inner.and_then(|e| e.downcast_ref::<ZapError>());
-            match (protocol, zap) {
-                (Some(e), _) => match auth_failure_status(e) {
-                    Some(status) => self.report(EventKind::HandshakeFailedAuth, status),
-                    None => self.report(EventKind::HandshakeFailedProtocol, protocol_error_code(e)),
-                },
-                (None, Some(e)) => {
-                    self.report(EventKind::HandshakeFailedProtocol, zap_error_code(*e))
-                }
-                (None, None) => self.report(EventKind::HandshakeFailedNoDetail, errno_of(cause)),
-            }
+        let handshake_done = link.zmtp.is_ready();
+        if !handshake_done {
+            let (kind, value) = handshake_failure(cause);
+            self.report(kind, value);
         }
-        self.report(EventKind::Disconnected, fd);
+        let Owner {
+            link: owner,
+            endpoint,
+            ..
+        } = &self.owner;
+        let reason = disconnect_reason(cause, handshake_done);
+        owner.monitor.emit_disconnected(fd, endpoint, reason);
     }
 
     /// The handshake finished.

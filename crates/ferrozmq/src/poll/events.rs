@@ -1,4 +1,4 @@
-//! The readiness bit set shared by `poll`, `Poller` and `Socket::get_events`.
+//! The readiness bit set shared by `poll`, `Poller` and `Socket::events`.
 
 use std::fmt;
 use std::ops::{BitAnd, BitAndAssign, BitOr, BitOrAssign};

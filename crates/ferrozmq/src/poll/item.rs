@@ -1,5 +1,5 @@
-//! `zmq_poll`: one call that waits on a list of sockets and descriptors, in the shape of the
-//! `zmq` crate's `poll` so that code moves over unchanged.
+//! `zmq_poll`: one call that waits on a list of sockets and descriptors (items shaped as
+//! the `zmq` crate's, with a typed timeout).
 
 use super::events::{PollEvents, POLLERR, POLLIN, POLLOUT};
 use super::os;
@@ -10,6 +10,7 @@ use crate::socket::mailbox::SocketLink;
 use crate::socket::Socket;
 use std::os::fd::RawFd;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A socket or a file descriptor to [`poll`], with the events to wait for and, after the
 /// call, the events that occurred.
@@ -56,21 +57,27 @@ impl<'a> PollItem<'a> {
         self.events = events;
     }
 
+    /// The events to wait for.
+    pub fn events(&self) -> PollEvents {
+        self.events
+    }
+
     /// The events that occurred at the last [`poll`].
     ///
     /// ```
     /// use ferrozmq::{Context, PUSH, PULL, POLLIN, POLLOUT};
+    /// use std::time::Duration;
     /// let ctx = Context::new();
     /// let push = ctx.socket(PUSH).unwrap();
     /// push.bind("inproc://revents").unwrap();
     /// let pull = ctx.socket(PULL).unwrap();
     /// pull.connect("inproc://revents").unwrap();
     /// let mut items = [push.as_poll_item(POLLIN | POLLOUT)];
-    /// ferrozmq::poll(&mut items, 5000).unwrap();
-    /// assert_eq!(items[0].get_revents(), POLLOUT);
+    /// ferrozmq::poll(&mut items, Some(Duration::from_secs(5))).unwrap();
+    /// assert_eq!(items[0].revents(), POLLOUT);
     /// assert!(items[0].is_writable() && !items[0].is_readable() && !items[0].is_error());
     /// ```
-    pub fn get_revents(&self) -> PollEvents {
+    pub fn revents(&self) -> PollEvents {
         self.revents
     }
 
@@ -105,35 +112,38 @@ impl Socket {
     ///
     /// ```
     /// use ferrozmq::{Context, PULL, POLLIN};
+    /// use std::time::Duration;
     /// let ctx = Context::new();
     /// let pull = ctx.socket(PULL).unwrap();
     /// let mut items = [pull.as_poll_item(POLLIN)];
-    /// assert_eq!(ferrozmq::poll(&mut items, 0).unwrap(), 0);
+    /// assert_eq!(ferrozmq::poll(&mut items, Some(Duration::ZERO)).unwrap(), 0);
     /// assert!(!items[0].is_readable());
     /// ```
     pub fn as_poll_item(&self, events: PollEvents) -> PollItem<'_> {
         PollItem::from_socket(self, events)
     }
 
-    /// [`poll`] with this socket alone: 1 when one of `events` is ready within `timeout_ms`,
-    /// else 0.
+    /// [`poll`] with this socket alone: which of `events` are ready within `timeout`
+    /// (`None`: however long it takes); empty when none is.
     ///
     /// ```
     /// use ferrozmq::{Context, PUSH, POLLOUT};
+    /// use std::time::Duration;
     /// let ctx = Context::new();
     /// let push = ctx.socket(PUSH).unwrap();
     /// // No peer yet: nowhere to send.
-    /// assert_eq!(push.poll(POLLOUT, 0).unwrap(), 0);
+    /// assert!(push.poll(POLLOUT, Some(Duration::ZERO)).unwrap().is_empty());
     /// ```
-    pub fn poll(&self, events: PollEvents, timeout_ms: i64) -> Result<i32> {
-        poll(&mut [self.as_poll_item(events)], timeout_ms)
+    pub fn poll(&self, events: PollEvents, timeout: Option<Duration>) -> Result<PollEvents> {
+        let mut items = [self.as_poll_item(events)];
+        poll(&mut items, timeout)?;
+        Ok(items[0].revents)
     }
 }
 
-/// Waits until at least one item is ready for one of its events, or `timeout_ms` passes
-/// (`zmq_poll`). A timeout of -1 (any negative) waits for ever, 0 looks once and returns.
-/// Returns how many items have events; each item's [`get_revents`](PollItem::get_revents)
-/// says which.
+/// Waits until at least one item is ready for one of its events, or `timeout` passes
+/// (`zmq_poll`). `None` waits for ever, zero looks once and returns. Returns how many items
+/// have events; each item's [`revents`](PollItem::revents) says which.
 ///
 /// Readiness is level-triggered: a socket with a message still queued is reported at every
 /// call until the message is received, and the call returns at once when something is
@@ -142,19 +152,20 @@ impl Socket {
 ///
 /// ```
 /// use ferrozmq::{Context, PULL, PUSH, POLLIN};
+/// use std::time::Duration;
 /// let ctx = Context::new();
 /// let pull = ctx.socket(PULL).unwrap();
 /// pull.bind("inproc://poll-doc").unwrap();
 /// let push = ctx.socket(PUSH).unwrap();
 /// push.connect("inproc://poll-doc").unwrap();
-/// push.send("hello", 0).unwrap();
+/// push.send("hello").unwrap();
 ///
 /// let mut items = [pull.as_poll_item(POLLIN)];
-/// assert_eq!(ferrozmq::poll(&mut items, 5000).unwrap(), 1);
+/// assert_eq!(ferrozmq::poll(&mut items, Some(Duration::from_secs(5))).unwrap(), 1);
 /// assert!(items[0].is_readable());
 /// ```
-pub fn poll(items: &mut [PollItem<'_>], timeout_ms: i64) -> Result<i32> {
-    let deadline = wake::deadline(timeout_ms);
+pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usize> {
+    let deadline = wake::deadline(timeout);
     if items.is_empty() {
         let Some(deadline) = deadline else {
             return Err(Error::InvalidArgument(
@@ -178,7 +189,7 @@ pub fn poll(items: &mut [PollItem<'_>], timeout_ms: i64) -> Result<i32> {
     // Most calls end with this first look, without registering anything.
     let ready = check_sockets(items)? + check_fds(items, &mut fds, 0)?;
     if ready > 0 || wake::expired(deadline) {
-        return Ok(ready as i32);
+        return Ok(ready);
     }
 
     if fd_count == items.len() {
@@ -187,7 +198,7 @@ pub fn poll(items: &mut [PollItem<'_>], timeout_ms: i64) -> Result<i32> {
             let timeout = os::timeout_ms(wake::remaining(deadline));
             let ready = check_fds(items, &mut fds, timeout)?;
             if ready > 0 || wake::expired(deadline) {
-                return Ok(ready as i32);
+                return Ok(ready);
             }
         }
     }
@@ -206,7 +217,7 @@ pub fn poll(items: &mut [PollItem<'_>], timeout_ms: i64) -> Result<i32> {
         let must_return = ready > 0 || wake::expired(deadline);
         let Some(wake_fd) = &sleep.wake_fd else {
             if must_return {
-                return Ok(ready as i32);
+                return Ok(ready);
             }
             sleep.signal.wait(deadline);
             continue;
@@ -224,7 +235,7 @@ pub fn poll(items: &mut [PollItem<'_>], timeout_ms: i64) -> Result<i32> {
         if must_return || ready_fds > 0 {
             // Sockets may have become ready while the descriptors woke us.
             let ready = if slept { check_sockets(items)? } else { ready };
-            return Ok((ready + ready_fds) as i32);
+            return Ok(ready + ready_fds);
         }
     }
 }

@@ -3,8 +3,8 @@
 //! * [`poll`]: `zmq_poll`, a one-shot wait over a list of [`PollItem`]s, in the shape of the
 //!   `zmq` crate's; it looks at every item each call.
 //! * [`Poller`]: `zmq_poller`, long-lived registrations where a wait costs what is ready.
-//! * [`Socket::get_events`](crate::Socket::get_events) and
-//!   [`Socket::get_fd`](crate::Socket::get_fd): `ZMQ_EVENTS` and `ZMQ_FD`, to drive a
+//! * [`Socket::events`](crate::Socket::events) and
+//!   [`Socket::fd`](crate::Socket::fd): `ZMQ_EVENTS` and `ZMQ_FD`, to drive a
 //!   socket from a foreign event loop.
 //!
 //! All are level-triggered except `ZMQ_FD`, which follows libzmq's edge-like contract.

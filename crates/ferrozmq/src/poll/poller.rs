@@ -35,6 +35,7 @@ use std::collections::HashMap;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 /// Waits on many sockets and file descriptors at once (libzmq's `zmq_poller`).
 ///
@@ -54,6 +55,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 ///
 /// ```
 /// use ferrozmq::{Context, Poller, PULL, PUSH, POLLIN};
+/// use std::time::Duration;
 /// let ctx = Context::new();
 /// let jobs = ctx.socket(PULL).unwrap();
 /// jobs.bind("inproc://jobs").unwrap();
@@ -66,10 +68,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 ///
 /// let boss = ctx.socket(PUSH).unwrap();
 /// boss.connect("inproc://control").unwrap();
-/// boss.send("stop", 0).unwrap();
+/// boss.send("stop").unwrap();
 ///
 /// let mut events = Vec::new();
-/// assert_eq!(poller.wait(&mut events, 5000).unwrap(), 1);
+/// assert_eq!(poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap(), 1);
 /// assert_eq!(events[0].token(), 2);
 /// assert!(events[0].is_readable());
 /// ```
@@ -92,12 +94,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 ///
 /// ```compile_fail,E0505
 /// use ferrozmq::{Context, Poller, PULL, POLLIN};
+/// use std::time::Duration;
 /// let ctx = Context::new();
 /// let socket = ctx.socket(PULL).unwrap();
 /// let mut poller = Poller::new();
 /// poller.add(&socket, POLLIN, 1).unwrap();
 /// drop(socket);
-/// poller.wait(&mut Vec::new(), 0).unwrap();
+/// poller.wait(&mut Vec::new(), Some(Duration::ZERO)).unwrap();
 /// ```
 pub struct Poller<S: Borrow<Socket>> {
     entries: Slab<Entry<S>>,
@@ -119,6 +122,7 @@ pub struct Poller<S: Borrow<Socket>> {
 ///
 /// ```
 /// use ferrozmq::{Context, Poller, PUSH, POLLIN, POLLOUT};
+/// use std::time::Duration;
 /// let ctx = Context::new();
 /// let push = ctx.socket(PUSH).unwrap();
 /// push.bind("inproc://poller-event").unwrap();
@@ -128,7 +132,7 @@ pub struct Poller<S: Borrow<Socket>> {
 /// let mut poller = Poller::new();
 /// poller.add(&push, POLLIN | POLLOUT, 7).unwrap();
 /// let mut events = Vec::new();
-/// poller.wait(&mut events, 5000).unwrap();
+/// poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap();
 /// assert_eq!((events[0].token(), events[0].events()), (7, POLLOUT));
 /// assert!(events[0].is_writable() && !events[0].is_readable());
 /// ```
@@ -264,8 +268,9 @@ impl<S: Borrow<Socket>> Poller<S> {
     /// An empty poller.
     ///
     /// ```
+    /// use std::time::Duration;
     /// let mut poller: ferrozmq::Poller<&ferrozmq::Socket> = ferrozmq::Poller::new();
-    /// assert_eq!(poller.wait(&mut Vec::new(), 0).unwrap(), 0);
+    /// assert_eq!(poller.wait(&mut Vec::new(), Some(Duration::ZERO)).unwrap(), 0);
     /// ```
     pub fn new() -> Poller<S> {
         Poller {
@@ -338,12 +343,13 @@ impl<S: Borrow<Socket>> Poller<S> {
     /// use ferrozmq::{Poller, POLLIN};
     /// use std::io::Write;
     /// use std::os::fd::AsRawFd;
+    /// use std::time::Duration;
     /// let (mut a, b) = std::os::unix::net::UnixStream::pair().unwrap();
     /// let mut poller: Poller<&ferrozmq::Socket> = Poller::new();
     /// poller.add_fd(b.as_raw_fd(), POLLIN, 9).unwrap();
     /// a.write_all(b"x").unwrap();
     /// let mut events = Vec::new();
-    /// assert_eq!(poller.wait(&mut events, 5000).unwrap(), 1);
+    /// assert_eq!(poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap(), 1);
     /// assert_eq!(events[0].token(), 9);
     /// ```
     pub fn add_fd(&mut self, fd: RawFd, events: PollEvents, token: usize) -> Result<()> {
@@ -389,12 +395,13 @@ impl<S: Borrow<Socket>> Poller<S> {
     /// ```
     /// use ferrozmq::{Poller, POLLIN, POLLOUT};
     /// use std::os::fd::AsRawFd;
+    /// use std::time::Duration;
     /// let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
     /// let mut poller: Poller<&ferrozmq::Socket> = Poller::new();
     /// poller.add_fd(a.as_raw_fd(), POLLIN, 1).unwrap();
     /// poller.modify_fd(a.as_raw_fd(), POLLOUT).unwrap();
     /// let mut events = Vec::new();
-    /// assert_eq!(poller.wait(&mut events, 5000).unwrap(), 1);
+    /// assert_eq!(poller.wait(&mut events, Some(Duration::from_secs(5))).unwrap(), 1);
     /// assert!(events[0].is_writable());
     /// poller.remove_fd(a.as_raw_fd()).unwrap();
     /// assert!(poller.is_empty());
@@ -468,8 +475,8 @@ impl<S: Borrow<Socket>> Poller<S> {
         self.entries.is_empty()
     }
 
-    /// Waits until something registered is ready for one of its events, or `timeout_ms`
-    /// passes: -1 (any negative) waits for ever, 0 looks once. Replaces the contents of
+    /// Waits until something registered is ready for one of its events, or `timeout`
+    /// passes: `None` waits for ever, zero looks once. Replaces the contents of
     /// `events` with what is ready, one entry per socket or descriptor, and returns how
     /// many; 0 means the timeout passed.
     ///
@@ -478,17 +485,22 @@ impl<S: Borrow<Socket>> Poller<S> {
     ///
     /// ```
     /// use ferrozmq::{Context, Poller, PULL, POLLIN};
+    /// use std::time::Duration;
     /// let ctx = Context::new();
     /// let socket = ctx.socket(PULL).unwrap();
     /// let mut poller = Poller::new();
     /// poller.add(&socket, POLLIN, 1).unwrap();
     /// let mut events = Vec::new();
-    /// assert_eq!(poller.wait(&mut events, 10).unwrap(), 0);
+    /// assert_eq!(poller.wait(&mut events, Some(Duration::from_millis(10))).unwrap(), 0);
     /// assert!(events.is_empty());
     /// ```
-    pub fn wait(&mut self, events: &mut Vec<PollerEvent>, timeout_ms: i64) -> Result<usize> {
+    pub fn wait(
+        &mut self,
+        events: &mut Vec<PollerEvent>,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
         events.clear();
-        let deadline = wake::deadline(timeout_ms);
+        let deadline = wake::deadline(timeout);
         if self.entries.is_empty() && deadline.is_none() {
             return Err(Error::InvalidArgument(
                 "waiting for ever on an empty poller never returns",

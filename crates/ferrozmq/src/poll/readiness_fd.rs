@@ -1,5 +1,5 @@
-//! A socket's readiness for foreign event loops: `ZMQ_EVENTS` ([`Socket::get_events`]) and
-//! `ZMQ_FD` ([`Socket::get_fd`]), with libzmq's contract between them.
+//! A socket's readiness for foreign event loops: `ZMQ_EVENTS` ([`Socket::events`]) and
+//! `ZMQ_FD` ([`Socket::fd`]), with libzmq's contract between them.
 
 use super::events::PollEvents;
 use super::os;
@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The eventfd behind ZMQ_FD. It observes the socket's signal and becomes readable on the
 /// first notify after the last [`rearm`](Self::rearm), so a busy socket costs one write
-/// per `get_events` round, not one per message.
+/// per `events` round, not one per message.
 pub(crate) struct ReadinessFd {
     fd: OwnedFd,
     /// The eventfd has been written since the last rearm.
@@ -59,7 +59,7 @@ impl Socket {
     /// What the socket can do now without blocking (`ZMQ_EVENTS`): [`POLLIN`] when a
     /// message part can be received, [`POLLOUT`] when one can be sent.
     ///
-    /// It also clears the descriptor from [`get_fd`](Self::get_fd); see there.
+    /// It also clears the descriptor from [`fd`](Self::fd); see there.
     ///
     /// ```
     /// use ferrozmq::{Context, PULL, PUSH, POLLIN};
@@ -68,14 +68,14 @@ impl Socket {
     /// pull.bind("inproc://get-events").unwrap();
     /// let push = ctx.socket(PUSH).unwrap();
     /// push.connect("inproc://get-events").unwrap();
-    /// assert!(!pull.get_events().unwrap().contains(POLLIN));
-    /// push.send("work", 0).unwrap();
-    /// assert!(pull.get_events().unwrap().contains(POLLIN));
+    /// assert!(!pull.events().unwrap().contains(POLLIN));
+    /// push.send("work").unwrap();
+    /// assert!(pull.events().unwrap().contains(POLLIN));
     /// ```
     ///
     /// [`POLLIN`]: crate::POLLIN
     /// [`POLLOUT`]: crate::POLLOUT
-    pub fn get_events(&self) -> Result<PollEvents> {
+    pub fn events(&self) -> Result<PollEvents> {
         self.link().rearm_readiness_fd();
         self.readiness()
     }
@@ -89,44 +89,45 @@ impl Socket {
     ///   tolerated: ferrozmq clears it itself.)
     /// * It becomes readable when the socket's readiness **may** have changed from outside:
     ///   a message arrived, a full peer made room, a peer came or went, the context shut
-    ///   down. Readable is a hint, not a promise: look with [`get_events`](Self::get_events).
-    /// * It is edge-like. [`get_events`](Self::get_events) clears it, and it becomes
+    ///   down. Readable is a hint, not a promise: look with [`events`](Self::events).
+    /// * It is edge-like. [`events`](Self::events) clears it, and it becomes
     ///   readable again only for what happens after that call. So after it fires, call
-    ///   `get_events` and keep receiving (and sending) with [`DONTWAIT`](crate::DONTWAIT)
-    ///   for as long as `get_events` reports what you want; go back to waiting only once it
-    ///   does not. A message that was already queued at that `get_events` never makes the
+    ///   `events` and keep receiving (and sending) with [`try_recv`](Self::try_recv)
+    ///   (and [`try_send`](Self::try_send))
+    ///   for as long as `events` reports what you want; go back to waiting only once it
+    ///   does not. A message that was already queued at that `events` never makes the
     ///   descriptor readable.
     /// * The socket's own operations (`send`, `recv`, `connect`, ...) never make it
     ///   readable, though they can change the readiness (a REP that replied may have its
-    ///   next request waiting): call `get_events` after them before waiting again.
+    ///   next request waiting): call `events` after them before waiting again.
     /// * It starts out readable. It stays valid until the socket is dropped, which closes
     ///   it: take it out of the event loop first.
     ///
-    /// A busy socket writes the descriptor at most once between two `get_events` calls.
+    /// A busy socket writes the descriptor at most once between two `events` calls.
     ///
     /// ```
-    /// use ferrozmq::{Context, DONTWAIT, PULL, PUSH, POLLIN};
+    /// use ferrozmq::{Context, PULL, PUSH, POLLIN};
     /// let ctx = Context::new();
     /// let pull = ctx.socket(PULL).unwrap();
     /// pull.bind("inproc://get-fd").unwrap();
     /// let push = ctx.socket(PUSH).unwrap();
     /// push.connect("inproc://get-fd").unwrap();
-    /// push.send("work", 0).unwrap();
+    /// push.send("work").unwrap();
     ///
-    /// let fd = pull.get_fd().unwrap();
+    /// let fd = pull.fd().unwrap();
     /// let mut received = 0;
     /// while received == 0 {
     ///     // What a foreign event loop does: sleep until the descriptor is readable...
     ///     let mut item = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
     ///     unsafe { libc::poll(&mut item, 1, 5000) };
     ///     // ...then work while the socket says there is work.
-    ///     while pull.get_events().unwrap().contains(POLLIN) {
-    ///         pull.recv_msg(DONTWAIT).unwrap();
+    ///     while pull.events().unwrap().contains(POLLIN) {
+    ///         pull.try_recv().unwrap();
     ///         received += 1;
     ///     }
     /// }
     /// ```
-    pub fn get_fd(&self) -> Result<RawFd> {
+    pub fn fd(&self) -> Result<RawFd> {
         Ok(self.link().readiness_fd()?.raw_fd())
     }
 }

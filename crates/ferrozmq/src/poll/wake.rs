@@ -58,11 +58,10 @@ impl WakeFd {
     }
 }
 
-/// When a wait of `timeout_ms` ends: negative is never (libzmq's -1), 0 is now.
-pub(crate) fn deadline(timeout_ms: i64) -> Option<Instant> {
-    u64::try_from(timeout_ms)
-        .ok()
-        .map(|ms| Instant::now() + Duration::from_millis(ms))
+/// When a wait of `timeout` ends: `None` is never (libzmq's -1), zero is now. A timeout too
+/// long to add to the clock is never too.
+pub(crate) fn deadline(timeout: Option<Duration>) -> Option<Instant> {
+    timeout.and_then(|t| Instant::now().checked_add(t))
 }
 
 /// Time left before `deadline`; `None` is for ever.

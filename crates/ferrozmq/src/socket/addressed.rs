@@ -1,11 +1,13 @@
 //! Sending and receiving with an address beside the message: the thread-safe socket types
-//! (SERVER, PEER; RADIO and DISH) carry no envelope parts.
+//! carry no envelope parts. SERVER and PEER address peers by routing id, RADIO and DISH
+//! address groups. Their messages are single-part, so these calls take whole messages.
 
 use super::pattern::Address;
-use super::{Socket, DONTWAIT, SNDMORE};
+use super::Socket;
 use crate::error::{Error, Result};
+use crate::message::Message;
 use bytes::Bytes;
-use zmtp::{Message, SocketType};
+use zmtp::SocketType;
 
 /// The most bytes a RADIO/DISH group may have (`ZMQ_GROUP_MAX_LENGTH`).
 const GROUP_MAX_LEN: usize = 255;
@@ -22,19 +24,11 @@ pub(super) fn group_bytes(group: &str) -> Result<&[u8]> {
     Ok(bytes)
 }
 
-fn single_part(flags: i32) -> Result<()> {
-    if flags & SNDMORE != 0 {
-        return Err(Error::InvalidArgument(
-            "this socket type sends single-part messages only",
-        ));
-    }
-    Ok(())
-}
-
 impl Socket {
-    /// SERVER, PEER: sends a single-part message to the peer with this routing id. An
-    /// unknown id fails with [`Error::HostUnreachable`]; a full peer blocks (or fails with
-    /// [`Error::Again`] under [`DONTWAIT`]).
+    /// SERVER, PEER: sends a message to the peer with this routing id (as
+    /// [`recv_from`](Self::recv_from) or [`connect_peer`](Self::connect_peer) gave it). An
+    /// unknown id fails with [`Error::HostUnreachable`]; a full peer makes it wait as
+    /// SNDTIMEO allows.
     ///
     /// ```
     /// use ferrozmq::{Context, CLIENT, SERVER};
@@ -43,37 +37,34 @@ impl Socket {
     /// server.bind("inproc://addressed").unwrap();
     /// let client = ctx.socket(CLIENT).unwrap();
     /// client.connect("inproc://addressed").unwrap();
-    /// client.send("hello", 0).unwrap();
-    /// let (peer, request) = server.recv_from(0).unwrap();
-    /// server.send_to(peer, request, 0).unwrap();
-    /// assert_eq!(client.recv_bytes(0).unwrap(), b"hello");
+    /// client.send("hello").unwrap();
+    /// let (peer, request) = server.recv_from().unwrap();
+    /// server.send_to(peer, request).unwrap();
+    /// assert_eq!(client.recv().unwrap(), "hello");
     /// ```
-    pub fn send_to<T: Into<Message>>(&self, routing_id: u32, data: T, flags: i32) -> Result<()> {
-        single_part(flags)?;
-        self.core().send_to(
-            Address::Peer(routing_id),
-            data.into(),
-            flags & DONTWAIT != 0,
-        )
+    pub fn send_to(&self, routing_id: u32, msg: impl Into<Message>) -> Result<()> {
+        self.send_addressed(Address::Peer(routing_id), msg.into(), false)
     }
 
-    /// SERVER, PEER: receives a single-part message and the routing id of the peer that
-    /// sent it.
-    pub fn recv_from(&self, flags: i32) -> Result<(u32, Message)> {
-        let mut core = self.core();
-        // Checked first: a message received for nothing would be lost.
-        if !matches!(core.socket_type, SocketType::Server | SocketType::Peer) {
-            return Err(Error::NotSupported);
-        }
-        match core.recv_from(flags & DONTWAIT != 0)? {
-            (Address::Peer(routing_id), msg) => Ok((routing_id, msg)),
-            (Address::Group(_), _) => Err(Error::NotSupported),
-        }
+    /// [`send_to`](Self::send_to) if the peer has room now, else [`Error::Again`] at once.
+    pub fn try_send_to(&self, routing_id: u32, msg: impl Into<Message>) -> Result<()> {
+        self.send_addressed(Address::Peer(routing_id), msg.into(), true)
     }
 
-    /// RADIO: sends a single-part message to the dishes that joined `group` (1 to 255
-    /// bytes, no NUL). Never blocks: a dish at its high-water mark misses the message, as a
-    /// subscriber of a PUB does. Over udp every dish gets every group and keeps its own.
+    /// SERVER, PEER: receives a message and the routing id of the peer that sent it
+    /// (`zmq_msg_routing_id`), waiting as RCVTIMEO allows.
+    pub fn recv_from(&self) -> Result<(u32, Message)> {
+        self.recv_from_peer(false)
+    }
+
+    /// [`recv_from`](Self::recv_from) if a message is here, else [`Error::Again`] at once.
+    pub fn try_recv_from(&self) -> Result<(u32, Message)> {
+        self.recv_from_peer(true)
+    }
+
+    /// RADIO: sends a message to the dishes that joined `group` (1 to 255 bytes, no NUL).
+    /// Never blocks: a dish at its high-water mark misses the message, as a subscriber of a
+    /// PUB does. Over udp every dish gets every group and keeps its own.
     ///
     /// ```
     /// use ferrozmq::{Context, DISH, RADIO};
@@ -84,42 +75,78 @@ impl Socket {
     /// dish.join("rain").unwrap();
     /// dish.connect("inproc://weather").unwrap();
     ///
-    /// radio.send_group("sun", "not for this dish", 0).unwrap();
-    /// radio.send_group("rain", "umbrellas out", 0).unwrap();
-    /// let (group, msg) = dish.recv_group(0).unwrap();
-    /// assert_eq!((group.as_str(), &msg[..]), ("rain", &b"umbrellas out"[..]));
+    /// radio.send_group("sun", "not for this dish").unwrap();
+    /// radio.send_group("rain", "umbrellas out").unwrap();
+    /// let (group, msg) = dish.recv_group().unwrap();
+    /// assert_eq!((group.as_str(), msg.as_str()), ("rain", Some("umbrellas out")));
     /// ```
-    pub fn send_group<T: Into<Message>>(&self, group: &str, data: T, flags: i32) -> Result<()> {
-        single_part(flags)?;
+    pub fn send_group(&self, group: &str, msg: impl Into<Message>) -> Result<()> {
         let group = Bytes::copy_from_slice(group_bytes(group)?);
-        self.core()
-            .send_to(Address::Group(group), data.into(), flags & DONTWAIT != 0)
+        self.send_addressed(Address::Group(group), msg.into(), false)
     }
 
-    /// DISH: receives a message of a joined group, and the group (as text; bytes that are
-    /// not UTF-8 become U+FFFD). [`recv_msg`](Self::recv_msg) receives the message alone.
-    pub fn recv_group(&self, flags: i32) -> Result<(String, Message)> {
-        let mut core = self.core();
-        // Checked first: a message received for nothing would be lost.
-        if core.socket_type != SocketType::Dish {
-            return Err(Error::NotSupported);
-        }
-        match core.recv_from(flags & DONTWAIT != 0)? {
-            (Address::Group(group), msg) => Ok((String::from_utf8_lossy(&group).into_owned(), msg)),
-            (Address::Peer(_), _) => Err(Error::NotSupported),
-        }
+    /// [`send_group`](Self::send_group) under `ZMQ_DONTWAIT`: the same, since a RADIO never
+    /// waits; kept for code that passes the flag along.
+    pub fn try_send_group(&self, group: &str, msg: impl Into<Message>) -> Result<()> {
+        let group = Bytes::copy_from_slice(group_bytes(group)?);
+        self.send_addressed(Address::Group(group), msg.into(), true)
+    }
+
+    /// DISH: receives a message of a joined group, and the group (`zmq_msg_group`; bytes
+    /// that are not UTF-8 become U+FFFD), waiting as RCVTIMEO allows.
+    /// [`recv`](Self::recv) receives the message alone.
+    pub fn recv_group(&self) -> Result<(String, Message)> {
+        self.recv_from_group(false)
+    }
+
+    /// [`recv_group`](Self::recv_group) if a message is here, else [`Error::Again`] at once.
+    pub fn try_recv_group(&self) -> Result<(String, Message)> {
+        self.recv_from_group(true)
     }
 
     /// PEER: connects like [`connect`](Self::connect) and returns the routing id the peer
-    /// will have, so that messages can be sent to it at once (they queue until it answers).
+    /// will have, so that messages can be sent to it at once (they queue until it answers)
+    /// (`zmq_connect_peer`).
     pub fn connect_peer(&self, endpoint: &str) -> Result<u32> {
         let mut core = self.core();
-        if core.socket_type != zmtp::SocketType::Peer {
+        if core.socket_type != SocketType::Peer {
             return Err(Error::NotSupported);
         }
         match core.connect_addressed(endpoint)? {
             Some(Address::Peer(routing_id)) => Ok(routing_id),
             _ => Err(Error::NotSupported),
+        }
+    }
+
+    fn send_addressed(&self, to: Address, msg: Message, dont_wait: bool) -> Result<()> {
+        let part = msg.into_part().with_more(false);
+        self.core().send_to(to, part, dont_wait)
+    }
+
+    fn recv_from_peer(&self, dont_wait: bool) -> Result<(u32, Message)> {
+        let mut core = self.core();
+        // Checked first: a message received for nothing would be lost.
+        if !matches!(core.socket_type, SocketType::Server | SocketType::Peer) {
+            return Err(Error::NotSupported);
+        }
+        match core.recv_from(dont_wait)? {
+            (Address::Peer(routing_id), part) => Ok((routing_id, Message::from_part(part))),
+            (Address::Group(_), _) => Err(Error::NotSupported),
+        }
+    }
+
+    fn recv_from_group(&self, dont_wait: bool) -> Result<(String, Message)> {
+        let mut core = self.core();
+        // Checked first: a message received for nothing would be lost.
+        if core.socket_type != SocketType::Dish {
+            return Err(Error::NotSupported);
+        }
+        match core.recv_from(dont_wait)? {
+            (Address::Group(group), part) => Ok((
+                String::from_utf8_lossy(&group).into_owned(),
+                Message::from_part(part),
+            )),
+            (Address::Peer(_), _) => Err(Error::NotSupported),
         }
     }
 }

@@ -1,118 +1,332 @@
 //! Options about connections: liveness, reconnection, and the operating system's socket
 //! knobs. Like libzmq's, they take effect for binds and connects made after they are set.
 
-use super::Socket;
+use super::options::{from_millis, to_int, to_millis, to_millis_or_minus_one, SocketOptions};
 use crate::error::{Error, Result};
+use crate::options::millis;
+use std::fmt;
+use std::ops::{BitOr, BitOrAssign};
+use std::time::Duration;
 
-/// RECONNECT_STOP flag: stop reconnecting when the peer refuses the connection
-/// (`ZMQ_RECONNECT_STOP_CONN_REFUSED`).
-pub const RECONNECT_STOP_CONN_REFUSED: i32 = crate::options::RECONNECT_STOP_CONN_REFUSED;
-/// RECONNECT_STOP flag: stop reconnecting when a handshake fails
-/// (`ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED`).
-pub const RECONNECT_STOP_HANDSHAKE_FAILED: i32 = crate::options::RECONNECT_STOP_HANDSHAKE_FAILED;
-/// RECONNECT_STOP flag: stop reconnecting once an established connection is lost
-/// (`ZMQ_RECONNECT_STOP_AFTER_DISCONNECT`).
-pub const RECONNECT_STOP_AFTER_DISCONNECT: i32 = crate::options::RECONNECT_STOP_AFTER_DISCONNECT;
+/// When a connecting socket stops reconnecting (`ZMQ_RECONNECT_STOP`): a set of
+/// conditions, empty (the default) for never.
+///
+/// ```
+/// use ferrozmq::{Context, ReconnectStop, PUSH};
+/// let push = Context::new().socket(PUSH).unwrap();
+/// let stop = ReconnectStop::CONN_REFUSED | ReconnectStop::HANDSHAKE_FAILED;
+/// push.options().set_reconnect_stop(stop).unwrap();
+/// assert!(push.options().reconnect_stop().contains(ReconnectStop::CONN_REFUSED));
+/// assert_eq!(stop.bits(), 0x3);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ReconnectStop(u8);
 
-fn at_least(value: i32, min: i32, what: &'static str) -> Result<i32> {
-    if value < min {
-        Err(Error::InvalidArgument(what))
-    } else {
-        Ok(value)
+impl ReconnectStop {
+    /// Stop when the peer refuses the connection: nobody listens there
+    /// (`ZMQ_RECONNECT_STOP_CONN_REFUSED`).
+    pub const CONN_REFUSED: ReconnectStop = ReconnectStop(0x1);
+    /// Stop when a handshake fails (`ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED`).
+    pub const HANDSHAKE_FAILED: ReconnectStop = ReconnectStop(0x2);
+    /// Stop once an established connection is lost
+    /// (`ZMQ_RECONNECT_STOP_AFTER_DISCONNECT`).
+    pub const AFTER_DISCONNECT: ReconnectStop = ReconnectStop(0x4);
+
+    const ALL: u8 = 0x7;
+
+    /// Never stop.
+    pub const fn empty() -> ReconnectStop {
+        ReconnectStop(0)
+    }
+
+    /// The set with libzmq's bits; `None` for unknown bits.
+    pub const fn from_bits(bits: u32) -> Option<ReconnectStop> {
+        if bits & !(Self::ALL as u32) == 0 {
+            Some(ReconnectStop(bits as u8))
+        } else {
+            None
+        }
+    }
+
+    /// libzmq's bits for the set.
+    pub const fn bits(self) -> u32 {
+        self.0 as u32
+    }
+
+    /// Whether every condition of `other` is in `self`.
+    pub const fn contains(self, other: ReconnectStop) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether the set is empty: never stop.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
     }
 }
 
-/// Declares a getter and a setter for an `i32` option stored at `$($field).+`, accepting
-/// values from `$min` up.
-macro_rules! int_option {
-    ($(#[$doc:meta])* $set:ident, $get:ident, $min:expr, $($field:ident).+) => {
-        $(#[$doc])*
-        pub fn $set(&self, value: i32) -> Result<()> {
-            let value = at_least(
-                value,
-                $min,
-                concat!(stringify!($set), ": value out of range"),
-            )?;
-            self.core().options.$($field).+ = value;
-            Ok(())
-        }
-
-        #[doc = concat!("See [`", stringify!($set), "`](Self::", stringify!($set), ").")]
-        pub fn $get(&self) -> Result<i32> {
-            Ok(self.core().options.$($field).+)
-        }
-    };
+impl BitOr for ReconnectStop {
+    type Output = ReconnectStop;
+    fn bitor(self, other: ReconnectStop) -> ReconnectStop {
+        ReconnectStop(self.0 | other.0)
+    }
 }
 
-impl Socket {
-    int_option!(
-        /// Milliseconds between ZMTP PINGs on each connection; 0 sends none
-        /// (`ZMQ_HEARTBEAT_IVL`). A peer silent for HEARTBEAT_TIMEOUT after a PING is
-        /// dropped, and reconnected if this side connected.
-        set_heartbeat_ivl, get_heartbeat_ivl, 0, heartbeat_ivl
-    );
-    int_option!(
-        /// Milliseconds the peer is asked, in each PING, to wait for traffic before it
-        /// gives up on this side; rounded down to tenths of a second, at most 6553.5 s
-        /// (`ZMQ_HEARTBEAT_TTL`).
-        set_heartbeat_ttl, get_heartbeat_ttl, 0, heartbeat_ttl
-    );
-    int_option!(
-        /// Milliseconds without any traffic after a PING before the connection is declared
-        /// dead; -1 means HEARTBEAT_IVL (`ZMQ_HEARTBEAT_TIMEOUT`).
-        set_heartbeat_timeout, get_heartbeat_timeout, -1, heartbeat_timeout
-    );
-    int_option!(
-        /// Milliseconds a tcp connect may take before it is abandoned and retried; 0 leaves
-        /// it to the system (`ZMQ_CONNECT_TIMEOUT`).
-        set_connect_timeout, get_connect_timeout, 0, connect_timeout
-    );
-    int_option!(
-        /// When to stop reconnecting: a combination of the `RECONNECT_STOP_*` flags, 0 never
-        /// (`ZMQ_RECONNECT_STOP`).
-        set_reconnect_stop, get_reconnect_stop, 0, reconnect_stop
-    );
-    int_option!(
-        /// SO_KEEPALIVE on tcp connections: -1 leaves the system default, 0 off, 1 on
-        /// (`ZMQ_TCP_KEEPALIVE`).
-        set_tcp_keepalive, get_tcp_keepalive, -1, tuning.tcp_keepalive
-    );
-    int_option!(
-        /// Seconds of idleness before the first keepalive probe; -1 leaves the system default
-        /// (`ZMQ_TCP_KEEPALIVE_IDLE`).
-        set_tcp_keepalive_idle, get_tcp_keepalive_idle, -1, tuning.tcp_keepalive_idle
-    );
-    int_option!(
-        /// Unanswered keepalive probes before the connection is dropped; -1 leaves the
-        /// system default (`ZMQ_TCP_KEEPALIVE_CNT`).
-        set_tcp_keepalive_cnt, get_tcp_keepalive_cnt, -1, tuning.tcp_keepalive_cnt
-    );
-    int_option!(
-        /// Seconds between keepalive probes; -1 leaves the system default
-        /// (`ZMQ_TCP_KEEPALIVE_INTVL`).
-        set_tcp_keepalive_intvl, get_tcp_keepalive_intvl, -1, tuning.tcp_keepalive_intvl
-    );
-    int_option!(
-        /// Kernel send buffer size in bytes; -1 leaves the system default (`ZMQ_SNDBUF`).
-        set_sndbuf, get_sndbuf, -1, tuning.sndbuf
-    );
-    int_option!(
-        /// Kernel receive buffer size in bytes; -1 leaves the system default (`ZMQ_RCVBUF`).
-        set_rcvbuf, get_rcvbuf, -1, tuning.rcvbuf
-    );
-    int_option!(
-        /// IP type-of-service (DSCP/ECN byte) of outgoing packets; 0 leaves the system
-        /// default (`ZMQ_TOS`).
-        set_tos, get_tos, 0, tuning.tos
-    );
-    int_option!(
-        /// Milliseconds unacknowledged data may wait before the system drops the connection
-        /// (TCP_USER_TIMEOUT); 0 leaves the system default (`ZMQ_TCP_MAXRT`).
-        set_tcp_maxrt, get_tcp_maxrt, 0, tuning.tcp_maxrt
-    );
+impl BitOrAssign for ReconnectStop {
+    fn bitor_assign(&mut self, other: ReconnectStop) {
+        self.0 |= other.0;
+    }
+}
+
+impl fmt::Debug for ReconnectStop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = [
+            (Self::CONN_REFUSED, "CONN_REFUSED"),
+            (Self::HANDSHAKE_FAILED, "HANDSHAKE_FAILED"),
+            (Self::AFTER_DISCONNECT, "AFTER_DISCONNECT"),
+        ];
+        let set: Vec<_> = names
+            .iter()
+            .filter(|(flag, _)| self.contains(*flag))
+            .map(|(_, name)| *name)
+            .collect();
+        write!(f, "ReconnectStop({})", set.join(" | "))
+    }
+}
+
+/// Seconds for the TCP keepalive options, rounded up; `None` (the system's default) as -1.
+fn keepalive_seconds(time: Option<Duration>, what: &'static str) -> Result<i32> {
+    let Some(time) = time else {
+        return Ok(-1);
+    };
+    let seconds = time.as_nanos().div_ceil(1_000_000_000);
+    i32::try_from(seconds).map_err(|_| Error::InvalidArgument(what))
+}
+
+fn from_keepalive_seconds(seconds: i32) -> Option<Duration> {
+    u64::try_from(seconds).ok().map(Duration::from_secs)
+}
+
+/// A libzmq size where -1 leaves the system's default.
+fn size_or_default(bytes: Option<u64>, what: &'static str) -> Result<i32> {
+    bytes.map_or(Ok(-1), |b| to_int(b, what))
+}
+
+impl SocketOptions<'_> {
+    /// How long to wait before reconnecting a lost or failed connection: `None` never
+    /// reconnects (`ZMQ_RECONNECT_IVL`, default 100 ms). Each wait has a random extra of up
+    /// to one interval, so that many clients do not all come back together.
+    pub fn set_reconnect_ivl(&self, interval: Option<Duration>) -> Result<()> {
+        self.core().options.reconnect_ivl =
+            to_millis_or_minus_one(interval, "RECONNECT_IVL is at most i32::MAX milliseconds")?;
+        Ok(())
+    }
+
+    /// See [`set_reconnect_ivl`](Self::set_reconnect_ivl).
+    pub fn reconnect_ivl(&self) -> Option<Duration> {
+        millis(self.core().options.reconnect_ivl)
+    }
+
+    /// The bound of the exponential reconnection back-off: each failed attempt doubles the
+    /// wait, up to this; zero keeps RECONNECT_IVL fixed (`ZMQ_RECONNECT_IVL_MAX`, default
+    /// zero).
+    pub fn set_reconnect_ivl_max(&self, max: Duration) -> Result<()> {
+        self.core().options.reconnect_ivl_max =
+            to_millis(max, "RECONNECT_IVL_MAX is at most i32::MAX milliseconds")?;
+        Ok(())
+    }
+
+    /// See [`set_reconnect_ivl_max`](Self::set_reconnect_ivl_max).
+    pub fn reconnect_ivl_max(&self) -> Duration {
+        from_millis(self.core().options.reconnect_ivl_max)
+    }
+
+    /// When to stop reconnecting (`ZMQ_RECONNECT_STOP`, default: never).
+    pub fn set_reconnect_stop(&self, stop: ReconnectStop) -> Result<()> {
+        self.core().options.reconnect_stop = stop.bits() as i32;
+        Ok(())
+    }
+
+    /// See [`set_reconnect_stop`](Self::set_reconnect_stop).
+    pub fn reconnect_stop(&self) -> ReconnectStop {
+        let bits = self.core().options.reconnect_stop.unsigned_abs();
+        ReconnectStop::from_bits(bits).unwrap_or_default()
+    }
+
+    /// How long a new connection has to finish the ZMTP handshake; zero is no limit
+    /// (`ZMQ_HANDSHAKE_IVL`, default 30 s).
+    pub fn set_handshake_ivl(&self, limit: Duration) -> Result<()> {
+        self.core().options.handshake_ivl =
+            to_millis(limit, "HANDSHAKE_IVL is at most i32::MAX milliseconds")?;
+        Ok(())
+    }
+
+    /// See [`set_handshake_ivl`](Self::set_handshake_ivl).
+    pub fn handshake_ivl(&self) -> Duration {
+        from_millis(self.core().options.handshake_ivl)
+    }
+
+    /// How long a tcp connect may take before it is abandoned and retried; zero leaves it
+    /// to the system (`ZMQ_CONNECT_TIMEOUT`, default zero).
+    pub fn set_connect_timeout(&self, timeout: Duration) -> Result<()> {
+        self.core().options.connect_timeout =
+            to_millis(timeout, "CONNECT_TIMEOUT is at most i32::MAX milliseconds")?;
+        Ok(())
+    }
+
+    /// See [`set_connect_timeout`](Self::set_connect_timeout).
+    pub fn connect_timeout(&self) -> Duration {
+        from_millis(self.core().options.connect_timeout)
+    }
+
+    /// The time between ZMTP PINGs on each connection; zero sends none
+    /// (`ZMQ_HEARTBEAT_IVL`, default zero). A peer silent for HEARTBEAT_TIMEOUT after a
+    /// PING is dropped, and reconnected if this side connected.
+    pub fn set_heartbeat_ivl(&self, interval: Duration) -> Result<()> {
+        self.core().options.heartbeat_ivl =
+            to_millis(interval, "HEARTBEAT_IVL is at most i32::MAX milliseconds")?;
+        Ok(())
+    }
+
+    /// See [`set_heartbeat_ivl`](Self::set_heartbeat_ivl).
+    pub fn heartbeat_ivl(&self) -> Duration {
+        from_millis(self.core().options.heartbeat_ivl)
+    }
+
+    /// How long the peer is asked, in each PING, to wait for traffic before it gives up on
+    /// this side; zero asks nothing (`ZMQ_HEARTBEAT_TTL`, default zero). It travels in
+    /// tenths of a second, rounded down, at most 6553.5 s.
+    pub fn set_heartbeat_ttl(&self, ttl: Duration) -> Result<()> {
+        self.core().options.heartbeat_ttl =
+            to_millis(ttl, "HEARTBEAT_TTL is at most i32::MAX milliseconds")?;
+        Ok(())
+    }
+
+    /// See [`set_heartbeat_ttl`](Self::set_heartbeat_ttl).
+    pub fn heartbeat_ttl(&self) -> Duration {
+        from_millis(self.core().options.heartbeat_ttl)
+    }
+
+    /// How long a connection may stay without any traffic after a PING before it is
+    /// declared dead; `None` (the default) is HEARTBEAT_IVL (`ZMQ_HEARTBEAT_TIMEOUT`).
+    pub fn set_heartbeat_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+        self.core().options.heartbeat_timeout = to_millis_or_minus_one(
+            timeout,
+            "HEARTBEAT_TIMEOUT is at most i32::MAX milliseconds",
+        )?;
+        Ok(())
+    }
+
+    /// See [`set_heartbeat_timeout`](Self::set_heartbeat_timeout).
+    pub fn heartbeat_timeout(&self) -> Option<Duration> {
+        millis(self.core().options.heartbeat_timeout)
+    }
+
+    /// SO_KEEPALIVE on tcp connections: `None` leaves the system's default (the default)
+    /// (`ZMQ_TCP_KEEPALIVE`).
+    pub fn set_tcp_keepalive(&self, on: Option<bool>) -> Result<()> {
+        self.core().options.tuning.tcp_keepalive = on.map_or(-1, i32::from);
+        Ok(())
+    }
+
+    /// See [`set_tcp_keepalive`](Self::set_tcp_keepalive).
+    pub fn tcp_keepalive(&self) -> Option<bool> {
+        match self.core().options.tuning.tcp_keepalive {
+            -1 => None,
+            on => Some(on != 0),
+        }
+    }
+
+    /// How long a connection is idle before the first keepalive probe, in whole seconds
+    /// (rounded up); `None` leaves the system's default (`ZMQ_TCP_KEEPALIVE_IDLE`).
+    pub fn set_tcp_keepalive_idle(&self, idle: Option<Duration>) -> Result<()> {
+        self.core().options.tuning.tcp_keepalive_idle =
+            keepalive_seconds(idle, "TCP_KEEPALIVE_IDLE is at most i32::MAX seconds")?;
+        Ok(())
+    }
+
+    /// See [`set_tcp_keepalive_idle`](Self::set_tcp_keepalive_idle).
+    pub fn tcp_keepalive_idle(&self) -> Option<Duration> {
+        from_keepalive_seconds(self.core().options.tuning.tcp_keepalive_idle)
+    }
+
+    /// How many keepalive probes go unanswered before the connection is dropped; `None`
+    /// leaves the system's default (`ZMQ_TCP_KEEPALIVE_CNT`).
+    pub fn set_tcp_keepalive_cnt(&self, probes: Option<u32>) -> Result<()> {
+        self.core().options.tuning.tcp_keepalive_cnt = probes.map_or(Ok(-1), |p| {
+            to_int(p.into(), "TCP_KEEPALIVE_CNT is at most i32::MAX")
+        })?;
+        Ok(())
+    }
+
+    /// See [`set_tcp_keepalive_cnt`](Self::set_tcp_keepalive_cnt).
+    pub fn tcp_keepalive_cnt(&self) -> Option<u32> {
+        u32::try_from(self.core().options.tuning.tcp_keepalive_cnt).ok()
+    }
+
+    /// The time between keepalive probes, in whole seconds (rounded up); `None` leaves the
+    /// system's default (`ZMQ_TCP_KEEPALIVE_INTVL`).
+    pub fn set_tcp_keepalive_intvl(&self, interval: Option<Duration>) -> Result<()> {
+        self.core().options.tuning.tcp_keepalive_intvl =
+            keepalive_seconds(interval, "TCP_KEEPALIVE_INTVL is at most i32::MAX seconds")?;
+        Ok(())
+    }
+
+    /// See [`set_tcp_keepalive_intvl`](Self::set_tcp_keepalive_intvl).
+    pub fn tcp_keepalive_intvl(&self) -> Option<Duration> {
+        from_keepalive_seconds(self.core().options.tuning.tcp_keepalive_intvl)
+    }
+
+    /// How long unacknowledged data may wait before the system drops the connection
+    /// (TCP_USER_TIMEOUT); zero leaves the system's default (`ZMQ_TCP_MAXRT`).
+    pub fn set_tcp_maxrt(&self, timeout: Duration) -> Result<()> {
+        self.core().options.tuning.tcp_maxrt =
+            to_millis(timeout, "TCP_MAXRT is at most i32::MAX milliseconds")?;
+        Ok(())
+    }
+
+    /// See [`set_tcp_maxrt`](Self::set_tcp_maxrt).
+    pub fn tcp_maxrt(&self) -> Duration {
+        from_millis(self.core().options.tuning.tcp_maxrt)
+    }
+
+    /// The kernel's send buffer size for each connection, in bytes; `None` leaves the
+    /// system's default (`ZMQ_SNDBUF`).
+    pub fn set_sndbuf(&self, bytes: Option<u64>) -> Result<()> {
+        self.core().options.tuning.sndbuf = size_or_default(bytes, "SNDBUF is at most i32::MAX")?;
+        Ok(())
+    }
+
+    /// See [`set_sndbuf`](Self::set_sndbuf).
+    pub fn sndbuf(&self) -> Option<u64> {
+        u64::try_from(self.core().options.tuning.sndbuf).ok()
+    }
+
+    /// The kernel's receive buffer size for each connection, in bytes; `None` leaves the
+    /// system's default (`ZMQ_RCVBUF`).
+    pub fn set_rcvbuf(&self, bytes: Option<u64>) -> Result<()> {
+        self.core().options.tuning.rcvbuf = size_or_default(bytes, "RCVBUF is at most i32::MAX")?;
+        Ok(())
+    }
+
+    /// See [`set_rcvbuf`](Self::set_rcvbuf).
+    pub fn rcvbuf(&self) -> Option<u64> {
+        u64::try_from(self.core().options.tuning.rcvbuf).ok()
+    }
+
+    /// The IP type-of-service byte (DSCP and ECN) of outgoing packets; zero leaves the
+    /// system's default (`ZMQ_TOS`).
+    pub fn set_tos(&self, tos: u8) -> Result<()> {
+        self.core().options.tuning.tos = i32::from(tos);
+        Ok(())
+    }
+
+    /// See [`set_tos`](Self::set_tos).
+    pub fn tos(&self) -> u8 {
+        u8::try_from(self.core().options.tuning.tos).unwrap_or_default()
+    }
 
     /// Binds connections to a network interface (SO_BINDTODEVICE, usually needs
-    /// privileges); empty removes the binding (`ZMQ_BINDTODEVICE`).
+    /// privileges); empty (the default) removes the binding (`ZMQ_BINDTODEVICE`).
     pub fn set_bindtodevice(&self, interface: &str) -> Result<()> {
         if interface.len() >= libc::IFNAMSIZ || interface.contains('\0') {
             return Err(Error::InvalidArgument("interface name too long"));
@@ -122,50 +336,21 @@ impl Socket {
     }
 
     /// See [`set_bindtodevice`](Self::set_bindtodevice).
-    pub fn get_bindtodevice(&self) -> Result<String> {
-        Ok(self.core().options.tuning.bind_to_device.clone())
+    pub fn bindtodevice(&self) -> String {
+        self.core().options.tuning.bind_to_device.clone()
     }
 
     /// Keep only the newest message in each queue: a receiver gets the latest message and
-    /// the ones it did not read in time are dropped (`ZMQ_CONFLATE`). Multipart messages
-    /// are not supported with it, as in libzmq.
+    /// those it did not read in time are dropped (`ZMQ_CONFLATE`, default false). For PUB,
+    /// SUB, PUSH, PULL and DEALER; multipart messages are not supported with it, as in
+    /// libzmq.
     pub fn set_conflate(&self, on: bool) -> Result<()> {
         self.core().options.conflate = on;
         Ok(())
     }
 
     /// See [`set_conflate`](Self::set_conflate).
-    pub fn get_conflate(&self) -> Result<bool> {
-        Ok(self.core().options.conflate)
-    }
-
-    /// See [`set_reconnect_ivl_max`](Self::set_reconnect_ivl_max).
-    pub fn get_reconnect_ivl_max(&self) -> Result<i32> {
-        Ok(self.core().options.reconnect_ivl_max)
-    }
-
-    /// See [`set_handshake_ivl`](Self::set_handshake_ivl).
-    pub fn get_handshake_ivl(&self) -> Result<i32> {
-        Ok(self.core().options.handshake_ivl)
-    }
-
-    /// See [`set_maxmsgsize`](Self::set_maxmsgsize).
-    pub fn get_maxmsgsize(&self) -> Result<i64> {
-        Ok(self.core().options.maxmsgsize)
-    }
-
-    /// See [`set_immediate`](Self::set_immediate).
-    pub fn get_immediate(&self) -> Result<bool> {
-        Ok(self.core().options.immediate)
-    }
-
-    /// See [`set_ipv6`](Self::set_ipv6).
-    pub fn get_ipv6(&self) -> Result<bool> {
-        Ok(self.core().options.ipv6)
-    }
-
-    /// See [`set_backlog`](Self::set_backlog).
-    pub fn get_backlog(&self) -> Result<i32> {
-        Ok(self.core().options.backlog)
+    pub fn conflate(&self) -> bool {
+        self.core().options.conflate
     }
 }

@@ -1,7 +1,7 @@
 //! What a socket shares with the threads that serve it: its identity, its mailbox and the
 //! signal it sleeps on.
 
-use crate::monitor::Monitor;
+use crate::monitor::MonitorHub;
 use crate::pipe::{Notify, PipeEnd, PipeEvent};
 use crate::poll::ReadinessFd;
 use crate::signal::{Observer, ObserverId, Signal};
@@ -53,8 +53,9 @@ pub(crate) struct SocketLink {
     signal: Signal,
     /// Set when the context shuts down: blocked calls must return.
     terminated: AtomicBool,
-    /// Where the socket's monitor events go, if anywhere (`zmq_socket_monitor`).
-    pub(crate) monitor: Monitor,
+    /// Where the socket's monitor events go, if anywhere: its typed monitors and libzmq's
+    /// wire feed.
+    pub(crate) monitor: MonitorHub,
     /// ZMQ_FD, made on first request and closed with the socket.
     readiness_fd: Mutex<Option<(Arc<ReadinessFd>, ObserverId)>>,
 }
@@ -71,7 +72,7 @@ impl SocketLink {
             pending: AtomicBool::new(false),
             signal: Signal::new(),
             terminated: AtomicBool::new(false),
-            monitor: Monitor::default(),
+            monitor: MonitorHub::default(),
             readiness_fd: Mutex::new(None),
         }
     }
@@ -132,10 +133,11 @@ impl SocketLink {
         self.signal.poll_wait(cx)
     }
 
-    /// Marks the context terminated and wakes the socket.
+    /// Marks the context terminated and wakes the socket, and its monitors' readers.
     pub(crate) fn terminate(&self) {
         self.terminated.store(true, Ordering::Release);
         self.signal.notify();
+        self.monitor.terminate();
     }
 
     pub(crate) fn is_terminated(&self) -> bool {

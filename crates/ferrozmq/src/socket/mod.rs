@@ -5,38 +5,46 @@ mod connection_options;
 mod core;
 pub(crate) mod mailbox;
 mod message_properties;
+mod options;
 mod pattern;
 mod pipes;
 mod routing_options;
 mod security_options;
+mod send_flags;
 mod types;
 
+use crate::asynchronous::AsyncSocket;
 use crate::context::ContextShared;
 use crate::error::{Error, Result};
-use bytes::Bytes;
-pub use connection_options::{
-    RECONNECT_STOP_AFTER_DISCONNECT, RECONNECT_STOP_CONN_REFUSED, RECONNECT_STOP_HANDSHAKE_FAILED,
-};
+use crate::message::Message;
+use crate::monitor::{EventSet, Monitor};
+pub use connection_options::ReconnectStop;
 use core::SocketCore;
 pub(crate) use core::TrySend;
+pub use options::SocketOptions;
+pub use security_options::Mechanism;
+pub use send_flags::SendFlags;
 use std::cell::RefCell;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use zmtp::{Message, SocketType};
-
-/// Do not block: fail with [`Error::Again`] instead (`ZMQ_DONTWAIT`).
-pub const DONTWAIT: i32 = 1;
-/// More parts of this message follow (`ZMQ_SNDMORE`).
-pub const SNDMORE: i32 = 2;
+use zmtp::SocketType;
 
 /// A ZeroMQ socket.
 ///
-/// Made by [`Context::socket`](crate::Context::socket). Methods take `&self`, as in the
-/// `zmq` crate, so that code moves over unchanged; like a libzmq socket, a `Socket` may
+/// Made by [`Context::socket`](crate::Context::socket). Like a libzmq socket, a `Socket` may
 /// move between threads (`Send`) but is used by one thread at a time (not `Sync`: the
-/// compiler refuses to share one, so two threads can never race on it). Dropping it closes
-/// it; messages still queued for peers are delivered in the background for as long as
-/// [`set_linger`](Self::set_linger) allows.
+/// compiler refuses to share one, so two threads can never race on it); its methods take
+/// `&self`. Dropping it closes it; messages still queued for peers are delivered in the
+/// background for as long as LINGER allows
+/// ([`set_linger`](SocketOptions::set_linger)).
+///
+/// The everyday calls come first: [`bind`](Self::bind) and [`connect`](Self::connect),
+/// the `send` family ([`send`](Self::send) a final part, [`send_more`](Self::send_more) a
+/// part with more to follow, [`try_send`](Self::try_send) without waiting,
+/// [`send_multipart`](Self::send_multipart) a whole message), the `recv` family,
+/// [`subscribe`](Self::subscribe), then the [`options`](Self::options) and the
+/// [`monitor`](Self::monitor). Blocking calls wait as long as the socket's SNDTIMEO or
+/// RCVTIMEO allows (for ever by default) and then fail with [`Error::Again`], as `try_`
+/// calls do at once.
 ///
 /// ```compile_fail
 /// fn shared<T: Sync>(_: &T) {}
@@ -52,42 +60,34 @@ pub const SNDMORE: i32 = 2;
 /// let client = ctx.socket(REQ).unwrap();
 /// client.connect("inproc://hello").unwrap();
 ///
-/// client.send("Are you OK?", 0).unwrap();
-/// assert_eq!(server.recv_string(0).unwrap().unwrap(), "Are you OK?");
-/// server.send("I am OK!", 0).unwrap();
-/// assert_eq!(client.recv_string(0).unwrap().unwrap(), "I am OK!");
+/// client.send("Are you OK?").unwrap();
+/// assert_eq!(server.recv().unwrap(), "Are you OK?");
+/// server.send("I am OK!").unwrap();
+/// assert_eq!(client.recv().unwrap(), "I am OK!");
 /// ```
 pub struct Socket {
     core: RefCell<SocketCore>,
 }
 
 impl Socket {
-    pub(crate) fn new(ctx: Arc<ContextShared>, socket_type: SocketType) -> Result<Socket> {
-        Ok(Socket {
-            core: RefCell::new(SocketCore::new(ctx, socket_type)?),
-        })
-    }
-
-    fn core(&self) -> std::cell::RefMut<'_, SocketCore> {
-        let core = self.core.borrow_mut();
-        // Every public operation passes here, and some change what the socket is ready for
-        // with no peer involved (a REP that replied may be readable again at once): pollers
-        // holding the socket must look at it again (see `crate::poll`).
-        core.link.owner_acted();
-        core
-    }
-
-    /// The socket's type.
-    pub fn get_socket_type(&self) -> SocketType {
-        self.core().socket_type
-    }
-
-    /// Accepts connections on an endpoint: `tcp://*:5555`, `tcp://127.0.0.1:*` (ephemeral
-    /// port, see [`get_last_endpoint`](Self::get_last_endpoint)), `ipc:///tmp/x.sock`,
-    /// `inproc://name`. A DISH may also bind `udp://*:5555`, `udp://127.0.0.1:5555` or a
-    /// multicast group, `udp://239.1.2.3:5555` (joined on the default interface).
-    pub fn bind(&self, endpoint: &str) -> Result<()> {
-        self.core().bind(endpoint)
+    /// Accepts connections on an endpoint, and returns it as bound: `tcp://*:5555`,
+    /// `tcp://127.0.0.1:*` (an ephemeral port: the endpoint returned names the port
+    /// chosen), `ipc:///tmp/x.sock`, `inproc://name`. A DISH may also bind `udp://*:5555`,
+    /// `udp://127.0.0.1:5555` or a multicast group, `udp://239.1.2.3:5555` (joined on the
+    /// default interface). Security options apply to the connections accepted from then on.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PULL};
+    /// let pull = Context::new().socket(PULL).unwrap();
+    /// let endpoint = pull.bind("tcp://127.0.0.1:*").unwrap();
+    /// assert!(endpoint.starts_with("tcp://127.0.0.1:"));
+    /// assert!(!endpoint.ends_with(":*"));
+    /// assert_eq!(pull.last_endpoint(), Some(endpoint));
+    /// ```
+    pub fn bind(&self, endpoint: &str) -> Result<String> {
+        let mut core = self.core();
+        core.bind(endpoint)?;
+        Ok(core.last_endpoint.clone())
     }
 
     /// Connects to an endpoint. Returns at once: the connection is made (and remade after
@@ -98,115 +98,175 @@ impl Socket {
         self.core().connect(endpoint)
     }
 
-    /// Stops accepting on an endpoint given to [`bind`](Self::bind) (or its
-    /// [`get_last_endpoint`](Self::get_last_endpoint) form) and closes its connections.
-    pub fn unbind(&self, endpoint: &str) -> Result<()> {
-        self.core().remove_endpoint(endpoint, true)
-    }
-
-    /// Stops connecting to an endpoint given to [`connect`](Self::connect).
-    pub fn disconnect(&self, endpoint: &str) -> Result<()> {
-        self.core().remove_endpoint(endpoint, false)
-    }
-
-    /// Reports what happens to this socket's listeners and connections
-    /// (`zmq_socket_monitor`): binds a PAIR socket of this context on `endpoint`, which must
-    /// be `inproc://`, and sends it the events whose [`EventKind`](crate::EventKind) bits
-    /// are set in `events` ([`EventKind::ALL`](crate::EventKind::ALL) for every one), as
-    /// two-part messages in libzmq's layout (see [`MonitorEvent`](crate::MonitorEvent)).
+    /// Sends `msg` as the last (or only) part of a message. Waits while no peer has room,
+    /// as long as SNDTIMEO allows; then fails with [`Error::Again`].
     ///
-    /// A second call replaces the monitor; an empty `endpoint` stops it (libzmq's `NULL`).
-    /// Either way, and when this socket closes, the old feed ends with
-    /// [`MonitorStopped`](crate::EventKind::MonitorStopped) if that was asked for. Events
-    /// never wait for their reader: those that come while no PAIR is connected, or while
-    /// the reader is a high-water mark behind (its RCVHWM plus 1000), are dropped.
+    /// Anything that converts into a [`Message`] can be sent: text, byte slices and arrays,
+    /// vectors, [`Bytes`](bytes::Bytes), or a received message.
+    pub fn send(&self, msg: impl Into<Message>) -> Result<()> {
+        let part = msg.into().into_part().with_more(false);
+        self.core().send(part, false)
+    }
+
+    /// Sends `msg` as a part that more parts of the same message follow
+    /// (`ZMQ_SNDMORE`); the message goes out, whole, with its last part, sent by
+    /// [`send`](Self::send).
     ///
     /// ```
-    /// use ferrozmq::{Context, EventKind, MonitorEvent, PAIR, PUSH};
+    /// use ferrozmq::{Context, PULL, PUSH};
     /// let ctx = Context::new();
-    /// let socket = ctx.socket(PUSH).unwrap();
-    /// socket.monitor("inproc://push-events", EventKind::ALL).unwrap();
-    /// let events = ctx.socket(PAIR).unwrap();
-    /// events.set_rcvtimeo(5000).unwrap();
-    /// events.connect("inproc://push-events").unwrap();
-    ///
-    /// socket.monitor("", 0).unwrap();
-    /// let event = MonitorEvent::recv(&events, 0).unwrap();
-    /// assert_eq!(event.kind, EventKind::MonitorStopped);
+    /// let pull = ctx.socket(PULL).unwrap();
+    /// pull.bind("inproc://send-more").unwrap();
+    /// let push = ctx.socket(PUSH).unwrap();
+    /// push.connect("inproc://send-more").unwrap();
+    /// push.send_more("key").unwrap();
+    /// push.send("value").unwrap();
+    /// assert_eq!(pull.recv_multipart().unwrap(), ["key", "value"]);
     /// ```
-    pub fn monitor(&self, endpoint: &str, events: i32) -> Result<()> {
-        let core = self.core();
-        core.link.monitor.open(&core.ctx, endpoint, events)
+    pub fn send_more(&self, msg: impl Into<Message>) -> Result<()> {
+        let part = msg.into().into_part().with_more(true);
+        self.core().send(part, false)
     }
 
-    /// Sends a message part. `flags` combines [`DONTWAIT`] and [`SNDMORE`].
-    pub fn send<T: Into<Message>>(&self, data: T, flags: i32) -> Result<()> {
-        let msg = data.into().with_more(flags & SNDMORE != 0);
-        self.core().send(msg, flags & DONTWAIT != 0)
+    /// Sends `msg` as the last (or only) part of a message if that can be done now, else
+    /// fails with [`Error::Again`] at once (`ZMQ_DONTWAIT`); the part is dropped then.
+    pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
+        let part = msg.into().into_part().with_more(false);
+        self.core().send(part, true)
     }
 
-    /// Sends every part of a multipart message.
-    pub fn send_multipart<I, T>(&self, parts: I, flags: i32) -> Result<()>
+    /// Sends a part with the given flags: the general form of [`send`](Self::send),
+    /// [`send_more`](Self::send_more) and [`try_send`](Self::try_send) (`zmq_send`).
+    ///
+    /// ```
+    /// use ferrozmq::{Context, SendFlags, PAIR};
+    /// let ctx = Context::new();
+    /// let (from, to) = (ctx.socket(PAIR).unwrap(), ctx.socket(PAIR).unwrap());
+    /// from.bind("inproc://send-with").unwrap();
+    /// to.connect("inproc://send-with").unwrap();
+    /// to.send_more("a").unwrap();
+    /// to.send("b").unwrap();
+    /// // Forward a message part by part, each part marked as it came.
+    /// loop {
+    ///     let part = from.recv().unwrap();
+    ///     let more = part.more();
+    ///     from.send_with(part, SendFlags::more_if(more)).unwrap();
+    ///     if !more {
+    ///         break;
+    ///     }
+    /// }
+    /// assert_eq!(to.recv_multipart().unwrap(), ["a", "b"]);
+    /// ```
+    pub fn send_with(&self, msg: impl Into<Message>, flags: SendFlags) -> Result<()> {
+        let part = msg
+            .into()
+            .into_part()
+            .with_more(flags.contains(SendFlags::MORE));
+        self.core().send(part, flags.contains(SendFlags::DONTWAIT))
+    }
+
+    /// Sends every part of a multipart message, waiting as [`send`](Self::send) does.
+    /// Peers receive a message whole or not at all: the high-water mark is checked at its
+    /// first part.
+    pub fn send_multipart<I, T>(&self, parts: I) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Message>,
+    {
+        self.send_parts(parts, false)
+    }
+
+    /// [`send_multipart`](Self::send_multipart) if the message can be queued now, else
+    /// [`Error::Again`] at once, with nothing sent.
+    pub fn try_send_multipart<I, T>(&self, parts: I) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Message>,
+    {
+        self.send_parts(parts, true)
+    }
+
+    fn send_parts<I, T>(&self, parts: I, dont_wait: bool) -> Result<()>
     where
         I: IntoIterator<Item = T>,
         T: Into<Message>,
     {
         let mut parts = parts.into_iter().peekable();
         let mut core = self.core();
-        let dont_wait = flags & DONTWAIT != 0;
         while let Some(part) = parts.next() {
-            let last = parts.peek().is_none();
-            let more = !last || flags & SNDMORE != 0;
-            core.send(part.into().with_more(more), dont_wait)?;
+            let more = parts.peek().is_some();
+            core.send(part.into().into_part().with_more(more), dont_wait)?;
         }
         Ok(())
     }
 
-    /// Receives a message part; [`Message::more`] tells whether more parts follow.
-    pub fn recv_msg(&self, flags: i32) -> Result<Message> {
-        self.core().recv(flags & DONTWAIT != 0)
+    /// Receives a message part; [`Message::more`] tells whether more parts follow. Waits
+    /// for one as long as RCVTIMEO allows; then fails with [`Error::Again`].
+    pub fn recv(&self) -> Result<Message> {
+        self.core().recv(false).map(Message::from_part)
     }
 
-    /// Receives a message part as bytes.
-    pub fn recv_bytes(&self, flags: i32) -> Result<Vec<u8>> {
-        self.recv_msg(flags).map(|m| m.to_vec())
+    /// Receives a message part if one is here, else fails with [`Error::Again`] at once
+    /// (`ZMQ_DONTWAIT`).
+    pub fn try_recv(&self) -> Result<Message> {
+        self.core().recv(true).map(Message::from_part)
     }
 
-    /// Receives a message part as text: `Ok(Err(bytes))` when it is not UTF-8.
-    pub fn recv_string(&self, flags: i32) -> Result<std::result::Result<String, Vec<u8>>> {
-        self.recv_bytes(flags)
-            .map(|bytes| String::from_utf8(bytes).map_err(|e| e.into_bytes()))
+    /// Receives every part of the next message, waiting for it as [`recv`](Self::recv)
+    /// does. (After a [`recv`](Self::recv) that left parts unread, it receives those.)
+    pub fn recv_multipart(&self) -> Result<Vec<Message>> {
+        self.recv_parts(false)
     }
 
-    /// Receives every part of the next message.
-    pub fn recv_multipart(&self, flags: i32) -> Result<Vec<Message>> {
+    /// [`recv_multipart`](Self::recv_multipart) if a message is here, else
+    /// [`Error::Again`] at once.
+    pub fn try_recv_multipart(&self) -> Result<Vec<Message>> {
+        self.recv_parts(true)
+    }
+
+    fn recv_parts(&self, dont_wait: bool) -> Result<Vec<Message>> {
         let mut core = self.core();
-        let dont_wait = flags & DONTWAIT != 0;
         let first = core.recv(dont_wait)?;
         let mut more = first.more();
-        let mut parts = vec![first];
+        let mut parts = vec![Message::from_part(first)];
         while more {
             // The rest of a message is already here: parts travel together.
             let part = core.recv(false)?;
             more = part.more();
-            parts.push(part);
+            parts.push(Message::from_part(part));
         }
         Ok(parts)
     }
 
-    /// Whether the last part received has more parts after it (`ZMQ_RCVMORE`).
-    pub fn get_rcvmore(&self) -> Result<bool> {
-        Ok(self.core().rcvmore)
+    /// Whether the last part received has more parts after it (`ZMQ_RCVMORE`; the part's
+    /// own [`Message::more`] says the same).
+    pub fn rcvmore(&self) -> bool {
+        self.core().rcvmore
     }
 
-    /// Subscribes a SUB socket to messages starting with `prefix` (empty: all messages).
-    pub fn set_subscribe(&self, prefix: &[u8]) -> Result<()> {
-        self.core().subscribe(prefix, true)
+    /// SUB: receive the messages that start with `prefix` (empty: every message), as well
+    /// as those already subscribed to (`ZMQ_SUBSCRIBE`). XPUB with XPUB_MANUAL: apply a
+    /// subscription the application received.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PUB, SUB};
+    /// let ctx = Context::new();
+    /// let publisher = ctx.socket(PUB).unwrap();
+    /// publisher.bind("inproc://weather").unwrap();
+    /// let subscriber = ctx.socket(SUB).unwrap();
+    /// subscriber.subscribe("weather/").unwrap();
+    /// subscriber.connect("inproc://weather").unwrap();
+    /// publisher.send("news/ nothing for this subscriber").unwrap();
+    /// publisher.send("weather/ rain").unwrap();
+    /// assert_eq!(subscriber.recv().unwrap(), "weather/ rain");
+    /// ```
+    pub fn subscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+        self.core().subscribe(prefix.as_ref(), true)
     }
 
-    /// Cancels one subscription made with [`set_subscribe`](Self::set_subscribe).
-    pub fn set_unsubscribe(&self, prefix: &[u8]) -> Result<()> {
-        self.core().subscribe(prefix, false)
+    /// Cancels one [`subscribe`](Self::subscribe) to `prefix` (`ZMQ_UNSUBSCRIBE`).
+    pub fn unsubscribe(&self, prefix: impl AsRef<[u8]>) -> Result<()> {
+        self.core().subscribe(prefix.as_ref(), false)
     }
 
     /// DISH: receives the messages sent to `group` (1 to 255 bytes, no NUL) from now on,
@@ -234,175 +294,159 @@ impl Socket {
             .change_membership(addressed::group_bytes(group)?, false)
     }
 
-    /// The endpoint last bound or connected, with an ephemeral port resolved
-    /// (`ZMQ_LAST_ENDPOINT`).
-    pub fn get_last_endpoint(&self) -> Result<std::result::Result<String, Vec<u8>>> {
-        Ok(Ok(self.core().last_endpoint.clone()))
+    /// Stops accepting on an endpoint given to [`bind`](Self::bind) (as given, or as
+    /// returned) and closes its connections.
+    pub fn unbind(&self, endpoint: &str) -> Result<()> {
+        self.core().remove_endpoint(endpoint, true)
     }
 
-    /// Outbound high-water mark in messages per peer; 0 is unlimited (`ZMQ_SNDHWM`,
-    /// default 1000). Applies to later binds and connects.
-    pub fn set_sndhwm(&self, value: i32) -> Result<()> {
-        non_negative(value, "SNDHWM must be 0 or more")?;
-        self.core().options.sndhwm = value;
-        Ok(())
+    /// Stops connecting to an endpoint given to [`connect`](Self::connect).
+    pub fn disconnect(&self, endpoint: &str) -> Result<()> {
+        self.core().remove_endpoint(endpoint, false)
     }
 
-    /// See [`set_sndhwm`](Self::set_sndhwm).
-    pub fn get_sndhwm(&self) -> Result<i32> {
-        Ok(self.core().options.sndhwm)
-    }
-
-    /// Inbound high-water mark in messages per peer; 0 is unlimited (`ZMQ_RCVHWM`,
-    /// default 1000). Applies to later binds and connects.
-    pub fn set_rcvhwm(&self, value: i32) -> Result<()> {
-        non_negative(value, "RCVHWM must be 0 or more")?;
-        self.core().options.rcvhwm = value;
-        Ok(())
-    }
-
-    /// See [`set_rcvhwm`](Self::set_rcvhwm).
-    pub fn get_rcvhwm(&self) -> Result<i32> {
-        Ok(self.core().options.rcvhwm)
-    }
-
-    /// How long, in milliseconds, messages still queued when the socket closes may take to
-    /// reach their peers: -1 for ever (the default), 0 not at all (`ZMQ_LINGER`).
-    pub fn set_linger(&self, value: i32) -> Result<()> {
-        let core = self.core.borrow_mut();
-        let mut core = core;
-        core.options.linger = value.max(-1);
-        core.link.linger.store(value.max(-1), Ordering::Release);
-        Ok(())
-    }
-
-    /// See [`set_linger`](Self::set_linger).
-    pub fn get_linger(&self) -> Result<i32> {
-        Ok(self.core().options.linger)
-    }
-
-    /// Receive timeout in milliseconds: -1 blocks for ever (default), 0 never blocks
-    /// (`ZMQ_RCVTIMEO`). On expiry receiving fails with [`Error::Again`].
-    pub fn set_rcvtimeo(&self, value: i32) -> Result<()> {
-        self.core().options.rcvtimeo = value.max(-1);
-        Ok(())
-    }
-
-    /// See [`set_rcvtimeo`](Self::set_rcvtimeo).
-    pub fn get_rcvtimeo(&self) -> Result<i32> {
-        Ok(self.core().options.rcvtimeo)
-    }
-
-    /// Send timeout in milliseconds: -1 blocks for ever (default), 0 never blocks
-    /// (`ZMQ_SNDTIMEO`).
-    pub fn set_sndtimeo(&self, value: i32) -> Result<()> {
-        self.core().options.sndtimeo = value.max(-1);
-        Ok(())
-    }
-
-    /// See [`set_sndtimeo`](Self::set_sndtimeo).
-    pub fn get_sndtimeo(&self) -> Result<i32> {
-        Ok(self.core().options.sndtimeo)
-    }
-
-    /// Milliseconds between reconnection attempts; -1 disables reconnection
-    /// (`ZMQ_RECONNECT_IVL`, default 100).
-    pub fn set_reconnect_ivl(&self, value: i32) -> Result<()> {
-        self.core().options.reconnect_ivl = value.max(-1);
-        Ok(())
-    }
-
-    /// See [`set_reconnect_ivl`](Self::set_reconnect_ivl).
-    pub fn get_reconnect_ivl(&self) -> Result<i32> {
-        Ok(self.core().options.reconnect_ivl)
-    }
-
-    /// Upper bound in milliseconds of the exponential reconnection back-off; 0 keeps the
-    /// interval fixed (`ZMQ_RECONNECT_IVL_MAX`).
-    pub fn set_reconnect_ivl_max(&self, value: i32) -> Result<()> {
-        non_negative(value, "RECONNECT_IVL_MAX must be 0 or more")?;
-        self.core().options.reconnect_ivl_max = value;
-        Ok(())
-    }
-
-    /// Milliseconds a new connection has to finish the ZMTP handshake; 0 is no limit
-    /// (`ZMQ_HANDSHAKE_IVL`, default 30000).
-    pub fn set_handshake_ivl(&self, value: i32) -> Result<()> {
-        non_negative(value, "HANDSHAKE_IVL must be 0 or more")?;
-        self.core().options.handshake_ivl = value;
-        Ok(())
-    }
-
-    /// Largest message part accepted from peers in bytes; -1 is unlimited. A peer that
-    /// announces a larger part is disconnected (`ZMQ_MAXMSGSIZE`).
-    pub fn set_maxmsgsize(&self, value: i64) -> Result<()> {
-        self.core().options.maxmsgsize = value.max(-1);
-        Ok(())
-    }
-
-    /// The routing id this socket announces to ROUTER peers, 1 to 255 bytes not starting
-    /// with a zero byte (`ZMQ_ROUTING_ID`, formerly `ZMQ_IDENTITY`).
-    pub fn set_routing_id(&self, id: &[u8]) -> Result<()> {
-        if id.is_empty() || id.len() > 255 || id[0] == 0 {
-            return Err(Error::InvalidArgument(
-                "routing id must be 1 to 255 bytes, not starting with 0",
-            ));
-        }
-        self.core().options.routing_id = Bytes::copy_from_slice(id);
-        Ok(())
-    }
-
-    /// The `zmq` crate's name for [`set_routing_id`](Self::set_routing_id).
-    pub fn set_identity(&self, id: &[u8]) -> Result<()> {
-        self.set_routing_id(id)
-    }
-
-    /// See [`set_routing_id`](Self::set_routing_id).
-    pub fn get_routing_id(&self) -> Result<Vec<u8>> {
-        Ok(self.core().options.routing_id.to_vec())
-    }
-
-    /// Queue messages only to peers whose connection is complete (`ZMQ_IMMEDIATE`).
-    pub fn set_immediate(&self, value: bool) -> Result<()> {
-        self.core().options.immediate = value;
-        Ok(())
-    }
-
-    /// Use IPv6 for host names and wildcards (`ZMQ_IPV6`).
-    pub fn set_ipv6(&self, value: bool) -> Result<()> {
-        self.core().options.ipv6 = value;
-        Ok(())
-    }
-
-    /// How many routers the multicast datagrams of a RADIO's later udp connects may cross,
-    /// 1 to 255 (`ZMQ_MULTICAST_HOPS`, default 1: the local network only).
+    /// The socket's options: HWMs, timeouts, reconnection, security, type-specific
+    /// behaviour, named as libzmq names them.
     ///
     /// ```
-    /// use ferrozmq::{Context, RADIO};
-    /// let radio = Context::new().socket(RADIO).unwrap();
-    /// radio.set_multicast_hops(8).unwrap();
-    /// assert_eq!(radio.get_multicast_hops().unwrap(), 8);
-    /// assert!(radio.set_multicast_hops(0).is_err());
+    /// use ferrozmq::{Context, PUSH};
+    /// use std::time::Duration;
+    /// let push = Context::new().socket(PUSH).unwrap();
+    /// push.options().set_sndhwm(10).unwrap();
+    /// push.options().set_linger(Some(Duration::ZERO)).unwrap();
+    /// assert_eq!(push.options().sndhwm(), 10);
     /// ```
-    pub fn set_multicast_hops(&self, value: i32) -> Result<()> {
-        let hops = u32::try_from(value)
-            .ok()
-            .filter(|hops| (1..=255).contains(hops))
-            .ok_or(Error::InvalidArgument("MULTICAST_HOPS must be 1 to 255"))?;
-        self.core().options.multicast_hops = hops;
-        Ok(())
+    pub fn options(&self) -> SocketOptions<'_> {
+        SocketOptions::new(self)
     }
 
-    /// See [`set_multicast_hops`](Self::set_multicast_hops).
-    pub fn get_multicast_hops(&self) -> Result<i32> {
-        Ok(self.core().options.multicast_hops as i32)
+    /// Reports what happens to this socket's listeners and connections, as typed events
+    /// (see [`Monitor`]): those of the kinds in `events` ([`EventSet::ALL`] for every
+    /// one), from now until the monitor is dropped. A socket may have any number of
+    /// monitors.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, EventKind, EventSet, PULL};
+    /// use std::time::Duration;
+    /// let pull = Context::new().socket(PULL).unwrap();
+    /// let mut monitor = pull.monitor(EventSet::ALL).unwrap();
+    /// pull.bind("tcp://127.0.0.1:*").unwrap();
+    /// let event = monitor.recv_timeout(Duration::from_secs(5)).unwrap();
+    /// assert_eq!(event.kind(), EventKind::Listening);
+    /// ```
+    pub fn monitor(&self, events: EventSet) -> Result<Monitor> {
+        let core = self.core();
+        core.link.monitor.monitor(&core.ctx, &core.link, events)
     }
 
-    /// Listen backlog of later binds (`ZMQ_BACKLOG`, default 100).
-    pub fn set_backlog(&self, value: i32) -> Result<()> {
-        non_negative(value, "BACKLOG must be 0 or more")?;
-        self.core().options.backlog = value;
-        Ok(())
+    /// Reports what happens to this socket's listeners and connections on libzmq's wire
+    /// feed (`zmq_socket_monitor`): binds a PAIR socket of this context on `endpoint`,
+    /// which must be `inproc://`, and sends it the events whose kinds are in `events`, as
+    /// two-part messages in libzmq's layout (see [`WireEvent`](crate::WireEvent)).
+    ///
+    /// A second call replaces the feed; `None` stops it (libzmq's `NULL`). Either way, and
+    /// when this socket closes, the old feed ends with
+    /// [`MonitorStopped`](crate::EventKind::MonitorStopped) if that was asked for. Events
+    /// never wait for their reader: those that come while no PAIR is connected, or while
+    /// the reader is a high-water mark behind (its RCVHWM plus 1000), are dropped. The feed
+    /// and [`monitor`](Self::monitor)s work side by side.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, EventKind, EventSet, WireEvent, PAIR, PUSH};
+    /// use std::time::Duration;
+    /// let ctx = Context::new();
+    /// let socket = ctx.socket(PUSH).unwrap();
+    /// socket.monitor_to(Some("inproc://push-events"), EventSet::ALL).unwrap();
+    /// let events = ctx.socket(PAIR).unwrap();
+    /// events.options().set_rcvtimeo(Some(Duration::from_secs(5))).unwrap();
+    /// events.connect("inproc://push-events").unwrap();
+    ///
+    /// socket.monitor_to(None, EventSet::empty()).unwrap();
+    /// let event = WireEvent::recv(&events).unwrap();
+    /// assert_eq!(event.kind, EventKind::MonitorStopped);
+    /// ```
+    pub fn monitor_to(&self, endpoint: Option<&str>, events: EventSet) -> Result<()> {
+        let core = self.core();
+        core.link.monitor.open_feed(&core.ctx, endpoint, events)
+    }
+
+    /// The socket's type (`ZMQ_TYPE`).
+    pub fn socket_type(&self) -> SocketType {
+        self.core().socket_type
+    }
+
+    /// The endpoint last bound or connected, with an ephemeral port resolved
+    /// (`ZMQ_LAST_ENDPOINT`); `None` before the first.
+    pub fn last_endpoint(&self) -> Option<String> {
+        let core = self.core();
+        (!core.last_endpoint.is_empty()).then(|| core.last_endpoint.clone())
+    }
+
+    /// Makes this socket an [`AsyncSocket`], whose sends and receives are futures.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, SUB};
+    /// let sub = Context::new().socket(SUB).unwrap().into_async();
+    /// sub.subscribe("weather").unwrap();
+    /// ```
+    pub fn into_async(self) -> AsyncSocket {
+        AsyncSocket::new(self)
+    }
+}
+
+// ---- What the library needs from a socket ----
+impl Socket {
+    pub(crate) fn new(ctx: Arc<ContextShared>, socket_type: SocketType) -> Result<Socket> {
+        Ok(Socket {
+            core: RefCell::new(SocketCore::new(ctx, socket_type)?),
+        })
+    }
+
+    fn core(&self) -> std::cell::RefMut<'_, SocketCore> {
+        let core = self.core.borrow_mut();
+        // Every public operation passes here, and some change what the socket is ready for
+        // with no peer involved (a REP that replied may be readable again at once): pollers
+        // holding the socket must look at it again (see `crate::poll`).
+        core.link.owner_acted();
+        core
+    }
+
+    /// Sends a part if the socket can take it now; a part it has no room for comes back
+    /// (the async API keeps it and retries once woken).
+    pub(crate) fn offer(&self, part: zmtp::Message) -> Result<TrySend> {
+        self.core().try_send(part)
+    }
+
+    /// SERVER, PEER: [`offer`](Self::offer) to the peer with this routing id.
+    pub(crate) fn offer_to(&self, routing_id: u32, part: zmtp::Message) -> Result<TrySend> {
+        self.core()
+            .try_send_to(&pattern::Address::Peer(routing_id), part)
+    }
+
+    /// RADIO: [`offer`](Self::offer) to a group's dishes.
+    pub(crate) fn offer_to_group(&self, group: &str, part: zmtp::Message) -> Result<TrySend> {
+        let group = bytes::Bytes::copy_from_slice(addressed::group_bytes(group)?);
+        self.core()
+            .try_send_to(&pattern::Address::Group(group), part)
+    }
+
+    /// What the socket could do now (`ZMQ_EVENTS`). Unlike the public operations, this does
+    /// not count as the owner acting on the socket: pollers call it.
+    pub(crate) fn readiness(&self) -> Result<crate::poll::PollEvents> {
+        let readiness = self.core.borrow_mut().poll_events()?;
+        let mut events = crate::poll::PollEvents::empty();
+        if readiness.readable {
+            events |= crate::poll::POLLIN;
+        }
+        if readiness.writable {
+            events |= crate::poll::POLLOUT;
+        }
+        Ok(events)
+    }
+
+    /// The part of the socket that other threads, and pollers, reach.
+    pub(crate) fn link(&self) -> Arc<mailbox::SocketLink> {
+        self.core.borrow().link.clone()
     }
 }
 
@@ -431,52 +475,6 @@ pub(crate) fn wait_any(sockets: &[&Socket], deadline: Option<std::time::Instant>
                 std::thread::park_timeout(deadline - now);
             }
         }
-    }
-}
-
-// ---- What `crate::asynchronous` needs from a socket ----
-impl Socket {
-    /// Sends a part if the socket can take it now; a part it has no room for comes back.
-    pub(crate) fn try_send(&self, msg: Message) -> Result<TrySend> {
-        self.core().try_send(msg)
-    }
-
-    /// SERVER, PEER: [`try_send`](Self::try_send) to the peer with this routing id.
-    pub(crate) fn try_send_to(&self, routing_id: u32, msg: Message) -> Result<TrySend> {
-        self.core()
-            .try_send_to(&pattern::Address::Peer(routing_id), msg)
-    }
-}
-// ---- end of what `crate::asynchronous` needs ----
-
-// ---- What `crate::poll` needs from a socket ----
-impl Socket {
-    /// What the socket could do now (`ZMQ_EVENTS`). Unlike the public operations, this does
-    /// not count as the owner acting on the socket: pollers call it.
-    pub(crate) fn readiness(&self) -> Result<crate::poll::PollEvents> {
-        let readiness = self.core.borrow_mut().poll_events()?;
-        let mut events = crate::poll::PollEvents::empty();
-        if readiness.readable {
-            events |= crate::poll::POLLIN;
-        }
-        if readiness.writable {
-            events |= crate::poll::POLLOUT;
-        }
-        Ok(events)
-    }
-
-    /// The part of the socket that other threads, and pollers, reach.
-    pub(crate) fn link(&self) -> Arc<mailbox::SocketLink> {
-        self.core.borrow().link.clone()
-    }
-}
-// ---- end of what `crate::poll` needs ----
-
-fn non_negative(value: i32, what: &'static str) -> Result<()> {
-    if value < 0 {
-        Err(Error::InvalidArgument(what))
-    } else {
-        Ok(())
     }
 }
 

@@ -1,12 +1,14 @@
 //! Options that change how a socket type routes messages (libzmq's per-type options).
 
+use super::options::SocketOptions;
 use super::pattern::PatternOption;
-use super::Socket;
 use crate::error::{Error, Result};
 use bytes::Bytes;
 use zmtp::Message;
 
-impl Socket {
+/// libzmq can set these but not read them back (except INVERT_MATCHING): the socket type
+/// holds them, applied at once.
+impl SocketOptions<'_> {
     /// ROUTER: a message to an unknown routing id fails with [`Error::HostUnreachable`], and
     /// one to a full peer blocks (or fails with [`Error::Again`]), instead of being dropped
     /// silently (`ZMQ_ROUTER_MANDATORY`).
@@ -29,10 +31,11 @@ impl Socket {
             .set_pattern_option(PatternOption::ProbeRouter(on))
     }
 
-    /// ROUTER: the routing id under which the peer of the next [`connect`](Self::connect)
-    /// is known, whatever it announces; messages to it may be sent before the connection
-    /// exists (`ZMQ_CONNECT_ROUTING_ID`).
-    pub fn set_connect_routing_id(&self, id: &[u8]) -> Result<()> {
+    /// ROUTER: the routing id under which the peer of the next
+    /// [`connect`](crate::Socket::connect) is known, whatever it announces; messages to it
+    /// may be sent before the connection exists (`ZMQ_CONNECT_ROUTING_ID`). Used once.
+    pub fn set_connect_routing_id(&self, id: impl AsRef<[u8]>) -> Result<()> {
+        let id = id.as_ref();
         if id.is_empty() || id.len() > 255 {
             return Err(Error::InvalidArgument("routing id must be 1 to 255 bytes"));
         }
@@ -55,7 +58,7 @@ impl Socket {
     }
 
     /// XPUB: subscriptions do not filter until the application, having received one,
-    /// applies it with [`set_subscribe`](Self::set_subscribe) (`ZMQ_XPUB_MANUAL`).
+    /// applies it with [`subscribe`](crate::Socket::subscribe) (`ZMQ_XPUB_MANUAL`).
     pub fn set_xpub_manual(&self, on: bool) -> Result<()> {
         self.core()
             .set_pattern_option(PatternOption::XpubManual(on))
@@ -92,9 +95,16 @@ impl Socket {
     }
 
     /// PUB, XPUB, SUB: deliver the messages that match *no* subscription
-    /// (`ZMQ_INVERT_MATCHING`); publishers and subscribers must agree on it.
+    /// (`ZMQ_INVERT_MATCHING`, default false); publishers and subscribers must agree on it.
     pub fn set_invert_matching(&self, on: bool) -> Result<()> {
-        self.core()
-            .set_pattern_option(PatternOption::InvertMatching(on))
+        let mut core = self.core();
+        core.set_pattern_option(PatternOption::InvertMatching(on))?;
+        core.options.invert_matching = on;
+        Ok(())
+    }
+
+    /// See [`set_invert_matching`](Self::set_invert_matching).
+    pub fn invert_matching(&self) -> bool {
+        self.core().options.invert_matching
     }
 }

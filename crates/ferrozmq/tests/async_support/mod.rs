@@ -153,18 +153,21 @@ pub async fn yield_now() {
 /// A socket with linger 0 and quick reconnects.
 pub fn socket(ctx: &Context, kind: SocketType) -> AsyncSocket {
     let socket = ctx.socket(kind).expect("socket");
-    socket.set_linger(0).expect("linger");
-    socket.set_reconnect_ivl(20).expect("reconnect interval");
+    socket
+        .options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    socket
+        .options()
+        .set_reconnect_ivl(Some(Duration::from_millis(20)))
+        .expect("reconnect interval");
     socket.into_async()
 }
 
 /// Binds an ephemeral tcp port and returns the endpoint to connect to.
 pub fn bind_tcp(socket: &AsyncSocket) -> String {
     socket.bind("tcp://127.0.0.1:*").expect("bind");
-    socket
-        .get_last_endpoint()
-        .expect("endpoint")
-        .expect("utf-8 endpoint")
+    socket.last_endpoint().expect("utf-8 endpoint")
 }
 
 /// A tcp endpoint on a port that was free a moment ago, for tests that bind it again.

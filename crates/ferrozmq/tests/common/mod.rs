@@ -136,9 +136,15 @@ impl Kit {
         match lib {
             Lib::Ferro => {
                 let s = self.ferro.socket(kind.ferro()).expect("ferrozmq socket");
-                s.set_rcvtimeo(TIMEOUT_MS).expect("ferrozmq RCVTIMEO");
-                s.set_sndtimeo(TIMEOUT_MS).expect("ferrozmq SNDTIMEO");
-                s.set_linger(0).expect("ferrozmq LINGER");
+                s.options()
+                    .set_rcvtimeo(Some(TIMEOUT))
+                    .expect("ferrozmq RCVTIMEO");
+                s.options()
+                    .set_sndtimeo(Some(TIMEOUT))
+                    .expect("ferrozmq SNDTIMEO");
+                s.options()
+                    .set_linger(Some(Duration::ZERO))
+                    .expect("ferrozmq LINGER");
                 Peer::Ferro(Box::new(s))
             }
             Lib::Zmq => {
@@ -194,11 +200,7 @@ impl Peer {
 
     pub fn try_bind(&self, endpoint: &str) -> Result<String, String> {
         match self {
-            Peer::Ferro(s) => {
-                s.bind(endpoint).map_err(|e| e.to_string())?;
-                let last = s.get_last_endpoint().map_err(|e| e.to_string())?;
-                Ok(last.expect("ferrozmq last endpoint is UTF-8"))
-            }
+            Peer::Ferro(s) => s.bind(endpoint).map_err(|e| e.to_string()),
             Peer::Zmq(s) => {
                 s.bind(endpoint).map_err(|e| e.to_string())?;
                 let last = s.get_last_endpoint().map_err(|e| e.to_string())?;
@@ -217,7 +219,7 @@ impl Peer {
 
     pub fn subscribe(&self, prefix: &[u8]) {
         let result = match self {
-            Peer::Ferro(s) => s.set_subscribe(prefix).map_err(|e| e.to_string()),
+            Peer::Ferro(s) => s.subscribe(prefix).map_err(|e| e.to_string()),
             Peer::Zmq(s) => s.set_subscribe(prefix).map_err(|e| e.to_string()),
         };
         result.unwrap_or_else(|e| panic!("{} subscribe: {e}", self.lib()));
@@ -225,7 +227,10 @@ impl Peer {
 
     pub fn set_rcvtimeo(&self, ms: i32) {
         let result = match self {
-            Peer::Ferro(s) => s.set_rcvtimeo(ms).map_err(|e| e.to_string()),
+            Peer::Ferro(s) => {
+                let timeout = u64::try_from(ms).ok().map(Duration::from_millis);
+                s.options().set_rcvtimeo(timeout).map_err(|e| e.to_string())
+            }
             Peer::Zmq(s) => s.set_rcvtimeo(ms).map_err(|e| e.to_string()),
         };
         result.unwrap_or_else(|e| panic!("{} RCVTIMEO: {e}", self.lib()));
@@ -240,9 +245,13 @@ impl Peer {
         assert!(!parts.is_empty(), "a message has at least one part");
         match self {
             Peer::Ferro(s) => {
-                let flags = if dontwait { ferrozmq::DONTWAIT } else { 0 };
-                s.send_multipart(parts.iter().map(|p| p.as_ref()), flags)
-                    .map_err(|e| format!("{e:?}"))
+                let parts = parts.iter().map(|p| p.as_ref());
+                let sent = if dontwait {
+                    s.try_send_multipart(parts)
+                } else {
+                    s.send_multipart(parts)
+                };
+                sent.map_err(|e| format!("{e:?}"))
             }
             Peer::Zmq(s) => {
                 let flags = if dontwait { zmq::DONTWAIT } else { 0 };
@@ -264,7 +273,7 @@ impl Peer {
     /// The next whole message, or `None` when none arrives within the receive timeout.
     pub fn try_recv_parts(&self) -> Option<Vec<Vec<u8>>> {
         match self {
-            Peer::Ferro(s) => match s.recv_multipart(0) {
+            Peer::Ferro(s) => match s.recv_multipart() {
                 Ok(parts) => Some(parts.into_iter().map(|p| p.to_vec()).collect()),
                 Err(ferrozmq::Error::Again) => None,
                 Err(e) => panic!("ferrozmq recv: {e:?}"),

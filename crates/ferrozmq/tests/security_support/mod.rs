@@ -2,32 +2,36 @@
 //! standard messages, and libzmq peers run through pyzmq (`tests/peers/security_peer.py`).
 #![allow(dead_code)]
 
-use ferrozmq::{Context, EventKind, MonitorEvent, Socket, SocketType, PAIR};
+use ferrozmq::{Context, EventKind, EventSet, Monitor, MonitorEvent, Socket, SocketType};
+use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Once;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// Upper bound of every wait that should end early.
 pub const TIMEOUT_MS: i32 = 10_000;
+/// [`TIMEOUT_MS`] as a duration.
+pub const TIMEOUT: Duration = Duration::from_millis(TIMEOUT_MS as u64);
 
 pub fn socket(ctx: &Context, kind: SocketType) -> Socket {
     let s = ctx.socket(kind).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(TIMEOUT_MS).expect("rcvtimeo");
-    s.set_sndtimeo(TIMEOUT_MS).expect("sndtimeo");
+    s.options()
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger");
+    s.options().set_rcvtimeo(Some(TIMEOUT)).expect("rcvtimeo");
+    s.options().set_sndtimeo(Some(TIMEOUT)).expect("sndtimeo");
     s
 }
 
 /// Binds an ephemeral loopback port and returns the endpoint.
 pub fn bind(s: &Socket) -> String {
-    s.bind("tcp://127.0.0.1:*").expect("bind");
-    s.get_last_endpoint().expect("endpoint").expect("utf-8")
+    s.bind("tcp://127.0.0.1:*").expect("bind")
 }
 
 pub fn recv_parts(s: &Socket) -> Vec<Vec<u8>> {
-    s.recv_multipart(0)
+    s.recv_multipart()
         .expect("a message within the timeout")
         .into_iter()
         .map(|m| m.to_vec())
@@ -53,35 +57,32 @@ pub fn standard_messages() -> Vec<Vec<Vec<u8>>> {
     ]
 }
 
-static NEXT_FEED: AtomicUsize = AtomicUsize::new(0);
-
-/// The reading end of a socket's monitor feed.
+/// A socket's monitor, read through `&self`.
 pub struct Feed {
-    reader: Socket,
+    monitor: RefCell<Monitor>,
 }
 
 impl Feed {
     /// Watches every event of `watched`, from now on.
-    pub fn watch(ctx: &Context, watched: &Socket) -> Feed {
-        let endpoint = format!(
-            "inproc://security-monitor-{}",
-            NEXT_FEED.fetch_add(1, Ordering::Relaxed)
-        );
-        watched.monitor(&endpoint, EventKind::ALL).expect("monitor");
-        let reader = socket(ctx, PAIR);
-        reader.connect(&endpoint).expect("connect the reader");
-        Feed { reader }
+    pub fn watch(watched: &Socket) -> Feed {
+        let monitor = watched.monitor(EventSet::ALL).expect("monitor");
+        Feed {
+            monitor: RefCell::new(monitor),
+        }
     }
 
     pub fn next(&self) -> MonitorEvent {
-        MonitorEvent::recv(&self.reader, 0).expect("a monitor event within the timeout")
+        self.monitor
+            .borrow_mut()
+            .recv_timeout(TIMEOUT)
+            .expect("a monitor event within the timeout")
     }
 
     /// Skips events until one of `kind`.
     pub fn until(&self, kind: EventKind) -> MonitorEvent {
         loop {
             let event = self.next();
-            if event.kind == kind {
+            if event.kind() == kind {
                 return event;
             }
         }
@@ -92,7 +93,7 @@ impl Feed {
         loop {
             let event = self.next();
             if matches!(
-                event.kind,
+                event.kind(),
                 EventKind::HandshakeSucceeded
                     | EventKind::HandshakeFailedNoDetail
                     | EventKind::HandshakeFailedProtocol
@@ -107,7 +108,7 @@ impl Feed {
     pub fn until_handshake_failure(&self) -> MonitorEvent {
         let event = self.until_handshake();
         assert_ne!(
-            event.kind,
+            event.kind(),
             EventKind::HandshakeSucceeded,
             "the handshake should have failed"
         );
