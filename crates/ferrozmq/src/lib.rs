@@ -79,6 +79,10 @@
 //! [pk]: https://github.com/ferrozmq/ferrozmq/blob/main/crates/ferrozmq/examples/pipeline_sink.rs
 #![deny(missing_docs)]
 
+// First: rustdoc lists a type's impl blocks in the order it meets them, and `Socket`'s
+// everyday calls (in `socket`) should come before those other modules add (polling).
+mod socket;
+
 mod asynchronous;
 mod authenticator;
 mod context;
@@ -95,7 +99,6 @@ mod properties;
 mod proxy;
 mod security;
 mod signal;
-mod socket;
 mod sys;
 mod transport;
 
