@@ -1,15 +1,16 @@
 //! The public socket.
 
 // First: rustdoc lists a type's impl blocks in the order it meets them (child modules
-// before the parent's own items), and the everyday calls should lead `Socket`'s page.
+// before the parent's own items), and the everyday calls should lead `Socket`'s page, the
+// options every socket type has `SocketOptions`'.
 mod calls;
+mod options;
 
 mod addressed;
 mod connection_options;
 mod core;
 pub(crate) mod mailbox;
 mod message_properties;
-mod options;
 mod pattern;
 mod pipes;
 mod routing_options;
