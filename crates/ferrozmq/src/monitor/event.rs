@@ -106,6 +106,12 @@ pub enum MonitorEvent {
     HandshakeSucceeded {
         /// Where.
         endpoint: String,
+        /// The connection's file descriptor, as [`Accepted`](Self::Accepted) or
+        /// [`Connected`](Self::Connected) gave it and [`Disconnected`](Self::Disconnected)
+        /// will: it tells which connection completed, so that a count of live connections
+        /// can be kept. (libzmq's wire feed carries 0 for this event: so does
+        /// [`value`](Self::value).)
+        fd: RawFd,
     },
     /// The peer broke the protocol during the handshake.
     HandshakeFailedProtocol {
@@ -128,7 +134,8 @@ pub enum MonitorEvent {
 
 impl MonitorEvent {
     /// An event from what the engine reports: libzmq's kind, value and endpoint, and for a
-    /// lost connection why. `None` for kinds ferrozmq never reports.
+    /// lost connection why. For a completed handshake `value` is the connection's
+    /// descriptor (the wire feed carries 0). `None` for kinds ferrozmq never reports.
     pub(crate) fn new(
         kind: EventKind,
         value: u32,
@@ -160,7 +167,7 @@ impl MonitorEvent {
             EventKind::HandshakeFailedNoDetail => {
                 MonitorEvent::HandshakeFailedNoDetail { endpoint, errno }
             }
-            EventKind::HandshakeSucceeded => MonitorEvent::HandshakeSucceeded { endpoint },
+            EventKind::HandshakeSucceeded => MonitorEvent::HandshakeSucceeded { endpoint, fd },
             EventKind::HandshakeFailedProtocol => MonitorEvent::HandshakeFailedProtocol {
                 endpoint,
                 code: value,
@@ -211,7 +218,7 @@ impl MonitorEvent {
             | MonitorEvent::Closed { endpoint, .. }
             | MonitorEvent::Disconnected { endpoint, .. }
             | MonitorEvent::HandshakeFailedNoDetail { endpoint, .. }
-            | MonitorEvent::HandshakeSucceeded { endpoint }
+            | MonitorEvent::HandshakeSucceeded { endpoint, .. }
             | MonitorEvent::HandshakeFailedProtocol { endpoint, .. }
             | MonitorEvent::HandshakeFailedAuth { endpoint, .. } => endpoint,
             MonitorEvent::MonitorStopped => "",
@@ -324,8 +331,13 @@ mod tests {
             let reason = Some(DisconnectReason::PeerClosed);
             let value = match kind {
                 EventKind::ConnectDelayed => libc::EINPROGRESS as u32,
-                EventKind::HandshakeSucceeded | EventKind::MonitorStopped => 0,
+                EventKind::MonitorStopped => 0,
                 _ => 0x1234,
+            };
+            // A completed handshake carries its descriptor typed, and 0 on the wire.
+            let wire_value = match kind {
+                EventKind::HandshakeSucceeded => 0,
+                _ => value,
             };
             let endpoint = if kind == EventKind::MonitorStopped {
                 ""
@@ -337,7 +349,7 @@ mod tests {
                 continue;
             };
             assert_eq!(event.kind(), kind);
-            assert_eq!(event.value(), value, "{kind}");
+            assert_eq!(event.value(), wire_value, "{kind}");
             assert_eq!(event.endpoint(), endpoint);
         }
     }

@@ -44,7 +44,7 @@ impl MonitorHub {
     #[inline]
     pub(crate) fn emit(&self, kind: EventKind, value: u32, endpoint: &str) {
         if self.wants(kind) {
-            self.send(kind, value, endpoint, None);
+            self.send(kind, value, value, endpoint, None);
         }
     }
 
@@ -52,7 +52,16 @@ impl MonitorHub {
     #[inline]
     pub(crate) fn emit_disconnected(&self, fd: u32, endpoint: &str, reason: DisconnectReason) {
         if self.wants(EventKind::Disconnected) {
-            self.send(EventKind::Disconnected, fd, endpoint, Some(reason));
+            self.send(EventKind::Disconnected, fd, fd, endpoint, Some(reason));
+        }
+    }
+
+    /// Reports a completed handshake on the connection with descriptor `fd`: typed monitors
+    /// get the descriptor, the wire feed 0, as libzmq sends.
+    #[inline]
+    pub(crate) fn emit_handshake_succeeded(&self, fd: u32, endpoint: &str) {
+        if self.wants(EventKind::HandshakeSucceeded) {
+            self.send(EventKind::HandshakeSucceeded, 0, fd, endpoint, None);
         }
     }
 
@@ -61,18 +70,27 @@ impl MonitorHub {
         self.mask.load(Ordering::Relaxed) & u32::from(kind.number()) != 0
     }
 
+    /// Hands an event to the sinks that want it: `wire_value` to the wire feed,
+    /// `typed_value` to the typed monitors (they differ where the typed event says more).
     #[cold]
-    fn send(&self, kind: EventKind, value: u32, endpoint: &str, reason: Option<DisconnectReason>) {
+    fn send(
+        &self,
+        kind: EventKind,
+        wire_value: u32,
+        typed_value: u32,
+        endpoint: &str,
+        reason: Option<DisconnectReason>,
+    ) {
         // The mask may have changed since the unlocked look: the sinks' own are the truth.
         let sinks = self.lock();
         if let Some(feed) = &sinks.feed {
-            feed.send(kind, value, endpoint);
+            feed.send(kind, wire_value, endpoint);
         }
         let wanted = sinks.queues.iter().filter(|q| q.events.contains(kind));
         let mut event = None;
         for queue in wanted {
             let event =
-                event.get_or_insert_with(|| MonitorEvent::new(kind, value, endpoint, reason));
+                event.get_or_insert_with(|| MonitorEvent::new(kind, typed_value, endpoint, reason));
             if let Some(event) = event {
                 queue.push(event.clone());
             }

@@ -526,6 +526,19 @@ impl PipeEnd {
         !self.is_full() || self.wait_writable()
     }
 
+    /// Whole messages written at this end that the other end has not read yet, as far as
+    /// the reader has published its progress (it does whenever it finds the pipe empty, so
+    /// a drained pipe reads 0).
+    pub(crate) fn unread(&self) -> u64 {
+        let dir = self.out_dir();
+        match &dir.latest {
+            Some(latest) => u64::from(latest.lock().is_some()),
+            None => self
+                .msgs_written
+                .saturating_sub(dir.msgs_read.load(Ordering::Acquire)),
+        }
+    }
+
     /// Lets a blocked writer see how far this end has read.
     fn publish_progress(&mut self) {
         let dir = &self.link.directions[1 - self.side];

@@ -291,6 +291,30 @@ impl SocketCore {
         Ok(readiness)
     }
 
+    /// Waits until at least `count` peers have subscribed (PUB, XPUB) or joined a group
+    /// (RADIO), as long as `timeout_ms` allows (-1: for ever).
+    pub(crate) fn wait_for_subscribers(&mut self, count: usize, timeout_ms: i32) -> Result<()> {
+        self.process_events();
+        if self.pattern.subscribers().is_none() {
+            return Err(Error::NotSupported);
+        }
+        self.blocking(false, timeout_ms, |pattern, _| {
+            (pattern.subscribers().unwrap_or(0) >= count).then_some(Ok(()))
+        })
+    }
+
+    /// Whole messages queued on the socket's pipes that no connection has taken yet.
+    pub(crate) fn unsent(&mut self) -> usize {
+        self.process_events();
+        let mut queued = 0u64;
+        for id in self.pipes.ids() {
+            if let Some(pipe) = self.pipes.get(id) {
+                queued += pipe.end.unread();
+            }
+        }
+        usize::try_from(queued).unwrap_or(usize::MAX)
+    }
+
     /// Hands a routing option to the socket type.
     pub(crate) fn set_pattern_option(&mut self, option: PatternOption) -> Result<()> {
         self.pattern.set_option(option)

@@ -9,6 +9,7 @@ mod options;
 mod addressed;
 mod connection_options;
 mod core;
+mod delivery;
 pub(crate) mod mailbox;
 mod message_properties;
 mod pattern;

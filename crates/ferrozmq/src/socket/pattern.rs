@@ -117,6 +117,12 @@ pub(crate) trait Pattern: Send {
     fn address_of(&self, _id: PipeId) -> Option<Address> {
         None
     }
+    /// PUB, XPUB, RADIO: how many peers have said what they want (subscribed to a prefix,
+    /// joined a group) and so can be sent something. `None` for the types whose peers say
+    /// nothing of the kind.
+    fn subscribers(&self) -> Option<usize> {
+        None
+    }
     /// Applies a routing option; types it does not concern refuse it, as libzmq does.
     fn set_option(&mut self, _option: PatternOption) -> Result<(), Error> {
         Err(Error::InvalidArgument(

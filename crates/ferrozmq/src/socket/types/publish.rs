@@ -299,6 +299,25 @@ impl Pattern for Publish {
         Ok(())
     }
 
+    fn subscribers(&self) -> Option<usize> {
+        if self.invert {
+            // Inverted, a peer without subscriptions gets every message.
+            return Some(self.pipes.len());
+        }
+        // In manual mode what a subscriber asked for counts, applied or not.
+        let asked = if self.manual {
+            &self.requested
+        } else {
+            &self.subscriptions
+        };
+        Some(
+            self.pipes
+                .iter()
+                .filter(|&&pipe| asked.has_subscriptions(pipe))
+                .count(),
+        )
+    }
+
     fn set_option(&mut self, option: PatternOption) -> Result<(), Error> {
         match (option, self.surface) {
             (PatternOption::InvertMatching(on), _) => self.invert = on,

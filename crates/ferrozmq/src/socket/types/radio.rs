@@ -150,4 +150,11 @@ impl Pattern for Radio {
         // A radio never blocks.
         true
     }
+
+    fn subscribers(&self) -> Option<usize> {
+        let mut joined: Vec<PipeId> = self.members.values().flatten().copied().collect();
+        joined.sort_unstable();
+        joined.dedup();
+        Some(joined.len() + self.udp_pipes.len())
+    }
 }
