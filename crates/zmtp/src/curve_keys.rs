@@ -4,7 +4,7 @@
 //! a key pair of its own, which the server can check through its authenticator.
 //!
 //! ```
-//! use zmtp::curve_keys::{CurveKeyPair, CurveSecretKey};
+//! use ferrozmq_zmtp::curve_keys::{CurveKeyPair, CurveSecretKey};
 //!
 //! let pair = CurveKeyPair::generate().unwrap();
 //! let text = pair.secret.to_z85();
@@ -41,7 +41,7 @@ impl CurvePublicKey {
     /// Parses the 40-character Z85 form.
     ///
     /// ```
-    /// let key = zmtp::curve_keys::CurvePublicKey::from_z85(
+    /// let key = ferrozmq_zmtp::curve_keys::CurvePublicKey::from_z85(
     ///     "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
     /// ).unwrap();
     /// assert_eq!(key.to_z85(), "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7");
@@ -112,7 +112,7 @@ impl CurveSecretKey {
     /// The matching public key (X25519 of the key with the curve's base point).
     ///
     /// ```
-    /// use zmtp::curve_keys::CurveSecretKey;
+    /// use ferrozmq_zmtp::curve_keys::CurveSecretKey;
     ///
     /// let secret = CurveSecretKey::from_z85("JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6").unwrap();
     /// assert_eq!(secret.public_key().to_z85(), "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7");
@@ -165,7 +165,7 @@ impl FromStr for CurveSecretKey {
 /// A public key with its secret key.
 ///
 /// ```
-/// use zmtp::curve_keys::CurveKeyPair;
+/// use ferrozmq_zmtp::curve_keys::CurveKeyPair;
 ///
 /// let server = CurveKeyPair::generate().unwrap();
 /// println!("give clients this key: {}", server.public);

@@ -12,7 +12,7 @@ use std::fmt;
 /// and long nonces are drawn from it.
 ///
 /// ```
-/// use zmtp::entropy::{Entropy, OsEntropy};
+/// use ferrozmq_zmtp::entropy::{Entropy, OsEntropy};
 ///
 /// let mut nonce = [0u8; 16];
 /// OsEntropy.fill(&mut nonce).unwrap();

@@ -14,6 +14,9 @@
 //! A message is a sequence of parts; each part travels as one frame whose MORE flag says
 //! whether another part follows. Commands (READY, SUBSCRIBE, PING, ...) are single frames
 //! with the COMMAND flag.
+//!
+//! This crate is the protocol layer of [ferrozmq](https://docs.rs/ferrozmq), published as
+//! `ferrozmq-zmtp` (inside the ferrozmq workspace it is imported under the name `zmtp`).
 #![warn(missing_docs)]
 
 pub mod command;
@@ -40,3 +43,8 @@ pub use metadata::Metadata;
 pub use outbox::Outbox;
 pub use session::{Event, PeerInfo, Session, SessionConfig};
 pub use socket_type::SocketType;
+
+/// The README's snippet, compiled and run with the doctests so that it stays correct.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeSnippets;

@@ -49,8 +49,8 @@
 //! | CURVE     | HELLO, INITIATE         | WELCOME, READY           | the client's long-term key, on INITIATE |
 //!
 //! ```
-//! use zmtp::metadata::Metadata;
-//! use zmtp::mechanism::{Mechanism, MechanismEvent, Verdict};
+//! use ferrozmq_zmtp::metadata::Metadata;
+//! use ferrozmq_zmtp::mechanism::{Mechanism, MechanismEvent, Verdict};
 //!
 //! let mut client = Mechanism::plain_client(b"admin", b"secret", Metadata::new()).unwrap();
 //! let mut server = Mechanism::plain_server(Metadata::new());

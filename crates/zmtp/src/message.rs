@@ -16,7 +16,7 @@ pub const INLINE_CAPACITY: usize = 69;
 /// so cloning a message for many subscribers never copies a large payload.
 ///
 /// ```
-/// use zmtp::Message;
+/// use ferrozmq_zmtp::Message;
 /// let mut part = Message::from("Are you OK?");
 /// part.set_more(true);
 /// assert_eq!(&part[..], b"Are you OK?");

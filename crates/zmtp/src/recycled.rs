@@ -9,9 +9,9 @@
 //! list is bounded, so a burst leaves at most a few MiB behind.
 //!
 //! ```
-//! let mut body = zmtp::recycled::take(64 * 1024);
+//! let mut body = ferrozmq_zmtp::recycled::take(64 * 1024);
 //! body.resize(64 * 1024, b'x');
-//! let bytes = zmtp::recycled::into_bytes(body);
+//! let bytes = ferrozmq_zmtp::recycled::into_bytes(body);
 //! assert_eq!(bytes.len(), 64 * 1024);
 //! drop(bytes); // the buffer is kept for the next large body
 //! ```

@@ -53,7 +53,7 @@ impl SessionConfig {
     /// send one): what a [`Mechanism`] is built with.
     ///
     /// ```
-    /// use zmtp::{Bytes, SessionConfig, SocketType};
+    /// use ferrozmq_zmtp::{Bytes, SessionConfig, SocketType};
     ///
     /// let config = SessionConfig {
     ///     socket_type: SocketType::Dealer,
@@ -167,7 +167,7 @@ impl Session {
     /// wait for the peer's greeting, and go out only if it names the same mechanism.
     ///
     /// ```
-    /// use zmtp::{Bytes, Mechanism, Outbox, Session, SessionConfig, SocketType};
+    /// use ferrozmq_zmtp::{Bytes, Mechanism, Outbox, Session, SessionConfig, SocketType};
     ///
     /// let config = SessionConfig {
     ///     socket_type: SocketType::Req,

@@ -9,7 +9,7 @@
 //! ```
 //!
 //! ```
-//! use zmtp::z85;
+//! use ferrozmq_zmtp::z85;
 //!
 //! let text = z85::encode(&[0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B]).unwrap();
 //! assert_eq!(text, "HelloWorld");
@@ -87,8 +87,8 @@ impl std::error::Error for Z85Error {}
 /// Encodes `data`, whose length must be a multiple of 4.
 ///
 /// ```
-/// assert_eq!(zmtp::z85::encode(&[0, 0, 0, 0]).unwrap(), "00000");
-/// assert!(zmtp::z85::encode(&[1, 2, 3]).is_err());
+/// assert_eq!(ferrozmq_zmtp::z85::encode(&[0, 0, 0, 0]).unwrap(), "00000");
+/// assert!(ferrozmq_zmtp::z85::encode(&[1, 2, 3]).is_err());
 /// ```
 pub fn encode(data: &[u8]) -> Result<String, Z85Error> {
     if data.len() % 4 != 0 {
@@ -116,8 +116,8 @@ fn encode_groups(data: &[u8]) -> String {
 /// Decodes `text`, whose length must be a multiple of 5.
 ///
 /// ```
-/// assert_eq!(zmtp::z85::decode("00000").unwrap(), [0, 0, 0, 0]);
-/// assert!(zmtp::z85::decode("Hello Wrld").is_err());
+/// assert_eq!(ferrozmq_zmtp::z85::decode("00000").unwrap(), [0, 0, 0, 0]);
+/// assert!(ferrozmq_zmtp::z85::decode("Hello Wrld").is_err());
 /// ```
 pub fn decode(text: &str) -> Result<Vec<u8>, Z85Error> {
     let text = text.as_bytes();
@@ -147,7 +147,7 @@ pub fn decode(text: &str) -> Result<Vec<u8>, Z85Error> {
 /// Encodes a 32-octet key as its 40 characters.
 ///
 /// ```
-/// let text = zmtp::z85::encode_key(&[0u8; 32]);
+/// let text = ferrozmq_zmtp::z85::encode_key(&[0u8; 32]);
 /// assert_eq!(text, "0".repeat(40));
 /// ```
 pub fn encode_key(key: &[u8; 32]) -> String {
@@ -157,9 +157,9 @@ pub fn encode_key(key: &[u8; 32]) -> String {
 /// Decodes the 40 characters of a key.
 ///
 /// ```
-/// let key = zmtp::z85::decode_key("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7").unwrap();
+/// let key = ferrozmq_zmtp::z85::decode_key("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7").unwrap();
 /// assert_eq!(key.len(), 32);
-/// assert!(zmtp::z85::decode_key("HelloWorld").is_err());
+/// assert!(ferrozmq_zmtp::z85::decode_key("HelloWorld").is_err());
 /// ```
 pub fn decode_key(text: &str) -> Result<[u8; 32], Z85Error> {
     if text.len() != KEY_TEXT_LEN {

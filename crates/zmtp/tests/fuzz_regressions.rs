@@ -4,6 +4,9 @@
 //! (`tests/regressions/<target>/`). A crash found by `fuzz/run-all.sh` becomes a regression
 //! test by copying its input to `tests/regressions/<target>/`, named for what it broke.
 
+// The fuzz crate imports this one as `zmtp`, the name the workspace gives it.
+extern crate ferrozmq_zmtp as zmtp;
+
 use std::path::{Path, PathBuf};
 
 #[path = "../../../fuzz/src/command.rs"]

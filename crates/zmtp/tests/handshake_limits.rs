@@ -3,9 +3,9 @@
 //! command larger than any handshake needs must be refused from its header, whatever the
 //! message size limit for traffic.
 
-use zmtp::frame::{FrameDecoder, COMMAND, LONG};
-use zmtp::greeting::{Greeting, MechanismName};
-use zmtp::{BytesMut, ProtocolError, Session, SessionConfig, SocketType};
+use ferrozmq_zmtp::frame::{FrameDecoder, COMMAND, LONG};
+use ferrozmq_zmtp::greeting::{Greeting, MechanismName};
+use ferrozmq_zmtp::{BytesMut, ProtocolError, Session, SessionConfig, SocketType};
 
 /// A peer's greeting and the header of a command frame of `len` bytes, nothing more.
 fn greeting_and_command_header(len: u64) -> BytesMut {

@@ -14,8 +14,8 @@ use bytes::Bytes;
 /// What the client presented, for the authenticator to judge.
 ///
 /// ```
-/// use zmtp::greeting::MechanismName;
-/// use zmtp::mechanism::AuthRequest;
+/// use ferrozmq_zmtp::greeting::MechanismName;
+/// use ferrozmq_zmtp::mechanism::AuthRequest;
 ///
 /// fn zap_credentials(request: &AuthRequest) -> (&[u8], usize) {
 ///     (request.mechanism.as_bytes(), request.credentials.len())
@@ -38,7 +38,7 @@ pub struct AuthRequest {
 /// The authenticator's answer (a ZAP reply's status, user id and metadata).
 ///
 /// ```
-/// use zmtp::mechanism::Verdict;
+/// use ferrozmq_zmtp::mechanism::Verdict;
 ///
 /// assert!(Verdict::allow("joe").is_allowed());
 /// assert!(!Verdict::deny(400, "unknown key").is_allowed());
