@@ -1,13 +1,17 @@
-//! The command line: what the user asked for, read from the arguments.
+//! What the user asked for, read from what clap matched (see [`crate::cli`] for the
+//! command line itself), with the checks clap cannot make: which options mean something
+//! for which socket type, and values that must be whole numbers written as digits.
 //!
-//! Arguments are handled as bytes so that `--send` and `--subscribe` can carry anything
-//! the shell passes; only names, numbers and endpoints have to be UTF-8.
+//! Messages, prefixes and routing ids are read as bytes, so that `--send` and `--subscribe`
+//! can carry anything the shell passes; only names, numbers and endpoints have to be UTF-8.
 
 use crate::endpoints::{Endpoint, Side};
 use crate::error::CliError;
-use crate::role::{supported_type_names, Behaviour, Layout, Role};
+use crate::output::{EventFormat, Format};
+use crate::role::{type_name, Behaviour, Layout, Role};
 use crate::security::Security;
 use crate::socket_options::SocketOptions;
+use clap::{ArgMatches, Args, FromArgMatches};
 use ferrozmq::SocketType;
 use std::ffi::OsString;
 use std::time::Duration;
@@ -15,10 +19,6 @@ use std::time::Duration;
 /// What to do.
 #[derive(Debug)]
 pub enum Command {
-    /// Print the usage text.
-    Help,
-    /// Print the version.
-    Version,
     /// Run the seed's three patterns in one process.
     Demo,
     /// Drive one socket.
@@ -31,6 +31,93 @@ pub enum Command {
     Keygen,
     /// Run the benchmark harness with these arguments.
     Bench(Vec<OsString>),
+    /// Print a shell's completion script.
+    Completions(clap_complete::Shell),
+    /// Print the man page.
+    Man,
+}
+
+/// The options of a socket command other than the socket options and security flags, as
+/// clap reads them. Each is offered to every socket type; those that mean nothing for a
+/// type are hidden from its help and refused by [`SocketArgs::read`].
+#[derive(Args, Debug)]
+pub struct CommandFlags {
+    /// A message to send; repeat for several, sent in turn
+    ///
+    /// Without --send, req, pub, push, scatter and radio send each line of standard input;
+    /// the other types send nothing. router, server, and a peer that only binds: the
+    /// answers, sent in turn, one to the sender of each message received (a router's with
+    /// the message's envelope, so that a req client gets its reply).
+    #[arg(long, value_name = "TEXT", value_parser = clap::value_parser!(OsString),
+          allow_hyphen_values = true)]
+    pub send: Vec<OsString>,
+    /// Stop after N messages sent or received
+    ///
+    /// req, rep, router, server, and a peer that only binds: N messages answered or
+    /// printed; dealer, pair, xpub, xsub, client, channel, and a peer that connects: N sent
+    /// with --send, else N received. Without it, --send values go once each, and the
+    /// receiving types run until stopped.
+    #[arg(long, value_name = "N", value_parser = at_least_one, allow_hyphen_values = true)]
+    pub count: Option<u64>,
+    /// Wait MS milliseconds between sends
+    ///
+    /// dealer, pair, xpub, xsub, client, channel and peer print what arrives meanwhile.
+    #[arg(long, value_name = "MS", value_parser = whole_number::<u64>,
+          allow_hyphen_values = true)]
+    pub interval: Option<u64>,
+    /// Receive the messages that start with PREFIX; repeatable; default: everything
+    ///
+    /// An xsub subscribes by sending \x01PREFIX upstream.
+    #[arg(long, value_name = "PREFIX", value_parser = clap::value_parser!(OsString),
+          allow_hyphen_values = true)]
+    pub subscribe: Vec<OsString>,
+    /// The reply to every request, instead of an echo
+    #[arg(long, value_name = "TEXT", value_parser = clap::value_parser!(OsString),
+          allow_hyphen_values = true)]
+    pub reply: Option<OsString>,
+    /// radio: the group to send to, required; dish: a group to join, required, repeatable
+    #[arg(long, value_name = "NAME", value_parser = group, allow_hyphen_values = true)]
+    pub group: Vec<String>,
+    /// Give up, with exit status 1, when nothing arrives or can be sent for MS milliseconds
+    ///
+    /// It bounds every wait: for a message, for room to send, for --wait-peers, and at
+    /// exit for what is still queued (a sender whose messages were not delivered in time
+    /// exits with status 1). Once dealer, pair, xpub, xsub, client, channel and a peer
+    /// that connects have sent their --send values, they print what arrives until nothing
+    /// has for MS milliseconds, then exit with status 0 (without --timeout: until stopped).
+    #[arg(long, value_name = "MS", value_parser = whole_number::<i32>,
+          allow_hyphen_values = true)]
+    pub timeout: Option<i32>,
+    /// Start sending once N peers are connected (pub, xpub, radio: once N have subscribed)
+    ///
+    /// So that the first messages are not lost to subscribers still subscribing (a
+    /// publisher sends only to the subscriptions that have arrived) or all queued for the
+    /// first of several workers to connect. Bounded by --timeout.
+    #[arg(long, value_name = "N", value_parser = at_least_one, allow_hyphen_values = true)]
+    pub wait_peers: Option<u64>,
+    /// Print messages/s and bytes/s once a second on standard error, and totals at exit
+    #[arg(long)]
+    pub stats: bool,
+    /// How to print received messages: text (parts separated by tabs), hex, or json
+    /// (one object per line; parts that are not UTF-8 as {"base64": ...})
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub format: Option<Format>,
+}
+
+/// The monitor command's options other than the socket options and security flags.
+#[derive(Args, Debug)]
+pub struct MonitorFlags {
+    /// Stop after N events
+    #[arg(long, value_name = "N", value_parser = at_least_one, allow_hyphen_values = true)]
+    pub count: Option<u64>,
+    /// Stop after MS milliseconds, with exit status 1 unless --count events came first
+    #[arg(long, value_name = "MS", value_parser = whole_number::<i32>,
+          allow_hyphen_values = true)]
+    pub timeout: Option<i32>,
+    /// How to print events: text (EVENT<tab>ENDPOINT<tab>VALUE) or json (one object per
+    /// line)
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = EventFormat::Text)]
+    pub format: EventFormat,
 }
 
 /// The socket command's arguments.
@@ -59,6 +146,12 @@ pub struct SocketArgs {
     pub groups: Vec<String>,
     /// `--timeout` in milliseconds.
     pub timeout: Option<i32>,
+    /// `--wait-peers`: peers (subscribers) to wait for before the first send.
+    pub wait_peers: Option<u64>,
+    /// `--stats`: report rates on standard error.
+    pub stats: bool,
+    /// `--format`: how received messages are printed.
+    pub format: Format,
     /// `--sndhwm`, `--linger` and the other socket options.
     pub options: SocketOptions,
     /// `--curve-server`, `--plain-user` and the other security flags.
@@ -96,448 +189,322 @@ pub struct MonitorArgs {
     pub endpoints: Vec<Endpoint>,
     /// `--count`: events before stopping.
     pub count: Option<u64>,
-    /// `--timeout` in milliseconds: the longest wait for an event.
+    /// `--timeout` in milliseconds: how long to watch at most.
     pub timeout: Option<i32>,
+    /// `--format`: how events are printed.
+    pub format: EventFormat,
     /// The watched socket's options.
     pub options: SocketOptions,
     /// The watched socket's security flags.
     pub security: Security,
 }
 
-/// An option as written on the command line, with the way to its value: after `=`, else
-/// the next argument.
-pub struct OptionArg<'a> {
-    /// The option's name, such as `--count`.
-    pub name: &'a str,
-    inline_value: Option<Vec<u8>>,
-    rest: &'a mut dyn Iterator<Item = Vec<u8>>,
-}
-
-impl<'a> OptionArg<'a> {
-    /// Reads `arg`, an argument starting with `-`; `rest` holds the arguments after it.
-    fn new(arg: &'a [u8], rest: &'a mut dyn Iterator<Item = Vec<u8>>) -> Result<Self, CliError> {
-        let (name, inline_value) = match arg.iter().position(|&b| b == b'=') {
-            Some(eq) => (&arg[..eq], Some(arg[eq + 1..].to_vec())),
-            None => (arg, None),
+impl SocketArgs {
+    /// The socket command for `socket_type`, from what clap matched.
+    pub fn read(socket_type: SocketType, matches: &ArgMatches) -> Result<SocketArgs, CliError> {
+        let behaviour = Behaviour::of(socket_type).ok_or_else(|| {
+            CliError::usage(format!(
+                "socket type '{}' is not supported",
+                type_name(socket_type)
+            ))
+        })?;
+        let flags = CommandFlags::from_arg_matches(matches).map_err(clap_error)?;
+        let args = SocketArgs {
+            socket_type,
+            role: behaviour.role,
+            layout: behaviour.layout,
+            endpoints: endpoints(matches, socket_type)?,
+            send: flags.send.iter().map(bytes).collect(),
+            count: flags.count,
+            interval: flags.interval.map(Duration::from_millis),
+            subscribe: flags.subscribe.iter().map(bytes).collect(),
+            reply: flags.reply.as_ref().map(bytes),
+            groups: flags.group,
+            timeout: flags.timeout,
+            wait_peers: flags.wait_peers,
+            stats: flags.stats,
+            format: flags.format.unwrap_or(Format::Text),
+            options: SocketOptions::from_matches(matches, socket_type)?,
+            security: Security::from_arg_matches(matches).map_err(clap_error)?,
         };
-        Ok(OptionArg {
-            name: utf8(name, "option")?,
-            inline_value,
-            rest,
-        })
+        args.check_applies(flags.format.is_some())?;
+        Ok(args)
     }
 
-    /// Takes the option's value.
-    pub fn value(&mut self) -> Result<Vec<u8>, CliError> {
-        match self.inline_value.take() {
-            Some(value) => Ok(value),
-            None => self
-                .rest
-                .next()
-                .ok_or_else(|| CliError::usage(format!("{} needs a value", self.name))),
+    /// Whether this socket speaks first: sends messages of its own accord (rather than
+    /// only answering, or only receiving).
+    pub fn speaks_first(&self) -> bool {
+        match self.role {
+            Role::Request | Role::Send | Role::Exchange => true,
+            // A peer that only binds has nobody to speak to first: it answers.
+            Role::Converse => self.endpoints.iter().any(|e| e.side == Side::Connect),
+            Role::Reply | Role::Receive | Role::Route => false,
         }
     }
 
-    /// Checks that an option that takes no value was given none.
-    pub fn no_value(&self) -> Result<(), CliError> {
-        match self.inline_value {
-            Some(_) => Err(CliError::usage(format!("{} takes no value", self.name))),
+    /// Rejects options that mean nothing for the socket type, so that a mistake is
+    /// reported rather than silently ignored.
+    fn check_applies(&self, format_given: bool) -> Result<(), CliError> {
+        if self.endpoints.is_empty() {
+            return Err(CliError::usage(format!(
+                "missing endpoint for the {} socket (e.g. '@tcp://*:5555' or \
+                 '>tcp://localhost:5555')",
+                type_name(self.socket_type)
+            )));
+        }
+        let speaks_first = self.speaks_first();
+        if self.interval.is_some() && self.role == Role::Converse && !speaks_first {
+            return Err(CliError::usage(
+                "--interval paces what a peer sends first, and this peer connects to no one",
+            ));
+        }
+        if self.interval.is_some()
+            && speaks_first
+            && self.send.is_empty()
+            && !self.role.reads_standard_input()
+        {
+            return Err(CliError::usage(format!(
+                "--interval paces --send values, and this {} socket has none",
+                type_name(self.socket_type)
+            )));
+        }
+        if self.wait_peers.is_some() && self.role == Role::Converse && !speaks_first {
+            return Err(CliError::usage(
+                "--wait-peers waits for the peers a peer speaks to first, and this peer \
+                 connects to no one",
+            ));
+        }
+        self.check_groups()?;
+        let misplaced = [
+            (
+                "--send",
+                !self.send.is_empty() && !self.role.takes_send_values(),
+            ),
+            (
+                "--interval",
+                self.interval.is_some() && !Applies::Interval.to(self.socket_type),
+            ),
+            (
+                "--reply",
+                self.reply.is_some() && !Applies::Reply.to(self.socket_type),
+            ),
+            (
+                "--subscribe",
+                !self.subscribe.is_empty() && !Applies::Subscribe.to(self.socket_type),
+            ),
+            (
+                "--group",
+                !self.groups.is_empty() && !Applies::Group.to(self.socket_type),
+            ),
+            (
+                "--wait-peers",
+                self.wait_peers.is_some() && !Applies::WaitPeers.to(self.socket_type),
+            ),
+            (
+                "--format",
+                format_given && !Applies::Format.to(self.socket_type),
+            ),
+        ];
+        match misplaced.into_iter().find(|(_, wrong)| *wrong) {
+            Some((option, _)) => Err(CliError::usage(format!(
+                "{option} does not apply to a {} socket",
+                type_name(self.socket_type)
+            ))),
             None => Ok(()),
         }
     }
-}
 
-/// Reads the arguments that follow the program name.
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CliError> {
-    let mut args = args.into_iter().peekable();
-    if args.next_if(|first| first == "bench").is_some() {
-        // The harness reads its own arguments (and answers --help itself).
-        return Ok(Command::Bench(args.collect()));
-    }
-    let mut args = args.map(OsString::into_encoded_bytes);
-    let Some(first) = args.next() else {
-        return Err(CliError::usage("missing command (try 'ferrozmq --help')"));
-    };
-    match first.as_slice() {
-        b"-h" | b"--help" => Ok(Command::Help),
-        b"-V" | b"--version" => Ok(Command::Version),
-        b"demo" => parse_demo(args),
-        b"proxy" => parse_proxy(args),
-        b"monitor" => parse_monitor(args),
-        b"keygen" => parse_keygen(args),
-        _ if first.starts_with(b"-") => Err(CliError::usage(format!(
-            "unknown option '{}' (try 'ferrozmq --help')",
-            String::from_utf8_lossy(&first)
-        ))),
-        _ => parse_socket(&first, args),
-    }
-}
-
-fn is_help(arg: &[u8]) -> bool {
-    arg == b"--help" || arg == b"-h"
-}
-
-fn parse_demo(args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError> {
-    let rest: Vec<_> = args.collect();
-    if rest.iter().any(|arg| is_help(arg)) {
-        return Ok(Command::Help);
-    }
-    match rest.first() {
-        None => Ok(Command::Demo),
-        Some(arg) => Err(CliError::usage(format!(
-            "demo takes no arguments, got '{}'",
-            String::from_utf8_lossy(arg)
-        ))),
-    }
-}
-
-fn parse_keygen(args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError> {
-    let rest: Vec<_> = args.collect();
-    if rest.iter().any(|arg| is_help(arg)) {
-        return Ok(Command::Help);
-    }
-    match rest.first() {
-        None => Ok(Command::Keygen),
-        Some(arg) => Err(CliError::usage(format!(
-            "keygen takes no arguments, got '{}'",
-            String::from_utf8_lossy(arg)
-        ))),
-    }
-}
-
-fn parse_proxy(args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError> {
-    let rest: Vec<_> = args.collect();
-    if rest.iter().any(|arg| is_help(arg)) {
-        return Ok(Command::Help);
-    }
-    let mut rest = rest.into_iter();
-    let mut positional = Vec::new();
-    let mut options = [SocketOptions::default(), SocketOptions::default()];
-    let mut security = [Security::default(), Security::default()];
-    while let Some(arg) = rest.next() {
-        if !arg.starts_with(b"-") {
-            positional.push(arg);
-            continue;
+    /// A RADIO sends to exactly one group; a DISH joins one or more, each once.
+    fn check_groups(&self) -> Result<(), CliError> {
+        if self.layout != Layout::Group {
+            return Ok(());
         }
-        let mut option = OptionArg::new(&arg, &mut rest)?;
-        // An option configures the socket whose type came last.
-        let side = match positional.len() {
-            0 => {
-                return Err(CliError::usage(format!(
-                    "{} comes before any socket: a proxy's socket options follow the \
-                     TYPE of the socket they configure",
-                    option.name
-                )))
-            }
-            1 | 2 => 0,
-            _ => 1,
+        let name = type_name(self.socket_type);
+        match (self.role, self.groups.as_slice()) {
+            (Role::Send, []) => Err(CliError::usage(format!(
+                "a {name} socket needs --group NAME, the group to send to"
+            ))),
+            (Role::Send, [_, _, ..]) => Err(CliError::usage(format!(
+                "a {name} socket sends to one group: --group given more than once"
+            ))),
+            (_, []) => Err(CliError::usage(format!(
+                "a {name} socket needs --group NAME, a group to join (repeatable)"
+            ))),
+            (_, groups) => match groups
+                .iter()
+                .enumerate()
+                .find(|(i, group)| groups[..*i].contains(group))
+            {
+                Some((_, group)) => Err(CliError::usage(format!(
+                    "--group '{group}' given more than once"
+                ))),
+                None => Ok(()),
+            },
+        }
+    }
+}
+
+/// The options of [`CommandFlags`] that only some socket types take: the help of the
+/// others does not show them, and [`SocketArgs::read`] refuses them there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applies {
+    Send,
+    Interval,
+    Subscribe,
+    Reply,
+    Group,
+    WaitPeers,
+    Format,
+}
+
+impl Applies {
+    /// Every option concerned, with its argument id.
+    pub const ALL: [(Applies, &'static str); 7] = [
+        (Applies::Send, "send"),
+        (Applies::Interval, "interval"),
+        (Applies::Subscribe, "subscribe"),
+        (Applies::Reply, "reply"),
+        (Applies::Group, "group"),
+        (Applies::WaitPeers, "wait_peers"),
+        (Applies::Format, "format"),
+    ];
+
+    /// Whether the option means something for `socket_type` (for a PEER, `--interval`
+    /// and `--wait-peers` only once it connects somewhere: checked later).
+    pub fn to(self, socket_type: SocketType) -> bool {
+        let Some(behaviour) = Behaviour::of(socket_type) else {
+            return false;
         };
-        let socket_type = socket_type_named(utf8(&positional[side * 2], "socket type")?)?;
-        if !options[side].read(&mut option, socket_type)? && !security[side].read(&mut option)? {
+        let role = behaviour.role;
+        let sends_first = matches!(
+            role,
+            Role::Request | Role::Send | Role::Exchange | Role::Converse
+        );
+        match self {
+            Applies::Send => role.takes_send_values(),
+            Applies::Interval | Applies::WaitPeers => sends_first,
+            Applies::Subscribe => matches!(socket_type, SocketType::Sub | SocketType::XSub),
+            Applies::Reply => role == Role::Reply,
+            Applies::Group => behaviour.layout == Layout::Group,
+            // Only what a socket receives is printed.
+            Applies::Format => role != Role::Send,
+        }
+    }
+}
+
+impl ProxySide {
+    /// One side of the proxy, from what clap matched for it.
+    pub fn read(matches: &ArgMatches) -> Result<ProxySide, CliError> {
+        let socket_type = socket_type_named(utf8_arg(matches, "type", "socket type")?.as_str())?;
+        let endpoint = utf8_arg(matches, "endpoint", "endpoint")?;
+        Ok(ProxySide {
+            socket_type,
+            endpoint: Endpoint::parse(&endpoint, socket_type)?,
+            options: SocketOptions::from_matches(matches, socket_type)?,
+            security: Security::from_arg_matches(matches).map_err(clap_error)?,
+        })
+    }
+}
+
+impl MonitorArgs {
+    /// The monitor command, from what clap matched.
+    pub fn read(matches: &ArgMatches) -> Result<MonitorArgs, CliError> {
+        let Some(name) = matches.get_one::<OsString>("type") else {
+            return Err(CliError::usage(
+                "monitor needs a socket type and an endpoint (e.g. 'monitor rep @tcp://*:5555')",
+            ));
+        };
+        let socket_type = socket_type_named(utf8(name, "socket type")?)?;
+        let endpoints = endpoints(matches, socket_type)?;
+        if endpoints.is_empty() {
             return Err(CliError::usage(format!(
-                "unknown option '{}' for proxy (it takes the socket options)",
-                option.name
+                "missing endpoint for the monitored {} socket (e.g. '@tcp://*:5555')",
+                type_name(socket_type)
             )));
         }
+        let flags = MonitorFlags::from_arg_matches(matches).map_err(clap_error)?;
+        Ok(MonitorArgs {
+            socket_type,
+            endpoints,
+            count: flags.count,
+            timeout: flags.timeout,
+            format: flags.format,
+            options: SocketOptions::from_matches(matches, socket_type)?,
+            security: Security::from_arg_matches(matches).map_err(clap_error)?,
+        })
     }
-    let [front_type, front_endpoint, back_type, back_endpoint] = positional.as_slice() else {
-        return Err(CliError::usage(format!(
-            "proxy takes 4 arguments (FRONT_TYPE FRONT_ENDPOINT BACK_TYPE BACK_ENDPOINT), got {}",
-            positional.len()
-        )));
-    };
-    let [front_options, back_options] = options;
-    let [front_security, back_security] = security;
-    Ok(Command::Proxy(ProxyArgs {
-        front: proxy_side(front_type, front_endpoint, front_options, front_security)?,
-        back: proxy_side(back_type, back_endpoint, back_options, back_security)?,
-    }))
 }
 
-fn proxy_side(
-    socket_type: &[u8],
-    endpoint: &[u8],
-    options: SocketOptions,
-    security: Security,
-) -> Result<ProxySide, CliError> {
-    let socket_type = socket_type_named(utf8(socket_type, "socket type")?)?;
-    let endpoint = Endpoint::parse(utf8(endpoint, "endpoint")?, socket_type)?;
-    Ok(ProxySide {
-        socket_type,
-        endpoint,
-        options,
-        security,
-    })
-}
-
-fn parse_monitor(mut args: impl Iterator<Item = Vec<u8>>) -> Result<Command, CliError> {
-    let Some(first) = args.next() else {
-        return Err(CliError::usage(
-            "monitor needs a socket type and an endpoint (e.g. 'monitor rep @tcp://*:5555')",
-        ));
-    };
-    if is_help(&first) {
-        return Ok(Command::Help);
-    }
-    let socket_type = socket_type_named(utf8(&first, "socket type")?)?;
-    let mut event_count = None;
-    let mut timeout = None;
-    let mut options = SocketOptions::default();
-    let mut security = Security::default();
-    let endpoints = read_arguments(args, socket_type, |option| {
-        let name = option.name;
-        match name {
-            "--count" => set_once(&mut event_count, name, count(name, &option.value()?)?),
-            "--timeout" => set_once(&mut timeout, name, milliseconds(name, &option.value()?)?),
-            _ if options.read(option, socket_type)? => Ok(()),
-            _ if security.read(option)? => Ok(()),
-            _ => Err(CliError::usage(format!(
-                "unknown option '{name}' for monitor (it takes --count, --timeout and the \
-                 socket options)"
-            ))),
-        }
-    })?;
-    let Some(endpoints) = endpoints else {
-        return Ok(Command::Help);
-    };
-    if endpoints.is_empty() {
-        return Err(CliError::usage(format!(
-            "missing endpoint for the monitored {} socket (e.g. '@tcp://*:5555')",
-            type_name(socket_type)
-        )));
-    }
-    Ok(Command::Monitor(MonitorArgs {
-        socket_type,
-        endpoints,
-        count: event_count,
-        timeout,
-        options,
-        security,
-    }))
+/// The endpoints matched as `endpoint`, for a socket of `socket_type`.
+fn endpoints(matches: &ArgMatches, socket_type: SocketType) -> Result<Vec<Endpoint>, CliError> {
+    matches
+        .get_many::<OsString>("endpoint")
+        .into_iter()
+        .flatten()
+        .map(|text| Endpoint::parse(utf8(text, "endpoint")?, socket_type))
+        .collect()
 }
 
 /// A socket type for the proxy or the monitor, which need no [`Behaviour`]: any type the
 /// library makes will do.
-fn socket_type_named(name: &str) -> Result<SocketType, CliError> {
+pub fn socket_type_named(name: &str) -> Result<SocketType, CliError> {
     name.parse::<SocketType>().map_err(|_| {
         CliError::usage(format!(
             "unknown socket type '{name}' (use one of {})",
-            supported_type_names()
+            crate::role::supported_type_names()
         ))
     })
 }
 
-fn parse_socket(
-    type_name: &[u8],
-    args: impl Iterator<Item = Vec<u8>>,
-) -> Result<Command, CliError> {
-    let name = utf8(type_name, "command")?;
-    let socket_type = name.parse::<SocketType>().map_err(|_| {
-        CliError::usage(format!(
-            "unknown command or socket type '{name}' (use demo, proxy, monitor or one of {})",
-            supported_type_names()
-        ))
-    })?;
-    let behaviour = Behaviour::of(socket_type).ok_or_else(|| {
-        CliError::usage(format!(
-            "socket type '{name}' is not supported yet (use one of {})",
-            supported_type_names()
-        ))
-    })?;
-    let mut parsed = SocketArgs {
-        socket_type,
-        role: behaviour.role,
-        layout: behaviour.layout,
-        endpoints: Vec::new(),
-        send: Vec::new(),
-        count: None,
-        interval: None,
-        subscribe: Vec::new(),
-        reply: None,
-        groups: Vec::new(),
-        timeout: None,
-        options: SocketOptions::default(),
-        security: Security::default(),
-    };
-    let endpoints = read_arguments(args, socket_type, |option| {
-        let name = option.name;
-        match name {
-            "--send" => parsed.send.push(option.value()?),
-            "--count" => set_once(&mut parsed.count, name, count(name, &option.value()?)?)?,
-            "--interval" => {
-                let millis = whole_number(name, &option.value()?, "of milliseconds")?;
-                set_once(&mut parsed.interval, name, Duration::from_millis(millis))?
-            }
-            "--subscribe" => parsed.subscribe.push(option.value()?),
-            "--reply" => set_once(&mut parsed.reply, name, option.value()?)?,
-            "--group" => parsed.groups.push(group(&option.value()?)?),
-            "--timeout" => set_once(
-                &mut parsed.timeout,
-                name,
-                milliseconds(name, &option.value()?)?,
-            )?,
-            _ if parsed.options.read(option, socket_type)? => {}
-            _ if parsed.security.read(option)? => {}
-            _ => {
-                return Err(CliError::usage(format!(
-                    "unknown option '{name}' (try 'ferrozmq --help')"
-                )))
-            }
-        }
-        Ok(())
-    })?;
-    let Some(endpoints) = endpoints else {
-        return Ok(Command::Help);
-    };
-    parsed.endpoints = endpoints;
-    check_applies(&parsed)?;
-    Ok(Command::Socket(parsed))
-}
-
-/// Reads endpoints and options to the end of the arguments, handing each option to
-/// `option`. Gives the endpoints, or `None` when `--help` is among the arguments.
-fn read_arguments(
-    mut args: impl Iterator<Item = Vec<u8>>,
-    socket_type: SocketType,
-    mut option: impl FnMut(&mut OptionArg<'_>) -> Result<(), CliError>,
-) -> Result<Option<Vec<Endpoint>>, CliError> {
-    let mut endpoints = Vec::new();
-    while let Some(arg) = args.next() {
-        if is_help(&arg) {
-            return Ok(None);
-        }
-        if !arg.starts_with(b"-") {
-            let endpoint = utf8(&arg, "endpoint")?;
-            endpoints.push(Endpoint::parse(endpoint, socket_type)?);
-            continue;
-        }
-        option(&mut OptionArg::new(&arg, &mut args)?)?;
-    }
-    Ok(Some(endpoints))
-}
-
-/// Rejects options that mean nothing for the socket type, so that a mistake is reported
-/// rather than silently ignored.
-fn check_applies(args: &SocketArgs) -> Result<(), CliError> {
-    if args.endpoints.is_empty() {
-        return Err(CliError::usage(format!(
-            "missing endpoint for the {} socket (e.g. '@tcp://*:5555' or '>tcp://localhost:5555')",
-            type_name(args.socket_type)
-        )));
-    }
-    let speaks_first = match args.role {
-        Role::Exchange => true,
-        // A peer that only binds has nobody to speak to first: it answers.
-        Role::Converse => args.endpoints.iter().any(|e| e.side == Side::Connect),
-        _ => false,
-    };
-    if args.interval.is_some() && args.role == Role::Converse && !speaks_first {
-        return Err(CliError::usage(
-            "--interval paces what a peer sends first, and this peer connects to no one",
-        ));
-    }
-    if args.interval.is_some() && speaks_first && args.send.is_empty() {
-        return Err(CliError::usage(format!(
-            "--interval paces --send values, and this {} socket has none",
-            type_name(args.socket_type)
-        )));
-    }
-    check_groups(args)?;
-    let paces_sends = args.role.reads_standard_input() || speaks_first;
-    let misplaced = [
-        (
-            "--send",
-            !args.send.is_empty() && !args.role.takes_send_values(),
-        ),
-        ("--interval", args.interval.is_some() && !paces_sends),
-        ("--reply", args.reply.is_some() && args.role != Role::Reply),
-        (
-            "--subscribe",
-            !args.subscribe.is_empty()
-                && !matches!(args.socket_type, SocketType::Sub | SocketType::XSub),
-        ),
-        (
-            "--group",
-            !args.groups.is_empty() && args.layout != Layout::Group,
-        ),
-    ];
-    match misplaced.into_iter().find(|(_, wrong)| *wrong) {
-        Some((option, _)) => Err(CliError::usage(format!(
-            "{option} does not apply to a {} socket",
-            type_name(args.socket_type)
-        ))),
-        None => Ok(()),
+fn utf8_arg(matches: &ArgMatches, id: &str, what: &str) -> Result<String, CliError> {
+    match matches.get_one::<OsString>(id) {
+        Some(value) => utf8(value, what).map(str::to_owned),
+        None => Err(CliError::usage(format!("missing {what}"))),
     }
 }
 
-/// A RADIO sends to exactly one group; a DISH joins one or more, each once.
-fn check_groups(args: &SocketArgs) -> Result<(), CliError> {
-    if args.layout != Layout::Group {
-        return Ok(());
-    }
-    let name = type_name(args.socket_type);
-    match (args.role, args.groups.as_slice()) {
-        (Role::Send, []) => Err(CliError::usage(format!(
-            "a {name} socket needs --group NAME, the group to send to"
-        ))),
-        (Role::Send, [_, _, ..]) => Err(CliError::usage(format!(
-            "a {name} socket sends to one group: --group given more than once"
-        ))),
-        (_, []) => Err(CliError::usage(format!(
-            "a {name} socket needs --group NAME, a group to join (repeatable)"
-        ))),
-        (_, groups) => match groups
-            .iter()
-            .enumerate()
-            .find(|(i, group)| groups[..*i].contains(group))
-        {
-            Some((_, group)) => Err(CliError::usage(format!(
-                "--group '{group}' given more than once"
-            ))),
-            None => Ok(()),
-        },
-    }
-}
-
-/// A socket type as the command line writes it.
-pub fn type_name(socket_type: SocketType) -> String {
-    socket_type.as_str().to_ascii_lowercase()
-}
-
-fn set_once<T>(slot: &mut Option<T>, option: &str, value: T) -> Result<(), CliError> {
-    if slot.replace(value).is_some() {
-        return Err(CliError::usage(format!("{option} given more than once")));
-    }
-    Ok(())
-}
-
-fn utf8<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str, CliError> {
-    std::str::from_utf8(bytes).map_err(|_| {
+fn utf8<'a>(value: &'a OsString, what: &str) -> Result<&'a str, CliError> {
+    value.to_str().ok_or_else(|| {
         CliError::usage(format!(
             "{what} '{}' is not valid UTF-8",
-            String::from_utf8_lossy(bytes)
+            value.to_string_lossy()
         ))
     })
+}
+
+fn bytes(value: &OsString) -> Vec<u8> {
+    value.as_encoded_bytes().to_vec()
+}
+
+/// A clap error met after parsing (reading matched values into a struct): a bug in the
+/// command's definition rather than in the command line, but reported all the same.
+fn clap_error(e: clap::Error) -> CliError {
+    CliError::usage(
+        e.to_string()
+            .trim()
+            .trim_start_matches("error: ")
+            .to_owned(),
+    )
 }
 
 /// A whole number written as plain digits, so that `--count -1` or `--timeout +5` is an
 /// error rather than a surprise.
-fn whole_number<T: std::str::FromStr>(
-    option: &str,
-    value: &[u8],
-    limit: &str,
-) -> Result<T, CliError> {
-    let text = utf8(value, "number")?;
-    let parsed = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        text.parse().ok()
-    } else {
-        None
-    };
-    parsed.ok_or_else(|| {
-        CliError::usage(format!(
-            "{option} needs a whole number {limit}, got '{text}'"
-        ))
+pub fn whole_number<T: std::str::FromStr>(text: &str) -> Result<T, String> {
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    let parsed = if digits { text.parse().ok() } else { None };
+    parsed.ok_or_else(|| match digits {
+        true => "too large".to_owned(),
+        false => "needs a whole number".to_owned(),
     })
+}
+
+/// A count: a whole number of at least 1.
+fn at_least_one(text: &str) -> Result<u64, String> {
+    match whole_number(text) {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(why) => Err(format!("{why} of at least 1")),
+    }
 }
 
 /// The most bytes a group may have (`ZMQ_GROUP_MAX_LENGTH`). The library would refuse a
@@ -545,8 +512,7 @@ fn whole_number<T: std::str::FromStr>(
 const GROUP_MAX_BYTES: usize = 255;
 
 /// A RADIO/DISH group: 1 to 255 bytes of UTF-8, no NUL.
-fn group(value: &[u8]) -> Result<String, CliError> {
-    let text = utf8(value, "--group")?;
+fn group(text: &str) -> Result<String, String> {
     let wrong = if text.is_empty() {
         Some("got an empty one".to_owned())
     } else if text.len() > GROUP_MAX_BYTES {
@@ -557,21 +523,36 @@ fn group(value: &[u8]) -> Result<String, CliError> {
         None
     };
     match wrong {
-        Some(wrong) => Err(CliError::usage(format!(
-            "--group needs 1 to {GROUP_MAX_BYTES} bytes without NUL, {wrong}"
-        ))),
+        Some(wrong) => Err(format!(
+            "needs 1 to {GROUP_MAX_BYTES} bytes without NUL, {wrong}"
+        )),
         None => Ok(text.to_owned()),
     }
 }
 
-fn count(option: &str, value: &[u8]) -> Result<u64, CliError> {
-    match whole_number(option, value, "of at least 1")? {
-        0 => Err(CliError::usage(format!("{option} must be at least 1"))),
-        n => Ok(n),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Milliseconds as the socket options take them.
-fn milliseconds(option: &str, value: &[u8]) -> Result<i32, CliError> {
-    whole_number(option, value, "of milliseconds")
+    #[test]
+    fn numbers_are_plain_digits() {
+        assert_eq!(whole_number::<u64>("42"), Ok(42));
+        for text in ["", "+5", "-1", " 5", "5ms", "zero"] {
+            assert!(whole_number::<u64>(text).is_err(), "{text:?}");
+        }
+        assert_eq!(whole_number::<i32>("99999999999"), Err("too large".into()));
+        assert!(at_least_one("0").is_err());
+    }
+
+    #[test]
+    fn options_apply_to_the_types_that_use_them() {
+        assert!(Applies::Reply.to(SocketType::Rep));
+        assert!(!Applies::Reply.to(SocketType::Req));
+        assert!(Applies::WaitPeers.to(SocketType::Pub));
+        assert!(Applies::WaitPeers.to(SocketType::Push));
+        assert!(!Applies::WaitPeers.to(SocketType::Sub));
+        assert!(!Applies::Format.to(SocketType::Push));
+        assert!(Applies::Format.to(SocketType::Pull));
+        assert!(Applies::Subscribe.to(SocketType::XSub));
+    }
 }

@@ -29,6 +29,14 @@ fn installed_harness() -> Option<PathBuf> {
     harness.is_file().then_some(harness)
 }
 
+/// Whether the arguments ask for help (and nothing else can be done without the harness).
+fn asks_for_help(args: &[OsString]) -> bool {
+    args.is_empty()
+        || args
+            .iter()
+            .any(|arg| arg == "--help" || arg == "-h" || arg == "help")
+}
+
 /// Runs the harness with `args` and exits as it does.
 pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
     let mut command = if let Some(manifest) = workspace_manifest() {
@@ -47,10 +55,16 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
         command
     } else if let Some(harness) = installed_harness() {
         Command::new(harness)
+    } else if asks_for_help(&args) {
+        // The harness's own help is not here to show: the command's is.
+        if let Some(bench) = crate::cli::command().find_subcommand_mut("bench") {
+            let _ = bench.print_long_help();
+        }
+        return Ok(());
     } else {
         return Err(CliError::failed(
-            "the benchmark harness is not installed: build it from the source tree with \
-             `cargo build --release -p ferrozmq-bench` and put ferrozmq-bench beside ferrozmq",
+            "the benchmark harness is not installed: from the source tree, `cargo install \
+             --path crates/ferrozmq-bench` puts ferrozmq-bench beside ferrozmq",
         ));
     };
     let status = command

@@ -15,6 +15,9 @@ const BROADCAST_WAIT: Duration = Duration::from_millis(100);
 const BROADCASTS_WANTED: usize = 3;
 /// Broadcasts after which subscribers that still miss some are a bug.
 const BROADCASTS_MAX: usize = 100;
+/// What the demo says of a broadcast no subscriber received.
+const LOST_BROADCAST: &str = "(lost, by design: no subscription had reached the \
+    publisher yet, and a publisher sends only to the subscriptions it has; see --wait-peers)";
 /// Messages through the pipeline, as in the seed's output.
 const PIPELINE_MESSAGES: usize = 3;
 
@@ -49,8 +52,9 @@ fn request_reply(ctx: &Context, out: &mut Output) -> Result<(), CliError> {
 }
 
 /// The seed's publisher broadcasts to two subscribers. A subscription takes a moment to
-/// reach the publisher and broadcasts sent before it arrives are lost, so the publisher
-/// goes on until both subscribers have printed their share.
+/// reach the publisher and broadcasts sent before it arrives are lost (the demo says so
+/// when it happens, as it usually does to the first), so the publisher goes on until both
+/// subscribers have printed their share.
 fn publish_subscribe(ctx: &Context, out: &mut Output) -> Result<(), CliError> {
     let publisher = socket(ctx, PUB)?;
     let endpoint = bind_ephemeral(&publisher)?;
@@ -72,6 +76,7 @@ fn publish_subscribe(ctx: &Context, out: &mut Output) -> Result<(), CliError> {
             .send("消息群发")
             .map_err(failed("the publisher's send"))?;
         out.line("发送消息")?;
+        let mut reached = 0;
         for (subscriber, count) in subscribers.iter().zip(&mut received) {
             if *count >= BROADCASTS_WANTED {
                 continue;
@@ -80,11 +85,15 @@ fn publish_subscribe(ctx: &Context, out: &mut Output) -> Result<(), CliError> {
                 Ok(message) => {
                     out.line(&format!("response: {}", String::from_utf8_lossy(&message)))?;
                     *count += 1;
+                    reached += 1;
                 }
                 // Not subscribed yet: the next broadcast will tell.
                 Err(Error::Again) => {}
                 Err(e) => return Err(failed("a subscriber's receive")(e)),
             }
+        }
+        if reached == 0 {
+            out.line(LOST_BROADCAST)?;
         }
     }
     Err(CliError::failed(format!(

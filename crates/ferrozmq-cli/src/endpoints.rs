@@ -63,20 +63,95 @@ impl Endpoint {
         result.map_err(|e| self.attach_failed(e))
     }
 
+    /// Why binding or connecting failed, in words that name the endpoint once and say
+    /// what to change.
     fn attach_failed(&self, e: Error) -> CliError {
+        let address = &self.address;
+        let (verb, bind) = match self.side {
+            Side::Bind => ("bind to", true),
+            Side::Connect => ("connect to", false),
+        };
         match e {
             // A malformed endpoint is a mistake on the command line.
-            Error::InvalidEndpoint(_) | Error::ProtocolNotSupported(_) => {
-                CliError::usage(e.to_string())
-            }
-            _ => {
-                let verb = match self.side {
-                    Side::Bind => "bind to",
-                    Side::Connect => "connect to",
+            Error::InvalidEndpoint(_) => CliError::usage(format!(
+                "invalid endpoint '{address}': {}",
+                malformed(address, bind)
+            )),
+            Error::ProtocolNotSupported(_) => CliError::usage(format!(
+                "cannot {verb} '{address}': {}",
+                unsupported_transport(address)
+            )),
+            Error::AddrInUse(_) => CliError::failed(format!(
+                "cannot bind to {address}: the address is already in use (by another \
+                 program, or another socket)"
+            )),
+            Error::AddrNotAvailable(_) => {
+                let host = host_of(address).unwrap_or_default();
+                let why = if host.parse::<std::net::IpAddr>().is_err() {
+                    format!("the host name '{host}' does not resolve")
+                } else if bind {
+                    format!("{host} is not an address of this machine")
+                } else {
+                    format!("the address {host} is not available")
                 };
-                CliError::failed(format!("cannot {verb} {}: {e}", self.address))
+                CliError::failed(format!("cannot {verb} {address}: {why}"))
             }
+            e => CliError::failed(format!("cannot {verb} {address}: {e}")),
         }
+    }
+}
+
+/// The host of a tcp or udp address, without brackets.
+fn host_of(address: &str) -> Option<&str> {
+    let (_, rest) = address.split_once("://")?;
+    let (host, _) = rest.rsplit_once(':')?;
+    Some(host.trim_start_matches('[').trim_end_matches(']'))
+}
+
+/// What is wrong with an endpoint the library found malformed.
+fn malformed(address: &str, bind: bool) -> String {
+    let Some((transport, rest)) = address.split_once("://") else {
+        return "an endpoint is TRANSPORT://ADDRESS, such as tcp://127.0.0.1:5555 or \
+                ipc:///tmp/feed"
+            .to_owned();
+    };
+    if !matches!(transport, "tcp" | "udp") {
+        return format!("{transport}:// needs a name after it, such as {transport}://feed");
+    }
+    let Some((host, port)) = rest.rsplit_once(':') else {
+        return format!("no port: write {transport}://HOST:PORT, such as {transport}://*:5555");
+    };
+    if host.is_empty() {
+        return "no host: use * (every interface) to bind, or a name or an address".to_owned();
+    }
+    if host.contains(';') {
+        return "a source address (SOURCE;HOST:PORT) is not supported".to_owned();
+    }
+    if host.starts_with('[') != host.ends_with(']') {
+        return "an IPv6 address goes in brackets, such as [::1]:5555".to_owned();
+    }
+    if host == "*" && !bind {
+        return "a connect needs a host name or address (* is for binding)".to_owned();
+    }
+    match port {
+        "*" | "0" if !bind => "a connect needs a port number (* and 0 are for binding)".to_owned(),
+        "" => "no port after the ':'".to_owned(),
+        port if port.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("port {port} is out of range: 1 to 65535, or * for any free port")
+        }
+        port if port != "*" => format!("the port '{port}' is not a number (1 to 65535, or *)"),
+        _ => "it is not an address this socket can use".to_owned(),
+    }
+}
+
+/// Why a transport was refused.
+fn unsupported_transport(address: &str) -> String {
+    match address.split_once("://") {
+        Some(("udp", _)) => "udp is only for a radio to connect and a dish to bind".to_owned(),
+        Some((transport, _)) => {
+            format!("unknown transport '{transport}' (tcp, ipc, inproc; udp for radio and dish)")
+        }
+        None => "an endpoint is TRANSPORT://ADDRESS, such as tcp://127.0.0.1:5555".to_owned(),
     }
 }
 
@@ -143,6 +218,25 @@ mod tests {
                 Endpoint::parse(text, SocketType::Req),
                 Err(CliError::Usage(_))
             ));
+        }
+    }
+
+    #[test]
+    fn malformed_endpoints_say_what_is_wrong() {
+        let cases = [
+            ("tcp://*:99999", true, "port 99999 is out of range"),
+            ("tcp://127.0.0.1:notaport", false, "not a number"),
+            ("tcp://127.0.0.1", false, "no port"),
+            ("tcp://127.0.0.1:", false, "no port after"),
+            ("tcp://*:5555", false, "* is for binding"),
+            ("tcp://localhost:*", false, "needs a port number"),
+            ("tcp://:5555", true, "no host"),
+            ("nothing", true, "TRANSPORT://ADDRESS"),
+            ("ipc://", true, "needs a name"),
+        ];
+        for (address, bind, why) in cases {
+            let said = malformed(address, bind);
+            assert!(said.contains(why), "{address}: {said}");
         }
     }
 }

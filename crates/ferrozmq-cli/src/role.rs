@@ -119,12 +119,17 @@ pub fn usual_side(socket_type: SocketType) -> Side {
     Behaviour::of(socket_type).map_or(Side::Connect, |b| b.usual_side)
 }
 
+/// A socket type as the command line writes it: `req`, `xpub`.
+pub fn type_name(socket_type: SocketType) -> String {
+    socket_type.as_str().to_ascii_lowercase()
+}
+
 /// The socket types the command drives, lower case, for help and error messages.
 pub fn supported_type_names() -> String {
     SocketType::ALL
         .into_iter()
         .filter(|t| Behaviour::of(*t).is_some())
-        .map(|t| t.as_str().to_ascii_lowercase())
+        .map(type_name)
         .collect::<Vec<_>>()
         .join(", ")
 }

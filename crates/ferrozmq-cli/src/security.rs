@@ -7,63 +7,40 @@
 //! socket that connects is a client: `--plain-user` and `--plain-password` are its
 //! credentials.
 
-use crate::args::OptionArg;
 use crate::error::CliError;
 use crate::output::Output;
+use clap::Args;
 use ferrozmq::{Authenticator, Context, Error, Socket};
 
-/// The flags, for `--help`.
-pub const HELP: &str = "
-Security options (every socket command, monitor, and each side of a proxy):
-  --curve-server SECRET
-                     encrypt with CURVE as a server holding this secret key
-                     (Z85, see keygen); clients need its public key
-  --curve-client SECRET --curve-serverkey PUBLIC
-                     encrypt with CURVE as a client holding this secret key, to
-                     the server whose public key is PUBLIC
-  --allow-key PUBLIC (with --curve-server) let in only clients holding one of
-                     these public keys; repeatable. Without it, any client that
-                     knows the server's key gets in
-  --plain-user USER --plain-password PASSWORD
-                     PLAIN (in clear): a socket that connects logs in with
-                     these; a socket that only binds accepts this user with
-                     this password (repeat both for several users)
-";
-
 /// The security flags given for one socket.
-#[derive(Debug, Default)]
+#[derive(Args, Debug, Default, Clone)]
+#[command(next_help_heading = "Security options")]
 pub struct Security {
+    /// Encrypt with CURVE as a server holding this secret key (Z85, see `ferrozmq
+    /// keygen`); clients need its public key
+    #[arg(long, value_name = "SECRET")]
     curve_server: Option<String>,
+    /// Encrypt with CURVE as a client holding this secret key, to the server whose public
+    /// key --curve-serverkey gives
+    #[arg(long, value_name = "SECRET")]
     curve_client: Option<String>,
+    /// The public key of the CURVE server a --curve-client connects to
+    #[arg(long, value_name = "PUBLIC")]
     curve_serverkey: Option<String>,
+    /// (with --curve-server) let in only clients holding one of these public keys;
+    /// repeatable. Without it, any client that knows the server's key gets in
+    #[arg(long = "allow-key", value_name = "PUBLIC")]
     allowed_keys: Vec<String>,
+    /// PLAIN (in clear): a socket that connects logs in as USER; a socket that only binds
+    /// accepts USER with the --plain-password given with it (repeat both for several)
+    #[arg(long = "plain-user", value_name = "USER")]
     plain_users: Vec<String>,
+    /// The password of the --plain-user given with it
+    #[arg(long = "plain-password", value_name = "PASSWORD")]
     plain_passwords: Vec<String>,
 }
 
 impl Security {
-    /// Reads `option` if it is a security flag; false, leaving it to the caller, if not.
-    pub fn read(&mut self, option: &mut OptionArg<'_>) -> Result<bool, CliError> {
-        let name = option.name;
-        let once = |slot: &mut Option<String>, value: String| match slot {
-            Some(_) => Err(CliError::usage(format!("{name} given more than once"))),
-            None => {
-                *slot = Some(value);
-                Ok(())
-            }
-        };
-        match name {
-            "--curve-server" => once(&mut self.curve_server, text(option)?)?,
-            "--curve-client" => once(&mut self.curve_client, text(option)?)?,
-            "--curve-serverkey" => once(&mut self.curve_serverkey, text(option)?)?,
-            "--allow-key" => self.allowed_keys.push(text(option)?),
-            "--plain-user" => self.plain_users.push(text(option)?),
-            "--plain-password" => self.plain_passwords.push(text(option)?),
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
     /// Checks that the flags go together, for a socket that is a server (only binds) or
     /// not.
     fn check(&self, server: bool) -> Result<(), CliError> {
@@ -160,12 +137,6 @@ impl Security {
     }
 }
 
-fn text(option: &mut OptionArg<'_>) -> Result<String, CliError> {
-    let name = option.name;
-    String::from_utf8(option.value()?)
-        .map_err(|_| CliError::usage(format!("{name} needs UTF-8 text")))
-}
-
 /// `ferrozmq keygen`: a new CURVE key pair, in Z85, for `--curve-server`,
 /// `--curve-client`, `--curve-serverkey` and `--allow-key`.
 pub fn keygen(out: &mut Output) -> Result<(), CliError> {
@@ -179,16 +150,21 @@ pub fn keygen(out: &mut Output) -> Result<(), CliError> {
 mod tests {
     use super::*;
 
-    /// The security flags of a rep socket command given `flags`.
+    /// The security flags of a socket given `flags`.
     fn security(flags: &[(&str, &str)]) -> Security {
-        let mut args = vec!["rep".to_string(), "@tcp://127.0.0.1:5555".to_string()];
+        #[derive(clap::Parser)]
+        struct Flags {
+            #[command(flatten)]
+            security: Security,
+        }
+        let mut args = vec!["test".to_string()];
         for (name, value) in flags {
             args.push(name.to_string());
             args.push(value.to_string());
         }
-        match crate::args::parse(args.into_iter().map(Into::into)) {
-            Ok(crate::args::Command::Socket(socket)) => socket.security,
-            other => panic!("{flags:?} parsed as {other:?}"),
+        match <Flags as clap::Parser>::try_parse_from(args) {
+            Ok(flags) => flags.security,
+            Err(e) => panic!("{flags:?}: {e}"),
         }
     }
 

@@ -1,10 +1,13 @@
 //! The socket options the command takes as flags (`--sndhwm 1`, `--immediate`): one table
 //! says each flag's name, what it takes, the library setter it goes to, the socket types
-//! it applies to and its help, so that parsing, configuring and `--help` cannot disagree.
+//! it applies to and its help; the clap arguments, the reading of their values, the
+//! configuring and the help are all made from it, so that they cannot disagree.
 
-use crate::args::{type_name, OptionArg};
 use crate::error::CliError;
+use crate::role::type_name;
+use clap::{value_parser, Arg, ArgAction, ArgMatches};
 use ferrozmq::{Error, Socket, SocketType};
+use std::ffi::OsString;
 use std::time::Duration;
 
 /// A library setter, reached through the socket's options.
@@ -57,73 +60,73 @@ const FLAGS: &[OptionFlag] = &[
         name: "--sndhwm",
         value: Value::Count("N", |o, v| o.set_sndhwm(v)),
         applies: Applies::ToEveryType,
-        help: "queue at most N outgoing messages per peer (0: no limit; default 1000)",
+        help: "Queue at most N outgoing messages per peer (0: no limit; default 1000)",
     },
     OptionFlag {
         name: "--rcvhwm",
         value: Value::Count("N", |o, v| o.set_rcvhwm(v)),
         applies: Applies::ToEveryType,
-        help: "queue at most N incoming messages per peer (0: no limit; default 1000)",
+        help: "Queue at most N incoming messages per peer (0: no limit; default 1000)",
     },
     OptionFlag {
         name: "--linger",
         value: Value::MillisOrNone(|o, v| o.set_linger(v)),
         applies: Applies::ToEveryType,
-        help: "how long to keep delivering unsent messages at exit (-1: until delivered); \
-               default: a socket command's --timeout if given, else -1 (monitor: 0)",
+        help: "How long to keep delivering unsent messages at exit (-1: until delivered); \
+               default: a socket command's --timeout if given, else -1 (pub, xpub, radio: 1000; monitor: 0)",
     },
     OptionFlag {
         name: "--heartbeat-ivl",
         value: Value::Millis(|o, v| o.set_heartbeat_ivl(v)),
         applies: Applies::ToEveryType,
-        help: "send a ZMTP PING on each connection every MS milliseconds (default 0: none)",
+        help: "Send a ZMTP PING on each connection every MS milliseconds (default 0: none)",
     },
     OptionFlag {
         name: "--heartbeat-timeout",
         value: Value::MillisOrNone(|o, v| o.set_heartbeat_timeout(v)),
         applies: Applies::ToEveryType,
-        help: "drop a connection that stays silent for MS milliseconds after a PING \
+        help: "Drop a connection that stays silent for MS milliseconds after a PING \
                (default: the --heartbeat-ivl)",
     },
     OptionFlag {
         name: "--heartbeat-ttl",
         value: Value::Millis(|o, v| o.set_heartbeat_ttl(v)),
         applies: Applies::ToEveryType,
-        help: "ask peers, in each PING, to drop this side after MS milliseconds without \
+        help: "Ask peers, in each PING, to drop this side after MS milliseconds without \
                traffic",
     },
     OptionFlag {
         name: "--reconnect-ivl",
         value: Value::MillisOrNone(|o, v| o.set_reconnect_ivl(v)),
         applies: Applies::ToEveryType,
-        help: "wait MS milliseconds before reconnecting (-1: never reconnect; default 100)",
+        help: "Wait MS milliseconds before reconnecting (-1: never reconnect; default 100)",
     },
     OptionFlag {
         name: "--reconnect-ivl-max",
         value: Value::Millis(|o, v| o.set_reconnect_ivl_max(v)),
         applies: Applies::ToEveryType,
-        help: "double the wait after each failed reconnect, up to MS milliseconds \
+        help: "Double the wait after each failed reconnect, up to MS milliseconds \
                (default 0: no doubling)",
     },
     OptionFlag {
         name: "--connect-timeout",
         value: Value::Millis(|o, v| o.set_connect_timeout(v)),
         applies: Applies::ToEveryType,
-        help: "abandon a tcp connect after MS milliseconds, and retry (default 0: the \
+        help: "Abandon a tcp connect after MS milliseconds, and retry (default 0: the \
                system's limit)",
     },
     OptionFlag {
         name: "--handshake-ivl",
         value: Value::Millis(|o, v| o.set_handshake_ivl(v)),
         applies: Applies::ToEveryType,
-        help: "drop a connection whose ZMTP handshake takes longer than MS milliseconds \
+        help: "Drop a connection whose ZMTP handshake takes longer than MS milliseconds \
                (0: no limit; default 30000)",
     },
     OptionFlag {
         name: "--immediate",
         value: Value::Switch(|o, on| o.set_immediate(on)),
         applies: Applies::ToEveryType,
-        help: "queue messages only to peers whose connection is complete",
+        help: "Queue messages only to peers whose connection is complete",
     },
     OptionFlag {
         name: "--conflate",
@@ -135,78 +138,78 @@ const FLAGS: &[OptionFlag] = &[
             SocketType::Pull,
             SocketType::Dealer,
         ]),
-        help: "keep only the newest message in each queue, dropping those not read in \
+        help: "Keep only the newest message in each queue, dropping those not read in \
                time (single-part messages only)",
     },
     OptionFlag {
         name: "--maxmsgsize",
         value: Value::BytesOrNone(|o, v| o.set_maxmsgsize(v)),
         applies: Applies::ToEveryType,
-        help: "disconnect a peer that sends a message part larger than BYTES (-1: no \
+        help: "Disconnect a peer that sends a message part larger than BYTES (-1: no \
                limit, the default)",
     },
     OptionFlag {
         name: "--ipv6",
         value: Value::Switch(|o, on| o.set_ipv6(on)),
         applies: Applies::ToEveryType,
-        help: "use IPv6 for host names and wildcards",
+        help: "Use IPv6 for host names and wildcards",
     },
     OptionFlag {
         name: "--routing-id",
         value: Value::Bytes("ID", |o, v| o.set_routing_id(v)),
         applies: Applies::ToEveryType,
-        help: "the routing id this socket announces to its peers (1 to 255 bytes, the \
+        help: "The routing id this socket announces to its peers (1 to 255 bytes, the \
                first not zero), which a router prints before its messages",
     },
     OptionFlag {
         name: "--tcp-keepalive",
         value: Value::OffOrOn(|o, on| o.set_tcp_keepalive(on)),
         applies: Applies::ToEveryType,
-        help: "turn tcp keepalive probes off or on (default: the system's)",
+        help: "Turn tcp keepalive probes off or on (default: the system's)",
     },
     OptionFlag {
         name: "--sndbuf",
         value: Value::BytesOrNone(|o, v| o.set_sndbuf(v)),
         applies: Applies::ToEveryType,
-        help: "the kernel's send buffer size for each connection (default: the system's)",
+        help: "The kernel's send buffer size for each connection (default: the system's)",
     },
     OptionFlag {
         name: "--rcvbuf",
         value: Value::BytesOrNone(|o, v| o.set_rcvbuf(v)),
         applies: Applies::ToEveryType,
-        help: "the kernel's receive buffer size for each connection (default: the \
+        help: "The kernel's receive buffer size for each connection (default: the \
                system's)",
     },
     OptionFlag {
         name: "--router-mandatory",
         value: Value::Switch(|o, on| o.set_router_mandatory(on)),
         applies: Applies::Only(&[SocketType::Router]),
-        help: "an answer to a peer that has gone fails (exit status 1) instead of being \
+        help: "An answer to a peer that has gone fails (exit status 1) instead of being \
                dropped",
     },
     OptionFlag {
         name: "--xpub-verbose",
         value: Value::Switch(|o, on| o.set_xpub_verbose(on)),
         applies: Applies::Only(&[SocketType::XPub]),
-        help: "pass on every subscription, not only the first for each prefix",
+        help: "Pass on every subscription, not only the first for each prefix",
     },
     OptionFlag {
         name: "--req-relaxed",
         value: Value::Switch(|o, on| o.set_req_relaxed(on)),
         applies: Applies::Only(&[SocketType::Req]),
-        help: "allow a new request before the reply to the last one came",
+        help: "Allow a new request before the reply to the last one came",
     },
     OptionFlag {
         name: "--req-correlate",
         value: Value::Switch(|o, on| o.set_req_correlate(on)),
         applies: Applies::Only(&[SocketType::Req]),
-        help: "tag each request, and accept only the reply that carries its tag",
+        help: "Tag each request, and accept only the reply that carries its tag",
     },
     OptionFlag {
         name: "--invert-matching",
         value: Value::Switch(|o, on| o.set_invert_matching(on)),
         applies: Applies::Only(&[SocketType::Pub, SocketType::XPub, SocketType::Sub]),
-        help: "deliver the messages that match no subscription; publishers and \
+        help: "Deliver the messages that match no subscription; publishers and \
                subscribers must agree on it",
     },
 ];
@@ -251,40 +254,83 @@ struct SocketOption {
 #[derive(Debug, Default)]
 pub struct SocketOptions(Vec<SocketOption>);
 
+/// The id and long name of a flag's clap argument: its name without the dashes.
+fn id(flag: &OptionFlag) -> &'static str {
+    flag.name.trim_start_matches('-')
+}
+
+/// The clap arguments of every flag of the table, under the heading "Socket options". For
+/// a socket command of `socket_type` the flags that do not apply to it are hidden from its
+/// help (and refused, with the reason, by [`SocketOptions::from_matches`]); `None` shows
+/// them all.
+pub fn args(socket_type: Option<SocketType>) -> Vec<Arg> {
+    FLAGS
+        .iter()
+        .map(|flag| {
+            let arg = Arg::new(id(flag))
+                .long(id(flag))
+                .help(flag.description())
+                .help_heading("Socket options");
+            let arg = match flag.value {
+                Value::Switch(_) => arg.action(ArgAction::SetTrue),
+                _ => arg
+                    .action(ArgAction::Set)
+                    .value_name(flag.placeholder())
+                    .value_parser(value_parser!(OsString))
+                    // `--linger -1`: the value is checked here, not taken for an option.
+                    .allow_hyphen_values(true),
+            };
+            let applies = match (flag.applies, socket_type) {
+                (Applies::Only(types), Some(socket_type)) => types.contains(&socket_type),
+                _ => true,
+            };
+            arg.hide(!applies)
+        })
+        .collect()
+}
+
 impl SocketOptions {
-    /// Reads `option` if it is a socket option flag, checking that it applies to
-    /// `socket_type`; gives false, leaving it to the caller, when it is not one.
-    pub fn read(
-        &mut self,
-        option: &mut OptionArg<'_>,
+    /// The flags of the table found in `matches`, in the order given, checked against
+    /// `socket_type`.
+    pub fn from_matches(
+        matches: &ArgMatches,
         socket_type: SocketType,
-    ) -> Result<bool, CliError> {
-        let Some(flag) = FLAGS.iter().find(|flag| flag.name == option.name) else {
-            return Ok(false);
-        };
-        if let Applies::Only(types) = flag.applies {
-            if !types.contains(&socket_type) {
-                return Err(CliError::usage(format!(
-                    "{} does not apply to a {} socket (only to {})",
-                    flag.name,
-                    type_name(socket_type),
-                    type_names(types)
-                )));
+    ) -> Result<SocketOptions, CliError> {
+        let mut given = Vec::new();
+        for flag in FLAGS {
+            let value = match flag.value {
+                Value::Switch(_) if matches.get_flag(id(flag)) => None,
+                Value::Switch(_) => continue,
+                _ => match matches.get_one::<OsString>(id(flag)) {
+                    Some(value) => Some(value.as_encoded_bytes()),
+                    None => continue,
+                },
+            };
+            if let Applies::Only(types) = flag.applies {
+                if !types.contains(&socket_type) {
+                    return Err(CliError::usage(format!(
+                        "{} does not apply to a {} socket (only to {})",
+                        flag.name,
+                        type_name(socket_type),
+                        type_names(types)
+                    )));
+                }
             }
+            let (setting, shown) = flag.read(value)?;
+            let position = matches.index_of(id(flag)).unwrap_or(usize::MAX);
+            given.push((
+                position,
+                SocketOption {
+                    flag: flag.name,
+                    setting,
+                    shown,
+                },
+            ));
         }
-        if self.0.iter().any(|given| given.flag == flag.name) {
-            return Err(CliError::usage(format!(
-                "{} given more than once",
-                flag.name
-            )));
-        }
-        let (setting, shown) = flag.read(option)?;
-        self.0.push(SocketOption {
-            flag: flag.name,
-            setting,
-            shown,
-        });
-        Ok(true)
+        given.sort_by_key(|(position, _)| *position);
+        Ok(SocketOptions(
+            given.into_iter().map(|(_, option)| option).collect(),
+        ))
     }
 
     /// Sets every option on `socket`. A value the library refuses is a mistake on the
@@ -307,41 +353,26 @@ impl SocketOptions {
 }
 
 impl OptionFlag {
-    /// Reads the flag's value, if it takes one, ready for its setter, with the value as
-    /// given.
-    fn read(&self, option: &mut OptionArg<'_>) -> Result<(Setting, Option<String>), CliError> {
-        let (setting, value) = match self.value {
-            Value::Switch(set) => {
-                option.no_value()?;
-                return Ok((Setting::Switch(set), None));
-            }
-            Value::Count(_, set) => {
-                let value = option.value()?;
-                (Setting::Count(set, self.number(&value, Some(0))?), value)
-            }
+    /// Reads the flag's value (`None` for a switch), ready for its setter, with the value
+    /// as given.
+    fn read(&self, value: Option<&[u8]>) -> Result<(Setting, Option<String>), CliError> {
+        let value = match (self.value, value) {
+            (Value::Switch(set), _) => return Ok((Setting::Switch(set), None)),
+            (_, Some(value)) => value,
+            (_, None) => return Err(CliError::usage(format!("{} needs a value", self.name))),
+        };
+        let setting = match self.value {
+            Value::Switch(set) => Setting::Switch(set),
+            Value::Count(_, set) => Setting::Count(set, self.number(value, Some(0))?),
             Value::Millis(set) => {
-                let value = option.value()?;
-                let ms = self.number(&value, Some(0))?;
-                (Setting::Millis(set, Duration::from_millis(ms)), value)
+                Setting::Millis(set, Duration::from_millis(self.number(value, Some(0))?))
             }
             Value::MillisOrNone(set) => {
-                let value = option.value()?;
-                let ms = self.number_or_none(&value)?;
-                (
-                    Setting::MillisOrNone(set, ms.map(Duration::from_millis)),
-                    value,
-                )
+                Setting::MillisOrNone(set, self.number_or_none(value)?.map(Duration::from_millis))
             }
-            Value::BytesOrNone(set) => {
-                let value = option.value()?;
-                (
-                    Setting::BytesOrNone(set, self.number_or_none(&value)?),
-                    value,
-                )
-            }
+            Value::BytesOrNone(set) => Setting::BytesOrNone(set, self.number_or_none(value)?),
             Value::OffOrOn(set) => {
-                let value = option.value()?;
-                let on = match value.as_slice() {
+                let on = match value {
                     b"0" => false,
                     b"1" => true,
                     other => {
@@ -352,14 +383,11 @@ impl OptionFlag {
                         )))
                     }
                 };
-                (Setting::OffOrOn(set, on), value)
+                Setting::OffOrOn(set, on)
             }
-            Value::Bytes(_, set) => {
-                let value = option.value()?;
-                (Setting::Bytes(set, value.clone()), value)
-            }
+            Value::Bytes(_, set) => Setting::Bytes(set, value.to_vec()),
         };
-        Ok((setting, Some(String::from_utf8_lossy(&value).into_owned())))
+        Ok((setting, Some(String::from_utf8_lossy(value).into_owned())))
     }
 
     /// A whole number of 0 or more, or -1 for none.
@@ -392,16 +420,15 @@ impl OptionFlag {
         })
     }
 
-    /// The flag and what it takes, as the help shows them: `--sndhwm N`.
-    fn synopsis(&self) -> String {
-        let placeholder = match self.value {
-            Value::Switch(_) => return self.name.to_owned(),
+    /// What the flag takes, as the help names it: `N`, `MS`, `BYTES`, `0|1`.
+    fn placeholder(&self) -> &'static str {
+        match self.value {
+            Value::Switch(_) => "",
             Value::OffOrOn(_) => "0|1",
             Value::Millis(_) | Value::MillisOrNone(_) => "MS",
             Value::BytesOrNone(_) => "BYTES",
             Value::Count(placeholder, _) | Value::Bytes(placeholder, _) => placeholder,
-        };
-        format!("{} {placeholder}", self.name)
+        }
     }
 
     /// The help, led by the socket types it applies to when it is not all of them.
@@ -421,68 +448,10 @@ fn type_names(types: &[SocketType]) -> String {
         .join(", ")
 }
 
-/// The width `--help` text is wrapped to.
-const HELP_WIDTH: usize = 79;
-
-/// Where descriptions start: the column of the other options' in `--help`.
-const DESCRIPTION_COLUMN: usize = 21;
-
-/// The table as `--help` shows it: each flag and what it takes, then its description,
-/// wrapped, in a column; on a line of its own when the flag is too long to leave room.
-pub fn help() -> String {
-    let mut text = String::new();
-    for flag in FLAGS {
-        let mut lead = format!("  {}", flag.synopsis());
-        if lead.len() + 1 > DESCRIPTION_COLUMN {
-            text.push_str(&lead);
-            text.push('\n');
-            lead.clear();
-        }
-        for line in wrap(&flag.description(), HELP_WIDTH - DESCRIPTION_COLUMN) {
-            text.push_str(&format!("{lead:<DESCRIPTION_COLUMN$}{line}\n"));
-            lead.clear();
-        }
-    }
-    text
-}
-
-/// Splits `text` into lines of at most `width` characters, at spaces; a longer word gets a
-/// line of its own.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    lines.push(line);
-    lines
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{help, wrap, FLAGS, HELP_WIDTH};
-
-    #[test]
-    fn help_shows_every_flag_within_the_width() {
-        let text = help();
-        for flag in FLAGS {
-            assert!(
-                text.lines()
-                    .any(|line| line.trim_start().starts_with(&flag.synopsis())),
-                "{} missing from:\n{text}",
-                flag.name
-            );
-        }
-        for line in text.lines() {
-            assert!(line.chars().count() <= HELP_WIDTH, "too wide: {line:?}");
-        }
-    }
+    use super::{args, FLAGS};
+    use ferrozmq::SocketType;
 
     #[test]
     fn flag_names_are_distinct_long_options() {
@@ -497,9 +466,17 @@ mod tests {
     }
 
     #[test]
-    fn wrapping_breaks_at_spaces_within_the_width() {
-        assert_eq!(wrap("aa bb cc dd", 5), ["aa bb", "cc dd"]);
-        assert_eq!(wrap("a verylongword b", 4), ["a", "verylongword", "b"]);
-        assert_eq!(wrap("", 4), [""]);
+    fn flags_of_other_types_are_hidden_from_a_socket_commands_help() {
+        let shown = |socket_type| {
+            args(Some(socket_type))
+                .into_iter()
+                .filter(|arg| !arg.is_hide_set())
+                .map(|arg| arg.get_id().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert!(shown(SocketType::Router).contains(&"router-mandatory".to_string()));
+        assert!(!shown(SocketType::Dealer).contains(&"router-mandatory".to_string()));
+        assert!(shown(SocketType::Dealer).contains(&"sndhwm".to_string()));
+        assert_eq!(args(None).iter().filter(|arg| arg.is_hide_set()).count(), 0);
     }
 }

@@ -6,8 +6,8 @@
 //! Every wait is bounded, and every socket has LINGER 0.
 
 use ferrozmq::{
-    Context, Error, EventKind, MonitorEvent, Socket, SocketType, DISH, PUB, PULL, PUSH, RADIO,
-    SUB, XPUB,
+    Context, Error, EventKind, MonitorEvent, Socket, SocketType, DISH, PUB, PULL, PUSH, RADIO, SUB,
+    XPUB,
 };
 use std::net::TcpListener;
 use std::thread;
@@ -58,7 +58,10 @@ fn waiting_for_more_subscribers_than_there_are_times_out() {
     let endpoint = publisher.bind("tcp://127.0.0.1:*").expect("bind");
     let _one = subscriber(&ctx, &endpoint, "");
     let started = Instant::now();
-    assert_eq!(publisher.wait_for_subscribers(2, Some(SHORT)), Err(Error::Again));
+    assert_eq!(
+        publisher.wait_for_subscribers(2, Some(SHORT)),
+        Err(Error::Again)
+    );
     assert!(started.elapsed() >= SHORT);
     // The one that is there counts.
     publisher
@@ -73,7 +76,10 @@ fn a_connected_peer_without_a_subscription_is_no_subscriber() {
     let endpoint = publisher.bind("tcp://127.0.0.1:*").expect("bind");
     let silent = socket(&ctx, SUB);
     silent.connect(&endpoint).expect("connect");
-    assert_eq!(publisher.wait_for_subscribers(1, Some(SHORT)), Err(Error::Again));
+    assert_eq!(
+        publisher.wait_for_subscribers(1, Some(SHORT)),
+        Err(Error::Again)
+    );
     silent.subscribe("late").expect("subscribe");
     publisher
         .wait_for_subscribers(1, Some(TIMEOUT))
@@ -92,7 +98,10 @@ fn a_subscriber_that_leaves_no_longer_counts() {
     drop(sub);
     // The publisher notices the connection is gone after a moment.
     let deadline = Instant::now() + TIMEOUT;
-    while publisher.wait_for_subscribers(1, Some(Duration::ZERO)).is_ok() {
+    while publisher
+        .wait_for_subscribers(1, Some(Duration::ZERO))
+        .is_ok()
+    {
         assert!(Instant::now() < deadline, "the subscriber still counts");
         thread::sleep(Duration::from_millis(10));
     }
@@ -121,7 +130,10 @@ fn a_radio_counts_the_dishes_that_joined_a_group() {
     let endpoint = dish.bind("tcp://127.0.0.1:*").expect("bind");
     let radio = socket(&ctx, RADIO);
     radio.connect(&endpoint).expect("connect");
-    assert_eq!(radio.wait_for_subscribers(1, Some(SHORT)), Err(Error::Again));
+    assert_eq!(
+        radio.wait_for_subscribers(1, Some(SHORT)),
+        Err(Error::Again)
+    );
     dish.join("weather").expect("join");
     radio
         .wait_for_subscribers(1, Some(TIMEOUT))

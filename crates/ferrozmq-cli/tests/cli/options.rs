@@ -33,8 +33,14 @@ fn sndhwm_bounds_what_a_push_queues_for_a_peer_that_does_not_read() {
         )
         .finish()
     };
+    // Three messages fit in the queue: every send is taken, and the command fails only at
+    // exit, because nobody ever took them from the queue.
     let fits = push(3);
-    assert!(fits.status.success(), "three messages fit: {fits:?}");
+    assert_fails_with_one_line(&fits, 1, "three queued messages, never delivered");
+    assert!(
+        fits.stderr.contains("3 messages not delivered"),
+        "three messages fit: {fits:?}"
+    );
     let overflows = push(4);
     assert_fails_with_one_line(&overflows, 1, "a fourth message");
     assert!(

@@ -560,7 +560,11 @@ impl Session {
     /// The handshake finished.
     fn on_handshake(&mut self, peer: PeerInfo, ctx: &mut Ctx<'_>) -> io::Result<()> {
         if let Some(link) = &self.link {
-            let Owner { link: owner, endpoint, .. } = &self.owner;
+            let Owner {
+                link: owner,
+                endpoint,
+                ..
+            } = &self.owner;
             let fd = link.stream.as_raw_fd() as u32;
             owner.monitor.emit_handshake_succeeded(fd, endpoint);
         }

@@ -176,7 +176,9 @@ impl SubscriptionTrie {
 
     /// Whether `pipe` subscribes to at least one prefix.
     pub(crate) fn has_subscriptions(&self, pipe: PipeId) -> bool {
-        self.pipes.get(pipe).is_some_and(|state| !state.nodes.is_empty())
+        self.pipes
+            .get(pipe)
+            .is_some_and(|state| !state.nodes.is_empty())
     }
 
     /// Whether no pipe subscribes to anything.
