@@ -216,3 +216,29 @@ fn a_completed_handshake_names_the_descriptor_of_its_connection() {
         other => panic!("expected DISCONNECTED, got {other:?}"),
     }
 }
+
+#[test]
+fn a_peer_whose_handshake_was_reported_gets_its_share_at_once() {
+    // Once a monitor reported both handshakes, the two next messages go one to each peer:
+    // the event comes after the socket has the new connection's pipe.
+    for _ in 0..20 {
+        let ctx = Context::new();
+        let push = socket(&ctx, PUSH);
+        let mut monitor = push
+            .monitor(EventKind::HandshakeSucceeded.into())
+            .expect("monitor");
+        let endpoint = push.bind("tcp://127.0.0.1:*").expect("bind");
+        let pulls = [socket(&ctx, PULL), socket(&ctx, PULL)];
+        for pull in &pulls {
+            pull.connect(&endpoint).expect("connect");
+        }
+        for _ in 0..2 {
+            monitor.recv_timeout(TIMEOUT).expect("a handshake");
+        }
+        push.send("one").expect("send");
+        push.send("two").expect("send");
+        for pull in &pulls {
+            pull.recv().expect("each peer gets one");
+        }
+    }
+}

@@ -559,15 +559,6 @@ impl Session {
 
     /// The handshake finished.
     fn on_handshake(&mut self, peer: PeerInfo, ctx: &mut Ctx<'_>) -> io::Result<()> {
-        if let Some(link) = &self.link {
-            let Owner {
-                link: owner,
-                endpoint,
-                ..
-            } = &self.owner;
-            let fd = link.stream.as_raw_fd() as u32;
-            owner.monitor.emit_handshake_succeeded(fd, endpoint);
-        }
         let options = &self.owner.options;
         let properties = Properties::of_peer(
             &peer,
@@ -623,6 +614,17 @@ impl Session {
                     endpoint: self.owner.endpoint.clone(),
                 },
             ));
+        }
+        // Reported once the socket has the pipe: an application that saw the event and
+        // sends at once already sends to this peer too.
+        if let Some(link) = &self.link {
+            let Owner {
+                link: owner,
+                endpoint,
+                ..
+            } = &self.owner;
+            let fd = link.stream.as_raw_fd() as u32;
+            owner.monitor.emit_handshake_succeeded(fd, endpoint);
         }
         Ok(())
     }
