@@ -64,8 +64,15 @@ impl Process {
     {
         let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
         let name = format!("{program} {}", describe(&args));
-        let mut child = Command::new(program)
-            .args(&args)
+        let mut command = Command::new(program);
+        command.args(&args);
+        Process::spawn_command(name, command, input)
+    }
+
+    /// Starts `command` (program and arguments set, and whatever else the test needs),
+    /// named `name` in failures; `input` as for [`spawn`](Self::spawn).
+    pub fn spawn_command(name: String, mut command: Command, input: Option<&str>) -> Process {
+        let mut child = command
             .stdin(if input.is_some() {
                 Stdio::piped()
             } else {
@@ -141,6 +148,11 @@ impl Process {
         }
         self.seen.extend(lines.iter().cloned());
         lines
+    }
+
+    /// The process id, to send it signals.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Whether the process is still running.
