@@ -122,9 +122,10 @@ pub use zmtp::curve_keys::{CurveKeyPair, CurvePublicKey, CurveSecretKey};
 pub use zmtp::z85;
 pub use zmtp::SocketType;
 
-/// The README's snippets, compiled with the doctests so that they stay correct.
+/// The README's snippets, compiled and run with the doctests so that they stay correct
+/// (`README.md` beside the manifest links to the workspace's, and is the package's own).
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeSnippets;
 
 /// Request socket: sends a request, then receives its reply.

@@ -12,6 +12,7 @@ mod monitor;
 mod options;
 mod output_formats;
 mod patterns;
+mod readme;
 mod security;
 mod support;
 mod types;
