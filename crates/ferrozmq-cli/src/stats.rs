@@ -3,16 +3,43 @@
 //! totals at exit.
 //!
 //! The command's thread counts with relaxed atomic additions; a thread of its own reads
-//! and prints, so that a command blocked in a receive still reports its (zero) rate.
+//! and prints, so that a command blocked in a receive still reports its (zero) rate. A run
+//! ended with Ctrl-C (SIGINT) prints its totals too: the signal only raises a flag, which
+//! that thread sees within [`INTERRUPT_CHECK`], prints and exits with status 130, the
+//! shell's status for a command interrupted.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How often the rates are printed.
 const PERIOD: Duration = Duration::from_secs(1);
+
+/// How soon after Ctrl-C the totals are printed.
+const INTERRUPT_CHECK: Duration = Duration::from_millis(50);
+
+/// Raised by the SIGINT handler.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_signal: libc::c_int) {
+    // Only an atomic store: nothing else is safe in a signal handler.
+    INTERRUPTED.store(true, Ordering::Relaxed);
+}
+
+/// Makes SIGINT raise [`INTERRUPTED`] instead of ending the process at once.
+fn catch_interrupt() {
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe, and the
+    // `sigaction` it is installed with is fully initialised (zeroed, then filled).
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
+    }
+}
 
 /// Which directions a command's report shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,9 +121,16 @@ impl Reporter {
         let terminal = std::io::stderr().is_terminal();
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let started = Instant::now();
+        catch_interrupt();
         let thread = {
             let (counters, stop) = (counters.clone(), stop.clone());
-            std::thread::spawn(move || report(&counters, directions, terminal, &stop))
+            std::thread::spawn(move || {
+                report(&counters, directions, terminal, &stop);
+                if INTERRUPTED.load(Ordering::Relaxed) {
+                    print_totals(&counters, directions, started, terminal);
+                    std::process::exit(130);
+                }
+            })
         };
         let reporter = Reporter {
             counters: counters.clone(),
@@ -112,36 +146,7 @@ impl Reporter {
     /// Stops the periodic lines and prints the totals.
     pub fn finish(mut self) {
         self.stop_thread();
-        let elapsed = self.started.elapsed();
-        let totals = self.counters.totals();
-        let seconds = elapsed.as_secs_f64().max(f64::EPSILON);
-        let mut parts = Vec::new();
-        if self.directions.sent {
-            parts.push(format!(
-                "sent {} messages, {} ({:.0} msg/s, {}/s)",
-                totals.sent_messages,
-                human_bytes(totals.sent_bytes as f64),
-                totals.sent_messages as f64 / seconds,
-                human_bytes(totals.sent_bytes as f64 / seconds)
-            ));
-        }
-        if self.directions.received {
-            parts.push(format!(
-                "received {} messages, {} ({:.0} msg/s, {}/s)",
-                totals.received_messages,
-                human_bytes(totals.received_bytes as f64),
-                totals.received_messages as f64 / seconds,
-                human_bytes(totals.received_bytes as f64 / seconds)
-            ));
-        }
-        let clear = if self.terminal { "\r\x1b[K" } else { "" };
-        let line = format!(
-            "{clear}stats: {:.1} s in all: {}",
-            elapsed.as_secs_f64(),
-            parts.join("; ")
-        );
-        // Standard error closed: nobody to tell.
-        let _ = writeln!(std::io::stderr(), "{line}");
+        print_totals(&self.counters, self.directions, self.started, self.terminal);
     }
 
     fn stop_thread(&mut self) {
@@ -160,7 +165,41 @@ impl Drop for Reporter {
     }
 }
 
-/// Prints the rates of each period until told to stop.
+/// Prints what was sent and received in all, and the average rates.
+fn print_totals(counters: &Counters, directions: Directions, started: Instant, terminal: bool) {
+    let elapsed = started.elapsed();
+    let totals = counters.totals();
+    let seconds = elapsed.as_secs_f64().max(f64::EPSILON);
+    let total = |what: &str, messages: u64, bytes: u64| {
+        format!(
+            "{what} {messages} messages, {} ({:.0} msg/s, {}/s)",
+            human_bytes(bytes as f64),
+            messages as f64 / seconds,
+            human_bytes(bytes as f64 / seconds)
+        )
+    };
+    let mut parts = Vec::new();
+    if directions.sent {
+        parts.push(total("sent", totals.sent_messages, totals.sent_bytes));
+    }
+    if directions.received {
+        parts.push(total(
+            "received",
+            totals.received_messages,
+            totals.received_bytes,
+        ));
+    }
+    let clear = if terminal { "\r\x1b[K" } else { "" };
+    // Standard error closed: nobody to tell.
+    let _ = writeln!(
+        std::io::stderr(),
+        "{clear}stats: {:.1} s in all: {}",
+        elapsed.as_secs_f64(),
+        parts.join("; ")
+    );
+}
+
+/// Prints the rates of each period until told to stop, or interrupted.
 fn report(
     counters: &Counters,
     directions: Directions,
@@ -175,12 +214,12 @@ fn report(
     let mut guard = stopped.lock().unwrap_or_else(|e| e.into_inner());
     loop {
         let now = Instant::now();
-        if *guard {
+        if *guard || INTERRUPTED.load(Ordering::Relaxed) {
             return;
         }
         if now < next {
             guard = wake
-                .wait_timeout(guard, next - now)
+                .wait_timeout(guard, (next - now).min(INTERRUPT_CHECK))
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
             continue;

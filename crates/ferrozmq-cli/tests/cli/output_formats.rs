@@ -256,3 +256,21 @@ fn stats_report_rates_each_second_and_totals_at_exit() {
     assert!(periodic[0].contains("msg/s"), "{push:?}");
     assert!(!push.stderr.contains('\r'), "{push:?}");
 }
+
+#[test]
+fn stats_print_the_totals_when_interrupted() {
+    let port = free_port();
+    let mut pull = ferrozmq(["pull", &format!("@{}", tcp(port)), "--stats"]);
+    let push = run(["push", &tcp(port), "--send", "tick", "--timeout", "5000"]);
+    assert!(push.status.success(), "{push:?}");
+    // Printed: the command is past setting up its statistics.
+    assert_eq!(pull.expect_lines(1), ["tick"]);
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pull.pid().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let pull = pull.finish();
+    assert_eq!(pull.status.code(), Some(130), "{pull:?}");
+    assert_eq!(total_messages(&pull.stderr, "received"), 1, "{pull:?}");
+}
