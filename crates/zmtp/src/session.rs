@@ -561,10 +561,18 @@ impl Session {
     #[inline]
     fn traffic_command(&mut self, command: Command) -> Result<Option<Event>, ProtocolError> {
         Ok(Some(match command {
-            Command::Subscribe(topic) => Event::Message(Message::subscription(&topic, true)),
-            Command::Cancel(topic) => Event::Message(Message::subscription(&topic, false)),
-            Command::Join(group) => Event::Message(Message::membership(&group, true)),
-            Command::Leave(group) => Event::Message(Message::membership(&group, false)),
+            Command::Subscribe(topic) if self.config.socket_type.takes(Kind::Subscribe) => {
+                Event::Message(Message::subscription(&topic, true))
+            }
+            Command::Cancel(topic) if self.config.socket_type.takes(Kind::Cancel) => {
+                Event::Message(Message::subscription(&topic, false))
+            }
+            Command::Join(group) if self.config.socket_type.takes(Kind::Join) => {
+                Event::Message(Message::membership(&group, true))
+            }
+            Command::Leave(group) if self.config.socket_type.takes(Kind::Leave) => {
+                Event::Message(Message::membership(&group, false))
+            }
             Command::Ping {
                 ttl_deciseconds,
                 context,
@@ -585,8 +593,14 @@ impl Session {
                     expected: "a message",
                 })
             }
-            // Forward compatibility: later revisions may add commands.
-            Command::Unknown { .. } => return Ok(None),
+            // Commands for other socket types (a SUBSCRIBE sent to a PULL) mean nothing
+            // here; later revisions may add commands. Either way the command is dropped,
+            // as libzmq drops it: only data frames ever reach an application.
+            Command::Subscribe(_)
+            | Command::Cancel(_)
+            | Command::Join(_)
+            | Command::Leave(_)
+            | Command::Unknown { .. } => return Ok(None),
         }))
     }
 
@@ -601,7 +615,7 @@ impl Session {
             return self.encode_sealed(msg, out);
         }
         let body = msg.as_slice();
-        match msg.kind() {
+        match self.wire_kind(msg) {
             Kind::Data => {
                 if let Some(shared) = msg.shared_bytes().filter(|b| b.len() >= SHARE_THRESHOLD) {
                     let tail = out.tail_mut();
@@ -641,7 +655,7 @@ impl Session {
     /// [`encode`](Self::encode) through the mechanism: one copy of the body, into the
     /// outbox, where it is encrypted in place.
     fn encode_sealed(&mut self, msg: &Message, out: &mut Outbox) -> Result<(), ProtocolError> {
-        match msg.kind() {
+        match self.wire_kind(msg) {
             Kind::Data => self.seal_into(msg.more(), false, msg.as_slice(), out)?,
             Kind::Join | Kind::Leave | Kind::Subscribe | Kind::Cancel => {
                 match self.control_frame(msg) {
@@ -673,6 +687,18 @@ impl Session {
         let appended = tail.len() - before;
         out.commit_tail(appended);
         result.map_err(from_mechanism)
+    }
+
+    /// What `msg` travels as: a subscription or membership only from the socket types that
+    /// send them (SUB and XSUB, DISH). Any other socket handed such a part sends its body
+    /// as data: nothing an application gives a PULL or a DEALER may go out as a command.
+    #[inline]
+    fn wire_kind(&self, msg: &Message) -> Kind {
+        match msg.kind() {
+            Kind::Data => Kind::Data,
+            kind if self.config.socket_type.sends(kind) => kind,
+            _ => Kind::Data,
+        }
     }
 
     /// How a subscription or group membership travels to this peer.
@@ -797,13 +823,6 @@ fn encode_header_into(out: &mut BytesMut, more: bool, command: bool, body_len: u
     } else {
         out.put_u8(flags | frame::LONG);
         out.put_u64(body_len as u64);
-    }
-}
-
-impl SocketType {
-    /// Whether this type sends subscriptions upstream.
-    pub const fn sends_subscriptions(self) -> bool {
-        matches!(self, SocketType::Sub | SocketType::XSub)
     }
 }
 

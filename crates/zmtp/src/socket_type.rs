@@ -1,5 +1,6 @@
 //! ZeroMQ socket types, their wire names and which of them may talk to which.
 
+use crate::message::Kind;
 use std::fmt;
 use std::str::FromStr;
 
@@ -125,6 +126,37 @@ impl SocketType {
             Gather => matches!(peer, Scatter),
             Peer => matches!(peer, Peer),
             Channel => matches!(peer, Channel),
+        }
+    }
+
+    /// Whether this type sends subscriptions upstream.
+    pub const fn sends_subscriptions(self) -> bool {
+        matches!(self, SocketType::Sub | SocketType::XSub)
+    }
+
+    /// Whether this type puts parts of `kind` on the wire as what they are: subscriptions
+    /// come from SUB and XSUB, group memberships from DISH, data from everyone.
+    pub const fn sends(self, kind: Kind) -> bool {
+        match kind {
+            Kind::Data => true,
+            Kind::Subscribe | Kind::Cancel => self.sends_subscriptions(),
+            Kind::Join | Kind::Leave => matches!(self, SocketType::Dish),
+        }
+    }
+
+    /// Whether parts of `kind` from a peer mean something to this type: subscriptions to PUB
+    /// and XPUB, group memberships to RADIO. Commands carrying anything else are dropped.
+    ///
+    /// ```
+    /// use ferrozmq_zmtp::{Kind, SocketType};
+    /// assert!(SocketType::XPub.takes(Kind::Subscribe));
+    /// assert!(!SocketType::Pull.takes(Kind::Join));
+    /// ```
+    pub const fn takes(self, kind: Kind) -> bool {
+        match kind {
+            Kind::Data => true,
+            Kind::Subscribe | Kind::Cancel => matches!(self, SocketType::Pub | SocketType::XPub),
+            Kind::Join | Kind::Leave => matches!(self, SocketType::Radio),
         }
     }
 

@@ -366,6 +366,53 @@ fn unknown_commands_in_traffic_are_skipped() {
 }
 
 #[test]
+fn commands_meant_for_other_socket_types_are_dropped() {
+    let (mut push, mut pull) = pair(SocketType::Push, SocketType::Pull);
+    let mut wire = Vec::new();
+    for command in [
+        Command::Join(Bytes::from_static(b"g")),
+        Command::Leave(Bytes::from_static(b"g")),
+        Command::Subscribe(Bytes::from_static(b"t")),
+        Command::Cancel(Bytes::from_static(b"t")),
+    ] {
+        command.encode(&mut wire);
+    }
+    wire.extend_from_slice(b"\x00\x02hi");
+    assert_eq!(
+        feed(&mut pull, &wire, 5).unwrap(),
+        vec![Event::Message(Message::from("hi"))]
+    );
+    // The same commands reach the types they are for.
+    let (_, mut radio) = pair(SocketType::Dish, SocketType::Radio);
+    assert_eq!(
+        feed(&mut radio, &wire, 5).unwrap(),
+        vec![
+            Event::Message(Message::membership(b"g", true)),
+            Event::Message(Message::membership(b"g", false)),
+            Event::Message(Message::from("hi")),
+        ]
+    );
+    let (_, mut xpub) = pair(SocketType::Sub, SocketType::XPub);
+    assert_eq!(
+        feed(&mut xpub, &wire, 5).unwrap(),
+        vec![
+            Event::Message(Message::subscription(b"t", true)),
+            Event::Message(Message::subscription(b"t", false)),
+            Event::Message(Message::from("hi")),
+        ]
+    );
+    // And nothing of the kind leaves a PUSH as a command, whatever it is handed.
+    let wire = send(
+        &mut push,
+        &[
+            Message::subscription(b"t", true),
+            Message::membership(b"g", true),
+        ],
+    );
+    assert_eq!(wire, b"\x00\x01t\x00\x01g".to_vec());
+}
+
+#[test]
 fn garbage_instead_of_greeting_fails_at_once() {
     let mut s = Session::new(config(SocketType::Rep));
     assert_eq!(
@@ -556,7 +603,21 @@ fn converse(
 }
 
 fn curve_sessions(server_keys: &CurveKeyPair, client_keys: &CurveKeyPair) -> (Session, Session) {
-    let client_config = config(SocketType::Dealer);
+    curve_sessions_of(
+        server_keys,
+        client_keys,
+        SocketType::Dealer,
+        SocketType::Router,
+    )
+}
+
+fn curve_sessions_of(
+    server_keys: &CurveKeyPair,
+    client_keys: &CurveKeyPair,
+    client_type: SocketType,
+    server_type: SocketType,
+) -> (Session, Session) {
+    let client_config = config(client_type);
     let client = Mechanism::curve_client(
         server_keys.public,
         client_keys.clone(),
@@ -564,7 +625,7 @@ fn curve_sessions(server_keys: &CurveKeyPair, client_keys: &CurveKeyPair) -> (Se
         Box::new(SeededEntropy::new(7)),
     )
     .unwrap();
-    let server_config = config(SocketType::Router);
+    let server_config = config(server_type);
     let server = Mechanism::curve_server(
         server_keys.clone(),
         server_config.metadata(),
@@ -580,10 +641,15 @@ fn keys(seed: u64) -> CurveKeyPair {
     CurveKeyPair::generate_with(&mut SeededEntropy::new(seed)).unwrap()
 }
 
-/// A CURVE client and server that completed their handshake.
+/// A CURVE client (XSUB) and server (XPUB) that completed their handshake.
 fn curve_ready_pair() -> (Session, Session) {
     let (server_keys, client_keys) = (keys(1), keys(2));
-    let (mut client, mut server) = curve_sessions(&server_keys, &client_keys);
+    let (mut client, mut server) = curve_sessions_of(
+        &server_keys,
+        &client_keys,
+        SocketType::XSub,
+        SocketType::XPub,
+    );
     let (seen_by_client, seen_by_server) =
         converse(&mut client, &mut server, |_| Verdict::allow("alice"));
     assert!(matches!(&seen_by_client[..], [Ok(Event::Ready(_))]));
@@ -714,13 +780,16 @@ fn curve_sessions_seal_messages_subscriptions_and_heartbeats() {
             },
         ]
     );
-    let pong = send(&mut server, &[Message::subscription(b"topic", true)]);
+    let pong = send(&mut server, &[Message::from("news")]);
     assert_eq!(
         feed(&mut client, &pong, 3).unwrap(),
-        vec![
-            Event::Message(Message::subscription(b"topic", true)),
-            Event::Pong,
-        ]
+        vec![Event::Message(Message::from("news")), Event::Pong]
+    );
+    let subscription = send(&mut client, &[Message::subscription(b"topic", true)]);
+    assert!(!subscription.windows(9).any(|w| w == b"SUBSCRIBE"));
+    assert_eq!(
+        feed(&mut server, &subscription, 3).unwrap(),
+        vec![Event::Message(Message::subscription(b"topic", true))]
     );
 }
 
