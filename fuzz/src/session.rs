@@ -138,6 +138,8 @@ impl Connection {
             socket_type,
             routing_id: Bytes::from_static(b"fuzz"),
             max_message_size,
+            max_message_parts: None,
+            max_multipart_size: None,
         };
         let mechanism = mechanism(pick & 0x07, &config);
         let session = Session::with_mechanism(config, mechanism);

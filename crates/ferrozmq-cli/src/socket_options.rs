@@ -149,6 +149,20 @@ const FLAGS: &[OptionFlag] = &[
                limit, the default)",
     },
     OptionFlag {
+        name: "--maxmsgparts",
+        value: Value::Count("N", |o, v| o.set_maxmsgparts(v)),
+        applies: Applies::ToEveryType,
+        help: "Disconnect a peer that sends a message of more than N parts (0: no limit; \
+               default 65536)",
+    },
+    OptionFlag {
+        name: "--maxmultipartsize",
+        value: Value::BytesOrNone(|o, v| o.set_maxmultipartsize(v)),
+        applies: Applies::ToEveryType,
+        help: "Disconnect a peer that sends a message whose parts add up to more than BYTES \
+               (-1: no limit of its own, the default)",
+    },
+    OptionFlag {
         name: "--ipv6",
         value: Value::Switch(|o, on| o.set_ipv6(on)),
         applies: Applies::ToEveryType,

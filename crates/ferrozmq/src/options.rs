@@ -27,6 +27,10 @@ pub(crate) struct Options {
     pub(crate) handshake_ivl: i32,
     /// Largest inbound message part in bytes (-1: unlimited).
     pub(crate) maxmsgsize: i64,
+    /// Most parts of one inbound message (0: unlimited).
+    pub(crate) maxmsgparts: u32,
+    /// Most bytes the parts of one inbound message add up to (-1: unlimited).
+    pub(crate) maxmultipartsize: i64,
     /// This socket's routing id, announced to ROUTER peers.
     pub(crate) routing_id: Bytes,
     /// The routing id to give the peer of the next connect (CONNECT_ROUTING_ID); used once.
@@ -102,6 +106,10 @@ impl Default for Tuning {
     }
 }
 
+/// The default of MAXMSGPARTS: far beyond any envelope or batch, and it keeps what an
+/// endless message can cost to a few MiB of bookkeeping plus MAXMSGSIZE per part.
+pub(crate) const DEFAULT_MAXMSGPARTS: u32 = 65_536;
+
 /// RECONNECT_STOP flag: stop when the peer refuses the connection (nobody listens).
 pub(crate) const RECONNECT_STOP_CONN_REFUSED: i32 = 0x1;
 /// RECONNECT_STOP flag: stop when a handshake fails.
@@ -121,6 +129,8 @@ impl Default for Options {
             reconnect_ivl_max: 0,
             handshake_ivl: 30_000,
             maxmsgsize: -1,
+            maxmsgparts: DEFAULT_MAXMSGPARTS,
+            maxmultipartsize: -1,
             routing_id: Bytes::new(),
             connect_routing_id: None,
             immediate: false,
@@ -149,6 +159,16 @@ impl Options {
     /// The maximum message size as the protocol layer takes it.
     pub(crate) fn max_message_size(&self) -> Option<u64> {
         u64::try_from(self.maxmsgsize).ok()
+    }
+
+    /// The most parts of one inbound message, as the protocol layer takes it.
+    pub(crate) fn max_message_parts(&self) -> Option<u64> {
+        (self.maxmsgparts != 0).then_some(u64::from(self.maxmsgparts))
+    }
+
+    /// The most bytes of one inbound message, as the protocol layer takes it.
+    pub(crate) fn max_multipart_size(&self) -> Option<u64> {
+        u64::try_from(self.maxmultipartsize).ok()
     }
 
     /// How long to wait for traffic after a PING: HEARTBEAT_TIMEOUT, else HEARTBEAT_IVL.

@@ -7,6 +7,17 @@ use std::mem::MaybeUninit;
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
+/// Hands memory the allocator holds free back to the operating system (glibc keeps what a
+/// thread freed in that thread's arena, so a burst of allocation stays resident). Elsewhere
+/// the allocator decides alone.
+pub(crate) fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists, under its locks.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Reads from `fd` straight into the spare capacity of `buf` (no zero-filling, no
 /// intermediate copy), at most `limit` bytes, and extends `buf` by what was read.
 pub(crate) fn read_into(fd: RawFd, buf: &mut BytesMut, limit: usize) -> io::Result<usize> {

@@ -838,3 +838,151 @@ fn a_pub_serves_others_past_a_subscriber_that_never_reads() {
 fn a_push_serves_others_past_a_puller_that_never_reads() {
     run_child("child_push_past_a_stalled_puller", Duration::from_secs(90));
 }
+
+// ---------------------------------------------------------------------------------------
+// One endless multipart message (issue 12, finding 4)
+// ---------------------------------------------------------------------------------------
+
+/// A PULL with the settings of the review that found the bug: parts of at most 1000
+/// bytes, at most 10 messages queued.
+fn bounded_pull(ctx: &Context) -> (Socket, String) {
+    let pull = socket(ctx, PULL);
+    pull.options()
+        .set_maxmsgsize(Some(1000))
+        .expect("maxmsgsize");
+    pull.options().set_rcvhwm(10).expect("rcvhwm");
+    let endpoint = pull.bind("tcp://127.0.0.1:*").expect("bind");
+    (pull, endpoint)
+}
+
+/// The PULL still takes a well-behaved PUSH's messages.
+fn still_pulls(ctx: &Context, pull: &Socket, endpoint: &str) {
+    let push = socket(ctx, PUSH);
+    push.connect(endpoint).expect("connect");
+    push.send_multipart([&b"still"[..], b"here"]).expect("send");
+    let parts = pull.recv_multipart().expect("a whole message arrives");
+    assert_eq!(parts.len(), 2);
+    assert_eq!(&parts[1][..], b"here");
+}
+
+#[test]
+fn a_message_of_maxmsgparts_arrives_and_one_part_more_drops_the_peer() {
+    let ctx = Context::new();
+    let (pull, endpoint) = bounded_pull(&ctx);
+    pull.options().set_maxmsgparts(100).expect("maxmsgparts");
+    // Options apply to binds made after them.
+    let endpoint_100 = pull.bind("tcp://127.0.0.1:*").expect("bind");
+    let message = |parts: usize| -> Vec<u8> {
+        (0..parts)
+            .flat_map(|i| frame(if i + 1 < parts { FLAG_MORE } else { 0 }, b"p"))
+            .collect()
+    };
+    let mut peer = RawPeer::connect(&endpoint_100);
+    peer.handshake("PUSH", 1);
+    peer.write(&message(100));
+    assert_eq!(pull.recv_multipart().expect("100 parts").len(), 100);
+    peer.write(&message(101));
+    dropped(peer, "a message of 101 parts");
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(
+        pull.try_recv_multipart().is_err(),
+        "nothing of the refused message is delivered"
+    );
+    still_pulls(&ctx, &pull, &endpoint);
+}
+
+#[test]
+fn maxmultipartsize_bounds_the_parts_of_a_message_together() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    pull.options()
+        .set_maxmultipartsize(Some(3000))
+        .expect("maxmultipartsize");
+    let endpoint = pull.bind("tcp://127.0.0.1:*").expect("bind");
+    let mut peer = RawPeer::connect(&endpoint);
+    peer.handshake("PUSH", 1);
+    let part = [7u8; 1000];
+    peer.write(
+        &[
+            frame(FLAG_MORE, &part),
+            frame(FLAG_MORE, &part),
+            frame(0, &part),
+        ]
+        .concat(),
+    );
+    assert_eq!(pull.recv_multipart().expect("3000 bytes").len(), 3);
+    // The fourth 1000-byte part is refused from its header.
+    peer.write(&frame(FLAG_MORE, &part).repeat(3));
+    peer.write(&frame(FLAG_MORE, &part)[..9]);
+    dropped(peer, "a message over 3000 bytes");
+    still_pulls(&ctx, &pull, &endpoint);
+}
+
+/// Bytes the endless message may send before the test gives up on it being stopped: four
+/// times what the default MAXMSGPARTS lets through at MAXMSGSIZE 1000.
+const ENDLESS_LIMIT: usize = 256 * 1024 * 1024;
+/// What the cut-off message may cost while it lasts: 65,536 parts of 1000 bytes held in
+/// the pipe (about 70 MiB with their bookkeeping), with room for the test's own buffers.
+const ENDLESS_PEAK_KIB: u64 = 112 * 1024;
+/// What may stay once the peer is gone: allocator slack, not the message.
+const ENDLESS_LEFT_KIB: u64 = 16 * 1024;
+
+/// A raw PUSH sends 1000-byte MORE parts for ever to a PULL at MAXMSGSIZE 1000 and
+/// RCVHWM 10. It must be dropped at MAXMSGPARTS (default 65,536), with the memory the
+/// message held given back, and the PULL must go on serving others.
+fn endless_message() {
+    let ctx = Context::new();
+    let (pull, endpoint) = bounded_pull(&ctx);
+    let mut peer = RawPeer::connect(&endpoint);
+    peer.handshake("PUSH", 1);
+    let before = rss_kib();
+    let batch: Vec<u8> = (0..1024)
+        .flat_map(|_| frame(FLAG_MORE, &[0x5a; 1000]))
+        .collect();
+    let started = Instant::now();
+    let (mut sent, mut peak) = (0usize, 0u64);
+    let cut_off = loop {
+        if sent >= ENDLESS_LIMIT {
+            break false;
+        }
+        if std::io::Write::write_all(&mut peer.stream, &batch).is_err() {
+            break true;
+        }
+        sent += batch.len();
+        peak = peak.max(rss_kib().saturating_sub(before));
+    };
+    let cut_off = cut_off || peer.read_until_closed().is_ok();
+    let elapsed = started.elapsed();
+    // The I/O thread has let go of the message by the time the socket can see a new peer.
+    still_pulls(&ctx, &pull, &endpoint);
+    std::thread::sleep(Duration::from_millis(200));
+    let left = rss_kib().saturating_sub(before);
+    println!(
+        "figure: endless message: {} MiB sent in {elapsed:?}, peer dropped: {cut_off}; \
+         memory peaked {peak} KiB above the start, {left} KiB after the peer was dropped",
+        sent >> 20
+    );
+    assert!(
+        cut_off,
+        "the peer was never dropped ({} MiB sent)",
+        sent >> 20
+    );
+    assert!(peak < ENDLESS_PEAK_KIB, "memory grew by {peak} KiB");
+    assert!(
+        left < ENDLESS_LEFT_KIB,
+        "{left} KiB stayed after the peer was dropped"
+    );
+}
+
+#[test]
+#[ignore = "run as a child process by an_endless_message_is_cut_off_and_its_memory_returned"]
+fn child_endless_message() {
+    if is_child() {
+        endless_message();
+    }
+}
+
+#[test]
+fn an_endless_message_is_cut_off_and_its_memory_returned() {
+    run_child("child_endless_message", Duration::from_secs(120));
+}

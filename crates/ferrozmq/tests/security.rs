@@ -102,6 +102,8 @@ impl RawClient {
             socket_type: SocketType::Req,
             routing_id: Default::default(),
             max_message_size: None,
+            max_message_parts: None,
+            max_multipart_size: None,
         };
         let mechanism =
             Mechanism::curve_client(server, keys.clone(), config.metadata(), Box::new(OsEntropy))

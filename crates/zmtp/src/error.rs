@@ -37,6 +37,18 @@ pub enum ProtocolError {
         /// Largest allowed.
         max: u64,
     },
+    /// A multipart message has more parts than allowed.
+    TooManyParts {
+        /// Largest number of parts allowed.
+        max: u64,
+    },
+    /// The parts of a multipart message add up to more bytes than allowed.
+    MultipartTooLarge {
+        /// Bytes of the message with the part that broke the limit.
+        len: u64,
+        /// Largest allowed.
+        max: u64,
+    },
     /// A command body does not parse.
     MalformedCommand,
     /// A metadata property list does not parse.
@@ -109,6 +121,15 @@ impl fmt::Display for ProtocolError {
             ProtocolError::CommandWithMore => write!(f, "command frame has the MORE flag"),
             ProtocolError::FrameTooLarge { len, max } => {
                 write!(f, "frame of {len} bytes exceeds the limit of {max}")
+            }
+            ProtocolError::TooManyParts { max } => {
+                write!(f, "message has more than {max} parts")
+            }
+            ProtocolError::MultipartTooLarge { len, max } => {
+                write!(
+                    f,
+                    "message parts add up to {len} bytes, over the limit of {max}"
+                )
             }
             ProtocolError::MalformedCommand => write!(f, "malformed command"),
             ProtocolError::MalformedMetadata => write!(f, "malformed metadata"),

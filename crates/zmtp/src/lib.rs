@@ -27,6 +27,7 @@ pub mod frame;
 pub mod greeting;
 pub mod mechanism;
 pub mod message;
+mod message_budget;
 pub mod metadata;
 pub mod outbox;
 pub mod recycled;

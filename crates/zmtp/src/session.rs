@@ -32,6 +32,7 @@ use crate::mechanism::{
     Verdict,
 };
 use crate::message::{Kind, Message, INLINE_CAPACITY};
+use crate::message_budget::MessageBudget;
 use crate::metadata::{self, Metadata};
 use crate::outbox::{Outbox, SHARE_THRESHOLD};
 use crate::socket_type::SocketType;
@@ -46,6 +47,10 @@ pub struct SessionConfig {
     pub routing_id: Bytes,
     /// Largest message part accepted from the peer (`None`: unlimited).
     pub max_message_size: Option<u64>,
+    /// Most parts one message from the peer may have (`None`: unlimited).
+    pub max_message_parts: Option<u64>,
+    /// Most bytes the parts of one message from the peer may add up to (`None`: unlimited).
+    pub max_multipart_size: Option<u64>,
 }
 
 impl SessionConfig {
@@ -59,6 +64,8 @@ impl SessionConfig {
     ///     socket_type: SocketType::Dealer,
     ///     routing_id: Bytes::from_static(b"me"),
     ///     max_message_size: None,
+    ///     max_message_parts: None,
+    ///     max_multipart_size: None,
     /// };
     /// let metadata = config.metadata();
     /// assert_eq!(&metadata.get("Socket-Type").unwrap()[..], b"DEALER");
@@ -152,6 +159,8 @@ pub struct Session {
     mid_message: bool,
     /// The PONG owed for the latest PING, sent with the next control bytes.
     pending_pong: Option<Bytes>,
+    /// The parts of the inbound message under way, against the configured bounds.
+    budget: MessageBudget,
 }
 
 impl Session {
@@ -173,6 +182,8 @@ impl Session {
     ///     socket_type: SocketType::Req,
     ///     routing_id: Bytes::new(),
     ///     max_message_size: None,
+    ///     max_message_parts: None,
+    ///     max_multipart_size: None,
     /// };
     /// let plain = Mechanism::plain_client(b"admin", b"secret", config.metadata()).unwrap();
     /// let mut session = Session::with_mechanism(config, plain);
@@ -198,6 +209,7 @@ impl Session {
             FrameDecoder::new(config.max_message_size.map(|m| m.saturating_add(overhead)));
         Session {
             decoder,
+            budget: MessageBudget::new(config.max_message_parts, config.max_multipart_size),
             sealed: overhead > 0,
             config,
             mechanism,
@@ -257,12 +269,20 @@ impl Session {
                     && header.body_len >= min_body
                     && header.frame_len() > input.len() =>
             {
+                self.budget.check(header.body_len as u64)?;
+                self.budget.take(header.body_len as u64, header.more());
                 input.advance(header.header_len);
                 self.wanted = 1;
                 Ok(Some(header))
             }
             _ => Ok(None),
         }
+    }
+
+    /// Roughly the memory the parts received of an unfinished message hold (bytes plus
+    /// bookkeeping): what a connection lost now leaves behind to free.
+    pub fn partial_message_cost(&self) -> u64 {
+        self.budget.held()
     }
 
     /// True when control bytes are waiting for [`poll_transmit`](Self::poll_transmit).
@@ -458,9 +478,16 @@ impl Session {
     }
 
     /// Returns the header of the frame at the front of `input` once all of it has arrived.
+    /// A message part in clear that would take its message over the bounds is refused from
+    /// its header, before its body is waited for (a sealed one once opened: only then is its
+    /// size as a part known).
     #[inline]
     fn complete_frame(&mut self, input: &BytesMut) -> Result<Option<FrameHeader>, ProtocolError> {
-        match self.decoder.decode_header(input)? {
+        let header = self.decoder.decode_header(input)?;
+        if let Some(header) = header.filter(|h| !h.is_command() && !self.sealed) {
+            self.budget.check(header.body_len as u64)?;
+        }
+        match header {
             Some(header) if header.frame_len() <= input.len() => Ok(Some(header)),
             Some(header) => {
                 self.wanted = header.frame_len();
@@ -483,6 +510,7 @@ impl Session {
                 return Ok(None);
             };
             if !header.is_command() {
+                self.budget.take(header.body_len as u64, header.more());
                 input.advance(header.header_len);
                 let len = header.body_len;
                 let mut msg = if len <= INLINE_CAPACITY {
@@ -539,6 +567,8 @@ impl Session {
                         max,
                     });
                 }
+                self.budget.check(body.len() as u64)?;
+                self.budget.take(body.len() as u64, more);
                 let msg = if body.len() <= INLINE_CAPACITY {
                     Message::from_slice(&body)
                 } else {

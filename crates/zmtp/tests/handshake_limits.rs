@@ -25,6 +25,8 @@ fn rep(max_message_size: Option<u64>) -> Session {
         socket_type: SocketType::Rep,
         routing_id: Default::default(),
         max_message_size,
+        max_message_parts: None,
+        max_multipart_size: None,
     })
 }
 

@@ -135,7 +135,8 @@ fn bash_completion_completes_a_socket_type() {
          COMP_POINT=${{#COMP_LINE}}; _ferrozmq ferrozmq pu ferrozmq; \
          printf '%s\\n' \"${{COMPREPLY[@]}}\""
     );
-    let done = crate::support::Process::spawn("bash", ["-c", probe.as_str()], None).finish();
+    // On stdin, not as `bash -c`: the script is over the 128 KiB a single argument may be.
+    let done = crate::support::Process::spawn("bash", ["-s"], Some(probe.as_str())).finish();
     assert!(done.status.success(), "{done:?}");
     let mut offered = done.stdout.clone();
     offered.sort();

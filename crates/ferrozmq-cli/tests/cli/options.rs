@@ -381,6 +381,8 @@ fn help_lists_every_socket_option() {
         "--immediate",
         "--conflate",
         "--maxmsgsize BYTES",
+        "--maxmsgparts N",
+        "--maxmultipartsize BYTES",
         "--ipv6",
         "--routing-id ID",
         "--tcp-keepalive 0|1",

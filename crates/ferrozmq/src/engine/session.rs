@@ -50,6 +50,9 @@ const WRITE_BATCH: usize = 64 * 1024;
 const TURN_BUDGET: usize = 1024 * 1024;
 /// Most slices handed to one vectored write.
 const MAX_IOV: usize = 64;
+/// An unfinished message from a lost peer that held this much memory (bytes, and the
+/// bookkeeping of its parts) is given back to the operating system at once.
+const RELEASE_AFTER: u64 = 1024 * 1024;
 
 /// How the session came to be.
 enum Origin {
@@ -296,6 +299,8 @@ impl Session {
             socket_type: owner.link.socket_type,
             routing_id: options.routing_id.clone(),
             max_message_size: options.max_message_size(),
+            max_message_parts: options.max_message_parts(),
+            max_multipart_size: options.max_multipart_size(),
         }
     }
 
@@ -481,6 +486,7 @@ impl Session {
         link.stream.deregister(ctx.registry);
         self.report_loss(&link, &cause);
         let was_ready = link.zmtp.is_ready();
+        let abandoned = link.zmtp.partial_message_cost();
         if self.stops_reconnecting(&cause, !link.connecting, was_ready) {
             self.origin_give_up();
         }
@@ -513,6 +519,12 @@ impl Session {
                 end.unregister();
             }
             self.stalled = None;
+        }
+        drop(link);
+        if abandoned >= RELEASE_AFTER {
+            // The allocator keeps what the unfinished message freed for later use by this
+            // thread; a peer that made us hold megabytes must not leave them held.
+            crate::sys::release_free_memory();
         }
         match self.origin {
             Origin::Accepted => Step::Remove,

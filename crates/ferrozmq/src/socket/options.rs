@@ -165,6 +165,59 @@ impl SocketOptions<'_> {
         self.core().options.max_message_size()
     }
 
+    /// The most parts one inbound message may have; 0 is no limit (ferrozmq's own
+    /// `MAXMSGPARTS`, default 65,536). A peer that sends a message with more parts is
+    /// disconnected and what it had sent of the message is dropped.
+    ///
+    /// A message reaches the application only once its last part has arrived, so until then
+    /// its parts are held: without a bound on the message as a whole, a peer that sends
+    /// MORE-flagged parts for ever grows the receiver without limit (libzmq has no defence
+    /// against it). The default is far beyond any envelope or batch, and keeps what an
+    /// endless message can cost to a few MiB of bookkeeping plus MAXMSGSIZE per part.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PULL};
+    /// let pull = Context::new().socket(PULL).unwrap();
+    /// // Each message at most 16 parts of at most 1 KiB.
+    /// pull.options().set_maxmsgsize(Some(1024)).unwrap();
+    /// pull.options().set_maxmsgparts(16).unwrap();
+    /// assert_eq!(pull.options().maxmsgparts(), 16);
+    /// ```
+    pub fn set_maxmsgparts(&self, parts: u32) -> Result<()> {
+        self.core().options.maxmsgparts = parts;
+        Ok(())
+    }
+
+    /// See [`set_maxmsgparts`](Self::set_maxmsgparts).
+    pub fn maxmsgparts(&self) -> u32 {
+        self.core().options.maxmsgparts
+    }
+
+    /// The most bytes the parts of one inbound message may add up to; `None` (the default)
+    /// sets no bound of its own, a message is then held to MAXMSGPARTS parts of MAXMSGSIZE
+    /// bytes each (ferrozmq's own `MAXMULTIPARTSIZE`). A peer that sends more is
+    /// disconnected and what it had sent of the message is dropped.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PULL};
+    /// let pull = Context::new().socket(PULL).unwrap();
+    /// pull.options().set_maxmultipartsize(Some(1 << 20)).unwrap();
+    /// assert_eq!(pull.options().maxmultipartsize(), Some(1 << 20));
+    /// ```
+    pub fn set_maxmultipartsize(&self, bytes: Option<u64>) -> Result<()> {
+        self.core().options.maxmultipartsize = match bytes {
+            None => -1,
+            Some(bytes) => i64::try_from(bytes)
+                .map_err(|_| Error::InvalidArgument("MAXMULTIPARTSIZE is at most i64::MAX"))?,
+        };
+        Ok(())
+    }
+
+    /// See [`set_maxmultipartsize`](Self::set_maxmultipartsize).
+    pub fn maxmultipartsize(&self) -> Option<u64> {
+        self.core().options.max_multipart_size()
+    }
+
     /// The routing id this socket announces to ROUTER peers, 1 to 255 bytes not starting
     /// with a zero byte (`ZMQ_ROUTING_ID`, formerly `ZMQ_IDENTITY`; default none).
     pub fn set_routing_id(&self, id: impl AsRef<[u8]>) -> Result<()> {

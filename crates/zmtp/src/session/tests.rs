@@ -8,6 +8,8 @@ fn config(socket_type: SocketType) -> SessionConfig {
         socket_type,
         routing_id: Bytes::new(),
         max_message_size: None,
+        max_message_parts: None,
+        max_multipart_size: None,
     }
 }
 
@@ -104,6 +106,8 @@ fn first_flight_is_the_greeting_alone_and_ready_follows_the_peers() {
         socket_type: SocketType::Dealer,
         routing_id: Bytes::from_static(b"me"),
         max_message_size: None,
+        max_message_parts: None,
+        max_multipart_size: None,
     });
     let bytes = flight(&mut s);
     assert_eq!(bytes.len(), 64, "nothing follows our greeting yet");
@@ -492,6 +496,8 @@ fn frame_claiming_2_pow_63_bytes_is_refused_without_allocation() {
 fn max_message_size_is_enforced() {
     let mut right = Session::new(SessionConfig {
         max_message_size: Some(10),
+        max_message_parts: None,
+        max_multipart_size: None,
         ..config(SocketType::Pull)
     });
     let mut left = Session::new(config(SocketType::Push));
@@ -502,6 +508,104 @@ fn max_message_size_is_enforced() {
     assert_eq!(
         feed(&mut right, &wire, 100),
         Err(ProtocolError::FrameTooLarge { len: 11, max: 10 })
+    );
+}
+
+/// A PULL after its handshake with a PUSH, holding inbound messages to `parts` parts and
+/// `bytes` bytes, and the PUSH.
+fn bounded_pull(parts: Option<u64>, bytes: Option<u64>) -> (Session, Session) {
+    let mut pull = Session::new(SessionConfig {
+        max_message_parts: parts,
+        max_multipart_size: bytes,
+        ..config(SocketType::Pull)
+    });
+    let mut push = Session::new(config(SocketType::Push));
+    let (mut to_pull, mut to_push) = (Vec::new(), Vec::new());
+    for _ in 0..2 {
+        to_pull.extend_from_slice(&flight(&mut push));
+        to_push.extend_from_slice(&flight(&mut pull));
+        feed(&mut push, &std::mem::take(&mut to_push), 1000).unwrap();
+        feed(&mut pull, &std::mem::take(&mut to_pull), 1000).unwrap();
+    }
+    assert!(pull.is_ready() && push.is_ready());
+    (pull, push)
+}
+
+#[test]
+fn the_part_over_max_message_parts_is_refused_from_its_header() {
+    let (mut pull, mut push) = bounded_pull(Some(3), None);
+    let three: Vec<Message> = (0..3)
+        .map(|i| Message::from("p").with_more(i < 2))
+        .collect();
+    let wire = send(&mut push, &three);
+    assert_eq!(feed(&mut pull, &wire, 1).unwrap().len(), 3);
+    let mut four = three.clone();
+    four[2].set_more(true);
+    four.push(Message::from(vec![0u8; 100_000]));
+    let wire = send(&mut push, &four);
+    // Three parts and the fourth's header, not its body: refused already.
+    let mut input = BytesMut::from(&wire[..3 * 3 + 9]);
+    let mut events = 0;
+    let error = loop {
+        match pull.handle_input(&mut input) {
+            Ok(Some(_)) => events += 1,
+            Ok(None) => panic!("waited for the body of a part over the limit"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!((events, error), (3, ProtocolError::TooManyParts { max: 3 }));
+    assert!(pull.partial_message_cost() > 0, "three parts held");
+}
+
+#[test]
+fn max_multipart_size_counts_every_part_and_starts_afresh_with_each_message() {
+    let (mut pull, mut push) = bounded_pull(None, Some(250));
+    for _ in 0..3 {
+        let wire = send(
+            &mut push,
+            &[
+                Message::from(vec![1u8; 100]).with_more(true),
+                Message::from(vec![2u8; 150]),
+            ],
+        );
+        assert_eq!(feed(&mut pull, &wire, 7).unwrap().len(), 2);
+    }
+    let wire = send(
+        &mut push,
+        &[
+            Message::from(vec![1u8; 200]).with_more(true),
+            Message::from(vec![2u8; 51]),
+        ],
+    );
+    assert_eq!(
+        feed(&mut pull, &wire, 7),
+        Err(ProtocolError::MultipartTooLarge { len: 251, max: 250 })
+    );
+}
+
+#[test]
+fn a_large_part_taken_past_the_session_counts_towards_its_message() {
+    let (mut pull, mut push) = bounded_pull(Some(2), Some(150_000));
+    let wire = send(
+        &mut push,
+        &[
+            Message::from(vec![1u8; 100_000]).with_more(true),
+            Message::from(vec![1u8; 100_000]),
+        ],
+    );
+    let mut input = BytesMut::from(&wire[..20]);
+    let header = pull
+        .take_large_data_header(&mut input, 32 * 1024)
+        .unwrap()
+        .expect("a large data frame");
+    assert!(header.more());
+    let mut input = BytesMut::from(&wire[9 + 100_000..9 + 100_000 + 20]);
+    assert_eq!(
+        pull.take_large_data_header(&mut input, 32 * 1024),
+        Err(ProtocolError::MultipartTooLarge {
+            len: 200_000,
+            max: 150_000
+        })
     );
 }
 
@@ -823,6 +927,8 @@ fn curve_message_size_limit_applies_to_the_part_not_the_box() {
     );
     let server_config = SessionConfig {
         max_message_size: Some(10),
+        max_message_parts: None,
+        max_multipart_size: None,
         ..config(SocketType::Pull)
     };
     let mut server = Session::with_mechanism(
@@ -841,6 +947,40 @@ fn curve_message_size_limit_applies_to_the_part_not_the_box() {
     assert_eq!(
         feed(&mut server, &wire, 100),
         Err(ProtocolError::FrameTooLarge { len: 11, max: 10 })
+    );
+}
+
+#[test]
+fn curve_message_parts_are_counted_once_opened() {
+    let (server_keys, client_keys) = (keys(1), keys(2));
+    let (mut client, _) = curve_sessions_of(
+        &server_keys,
+        &client_keys,
+        SocketType::Push,
+        SocketType::Pull,
+    );
+    let server_config = SessionConfig {
+        max_message_parts: Some(2),
+        ..config(SocketType::Pull)
+    };
+    let mut server = Session::with_mechanism(
+        server_config.clone(),
+        Mechanism::curve_server(
+            server_keys,
+            server_config.metadata(),
+            Box::new(SeededEntropy::new(8)),
+        ),
+    );
+    converse(&mut client, &mut server, |_| Verdict::allow(""));
+    let parts = [
+        Message::from("a").with_more(true),
+        Message::from("b").with_more(true),
+        Message::from("c"),
+    ];
+    let wire = send(&mut client, &parts);
+    assert_eq!(
+        feed(&mut server, &wire, 100),
+        Err(ProtocolError::TooManyParts { max: 2 })
     );
 }
 
