@@ -245,14 +245,15 @@ impl Connection {
                     !self.deny || !self.authenticates,
                     "a refused peer got through"
                 );
-                assert!(
-                    self.socket_type.is_compatible_with(peer.socket_type),
-                    "{} accepted a {} peer",
-                    self.socket_type,
-                    peer.socket_type
-                );
-                if !peer.socket_type.sends_identity() {
-                    assert!(peer.identity.is_empty(), "identity from a type without one");
+                if let Some(theirs) = peer.socket_type {
+                    assert!(
+                        self.socket_type.is_compatible_with(theirs),
+                        "{} accepted a {theirs} peer",
+                        self.socket_type,
+                    );
+                    if !theirs.sends_identity() {
+                        assert!(peer.identity.is_empty(), "identity from a type without one");
+                    }
                 }
                 self.ready = true;
                 self.peer_version = peer.version;

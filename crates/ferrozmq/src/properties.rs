@@ -140,7 +140,7 @@ mod tests {
         let mut auth_metadata = Metadata::new();
         auth_metadata.insert("Department", "ops").unwrap();
         let peer = PeerInfo {
-            socket_type: SocketType::Dealer,
+            socket_type: Some(SocketType::Dealer),
             identity: Bytes::from_static(b"worker-1"),
             version: (3, 1),
             metadata,

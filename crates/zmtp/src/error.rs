@@ -58,7 +58,7 @@ pub enum ProtocolError {
         /// What the handshake was waiting for.
         expected: &'static str,
     },
-    /// The peer's READY lacks a `Socket-Type`, or names an unknown one.
+    /// The peer's READY names a socket type nobody knows.
     UnknownSocketType,
     /// The peer's socket type cannot talk to ours.
     IncompatibleSocketType {
@@ -136,7 +136,7 @@ impl fmt::Display for ProtocolError {
             ProtocolError::UnexpectedFrame { expected } => {
                 write!(f, "unexpected frame while waiting for {expected}")
             }
-            ProtocolError::UnknownSocketType => write!(f, "peer announced no valid socket type"),
+            ProtocolError::UnknownSocketType => write!(f, "peer announced an unknown socket type"),
             ProtocolError::IncompatibleSocketType { ours, theirs } => {
                 write!(f, "a {ours} socket cannot talk to a {theirs} peer")
             }

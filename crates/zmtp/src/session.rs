@@ -45,7 +45,9 @@ pub struct SessionConfig {
     pub socket_type: SocketType,
     /// Our routing id, announced as `Identity` by the types that send one.
     pub routing_id: Bytes,
-    /// Largest message part accepted from the peer (`None`: unlimited).
+    /// Largest message part accepted from the peer (`None`: unlimited). Under CURVE the
+    /// part is measured once opened, so the limit means the same under every mechanism
+    /// (libzmq measures the sealed frame, 33 octets more, and its handshake commands too).
     pub max_message_size: Option<u64>,
     /// Most parts one message from the peer may have (`None`: unlimited).
     pub max_message_parts: Option<u64>,
@@ -85,8 +87,9 @@ impl SessionConfig {
 /// Who the peer is, learnt from its greeting and handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeerInfo {
-    /// The peer's socket type.
-    pub socket_type: SocketType,
+    /// The peer's socket type; `None` when the peer did not say (a READY without
+    /// `Socket-Type`, which libzmq accepts too).
+    pub socket_type: Option<SocketType>,
     /// The peer's `Identity` property (empty when it sent none).
     pub identity: Bytes,
     /// The ZMTP version the peer announced.
@@ -433,19 +436,25 @@ impl Session {
             auth_metadata,
             peer_key,
         } = outcome;
-        let socket_type = metadata
-            .get(metadata::SOCKET_TYPE)
-            .and_then(|t| SocketType::from_wire(t))
-            .ok_or(ProtocolError::UnknownSocketType)?;
-        if !self.config.socket_type.is_compatible_with(socket_type) {
-            return Err(ProtocolError::IncompatibleSocketType {
-                ours: self.config.socket_type,
-                theirs: socket_type,
-            });
+        // As libzmq: every Socket-Type property must name a type we can talk to, and a
+        // peer that names none is taken at its word that it is one.
+        let mut socket_type = None;
+        for (_, value) in metadata
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case(metadata::SOCKET_TYPE))
+        {
+            let theirs = SocketType::from_wire(value).ok_or(ProtocolError::UnknownSocketType)?;
+            if !self.config.socket_type.is_compatible_with(theirs) {
+                return Err(ProtocolError::IncompatibleSocketType {
+                    ours: self.config.socket_type,
+                    theirs,
+                });
+            }
+            socket_type.get_or_insert(theirs);
         }
         let identity = metadata
             .get(metadata::IDENTITY)
-            .filter(|_| socket_type.sends_identity())
+            .filter(|_| socket_type.is_none_or(SocketType::sends_identity))
             .cloned()
             .unwrap_or_default();
         Ok(PeerInfo {

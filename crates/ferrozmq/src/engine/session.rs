@@ -198,6 +198,16 @@ impl Link {
     }
 }
 
+/// Whether the connection ended because the peer broke the protocol (or refused us, or we
+/// it, in the handshake). As in libzmq, such a peer is not tried again: reconnecting would
+/// only meet the same error, and an ERROR's sender asked not to be (RFC 23). The pipe
+/// goes with the connect, and `connect` makes a new one.
+fn is_protocol_error(cause: &io::Error) -> bool {
+    cause
+        .get_ref()
+        .is_some_and(|e| e.downcast_ref::<ProtocolError>().is_some())
+}
+
 /// A small generator of reconnection jitter; quality does not matter, spread does.
 #[derive(Clone, Copy, Debug)]
 struct Jitter(u64);
@@ -487,7 +497,8 @@ impl Session {
         self.report_loss(&link, &cause);
         let was_ready = link.zmtp.is_ready();
         let abandoned = link.zmtp.partial_message_cost();
-        if self.stops_reconnecting(&cause, !link.connecting, was_ready) {
+        if is_protocol_error(&cause) || self.stops_reconnecting(&cause, !link.connecting, was_ready)
+        {
             self.origin_give_up();
         }
         if let Some(end) = self.end.as_mut() {

@@ -349,12 +349,18 @@ impl PipeEnd {
     }
 
     /// Conflation: the message takes the slot's place, and a waiting reader is woken.
+    /// CONFLATE does not support multipart messages (libzmq's words): of each message only
+    /// one part is kept, the last, as a message of its own. The parts before it are
+    /// dropped as they come, so a reader never meets one of them as if it were a message.
     fn replace_latest(&mut self, msg: Message) {
+        if msg.more() {
+            return;
+        }
         let link = self.link.clone();
         let Some(latest) = &link.directions[self.side].latest else {
             return;
         };
-        *latest.lock() = Some(msg.with_more(false));
+        *latest.lock() = Some(msg);
         if latest.reader_waiting.swap(false, Ordering::AcqRel) {
             self.notify_peer(PipeEvent::Readable);
         }

@@ -187,6 +187,30 @@ fn a_conflating_direction_keeps_only_the_newest_message() {
 }
 
 #[test]
+fn a_conflating_direction_keeps_only_the_last_part_of_a_multipart_message() {
+    let (ra, rb) = (Arc::new(Recorder::default()), Arc::new(Recorder::default()));
+    let (mut a, mut b) = pipe(
+        ra,
+        rb.clone(),
+        PipeLimits {
+            a_to_b: Limit::LatestOnly,
+            b_to_a: Limit::Messages(0),
+        },
+    );
+    a.register(1);
+    b.register(2);
+    assert!(matches!(b.read(), Read::Empty));
+    a.write(Message::from("head").with_more(true)).ok();
+    a.flush();
+    assert!(rb.take().is_empty(), "no wake for the first part");
+    assert!(!b.poll_readable(), "the first part is no message");
+    a.write(Message::from("tail")).ok();
+    a.flush();
+    assert!(matches!(b.read(), Read::Message(m) if m[..] == *b"tail" && !m.more()));
+    assert!(matches!(b.read(), Read::Empty));
+}
+
+#[test]
 fn inproc_limits_add_up_unless_one_side_conflates_or_is_unlimited() {
     assert_eq!(
         Limit::Messages(10).join(Limit::Messages(5)),

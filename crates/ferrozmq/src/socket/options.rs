@@ -151,6 +151,9 @@ impl SocketOptions<'_> {
 
     /// The largest message part accepted from peers, in bytes; `None` is no limit (the
     /// default). A peer that announces a larger part is disconnected (`ZMQ_MAXMSGSIZE`).
+    /// The part is measured as the application receives it, under CURVE too (libzmq
+    /// measures the encrypted frame); handshake commands are held to their own 64 KiB limit
+    /// instead.
     pub fn set_maxmsgsize(&self, bytes: Option<u64>) -> Result<()> {
         self.core().options.maxmsgsize = match bytes {
             None => -1,

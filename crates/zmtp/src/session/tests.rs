@@ -60,8 +60,8 @@ fn pair(a: SocketType, b: SocketType) -> (Session, Session) {
             seen_by_left.push(event);
         }
     }
-    assert!(matches!(&seen_by_right[..], [Event::Ready(p)] if p.socket_type == a));
-    assert!(matches!(&seen_by_left[..], [Event::Ready(p)] if p.socket_type == b));
+    assert!(matches!(&seen_by_right[..], [Event::Ready(p)] if p.socket_type == Some(a)));
+    assert!(matches!(&seen_by_left[..], [Event::Ready(p)] if p.socket_type == Some(b)));
     (left, right)
 }
 
@@ -414,6 +414,42 @@ fn commands_meant_for_other_socket_types_are_dropped() {
         ],
     );
     assert_eq!(wire, b"\x00\x01t\x00\x01g".to_vec());
+}
+
+/// A NULL greeting and a READY with these properties, as a peer sends them.
+fn greeting_and_ready(properties: &[(&str, &str)]) -> Vec<u8> {
+    let mut wire = peer_greeting(MechanismName::NULL, false);
+    let mut metadata = Metadata::new();
+    for (name, value) in properties {
+        metadata.insert(name, value.to_string()).unwrap();
+    }
+    Command::Ready(metadata).encode(&mut wire);
+    wire
+}
+
+#[test]
+fn a_ready_without_socket_type_is_accepted_as_libzmq_accepts_it() {
+    let mut pull = Session::new(config(SocketType::Pull));
+    let events = feed(&mut pull, &greeting_and_ready(&[("X-App", "x")]), 7).unwrap();
+    assert!(
+        matches!(&events[..], [Event::Ready(p)] if p.socket_type.is_none()),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn every_socket_type_a_ready_names_must_be_compatible() {
+    for (types, accepted) in [
+        (&["PUSH", "PUSH"][..], true),
+        (&["PUSH", "PUB"][..], false),
+        (&["PUB", "PUSH"][..], false),
+        (&["PUSH", "NOSUCH"][..], false),
+    ] {
+        let properties: Vec<(&str, &str)> = types.iter().map(|t| ("Socket-Type", *t)).collect();
+        let mut pull = Session::new(config(SocketType::Pull));
+        let result = feed(&mut pull, &greeting_and_ready(&properties), 100);
+        assert_eq!(result.is_ok(), accepted, "{types:?}: {result:?}");
+    }
 }
 
 #[test]
@@ -809,7 +845,7 @@ fn plain_sessions_authenticate_and_report_the_user_id() {
     assert_eq!(peer.mechanism, MechanismName::PLAIN);
     assert_eq!(&peer.user_id[..], b"admin-user");
     assert_eq!(&peer.auth_metadata.get("Department").unwrap()[..], b"ops");
-    assert_eq!(peer.socket_type, SocketType::Req);
+    assert_eq!(peer.socket_type, Some(SocketType::Req));
     assert!(matches!(&seen_by_client[..], [Ok(Event::Ready(p))] if p.user_id.is_empty()));
 
     // PLAIN traffic is clear: the NULL wire format.
