@@ -257,6 +257,8 @@ impl Connection {
                 }
                 self.ready = true;
                 self.peer_version = peer.version;
+                // The handshake's last bytes go before the traffic mark, as the engine does.
+                self.session.poll_transmit(&mut self.outbox);
                 self.outbox.start_traffic();
             }
             Event::Message(msg) => {

@@ -129,13 +129,20 @@ impl RawClient {
     /// Sends our greeting, takes the server's, and sends what the mechanism says first
     /// (HELLO), which waits for the server's greeting.
     fn exchange_greetings(&mut self) {
-        self.flush();
-        let mut greeting = [0u8; 64];
-        self.stream
-            .read_exact(&mut greeting)
-            .expect("the server's greeting");
-        self.input.extend_from_slice(&greeting);
-        assert_eq!(self.session.handle_input(&mut self.input), Ok(None));
+        // The greetings go in steps: signatures, major versions, then the rest.
+        let mut received = 0;
+        while received < 64 {
+            self.flush();
+            let mut buf = [0u8; 64];
+            let n = self
+                .stream
+                .read(&mut buf[..64 - received])
+                .expect("the server's greeting");
+            assert!(n > 0, "the server hung up during the greeting");
+            received += n;
+            self.input.extend_from_slice(&buf[..n]);
+            assert_eq!(self.session.handle_input(&mut self.input), Ok(None));
+        }
         self.flush();
     }
 
@@ -315,13 +322,18 @@ fn a_client_says_nothing_but_its_greeting_to_a_listener_that_is_not_its_server()
             ));
         }
         for (listener, sent) in cases {
+            // A listener that greets gets our whole greeting; one that does not, only the
+            // signature (as from libzmq, which sends the rest once it has seen the peer's).
+            let greets = listener.ends_with("server");
             assert_eq!(
                 sent.len(),
-                64,
+                if greets { 64 } else { 10 },
                 "a {mechanism} client sent {} bytes to a {listener} listener: {sent:?}",
                 sent.len()
             );
-            assert_eq!(&sent[12..12 + mechanism.len()], mechanism.as_bytes());
+            if greets {
+                assert_eq!(&sent[12..12 + mechanism.len()], mechanism.as_bytes());
+            }
             assert!(!contains(&sent, b"secret") && !contains(&sent, b"admin"));
         }
     }

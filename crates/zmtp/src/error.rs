@@ -12,7 +12,8 @@ use std::fmt;
 pub enum ProtocolError {
     /// The first bytes are not a ZMTP greeting.
     BadSignature,
-    /// The peer speaks a ZMTP version older than 3.0.
+    /// The peer speaks ZMTP 1.0 or 2.0, which only a NULL socket without authentication
+    /// talks to (and only the socket types that existed then).
     UnsupportedVersion {
         /// Peer's major version.
         major: u8,
@@ -26,6 +27,10 @@ pub enum ProtocolError {
         /// What the peer announced.
         theirs: MechanismName,
     },
+    /// A ZMTP 1.0 frame of size 0 (its size counts the flags octet, so cannot be 0).
+    MalformedFrame,
+    /// A ZMTP 1.0 or 2.0 peer's identity is longer than 255 octets, or is a command.
+    MalformedIdentity,
     /// A frame header has reserved flag bits set.
     ReservedFlags(u8),
     /// A command frame has the MORE flag set.
@@ -106,7 +111,15 @@ impl fmt::Display for ProtocolError {
             ProtocolError::UnsupportedVersion { major, minor } => {
                 write!(
                     f,
-                    "peer speaks ZMTP {major}.{minor}; 3.0 or later is required"
+                    "peer speaks ZMTP {major}.{minor}, which only NULL sockets without \
+                     authentication of the classic types talk to"
+                )
+            }
+            ProtocolError::MalformedFrame => write!(f, "ZMTP 1.0 frame of size 0"),
+            ProtocolError::MalformedIdentity => {
+                write!(
+                    f,
+                    "peer's identity is over 255 octets or not a message part"
                 )
             }
             ProtocolError::MechanismMismatch { ours, theirs } => {

@@ -10,6 +10,10 @@ use std::fmt;
 
 /// Size of a complete greeting.
 pub const GREETING_LEN: usize = 64;
+/// Size of the signature that opens it: 0xFF, 8 octets of padding, 0x7F.
+pub const SIGNATURE_LEN: usize = 10;
+/// Where the major version (ZMTP 2.0's revision) sits, right after the signature.
+pub const REVISION_POS: usize = 10;
 
 /// A security mechanism name: up to 20 octets, null-padded on the wire.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,6 +84,24 @@ impl Greeting {
         out[11] = self.version.1;
         out[12..32].copy_from_slice(&self.mechanism.0);
         out[32] = u8::from(self.as_server);
+        out
+    }
+
+    /// The signature as libzmq sends it before it knows the peer's version: its padding
+    /// holds the size of an identity frame of `identity_len` octets (the identity plus the
+    /// flags octet, big endian), and octet 9 (0x7F) stands for that frame's flags. A ZMTP
+    /// 1.0 peer reads it as the header of our identity; a later one ignores the padding.
+    ///
+    /// ```
+    /// use ferrozmq_zmtp::greeting::Greeting;
+    /// assert_eq!(Greeting::signature(0), *b"\xff\0\0\0\0\0\0\0\x01\x7f");
+    /// assert_eq!(Greeting::signature(5)[8], 6);
+    /// ```
+    pub fn signature(identity_len: usize) -> [u8; SIGNATURE_LEN] {
+        let mut out = [0u8; SIGNATURE_LEN];
+        out[0] = 0xFF;
+        out[1..9].copy_from_slice(&(identity_len as u64 + 1).to_be_bytes());
+        out[9] = 0x7F;
         out
     }
 

@@ -1,5 +1,6 @@
 //! A sans-IO implementation of ZMTP, the ZeroMQ Message Transport Protocol (RFC 37, ZMTP 3.1,
-//! talking to ZMTP 3.0 peers as RFC 23 describes).
+//! talking to ZMTP 3.0 peers as RFC 23 describes, and under NULL security to ZMTP 2.0 and
+//! 1.0 peers, RFCs 15 and 13).
 //!
 //! Nothing here opens a socket, reads a clock or starts a thread: bytes go in, events and
 //! bytes come out, so every behaviour is tested by feeding bytes and checking bytes.
@@ -24,6 +25,7 @@ pub mod curve_keys;
 pub mod entropy;
 pub mod error;
 pub mod frame;
+pub mod frame_v1;
 pub mod greeting;
 pub mod mechanism;
 pub mod message;

@@ -205,6 +205,13 @@ impl Mechanism {
         matches!(self.role, Role::PlainServer(_) | Role::CurveServer(_))
     }
 
+    /// Whether a ZMTP 1.0 or 2.0 peer may be talked to: those know no security, so only
+    /// NULL without authentication may downgrade (RFC 23: any other mechanism MUST close
+    /// the connection; libzmq also refuses them when a ZAP domain is set).
+    pub fn allows_legacy_peers(&self) -> bool {
+        matches!(&self.role, Role::Null(null) if !null.authenticates())
+    }
+
     /// Checks that the peer's greeting announces the same mechanism.
     ///
     /// The peer's as-server flag is not checked: libzmq (4.3) sends 0 there even from a PLAIN

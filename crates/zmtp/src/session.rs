@@ -2,18 +2,21 @@
 //!
 //! The session owns no socket and no clock. The I/O layer drives it:
 //!
-//! 1. [`Session::new`] (NULL) or [`Session::with_mechanism`] queues the greeting. Nothing
-//!    of the mechanism's (NULL's READY, a PLAIN client's username and password, a CURVE
-//!    HELLO) follows until the peer's greeting has arrived and names the same mechanism:
-//!    a listener that never greets, greets with another mechanism or is no ZMTP peer at
-//!    all learns nothing but our greeting (as with libzmq);
+//! 1. [`Session::new`] (NULL) or [`Session::with_mechanism`] queues the greeting's
+//!    signature; the rest of the greeting follows the peer's first octets, which also tell
+//!    an older peer (ZMTP 1.0 or 2.0, see `legacy.rs`), as libzmq does. Nothing of the
+//!    mechanism's (NULL's READY, a PLAIN client's username and password, a CURVE HELLO)
+//!    follows until the peer's greeting has arrived and names the same mechanism: a
+//!    listener that never greets, greets with another mechanism or is no ZMTP peer at all
+//!    learns nothing but our greeting;
 //! 2. bytes read from the transport go to [`Session::handle_input`], called until it returns
 //!    `Ok(None)` (more input needed); each call yields at most one [`Event`]. An
 //!    [`Event::Authenticate`] asks for a verdict on the peer: pass it to
 //!    [`Session::handle_verdict`] whenever the authenticator answers (the session waits
 //!    meanwhile), then call [`Session::handle_input`] again;
 //! 3. [`Session::poll_transmit`] moves queued handshake and control bytes (PONG replies,
-//!    ERROR) into an [`Outbox`]; after [`Event::Ready`], [`Session::encode`] adds messages;
+//!    ERROR) into an [`Outbox`]; on [`Event::Ready`], call it once more (the handshake's
+//!    last bytes) before [`Outbox::start_traffic`], then [`Session::encode`] adds messages;
 //! 4. on an error the connection is closed; [`Session::report`] then
 //!    [`Session::poll_transmit`] may first yield an ERROR command for the peer.
 //!
@@ -26,7 +29,8 @@ use crate::command::Command;
 use crate::curve_keys::CurvePublicKey;
 use crate::error::ProtocolError;
 use crate::frame::{self, FrameDecoder, FrameHeader, MAX_HEADER_LEN};
-use crate::greeting::{Greeting, MechanismName, GREETING_LEN};
+use crate::frame_v1;
+use crate::greeting::{Greeting, MechanismName, GREETING_LEN, REVISION_POS, SIGNATURE_LEN};
 use crate::mechanism::{
     AuthRequest, Frame, HandshakeOutcome, Mechanism, MechanismError, MechanismEvent, SentFrames,
     Verdict,
@@ -128,12 +132,47 @@ pub enum Event {
     Authenticate(AuthRequest),
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
+    /// Our signature is out; the peer's first octets say which ZMTP it speaks.
+    ExpectSignature,
+    /// A peer of ZMTP 2.0 or later: its revision octet says what the rest of our greeting is.
+    ExpectRevision,
+    /// ZMTP 3.x: the rest of the peer's 64-octet greeting.
     ExpectGreeting,
     /// The mechanism's commands (READY for NULL; HELLO, WELCOME, INITIATE, READY otherwise).
     Handshake,
+    /// Traffic in ZMTP 3.x framing (ZMTP 2.0 too: the same frames, without commands).
     Traffic,
+    /// ZMTP 1.0 or 2.0: the peer's identity frame (after its socket type, for 2.0).
+    ExpectIdentity(Legacy),
+    /// ZMTP 1.0 to a PUB or XPUB: the peer will never subscribe (libzmq 2.x filtered on the
+    /// subscriber's side), so a subscription to everything is made for it, as libzmq does.
+    SubscribeAll,
+    /// Traffic in ZMTP 1.0 framing.
+    TrafficV1,
+}
+
+/// How an older peer announced itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Legacy {
+    /// No version at all (libzmq 2.x): its first frame is its identity.
+    V1Unversioned,
+    /// Revision 0 after the signature: ZMTP 1.0 framing, after a 12-octet greeting.
+    V1,
+    /// Revision 1: ZMTP 2.0 (libzmq 3.x).
+    V2,
+}
+
+/// How traffic frames are written and read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Framing {
+    /// ZMTP 3.x (and 2.0) frames, which the session encodes and decodes itself.
+    Clear,
+    /// CURVE: every frame goes through the mechanism.
+    Sealed,
+    /// ZMTP 1.0 frames.
+    V1,
 }
 
 /// A ZMTP 3.x connection.
@@ -141,8 +180,10 @@ enum State {
 pub struct Session {
     config: SessionConfig,
     mechanism: Mechanism,
-    /// Traffic goes through the mechanism (CURVE); else the session frames it itself.
-    sealed: bool,
+    /// How traffic frames are written and read.
+    framing: Framing,
+    /// The peer speaks ZMTP 1.0 or 2.0: no commands either way.
+    legacy: bool,
     state: State,
     decoder: FrameDecoder,
     /// Control bytes to send, final: greeting, handshake commands, and in clear traffic
@@ -192,19 +233,15 @@ impl Session {
     /// let mut session = Session::with_mechanism(config, plain);
     /// let mut out = Outbox::new();
     /// session.poll_transmit(&mut out);
-    /// // The greeting (64 octets) announces PLAIN; the credentials wait for the peer's.
-    /// assert_eq!(out.len(), 64);
+    /// // The signature goes first (10 octets); the rest of the greeting waits for the
+    /// // peer's first octets, and the credentials for the peer's greeting.
+    /// assert_eq!(out.len(), 10);
     /// ```
     pub fn with_mechanism(config: SessionConfig, mechanism: Mechanism) -> Session {
         let mut control = Vec::with_capacity(GREETING_LEN + 64);
-        control.extend_from_slice(
-            &Greeting {
-                version: Greeting::VERSION,
-                mechanism: mechanism.name(),
-                as_server: mechanism.as_server(),
-            }
-            .encode(),
-        );
+        // As libzmq: the signature alone, which a ZMTP 1.0 peer reads as the header of an
+        // identity frame; the rest follows the peer's first octets.
+        control.extend_from_slice(&Greeting::signature(config.routing_id.len()));
         let overhead = mechanism.frame_overhead() as u64;
         // A sealed frame is larger than the part it carries; the part itself is checked
         // against the limit once opened.
@@ -213,16 +250,21 @@ impl Session {
         Session {
             decoder,
             budget: MessageBudget::new(config.max_message_parts, config.max_multipart_size),
-            sealed: overhead > 0,
+            framing: if overhead > 0 {
+                Framing::Sealed
+            } else {
+                Framing::Clear
+            },
+            legacy: false,
             config,
             mechanism,
-            state: State::ExpectGreeting,
+            state: State::ExpectSignature,
             control,
             to_seal: Vec::new(),
             sent_frames: None,
             peer: None,
             peer_version: (0, 0),
-            wanted: GREETING_LEN,
+            wanted: SIGNATURE_LEN,
             mid_message: false,
             pending_pong: None,
         }
@@ -230,7 +272,10 @@ impl Session {
 
     /// True once the handshake is complete.
     pub fn is_ready(&self) -> bool {
-        matches!(self.state, State::Traffic)
+        matches!(
+            self.state,
+            State::Traffic | State::TrafficV1 | State::SubscribeAll
+        )
     }
 
     /// The peer, once the handshake is complete.
@@ -263,7 +308,7 @@ impl Session {
         input: &mut BytesMut,
         min_body: usize,
     ) -> Result<Option<FrameHeader>, ProtocolError> {
-        if !self.is_ready() || self.sealed {
+        if self.state != State::Traffic || self.framing != Framing::Clear {
             return Ok(None);
         }
         match self.decoder.decode_header(input)? {
@@ -342,6 +387,10 @@ impl Session {
 
     /// Queues a PING with the given TTL (tenths of a second) and context.
     pub fn ping(&mut self, ttl_deciseconds: u16, context: &[u8]) {
+        if self.legacy {
+            // ZMTP 1.0 and 2.0 have no commands; heartbeats are for 3.1 peers only.
+            return;
+        }
         self.queue_command(Command::Ping {
             ttl_deciseconds,
             context: Bytes::copy_from_slice(context),
@@ -364,13 +413,68 @@ impl Session {
     pub fn handle_input(&mut self, input: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
         match self.state {
             State::Traffic => self.traffic(input),
+            State::TrafficV1 => self.traffic_v1(input),
+            State::ExpectSignature => self.signature(input),
+            State::ExpectRevision => self.revision(input),
             State::ExpectGreeting => self.greeting(input),
             State::Handshake => self.handshake(input),
+            State::ExpectIdentity(legacy) => self.identity(input, legacy),
+            State::SubscribeAll => {
+                self.state = State::TrafficV1;
+                Ok(Some(Event::Message(Message::subscription(b"", true))))
+            }
+        }
+    }
+
+    /// The peer's first octets: not 0xFF, or a tenth octet with bit 0 clear, is a ZMTP 1.0
+    /// peer's identity frame (RFC 23, "Detecting ZMTP 1.0 and 2.0 Peers"); else the
+    /// peer speaks 2.0 or later, and is sent our major version.
+    fn signature(&mut self, input: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
+        let Some(&first) = input.first() else {
+            self.wanted = 1;
+            return Ok(None);
+        };
+        if first != 0xFF {
+            return self.downgrade(input, Legacy::V1Unversioned);
+        }
+        if input.len() < SIGNATURE_LEN {
+            self.wanted = SIGNATURE_LEN;
+            return Ok(None);
+        }
+        if input[SIGNATURE_LEN - 1] & 0x01 == 0 {
+            return self.downgrade(input, Legacy::V1Unversioned);
+        }
+        self.control.push(Greeting::VERSION.0);
+        self.state = State::ExpectRevision;
+        self.revision(input)
+    }
+
+    /// The peer's revision: 0 and 1 are ZMTP 1.0 and 2.0 framing after a 12-octet greeting;
+    /// anything else is ZMTP 3.x (libzmq reads a revision of 2, which no ZMTP ever sent, so
+    /// too), and is sent the rest of our greeting.
+    fn revision(&mut self, input: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
+        let Some(&revision) = input.get(REVISION_POS) else {
+            self.wanted = REVISION_POS + 1;
+            return Ok(None);
+        };
+        match revision {
+            0 => self.downgrade(input, Legacy::V1),
+            1 => self.downgrade(input, Legacy::V2),
+            _ => {
+                let rest = Greeting {
+                    version: Greeting::VERSION,
+                    mechanism: self.mechanism.name(),
+                    as_server: self.mechanism.as_server(),
+                }
+                .encode();
+                self.control.extend_from_slice(&rest[REVISION_POS + 1..]);
+                self.state = State::ExpectGreeting;
+                self.greeting(input)
+            }
         }
     }
 
     fn greeting(&mut self, input: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
-        Greeting::check_prefix(&input[..input.len().min(GREETING_LEN)])?;
         if input.len() < GREETING_LEN {
             self.wanted = GREETING_LEN;
             return Ok(None);
@@ -378,6 +482,7 @@ impl Session {
         let mut raw = [0u8; GREETING_LEN];
         raw.copy_from_slice(&input[..GREETING_LEN]);
         input.advance(GREETING_LEN);
+        raw[REVISION_POS] = raw[REVISION_POS].max(3);
         let greeting = Greeting::decode(&raw)?;
         self.mechanism.check_peer_greeting(&greeting)?;
         self.peer_version = greeting.version;
@@ -479,7 +584,7 @@ impl Session {
 
     /// Queues a command of our own (PING, PONG): in clear, or sealed later in traffic order.
     fn queue_command(&mut self, command: Command) {
-        if self.sealed && self.state == State::Traffic {
+        if self.framing == Framing::Sealed && self.state == State::Traffic {
             self.to_seal.push(command);
         } else {
             command.encode(&mut self.control);
@@ -493,7 +598,7 @@ impl Session {
     #[inline]
     fn complete_frame(&mut self, input: &BytesMut) -> Result<Option<FrameHeader>, ProtocolError> {
         let header = self.decoder.decode_header(input)?;
-        if let Some(header) = header.filter(|h| !h.is_command() && !self.sealed) {
+        if let Some(header) = header.filter(|h| !h.is_command() && self.framing == Framing::Clear) {
             self.budget.check(header.body_len as u64)?;
         }
         match header {
@@ -511,7 +616,7 @@ impl Session {
 
     #[inline]
     fn traffic(&mut self, input: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
-        if self.sealed {
+        if self.framing == Framing::Sealed {
             return self.sealed_traffic(input);
         }
         loop {
@@ -531,6 +636,11 @@ impl Session {
                 };
                 msg.set_more(header.more());
                 return Ok(Some(Event::Message(msg)));
+            }
+            if self.legacy {
+                // ZMTP 2.0 has no commands; libzmq drops a frame with the bit set.
+                input.advance(header.frame_len());
+                continue;
             }
             let command = decode_traffic_command(&input[header.header_len..header.frame_len()])?;
             input.advance(header.frame_len());
@@ -650,8 +760,13 @@ impl Session {
     #[inline]
     pub fn encode(&mut self, msg: &Message, out: &mut Outbox) -> Result<(), ProtocolError> {
         self.mid_message = msg.more();
-        if self.sealed {
-            return self.encode_sealed(msg, out);
+        match self.framing {
+            Framing::Clear => {}
+            Framing::Sealed => return self.encode_sealed(msg, out),
+            Framing::V1 => {
+                self.encode_v1(msg, out);
+                return Ok(());
+            }
         }
         let body = msg.as_slice();
         match self.wire_kind(msg) {
@@ -771,7 +886,11 @@ impl Session {
         let decoder = FrameDecoder::new(None);
         let legacy = self.peer_version < (3, 1) && self.config.socket_type.sends_subscriptions();
         let mut out = Vec::new();
-        while let Ok(Some(header)) = decoder.decode_header(&bytes) {
+        let header = |bytes: &[u8]| match self.framing {
+            Framing::V1 => frame_v1::decode_header(bytes, isize::MAX as u64, true),
+            Framing::Clear | Framing::Sealed => decoder.decode_header(bytes),
+        };
+        while let Ok(Some(header)) = header(&bytes) {
             if header.frame_len() > bytes.len() {
                 break;
             }
@@ -865,5 +984,8 @@ fn encode_header_into(out: &mut BytesMut, more: bool, command: bool, body_len: u
     }
 }
 
+mod legacy;
+#[cfg(test)]
+mod legacy_tests;
 #[cfg(test)]
 mod tests;

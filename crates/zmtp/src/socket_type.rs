@@ -129,6 +129,45 @@ impl SocketType {
         }
     }
 
+    /// libzmq's number for the type (`ZMQ_PAIR` is 0, `ZMQ_XSUB` 10, `ZMQ_SERVER` 12, ...),
+    /// which a ZMTP 2.0 greeting carries.
+    pub const fn number(self) -> u8 {
+        match self {
+            SocketType::Pair => 0,
+            SocketType::Pub => 1,
+            SocketType::Sub => 2,
+            SocketType::Req => 3,
+            SocketType::Rep => 4,
+            SocketType::Dealer => 5,
+            SocketType::Router => 6,
+            SocketType::Pull => 7,
+            SocketType::Push => 8,
+            SocketType::XPub => 9,
+            SocketType::XSub => 10,
+            SocketType::Server => 12,
+            SocketType::Client => 13,
+            SocketType::Radio => 14,
+            SocketType::Dish => 15,
+            SocketType::Gather => 16,
+            SocketType::Scatter => 17,
+            SocketType::Peer => 19,
+            SocketType::Channel => 20,
+        }
+    }
+
+    /// Whether this type existed when peers spoke ZMTP 1.0 and 2.0 (libzmq 2.x and 3.x):
+    /// PAIR to XSUB. Only these talk to such peers; the draft types never had one.
+    pub const fn has_legacy_peers(self) -> bool {
+        self.number() <= SocketType::XSub.number()
+    }
+
+    /// The type a ZMTP 2.0 greeting names by its number: one of the types of its time.
+    pub fn from_legacy_number(number: u8) -> Option<SocketType> {
+        SocketType::ALL
+            .into_iter()
+            .find(|t| t.has_legacy_peers() && t.number() == number)
+    }
+
     /// Whether this type sends subscriptions upstream.
     pub const fn sends_subscriptions(self) -> bool {
         matches!(self, SocketType::Sub | SocketType::XSub)

@@ -593,9 +593,16 @@ impl Session {
         }
         if let Some(link) = self.link.as_mut() {
             link.handshake_until = None;
+            // What the handshake still owes the peer (the rest of our greeting, our READY)
+            // goes before the traffic mark: it is never replayed on another connection.
+            link.zmtp.poll_transmit(&mut link.outbox);
             link.outbox.start_traffic();
+            // ZMTP 1.0 and 2.0 peers know no PING: no heartbeats with them, as in libzmq.
+            let interval = millis(options.heartbeat_ivl)
+                .filter(|_| peer.version.0 >= 3)
+                .unwrap_or_default();
             let heartbeat = Heartbeat::new(
-                millis(options.heartbeat_ivl).unwrap_or_default(),
+                interval,
                 options.heartbeat_timeout(),
                 millis(options.heartbeat_ttl).unwrap_or_default(),
                 Instant::now(),

@@ -20,6 +20,8 @@ pub(crate) struct Null {
     state: State,
     metadata: Metadata,
     out: Outputs,
+    /// Every peer is put to the authenticator (a ZAP domain is set).
+    authenticates: bool,
 }
 
 enum State {
@@ -53,7 +55,15 @@ impl Null {
             state,
             metadata,
             out,
+            authenticates: authenticate,
         }
+    }
+}
+
+impl Null {
+    /// Whether every peer is put to the authenticator.
+    pub(crate) fn authenticates(&self) -> bool {
+        self.authenticates
     }
 }
 
