@@ -737,11 +737,6 @@ impl Session {
                     reason: String::from_utf8_lossy(&reason).into_owned(),
                 })
             }
-            Command::Ready(_) => {
-                return Err(ProtocolError::UnexpectedFrame {
-                    expected: "a message",
-                })
-            }
             // Commands for other socket types (a SUBSCRIBE sent to a PULL) mean nothing
             // here; later revisions may add commands. Either way the command is dropped,
             // as libzmq drops it: only data frames ever reach an application.
@@ -749,6 +744,7 @@ impl Session {
             | Command::Cancel(_)
             | Command::Join(_)
             | Command::Leave(_)
+            | Command::Ready(_)
             | Command::Unknown { .. } => return Ok(None),
         }))
     }
@@ -962,13 +958,13 @@ fn legacy_subscription(msg: Message) -> Message {
 }
 
 #[inline]
-/// Parses a command received after the handshake. A READY is refused by its name alone:
-/// parsing its properties first would let a peer make us build megabytes of metadata only
-/// to throw them away.
+/// Parses a command received after the handshake. A READY then means nothing, and is
+/// dropped by its name alone, as libzmq drops it: parsing its properties would let a peer
+/// make us build megabytes of metadata only to throw them away.
 fn decode_traffic_command(body: &[u8]) -> Result<Command, ProtocolError> {
     if body.starts_with(b"\x05READY") {
-        return Err(ProtocolError::UnexpectedFrame {
-            expected: "a message",
+        return Ok(Command::Unknown {
+            name: Bytes::from_static(b"READY"),
         });
     }
     Command::decode(body)

@@ -1,7 +1,8 @@
 //! Liveness of an established connection (RFC 37, "Connection Heartbeating"): PINGs every
 //! HEARTBEAT_IVL, and death declared when nothing at all arrives within HEARTBEAT_TIMEOUT of
-//! a PING, or within the TTL the peer asked for in its own PINGs. Any traffic counts as a
-//! sign of life, not only PONG: a PONG may be queued behind a long transfer.
+//! a PING, or within the TTL the peer asked for in its own PING after that PING (as libzmq:
+//! the TTL asks for the next traffic, not for a connection never silent again). Any traffic
+//! counts as a sign of life, not only PONG: a PONG may be queued behind a long transfer.
 //!
 //! Pure timekeeping: the session feeds it traffic and clock readings and does what
 //! [`Heartbeat::poll`] says.
@@ -29,8 +30,8 @@ pub(super) struct Heartbeat {
     next_ping: Option<Instant>,
     /// A PING went out at this instant and nothing has arrived since.
     unanswered_since: Option<Instant>,
-    /// The peer asked to be dropped after this much silence.
-    peer_ttl: Option<Duration>,
+    /// The peer's last PING asked to be dropped unless more traffic comes by then.
+    peer_deadline: Option<Instant>,
     last_traffic: Instant,
 }
 
@@ -47,7 +48,7 @@ impl Heartbeat {
             ttl_deciseconds: u16::try_from(ttl.as_millis() / 100).unwrap_or(u16::MAX),
             next_ping: pings.map(|(interval, _)| now + interval),
             unanswered_since: None,
-            peer_ttl: None,
+            peer_deadline: None,
             last_traffic: now,
         }
     }
@@ -57,26 +58,34 @@ impl Heartbeat {
     pub(super) fn on_traffic(&mut self, now: Instant) {
         self.last_traffic = now;
         self.unanswered_since = None;
+        self.peer_deadline = None;
     }
 
-    /// The peer sent a PING asking to be dropped after `ttl_deciseconds` of silence.
+    /// A message (or command) was decoded: the peer's TTL is met, even when it came in the
+    /// same read as the PING. Takes no clock reading: it runs once per message.
+    #[inline]
+    pub(super) fn on_message(&mut self) {
+        self.peer_deadline = None;
+    }
+
+    /// The peer sent a PING asking to be dropped unless more traffic comes within
+    /// `ttl_deciseconds`.
     pub(super) fn on_peer_ping(&mut self, ttl_deciseconds: u16, now: Instant) {
-        self.on_traffic(now);
-        self.peer_ttl =
-            (ttl_deciseconds > 0).then(|| Duration::from_millis(u64::from(ttl_deciseconds) * 100));
+        self.last_traffic = now;
+        self.unanswered_since = None;
+        self.peer_deadline = (ttl_deciseconds > 0)
+            .then(|| now + Duration::from_millis(u64::from(ttl_deciseconds) * 100));
     }
 
     /// Whether anything is watched at all.
     pub(super) fn is_active(&self) -> bool {
-        self.pings.is_some() || self.peer_ttl.is_some()
+        self.pings.is_some() || self.peer_deadline.is_some()
     }
 
     /// What to do at `now`.
     pub(super) fn poll(&mut self, now: Instant) -> Beat {
-        if let Some(ttl) = self.peer_ttl {
-            if now >= self.last_traffic + ttl {
-                return Beat::Dead;
-            }
+        if self.peer_deadline.is_some_and(|deadline| now >= deadline) {
+            return Beat::Dead;
         }
         let Some((interval, timeout)) = self.pings else {
             return Beat::Wait;
@@ -100,7 +109,7 @@ impl Heartbeat {
 
     /// When [`poll`](Self::poll) may next have something to say.
     pub(super) fn next_deadline(&self) -> Option<Instant> {
-        let peer = self.peer_ttl.map(|ttl| self.last_traffic + ttl);
+        let peer = self.peer_deadline;
         let silence = self
             .unanswered_since
             .zip(self.pings)
@@ -159,9 +168,15 @@ mod tests {
         hb.on_peer_ping(5, t0);
         assert!(hb.is_active());
         assert_eq!(hb.next_deadline(), Some(t0 + 500 * MS));
+        assert_eq!(hb.poll(t0 + 500 * MS), Beat::Dead);
+        // Traffic after the PING meets its TTL; silence after that is no reason to go.
+        hb.on_peer_ping(5, t0);
         hb.on_traffic(t0 + 400 * MS);
-        assert_eq!(hb.poll(t0 + 800 * MS), Beat::Wait);
-        assert_eq!(hb.poll(t0 + 900 * MS), Beat::Dead);
+        assert_eq!(hb.poll(t0 + 5000 * MS), Beat::Wait);
+        // A message read with the PING meets it too.
+        hb.on_peer_ping(5, t0);
+        hb.on_message();
+        assert_eq!(hb.next_deadline(), None);
     }
 
     #[test]

@@ -811,6 +811,9 @@ impl Session {
                 }
                 Event::Message(msg) => {
                     link.after_part(msg.len());
+                    if let Some(heartbeat) = link.heartbeat.as_mut() {
+                        heartbeat.on_message();
+                    }
                     if !self.deliver(msg) {
                         break;
                     }
@@ -825,7 +828,11 @@ impl Session {
                         }
                     }
                 }
-                Event::Pong => {}
+                Event::Pong => {
+                    if let Some(heartbeat) = self.link.as_mut().and_then(|l| l.heartbeat.as_mut()) {
+                        heartbeat.on_message();
+                    }
+                }
             }
         }
         if let Some(end) = self.end.as_mut() {

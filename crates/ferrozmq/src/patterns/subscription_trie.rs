@@ -136,8 +136,12 @@ impl SubscriptionTrie {
         let Some(state) = self.pipes.get_mut(pipe) else {
             return;
         };
-        // Releasing a node never frees one where a pipe subscribes, so these stay valid.
-        for node in std::mem::take(&mut state.nodes) {
+        // In prefix order, as libzmq's trie reports them (a prefix before the longer ones it
+        // begins). Releasing a node never frees one where a pipe subscribes, so these stay
+        // valid.
+        let mut nodes = std::mem::take(&mut state.nodes);
+        nodes.sort_unstable_by(|&a, &b| self.subscribers.prefix(a).cmp(self.subscribers.prefix(b)));
+        for node in nodes {
             let subscribers = self.subscribers.value_mut(node);
             if let Ok(at) = find_subscriber(subscribers, pipe) {
                 subscribers.remove(at);
@@ -213,6 +217,20 @@ mod tests {
         });
         vacated.sort();
         vacated
+    }
+
+    #[test]
+    fn a_pipes_prefixes_are_reported_in_prefix_order_as_libzmqs_trie_does() {
+        let mut trie = SubscriptionTrie::default();
+        for prefix in [&b"\xfd\x04"[..], b"", b"b", b"ab", b"a"] {
+            trie.add(prefix, A);
+        }
+        let mut reported = Vec::new();
+        trie.remove_pipe(A, |prefix, _| reported.push(prefix.to_vec()));
+        assert_eq!(
+            reported,
+            [&b""[..], b"a", b"ab", b"b", b"\xfd\x04"].map(|p| p.to_vec())
+        );
     }
 
     /// Checks that every pipe's list of nodes and the slots pointing into it agree.

@@ -159,7 +159,7 @@ pub(crate) fn load_balance(
             Err(WriteError::Closed(m)) => {
                 msg = m;
                 lb.remove(id);
-                pipes.retire(id);
+                retire_unless_unread(pipes, id);
                 if lb.dropping() {
                     lb.sent(msg.more());
                     return Ok(());
@@ -219,6 +219,17 @@ pub(crate) fn fair_queue(fq: &mut FairQueue, pipes: &mut PipeTable) -> Option<(P
         }
     }
     None
+}
+
+/// A send found the pipe's peer gone: retires the pipe unless messages from that peer are
+/// still waiting to be read (requests from a peer that left are still delivered, as in
+/// libzmq; the receive that finds the pipe drained retires it then). True if retired.
+pub(crate) fn retire_unless_unread(pipes: &mut PipeTable, id: PipeId) -> bool {
+    if pipes.end(id).has_message() {
+        return false;
+    }
+    pipes.retire(id);
+    true
 }
 
 /// Reads and discards what a pipe holds (a peer sending to a socket that never reads),

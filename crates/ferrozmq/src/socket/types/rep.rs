@@ -3,7 +3,9 @@
 
 use crate::patterns::{FairQueue, PipeId};
 use crate::pipe::WriteError;
-use crate::socket::pattern::{can_fair_queue, fair_queue, Pattern, RecvError, SendError};
+use crate::socket::pattern::{
+    can_fair_queue, fair_queue, retire_unless_unread, Pattern, RecvError, SendError,
+};
 use crate::socket::pipes::PipeTable;
 use crate::Error;
 use zmtp::Message;
@@ -68,7 +70,7 @@ impl Rep {
             Ok(()) => true,
             Err(WriteError::Full(_)) => false,
             Err(WriteError::Closed(_)) => {
-                pipes.retire(id);
+                retire_unless_unread(pipes, id);
                 false
             }
         }

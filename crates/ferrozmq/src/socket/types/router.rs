@@ -4,7 +4,8 @@
 use crate::patterns::{Assignment, FairQueue, PipeId, RoutingTable};
 use crate::pipe::WriteError;
 use crate::socket::pattern::{
-    can_fair_queue, discard_input, fair_queue, Pattern, PatternOption, RecvError, SendError,
+    can_fair_queue, discard_input, fair_queue, retire_unless_unread, Pattern, PatternOption,
+    RecvError, SendError,
 };
 use crate::socket::pipes::PipeTable;
 use crate::Error;
@@ -132,9 +133,10 @@ impl Pattern for Router {
                         Ok(()) => {}
                         Err(WriteError::Full(_)) => self.outgoing = Outgoing::Body(None),
                         Err(WriteError::Closed(_)) => {
-                            self.fq.remove(id);
-                            self.table.remove(id);
-                            pipes.retire(id);
+                            if retire_unless_unread(pipes, id) {
+                                self.fq.remove(id);
+                                self.table.remove(id);
+                            }
                             self.outgoing = Outgoing::Body(None);
                         }
                     }

@@ -6,7 +6,8 @@
 use crate::patterns::{FairQueue, PipeId};
 use crate::pipe::WriteError;
 use crate::socket::pattern::{
-    can_fair_queue, discard_input, fair_queue, Address, Pattern, RecvError, SendError,
+    can_fair_queue, discard_input, fair_queue, retire_unless_unread, Address, Pattern, RecvError,
+    SendError,
 };
 use crate::socket::pipes::PipeTable;
 use crate::Error;
@@ -130,7 +131,7 @@ impl Pattern for Server {
             Ok(()) => Ok(()),
             Err(WriteError::Full(msg)) => Err(SendError::WouldBlock(msg)),
             Err(WriteError::Closed(_)) => {
-                pipes.retire(id);
+                retire_unless_unread(pipes, id);
                 Err(SendError::Fail(Error::HostUnreachable))
             }
         }
