@@ -72,9 +72,8 @@ impl Greeting {
     /// The version this implementation speaks.
     pub const VERSION: (u8, u8) = (3, 1);
 
-    /// Encodes the greeting, byte for byte as libzmq does: the padding carries the value 1
-    /// in its last octet (what a ZMTP 1.0 peer reads as an empty identity, so that one fails
-    /// cleanly instead of misreading us), and octet 9 is 0x7F.
+    /// Encodes the whole greeting, with the signature of an empty identity (see
+    /// [`signature`](Self::signature); a session sends it in steps, as libzmq does).
     pub fn encode(&self) -> [u8; GREETING_LEN] {
         let mut out = [0u8; GREETING_LEN];
         out[0] = 0xFF;

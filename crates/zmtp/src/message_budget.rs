@@ -49,6 +49,18 @@ impl MessageBudget {
         Ok(())
     }
 
+    /// [`check`](Self::check), then [`take`](Self::take): a part that has arrived. A
+    /// single-part message, the common case, costs two comparisons.
+    #[inline]
+    pub(crate) fn admit(&mut self, len: u64, more: bool) -> Result<(), ProtocolError> {
+        if !more && self.parts == 0 && len <= self.max_bytes {
+            return Ok(());
+        }
+        self.check(len)?;
+        self.take(len, more);
+        Ok(())
+    }
+
     /// What the parts of the message under way hold: their bytes, and the size of a
     /// [`Message`](crate::Message) for each.
     pub(crate) fn held(&self) -> u64 {

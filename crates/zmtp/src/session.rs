@@ -10,7 +10,9 @@
 //!    listener that never greets, greets with another mechanism or is no ZMTP peer at all
 //!    learns nothing but our greeting;
 //! 2. bytes read from the transport go to [`Session::handle_input`], called until it returns
-//!    `Ok(None)` (more input needed); each call yields at most one [`Event`]. An
+//!    `Ok(None)` (more input needed); each call yields at most one [`Event`], and consumes
+//!    input to do so, but for the subscription to everything a PUB or XPUB gets right
+//!    after a ZMTP 1.0 subscriber's [`Event::Ready`]. An
 //!    [`Event::Authenticate`] asks for a verdict on the peer: pass it to
 //!    [`Session::handle_verdict`] whenever the authenticator answers (the session waits
 //!    meanwhile), then call [`Session::handle_input`] again;
@@ -175,7 +177,7 @@ enum Framing {
     V1,
 }
 
-/// A ZMTP 3.x connection.
+/// A ZMTP connection (3.x, or 2.0 and 1.0 with an older peer).
 #[derive(Debug)]
 pub struct Session {
     config: SessionConfig,
@@ -429,6 +431,7 @@ impl Session {
     /// The peer's first octets: not 0xFF, or a tenth octet with bit 0 clear, is a ZMTP 1.0
     /// peer's identity frame (RFC 23, "Detecting ZMTP 1.0 and 2.0 Peers"); else the
     /// peer speaks 2.0 or later, and is sent our major version.
+    #[cold]
     fn signature(&mut self, input: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
         let Some(&first) = input.first() else {
             self.wanted = 1;
@@ -452,6 +455,7 @@ impl Session {
     /// The peer's revision: 0 and 1 are ZMTP 1.0 and 2.0 framing after a 12-octet greeting;
     /// anything else is ZMTP 3.x (libzmq reads a revision of 2, which no ZMTP ever sent, so
     /// too), and is sent the rest of our greeting.
+    #[cold]
     fn revision(&mut self, input: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
         let Some(&revision) = input.get(REVISION_POS) else {
             self.wanted = REVISION_POS + 1;
@@ -592,16 +596,9 @@ impl Session {
     }
 
     /// Returns the header of the frame at the front of `input` once all of it has arrived.
-    /// A message part in clear that would take its message over the bounds is refused from
-    /// its header, before its body is waited for (a sealed one once opened: only then is its
-    /// size as a part known).
     #[inline]
     fn complete_frame(&mut self, input: &BytesMut) -> Result<Option<FrameHeader>, ProtocolError> {
-        let header = self.decoder.decode_header(input)?;
-        if let Some(header) = header.filter(|h| !h.is_command() && self.framing == Framing::Clear) {
-            self.budget.check(header.body_len as u64)?;
-        }
-        match header {
+        match self.decoder.decode_header(input)? {
             Some(header) if header.frame_len() <= input.len() => Ok(Some(header)),
             Some(header) => {
                 self.wanted = header.frame_len();
@@ -614,17 +611,29 @@ impl Session {
         }
     }
 
-    #[inline]
+    /// Kept out of [`handle_input`](Self::handle_input): inlined there, the decoder's hot
+    /// loop lost the inlining of its own helpers (callgrind: 20 more instructions a message).
+    #[inline(never)]
     fn traffic(&mut self, input: &mut BytesMut) -> Result<Option<Event>, ProtocolError> {
         if self.framing == Framing::Sealed {
             return self.sealed_traffic(input);
         }
         loop {
-            let Some(header) = self.complete_frame(input)? else {
+            let Some(header) = self.decoder.decode_header(input)? else {
+                self.wanted = MAX_HEADER_LEN.min(input.len() + 1);
                 return Ok(None);
             };
+            if header.frame_len() > input.len() {
+                // A part that would take its message over the bounds is refused from its
+                // header, before its body is waited for.
+                if !header.is_command() {
+                    self.budget.check(header.body_len as u64)?;
+                }
+                self.wanted = header.frame_len();
+                return Ok(None);
+            }
             if !header.is_command() {
-                self.budget.take(header.body_len as u64, header.more());
+                self.budget.admit(header.body_len as u64, header.more())?;
                 input.advance(header.header_len);
                 let len = header.body_len;
                 let mut msg = if len <= INLINE_CAPACITY {
@@ -765,8 +774,11 @@ impl Session {
             }
         }
         let body = msg.as_slice();
-        match self.wire_kind(msg) {
-            Kind::Data => {
+        match msg.kind() {
+            kind if kind != Kind::Data && self.config.socket_type.sends(kind) => {
+                self.encode_control(msg, out);
+            }
+            _ => {
                 if let Some(shared) = msg.shared_bytes().filter(|b| b.len() >= SHARE_THRESHOLD) {
                     let tail = out.tail_mut();
                     let before = tail.len();
@@ -784,22 +796,25 @@ impl Session {
                     out.commit_tail(appended);
                 }
             }
-            Kind::Join | Kind::Leave | Kind::Subscribe | Kind::Cancel => {
-                let mut frame = Vec::with_capacity(body.len() + 16);
-                match self.control_frame(msg) {
-                    ControlFrame::Command(command) => command.encode(&mut frame),
-                    ControlFrame::Legacy(data) => {
-                        frame::encode_header(false, false, data.len(), &mut frame);
-                        frame.extend_from_slice(&data);
-                    }
-                }
-                out.push_slice(&frame);
-            }
         }
         if !msg.more() {
             out.end_message();
         }
         Ok(())
+    }
+
+    /// A subscription or membership in clear, as the peer's version wants it.
+    #[cold]
+    fn encode_control(&self, msg: &Message, out: &mut Outbox) {
+        let mut frame = Vec::with_capacity(msg.len() + 16);
+        match self.control_frame(msg) {
+            ControlFrame::Command(command) => command.encode(&mut frame),
+            ControlFrame::Legacy(data) => {
+                frame::encode_header(false, false, data.len(), &mut frame);
+                frame.extend_from_slice(&data);
+            }
+        }
+        out.push_slice(&frame);
     }
 
     /// [`encode`](Self::encode) through the mechanism: one copy of the body, into the
