@@ -8,7 +8,9 @@
 
 pub mod command;
 pub mod frame_header;
+pub mod frame_v1;
 pub mod greeting;
 pub mod handshake;
+pub mod legacy;
 pub mod metadata;
 pub mod session;

@@ -13,10 +13,14 @@ use std::path::{Path, PathBuf};
 mod command;
 #[path = "../../../fuzz/src/frame_header.rs"]
 mod frame_header;
+#[path = "../../../fuzz/src/frame_v1.rs"]
+mod frame_v1;
 #[path = "../../../fuzz/src/greeting.rs"]
 mod greeting;
 #[path = "../../../fuzz/src/handshake.rs"]
 mod handshake;
+#[path = "../../../fuzz/src/legacy.rs"]
+mod legacy;
 #[path = "../../../fuzz/src/metadata.rs"]
 mod metadata;
 #[path = "../../../fuzz/src/session.rs"]
@@ -68,6 +72,23 @@ fn greeting_inputs_pass_the_greeting_checks() {
 #[test]
 fn frame_header_inputs_pass_the_frame_header_checks() {
     replay("frame_header", frame_header::check);
+}
+
+#[test]
+fn frame_v1_inputs_pass_the_frame_v1_checks() {
+    replay("frame_v1", frame_v1::check);
+}
+
+/// The seeds are conversations of the older protocols with each pattern: every one must
+/// reach traffic and deliver.
+#[test]
+fn legacy_inputs_pass_the_session_checks_and_reach_traffic() {
+    for (name, outcome) in replay("legacy", legacy::check) {
+        if name.starts_with("seed-") {
+            assert!(outcome.ready, "{name}: no handshake");
+            assert!(outcome.messages > 0, "{name}: no message");
+        }
+    }
 }
 
 #[test]
