@@ -67,6 +67,12 @@ const CHOICES: &[(&str, &str)] = &[
          `socket-type` property for an unknown one and does not check it",
     ),
     (
+        "greeting-read-as-zmtp-1.0",
+        "a greeting whose first octet or signature end was changed reads as a ZMTP 1.0 \
+         identity (as in libzmq), after which the rest reads as ZMTP 1.0 frames with \
+         arbitrary flag octets: ferrozmq refuses reserved bits, libzmq takes them",
+    ),
+    (
         "zmtp-2.0-type",
         "a ZMTP 2.0 peer of a socket type ours cannot talk to is dropped (RFC 15: SHOULD); \
          libzmq does not check",
@@ -395,6 +401,9 @@ impl Case {
                     // An octet of the greeting changed.
                     let at = rng.below(64);
                     out[at] ^= 1 << rng.below(8);
+                    if out[0] != 0xFF || out[9] & 1 == 0 {
+                        features.push("greeting-read-as-zmtp-1.0");
+                    }
                     return (out, Wait::Pause, Framing::Zmtp3(minor));
                 }
                 (out, Wait::Ready, Framing::Zmtp3(minor))
