@@ -12,31 +12,36 @@ use crate::output::Output;
 use clap::Args;
 use ferrozmq::{Authenticator, Context, Error, Socket};
 
-/// The security flags given for one socket.
+/// The security flags given for one socket. Their values may start with '-': Z85 keys do
+/// (one in 85 that `keygen` prints), and so may passwords.
 #[derive(Args, Debug, Default, Clone)]
 #[command(next_help_heading = "Security options")]
 pub struct Security {
     /// Encrypt with CURVE as a server holding this secret key (Z85, see `ferrozmq
     /// keygen`); clients need its public key
-    #[arg(long, value_name = "SECRET")]
+    #[arg(long, value_name = "SECRET", allow_hyphen_values = true)]
     curve_server: Option<String>,
     /// Encrypt with CURVE as a client holding this secret key, to the server whose public
     /// key --curve-serverkey gives
-    #[arg(long, value_name = "SECRET")]
+    #[arg(long, value_name = "SECRET", allow_hyphen_values = true)]
     curve_client: Option<String>,
     /// The public key of the CURVE server a --curve-client connects to
-    #[arg(long, value_name = "PUBLIC")]
+    #[arg(long, value_name = "PUBLIC", allow_hyphen_values = true)]
     curve_serverkey: Option<String>,
     /// (with --curve-server) let in only clients holding one of these public keys;
     /// repeatable. Without it, any client that knows the server's key gets in
-    #[arg(long = "allow-key", value_name = "PUBLIC")]
+    #[arg(long = "allow-key", value_name = "PUBLIC", allow_hyphen_values = true)]
     allowed_keys: Vec<String>,
     /// PLAIN (in clear): a socket that connects logs in as USER; a socket that only binds
     /// accepts USER with the --plain-password given with it (repeat both for several)
-    #[arg(long = "plain-user", value_name = "USER")]
+    #[arg(long = "plain-user", value_name = "USER", allow_hyphen_values = true)]
     plain_users: Vec<String>,
     /// The password of the --plain-user given with it
-    #[arg(long = "plain-password", value_name = "PASSWORD")]
+    #[arg(
+        long = "plain-password",
+        value_name = "PASSWORD",
+        allow_hyphen_values = true
+    )]
     plain_passwords: Vec<String>,
 }
 

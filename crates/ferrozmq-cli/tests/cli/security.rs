@@ -128,3 +128,36 @@ fn security_flags_that_do_not_go_together_are_usage_errors() {
         assert_eq!(done.status.code(), Some(2), "{args:?}: {done:?}");
     }
 }
+
+#[test]
+fn keys_and_passwords_may_start_with_a_hyphen() {
+    // '-' is a Z85 digit: one key in 85 from keygen starts with it. A valid key of that
+    // form, and a server nobody runs: the request times out (1), it is not refused (2).
+    let key = format!("-{}", "0".repeat(39));
+    let done = run([
+        "req",
+        ">tcp://127.0.0.1:1",
+        "--send",
+        "hello",
+        "--timeout",
+        "200",
+        "--curve-client",
+        &key,
+        "--curve-serverkey",
+        &key,
+    ]);
+    assert_eq!(done.status.code(), Some(1), "{done:?}");
+    let done = run([
+        "req",
+        ">tcp://127.0.0.1:1",
+        "--send",
+        "hello",
+        "--timeout",
+        "200",
+        "--plain-user",
+        "-admin",
+        "--plain-password",
+        "-secret",
+    ]);
+    assert_eq!(done.status.code(), Some(1), "{done:?}");
+}
