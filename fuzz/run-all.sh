@@ -13,7 +13,7 @@
 # they are; what libFuzzer discovers goes to fuzz/corpus-work/<target>, crash inputs to
 # fuzz/artifacts/<target>, and the full logs to fuzz/logs/<target>.log (all three ignored by
 # git). A crash input belongs in crates/zmtp/tests/regressions/<target>/, where
-# `cargo test -p zmtp --test fuzz_regressions` replays it.
+# `cargo test -p ferrozmq-zmtp --test fuzz_regressions` replays it.
 set -euo pipefail
 cd "$(dirname "$0")"
 
