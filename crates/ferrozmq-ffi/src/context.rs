@@ -157,10 +157,10 @@ impl ContextEntry {
         let clamp = |n: usize| c_int::try_from(n).unwrap_or(c_int::MAX);
         Ok(match option {
             ZMQ_IO_THREADS => self.options.io_threads,
-            ZMQ_MAX_SOCKETS => clamp(self.context.get_max_sockets()),
+            ZMQ_MAX_SOCKETS => clamp(self.context.max_sockets()),
             ZMQ_SOCKET_LIMIT => SOCKET_LIMIT,
             ZMQ_IPV6 => c_int::from(self.options.ipv6),
-            ZMQ_BLOCKY => c_int::from(self.context.get_blocky()),
+            ZMQ_BLOCKY => c_int::from(self.context.blocky()),
             ZMQ_MAX_MSGSZ => self.options.max_msgsz,
             ZMQ_MSG_T_SIZE => std::mem::size_of::<crate::types::zmq_msg_t>() as c_int,
             ZMQ_ZERO_COPY_RECV => c_int::from(self.options.zero_copy_recv),

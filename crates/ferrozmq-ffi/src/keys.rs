@@ -43,7 +43,7 @@ pub unsafe extern "C" fn zmq_z85_encode(
             non_null(data, Errno::EFAULT)?;
             std::slice::from_raw_parts(data, size)
         };
-        let text = zmtp::z85::encode(data).map_err(|_| Errno::EINVAL)?;
+        let text = ferrozmq::z85::encode(data).map_err(|_| Errno::EINVAL)?;
         write_c_string(dest, &text);
         Ok(dest)
     })
@@ -66,7 +66,7 @@ pub unsafe extern "C" fn zmq_z85_decode(dest: *mut u8, string: *const c_char) ->
         }
         // Bytes outside ASCII are no Z85 characters.
         let text = std::str::from_utf8(text).map_err(|_| Errno::EINVAL)?;
-        let data = zmtp::z85::decode(text).map_err(|_| Errno::EINVAL)?;
+        let data = ferrozmq::z85::decode(text).map_err(|_| Errno::EINVAL)?;
         non_null(dest, Errno::EFAULT)?;
         std::ptr::copy_nonoverlapping(data.as_ptr(), dest, data.len());
         Ok(dest)
@@ -82,7 +82,8 @@ pub unsafe extern "C" fn zmq_curve_keypair(public: *mut c_char, secret: *mut c_c
     guard(|| {
         non_null(public, Errno::EFAULT)?;
         non_null(secret, Errno::EFAULT)?;
-        let (public_key, secret_key) = ferrozmq::curve_keypair()?;
+        let pair = ferrozmq::curve_keypair()?;
+        let (public_key, secret_key) = (pair.public.to_z85(), pair.secret.to_z85());
         debug_assert!(public_key.len() < KEY_BUFFER && secret_key.len() < KEY_BUFFER);
         write_c_string(public, &public_key);
         write_c_string(secret, &secret_key);
@@ -102,7 +103,8 @@ pub unsafe extern "C" fn zmq_curve_public(public: *mut c_char, secret: *const c_
         non_null(public, Errno::EFAULT)?;
         non_null(secret, Errno::EFAULT)?;
         let secret = CStr::from_ptr(secret).to_str().map_err(|_| Errno::EINVAL)?;
-        let public_key = ferrozmq::curve_public(secret)?;
+        let secret = ferrozmq::CurveSecretKey::from_z85(secret).map_err(|_| Errno::EINVAL)?;
+        let public_key = secret.public_key().to_z85();
         write_c_string(public, &public_key);
         Ok(0)
     })

@@ -514,11 +514,9 @@ mod tests {
         let server = ctx.socket(ferrozmq::REP).unwrap();
         server.bind("tcp://127.0.0.1:*").unwrap();
         let client = ctx.socket(ferrozmq::REQ).unwrap();
-        client
-            .connect(&server.get_last_endpoint().unwrap().unwrap())
-            .unwrap();
-        client.send("hello", 0).unwrap();
-        let (received, properties) = server.recv_msg_with_properties(0).unwrap();
+        client.connect(&server.last_endpoint().unwrap()).unwrap();
+        client.send("hello").unwrap();
+        let (received, properties) = server.recv_with_properties().unwrap();
 
         let mut part = Msg::from_message(received);
         part.set_properties(Some(Arc::new(properties::MsgProperties::new(properties))));
