@@ -46,6 +46,24 @@ fn read_spare(fd: RawFd, spare: &mut [MaybeUninit<u8>], limit: usize) -> io::Res
     Ok(n as usize)
 }
 
+/// Writes as much of `bufs` to the stream socket `fd` as the kernel takes. With
+/// `MSG_NOSIGNAL`: writing to a connection the peer closed fails with `EPIPE` instead of
+/// raising SIGPIPE, whose default action kills the process. Rust programs ignore SIGPIPE,
+/// but C programs using the library through its C API (and Python) do not.
+pub(crate) fn send_vectored(fd: RawFd, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    // SAFETY: an all-zero msghdr is valid (no address, no control data).
+    let mut header: libc::msghdr = unsafe { std::mem::zeroed() };
+    // IoSlice is guaranteed to be ABI-compatible with iovec on Unix; sendmsg only reads it.
+    header.msg_iov = bufs.as_ptr().cast_mut().cast();
+    header.msg_iovlen = bufs.len() as _;
+    // SAFETY: the header points to `bufs.len()` live iovecs describing readable memory.
+    let n = unsafe { libc::sendmsg(fd, &header, libc::MSG_NOSIGNAL) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
+
 /// A non-blocking listening tcp socket with the given backlog. IPv6 wildcards also accept
 /// IPv4 (dual stack), as libzmq's do with the IPv6 option.
 pub(crate) fn tcp_listen(

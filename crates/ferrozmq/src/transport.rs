@@ -10,7 +10,7 @@ use crate::sys;
 use bytes::BytesMut;
 use mio::event::Source;
 use mio::{Interest, Registry, Token};
-use std::io::{self, IoSlice, Write};
+use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
@@ -37,13 +37,11 @@ impl Stream {
         sys::read_into_vec(self.as_raw_fd(), buf, limit)
     }
 
-    /// Writes as much of `bufs` as the kernel takes.
+    /// Writes as much of `bufs` as the kernel takes; a closed peer is `EPIPE`, never
+    /// SIGPIPE (see [`sys::send_vectored`]).
     #[inline]
     pub(crate) fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write_vectored(bufs),
-            Stream::Unix(s) => s.write_vectored(bufs),
-        }
+        sys::send_vectored(self.as_raw_fd(), bufs)
     }
 
     /// For a non-blocking connect: `Ok(true)` once connected, `Ok(false)` while still in

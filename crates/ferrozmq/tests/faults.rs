@@ -169,6 +169,70 @@ fn child_dealer() {
     }
 }
 
+/// Child: a PUSH connected to the endpoint with SIGPIPE's default action restored (as a C
+/// or Python program has it: Rust's runtime ignores it), sending for a second, then
+/// printing `survived`.
+#[test]
+#[ignore = "run as a child process by the fault tests"]
+fn child_pusher_without_sigpipe_ignored() {
+    let Some(endpoint) = child_endpoint() else {
+        return;
+    };
+    // SAFETY: restores the default disposition of one signal, in a process of our own.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    let ctx = Context::new();
+    let push = socket(&ctx, PUSH);
+    push.connect(&endpoint).expect("connect");
+    let until = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < until {
+        let _ = push.try_send(&[7u8; 100][..]);
+    }
+    println!("survived");
+}
+
+/// A PULL peer speaking just enough ZMTP (a NULL greeting and READY) for the library to
+/// start sending it messages; it hangs up once the first bytes of one arrive, again and
+/// again, so that the library's next writes meet a closed peer.
+fn hang_up_on_every_connection<S: std::io::Read + std::io::Write>(accept: impl Fn() -> Option<S>) {
+    let mut greeting = [0u8; 64];
+    greeting[0] = 0xFF;
+    greeting[9] = 0x7F;
+    greeting[10] = 3;
+    greeting[12..16].copy_from_slice(b"NULL");
+    let mut ready = vec![0x04, 0];
+    ready.extend_from_slice(b"\x05READY\x0bSocket-Type\x00\x00\x00\x04PULL");
+    ready[1] = (ready.len() - 2) as u8;
+    while let Some(mut stream) = accept() {
+        let mut seen = [0u8; 64 + 28 + 8];
+        if stream.write_all(&greeting).is_ok() && stream.write_all(&ready).is_ok() {
+            let _ = stream.read_exact(&mut seen);
+        }
+    }
+}
+
+#[test]
+fn writing_to_a_peer_that_hung_up_never_raises_sigpipe() {
+    let tcp = TcpListener::bind("127.0.0.1:0").expect("tcp listener");
+    let tcp_endpoint = format!("tcp://{}", tcp.local_addr().expect("addr"));
+    let path = std::env::temp_dir().join(format!("ferrozmq-sigpipe-{}.ipc", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let ipc = std::os::unix::net::UnixListener::bind(&path).expect("ipc listener");
+    let ipc_endpoint = format!("ipc://{}", path.display());
+    std::thread::spawn(move || hang_up_on_every_connection(|| tcp.accept().ok().map(|(s, _)| s)));
+    std::thread::spawn(move || hang_up_on_every_connection(|| ipc.accept().ok().map(|(s, _)| s)));
+    for endpoint in [tcp_endpoint, ipc_endpoint] {
+        let mut child = ChildPeer::spawn("child_pusher_without_sigpipe_ignored", &endpoint);
+        assert_eq!(
+            child.line("survived", Duration::from_secs(10)).as_deref(),
+            Some(""),
+            "{endpoint}: the pusher died"
+        );
+        let status = child.child.wait().expect("child status");
+        assert!(status.success(), "{endpoint}: {status:?}");
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
 #[test]
 fn a_killed_puller_loses_only_what_was_written_to_its_dead_connection() {
     let endpoint = free_endpoint();
