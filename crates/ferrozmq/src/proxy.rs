@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::message::Message;
+use crate::poll::POLLOUT;
 use crate::socket::{wait_any, SendFlags, Socket};
 
 /// Messages taken from one side before the other side gets its turn.
@@ -147,14 +148,22 @@ impl<'a> Proxy<'a> {
         }
     }
 
-    /// Moves up to a turn's worth of messages each way; true when anything moved.
+    /// Moves up to a turn's worth of messages each way; true when anything moved. A side
+    /// is read only while the other side can take a message, as libzmq's proxy does: a
+    /// message is never taken that could only wait, blocking the proxy, for a peer that may
+    /// never come (the control socket would go unheard). A socket that is both sides (a
+    /// REP answering its own requests) can only take its reply once it has the request.
     fn forward_turn(&mut self) -> Result<bool> {
         let mut moved = false;
+        let one_socket = std::ptr::eq(self.frontend, self.backend);
         for (from, to, side) in [
             (self.frontend, self.backend, 0),
             (self.backend, self.frontend, 1),
         ] {
             for _ in 0..TURN {
+                if !one_socket && !to.readiness()?.contains(POLLOUT) {
+                    break;
+                }
                 match from.try_recv() {
                     Ok(first) => {
                         self.forward(first, from, to, side)?;

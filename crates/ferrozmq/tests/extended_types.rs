@@ -305,6 +305,61 @@ fn steerable_proxy_pauses_resumes_reports_and_terminates() {
 }
 
 #[test]
+fn a_proxy_whose_backend_has_no_peer_still_hears_its_control_socket() {
+    use ferrozmq::{PUSH, SUB};
+    let ctx = Context::new();
+    let front = socket(&ctx, SUB);
+    front.subscribe("").expect("subscribe");
+    let front_endpoint = bind(&front, "inproc");
+    // Nobody ever pulls from the backend: it can take no message.
+    let back = socket(&ctx, PUSH);
+    bind(&back, "inproc");
+    let control = socket(&ctx, PAIR);
+    let control_endpoint = bind(&control, "inproc");
+    let broker =
+        std::thread::spawn(move || ferrozmq::proxy_steerable(&front, &back, None, &control));
+    let publisher = socket(&ctx, ferrozmq::PUB);
+    publisher.connect(&front_endpoint).expect("connect");
+    std::thread::sleep(Duration::from_millis(100));
+    for _ in 0..3 {
+        publisher.send("for nobody").expect("publish");
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let steer = socket(&ctx, PAIR);
+    steer.connect(&control_endpoint).expect("connect");
+    steer.send("TERMINATE").expect("terminate");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !broker.is_finished() {
+        assert!(Instant::now() < deadline, "the proxy never heard TERMINATE");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    broker
+        .join()
+        .expect("broker thread")
+        .expect("proxy returns Ok on TERMINATE");
+}
+
+#[test]
+fn a_proxy_on_one_rep_socket_echoes_each_request() {
+    let ctx = Context::new();
+    let rep = socket(&ctx, REP);
+    let endpoint = bind(&rep, "tcp");
+    let control = socket(&ctx, PAIR);
+    let control_endpoint = bind(&control, "inproc");
+    let broker = std::thread::spawn(move || ferrozmq::proxy_steerable(&rep, &rep, None, &control));
+    let req = socket(&ctx, REQ);
+    req.connect(&endpoint).expect("connect");
+    for request in ["msg1", "msg22"] {
+        req.send(request).expect("request");
+        assert_eq!(req.recv().expect("echo"), request);
+    }
+    let steer = socket(&ctx, PAIR);
+    steer.connect(&control_endpoint).expect("connect");
+    steer.send("TERMINATE").expect("terminate");
+    broker.join().expect("broker").expect("Ok on TERMINATE");
+}
+
+#[test]
 fn a_pair_at_its_high_water_mark_resumes_as_soon_as_the_peer_reads() {
     let ctx = Context::new();
     let a = socket(&ctx, PAIR);
