@@ -241,6 +241,28 @@ fn req_relaxed_and_correlate_recover_from_a_lost_reply() {
 }
 
 #[test]
+fn a_relaxed_req_awaiting_a_reply_can_send_and_says_so() {
+    let ctx = Context::new();
+    let rep = socket(&ctx, REP);
+    let endpoint = bind(&rep, "inproc");
+    let relaxed = socket(&ctx, REQ);
+    relaxed.options().set_req_relaxed(true).expect("relaxed");
+    relaxed.connect(&endpoint).expect("connect");
+    let strict = socket(&ctx, REQ);
+    strict.connect(&endpoint).expect("connect");
+    for req in [&relaxed, &strict] {
+        assert_eq!(req.events().expect("events"), ferrozmq::POLLOUT);
+        req.send("request").expect("send");
+    }
+    // ZMQ_EVENTS says what a send would do: a relaxed REQ may send again, a strict one not.
+    assert_eq!(relaxed.events().expect("events"), ferrozmq::POLLOUT);
+    assert_eq!(
+        strict.events().expect("events"),
+        ferrozmq::PollEvents::empty()
+    );
+}
+
+#[test]
 fn options_for_other_types_are_refused() {
     let ctx = Context::new();
     assert!(matches!(

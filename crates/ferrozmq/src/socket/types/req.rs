@@ -96,8 +96,9 @@ impl Pattern for Req {
 
     fn has_out(&mut self, pipes: &mut PipeTable) -> bool {
         match self.state {
-            State::Idle | State::Sending { .. } => can_load_balance(&mut self.dealer.lb, pipes),
-            State::AwaitingReply { .. } | State::Receiving => false,
+            // REQ_RELAXED: a new request may be sent while a reply is awaited.
+            State::AwaitingReply { .. } | State::Receiving if !self.relaxed => false,
+            _ => can_load_balance(&mut self.dealer.lb, pipes),
         }
     }
 
