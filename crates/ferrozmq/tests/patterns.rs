@@ -370,6 +370,20 @@ fn endpoints_are_checked_and_reported() {
 }
 
 #[test]
+fn an_endpoint_bound_by_wildcard_is_unbound_by_its_own_name_only() {
+    let ctx = Context::new();
+    let s = socket(&ctx, PULL);
+    for wildcard in ["tcp://127.0.0.1:*", "ipc://*"] {
+        let bound = s.bind(wildcard).expect("bind");
+        assert!(
+            matches!(s.unbind(wildcard), Err(Error::NoSuchEndpoint(_))),
+            "{wildcard}"
+        );
+        s.unbind(&bound).expect("unbind by the name bound");
+    }
+}
+
+#[test]
 fn wildcard_localhost_and_ipv6_endpoints_work() {
     let ctx = Context::new();
     let rep = socket(&ctx, REP);

@@ -234,7 +234,9 @@ impl Socket {
     }
 
     /// Stops accepting on an endpoint given to [`bind`](Self::bind) (as given, or as
-    /// returned) and closes its connections.
+    /// returned) and closes its connections. An endpoint bound with a wildcard (an
+    /// ephemeral port `tcp://127.0.0.1:*`, or `ipc://*`) is unbound only by the name
+    /// returned, as in libzmq: the wildcard names no endpoint in particular.
     pub fn unbind(&self, endpoint: &str) -> Result<()> {
         self.core().remove_endpoint(endpoint, true)
     }

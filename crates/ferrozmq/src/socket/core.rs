@@ -389,7 +389,7 @@ impl SocketCore {
             let (socket, bound) = udp::bind(&endpoint, self.options.ipv6)
                 .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
             monitor.emit(EventKind::Listening, socket.as_raw_fd() as u32, &bound);
-            let names = vec![text.to_string(), bound];
+            let names = bind_names(text, bound);
             self.open_datagram(socket, DatagramDirection::Receive, names, true)?;
             return Ok(());
         }
@@ -410,7 +410,7 @@ impl SocketCore {
         });
         self.last_endpoint = bound.clone();
         self.endpoints.push(EndpointRecord {
-            names: vec![text.to_string(), bound],
+            names: bind_names(text, bound),
             bound: true,
             kind: EndpointKind::Io { id },
         });
@@ -624,5 +624,17 @@ impl SocketCore {
         // After the I/O thread closed the listeners, so that their CLOSED events come first.
         self.link.monitor.stop();
         self.ctx.unregister_socket(self.id);
+    }
+}
+
+/// The names a bound endpoint answers to for `unbind`: as bound (the port chosen, the path
+/// made up), and as given unless what was given was a wildcard (an ephemeral tcp port, or
+/// `ipc://*`), which names no endpoint in particular: libzmq refuses to unbind by it too.
+fn bind_names(given: &str, bound: String) -> Vec<String> {
+    let wildcard = given.ends_with(":*") || given == "ipc://*";
+    if wildcard {
+        vec![bound]
+    } else {
+        vec![given.to_string(), bound]
     }
 }
