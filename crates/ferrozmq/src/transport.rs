@@ -158,7 +158,15 @@ impl Target {
 
 fn unix_addr(path: &str) -> Result<UnixAddr> {
     let invalid = || Error::InvalidEndpoint(format!("ipc://{path}"));
+    // sun_path holds 108 bytes, a pathname's NUL or an abstract name's leading one among
+    // them. Longer is ENAMETOOLONG, as libzmq reports it.
+    if path.len() > 107 {
+        return Err(Error::Io(io::Error::from_raw_os_error(libc::ENAMETOOLONG)));
+    }
     match path.strip_prefix('@') {
+        // An empty abstract name would ask the kernel to make one up (autobind), which
+        // nobody could connect to: libzmq refuses it.
+        Some("") => Err(invalid()),
         Some(name) => UnixAddr::from_abstract_name(name.as_bytes()).map_err(|_| invalid()),
         None => UnixAddr::from_pathname(path).map_err(|_| invalid()),
     }

@@ -370,6 +370,20 @@ fn endpoints_are_checked_and_reported() {
 }
 
 #[test]
+fn ipc_names_the_kernel_cannot_take_are_refused_as_libzmq_refuses_them() {
+    let ctx = Context::new();
+    let s = socket(&ctx, ferrozmq::PAIR);
+    assert!(matches!(s.bind("ipc://@"), Err(Error::InvalidEndpoint(_))));
+    let too_long = format!("ipc://{}", "a".repeat(108));
+    for attempt in [s.bind(&too_long).map(drop), s.connect(&too_long)] {
+        match attempt {
+            Err(e) => assert_eq!(e.errno(), libc::ENAMETOOLONG, "{e}"),
+            Ok(()) => panic!("a 108-byte ipc path was taken"),
+        }
+    }
+}
+
+#[test]
 fn an_endpoint_bound_by_wildcard_is_unbound_by_its_own_name_only() {
     let ctx = Context::new();
     let s = socket(&ctx, PULL);
