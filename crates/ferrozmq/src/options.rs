@@ -37,6 +37,9 @@ pub(crate) struct Options {
     pub(crate) connect_routing_id: Option<Bytes>,
     /// Queue messages only to completed connections.
     pub(crate) immediate: bool,
+    /// PROBE_ROUTER, for the I/O threads: a ROUTER's connection greets its new peer with
+    /// an empty message as soon as it is made (see `Session`).
+    pub(crate) probe_router: bool,
     /// Prefer IPv6 when resolving and bind wildcards on IPv6 too.
     pub(crate) ipv6: bool,
     /// Listen backlog.
@@ -134,6 +137,7 @@ impl Default for Options {
             routing_id: Bytes::new(),
             connect_routing_id: None,
             immediate: false,
+            probe_router: false,
             ipv6: false,
             backlog: 100,
             multicast_hops: 1,

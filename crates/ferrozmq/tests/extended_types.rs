@@ -263,6 +263,30 @@ fn a_relaxed_req_awaiting_a_reply_can_send_and_says_so() {
 }
 
 #[test]
+fn a_probing_router_greets_the_router_it_connects_to_without_being_called_again() {
+    let ctx = Context::new();
+    let server = socket(&ctx, ROUTER);
+    let endpoint = bind(&server, "tcp");
+    let client = socket(&ctx, ROUTER);
+    client.options().set_routing_id("X").expect("routing id");
+    client.options().set_probe_router(true).expect("probe");
+    client.connect(&endpoint).expect("connect");
+    // The client is not called again: its probe must go out on its own.
+    assert_eq!(parts(&server), [b"X".to_vec(), Vec::new()]);
+    server.send_more("X").expect("address");
+    server.send("Hello").expect("reply");
+    let reply = parts(&client);
+    assert_eq!(reply.len(), 2, "generated id, body");
+    assert_eq!(reply[1], b"Hello");
+    // One probe per connection, not one more when the client attaches the pipe.
+    server
+        .options()
+        .set_rcvtimeo(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    assert!(matches!(server.recv(), Err(Error::Again)));
+}
+
+#[test]
 fn options_for_other_types_are_refused() {
     let ctx = Context::new();
     assert!(matches!(

@@ -626,7 +626,7 @@ impl Session {
                 return Err(io::ErrorKind::NotConnected.into());
             }
             let options = &self.owner.options;
-            let (socket_end, engine_end) = pipe(
+            let (mut socket_end, engine_end) = pipe(
                 self.owner.link.clone(),
                 ctx.io.clone(),
                 PipeLimits {
@@ -637,6 +637,12 @@ impl Session {
             engine_end.register(ctx.token);
             engine_end.set_properties(properties);
             self.end = Some(engine_end);
+            if options.probe_router && self.owner.link.socket_type == zmtp::SocketType::Router {
+                // The probe goes out now, as libzmq's does on connect: the socket itself
+                // attaches the pipe only when its owner next calls it, which a ROUTER
+                // waiting to be greeted by name may never do.
+                socket_end.send_control(Message::new());
+            }
             self.owner.link.post(SocketEvent::Attach(
                 socket_end,
                 PeerDetails {

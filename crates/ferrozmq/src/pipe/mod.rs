@@ -401,6 +401,11 @@ impl PipeEnd {
         self.tx.push(msg, !self.writing_more);
     }
 
+    /// Whether a whole message was ever written to this end.
+    pub(crate) fn has_written(&self) -> bool {
+        self.msgs_written > 0
+    }
+
     /// After a [`WriteError::Full`]: asks the reader for [`PipeEvent::Writable`] once room
     /// appears. Returns true if room appeared meanwhile (no event will come; write again).
     pub(crate) fn wait_writable(&mut self) -> bool {

@@ -27,8 +27,10 @@ impl SocketOptions<'_> {
     /// ROUTER, DEALER: send an empty message to every new peer, so that a ROUTER on the
     /// other side learns this socket's routing id at once (`ZMQ_PROBE_ROUTER`).
     pub fn set_probe_router(&self, on: bool) -> Result<()> {
-        self.core()
-            .set_pattern_option(PatternOption::ProbeRouter(on))
+        let mut core = self.core();
+        core.set_pattern_option(PatternOption::ProbeRouter(on))?;
+        core.options.probe_router = on;
+        Ok(())
     }
 
     /// ROUTER: the routing id under which the peer of the next

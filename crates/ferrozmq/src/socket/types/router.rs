@@ -75,7 +75,8 @@ impl Pattern for Router {
                 return;
             }
         }
-        if self.probe {
+        // A connection's own pipe was probed by its I/O thread already (see `Session`).
+        if self.probe && !pipes.end(id).has_written() {
             pipes.end(id).send_control(Message::new());
         }
     }
