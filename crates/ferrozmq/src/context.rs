@@ -45,7 +45,6 @@ struct Pending {
     /// The binder's end, waiting for a binder.
     end: PipeEnd,
     target: Arc<DeferredTarget>,
-    connector_type: SocketType,
     peer: PeerDetails,
 }
 
@@ -241,16 +240,22 @@ impl ContextShared {
         let waiting = inproc.pending.remove(name).unwrap_or_default();
         drop(inproc);
         let mut attach = Vec::new();
-        for pending in waiting {
-            // Dropping the end of an incompatible (or vanished) connector closes its pipe.
-            if binder
-                .socket_type
-                .is_compatible_with(pending.connector_type)
-                && !pending.end.peer_closed()
-            {
-                pending.target.set(binder.link.clone());
-                attach.push((pending.end, pending.peer));
+        for mut pending in waiting {
+            // A connector that closed before the bind leaves its flushed messages behind, as
+            // in libzmq; one that left nothing leaves nothing to attach.
+            if pending.end.peer_closed() && !pending.end.has_message() {
+                continue;
             }
+            // The pipe was made with the connector's shares of the high-water marks; the
+            // binder adds its own, as libzmq does at the bind.
+            if let Limit::Messages(share) = binder.inbound {
+                pending.end.set_recv_share(share);
+            }
+            if let Limit::Messages(share) = binder.outbound {
+                pending.end.set_send_share(share);
+            }
+            pending.target.set(binder.link.clone());
+            attach.push((pending.end, pending.peer));
         }
         Ok(attach)
     }
@@ -275,18 +280,17 @@ impl ContextShared {
     ) -> Result<(PipeEnd, Bytes)> {
         let endpoint: Arc<str> = Arc::from(format!("inproc://{name}"));
         let mut inproc = lock(&self.inproc);
+        // No socket types are compared: as in libzmq, inproc joins whatever two sockets
+        // meet at a name (only the ZMTP handshake of tcp and ipc refuses incompatible peers).
         if let Some((_, binder)) = inproc.bound.get(name) {
-            if !connector.socket_type.is_compatible_with(binder.socket_type) {
-                return Err(Error::IncompatibleSocketType);
-            }
             let binder = binder.clone();
             drop(inproc);
             let (mine, theirs) = pipe(
                 connector.link.clone(),
                 binder.link.clone(),
                 PipeLimits {
-                    a_to_b: connector.outbound.join(binder.inbound),
-                    b_to_a: binder.outbound.join(connector.inbound),
+                    a_to_b: connector.outbound.join(Some(binder.inbound)),
+                    b_to_a: binder.outbound.join(Some(connector.inbound)),
                 },
             );
             binder.link.post(SocketEvent::Attach(
@@ -302,18 +306,18 @@ impl ContextShared {
         let (mine, theirs) = pipe(
             connector.link.clone(),
             target.clone(),
+            // The binder's shares come when it binds (see `inproc_bind`).
             PipeLimits {
-                a_to_b: connector.outbound,
-                b_to_a: connector.inbound,
+                a_to_b: connector.outbound.join(None),
+                b_to_a: connector.inbound.with_writer_unknown(),
             },
         );
         let waiting = inproc.pending.entry(name.to_string()).or_default();
-        // Connectors that closed before any bind leave nothing behind.
-        waiting.retain(|p| !p.end.peer_closed());
+        // Connectors that closed before any bind, leaving nothing to read, are forgotten.
+        waiting.retain_mut(|p| !p.end.peer_closed() || p.end.has_message());
         waiting.push(Pending {
             end: theirs,
             target,
-            connector_type: connector.socket_type,
             peer: PeerDetails {
                 routing_id: connector.routing_id,
                 endpoint,

@@ -50,8 +50,6 @@ pub enum Error {
     NoSuchEndpoint(String),
     /// An option value is out of range, or an argument is invalid (`EINVAL`).
     InvalidArgument(&'static str),
-    /// The inproc endpoint's peer cannot talk to this socket type.
-    IncompatibleSocketType,
     /// The context has MAX_SOCKETS sockets open already (`EMFILE`).
     TooManySockets,
     /// No peer has the routing id a message was addressed to (ROUTER with
@@ -79,7 +77,6 @@ impl Error {
             Error::AddrInUse(_) => libc::EADDRINUSE,
             Error::AddrNotAvailable(_) => libc::EADDRNOTAVAIL,
             Error::NoSuchEndpoint(_) => libc::ENOENT,
-            Error::IncompatibleSocketType => libc::ECONNREFUSED,
             Error::HostUnreachable => libc::EHOSTUNREACH,
             Error::TooManySockets => libc::EMFILE,
             Error::Closed => libc::ENOTSOCK,
@@ -112,9 +109,6 @@ impl fmt::Display for Error {
             Error::HostUnreachable => write!(f, "host unreachable: no peer has that routing id"),
             Error::TooManySockets => write!(f, "too many open sockets in this context"),
             Error::Closed => write!(f, "the socket is closed"),
-            Error::IncompatibleSocketType => {
-                write!(f, "the peer's socket type cannot talk to this socket type")
-            }
             Error::Io(e) => write!(f, "{e}"),
         }
     }
@@ -143,7 +137,6 @@ impl PartialEq for Error {
             | (Terminated, Terminated)
             | (State, State)
             | (NotSupported, NotSupported)
-            | (IncompatibleSocketType, IncompatibleSocketType)
             | (TooManySockets, TooManySockets)
             | (HostUnreachable, HostUnreachable)
             | (Closed, Closed) => true,
@@ -170,7 +163,6 @@ impl Error {
             Error::AddrNotAvailable(_) => io::ErrorKind::AddrNotAvailable,
             Error::NoSuchEndpoint(_) => io::ErrorKind::NotFound,
             Error::NotSupported | Error::ProtocolNotSupported(_) => io::ErrorKind::Unsupported,
-            Error::IncompatibleSocketType => io::ErrorKind::ConnectionRefused,
             Error::HostUnreachable => io::ErrorKind::HostUnreachable,
             Error::Terminated | Error::Closed => io::ErrorKind::NotConnected,
             Error::State | Error::TooManySockets => io::ErrorKind::Other,

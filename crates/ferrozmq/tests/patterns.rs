@@ -462,3 +462,92 @@ fn large_and_empty_messages_round_trip() {
         }
     }
 }
+
+/// Sends empty parts without waiting until the socket refuses one; how many it took.
+fn fill(s: &Socket) -> usize {
+    let mut sent = 0;
+    while sent < 100_000 && s.try_send("").is_ok() {
+        sent += 1;
+    }
+    sent
+}
+
+#[test]
+fn an_inproc_connect_before_the_bind_gets_the_binder_s_high_water_mark_at_the_bind() {
+    let ctx = Context::new();
+    let push = socket(&ctx, PUSH);
+    push.options().set_sndhwm(1).expect("sndhwm");
+    push.connect("inproc://early-hwm").expect("connect");
+    assert_eq!(
+        fill(&push),
+        1,
+        "before the bind: the connector's mark alone"
+    );
+    let pull = socket(&ctx, PULL);
+    pull.options().set_rcvhwm(2).expect("rcvhwm");
+    pull.bind("inproc://early-hwm").expect("bind");
+    assert_eq!(
+        fill(&push),
+        2,
+        "after the bind: both marks, as libzmq adds them"
+    );
+    let unlimited = socket(&ctx, PULL);
+    unlimited.options().set_rcvhwm(0).expect("rcvhwm");
+    let other = socket(&ctx, PUSH);
+    other.options().set_sndhwm(1).expect("sndhwm");
+    other.connect("inproc://early-unlimited").expect("connect");
+    unlimited.bind("inproc://early-unlimited").expect("bind");
+    assert_eq!(
+        fill(&other),
+        100_000,
+        "an unlimited side makes the pipe unlimited"
+    );
+}
+
+#[test]
+fn messages_sent_to_an_inproc_name_before_its_bind_outlive_their_sender() {
+    let ctx = Context::new();
+    let push = ctx.socket(PUSH).expect("push");
+    push.connect("inproc://early-close").expect("connect");
+    push.send("queued before the bind").expect("send");
+    drop(push);
+    let pull = socket(&ctx, PULL);
+    pull.bind("inproc://early-close").expect("bind");
+    assert_eq!(pull.recv().expect("recv"), "queued before the bind");
+}
+
+#[test]
+fn a_changed_high_water_mark_applies_to_existing_connections() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    pull.options().set_rcvhwm(1).expect("rcvhwm");
+    let endpoint = bind_any(&pull, "live-hwm");
+    let push = socket(&ctx, PUSH);
+    push.options().set_sndhwm(1).expect("sndhwm");
+    push.connect(&endpoint).expect("connect");
+    assert_eq!(fill(&push), 2);
+    push.options().set_sndhwm(5).expect("raise");
+    assert_eq!(fill(&push), 4, "raised: room at once");
+    pull.options().set_rcvhwm(3).expect("raise the other side");
+    assert_eq!(fill(&push), 2);
+    push.options().set_sndhwm(1).expect("lower");
+    assert_eq!(fill(&push), 0, "lowered below what is queued: nothing more");
+    let mut received = 0;
+    while pull.try_recv().is_ok() {
+        received += 1;
+    }
+    assert_eq!(received, 8, "lowering drops nothing already queued");
+}
+
+#[test]
+fn inproc_joins_any_two_socket_types_as_libzmq_does() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let endpoint = bind_any(&pull, "any-types");
+    // A PAIR and a PULL could never agree over tcp (the handshake refuses them); inproc
+    // has no handshake and libzmq joins them.
+    let pair = socket(&ctx, ferrozmq::PAIR);
+    pair.connect(&endpoint).expect("connect");
+    pair.send("foobar").expect("send");
+    assert_eq!(pull.recv().expect("recv"), "foobar");
+}

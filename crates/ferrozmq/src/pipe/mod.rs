@@ -37,12 +37,23 @@ pub(crate) trait Notify: Send + Sync {
 /// checks the pipe's state when it registers.
 const UNREGISTERED: u64 = u64::MAX;
 
+/// An end's share of a direction's high-water mark when that end has none: the I/O
+/// thread's end of a tcp or ipc pipe, or the binder's end of an inproc pipe made before
+/// anything was bound.
+pub(crate) const NO_SHARE: u64 = u64::MAX;
+
 /// State of one direction that both ends look at.
 struct Direction {
-    /// Whole messages the reader may lag behind the writer (0: unlimited).
-    hwm: u64,
+    /// Whole messages the reader may lag behind the writer (0: unlimited): what the writer's
+    /// and the reader's shares add up to. Changes when a socket changes SNDHWM or RCVHWM.
+    hwm: AtomicU64,
     /// The reader publishes its progress every `lwm` messages.
-    lwm: u64,
+    lwm: AtomicU64,
+    /// The writer's share of the high-water mark and the reader's ([`NO_SHARE`] for an end
+    /// that has none; 0 for unlimited), as libzmq adds a writer's SNDHWM to a reader's
+    /// RCVHWM on inproc. Written under `shares_lock` (rarely: option changes, binds).
+    shares: [AtomicU64; 2],
+    shares_lock: Mutex<()>,
     /// Whole messages read, as last published by the reader.
     msgs_read: CachePadded<AtomicU64>,
     /// The writer found the direction full and waits for [`PipeEvent::Writable`].
@@ -63,27 +74,81 @@ struct Latest {
     reader_waiting: AtomicBool,
 }
 
+/// Where a share sits in [`Direction::shares`].
+const WRITER: usize = 0;
+const READER: usize = 1;
+
+/// The high-water mark two shares make: added up, unlimited if either is.
+fn combined(writer: u64, reader: u64) -> u64 {
+    match (writer, reader) {
+        (NO_SHARE, NO_SHARE) => 0,
+        (NO_SHARE, one) | (one, NO_SHARE) => one,
+        (0, _) | (_, 0) => 0,
+        (writer, reader) => writer.saturating_add(reader),
+    }
+}
+
+/// How often a reader of a direction with this high-water mark publishes its progress.
+fn low_water_mark(hwm: u64) -> u64 {
+    if hwm == 0 {
+        1024
+    } else {
+        hwm.div_ceil(2)
+    }
+}
+
 impl Direction {
-    fn new(limit: Limit) -> Self {
-        let (hwm, latest) = match limit {
-            Limit::Messages(hwm) => (hwm, None),
+    /// A direction with its writer's and reader's shares (`end_a_writes`: whether end A,
+    /// whose share a plain [`Limit::Messages`] is, writes this direction).
+    fn new(limit: Limit, end_a_writes: bool) -> Self {
+        let (shares, latest) = match limit {
+            Limit::Messages(hwm) if end_a_writes => ([hwm, NO_SHARE], None),
+            Limit::Messages(hwm) => ([NO_SHARE, hwm], None),
+            Limit::Sum { writer, reader } => ([writer, reader], None),
             Limit::LatestOnly => (
-                0,
+                [0, NO_SHARE],
                 Some(Latest {
                     slot: Mutex::new(None),
                     reader_waiting: AtomicBool::new(false),
                 }),
             ),
         };
+        // A conflating direction has hwm 0: it is never full.
+        let hwm = if latest.is_some() {
+            0
+        } else {
+            combined(shares[WRITER], shares[READER])
+        };
         Direction {
-            hwm,
-            lwm: if hwm == 0 { 1024 } else { hwm.div_ceil(2) },
+            hwm: AtomicU64::new(hwm),
+            lwm: AtomicU64::new(low_water_mark(hwm)),
+            shares: shares.map(AtomicU64::new),
+            shares_lock: Mutex::new(()),
             msgs_read: CachePadded(AtomicU64::new(0)),
             writer_blocked: AtomicBool::new(false),
             writer_closed: AtomicBool::new(false),
             reader_closed: AtomicBool::new(false),
             latest,
         }
+    }
+
+    /// Sets one end's share; returns whether the high-water mark rose (a blocked writer
+    /// may write again). A conflating direction keeps its single slot.
+    fn set_share(&self, who: usize, share: u64) -> bool {
+        if self.latest.is_some() {
+            return false;
+        }
+        let _guard = self.shares_lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.shares[who].store(share, Ordering::Relaxed);
+        let old = self.hwm.load(Ordering::Relaxed);
+        let new = combined(
+            self.shares[WRITER].load(Ordering::Relaxed),
+            self.shares[READER].load(Ordering::Relaxed),
+        );
+        self.hwm.store(new, Ordering::Relaxed);
+        self.lwm.store(low_water_mark(new), Ordering::Relaxed);
+        // Unlimited (0) is the most room of all.
+        old != 0 && (new == 0 || new > old)
     }
 }
 
@@ -112,21 +177,42 @@ struct Link {
 /// How much one direction of a pipe holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Limit {
-    /// Up to this many whole messages (the high-water mark; 0: unlimited).
+    /// Up to this many whole messages (the high-water mark; 0: unlimited), all of it end
+    /// A's share: a socket's end of a tcp or ipc pipe is always end A.
     Messages(u64),
+    /// An inproc pipe's writer's queue and reader's queue in one: the writer's SNDHWM and
+    /// the reader's RCVHWM added up, as libzmq adds them (unlimited if either is;
+    /// [`NO_SHARE`] for a side not known yet).
+    Sum { writer: u64, reader: u64 },
     /// Only the newest message: each one replaces the one before (CONFLATE).
     LatestOnly,
 }
 
 impl Limit {
-    /// The limit of one inproc pipe standing for a writer's queue and a reader's queue:
-    /// conflated if either side conflates, else both high-water marks added up, as libzmq
-    /// adds them (unlimited if either is).
-    pub(crate) fn join(self, other: Limit) -> Limit {
-        match (self, other) {
-            (Limit::Messages(a), Limit::Messages(b)) if a != 0 && b != 0 => Limit::Messages(a + b),
-            (Limit::Messages(_), Limit::Messages(_)) => Limit::Messages(0),
+    /// The limit of one inproc pipe from a writer whose outbound limit is `self` to a
+    /// reader whose inbound limit is `reader` (`None`: not known yet): conflated if either
+    /// side conflates, else both shares.
+    pub(crate) fn join(self, reader: Option<Limit>) -> Limit {
+        let share = |limit: Option<Limit>| match limit {
+            None => Some(NO_SHARE),
+            Some(Limit::Messages(n)) => Some(n),
+            Some(Limit::Sum { .. }) | Some(Limit::LatestOnly) => None,
+        };
+        match (share(Some(self)), share(reader)) {
+            (Some(writer), Some(reader)) => Limit::Sum { writer, reader },
             _ => Limit::LatestOnly,
+        }
+    }
+
+    /// The limit of a pipe to a reader whose inbound limit is `self` from a writer not
+    /// known yet (an inproc connect before the bind).
+    pub(crate) fn with_writer_unknown(self) -> Limit {
+        match self {
+            Limit::Messages(reader) => Limit::Sum {
+                writer: NO_SHARE,
+                reader,
+            },
+            other => other,
         }
     }
 }
@@ -147,7 +233,10 @@ pub(crate) fn pipe(
     limits: PipeLimits,
 ) -> (PipeEnd, PipeEnd) {
     let link = Arc::new(Link {
-        directions: [Direction::new(limits.a_to_b), Direction::new(limits.b_to_a)],
+        directions: [
+            Direction::new(limits.a_to_b, true),
+            Direction::new(limits.b_to_a, false),
+        ],
         owners: [
             Owner {
                 notify: a,
@@ -233,6 +322,14 @@ impl PipeEnd {
         &self.link.directions[1 - self.side]
     }
 
+    fn notify_self(&self, event: PipeEvent) {
+        let owner = &self.link.owners[self.side];
+        let token = owner.token.load(Ordering::Acquire);
+        if token != UNREGISTERED {
+            owner.notify.notify(token, event);
+        }
+    }
+
     fn notify_peer(&self, event: PipeEvent) {
         let owner = &self.link.owners[1 - self.side];
         let token = owner.token.load(Ordering::Acquire);
@@ -278,7 +375,7 @@ impl PipeEnd {
     #[inline]
     fn is_full(&mut self) -> bool {
         // A conflating direction has hwm 0: it is never full.
-        let hwm = self.out_dir().hwm;
+        let hwm = self.out_dir().hwm.load(Ordering::Relaxed);
         if hwm == 0 || self.msgs_written - self.peer_read < hwm {
             return false;
         }
@@ -401,6 +498,25 @@ impl PipeEnd {
         self.tx.push(msg, !self.writing_more);
     }
 
+    /// Sets this end's share of what it may queue towards the peer (its socket's SNDHWM;
+    /// 0: unlimited). If that makes room, the end hears [`PipeEvent::Writable`] as when
+    /// the reader makes room.
+    pub(crate) fn set_send_share(&self, share: u64) {
+        let dir = self.out_dir();
+        if dir.set_share(WRITER, share) && dir.writer_blocked.swap(false, Ordering::AcqRel) {
+            self.notify_self(PipeEvent::Writable);
+        }
+    }
+
+    /// Sets this end's share of what the peer may queue towards it (its socket's RCVHWM;
+    /// 0: unlimited). If that makes room, a blocked peer is told.
+    pub(crate) fn set_recv_share(&self, share: u64) {
+        let dir = self.in_dir();
+        if dir.set_share(READER, share) && dir.writer_blocked.swap(false, Ordering::AcqRel) {
+            self.notify_peer(PipeEvent::Writable);
+        }
+    }
+
     /// Whether a whole message was ever written to this end.
     pub(crate) fn has_written(&self) -> bool {
         self.msgs_written > 0
@@ -450,7 +566,7 @@ impl PipeEnd {
                 Pop::Item(msg) => {
                     if !msg.more() {
                         self.msgs_read += 1;
-                        if self.msgs_read % self.in_dir().lwm == 0 {
+                        if self.msgs_read % self.in_dir().lwm.load(Ordering::Relaxed) == 0 {
                             self.publish_progress();
                         }
                     }

@@ -186,6 +186,31 @@ fn a_conflating_direction_keeps_only_the_newest_message() {
     assert!(matches!(b.read(), Read::Closed));
 }
 
+/// How many messages `a` can write to `b` before the high-water mark stops it.
+fn capacity(a: &mut PipeEnd) -> usize {
+    let mut n = 0;
+    while n < 100_000 && a.write(Message::from("x")).is_ok() {
+        n += 1;
+    }
+    a.flush();
+    n
+}
+
+fn inproc(a_to_b: Limit) -> (PipeEnd, PipeEnd, Arc<Recorder>, Arc<Recorder>) {
+    let (ra, rb) = (Arc::new(Recorder::default()), Arc::new(Recorder::default()));
+    let (a, b) = pipe(
+        ra.clone(),
+        rb.clone(),
+        PipeLimits {
+            a_to_b,
+            b_to_a: Limit::Messages(0),
+        },
+    );
+    a.register(1);
+    b.register(2);
+    (a, b, ra, rb)
+}
+
 #[test]
 fn a_conflating_direction_keeps_only_the_last_part_of_a_multipart_message() {
     let (ra, rb) = (Arc::new(Recorder::default()), Arc::new(Recorder::default()));
@@ -212,16 +237,44 @@ fn a_conflating_direction_keeps_only_the_last_part_of_a_multipart_message() {
 
 #[test]
 fn inproc_limits_add_up_unless_one_side_conflates_or_is_unlimited() {
+    let (mut a, _b, ..) = inproc(Limit::Messages(10).join(Some(Limit::Messages(5))));
+    assert_eq!(capacity(&mut a), 15);
+    let (mut a, _b, ..) = inproc(Limit::Messages(10).join(Some(Limit::Messages(0))));
+    assert_eq!(capacity(&mut a), 100_000, "unlimited");
     assert_eq!(
-        Limit::Messages(10).join(Limit::Messages(5)),
-        Limit::Messages(15)
-    );
-    assert_eq!(
-        Limit::Messages(10).join(Limit::Messages(0)),
-        Limit::Messages(0)
-    );
-    assert_eq!(
-        Limit::LatestOnly.join(Limit::Messages(5)),
+        Limit::LatestOnly.join(Some(Limit::Messages(5))),
         Limit::LatestOnly
     );
+    // Connected before the bind: the connector's share alone, until the binder adds its.
+    let (mut a, b, ..) = inproc(Limit::Messages(2).join(None));
+    assert_eq!(capacity(&mut a), 2);
+    b.set_recv_share(3);
+    assert_eq!(capacity(&mut a), 3);
+}
+
+#[test]
+fn changing_a_share_moves_the_high_water_mark_and_wakes_a_blocked_writer() {
+    let (mut a, mut b, ra, _) = inproc(Limit::Messages(1).join(Some(Limit::Messages(1))));
+    assert_eq!(capacity(&mut a), 2);
+    assert!(!a.wait_writable(), "full: the writer waits");
+    a.set_send_share(5);
+    assert_eq!(
+        ra.take(),
+        [(1, PipeEvent::Writable)],
+        "room: the writer is told"
+    );
+    assert_eq!(capacity(&mut a), 4);
+    // The reader raises its share while the writer waits: the writer is told too.
+    assert!(!a.wait_writable());
+    b.set_recv_share(3);
+    assert_eq!(ra.take(), [(1, PipeEvent::Writable)]);
+    assert_eq!(capacity(&mut a), 2);
+    // Lowered below what is queued: nothing is dropped, nothing more fits.
+    a.set_send_share(1);
+    assert_eq!(capacity(&mut a), 0);
+    let mut read = 0;
+    while let Read::Message(_) = b.read() {
+        read += 1;
+    }
+    assert_eq!(read, 8);
 }

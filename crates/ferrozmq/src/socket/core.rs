@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::monitor::EventKind;
 use crate::options::{millis, Options};
 use crate::patterns::PipeId;
-use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits};
+use crate::pipe::{pipe, Limit, PipeEnd, PipeEvent, PipeLimits};
 use crate::transport::{udp, Listener, Target};
 use bytes::Bytes;
 use std::os::fd::AsRawFd;
@@ -598,6 +598,24 @@ impl SocketCore {
             }
         }
         Ok(())
+    }
+
+    /// Gives every pipe the socket's current SNDHWM and RCVHWM as its shares of the pipes'
+    /// high-water marks (a conflating pipe keeps its single slot).
+    pub(crate) fn apply_high_water_marks(&mut self) {
+        self.process_events();
+        let outbound = self.options.outbound_limit(self.socket_type);
+        let inbound = self.options.inbound_limit(self.socket_type);
+        for id in self.pipes.ids() {
+            let end = self.pipes.end(id);
+            if let Limit::Messages(share) = outbound {
+                end.set_send_share(share);
+            }
+            if let Limit::Messages(share) = inbound {
+                end.set_recv_share(share);
+            }
+        }
+        self.reap();
     }
 
     fn check_alive(&self) -> Result<()> {

@@ -85,8 +85,13 @@ impl SocketOptions<'_> {
     /// Outbound high-water mark, in messages queued per peer; 0 is no limit (`ZMQ_SNDHWM`,
     /// default 1000). At the mark, a send blocks or fails with [`Error::Again`], or drops
     /// the message, as the socket type does.
+    ///
+    /// A change applies to the connections the socket has as well as to later ones, as in
+    /// libzmq: raising it makes room at once, lowering it drops nothing already queued.
     pub fn set_sndhwm(&self, messages: u32) -> Result<()> {
-        self.core().options.sndhwm = messages;
+        let mut core = self.core();
+        core.options.sndhwm = messages;
+        core.apply_high_water_marks();
         Ok(())
     }
 
@@ -96,9 +101,11 @@ impl SocketOptions<'_> {
     }
 
     /// Inbound high-water mark, in messages queued per peer; 0 is no limit (`ZMQ_RCVHWM`,
-    /// default 1000).
+    /// default 1000). Like SNDHWM, a change applies to existing connections too.
     pub fn set_rcvhwm(&self, messages: u32) -> Result<()> {
-        self.core().options.rcvhwm = messages;
+        let mut core = self.core();
+        core.options.rcvhwm = messages;
+        core.apply_high_water_marks();
         Ok(())
     }
 
