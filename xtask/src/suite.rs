@@ -42,7 +42,8 @@ const TESTUTIL: &[&str] = &[
     "testutil_security.cpp",
     "testutil_unity.cpp",
 ];
-/// Flags of every compile: libzmq's CMake defines for the tests (Unity's, the draft API),
+/// Flags of every compile: libzmq's CMake defines for the tests (Unity's, the draft API,
+/// flushing after each case),
 /// and sections per function so that linking leaves out testutil functions a test does
 /// not call (and the library functions only those need).
 const COMMON_FLAGS: &[&str] = &[
@@ -52,6 +53,9 @@ const COMMON_FLAGS: &[&str] = &[
     "-DZMQ_BUILD_DRAFT_API",
     "-DUNITY_USE_COMMAND_LINE_ARGS",
     "-DUNITY_EXCLUDE_FLOAT",
+    // Each case's result reaches the log as it ends: a test killed at its timeout shows
+    // which case hung.
+    "-DUNITY_USE_FLUSH_STDOUT",
     "-ffunction-sections",
     "-fdata-sections",
     "-w",
