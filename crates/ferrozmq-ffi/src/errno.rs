@@ -35,6 +35,8 @@ impl Errno {
     pub const ENOMEM: Errno = Errno(libc::ENOMEM);
     /// The library does not have the feature asked for.
     pub const ENOTSUP: Errno = Errno(libc::ENOTSUP);
+    /// The operation would block (non-blocking call, or timeout).
+    pub const EAGAIN: Errno = Errno(libc::EAGAIN);
     /// A Rust panic was caught at the boundary: a bug in this library. The call failed
     /// without effect that C can observe beyond this error; the panic message went to
     /// stderr.

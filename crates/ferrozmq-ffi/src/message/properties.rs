@@ -28,6 +28,11 @@ impl MsgProperties {
         MsgProperties { properties, values }
     }
 
+    /// The properties this is the C view of.
+    pub fn properties(&self) -> &Properties {
+        &self.properties
+    }
+
     /// A property's value, by name as ferrozmq looks names up (without regard to case;
     /// `Routing-Id` also finds `Identity`).
     pub fn get(&self, name: &str) -> Option<&CStr> {

@@ -349,6 +349,26 @@ impl Msg {
         self.properties = properties;
     }
 
+    /// Makes owned and foreign content shared, without copying it, so that
+    /// [`message`](Self::message) can hand it to ferrozmq any number of times.
+    pub fn share_body(&mut self) {
+        if matches!(self.body, Body::Owned(_) | Body::Foreign(_)) {
+            let bytes = self.take_bytes();
+            self.body = Body::Shared(bytes);
+        }
+    }
+
+    /// The part as ferrozmq sends it, leaving this message as it is: small content is
+    /// copied into ferrozmq's inline storage, shared content is shared once more (no
+    /// copy). Call [`share_body`](Self::share_body) first: owned and foreign content is
+    /// copied here.
+    pub fn message(&self) -> ferrozmq::Message {
+        match &self.body {
+            Body::Shared(bytes) => ferrozmq::Message::from(bytes.clone()),
+            _ => ferrozmq::Message::from(self.content()),
+        }
+    }
+
     /// The part as ferrozmq sends it (`zmq_msg_send`): large content moves over without
     /// a copy (a foreign buffer's free function then runs when ferrozmq is done with it);
     /// small content is copied into ferrozmq's own inline storage. Routing id, group and
