@@ -40,7 +40,8 @@ pub fn proxy_with_capture(
 /// `PAUSE` stops forwarding (messages wait in the sockets), `RESUME` resumes it, `TERMINATE`
 /// makes the proxy return `Ok(())`, and `STATISTICS` is answered on `control` with eight
 /// parts, each a native-endian u64, as libzmq answers: messages and bytes received and sent
-/// on the frontend, then the same for the backend. Counts are of message parts.
+/// on the frontend, then the same for the backend. A multipart message counts once, as in
+/// libzmq; its bytes are those of all its parts.
 ///
 /// ```no_run
 /// use ferrozmq::{Context, DEALER, PAIR, ROUTER};
@@ -65,9 +66,9 @@ pub fn proxy_steerable(
 /// Traffic through one side of a proxy.
 #[derive(Clone, Copy, Default)]
 struct SideStats {
-    parts_in: u64,
+    messages_in: u64,
     bytes_in: u64,
-    parts_out: u64,
+    messages_out: u64,
     bytes_out: u64,
 }
 
@@ -138,7 +139,7 @@ impl<'a> Proxy<'a> {
                     let numbers = self
                         .stats
                         .iter()
-                        .flat_map(|s| [s.parts_in, s.bytes_in, s.parts_out, s.bytes_out]);
+                        .flat_map(|s| [s.messages_in, s.bytes_in, s.messages_out, s.bytes_out]);
                     let parts: Vec<Vec<u8>> = numbers.map(|n| n.to_ne_bytes().to_vec()).collect();
                     control.send_multipart(parts)?;
                 }
@@ -178,7 +179,7 @@ impl<'a> Proxy<'a> {
         Ok(moved)
     }
 
-    /// Sends `first` and the rest of its message on, counting each part.
+    /// Sends `first` and the rest of its message on, counting the message and its bytes.
     fn forward(&mut self, first: Message, from: &Socket, to: &Socket, side: usize) -> Result<()> {
         let mut part = first;
         loop {
@@ -189,12 +190,12 @@ impl<'a> Proxy<'a> {
                 // A slow or absent capture must not stall the proxy.
                 let _ = capture.send_with(part.clone(), flags | SendFlags::DONTWAIT);
             }
-            self.stats[side].parts_in += 1;
             self.stats[side].bytes_in += len;
             to.send_with(part, flags)?;
-            self.stats[1 - side].parts_out += 1;
             self.stats[1 - side].bytes_out += len;
             if !more {
+                self.stats[side].messages_in += 1;
+                self.stats[1 - side].messages_out += 1;
                 return Ok(());
             }
             part = from.recv()?;
