@@ -85,12 +85,7 @@ fn run(program: &Path) -> String {
 
 #[test]
 fn message_lifetimes_and_misuse_against_the_shared_library() {
-    let prefix = staged();
-    let include = format!("-I{}/include", prefix.display());
-    let lib = format!("-L{}/lib", prefix.display());
-    let rpath = format!("-Wl,-rpath,{}/lib", prefix.display());
-    let (_dir, program) = compile("msg_lifetime", &[&include, &lib, "-lzmq", &rpath]);
-    let output = run(&program);
+    let output = build_and_run("msg_lifetime");
     assert!(output.starts_with("ok: "), "{output}");
 }
 
@@ -145,4 +140,27 @@ fn the_shared_library_is_libzmq_so_5_and_pkg_config_finds_it() {
         );
         assert!(flags.contains("-lzmq"), "{flags}");
     }
+}
+
+/// Builds a program from `tests/c/` against the staged prefix as a C programmer does
+/// (`cc prog.c -I... -L... -lzmq`) and runs it.
+fn build_and_run(name: &str) -> String {
+    let prefix = staged();
+    let include = format!("-I{}/include", prefix.display());
+    let lib = format!("-L{}/lib", prefix.display());
+    let rpath = format!("-Wl,-rpath,{}/lib", prefix.display());
+    let (_dir, program) = compile(name, &[&include, &lib, "-lzmq", &rpath]);
+    run(&program)
+}
+
+#[test]
+fn a_req_rep_pair_written_in_c() {
+    let output = build_and_run("reqrep");
+    assert_eq!(output.trim(), "ok: 200 round trips");
+}
+
+#[test]
+fn a_pub_sub_pair_written_in_c() {
+    let output = build_and_run("pubsub");
+    assert!(output.starts_with("ok: 10 weather reports"), "{output}");
 }
