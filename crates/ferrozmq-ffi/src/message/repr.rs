@@ -55,6 +55,10 @@ const MAGIC: u16 = 0x5A4D;
 /// `flags`: more parts follow.
 const MORE: u8 = 0x01;
 
+/// Content up to this many bytes is stored inside a `ferrozmq::Message` (as its
+/// documentation says), so handing it over copies it whatever it was stored as here.
+pub const MESSAGE_INLINE: usize = 69;
+
 /// The longest group name (`ZMQ_GROUP_MAX_LENGTH`).
 pub const GROUP_MAX_LENGTH: usize = 255;
 
@@ -350,9 +354,13 @@ impl Msg {
     }
 
     /// Makes owned and foreign content shared, without copying it, so that
-    /// [`message`](Self::message) can hand it to ferrozmq any number of times.
+    /// [`message`](Self::message) can hand it to ferrozmq any number of times. Content
+    /// ferrozmq stores inline anyway (up to [`MESSAGE_INLINE`] bytes) stays as it is: it
+    /// is copied by each [`message`](Self::message), which costs less than making it
+    /// shared (an allocation).
     pub fn share_body(&mut self) {
-        if matches!(self.body, Body::Owned(_) | Body::Foreign(_)) {
+        let small = self.content().len() <= MESSAGE_INLINE;
+        if !small && matches!(self.body, Body::Owned(_) | Body::Foreign(_)) {
             let bytes = self.take_bytes();
             self.body = Body::Shared(bytes);
         }
@@ -360,8 +368,8 @@ impl Msg {
 
     /// The part as ferrozmq sends it, leaving this message as it is: small content is
     /// copied into ferrozmq's inline storage, shared content is shared once more (no
-    /// copy). Call [`share_body`](Self::share_body) first: owned and foreign content is
-    /// copied here.
+    /// copy). Call [`share_body`](Self::share_body) first: larger owned and foreign
+    /// content would be copied here.
     pub fn message(&self) -> ferrozmq::Message {
         match &self.body {
             Body::Shared(bytes) => ferrozmq::Message::from(bytes.clone()),

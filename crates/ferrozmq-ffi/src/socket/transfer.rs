@@ -211,7 +211,6 @@ pub unsafe extern "C" fn zmq_msg_send(
 }
 
 unsafe fn msg_send(msg: *mut zmq_msg_t, socket: *mut c_void, flags: c_int) -> Result<c_int, Errno> {
-    SOCKETS.slot(socket).ok_or(Errno::ENOTSOCK)?;
     let size = Stored::size(msg)?;
     let (dont_wait, more) = flags_of(flags);
     Msg::update(msg, |part| {
@@ -243,7 +242,6 @@ pub unsafe extern "C" fn zmq_msg_recv(
 }
 
 unsafe fn msg_recv(msg: *mut zmq_msg_t, socket: *mut c_void, flags: c_int) -> Result<c_int, Errno> {
-    SOCKETS.slot(socket).ok_or(Errno::ENOTSOCK)?;
     Stored::size(msg)?;
     let (dont_wait, _) = flags_of(flags);
     let part = blocking(socket, Interest::Recv, dont_wait, |entry| {
