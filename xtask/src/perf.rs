@@ -36,6 +36,7 @@ pub fn build(prefix: &Path) -> Result<(PathBuf, Tools)> {
         prefix.to_string_lossy().as_bytes(),
         &header,
         platform.as_bytes(),
+        b"rpath",
     ]);
     let work = target_dir().join("libzmq-perf").join(key);
     let tree = work.join("tree");
@@ -67,6 +68,9 @@ pub fn build(prefix: &Path) -> Result<(PathBuf, Tools)> {
                 .arg(tree.join("perf").join(&file))
                 .arg("-L")
                 .arg(prefix.join("lib"))
+                // Each tool finds the library it was built against without LD_LIBRARY_PATH,
+                // so that the two builds can run side by side.
+                .arg(format!("-Wl,-rpath,{}", prefix.join("lib").display()))
                 .args(["-lzmq", "-o"])
                 .arg(&binary),
         )?;

@@ -3,6 +3,7 @@
 use crate::error::{BenchError, Result};
 use crate::implementations::Implementation;
 use crate::peer::PeerSpec;
+use crate::perf_tools::PerfToolsArgs;
 use std::path::PathBuf;
 
 /// The usage text.
@@ -13,6 +14,8 @@ USAGE:
     ferrozmq-bench compare [--rounds N] [--quick] [--without LIBRARY]... [--markdown FILE]
     ferrozmq-bench scale   [--rounds N] [--quick] [--without LIBRARY]... [--markdown FILE]
     ferrozmq-bench report  --out FILE [--rounds N] [--quick] [--without LIBRARY]...
+    ferrozmq-bench perf-tools --libzmq DIR --ferrozmq DIR [--rounds N] [--quick]
+                              [--markdown FILE]
 
 COMMANDS:
     compare   throughput (PUSH/PULL) and latency (REQ/REP) over tcp, ipc and inproc for
@@ -21,6 +24,10 @@ COMMANDS:
     scale     PUB fan-out to 1/10/100 SUBs, 10,000 idle ROUTER connections, throughput
               against SNDHWM/RCVHWM, 1/4/16 PUSH senders to one PULL
     report    runs both and writes FILE (Markdown) with SVG charts beside it
+    perf-tools libzmq's own perf programs (local/remote_thr, local/remote_lat, inproc_thr,
+              inproc_lat) built against libzmq and against ferrozmq's C API, side by
+              side; DIRs hold each build (`cargo xtask perf --ref`, `cargo xtask perf
+              --prefix STAGED` print them)
 
 OPTIONS:
     --rounds N        repetitions of every measurement
@@ -44,6 +51,8 @@ pub enum Command {
     Scale(RunArgs),
     /// Both, written to a Markdown file (`markdown` is always set).
     Report(RunArgs),
+    /// libzmq's perf tools through both libraries' C API.
+    PerfTools(PerfToolsArgs),
     /// Hidden: be one side of a measurement.
     Peer(PeerSpec),
 }
@@ -79,6 +88,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
             }
             Ok(Command::Report(run))
         }
+        "perf-tools" => perf_tools_args(rest).map(Command::PerfTools),
         "peer" => PeerSpec::from_args(rest).map(Command::Peer),
         other => Err(BenchError::Usage(format!(
             "unknown command `{other}`; try `ferrozmq-bench help`"
@@ -119,6 +129,37 @@ fn run_args(command: &str, args: &[String], file_option: &str) -> Result<RunArgs
         }
     }
     Ok(run)
+}
+
+fn perf_tools_args(args: &[String]) -> Result<PerfToolsArgs> {
+    let usage = |text: &str| BenchError::Usage(format!("perf-tools: {text}"));
+    let (mut libzmq, mut ferrozmq, mut rest) = (None, None, Vec::new());
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--libzmq" | "--ferrozmq" => {
+                let dir = args.next().ok_or_else(|| usage("a directory is needed"))?;
+                let slot = if arg == "--libzmq" {
+                    &mut libzmq
+                } else {
+                    &mut ferrozmq
+                };
+                *slot = Some(PathBuf::from(dir));
+            }
+            _ => rest.push(arg.clone()),
+        }
+    }
+    let run = run_args("perf-tools", &rest, "--markdown")?;
+    if !run.without.is_empty() {
+        return Err(usage("--without does not apply"));
+    }
+    Ok(PerfToolsArgs {
+        libzmq: libzmq.ok_or_else(|| usage("--libzmq DIR is required"))?,
+        ferrozmq: ferrozmq.ok_or_else(|| usage("--ferrozmq DIR is required"))?,
+        rounds: run.rounds,
+        quick: run.quick,
+        markdown: run.markdown,
+    })
 }
 
 #[cfg(test)]
@@ -187,6 +228,23 @@ mod tests {
         assert!(parse(&args("compare --rounds many")).is_err());
         assert!(parse(&args("scale --fast")).is_err());
         assert!(parse(&args("bench")).is_err());
+    }
+
+    #[test]
+    fn perf_tools_needs_both_builds() {
+        let command = parse(&args("perf-tools --libzmq a --ferrozmq b --rounds 3")).unwrap();
+        assert_eq!(
+            command,
+            Command::PerfTools(PerfToolsArgs {
+                libzmq: PathBuf::from("a"),
+                ferrozmq: PathBuf::from("b"),
+                rounds: Some(3),
+                quick: false,
+                markdown: None,
+            })
+        );
+        assert!(parse(&args("perf-tools --libzmq a")).is_err());
+        assert!(parse(&args("perf-tools --libzmq a --ferrozmq b --without zeromq")).is_err());
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod latency;
 mod machine;
 mod outcome;
 mod peer;
+mod perf_tools;
 mod plan;
 mod report;
 mod resources;
@@ -113,6 +114,26 @@ fn run(args: &[String]) -> Result<()> {
             print!("{}", report::to_text(&sections));
             let method = report::compare::method(&compared) + &report::scale::method(&scaled);
             write_markdown(&options, &command_line, &method, &sections, Some(&compared))
+        }
+        Command::PerfTools(options) => {
+            warn_about_conditions();
+            let results = perf_tools::run_all(&options)?;
+            let (section, gaps) = perf_tools::sections(&results);
+            let sections = vec![report::behind(gaps), section];
+            print!("{}", report::to_text(&sections));
+            let Some(path) = &options.markdown else {
+                return Ok(());
+            };
+            let markdown = report::to_markdown(
+                &Machine::describe(),
+                &command_line,
+                &perf_tools::method(&results),
+                &sections,
+                "perf-tools",
+            );
+            std::fs::write(path, markdown).map_err(BenchError::io("writing the report"))?;
+            eprintln!("wrote {}", path.display());
+            Ok(())
         }
         Command::Peer(spec) => serve(&spec),
     }
