@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xtask::suite::Outcome;
 use xtask::Result;
 
 const USAGE: &str = "\
@@ -13,8 +12,10 @@ usage: cargo xtask <task> [options]
   libzmq-ref                         build the real libzmq 4.3.4 (draft API) from the vendored
                                      source into the cache; print its prefix
   libzmq-tests --prefix DIR|--ref    run libzmq's test suite against the libzmq in DIR (or the
-         [--jobs N] [--run-jobs N]   reference); exit status 1 if a test failed
-         [--verbose] [NAME...]       NAME: only tests whose name contains it
+         [--jobs N] [--run-jobs N]   reference); exit status 1 if a test failed that
+         [--verbose] [NAME...]       libzmq-test-suite.txt does not list as known (a
+                                     failure is run a second time before it counts);
+                                     NAME: only tests whose name contains it
   perf --prefix DIR|--ref            build libzmq's perf tools against the libzmq in DIR
   pyzmq --prefix DIR|--ref           build pyzmq from source against DIR, import it
   check-header                       compare include/zmq.h with libzmq 4.3.4's
@@ -112,7 +113,9 @@ fn run(args: &[String]) -> Result<ExitCode> {
             };
             let summary = xtask::suite::run(&options)?;
             print!("{}", xtask::suite::report(&summary));
-            if summary.count(|o| matches!(o, Outcome::Failed(_))) > 0 {
+            // Known failures (the configuration's `known` lines, each with its cause) do not
+            // make the run fail; any other failure does.
+            if summary.results.iter().any(|r| r.unexpected_failure()) {
                 return Ok(ExitCode::from(1));
             }
         }
