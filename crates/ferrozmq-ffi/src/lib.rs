@@ -6,6 +6,8 @@
 //!                          │ call:     panic guard, errno
 //!                          │ registry: handles C holds (contexts, sockets, counters, ...)
 //!                          │ message:  the 64-byte zmq_msg_t ↔ ferrozmq::Message
+//!                          │ socket:   sockets, options, send/recv, how a call waits
+//!                          │ poll, poller, proxy, monitor
 //! ```
 //!
 //! Build and install it with `cargo xtask stage --prefix DIR` (header, libraries,
@@ -15,7 +17,7 @@
 //! # Safety at the boundary
 //! - Every export runs inside [`call::guard`]: a Rust panic becomes the function's failure
 //!   value with `errno` set, never an unwind into C.
-//! - Handles (contexts, sockets, counters, stopwatches, threads) are slots of a
+//! - Handles (contexts, sockets, pollers, counters, stopwatches, threads) are slots of a
 //!   [`registry::Registry`]: NULL, closed and foreign handles are recognised without
 //!   reading memory the library does not own, and fail with libzmq's errno (EFAULT for
 //!   contexts, ENOTSOCK for sockets).
@@ -29,9 +31,12 @@
 //! # Threads
 //! Everything here may be called from any thread. A free function given to
 //! `zmq_msg_init_data` runs on the thread that releases the content last, as in libzmq.
-//! Calls on one handle are serialised by the handle's slot lock; sockets (the next stage)
-//! follow the policy in `/work/plan/ffi-design.md`: each call is serialised, and a
-//! blocking call waits without holding the lock.
+//! Calls on one handle are serialised by the handle's slot lock. A socket may be used from
+//! several threads at once (libzmq allows it for its thread-safe types only, and calls it
+//! undefined behaviour for the others): each call holds the socket's lock for one
+//! non-blocking operation, and a call that must wait sleeps without it, on a duplicate of
+//! the socket's `ZMQ_FD` eventfd (see [`socket::wait`]); closing the socket wakes it with
+//! ENOTSOCK. `zmq_proxy` is the exception: it holds its sockets for as long as it runs.
 
 #![warn(missing_docs)]
 

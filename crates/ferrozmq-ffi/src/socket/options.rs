@@ -1,5 +1,5 @@
 //! `zmq_setsockopt` and `zmq_getsockopt`: libzmq's option numbers, value types, sizes and
-//! errors, over ferrozmq's [`SocketOptions`](ferrozmq::SocketOptions).
+//! errors, over ferrozmq's `ferrozmq::SocketOptions`.
 //!
 //! Value kinds, as libzmq has them:
 //!
