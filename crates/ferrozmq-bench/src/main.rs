@@ -125,6 +125,7 @@ fn run(args: &[String]) -> Result<()> {
                 return Ok(());
             };
             let markdown = report::to_markdown(
+                "Benchmarks through the C API: libzmq's perf tools on libzmq and on ferrozmq",
                 &Machine::describe(),
                 &command_line,
                 &perf_tools::method(&results),
@@ -162,6 +163,11 @@ fn warn_about_conditions() {
     }
 }
 
+/// Where a regenerated report sends its reader for the figures through the C API.
+const C_API_POINTER: &str = "\n## Through the C API: libzmq's perf tools\n\n\
+    libzmq's own perf programs on libzmq and on ferrozmq's libzmq.so.5 are measured by \
+    `ferrozmq bench perf-tools`: see [benchmarks-c-api.md](benchmarks-c-api.md).\n";
+
 /// Writes the Markdown file, and the charts of a compare run beside it, if one was asked
 /// for.
 fn write_markdown(
@@ -197,8 +203,17 @@ fn write_markdown(
             section.chart = None;
         }
     }
-    let markdown =
-        report::to_markdown(&Machine::describe(), command_line, method, &sections, &stem);
+    let mut markdown = report::to_markdown(
+        "Benchmarks: ferrozmq beside libzmq and zeromq",
+        &Machine::describe(),
+        command_line,
+        method,
+        &sections,
+        &stem,
+    );
+    // The C API's figures come from another run (`perf-tools`, which needs libzmq's perf
+    // programs built twice): a regenerated report points to them.
+    markdown.push_str(C_API_POINTER);
     std::fs::write(path, markdown).map_err(BenchError::io("writing the report"))?;
     eprintln!("wrote {}", path.display());
     Ok(())

@@ -248,11 +248,14 @@ pub fn method(results: &PerfResults) -> String {
         })
         .collect();
     format!(
-        "- The programs are libzmq 4.3.4's `perf/*.cpp`, compiled by `cargo xtask perf` with          `-O2` against each library's header and `libzmq.so.5` (ferrozmq's from `cargo xtask          stage`, release profile), each finding its own library by RPATH.
-         - tcp pairs run as two processes on 127.0.0.1 (a fresh port per run); the inproc          tools run their two threads in one process.
-         - {} rounds; in each, every row runs once per library, libzmq first in even rounds          and ferrozmq first in odd ones.
-         - Messages (throughput) or round trips (latency) per run: {}.
-",
+        "- The programs are libzmq 4.3.4's `perf/*.cpp`, compiled by `cargo xtask perf` with \
+         `-O2` against each library's header and `libzmq.so.5` (ferrozmq's from `cargo xtask \
+         stage`, release profile), each finding its own library by RPATH.\n\
+         - tcp pairs run as two processes on 127.0.0.1 (a fresh port per run); the inproc \
+         tools run their two threads in one process.\n\
+         - {} rounds; in each, every row runs once per library, libzmq first in even rounds \
+         and ferrozmq first in odd ones.\n\
+         - Messages (throughput) or round trips (latency) per run: {}.\n",
         results.rounds,
         counts.join("; ")
     )
