@@ -315,13 +315,16 @@ fn bench_command() -> clap::Command {
             "Measure ferrozmq side by side with libzmq and the zeromq crate: compare \
              (throughput and latency over tcp, ipc and inproc, 8 B to 1 MiB, with plain-socket \
              bounds), scale (fan-out, idle connections, high-water marks, many senders), \
-             report --out FILE (both, as Markdown with SVG charts). Runs the ferrozmq-bench \
+             report --out FILE (both, as Markdown with SVG charts), perf-tools (libzmq's own \
+             perf programs on libzmq and on ferrozmq's libzmq.so.5). Runs the ferrozmq-bench \
              harness: cargo builds it when ferrozmq runs from its source tree (cargo run); an \
              installed ferrozmq uses the ferrozmq-bench installed beside it \
              (cargo install --path crates/ferrozmq-bench). The harness's own --help gives \
              the details.",
         )
-        .override_usage("ferrozmq bench compare|scale|report [--rounds N] [--quick] [--out FILE]")
+        .override_usage(
+            "ferrozmq bench compare|scale|report|perf-tools [--rounds N] [--quick] [--out FILE]",
+        )
         .disable_help_flag(true)
         .arg(
             Arg::new("args")
