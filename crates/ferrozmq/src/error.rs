@@ -60,6 +60,10 @@ pub enum Error {
     /// The socket is closed: a [`Monitor`](crate::Monitor) whose socket was dropped has no
     /// more events (`ENOTSOCK`).
     Closed,
+    /// A tcp, ipc or udp endpoint needs an I/O thread and the context has none the socket
+    /// may use: IO_THREADS is 0 (an inproc-only context), or the socket's AFFINITY names
+    /// none of the context's threads (`EMTHREAD`).
+    NoIoThread,
     /// Any other operating-system error.
     Io(io::Error),
 }
@@ -69,6 +73,7 @@ impl Error {
     pub fn errno(&self) -> i32 {
         const ETERM: i32 = 156_384_712 + 53;
         const EFSM: i32 = 156_384_712 + 51;
+        const EMTHREAD: i32 = 156_384_712 + 54;
         match self {
             Error::Again => libc::EAGAIN,
             Error::Terminated => ETERM,
@@ -83,6 +88,7 @@ impl Error {
             Error::HostUnreachable => libc::EHOSTUNREACH,
             Error::TooManySockets => libc::EMFILE,
             Error::Closed => libc::ENOTSOCK,
+            Error::NoIoThread => EMTHREAD,
             Error::Io(e) => e.raw_os_error().unwrap_or(libc::EIO),
         }
     }
@@ -112,6 +118,11 @@ impl fmt::Display for Error {
             Error::HostUnreachable => write!(f, "host unreachable: no peer has that routing id"),
             Error::TooManySockets => write!(f, "too many open sockets in this context"),
             Error::Closed => write!(f, "the socket is closed"),
+            Error::NoIoThread => write!(
+                f,
+                "no I/O thread is available: the context has IO_THREADS 0, or the socket's \
+                 AFFINITY names none of its threads"
+            ),
             Error::IncompatibleSocketType => {
                 write!(f, "the peer's socket type cannot talk to this socket type")
             }
@@ -146,7 +157,8 @@ impl PartialEq for Error {
             | (IncompatibleSocketType, IncompatibleSocketType)
             | (TooManySockets, TooManySockets)
             | (HostUnreachable, HostUnreachable)
-            | (Closed, Closed) => true,
+            | (Closed, Closed)
+            | (NoIoThread, NoIoThread) => true,
             (InvalidEndpoint(a), InvalidEndpoint(b))
             | (ProtocolNotSupported(a), ProtocolNotSupported(b))
             | (AddrInUse(a), AddrInUse(b))
@@ -173,7 +185,7 @@ impl Error {
             Error::IncompatibleSocketType => io::ErrorKind::ConnectionRefused,
             Error::HostUnreachable => io::ErrorKind::HostUnreachable,
             Error::Terminated | Error::Closed => io::ErrorKind::NotConnected,
-            Error::State | Error::TooManySockets => io::ErrorKind::Other,
+            Error::State | Error::TooManySockets | Error::NoIoThread => io::ErrorKind::Other,
         }
     }
 }
