@@ -5,7 +5,8 @@
 //! A namespace lives as long as a holder process (`unshare --net sleep`) that stays in it;
 //! programs join it with `nsenter`. Nothing is named, so nothing is left behind by a
 //! killed run. Without the privileges for it, programs run on the host's network, one
-//! scenario at a time, and runs of this suite take turns through a lock file.
+//! scenario at a time, and runs of this suite take turns through a lock file (also when
+//! `FERROZMQ_ZMQ_SUITE_HOST_NETWORK` is set).
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
@@ -65,13 +66,21 @@ impl Network {
     /// A private namespace if this process may make one, else the host's network once no
     /// other run of the suite uses it.
     pub fn new() -> Network {
-        match private() {
+        let private = if std::env::var_os("FERROZMQ_ZMQ_SUITE_HOST_NETWORK").is_some() {
+            Err("FERROZMQ_ZMQ_SUITE_HOST_NETWORK is set".to_string())
+        } else {
+            private()
+        };
+        match private {
             Ok(holder) => Network::Private(holder),
             Err(why) => {
-                eprintln!(
-                    "zmq suite: no private network namespace ({why}); using the host's, one \
-                     scenario at a time"
-                );
+                static SAID: std::sync::Once = std::sync::Once::new();
+                SAID.call_once(|| {
+                    eprintln!(
+                        "zmq suite: no private network namespace ({why}); using the host's, \
+                         one scenario at a time"
+                    );
+                });
                 let lock = File::create(std::env::temp_dir().join("ferrozmq-zmq-suite.lock"))
                     .expect("lock file");
                 // SAFETY: flock on a descriptor this function owns; it blocks until the lock
