@@ -90,12 +90,21 @@ impl Context {
         Self::with_io_threads(1)
     }
 
-    /// A context with `n` I/O threads (at least one). Threads start when the first tcp or
-    /// ipc endpoint is bound or connected.
+    /// A context with `n` I/O threads. Threads start when the first tcp, ipc or udp
+    /// endpoint is bound or connected. With 0, as in libzmq, the context is for `inproc://`
+    /// only: binding or connecting anything else fails with [`Error::NoIoThread`].
+    ///
+    /// ```
+    /// use ferrozmq::{Context, Error, PAIR};
+    /// let ctx = Context::with_io_threads(0);
+    /// let pair = ctx.socket(PAIR).unwrap();
+    /// pair.bind("inproc://no-threads-needed").unwrap();
+    /// assert_eq!(pair.bind("tcp://127.0.0.1:*"), Err(Error::NoIoThread));
+    /// ```
     pub fn with_io_threads(n: usize) -> Context {
         Context {
             shared: Arc::new(ContextShared {
-                io_threads: AtomicUsize::new(n.max(1)),
+                io_threads: AtomicUsize::new(n),
                 max_sockets: AtomicUsize::new(DEFAULT_MAX_SOCKETS),
                 blocky: AtomicBool::new(true),
                 io: Mutex::new(Vec::new()),
@@ -128,11 +137,9 @@ impl Context {
     }
 
     /// How many I/O threads to run (`ZMQ_IO_THREADS`, default 1); only effective before
-    /// the first tcp, ipc or udp endpoint starts them.
+    /// the first tcp, ipc or udp endpoint starts them. 0 makes the context inproc-only (see
+    /// [`with_io_threads`](Self::with_io_threads)).
     pub fn set_io_threads(&self, n: usize) -> Result<()> {
-        if n == 0 {
-            return Err(Error::InvalidArgument("IO_THREADS must be at least 1"));
-        }
         self.shared.io_threads.store(n, Ordering::Relaxed);
         Ok(())
     }
@@ -208,8 +215,9 @@ impl ContextShared {
         inproc.bound.retain(|_, (owner, _)| *owner != id);
     }
 
-    /// An I/O thread for a new socket, starting the threads on first use.
-    pub(crate) fn io_thread(&self) -> Result<Arc<IoThread>> {
+    /// An I/O thread for a socket, starting the threads on first use: in turn among those
+    /// `affinity` allows (bit `i` for thread `i`; 0 for any, libzmq's AFFINITY).
+    pub(crate) fn io_thread(&self, affinity: u64) -> Result<Arc<IoThread>> {
         let mut io = lock(&self.io);
         while io.len() < self.io_threads.load(Ordering::Relaxed) {
             let (thread, handle) = engine::spawn(io.len())?;
@@ -218,8 +226,17 @@ impl ContextShared {
                 thread: handle,
             });
         }
-        let i = self.next_io.fetch_add(1, Ordering::Relaxed) % io.len();
-        Ok(io[i].io.clone())
+        let allowed: Vec<&Worker> = io
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| affinity == 0 || (*i < 64 && affinity & (1 << i) != 0))
+            .map(|(_, worker)| worker)
+            .collect();
+        if allowed.is_empty() {
+            return Err(Error::NoIoThread);
+        }
+        let i = self.next_io.fetch_add(1, Ordering::Relaxed) % allowed.len();
+        Ok(allowed[i].io.clone())
     }
 
     /// Binds an inproc name; returns the pipes of sockets that connected before the bind,
@@ -387,5 +404,35 @@ impl Drop for ContextShared {
             // panicked has nothing left to deliver.
             let _ = worker.thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn affinity_chooses_among_the_threads_it_names() {
+        let ctx = Context::with_io_threads(3);
+        let shared = &ctx.shared;
+        let first = shared.io_thread(0b001).unwrap();
+        for _ in 0..4 {
+            assert!(Arc::ptr_eq(&shared.io_thread(0b001).unwrap(), &first));
+        }
+        let others: Vec<_> = (0..4).map(|_| shared.io_thread(0b110).unwrap()).collect();
+        assert!(others.iter().all(|io| !Arc::ptr_eq(io, &first)));
+        assert!(
+            !Arc::ptr_eq(&others[0], &others[1]),
+            "in turn among the threads allowed"
+        );
+        let any: Vec<_> = (0..3).map(|_| shared.io_thread(0).unwrap()).collect();
+        assert!(any.iter().any(|io| Arc::ptr_eq(io, &first)));
+        assert!(matches!(shared.io_thread(0b1000), Err(Error::NoIoThread)));
+    }
+
+    #[test]
+    fn no_io_threads_means_none_to_choose() {
+        let ctx = Context::with_io_threads(0);
+        assert!(matches!(ctx.shared.io_thread(0), Err(Error::NoIoThread)));
     }
 }

@@ -58,6 +58,10 @@ pub enum Error {
     /// The socket is closed: a [`Monitor`](crate::Monitor) whose socket was dropped has no
     /// more events (`ENOTSOCK`).
     Closed,
+    /// A tcp, ipc or udp endpoint needs an I/O thread and the context has none the socket
+    /// may use: IO_THREADS is 0 (an inproc-only context), or the socket's AFFINITY names
+    /// none of the context's threads (`EMTHREAD`).
+    NoIoThread,
     /// Any other operating-system error.
     Io(io::Error),
 }
@@ -67,6 +71,7 @@ impl Error {
     pub fn errno(&self) -> i32 {
         const ETERM: i32 = 156_384_712 + 53;
         const EFSM: i32 = 156_384_712 + 51;
+        const EMTHREAD: i32 = 156_384_712 + 54;
         match self {
             Error::Again => libc::EAGAIN,
             Error::Terminated => ETERM,
@@ -80,6 +85,7 @@ impl Error {
             Error::HostUnreachable => libc::EHOSTUNREACH,
             Error::TooManySockets => libc::EMFILE,
             Error::Closed => libc::ENOTSOCK,
+            Error::NoIoThread => EMTHREAD,
             Error::Io(e) => e.raw_os_error().unwrap_or(libc::EIO),
         }
     }
@@ -109,6 +115,11 @@ impl fmt::Display for Error {
             Error::HostUnreachable => write!(f, "host unreachable: no peer has that routing id"),
             Error::TooManySockets => write!(f, "too many open sockets in this context"),
             Error::Closed => write!(f, "the socket is closed"),
+            Error::NoIoThread => write!(
+                f,
+                "no I/O thread is available: the context has IO_THREADS 0, or the socket's \
+                 AFFINITY names none of its threads"
+            ),
             Error::Io(e) => write!(f, "{e}"),
         }
     }
@@ -139,7 +150,8 @@ impl PartialEq for Error {
             | (NotSupported, NotSupported)
             | (TooManySockets, TooManySockets)
             | (HostUnreachable, HostUnreachable)
-            | (Closed, Closed) => true,
+            | (Closed, Closed)
+            | (NoIoThread, NoIoThread) => true,
             (InvalidEndpoint(a), InvalidEndpoint(b))
             | (ProtocolNotSupported(a), ProtocolNotSupported(b))
             | (AddrInUse(a), AddrInUse(b))
@@ -165,7 +177,7 @@ impl Error {
             Error::NotSupported | Error::ProtocolNotSupported(_) => io::ErrorKind::Unsupported,
             Error::HostUnreachable => io::ErrorKind::HostUnreachable,
             Error::Terminated | Error::Closed => io::ErrorKind::NotConnected,
-            Error::State | Error::TooManySockets => io::ErrorKind::Other,
+            Error::State | Error::TooManySockets | Error::NoIoThread => io::ErrorKind::Other,
         }
     }
 }

@@ -46,6 +46,8 @@ pub(crate) struct Options {
     pub(crate) backlog: i32,
     /// Time-to-live of multicast datagrams sent (RADIO over udp).
     pub(crate) multicast_hops: u32,
+    /// The I/O threads the socket may use, bit `i` for thread `i` (0: any).
+    pub(crate) affinity: u64,
     /// Milliseconds between PINGs on an idle-or-not connection (0: no heartbeats).
     pub(crate) heartbeat_ivl: i32,
     /// Milliseconds the peer is asked to wait for traffic before giving up on us, sent in
@@ -141,6 +143,7 @@ impl Default for Options {
             ipv6: false,
             backlog: 100,
             multicast_hops: 1,
+            affinity: 0,
             heartbeat_ivl: 0,
             heartbeat_ttl: 0,
             heartbeat_timeout: -1,

@@ -72,6 +72,35 @@ fn router_prefixes_routing_ids_and_routes_replies_back() {
     }
 }
 
+/// libzmq accepts any routing id of 1 to 255 bytes, a leading zero byte included (the
+/// zguide's examples set ten random bytes); a ROUTER routes by it like any other.
+#[test]
+fn a_routing_id_may_start_with_a_zero_byte_as_in_libzmq() {
+    for transport in ["tcp", "inproc"] {
+        let ctx = Context::new();
+        let router = socket(&ctx, ROUTER);
+        let endpoint = bind(&router, transport);
+        let dealer = socket(&ctx, DEALER);
+        dealer.options().set_routing_id([0, 7, 7]).expect("id");
+        assert_eq!(dealer.options().routing_id(), [0, 7, 7]);
+        dealer.connect(&endpoint).expect("connect");
+        dealer.send("hello").expect("send");
+        assert_eq!(
+            parts(&router),
+            vec![vec![0, 7, 7], b"hello".to_vec()],
+            "{transport}"
+        );
+        router
+            .send_multipart([&[0u8, 7, 7][..], b"back"])
+            .expect("reply");
+        assert_eq!(parts(&dealer), vec![b"back".to_vec()], "{transport}");
+    }
+    let too_long = [1u8; 256];
+    let dealer = Context::new().socket(DEALER).expect("socket");
+    assert!(dealer.options().set_routing_id([]).is_err());
+    assert!(dealer.options().set_routing_id(too_long).is_err());
+}
+
 #[test]
 fn router_drops_or_refuses_unroutable_messages() {
     let ctx = Context::new();

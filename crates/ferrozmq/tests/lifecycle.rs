@@ -93,11 +93,49 @@ fn a_context_that_is_not_blocky_gives_sockets_zero_linger() {
 }
 
 #[test]
+fn a_context_without_io_threads_is_inproc_only() {
+    let ctx = Context::new();
+    ctx.set_io_threads(0).expect("io threads");
+    assert_eq!(ctx.io_threads(), 0);
+    let pull = ctx.socket(PULL).expect("pull");
+    pull.bind("inproc://no-io-threads")
+        .expect("inproc needs no I/O thread");
+    let push = ctx.socket(PUSH).expect("push");
+    push.connect("inproc://no-io-threads").expect("connect");
+    push.send("over inproc").expect("send");
+    assert_eq!(pull.recv().expect("recv"), "over inproc");
+
+    let err = pull
+        .bind("tcp://127.0.0.1:*")
+        .expect_err("tcp needs an I/O thread");
+    assert_eq!(err, Error::NoIoThread);
+    assert_eq!(err.errno(), 156_384_712 + 54, "EMTHREAD");
+    let ipc = format!("ipc:///tmp/ferrozmq-no-io-{}", std::process::id());
+    assert_eq!(push.connect(&ipc), Err(Error::NoIoThread));
+}
+
+#[test]
+fn an_affinity_naming_no_thread_of_the_context_fails_with_no_io_thread() {
+    let ctx = Context::with_io_threads(2);
+    let pull = ctx.socket(PULL).expect("pull");
+    pull.options().set_affinity(1 << 2).expect("affinity");
+    assert_eq!(pull.bind("tcp://127.0.0.1:*"), Err(Error::NoIoThread));
+    pull.options().set_affinity(1 << 1).expect("affinity");
+    let endpoint = pull
+        .bind("tcp://127.0.0.1:*")
+        .expect("the second thread exists");
+    let push = ctx.socket(PUSH).expect("push");
+    push.options().set_affinity(1).expect("affinity");
+    push.connect(&endpoint).expect("connect");
+    push.send("across threads 0 and 1").expect("send");
+    assert_eq!(pull.recv().expect("recv"), "across threads 0 and 1");
+}
+
+#[test]
 fn io_threads_can_be_chosen_before_first_use() {
     let ctx = Context::with_io_threads(3);
     assert_eq!(ctx.io_threads(), 3);
     ctx.set_io_threads(2).expect("io threads");
-    assert!(ctx.set_io_threads(0).is_err());
     let pull = ctx.socket(PULL).expect("pull");
     pull.bind("tcp://127.0.0.1:*").expect("bind");
     // A thread takes its name once it runs: look until both have.

@@ -353,4 +353,33 @@ impl SocketOptions<'_> {
     pub fn conflate(&self) -> bool {
         self.core().options.conflate
     }
+
+    /// Which of the context's I/O threads may serve this socket's tcp, ipc and udp
+    /// connections: bit `i` for thread `i`, 0 (the default) for any (`ZMQ_AFFINITY`). The
+    /// socket takes its thread, in turn among those allowed, at its first such bind or
+    /// connect, and keeps it (libzmq chooses per connection). A mask that names none of the
+    /// context's threads makes that bind or connect fail with
+    /// [`Error::NoIoThread`].
+    ///
+    /// ```
+    /// use ferrozmq::{Context, Error, PULL};
+    /// let ctx = Context::with_io_threads(2);
+    /// let pull = ctx.socket(PULL).unwrap();
+    /// pull.options().set_affinity(0b10).unwrap(); // the second thread only
+    /// assert_eq!(pull.options().affinity(), 0b10);
+    /// pull.bind("tcp://127.0.0.1:*").unwrap();
+    ///
+    /// let stray = ctx.socket(PULL).unwrap();
+    /// stray.options().set_affinity(0b100).unwrap(); // a third thread: there is none
+    /// assert_eq!(stray.bind("tcp://127.0.0.1:*"), Err(Error::NoIoThread));
+    /// ```
+    pub fn set_affinity(&self, threads: u64) -> Result<()> {
+        self.core().options.affinity = threads;
+        Ok(())
+    }
+
+    /// See [`set_affinity`](Self::set_affinity).
+    pub fn affinity(&self) -> u64 {
+        self.core().options.affinity
+    }
 }

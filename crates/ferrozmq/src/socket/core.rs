@@ -338,7 +338,7 @@ impl SocketCore {
         if let Some(io) = &self.io {
             return Ok(io.clone());
         }
-        let io = self.ctx.io_thread()?;
+        let io = self.ctx.io_thread(self.options.affinity)?;
         self.io = Some(io.clone());
         Ok(io)
     }

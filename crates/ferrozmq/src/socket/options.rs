@@ -228,14 +228,15 @@ impl SocketOptions<'_> {
         self.core().options.max_multipart_size()
     }
 
-    /// The routing id this socket announces to ROUTER peers, 1 to 255 bytes not starting
-    /// with a zero byte (`ZMQ_ROUTING_ID`, formerly `ZMQ_IDENTITY`; default none).
+    /// The routing id this socket announces to ROUTER peers, 1 to 255 bytes
+    /// (`ZMQ_ROUTING_ID`, formerly `ZMQ_IDENTITY`; default none). Ids starting with a zero
+    /// byte are the kind a ROUTER generates for peers that announce none; libzmq accepts
+    /// them here all the same, and so does this (a ROUTER never gives a peer a generated
+    /// id that another peer announced).
     pub fn set_routing_id(&self, id: impl AsRef<[u8]>) -> Result<()> {
         let id = id.as_ref();
-        if id.is_empty() || id.len() > 255 || id[0] == 0 {
-            return Err(Error::InvalidArgument(
-                "routing id must be 1 to 255 bytes, not starting with 0",
-            ));
+        if id.is_empty() || id.len() > 255 {
+            return Err(Error::InvalidArgument("routing id must be 1 to 255 bytes"));
         }
         self.core().options.routing_id = Bytes::copy_from_slice(id);
         Ok(())

@@ -1,0 +1,270 @@
+//! The throwaway cargo project that builds the `zmq` crate's tests and examples against
+//! ferrozmq-zmq, under the workspace's `target/`.
+//!
+//! Nothing of the `zmq` crate is copied: the project's `tests` and `examples` are links to
+//! the source cargo fetched (the `zmq` 0.10 crate is a dev-dependency of
+//! `crates/ferrozmq`), and its manifest takes the `[[example]]` and `[dev-dependencies]`
+//! sections of the fetched manifest as they are. The tests also name `zmq_sys` for two
+//! constants; `zmq-sys` 0.12's own source gives them, built without its build script,
+//! which would compile and link libzmq: the binaries hold no libzmq at all.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Where things are.
+pub struct Project {
+    /// The generated project.
+    pub dir: PathBuf,
+    /// Its own target directory.
+    pub target_dir: PathBuf,
+    /// The fetched `zmq` 0.10 source.
+    pub zmq_source: PathBuf,
+}
+
+/// What the build made: for each test file and example, its executable, or why it did not
+/// compile.
+pub struct Build {
+    pub tests: BTreeMap<String, Result<PathBuf, String>>,
+    pub examples: BTreeMap<String, Result<PathBuf, String>>,
+}
+
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// The `[[example]]` names of the fetched manifest, in its order.
+pub fn example_names(manifest: &str) -> Vec<String> {
+    sections(manifest)
+        .into_iter()
+        .filter(|s| s.starts_with("[[example]]"))
+        .filter_map(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("name = "))
+                .map(|name| name.trim_matches('"').to_string())
+        })
+        .collect()
+}
+
+/// The top-level sections of a (cargo-normalised) manifest, each with its header line.
+fn sections(manifest: &str) -> Vec<&str> {
+    let mut starts: Vec<usize> = manifest.match_indices("\n[").map(|(i, _)| i + 1).collect();
+    starts.push(manifest.len());
+    starts.windows(2).map(|w| &manifest[w[0]..w[1]]).collect()
+}
+
+fn write_if_changed(path: &Path, contents: &str) {
+    if fs::read_to_string(path).ok().as_deref() != Some(contents) {
+        fs::write(path, contents).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    }
+}
+
+fn link(target: &Path, link: &Path) {
+    if fs::read_link(link).ok().as_deref() == Some(target) {
+        return;
+    }
+    let _ = fs::remove_file(link);
+    std::os::unix::fs::symlink(target, link)
+        .unwrap_or_else(|e| panic!("linking {}: {e}", link.display()));
+}
+
+/// The manifest directory of the package `name` at `version` in the workspace's
+/// resolution, and the workspace's target and root directories.
+fn locate(workspace_manifest: &Path, name: &str, version: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let out = cargo()
+        .args(["metadata", "--format-version", "1", "--manifest-path"])
+        .arg(workspace_manifest)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("cargo metadata");
+    assert!(out.status.success(), "cargo metadata failed");
+    let metadata: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata's JSON");
+    let package = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == name && p["version"] == version)
+        .unwrap_or_else(|| panic!("{name} {version} is not in the workspace's dependencies"));
+    let manifest = PathBuf::from(package["manifest_path"].as_str().expect("manifest_path"));
+    let dir = |key: &str| PathBuf::from(metadata[key].as_str().expect(key));
+    (
+        manifest
+            .parent()
+            .expect("manifest's directory")
+            .to_path_buf(),
+        dir("target_directory"),
+        dir("workspace_root"),
+    )
+}
+
+impl Project {
+    /// Finds the fetched sources and writes the project (again, where it changed).
+    pub fn generate() -> Project {
+        let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let workspace_manifest = crate_dir.join("../../Cargo.toml");
+        let (zmq_source, workspace_target, workspace_root) =
+            locate(&workspace_manifest, "zmq", "0.10.0");
+        let (zmq_sys_source, _, _) = locate(&workspace_manifest, "zmq-sys", "0.12.0");
+
+        let dir = workspace_target.join("zmq-0.10-suite");
+        fs::create_dir_all(dir.join("src")).expect("project directory");
+        fs::create_dir_all(dir.join("zmq-sys")).expect("zmq-sys directory");
+        link(&zmq_source.join("tests"), &dir.join("tests"));
+        link(&zmq_source.join("examples"), &dir.join("examples"));
+        write_if_changed(&dir.join("src/lib.rs"), "");
+
+        let fetched = fs::read_to_string(zmq_source.join("Cargo.toml")).expect("zmq's manifest");
+        let mut manifest = format!(
+            r#"# Generated by crates/ferrozmq-zmq/tests/zmq_crate_suite: the zmq crate's own tests
+# and examples, built against ferrozmq-zmq.
+[package]
+name = "zmq-0-10-suite"
+version = "0.0.0"
+edition = "2018"
+publish = false
+# The examples are those of zmq's manifest, below.
+autoexamples = false
+
+[workspace]
+
+[dependencies]
+zmq = {{ package = "ferrozmq-zmq", path = {crate_dir:?} }}
+zmq-sys = {{ path = "zmq-sys" }}
+
+# As in the workspace: unoptimised X25519 would dominate the CURVE tests.
+[profile.dev.package.curve25519-dalek]
+opt-level = 3
+
+# From zmq 0.10's manifest:
+"#
+        );
+        for section in sections(&fetched) {
+            if section.starts_with("[[example]]") || section.starts_with("[dev-dependencies") {
+                manifest.push_str(section);
+            }
+        }
+        write_if_changed(&dir.join("Cargo.toml"), &manifest);
+        write_if_changed(
+            &dir.join("zmq-sys/Cargo.toml"),
+            &format!(
+                r#"# zmq-sys 0.12's source, for its constants, without the build script that builds libzmq.
+[package]
+name = "zmq-sys"
+version = "0.12.0"
+edition = "2018"
+publish = false
+
+[lib]
+path = {:?}
+
+[dependencies]
+libc = "0.2.15"
+"#,
+                zmq_sys_source.join("src/lib.rs")
+            ),
+        );
+        // The workspace's versions of the crates both use, so that resolving needs little.
+        let lock = dir.join("Cargo.lock");
+        if !lock.exists() {
+            fs::copy(workspace_root.join("Cargo.lock"), &lock).expect("seeding Cargo.lock");
+        }
+        Project {
+            target_dir: dir.join("target"),
+            dir,
+            zmq_source,
+        }
+    }
+
+    /// The fetched manifest.
+    pub fn zmq_manifest(&self) -> String {
+        fs::read_to_string(self.zmq_source.join("Cargo.toml")).expect("zmq's manifest")
+    }
+
+    /// A cargo command for the project.
+    pub fn cargo(&self) -> Command {
+        let mut cargo = cargo();
+        cargo
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", &self.target_dir)
+            // The fetched code has warnings (deprecated calls); flags that deny warnings
+            // must not make them errors, as cargo does for any dependency's code.
+            .env(
+                "RUSTFLAGS",
+                format!(
+                    "{} --cap-lints=warn",
+                    std::env::var("RUSTFLAGS").unwrap_or_default()
+                ),
+            );
+        cargo
+    }
+
+    /// Builds every test and example, going on past those that do not compile.
+    pub fn build(&self) -> Build {
+        let out = self
+            .cargo()
+            .args([
+                "build",
+                "--tests",
+                "--examples",
+                "--keep-going",
+                "--message-format=json",
+            ])
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("cargo build");
+        let mut built = BTreeMap::new();
+        let mut errors: BTreeMap<(String, String), String> = BTreeMap::new();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let Ok(message) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let kind = message["target"]["kind"][0]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            let name = message["target"]["name"].as_str().unwrap_or("").to_string();
+            match message["reason"].as_str() {
+                Some("compiler-artifact") => {
+                    if let Some(exe) = message["executable"].as_str() {
+                        built.insert((kind, name), PathBuf::from(exe));
+                    }
+                }
+                Some("compiler-message") if message["message"]["level"] == "error" => {
+                    let text = message["message"]["rendered"].as_str().unwrap_or("");
+                    errors.entry((kind, name)).or_default().push_str(text);
+                }
+                _ => {}
+            }
+        }
+        let mut build = Build {
+            tests: BTreeMap::new(),
+            examples: BTreeMap::new(),
+        };
+        let test_files = fs::read_dir(self.zmq_source.join("tests"))
+            .expect("zmq's tests")
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                name.strip_suffix(".rs").map(str::to_string)
+            });
+        let examples = example_names(&self.zmq_manifest());
+        for (kind, names, into) in [
+            ("test", test_files.collect::<Vec<_>>(), &mut build.tests),
+            ("example", examples, &mut build.examples),
+        ] {
+            for name in names {
+                let key = (kind.to_string(), name.clone());
+                let result = built.get(&key).cloned().ok_or_else(|| {
+                    errors
+                        .get(&key)
+                        .cloned()
+                        .unwrap_or_else(|| "not built (see cargo's output)".into())
+                });
+                into.insert(name, result);
+            }
+        }
+        build
+    }
+}
