@@ -150,6 +150,10 @@ pub const ROUTER: SocketType = SocketType::Router;
 pub const XPUB: SocketType = SocketType::XPub;
 /// Extended subscriber: a SUB whose subscriptions are messages.
 pub const XSUB: SocketType = SocketType::XSub;
+/// Raw tcp (or ipc) byte streams to peers that speak no ZMTP: each message is a routing id
+/// and bytes, an empty message marks a connection made or lost, and sending a routing id
+/// with empty data closes that connection. See [`Socket`] for an example.
+pub const STREAM: SocketType = SocketType::Stream;
 /// Thread-safe server (draft): single-part messages addressed by routing id.
 pub const SERVER: SocketType = SocketType::Server;
 /// Thread-safe client (draft): a single-part DEALER.

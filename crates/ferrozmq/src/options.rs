@@ -65,6 +65,8 @@ pub(crate) struct Options {
     pub(crate) conflate: bool,
     /// INVERT_MATCHING as last applied to the socket type, for reading it back.
     pub(crate) invert_matching: bool,
+    /// STREAM: an empty message marks each connection made and lost (STREAM_NOTIFY).
+    pub(crate) stream_notify: bool,
     /// Transport-level knobs applied to each connection's socket.
     pub(crate) tuning: Tuning,
     /// PLAIN, CURVE and ZAP settings: the mechanism each tcp or ipc connection runs.
@@ -151,6 +153,7 @@ impl Default for Options {
             reconnect_stop: 0,
             conflate: false,
             invert_matching: false,
+            stream_notify: true,
             tuning: Tuning::default(),
             security: crate::security::Security::default(),
         }

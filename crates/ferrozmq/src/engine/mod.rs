@@ -9,6 +9,7 @@
 mod datagram;
 mod group_datagram;
 mod heartbeat;
+mod raw;
 mod reactor;
 mod session;
 mod upstream_filters;
@@ -40,6 +41,11 @@ pub(crate) struct Owner {
     pub(crate) endpoint: Arc<str>,
     /// The way to the context's ZAP handler.
     pub(crate) zap: ZapDirectory,
+}
+
+/// Whether the connections of `owner` carry raw bytes (STREAM) rather than ZMTP.
+fn is_raw(owner: &Owner) -> bool {
+    owner.link.socket_type == zmtp::SocketType::Stream
 }
 
 /// Work for an I/O thread.

@@ -1,9 +1,10 @@
 //! The loop of an I/O thread: readiness events, commands and timers, dispatched to
-//! listeners and message pumps (ZMTP sessions, udp sockets).
+//! listeners and message pumps (ZMTP sessions, raw STREAM connections, udp sockets).
 
 use super::datagram::Datagram;
+use super::raw::RawConnection;
 use super::session::Session;
-use super::{Command, IoThread, Owner};
+use super::{is_raw, Command, IoThread, Owner};
 use crate::monitor::{errno_of, EventKind};
 use crate::pipe::PipeEvent;
 use crate::transport::Listener;
@@ -307,9 +308,11 @@ impl Reactor {
                     return;
                 }
                 self.insert(|ctx| {
-                    Some(Handler::Pump(Box::new(Session::connect(
-                        owner, target, end, ctx,
-                    ))))
+                    Some(Handler::Pump(if is_raw(&owner) {
+                        Box::new(RawConnection::connect(owner, target, end, ctx))
+                    } else {
+                        Box::new(Session::connect(owner, target, end, ctx))
+                    }))
                 });
             }
             Command::Datagram {
@@ -405,8 +408,11 @@ impl Reactor {
                         .emit(EventKind::Accepted, stream.as_raw_fd() as u32, endpoint);
                     // A connection whose stream cannot be registered is dropped at once.
                     self.insert(|ctx| {
-                        let session = Session::accepted(owner, stream, ctx).ok()?;
-                        Some(Handler::Pump(Box::new(session)))
+                        Some(Handler::Pump(if is_raw(&owner) {
+                            Box::new(RawConnection::accepted(owner, stream, ctx).ok()?)
+                        } else {
+                            Box::new(Session::accepted(owner, stream, ctx).ok()?)
+                        }))
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -367,6 +367,7 @@ impl SocketCore {
     pub(crate) fn bind(&mut self, text: &str) -> Result<()> {
         self.check_alive()?;
         let endpoint = Endpoint::parse(text)?;
+        self.check_transport(&endpoint, text)?;
         if let Endpoint::Inproc(name) = &endpoint {
             let waiting = self.ctx.inproc_bind(name, self.id, self.inproc_side())?;
             for (end, peer) in waiting {
@@ -432,6 +433,7 @@ impl SocketCore {
     fn connect_pipe(&mut self, text: &str) -> Result<Option<PipeId>> {
         self.check_alive()?;
         let endpoint = Endpoint::parse(text)?;
+        self.check_transport(&endpoint, text)?;
         if let Endpoint::Inproc(name) = &endpoint {
             let (end, binder_id) = self.ctx.inproc_connect(name, self.inproc_side())?;
             let peer = PeerDetails {
@@ -486,6 +488,8 @@ impl SocketCore {
                 SocketType::Pub | SocketType::XPub | SocketType::Radio
             )
             || (self.socket_type == SocketType::Router && assigned_id.is_none());
+        // (A STREAM's pipe outlives connections too: data sent before the connection is
+        // made, or between reconnections, waits in it, as in libzmq.)
         let (end, pipe) = if per_connection {
             (None, None)
         } else {
@@ -506,6 +510,13 @@ impl SocketCore {
             });
             self.pattern.attach(&mut self.pipes, pid);
             self.reap();
+            if self.socket_type == SocketType::Stream {
+                // How libzmq tells a STREAM's application the id of the connection it
+                // just made: the socket's ROUTING_ID becomes it.
+                if let Some(id) = self.pattern.routing_id_of(pid) {
+                    self.options.routing_id = id;
+                }
+            }
             (Some(theirs), Some(pid))
         };
         io.send(Command::Connect { target, end, owner });
@@ -516,6 +527,15 @@ impl SocketCore {
             kind: EndpointKind::Io { id },
         });
         Ok(pipe)
+    }
+
+    /// STREAM carries the bytes of a tcp or ipc connection: inproc and udp have none.
+    fn check_transport(&self, endpoint: &Endpoint, text: &str) -> Result<()> {
+        let byte_stream = matches!(endpoint, Endpoint::Tcp { .. } | Endpoint::Ipc(_));
+        if self.socket_type == SocketType::Stream && !byte_stream {
+            return Err(Error::ProtocolNotSupported(text.to_string()));
+        }
+        Ok(())
     }
 
     /// Hands a udp socket to an I/O thread with the engine's end of a new pipe, the
