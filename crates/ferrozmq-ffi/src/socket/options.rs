@@ -76,6 +76,7 @@ const ZMQ_HANDSHAKE_IVL: c_int = 66;
 const ZMQ_XPUB_NODROP: c_int = 69;
 const ZMQ_XPUB_MANUAL: c_int = 71;
 const ZMQ_XPUB_WELCOME_MSG: c_int = 72;
+const ZMQ_STREAM_NOTIFY: c_int = 73;
 const ZMQ_INVERT_MATCHING: c_int = 74;
 const ZMQ_HEARTBEAT_IVL: c_int = 75;
 const ZMQ_HEARTBEAT_TTL: c_int = 76;
@@ -256,6 +257,7 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
         ZMQ_ZAP_ENFORCE_DOMAIN => o.set_zap_enforce_domain(input.relaxed_bool()?)?,
         ZMQ_ROUTER_MANDATORY => o.set_router_mandatory(input.switch()?)?,
         ZMQ_ROUTER_HANDOVER => o.set_router_handover(input.switch()?)?,
+        ZMQ_STREAM_NOTIFY => o.set_stream_notify(input.strict_bool()?)?,
         ZMQ_PROBE_ROUTER => o.set_probe_router(input.switch()?)?,
         ZMQ_XPUB_VERBOSE => o.set_xpub_verbose(input.switch()?)?,
         ZMQ_XPUB_VERBOSER => o.set_xpub_verboser(input.switch()?)?,
