@@ -92,6 +92,7 @@ impl Behaviour {
             SocketType::Pull => (Receive, Parts, Bind),
             SocketType::Dealer => (Exchange, Parts, Connect),
             SocketType::Router => (Route, RoutingIdPart, Bind),
+            SocketType::Stream => (Route, RoutingIdPart, Bind),
             SocketType::Pair => (Exchange, Parts, Connect),
             SocketType::XPub => (Exchange, SubscriptionNotices, Bind),
             SocketType::XSub => (Exchange, Parts, Connect),

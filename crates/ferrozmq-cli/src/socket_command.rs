@@ -420,7 +420,7 @@ impl Driver<'_> {
         for i in 0..self.rounds() {
             let message = self.recv_one("message")?;
             message.print(self.args.layout, &mut self.out)?;
-            if self.args.send.is_empty() {
+            if self.args.send.is_empty() || self.is_stream_notice(&message) {
                 continue;
             }
             let answer = &self.args.send[(i % self.args.send.len() as u64) as usize];
@@ -430,6 +430,13 @@ impl Driver<'_> {
             self.meter.sent(answer.len());
         }
         Ok(())
+    }
+
+    /// A STREAM's empty data part: a connection was made or lost. It is printed (the
+    /// routing id and nothing), but it is news, not a message to answer.
+    fn is_stream_notice(&self, message: &Incoming) -> bool {
+        self.args.socket_type == SocketType::Stream
+            && matches!(message, Incoming::Parts(parts) if parts.last().is_some_and(|p| p.is_empty()))
     }
 
     /// `--wait-peers`: waits, before the first message sent, for that many subscribers
