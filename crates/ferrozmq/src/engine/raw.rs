@@ -444,13 +444,14 @@ impl RawConnection {
     }
 
     /// The socket let go of the pipe: close once what it queued is written. When the
-    /// socket itself closed (or dropped the endpoint), LINGER bounds the wait; when it
-    /// closed only this connection, the peer reading (or leaving) does.
-    fn start_closing(&mut self, ctx: &mut Ctx<'_>) {
-        if self.closing.is_some() {
+    /// socket closed, or dropped the endpoint (`by_socket`), LINGER bounds the wait; when
+    /// the application closed only this connection, the peer reading (or leaving) does,
+    /// until the socket itself closes.
+    fn start_closing(&mut self, by_socket: bool, ctx: &mut Ctx<'_>) {
+        if matches!(self.closing, Some(Some(_))) || (self.closing.is_some() && !by_socket) {
             return;
         }
-        let until = if self.owner.link.is_closed() {
+        let until = if by_socket {
             let linger = self
                 .owner
                 .link
@@ -515,6 +516,7 @@ impl RawConnection {
                 if self.owner.options.stream_notify {
                     end.write_unchecked(Message::new());
                 }
+                // Closing a pipe flushes it; one that stays (a connect's) is flushed here.
                 end.flush();
             }
         }
@@ -614,7 +616,7 @@ impl MessagePump for RawConnection {
                 if !self.end.as_ref().is_some_and(PipeEnd::peer_closed) {
                     return self.step();
                 }
-                self.start_closing(ctx);
+                self.start_closing(self.owner.link.is_closed(), ctx);
                 self.pump_output(ctx)
             }
         };
@@ -628,7 +630,7 @@ impl MessagePump for RawConnection {
         if self.end.is_none() {
             return Step::Remove;
         }
-        self.start_closing(ctx);
+        self.start_closing(true, ctx);
         if let Err(e) = self.pump_output(ctx) {
             return self.lost(e, ctx);
         }

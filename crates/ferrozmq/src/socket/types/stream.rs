@@ -163,3 +163,165 @@ impl Stream {
         pipes.retire(id);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipe::{pipe, Limit, Notify, PipeEnd, PipeEvent, PipeLimits, Read};
+    use crate::socket::mailbox::PeerDetails;
+    use crate::socket::pipes::Pipe;
+    use std::sync::Arc;
+
+    struct Quiet;
+
+    impl Notify for Quiet {
+        fn notify(&self, _token: u64, _event: PipeEvent) {}
+    }
+
+    /// A STREAM with one connection per entry of `ids` (empty: a generated id); returns
+    /// the engine's ends, in order.
+    fn stream_with(ids: &[&[u8]], hwm: u64) -> (Stream, PipeTable, Vec<(PipeId, PipeEnd)>) {
+        let mut stream = Stream::default();
+        let mut pipes = PipeTable::default();
+        let mut engines = Vec::new();
+        for id in ids {
+            let limits = PipeLimits {
+                a_to_b: Limit::Messages(hwm),
+                b_to_a: Limit::Messages(hwm),
+            };
+            let (mine, theirs) = pipe(Arc::new(Quiet), Arc::new(Quiet), limits);
+            theirs.register(u64::MAX);
+            let pid = pipes.insert(Pipe {
+                end: mine,
+                peer: PeerDetails {
+                    routing_id: Bytes::copy_from_slice(id),
+                    endpoint: Arc::from("tcp://test"),
+                },
+            });
+            stream.attach(&mut pipes, pid);
+            engines.push((pid, theirs));
+        }
+        (stream, pipes, engines)
+    }
+
+    fn read_all(end: &mut PipeEnd) -> Vec<Message> {
+        let mut out = Vec::new();
+        while let Read::Message(m) = end.read() {
+            out.push(m);
+        }
+        out
+    }
+
+    #[test]
+    fn each_chunk_arrives_after_its_connection_s_routing_id() {
+        let (mut stream, mut pipes, mut engines) = stream_with(&[b"", b"named"], 10);
+        assert!(engines[1].1.send(Message::from_slice(b"bytes")).is_ok());
+        let id = stream.recv(&mut pipes).ok().unwrap();
+        assert_eq!(id.as_slice(), b"named");
+        assert!(id.more());
+        let data = stream.recv(&mut pipes).ok().unwrap();
+        assert_eq!(data.as_slice(), b"bytes");
+        assert!(!data.more());
+        assert!(!stream.has_in(&mut pipes));
+        let generated = stream.routing_id_of(engines[0].0).unwrap();
+        assert_eq!(generated.len(), 5);
+        assert_eq!(generated[0], 0, "generated ids start with a zero byte");
+    }
+
+    #[test]
+    fn a_connect_routing_id_in_use_gets_a_generated_one() {
+        let (stream, _pipes, engines) = stream_with(&[b"twice", b"twice"], 10);
+        assert_eq!(stream.routing_id_of(engines[0].0).unwrap(), "twice");
+        let second = stream.routing_id_of(engines[1].0).unwrap();
+        assert_ne!(second, "twice");
+        assert_eq!(second[0], 0);
+    }
+
+    #[test]
+    fn data_goes_to_the_named_connection_as_one_last_part() {
+        let (mut stream, mut pipes, mut engines) = stream_with(&[b"a", b"b"], 10);
+        assert!(stream
+            .send(&mut pipes, Message::from_slice(b"b").with_more(true))
+            .is_ok());
+        // The more flag means nothing on data: it ends the message.
+        assert!(stream
+            .send(&mut pipes, Message::from_slice(b"to b").with_more(true))
+            .is_ok());
+        let got = read_all(&mut engines[1].1);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].as_slice(), b"to b");
+        assert!(!got[0].more());
+        assert!(read_all(&mut engines[0].1).is_empty());
+    }
+
+    #[test]
+    fn unknown_routing_id_is_host_unreachable() {
+        let (mut stream, mut pipes, _engines) = stream_with(&[b"a"], 10);
+        let sent = stream.send(&mut pipes, Message::from_slice(b"z").with_more(true));
+        assert!(matches!(sent, Err(SendError::Fail(Error::HostUnreachable))));
+    }
+
+    #[test]
+    fn a_routing_id_without_more_makes_the_next_part_go_nowhere() {
+        let (mut stream, mut pipes, mut engines) = stream_with(&[b"a"], 10);
+        assert!(stream.send(&mut pipes, Message::from_slice(b"a")).is_ok());
+        assert!(stream
+            .send(&mut pipes, Message::from_slice(b"lost"))
+            .is_ok());
+        assert!(read_all(&mut engines[0].1).is_empty());
+        // And the part after that is a routing id again.
+        assert!(stream
+            .send(&mut pipes, Message::from_slice(b"a").with_more(true))
+            .is_ok());
+        assert!(stream
+            .send(&mut pipes, Message::from_slice(b"kept"))
+            .is_ok());
+        assert_eq!(read_all(&mut engines[0].1)[0].as_slice(), b"kept");
+    }
+
+    #[test]
+    fn empty_data_lets_go_of_the_connection() {
+        let (mut stream, mut pipes, _engines) = stream_with(&[b"a"], 10);
+        assert!(stream
+            .send(&mut pipes, Message::from_slice(b"a").with_more(true))
+            .is_ok());
+        assert!(stream.send(&mut pipes, Message::new()).is_ok());
+        assert!(pipes.has_retired(), "the socket closes the pipe");
+        let again = stream.send(&mut pipes, Message::from_slice(b"a").with_more(true));
+        assert!(matches!(
+            again,
+            Err(SendError::Fail(Error::HostUnreachable))
+        ));
+    }
+
+    #[test]
+    fn a_full_connection_makes_the_send_wait() {
+        let (mut stream, mut pipes, _engines) = stream_with(&[b"a"], 1);
+        assert!(stream
+            .send(&mut pipes, Message::from_slice(b"a").with_more(true))
+            .is_ok());
+        assert!(stream.send(&mut pipes, Message::from_slice(b"1")).is_ok());
+        let blocked = stream.send(&mut pipes, Message::from_slice(b"a").with_more(true));
+        assert!(matches!(blocked, Err(SendError::WouldBlock(_))));
+    }
+
+    #[test]
+    fn a_lost_connection_is_unreachable_once_its_news_is_read() {
+        let (mut stream, mut pipes, mut engines) = stream_with(&[b"a"], 10);
+        let (_, mut engine) = engines.pop().unwrap();
+        assert!(engine.send(Message::new()).is_ok());
+        drop(engine);
+        // The disconnect notification is still to be read: the id still routes.
+        assert!(stream
+            .send(&mut pipes, Message::from_slice(b"a").with_more(true))
+            .is_ok());
+        assert!(stream.send(&mut pipes, Message::from_slice(b"x")).is_ok());
+        assert_eq!(stream.recv(&mut pipes).ok().unwrap().as_slice(), b"a");
+        assert!(stream.recv(&mut pipes).ok().unwrap().is_empty());
+        let after = stream.send(&mut pipes, Message::from_slice(b"a").with_more(true));
+        assert!(matches!(
+            after,
+            Err(SendError::Fail(Error::HostUnreachable))
+        ));
+    }
+}
