@@ -116,7 +116,8 @@ fn about(socket_type: SocketType) -> &'static str {
         SocketType::XSub => "An XSUB socket: subscribe upstream, print what arrives",
         SocketType::Stream => {
             "A STREAM socket: raw tcp with any peer (no ZeroMQ); print what arrives after its \
-             connection's routing id; with --send, answer each"
+             connection's routing id; with --send, speak first to where it connects, else \
+             answer each"
         }
         SocketType::Server => {
             "A SERVER socket (draft): print each message after its sender's id; with --send, \

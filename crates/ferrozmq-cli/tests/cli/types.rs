@@ -137,6 +137,48 @@ fn stream_prints_a_plain_tcp_client_s_bytes_and_answers_them() {
 }
 
 #[test]
+fn a_connecting_stream_speaks_first_to_a_plain_tcp_server() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        drop(listener);
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut request = [0u8; 5];
+        conn.read_exact(&mut request).unwrap();
+        conn.write_all(b"hi").unwrap();
+        request
+    });
+    let stream = ferrozmq([
+        "stream",
+        &format!(">{}", tcp(port)),
+        "--send",
+        "hello",
+        "--wait-peers",
+        "1",
+        "--timeout",
+        "1000",
+    ])
+    .finish();
+    assert_eq!(&server.join().unwrap(), b"hello");
+    assert!(stream.status.success(), "{stream:?}");
+    let lines: Vec<(&str, &str)> = stream
+        .stdout
+        .iter()
+        .map(|line| line.split_once('\t').expect("routing id, tab, data"))
+        .collect();
+    assert!(is_generated_id(lines[0].0), "{stream:?}");
+    assert!(
+        lines.iter().all(|(id, _)| *id == lines[0].0),
+        "one connection"
+    );
+    let data: Vec<&str> = lines.iter().map(|(_, data)| *data).collect();
+    assert_eq!(data, ["", "hi", ""], "connected, the answer, disconnected");
+}
+
+#[test]
 fn pairs_exchange_their_values() {
     let port = free_port();
     let bound = ferrozmq([
