@@ -6,16 +6,20 @@
 //! wake-up of the socket per batch. RADIO and DISH sockets may also hand it a udp socket,
 //! which it pumps datagrams through.
 
+mod backoff;
+mod connection;
 mod datagram;
 mod group_datagram;
 mod heartbeat;
 mod raw;
 mod reactor;
+mod reason;
 mod session;
 mod upstream_filters;
 mod zap;
 
 pub(crate) use datagram::DatagramDirection;
+pub(crate) use reason::Reason;
 pub(crate) use zap::{ZapError, ZAP_ENDPOINT};
 
 use crate::context::ZapDirectory;

@@ -411,7 +411,7 @@ impl Reactor {
                         Some(Handler::Pump(if is_raw(&owner) {
                             Box::new(RawConnection::accepted(owner, stream, ctx).ok()?)
                         } else {
-                            Box::new(Session::accepted(owner, stream, ctx).ok()?)
+                            Box::new(Session::accepted(owner, stream, ctx)?)
                         }))
                     });
                 }
