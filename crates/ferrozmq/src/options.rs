@@ -69,6 +69,16 @@ pub(crate) struct Options {
     pub(crate) tuning: Tuning,
     /// PLAIN, CURVE and ZAP settings: the mechanism each tcp or ipc connection runs.
     pub(crate) security: crate::security::Security,
+    /// ROUTER_NOTIFY (ROUTER only): which tcp and ipc peer events reach the application as
+    /// an empty message from that peer.
+    pub(crate) router_notify: crate::RouterNotify,
+    /// HELLO_MSG: sent to every new peer first, on each connection.
+    pub(crate) hello_msg: Option<Bytes>,
+    /// DISCONNECT_MSG: received from a peer that connected to this socket, when it goes.
+    pub(crate) disconnect_msg: Option<Bytes>,
+    /// HICCUP_MSG: received from a peer this socket connected to, when the connection
+    /// drops (and is about to be made again).
+    pub(crate) hiccup_msg: Option<Bytes>,
 }
 
 /// Options that go straight to the operating system's socket, libzmq's defaults meaning
@@ -153,6 +163,10 @@ impl Default for Options {
             invert_matching: false,
             tuning: Tuning::default(),
             security: crate::security::Security::default(),
+            router_notify: crate::RouterNotify::empty(),
+            hello_msg: None,
+            disconnect_msg: None,
+            hiccup_msg: None,
         }
     }
 }

@@ -103,6 +103,40 @@ fn a_dealer_routing_id_is_what_the_router_prints() {
 }
 
 #[test]
+fn a_notifying_router_prints_its_peers_coming_and_going_around_their_hello() {
+    let port = free_port();
+    let router = ferrozmq([
+        "router",
+        &format!("@{}", tcp(port)),
+        "--router-notify",
+        "--count",
+        "4",
+        "--timeout",
+        "5000",
+    ]);
+    let dealer = ferrozmq([
+        "dealer",
+        &format!(">{}", tcp(port)),
+        "--routing-id",
+        "alice",
+        "--hello-msg",
+        "hi",
+        "--send",
+        "hello",
+        "--timeout",
+        "1000",
+    ]);
+    let dealer = dealer.finish();
+    assert!(dealer.status.success(), "{dealer:?}");
+    let router = router.finish();
+    assert!(router.status.success(), "{router:?}");
+    assert_eq!(
+        router.stdout,
+        ["alice\t", "alice\thi", "alice\thello", "alice\t"]
+    );
+}
+
+#[test]
 fn requests_go_through_a_connection_with_heartbeats() {
     let port = free_port();
     let heartbeats = [
@@ -389,6 +423,10 @@ fn help_lists_every_socket_option() {
         "--sndbuf BYTES",
         "--rcvbuf BYTES",
         "--router-mandatory",
+        "--router-notify",
+        "--hello-msg TEXT",
+        "--disconnect-msg TEXT",
+        "--hiccup-msg TEXT",
         "--xpub-verbose",
         "--req-relaxed",
         "--req-correlate",

@@ -12,8 +12,10 @@
 //! | string (LAST_ENDPOINT, ZAP_DOMAIN, PLAIN_*, BINDTODEVICE) | the bytes, no NUL needed | the text and a NUL, as binary |
 //! | CURVE key | 32 bytes, 40 characters of Z85, or 41 with a final NUL | 32 (bytes) or 41 (Z85 and NUL), nothing else; a key not set reads as 32 zeros |
 //!
-//! Options ferrozmq does not have (AFFINITY, RATE, RECOVERY_IVL, SOCKS_*, METADATA,
-//! USE_FD, TCP_ACCEPT_FILTER, IPC_FILTER_*, ROUTER_NOTIFY, HELLO_MSG, ... — see issue 17;
+//! ROUTER_NOTIFY, HELLO_MSG, DISCONNECT_MSG and HICCUP_MSG are refused (EINVAL) by the
+//! socket types they do not apply to (libzmq refuses ROUTER_NOTIFY so, and ignores the
+//! other three there). Options ferrozmq does not have (AFFINITY, RATE, RECOVERY_IVL,
+//! SOCKS_*, USE_FD, TCP_ACCEPT_FILTER, IPC_FILTER_*, ... — see issue 17;
 //! GSSAPI_*, VMCI_*, WSS_* as libzmq built without them) fail with EINVAL, as every unknown
 //! option does. Writing a value of the wrong size or out of range fails with EINVAL and
 //! changes nothing. A NULL `optval` where a value must be read or written, or a NULL
@@ -22,7 +24,7 @@
 use super::{lock, SocketEntry};
 use crate::call::guard;
 use crate::errno::Errno;
-use ferrozmq::{Mechanism, ReconnectStop, SocketOptions};
+use ferrozmq::{Mechanism, ReconnectStop, RouterNotify, SocketOptions};
 use std::ffi::{c_int, c_void};
 use std::time::Duration;
 
@@ -86,7 +88,11 @@ const ZMQ_TCP_MAXRT: c_int = 80;
 const ZMQ_THREAD_SAFE: c_int = 81;
 const ZMQ_BINDTODEVICE: c_int = 92;
 const ZMQ_ZAP_ENFORCE_DOMAIN: c_int = 93;
+const ZMQ_ROUTER_NOTIFY: c_int = 97;
 const ZMQ_RECONNECT_STOP: c_int = 109;
+const ZMQ_HELLO_MSG: c_int = 110;
+const ZMQ_DISCONNECT_MSG: c_int = 111;
+const ZMQ_HICCUP_MSG: c_int = 114;
 
 /// Longest routing id, PLAIN credential and ZAP domain: lengths travel in one octet.
 const SHORT_MAX: usize = 255;
@@ -263,6 +269,13 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
         ZMQ_XPUB_NODROP => o.set_xpub_nodrop(input.switch()?)?,
         ZMQ_REQ_CORRELATE => o.set_req_correlate(input.switch()?)?,
         ZMQ_REQ_RELAXED => o.set_req_relaxed(input.switch()?)?,
+        ZMQ_ROUTER_NOTIFY => {
+            let bits = u32::try_from(input.int()?).map_err(|_| Errno::EINVAL)?;
+            o.set_router_notify(RouterNotify::from_bits(bits).ok_or(Errno::EINVAL)?)?
+        }
+        ZMQ_HELLO_MSG => o.set_hello_msg(Some(input.bytes()))?,
+        ZMQ_DISCONNECT_MSG => o.set_disconnect_msg(Some(input.bytes()))?,
+        ZMQ_HICCUP_MSG => o.set_hiccup_msg(Some(input.bytes()))?,
         ZMQ_XPUB_WELCOME_MSG => {
             let welcome = input.bytes();
             o.set_xpub_welcome_msg((!welcome.is_empty()).then_some(welcome))?
@@ -466,6 +479,7 @@ fn get(entry: &mut SocketEntry, option: c_int, out: &Output) -> Result<(), Errno
         ZMQ_TCP_KEEPALIVE_INTVL => out.int(secs_of(o.tcp_keepalive_intvl())),
         ZMQ_INVERT_MATCHING => out.int(c_int::from(o.invert_matching())),
         ZMQ_ZAP_ENFORCE_DOMAIN => out.int(c_int::from(o.zap_enforce_domain())),
+        ZMQ_ROUTER_NOTIFY => out.int(to_c_int(u128::from(o.router_notify().bits()))),
         ZMQ_ROUTING_ID => out.bytes(&o.routing_id()),
         ZMQ_MECHANISM => out.int(match o.mechanism() {
             Mechanism::Plain => 1,

@@ -9,6 +9,7 @@
 mod datagram;
 mod group_datagram;
 mod heartbeat;
+mod peer_messages;
 mod reactor;
 mod session;
 mod upstream_filters;

@@ -8,6 +8,7 @@
 //! arrives as a pipe event like any other, and the handshake resumes from there.
 
 use super::heartbeat::{Beat, Heartbeat};
+use super::peer_messages;
 use super::reactor::{Ctx, MessagePump, Readiness, Step};
 use super::upstream_filters::UpstreamFilters;
 use super::zap::{RequestContext, ZapClient};
@@ -505,6 +506,20 @@ impl Session {
             // Half a message from the peer will never be finished; whole ones go on.
             end.rollback();
             end.flush();
+            if was_ready {
+                let loss = peer_messages::Loss {
+                    accepted: matches!(self.origin, Origin::Accepted),
+                    reconnecting: matches!(
+                        self.origin,
+                        Origin::Connect {
+                            persistent: true,
+                            interval: Some(_),
+                            ..
+                        }
+                    ) && self.linger_until.is_none(),
+                };
+                peer_messages::lost(&self.owner.options, loss, end);
+            }
             if self.stalled.as_ref().is_some_and(|m| m.more()) {
                 self.stalled = None;
             }
@@ -596,6 +611,11 @@ impl Session {
             // What the handshake still owes the peer (the rest of our greeting, our READY)
             // goes before the traffic mark: it is never replayed on another connection.
             link.zmtp.poll_transmit(&mut link.outbox);
+            if let Some(hello) = peer_messages::hello(options) {
+                if let Err(error) = link.zmtp.encode(&hello, &mut link.outbox) {
+                    return Err(link.fail(error));
+                }
+            }
             link.outbox.start_traffic();
             // ZMTP 1.0 and 2.0 peers know no PING: no heartbeats with them, as in libzmq.
             let interval = millis(options.heartbeat_ivl)
@@ -650,6 +670,9 @@ impl Session {
                     endpoint: self.owner.endpoint.clone(),
                 },
             ));
+        }
+        if let Some(end) = self.end.as_mut() {
+            peer_messages::connected(&self.owner.options, end);
         }
         // Reported once the socket has the pipe: an application that saw the event and
         // sends at once already sends to this peer too.

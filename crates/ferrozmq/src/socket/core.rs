@@ -361,6 +361,9 @@ impl SocketCore {
             routing_id: self.options.routing_id.clone(),
             outbound: self.options.outbound_limit(self.socket_type),
             inbound: self.options.inbound_limit(self.socket_type),
+            hello: self.options.hello_msg.clone().map(Message::from_bytes),
+            // Only the binder's counts: DISCONNECT_MSG is about peers that came to it.
+            disconnect: self.options.disconnect_msg.clone().map(Message::from_bytes),
         }
     }
 
