@@ -89,10 +89,13 @@ const ZMQ_THREAD_SAFE: c_int = 81;
 const ZMQ_BINDTODEVICE: c_int = 92;
 const ZMQ_ZAP_ENFORCE_DOMAIN: c_int = 93;
 const ZMQ_ROUTER_NOTIFY: c_int = 97;
+const ZMQ_XPUB_MANUAL_LAST_VALUE: c_int = 98;
+const ZMQ_ONLY_FIRST_SUBSCRIBE: c_int = 108;
 const ZMQ_RECONNECT_STOP: c_int = 109;
 const ZMQ_HELLO_MSG: c_int = 110;
 const ZMQ_DISCONNECT_MSG: c_int = 111;
 const ZMQ_HICCUP_MSG: c_int = 114;
+const ZMQ_TOPICS_COUNT: c_int = 116;
 
 /// Longest routing id, PLAIN credential and ZAP domain: lengths travel in one octet.
 const SHORT_MAX: usize = 255;
@@ -267,6 +270,8 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
         ZMQ_XPUB_VERBOSER => o.set_xpub_verboser(input.switch()?)?,
         ZMQ_XPUB_MANUAL => o.set_xpub_manual(input.switch()?)?,
         ZMQ_XPUB_NODROP => o.set_xpub_nodrop(input.switch()?)?,
+        ZMQ_XPUB_MANUAL_LAST_VALUE => o.set_xpub_manual_last_value(input.switch()?)?,
+        ZMQ_ONLY_FIRST_SUBSCRIBE => o.set_only_first_subscribe(input.switch()?)?,
         ZMQ_REQ_CORRELATE => o.set_req_correlate(input.switch()?)?,
         ZMQ_REQ_RELAXED => o.set_req_relaxed(input.switch()?)?,
         ZMQ_ROUTER_NOTIFY => {
@@ -479,6 +484,7 @@ fn get(entry: &mut SocketEntry, option: c_int, out: &Output) -> Result<(), Errno
         ZMQ_TCP_KEEPALIVE_INTVL => out.int(secs_of(o.tcp_keepalive_intvl())),
         ZMQ_INVERT_MATCHING => out.int(c_int::from(o.invert_matching())),
         ZMQ_ZAP_ENFORCE_DOMAIN => out.int(c_int::from(o.zap_enforce_domain())),
+        ZMQ_TOPICS_COUNT => out.int(to_c_int(o.topics_count()? as u128)),
         ZMQ_ROUTER_NOTIFY => out.int(to_c_int(u128::from(o.router_notify().bits()))),
         ZMQ_ROUTING_ID => out.bytes(&o.routing_id()),
         ZMQ_MECHANISM => out.int(match o.mechanism() {

@@ -303,6 +303,16 @@ impl SocketCore {
         })
     }
 
+    /// PUB, XPUB, SUB, XSUB: distinct prefixes subscribed (`ZMQ_TOPICS_COUNT`).
+    pub(crate) fn topics_count(&mut self) -> Result<usize> {
+        self.process_events();
+        let count = self.pattern.topics_count();
+        self.reap();
+        count.ok_or(Error::InvalidArgument(
+            "TOPICS_COUNT applies to PUB, XPUB, SUB and XSUB",
+        ))
+    }
+
     /// Whole messages queued on the socket's pipes that no connection has taken yet.
     pub(crate) fn unsent(&mut self) -> usize {
         self.process_events();
