@@ -79,6 +79,8 @@ pub(crate) struct Options {
     /// HICCUP_MSG: received from a peer this socket connected to, when the connection
     /// drops (and is about to be made again).
     pub(crate) hiccup_msg: Option<Bytes>,
+    /// METADATA: application properties (`X-` names) announced in each handshake.
+    pub(crate) metadata: Vec<(String, Bytes)>,
 }
 
 /// Options that go straight to the operating system's socket, libzmq's defaults meaning
@@ -167,6 +169,7 @@ impl Default for Options {
             hello_msg: None,
             disconnect_msg: None,
             hiccup_msg: None,
+            metadata: Vec::new(),
         }
     }
 }
@@ -177,6 +180,15 @@ pub(crate) fn millis(ms: i32) -> Option<Duration> {
 }
 
 impl Options {
+    /// What a handshake announces: the protocol's own properties, then the application's.
+    pub(crate) fn announced(&self, mut protocol: zmtp::Metadata) -> zmtp::Metadata {
+        for (name, value) in &self.metadata {
+            // Names were checked when set.
+            let _ = protocol.insert(name, value.clone());
+        }
+        protocol
+    }
+
     /// The maximum message size as the protocol layer takes it.
     pub(crate) fn max_message_size(&self) -> Option<u64> {
         u64::try_from(self.maxmsgsize).ok()

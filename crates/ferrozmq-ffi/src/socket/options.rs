@@ -88,6 +88,7 @@ const ZMQ_TCP_MAXRT: c_int = 80;
 const ZMQ_THREAD_SAFE: c_int = 81;
 const ZMQ_BINDTODEVICE: c_int = 92;
 const ZMQ_ZAP_ENFORCE_DOMAIN: c_int = 93;
+const ZMQ_METADATA: c_int = 95;
 const ZMQ_ROUTER_NOTIFY: c_int = 97;
 const ZMQ_XPUB_MANUAL_LAST_VALUE: c_int = 98;
 const ZMQ_ONLY_FIRST_SUBSCRIBE: c_int = 108;
@@ -277,6 +278,15 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
         ZMQ_ROUTER_NOTIFY => {
             let bits = u32::try_from(input.int()?).map_err(|_| Errno::EINVAL)?;
             o.set_router_notify(RouterNotify::from_bits(bits).ok_or(Errno::EINVAL)?)?
+        }
+        ZMQ_METADATA => {
+            // "X-name:value", neither side empty.
+            let text = input.text()?;
+            let (name, value) = text.split_once(':').ok_or(Errno::EINVAL)?;
+            if value.is_empty() {
+                return Err(Errno::EINVAL);
+            }
+            o.set_metadata(name, value)?
         }
         ZMQ_HELLO_MSG => o.set_hello_msg(Some(input.bytes()))?,
         ZMQ_DISCONNECT_MSG => o.set_disconnect_msg(Some(input.bytes()))?,

@@ -337,7 +337,7 @@ impl Session {
             .owner
             .options
             .security
-            .mechanism(config.metadata())
+            .mechanism(self.owner.options.announced(config.metadata()))
             .map_err(io::Error::other)?;
         self.link = Some(Link {
             peer_address: stream.peer_ip(),
