@@ -574,9 +574,6 @@ ZMQ_EXPORT void zmq_threadclose (void *thread);
 #define ZMQ_HELLO_MSG 110
 #define ZMQ_DISCONNECT_MSG 111
 #define ZMQ_PRIORITY 112
-/* libzmq 4.3.5's drafts. */
-#define ZMQ_HICCUP_MSG 114
-#define ZMQ_TOPICS_COUNT 116
 
 /* Bits of ZMQ_RECONNECT_STOP. */
 #define ZMQ_RECONNECT_STOP_CONN_REFUSED 0x1
