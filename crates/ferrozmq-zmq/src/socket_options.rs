@@ -531,16 +531,16 @@ impl Socket {
         Ok(self.options().set_connect_timeout(millis(value)?)?)
     }
 
-    /// `ZMQ_SOCKS_PROXY`: SOCKS proxies are not available yet (issue 17),
-    /// [`Error::EINVAL`].
+    /// `ZMQ_SOCKS_PROXY`: the SOCKS5 proxy (`host:port`) tcp connects go through; empty
+    /// when none.
     pub fn get_socks_proxy(&self) -> Result<Text> {
-        unavailable()
+        Ok(Ok(self.options().socks_proxy().unwrap_or_default()))
     }
 
-    /// `ZMQ_SOCKS_PROXY`: SOCKS proxies are not available yet (issue 17),
-    /// [`Error::EINVAL`].
-    pub fn set_socks_proxy(&self, _value: Option<&str>) -> Result<()> {
-        unavailable()
+    /// See [`get_socks_proxy`](Self::get_socks_proxy); `None` connects directly, an empty
+    /// address is [`Error::EINVAL`].
+    pub fn set_socks_proxy(&self, value: Option<&str>) -> Result<()> {
+        Ok(self.options().set_socks_proxy(value)?)
     }
 
     /// `ZMQ_MECHANISM`: the security mechanism the options chose.
@@ -727,11 +727,6 @@ mod tests {
     #[test]
     fn unavailable_features_answer_einval() {
         let socket = Context::new().socket(REQ).unwrap();
-        assert_eq!(
-            socket.set_socks_proxy(Some("proxy:1080")),
-            Err(Error::EINVAL)
-        );
-        assert_eq!(socket.get_socks_proxy(), Err(Error::EINVAL));
         assert_eq!(socket.set_gssapi_server(true), Err(Error::EINVAL));
         assert_eq!(socket.get_gssapi_principal(), Err(Error::EINVAL));
     }

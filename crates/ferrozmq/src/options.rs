@@ -71,6 +71,15 @@ pub(crate) struct Options {
     pub(crate) tuning: Tuning,
     /// PLAIN, CURVE and ZAP settings: the mechanism each tcp or ipc connection runs.
     pub(crate) security: crate::security::Security,
+    /// SOCKS_PROXY: the SOCKS5 proxy (`host:port`) tcp connects go through.
+    pub(crate) socks_proxy: Option<String>,
+    /// SOCKS_USERNAME: when not empty, the proxy is asked for username/password
+    /// authentication.
+    pub(crate) socks_username: String,
+    /// SOCKS_PASSWORD, sent with SOCKS_USERNAME.
+    pub(crate) socks_password: String,
+    /// USE_FD: binds listen on (a duplicate of) this listening socket instead of a new one.
+    pub(crate) use_fd: Option<std::os::fd::RawFd>,
 }
 
 /// Options that go straight to the operating system's socket, libzmq's defaults meaning
@@ -156,6 +165,10 @@ impl Default for Options {
             stream_notify: true,
             tuning: Tuning::default(),
             security: crate::security::Security::default(),
+            socks_proxy: None,
+            socks_username: String::new(),
+            socks_password: String::new(),
+            use_fd: None,
         }
     }
 }

@@ -9,11 +9,11 @@
 //! | `int` state (RCVMORE, EVENTS, FD, THREAD_SAFE) | — (read-only) | at least `sizeof (int)`; the rest of the buffer is zeroed, `*optvallen` becomes `sizeof (int)` |
 //! | `int64_t` (MAXMSGSIZE) | exactly 8 | exactly 8 |
 //! | binary (ROUTING_ID, SUBSCRIBE, ...) | the bytes, with each option's length limits | at least the length; rest zeroed; `*optvallen` becomes the length |
-//! | string (LAST_ENDPOINT, ZAP_DOMAIN, PLAIN_*, BINDTODEVICE) | the bytes, no NUL needed | the text and a NUL, as binary |
+//! | string (LAST_ENDPOINT, ZAP_DOMAIN, PLAIN_*, BINDTODEVICE, SOCKS_*) | the bytes, no NUL needed | the text and a NUL, as binary |
 //! | CURVE key | 32 bytes, 40 characters of Z85, or 41 with a final NUL | 32 (bytes) or 41 (Z85 and NUL), nothing else; a key not set reads as 32 zeros |
 //!
-//! Options ferrozmq does not have (AFFINITY, RATE, RECOVERY_IVL, SOCKS_*, METADATA,
-//! USE_FD, TCP_ACCEPT_FILTER, IPC_FILTER_*, ROUTER_NOTIFY, HELLO_MSG, ... — see issue 17;
+//! Options ferrozmq does not have (AFFINITY, RATE, RECOVERY_IVL, METADATA,
+//! TCP_ACCEPT_FILTER, IPC_FILTER_*, ROUTER_NOTIFY, HELLO_MSG, ... — see issue 17;
 //! GSSAPI_*, VMCI_*, WSS_* as libzmq built without them) fail with EINVAL, as every unknown
 //! option does. Writing a value of the wrong size or out of range fails with EINVAL and
 //! changes nothing. A NULL `optval` where a value must be read or written, or a NULL
@@ -73,6 +73,7 @@ const ZMQ_ROUTER_HANDOVER: c_int = 56;
 const ZMQ_TOS: c_int = 57;
 const ZMQ_CONNECT_ROUTING_ID: c_int = 61;
 const ZMQ_HANDSHAKE_IVL: c_int = 66;
+const ZMQ_SOCKS_PROXY: c_int = 68;
 const ZMQ_XPUB_NODROP: c_int = 69;
 const ZMQ_XPUB_MANUAL: c_int = 71;
 const ZMQ_XPUB_WELCOME_MSG: c_int = 72;
@@ -85,8 +86,11 @@ const ZMQ_XPUB_VERBOSER: c_int = 78;
 const ZMQ_CONNECT_TIMEOUT: c_int = 79;
 const ZMQ_TCP_MAXRT: c_int = 80;
 const ZMQ_THREAD_SAFE: c_int = 81;
+const ZMQ_USE_FD: c_int = 89;
 const ZMQ_BINDTODEVICE: c_int = 92;
 const ZMQ_ZAP_ENFORCE_DOMAIN: c_int = 93;
+const ZMQ_SOCKS_USERNAME: c_int = 99;
+const ZMQ_SOCKS_PASSWORD: c_int = 100;
 const ZMQ_RECONNECT_STOP: c_int = 109;
 
 /// Longest routing id, PLAIN credential and ZAP domain: lengths travel in one octet.
@@ -302,6 +306,18 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
             o.set_bindtodevice(device)?
         }
         ZMQ_CURVE_SERVER => o.set_curve_server(input.strict_bool()?)?,
+        ZMQ_USE_FD => {
+            let fd = input.int_at_least(-1)?;
+            o.set_use_fd((fd >= 0).then_some(fd))?
+        }
+        // NULL clears the proxy; an empty address is refused.
+        ZMQ_SOCKS_PROXY => match input.0 {
+            None => o.set_socks_proxy(None)?,
+            Some(_) => o.set_socks_proxy(Some(input.text()?))?,
+        },
+        // NULL and "" both mean none: no authentication, an empty password.
+        ZMQ_SOCKS_USERNAME => o.set_socks_username(socks_credential(input)?)?,
+        ZMQ_SOCKS_PASSWORD => o.set_socks_password(socks_credential(input)?)?,
         ZMQ_CURVE_PUBLICKEY => o.set_curve_publickey(curve_key(input)?)?,
         ZMQ_CURVE_SECRETKEY => o.set_curve_secretkey(curve_key(input)?)?,
         ZMQ_CURVE_SERVERKEY => o.set_curve_serverkey(curve_key(input)?)?,
@@ -330,6 +346,15 @@ fn credential<'a>(input: &'a Input) -> Result<Option<&'a str>, Errno> {
         return Err(Errno::EINVAL);
     }
     Ok(Some(text))
+}
+
+/// A SOCKS username or password: 0 to 255 bytes, NULL being empty.
+fn socks_credential<'a>(input: &'a Input) -> Result<&'a str, Errno> {
+    let text = input.text()?;
+    if text.len() > SHORT_MAX {
+        return Err(Errno::EINVAL);
+    }
+    Ok(text)
 }
 
 /// Where `zmq_getsockopt` writes: `*len` bytes at `value`.
@@ -481,6 +506,10 @@ fn get(entry: &mut SocketEntry, option: c_int, out: &Output) -> Result<(), Errno
         ZMQ_PLAIN_PASSWORD => out.string(&o.plain_password()),
         ZMQ_ZAP_DOMAIN => out.string(&o.zap_domain()),
         ZMQ_BINDTODEVICE => out.string(&o.bindtodevice()),
+        ZMQ_USE_FD => out.int(o.use_fd().unwrap_or(-1)),
+        ZMQ_SOCKS_PROXY => out.string(&o.socks_proxy().unwrap_or_default()),
+        ZMQ_SOCKS_USERNAME => out.string(&o.socks_username()),
+        ZMQ_SOCKS_PASSWORD => out.string(&o.socks_password()),
         ZMQ_CURVE_SERVER => out.int(c_int::from(
             o.curve_server() && o.mechanism() == Mechanism::Curve,
         )),

@@ -382,4 +382,40 @@ impl SocketOptions<'_> {
     pub fn affinity(&self) -> u64 {
         self.core().options.affinity
     }
+
+    /// A socket the application created, bound and made listen itself (systemd socket
+    /// activation, say), for the tcp and ipc binds made after this to listen on instead
+    /// of a new one (`ZMQ_USE_FD`); `None` (the default) makes a new one. The endpoint
+    /// given to `bind` then only names the transport: the address is the socket's own,
+    /// and [`Socket::last_endpoint`](crate::Socket::last_endpoint) reports it. The socket
+    /// listens on a duplicate of the descriptor: the application keeps its own, and a
+    /// bind fails with [`Error::InvalidArgument`] if it is not a listening socket of the
+    /// endpoint's transport.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PULL, PUSH};
+    /// use std::os::fd::AsRawFd;
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let ctx = Context::new();
+    /// let pull = ctx.socket(PULL).unwrap();
+    /// pull.options().set_use_fd(Some(listener.as_raw_fd())).unwrap();
+    /// let endpoint = pull.bind("tcp://127.0.0.1:*").unwrap();
+    /// assert_eq!(endpoint, format!("tcp://{}", listener.local_addr().unwrap()));
+    /// let push = ctx.socket(PUSH).unwrap();
+    /// push.connect(&endpoint).unwrap();
+    /// push.send("hello").unwrap();
+    /// assert_eq!(pull.recv().unwrap().as_ref(), b"hello");
+    /// ```
+    pub fn set_use_fd(&self, fd: Option<std::os::fd::RawFd>) -> Result<()> {
+        if fd.is_some_and(|fd| fd < 0) {
+            return Err(Error::InvalidArgument("a descriptor is not negative"));
+        }
+        self.core().options.use_fd = fd;
+        Ok(())
+    }
+
+    /// See [`set_use_fd`](Self::set_use_fd).
+    pub fn use_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.core().options.use_fd
+    }
 }

@@ -395,13 +395,17 @@ impl SocketCore {
             return Ok(());
         }
         self.options.security.validate()?;
-        let (listener, bound) = Listener::bind(
-            &endpoint,
-            self.options.ipv6,
-            self.options.backlog,
-            &self.options.tuning,
-        )
-        .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
+        let listening = match self.options.use_fd {
+            Some(fd) => Listener::adopt(&endpoint, fd),
+            None => Listener::bind(
+                &endpoint,
+                self.options.ipv6,
+                self.options.backlog,
+                &self.options.tuning,
+            ),
+        };
+        let (listener, bound) = listening
+            .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
         monitor.emit(EventKind::Listening, listener.as_raw_fd() as u32, &bound);
         let io = self.io()?;
         let id = self.ctx.next_id();
@@ -471,7 +475,7 @@ impl SocketCore {
             return Ok(Some(id));
         }
         self.options.security.validate()?;
-        let target = Target::resolve(&endpoint, self.options.ipv6).map_err(as_written)?;
+        let target = Target::resolve(&endpoint, &self.options).map_err(as_written)?;
         let io = self.io()?;
         let id = self.ctx.next_id();
         let owner = self.owner(id, text);
