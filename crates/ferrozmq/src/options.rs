@@ -78,6 +78,11 @@ pub(crate) struct Options {
     pub(crate) socks_username: String,
     /// SOCKS_PASSWORD, sent with SOCKS_USERNAME.
     pub(crate) socks_password: String,
+    /// RATE in kilobits per second, kept for reading back: only multicast transports (PGM,
+    /// NORM) use it, and ferrozmq has none.
+    pub(crate) rate: u32,
+    /// RECOVERY_IVL in milliseconds, kept like RATE.
+    pub(crate) recovery_ivl: u32,
     /// USE_FD: binds listen on (a duplicate of) this listening socket instead of a new one.
     pub(crate) use_fd: Option<std::os::fd::RawFd>,
 }
@@ -100,6 +105,8 @@ pub(crate) struct Tuning {
     pub(crate) rcvbuf: i32,
     /// IP_TOS / IPV6_TCLASS (0: leave).
     pub(crate) tos: i32,
+    /// SO_PRIORITY, the queueing priority of outgoing packets (0: leave).
+    pub(crate) priority: i32,
     /// TCP_USER_TIMEOUT in milliseconds (0: leave).
     pub(crate) tcp_maxrt: i32,
     /// SO_BINDTODEVICE interface name (empty: any).
@@ -116,6 +123,7 @@ impl Default for Tuning {
             sndbuf: -1,
             rcvbuf: -1,
             tos: 0,
+            priority: 0,
             tcp_maxrt: 0,
             bind_to_device: String::new(),
         }
@@ -169,6 +177,8 @@ impl Default for Options {
             socks_username: String::new(),
             socks_password: String::new(),
             use_fd: None,
+            rate: 100,
+            recovery_ivl: 10_000,
         }
     }
 }

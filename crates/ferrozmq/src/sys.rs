@@ -201,6 +201,9 @@ pub(crate) fn apply_tuning(fd: RawFd, tuning: &Tuning, tcp: bool, ipv6: bool) ->
     if tuning.rcvbuf >= 0 {
         set_int_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, tuning.rcvbuf)?;
     }
+    if tuning.priority != 0 {
+        set_int_option(fd, libc::SOL_SOCKET, libc::SO_PRIORITY, tuning.priority)?;
+    }
     if !tcp {
         return Ok(());
     }
@@ -356,6 +359,7 @@ mod tests {
             tcp_keepalive_idle: 77,
             sndbuf: 65536,
             tcp_maxrt: 1234,
+            priority: 5,
             ..Tuning::default()
         };
         let stream = tcp_connect(&l.local_addr().unwrap(), None, &tuning).unwrap();
@@ -371,6 +375,10 @@ mod tests {
         assert_eq!(
             get_int_option(fd, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT).unwrap(),
             1234
+        );
+        assert_eq!(
+            get_int_option(fd, libc::SOL_SOCKET, libc::SO_PRIORITY).unwrap(),
+            5
         );
         // Linux doubles the requested size for its own bookkeeping.
         assert!(get_int_option(fd, libc::SOL_SOCKET, libc::SO_SNDBUF).unwrap() >= 65536);

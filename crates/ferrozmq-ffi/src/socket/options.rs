@@ -12,7 +12,8 @@
 //! | string (LAST_ENDPOINT, ZAP_DOMAIN, PLAIN_*, BINDTODEVICE, SOCKS_*) | the bytes, no NUL needed | the text and a NUL, as binary |
 //! | CURVE key | 32 bytes, 40 characters of Z85, or 41 with a final NUL | 32 (bytes) or 41 (Z85 and NUL), nothing else; a key not set reads as 32 zeros |
 //!
-//! Options ferrozmq does not have (AFFINITY, RATE, RECOVERY_IVL, METADATA,
+//! AFFINITY (`uint64_t`) chooses I/O threads; RATE and RECOVERY_IVL are kept and read back
+//! with no effect, as a libzmq without PGM and NORM does. Options ferrozmq does not have (METADATA,
 //! TCP_ACCEPT_FILTER, IPC_FILTER_*, ROUTER_NOTIFY, HELLO_MSG, ... — see issue 17;
 //! GSSAPI_*, VMCI_*, WSS_* as libzmq built without them) fail with EINVAL, as every unknown
 //! option does. Writing a value of the wrong size or out of range fails with EINVAL and
@@ -27,9 +28,12 @@ use std::ffi::{c_int, c_void};
 use std::time::Duration;
 
 // Socket option numbers (zmq.h).
+const ZMQ_AFFINITY: c_int = 4;
 const ZMQ_ROUTING_ID: c_int = 5;
 const ZMQ_SUBSCRIBE: c_int = 6;
 const ZMQ_UNSUBSCRIBE: c_int = 7;
+const ZMQ_RATE: c_int = 8;
+const ZMQ_RECOVERY_IVL: c_int = 9;
 const ZMQ_SNDBUF: c_int = 11;
 const ZMQ_RCVBUF: c_int = 12;
 const ZMQ_RCVMORE: c_int = 13;
@@ -92,6 +96,7 @@ const ZMQ_ZAP_ENFORCE_DOMAIN: c_int = 93;
 const ZMQ_SOCKS_USERNAME: c_int = 99;
 const ZMQ_SOCKS_PASSWORD: c_int = 100;
 const ZMQ_RECONNECT_STOP: c_int = 109;
+const ZMQ_PRIORITY: c_int = 112;
 
 /// Longest routing id, PLAIN credential and ZAP domain: lengths travel in one octet.
 const SHORT_MAX: usize = 255;
@@ -139,6 +144,15 @@ impl Input<'_> {
     /// A non-negative `int`; non-zero is true (the socket types' own switches).
     fn switch(&self) -> Result<bool, Errno> {
         Ok(self.int_at_least(0)? != 0)
+    }
+
+    fn u64(&self) -> Result<u64, Errno> {
+        match self.0 {
+            Some(bytes) if bytes.len() == size_of::<u64>() => Ok(u64::from_ne_bytes(
+                bytes.try_into().expect("sizeof (uint64_t)"),
+            )),
+            _ => Err(Errno::EINVAL),
+        }
     }
 
     fn i64(&self) -> Result<i64, Errno> {
@@ -306,6 +320,10 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
             o.set_bindtodevice(device)?
         }
         ZMQ_CURVE_SERVER => o.set_curve_server(input.strict_bool()?)?,
+        ZMQ_AFFINITY => o.set_affinity(input.u64()?)?,
+        ZMQ_RATE => o.set_rate(input.int_at_least(1)? as u32)?,
+        ZMQ_RECOVERY_IVL => o.set_recovery_ivl(millis(input.int_at_least(0)?))?,
+        ZMQ_PRIORITY => o.set_priority(input.int_at_least(0)? as u32)?,
         ZMQ_USE_FD => {
             let fd = input.int_at_least(-1)?;
             o.set_use_fd((fd >= 0).then_some(fd))?
@@ -372,6 +390,13 @@ impl Output {
     /// An `int` into a buffer of exactly `sizeof (int)`.
     fn int(&self, value: c_int) -> Result<(), Errno> {
         if self.capacity() != size_of::<c_int>() {
+            return Err(Errno::EINVAL);
+        }
+        self.bytes(&value.to_ne_bytes())
+    }
+
+    fn u64(&self, value: u64) -> Result<(), Errno> {
+        if self.capacity() != size_of::<u64>() {
             return Err(Errno::EINVAL);
         }
         self.bytes(&value.to_ne_bytes())
@@ -506,6 +531,10 @@ fn get(entry: &mut SocketEntry, option: c_int, out: &Output) -> Result<(), Errno
         ZMQ_PLAIN_PASSWORD => out.string(&o.plain_password()),
         ZMQ_ZAP_DOMAIN => out.string(&o.zap_domain()),
         ZMQ_BINDTODEVICE => out.string(&o.bindtodevice()),
+        ZMQ_AFFINITY => out.u64(o.affinity()),
+        ZMQ_RATE => out.int(to_c_int(u128::from(o.rate()))),
+        ZMQ_RECOVERY_IVL => out.int(ms_of(o.recovery_ivl())),
+        ZMQ_PRIORITY => out.int(to_c_int(u128::from(o.priority()))),
         ZMQ_USE_FD => out.int(o.use_fd().unwrap_or(-1)),
         ZMQ_SOCKS_PROXY => out.string(&o.socks_proxy().unwrap_or_default()),
         ZMQ_SOCKS_USERNAME => out.string(&o.socks_username()),

@@ -325,6 +325,27 @@ impl SocketOptions<'_> {
         u8::try_from(self.core().options.tuning.tos).unwrap_or_default()
     }
 
+    /// The queueing priority of each connection's outgoing packets (Linux SO_PRIORITY;
+    /// values above 6 need CAP_NET_ADMIN, and a connect the system refuses them to fails
+    /// and is retried); zero (the default) leaves the system's default (`ZMQ_PRIORITY`).
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PUSH};
+    /// let push = Context::new().socket(PUSH).unwrap();
+    /// push.options().set_priority(3).unwrap();
+    /// assert_eq!(push.options().priority(), 3);
+    /// ```
+    pub fn set_priority(&self, priority: u32) -> Result<()> {
+        self.core().options.tuning.priority = i32::try_from(priority)
+            .map_err(|_| Error::InvalidArgument("PRIORITY is at most i32::MAX"))?;
+        Ok(())
+    }
+
+    /// See [`set_priority`](Self::set_priority).
+    pub fn priority(&self) -> u32 {
+        u32::try_from(self.core().options.tuning.priority).unwrap_or_default()
+    }
+
     /// Binds connections to a network interface (SO_BINDTODEVICE, usually needs
     /// privileges); empty (the default) removes the binding (`ZMQ_BINDTODEVICE`).
     pub fn set_bindtodevice(&self, interface: &str) -> Result<()> {
@@ -381,6 +402,41 @@ impl SocketOptions<'_> {
     /// See [`set_affinity`](Self::set_affinity).
     pub fn affinity(&self) -> u64 {
         self.core().options.affinity
+    }
+
+    /// The data rate of multicast transports, in kilobits per second, 1 or more (default
+    /// 100; `ZMQ_RATE`). ferrozmq has no such transport (PGM and NORM need libraries it
+    /// does not use): the value is kept and read back with no effect, as libzmq built
+    /// without them does.
+    pub fn set_rate(&self, kilobits_per_second: u32) -> Result<()> {
+        if kilobits_per_second == 0 || i32::try_from(kilobits_per_second).is_err() {
+            return Err(Error::InvalidArgument("RATE is from 1 to i32::MAX"));
+        }
+        self.core().options.rate = kilobits_per_second;
+        Ok(())
+    }
+
+    /// See [`set_rate`](Self::set_rate).
+    pub fn rate(&self) -> u32 {
+        self.core().options.rate
+    }
+
+    /// How long multicast transports keep data for receivers that recover from a loss
+    /// (default 10 s; `ZMQ_RECOVERY_IVL`). Kept and read back with no effect, like
+    /// [`set_rate`](Self::set_rate).
+    pub fn set_recovery_ivl(&self, interval: Duration) -> Result<()> {
+        self.core().options.recovery_ivl = u32::try_from(interval.as_millis())
+            .ok()
+            .filter(|ms| i32::try_from(*ms).is_ok())
+            .ok_or(Error::InvalidArgument(
+                "RECOVERY_IVL is at most i32::MAX ms",
+            ))?;
+        Ok(())
+    }
+
+    /// See [`set_recovery_ivl`](Self::set_recovery_ivl).
+    pub fn recovery_ivl(&self) -> Duration {
+        Duration::from_millis(u64::from(self.core().options.recovery_ivl))
     }
 
     /// A socket the application created, bound and made listen itself (systemd socket
