@@ -83,6 +83,8 @@ pub(crate) struct Options {
     pub(crate) rate: u32,
     /// RECOVERY_IVL in milliseconds, kept like RATE.
     pub(crate) recovery_ivl: u32,
+    /// IPC_FILTER_PID, _UID, _GID: which peers ipc listeners let in.
+    pub(crate) ipc_filters: crate::transport::ipc_filters::IpcFilters,
     /// USE_FD: binds listen on (a duplicate of) this listening socket instead of a new one.
     pub(crate) use_fd: Option<std::os::fd::RawFd>,
 }
@@ -177,6 +179,7 @@ impl Default for Options {
             socks_username: String::new(),
             socks_password: String::new(),
             use_fd: None,
+            ipc_filters: Default::default(),
             rate: 100,
             recovery_ivl: 10_000,
         }

@@ -1,6 +1,7 @@
 //! Byte-stream transports (tcp and ipc) behind one interface for the engine, and the udp
 //! sockets of RADIO and DISH.
 
+pub(crate) mod ipc_filters;
 pub(crate) mod socks5;
 pub(crate) mod udp;
 

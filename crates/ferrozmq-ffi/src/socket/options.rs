@@ -14,7 +14,7 @@
 //!
 //! AFFINITY (`uint64_t`) chooses I/O threads; RATE and RECOVERY_IVL are kept and read back
 //! with no effect, as a libzmq without PGM and NORM does. Options ferrozmq does not have (METADATA,
-//! TCP_ACCEPT_FILTER, IPC_FILTER_*, ROUTER_NOTIFY, HELLO_MSG, ... — see issue 17;
+//! TCP_ACCEPT_FILTER, ROUTER_NOTIFY, HELLO_MSG, ... — see issue 17;
 //! GSSAPI_*, VMCI_*, WSS_* as libzmq built without them) fail with EINVAL, as every unknown
 //! option does. Writing a value of the wrong size or out of range fails with EINVAL and
 //! changes nothing. A NULL `optval` where a value must be read or written, or a NULL
@@ -75,6 +75,9 @@ const ZMQ_CONFLATE: c_int = 54;
 const ZMQ_ZAP_DOMAIN: c_int = 55;
 const ZMQ_ROUTER_HANDOVER: c_int = 56;
 const ZMQ_TOS: c_int = 57;
+const ZMQ_IPC_FILTER_PID: c_int = 58;
+const ZMQ_IPC_FILTER_UID: c_int = 59;
+const ZMQ_IPC_FILTER_GID: c_int = 60;
 const ZMQ_CONNECT_ROUTING_ID: c_int = 61;
 const ZMQ_HANDSHAKE_IVL: c_int = 66;
 const ZMQ_SOCKS_PROXY: c_int = 68;
@@ -323,6 +326,19 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
         ZMQ_AFFINITY => o.set_affinity(input.u64()?)?,
         ZMQ_RATE => o.set_rate(input.int_at_least(1)? as u32)?,
         ZMQ_RECOVERY_IVL => o.set_recovery_ivl(millis(input.int_at_least(0)?))?,
+        // NULL with length 0 clears a filter list; a value adds to it.
+        ZMQ_IPC_FILTER_PID => match input.0 {
+            None => o.clear_ipc_filter_pid()?,
+            Some(_) => o.add_ipc_filter_pid(input.int()?)?,
+        },
+        ZMQ_IPC_FILTER_UID => match input.0 {
+            None => o.clear_ipc_filter_uid()?,
+            Some(_) => o.add_ipc_filter_uid(input.int()? as u32)?,
+        },
+        ZMQ_IPC_FILTER_GID => match input.0 {
+            None => o.clear_ipc_filter_gid()?,
+            Some(_) => o.add_ipc_filter_gid(input.int()? as u32)?,
+        },
         ZMQ_PRIORITY => o.set_priority(input.int_at_least(0)? as u32)?,
         ZMQ_USE_FD => {
             let fd = input.int_at_least(-1)?;

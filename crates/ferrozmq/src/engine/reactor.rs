@@ -7,7 +7,7 @@ use super::session::Session;
 use super::{is_raw, Command, IoThread, Owner};
 use crate::monitor::{errno_of, EventKind};
 use crate::pipe::PipeEvent;
-use crate::transport::Listener;
+use crate::transport::{Listener, Stream};
 use mio::{Events, Poll, Registry, Token};
 use slab::Slab;
 use std::cmp::Reverse;
@@ -401,6 +401,16 @@ impl Reactor {
                 Ok(stream) => {
                     let owner = entry.owner.clone();
                     if owner.link.is_closed() {
+                        continue;
+                    }
+                    // A peer the IPC_FILTER_* options do not let in is closed at once; as
+                    // in libzmq, the monitor sees an accept that failed (here: EACCES).
+                    if matches!(stream, Stream::Unix(_))
+                        && !owner.options.ipc_filters.admits(stream.as_raw_fd())
+                    {
+                        let Owner { link, endpoint, .. } = &owner;
+                        link.monitor
+                            .emit(EventKind::AcceptFailed, libc::EACCES as u32, endpoint);
                         continue;
                     }
                     let Owner { link, endpoint, .. } = &owner;

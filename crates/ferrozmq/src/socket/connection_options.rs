@@ -475,3 +475,55 @@ impl SocketOptions<'_> {
         self.core().options.use_fd
     }
 }
+
+impl SocketOptions<'_> {
+    /// Lets ipc peers in only if their process id is one of those added, or another
+    /// IPC_FILTER option matches them (`ZMQ_IPC_FILTER_PID`, read from the kernel with
+    /// SO_PEERCRED; applies to the binds made after it). With no IPC_FILTER set, every
+    /// peer is let in. A refused peer is closed at once (the monitor sees
+    /// [`AcceptFailed`](crate::EventKind::AcceptFailed) with `EACCES`).
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PULL};
+    /// let pull = Context::new().socket(PULL).unwrap();
+    /// pull.options().add_ipc_filter_pid(std::process::id() as i32).unwrap();
+    /// pull.options().clear_ipc_filter_pid().unwrap(); // everyone again
+    /// ```
+    pub fn add_ipc_filter_pid(&self, pid: i32) -> Result<()> {
+        self.core().options.ipc_filters.pids.push(pid);
+        Ok(())
+    }
+
+    /// Removes every [`add_ipc_filter_pid`](Self::add_ipc_filter_pid) filter.
+    pub fn clear_ipc_filter_pid(&self) -> Result<()> {
+        self.core().options.ipc_filters.pids.clear();
+        Ok(())
+    }
+
+    /// Lets ipc peers in whose user id is one of those added (`ZMQ_IPC_FILTER_UID`); see
+    /// [`add_ipc_filter_pid`](Self::add_ipc_filter_pid).
+    pub fn add_ipc_filter_uid(&self, uid: u32) -> Result<()> {
+        self.core().options.ipc_filters.uids.push(uid);
+        Ok(())
+    }
+
+    /// Removes every [`add_ipc_filter_uid`](Self::add_ipc_filter_uid) filter.
+    pub fn clear_ipc_filter_uid(&self) -> Result<()> {
+        self.core().options.ipc_filters.uids.clear();
+        Ok(())
+    }
+
+    /// Lets ipc peers in whose group id is one of those added, or whose user is a member
+    /// of one of them (`ZMQ_IPC_FILTER_GID`); see
+    /// [`add_ipc_filter_pid`](Self::add_ipc_filter_pid).
+    pub fn add_ipc_filter_gid(&self, gid: u32) -> Result<()> {
+        self.core().options.ipc_filters.gids.push(gid);
+        Ok(())
+    }
+
+    /// Removes every [`add_ipc_filter_gid`](Self::add_ipc_filter_gid) filter.
+    pub fn clear_ipc_filter_gid(&self) -> Result<()> {
+        self.core().options.ipc_filters.gids.clear();
+        Ok(())
+    }
+}
