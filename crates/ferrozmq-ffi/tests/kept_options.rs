@@ -7,7 +7,8 @@ use std::ptr;
 use zmq::context::{zmq_ctx_new, zmq_ctx_term};
 use zmq::errno::{errno, set_errno};
 use zmq::socket::options::{zmq_getsockopt, zmq_setsockopt};
-use zmq::socket::{zmq_close, zmq_socket};
+use zmq::socket::{zmq_bind, zmq_close, zmq_connect, zmq_socket};
+use zmq::version::zmq_has;
 
 const ZMQ_PUSH: c_int = 8;
 const ZMQ_AFFINITY: c_int = 4;
@@ -80,6 +81,51 @@ fn kept_options_read_back_with_libzmq_s_defaults_sizes_and_errors() {
             zmq_setsockopt(s, ZMQ_SOCKS_USERNAME, long.as_ptr().cast(), 255),
             0
         );
+        assert_eq!(zmq_close(s), 0);
+        assert_eq!(zmq_ctx_term(ctx), 0);
+    }
+}
+
+#[test]
+fn transports_and_mechanisms_that_need_libraries_ferrozmq_lacks_are_refused_as_libzmq_built_without_them_does(
+) {
+    const ZMQ_GSSAPI_SERVER: c_int = 62;
+    const ZMQ_GSSAPI_PRINCIPAL: c_int = 63;
+    const ZMQ_GSSAPI_PLAINTEXT: c_int = 65;
+    const ZMQ_VMCI_BUFFER_SIZE: c_int = 85;
+    unsafe {
+        let ctx = zmq_ctx_new();
+        let s = zmq_socket(ctx, ZMQ_PUSH);
+        for endpoint in [
+            c"pgm://eth0;239.192.1.1:5555",
+            c"epgm://eth0;239.192.1.1:5555",
+            c"norm://eth0;239.192.1.1:5555",
+            c"tipc://{5560,0,0}",
+            c"vmci://1:5555",
+        ] {
+            for call in [zmq_bind, zmq_connect] {
+                set_errno(0);
+                assert_eq!(call(s, endpoint.as_ptr()), -1, "{endpoint:?}");
+                assert_eq!(errno(), libc::EPROTONOSUPPORT, "{endpoint:?}");
+            }
+        }
+        for option in [
+            ZMQ_GSSAPI_SERVER,
+            ZMQ_GSSAPI_PLAINTEXT,
+            ZMQ_VMCI_BUFFER_SIZE,
+        ] {
+            set_errno(0);
+            assert_eq!(set(s, option, &(1 as c_int)), -1);
+            assert_eq!(errno(), libc::EINVAL);
+        }
+        assert_eq!(
+            zmq_setsockopt(s, ZMQ_GSSAPI_PRINCIPAL, c"me".as_ptr().cast(), 2),
+            -1
+        );
+        assert_eq!(errno(), libc::EINVAL);
+        for capability in [c"pgm", c"norm", c"tipc", c"vmci", c"gssapi"] {
+            assert_eq!(zmq_has(capability.as_ptr()), 0, "{capability:?}");
+        }
         assert_eq!(zmq_close(s), 0);
         assert_eq!(zmq_ctx_term(ctx), 0);
     }
