@@ -20,7 +20,7 @@ use std::ffi::OsString;
 
 /// The socket types the command drives, in the order `--help` lists them: the classic
 /// types, then libzmq's draft types.
-const SOCKET_TYPES: [SocketType; 19] = [
+const SOCKET_TYPES: [SocketType; 20] = [
     SocketType::Req,
     SocketType::Rep,
     SocketType::Pub,
@@ -32,6 +32,7 @@ const SOCKET_TYPES: [SocketType; 19] = [
     SocketType::Pair,
     SocketType::XPub,
     SocketType::XSub,
+    SocketType::Stream,
     SocketType::Server,
     SocketType::Client,
     SocketType::Radio,
@@ -113,6 +114,11 @@ fn about(socket_type: SocketType) -> &'static str {
             "An XPUB socket: publish, printing subscriptions as +PREFIX and -PREFIX"
         }
         SocketType::XSub => "An XSUB socket: subscribe upstream, print what arrives",
+        SocketType::Stream => {
+            "A STREAM socket: raw tcp with any peer (no ZeroMQ); print what arrives after its \
+             connection's routing id; with --send, speak first to where it connects, else \
+             answer each"
+        }
         SocketType::Server => {
             "A SERVER socket (draft): print each message after its sender's id; with --send, \
              answer each"
@@ -195,6 +201,9 @@ fn example(socket_type: SocketType) -> Option<&'static str> {
         SocketType::Push => "ferrozmq push @tcp://*:5557 --send 测试消息 --count 3 --wait-peers 1",
         SocketType::Pull => "ferrozmq pull tcp://*:5558 --count 3",
         SocketType::Router => "ferrozmq router tcp://*:5555 --send world",
+        SocketType::Stream => {
+            "ferrozmq stream tcp://*:8080 --send $'HTTP/1.0 200 OK\\r\\n\\r\\nhello'"
+        }
         SocketType::Dealer => "ferrozmq dealer tcp://localhost:5555 --send hello --timeout 1000",
         SocketType::XPub => "ferrozmq xpub tcp://*:5556 --send news --interval 1000 --count 60",
         SocketType::Radio => {

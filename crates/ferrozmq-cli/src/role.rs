@@ -24,10 +24,10 @@ pub enum Role {
     /// Prints each message with its sender's routing id first; with `--send`, answers each
     /// message to its sender (ROUTER, SERVER).
     Route,
-    /// PEER: prints each message with its sender's routing id first. With `--send`, a peer
-    /// that connected somewhere speaks first, sending the values in turn to the peers it
-    /// connected to, as [`Exchange`](Role::Exchange) does; one that only binds has nobody
-    /// to speak to first, so it answers each message to its sender, as
+    /// PEER, STREAM: prints each message with its sender's routing id first. With
+    /// `--send`, a socket that connected somewhere speaks first, sending the values in turn
+    /// to the peers it connected to, as [`Exchange`](Role::Exchange) does; one that only
+    /// binds has nobody to speak to first, so it answers each message to its sender, as
     /// [`Route`](Role::Route) does.
     Converse,
 }
@@ -92,6 +92,7 @@ impl Behaviour {
             SocketType::Pull => (Receive, Parts, Bind),
             SocketType::Dealer => (Exchange, Parts, Connect),
             SocketType::Router => (Route, RoutingIdPart, Bind),
+            SocketType::Stream => (Converse, RoutingIdPart, Bind),
             SocketType::Pair => (Exchange, Parts, Connect),
             SocketType::XPub => (Exchange, SubscriptionNotices, Bind),
             SocketType::XSub => (Exchange, Parts, Connect),

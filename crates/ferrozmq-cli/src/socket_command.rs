@@ -89,6 +89,8 @@ enum Destination {
     Group(String),
     /// PEER: to the peers it connected to, in turn; at least one.
     Peers(Vec<u32>),
+    /// STREAM: to the connections it made, by routing id, in turn; at least one.
+    Connections(Vec<Vec<u8>>),
 }
 
 impl Destination {
@@ -102,13 +104,19 @@ impl Destination {
                 let peer = index.checked_rem(peers.len()).map(|i| peers[i]);
                 socket.send_to(peer.ok_or(Error::HostUnreachable)?, body)
             }
+            Destination::Connections(ids) => {
+                let id = index.checked_rem(ids.len()).map(|i| &ids[i]);
+                socket.send_more(id.ok_or(Error::HostUnreachable)?.as_slice())?;
+                socket.send(body)
+            }
         }
     }
 }
 
 /// The live connections of a socket, from its monitor: for `--wait-peers` on the types
-/// whose peers do not subscribe. A connection counts from its completed handshake until
-/// it is lost; the descriptor both events carry tells connections apart.
+/// whose peers do not subscribe. A connection counts from its completed handshake (a
+/// STREAM's, which has none, from when it is made) until it is lost; the descriptor the
+/// events carry tells connections apart.
 struct PeerWatch {
     monitor: Monitor,
     live: HashSet<RawFd>,
@@ -116,8 +124,13 @@ struct PeerWatch {
 
 impl PeerWatch {
     fn new(socket: &Socket) -> Result<PeerWatch, CliError> {
+        let up = if socket.socket_type() == SocketType::Stream {
+            EventKind::Connected | EventKind::Accepted
+        } else {
+            EventKind::HandshakeSucceeded.into()
+        };
         let monitor = socket
-            .monitor(EventKind::HandshakeSucceeded | EventKind::Disconnected)
+            .monitor(up | EventKind::Disconnected)
             .map_err(|e| CliError::failed(format!("cannot watch the connections: {e}")))?;
         Ok(PeerWatch {
             monitor,
@@ -136,7 +149,9 @@ impl PeerWatch {
                 None => self.monitor.recv()?,
             };
             match event {
-                MonitorEvent::HandshakeSucceeded { fd, .. } => {
+                MonitorEvent::HandshakeSucceeded { fd, .. }
+                | MonitorEvent::Connected { fd, .. }
+                | MonitorEvent::Accepted { fd, .. } => {
                     self.live.insert(fd);
                 }
                 MonitorEvent::Disconnected { fd, .. } => {
@@ -167,7 +182,21 @@ fn open(
         Some(_) if !publishes(args.socket_type) => Some(PeerWatch::new(&socket)?),
         _ => None,
     };
-    let destination = if args.role == Role::Converse {
+    let destination = if args.role == Role::Converse && args.socket_type == SocketType::Stream {
+        // Each connect names its connection in the socket's routing id.
+        let mut connections = Vec::new();
+        for endpoint in &args.endpoints {
+            endpoint.attach(&socket)?;
+            if endpoint.side == crate::endpoints::Side::Connect {
+                connections.push(socket.options().routing_id());
+            }
+        }
+        if connections.is_empty() {
+            Destination::Socket
+        } else {
+            Destination::Connections(connections)
+        }
+    } else if args.role == Role::Converse {
         let mut peers = Vec::new();
         for endpoint in &args.endpoints {
             peers.extend(endpoint.attach_peer(&socket)?);
@@ -326,7 +355,7 @@ impl Driver<'_> {
             Role::Exchange => self.exchange(),
             Role::Route => self.route(),
             Role::Converse => match &self.destination {
-                Destination::Peers(_) => self.exchange(),
+                Destination::Peers(_) | Destination::Connections(_) => self.exchange(),
                 _ => self.route(),
             },
         }
@@ -420,7 +449,7 @@ impl Driver<'_> {
         for i in 0..self.rounds() {
             let message = self.recv_one("message")?;
             message.print(self.args.layout, &mut self.out)?;
-            if self.args.send.is_empty() {
+            if self.args.send.is_empty() || self.is_stream_notice(&message) {
                 continue;
             }
             let answer = &self.args.send[(i % self.args.send.len() as u64) as usize];
@@ -430,6 +459,13 @@ impl Driver<'_> {
             self.meter.sent(answer.len());
         }
         Ok(())
+    }
+
+    /// A STREAM's empty data part: a connection was made or lost. It is printed (the
+    /// routing id and nothing), but it is news, not a message to answer.
+    fn is_stream_notice(&self, message: &Incoming) -> bool {
+        self.args.socket_type == SocketType::Stream
+            && matches!(message, Incoming::Parts(parts) if parts.last().is_some_and(|p| p.is_empty()))
     }
 
     /// `--wait-peers`: waits, before the first message sent, for that many subscribers

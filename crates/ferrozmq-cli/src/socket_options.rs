@@ -260,7 +260,31 @@ const FLAGS: &[OptionFlag] = &[
         help: "Deliver the messages that match no subscription; publishers and \
                subscribers must agree on it",
     },
+    OptionFlag {
+        name: "--socks-proxy",
+        value: Value::Bytes("HOST:PORT", |o, v| o.set_socks_proxy(Some(text(v)?))),
+        applies: Applies::ToEveryType,
+        help: "Make tcp connects through this SOCKS5 proxy; host names in the endpoints \
+               are resolved by the proxy",
+    },
+    OptionFlag {
+        name: "--socks-username",
+        value: Value::Bytes("NAME", |o, v| o.set_socks_username(text(v)?)),
+        applies: Applies::ToEveryType,
+        help: "Authenticate with the SOCKS5 proxy under this username (with --socks-password)",
+    },
+    OptionFlag {
+        name: "--socks-password",
+        value: Value::Bytes("PASSWORD", |o, v| o.set_socks_password(text(v)?)),
+        applies: Applies::ToEveryType,
+        help: "The password for --socks-username",
+    },
 ];
+
+/// A flag's value as text, for the options that take text.
+fn text(value: &[u8]) -> ferrozmq::Result<&str> {
+    std::str::from_utf8(value).map_err(|_| Error::InvalidArgument("not UTF-8 text"))
+}
 
 /// A flag's value, read, with the setter it goes to.
 #[derive(Debug)]

@@ -73,13 +73,12 @@ impl Context {
         Ok(self.shared.native.set_io_threads(threads)?)
     }
 
-    /// Creates a socket of the given type. [`STREAM`](SocketType::STREAM) sockets are not
-    /// available: [`Error::EINVAL`], libzmq's answer for a type it does not have. After
-    /// [`destroy`](Context::destroy): [`Error::ETERM`].
+    /// Creates a socket of the given type. After [`destroy`](Context::destroy):
+    /// [`Error::ETERM`].
     ///
     /// The socket keeps the context alive while it is open.
     pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
-        let native_type = socket_type.native().ok_or(Error::EINVAL)?;
+        let native_type = socket_type.native();
         let socket = self.shared.native.socket(native_type)?;
         *self.shared.open() += 1;
         Ok(Socket::new(

@@ -4,7 +4,6 @@ use crate::context::OpenSocket;
 use crate::error::Error;
 use crate::message::Message;
 use crate::{Result, DONTWAIT, SNDMORE};
-use std::cell::Cell;
 
 /// A socket's type: which pattern it takes part in.
 ///
@@ -39,16 +38,15 @@ pub enum SocketType {
     XPUB,
     /// Extended subscriber: a SUB whose subscriptions are messages.
     XSUB,
-    /// Raw tcp peers. Not available: [`Context::socket`](crate::Context::socket) fails with
-    /// [`Error::EINVAL`] (issue 17).
+    /// Raw tcp peers that speak no ZMTP: each message is a routing id and bytes.
     STREAM,
 }
 
 impl SocketType {
-    /// ferrozmq's type; `None` for STREAM.
-    pub(crate) fn native(self) -> Option<ferrozmq::SocketType> {
+    /// ferrozmq's type.
+    pub(crate) fn native(self) -> ferrozmq::SocketType {
         use ferrozmq::SocketType as Native;
-        Some(match self {
+        match self {
             SocketType::PAIR => Native::Pair,
             SocketType::PUB => Native::Pub,
             SocketType::SUB => Native::Sub,
@@ -60,8 +58,8 @@ impl SocketType {
             SocketType::PUSH => Native::Push,
             SocketType::XPUB => Native::XPub,
             SocketType::XSUB => Native::XSub,
-            SocketType::STREAM => return None,
-        })
+            SocketType::STREAM => Native::Stream,
+        }
     }
 }
 
@@ -133,10 +131,6 @@ pub struct Socket {
 pub(crate) struct Handle {
     pub(crate) socket: ferrozmq::Socket,
     pub(crate) socket_type: SocketType,
-    /// Options of the multicast transports, which ferrozmq does not have: kept only to be
-    /// read back, as libzmq built without them does.
-    pub(crate) rate: Cell<i32>,
-    pub(crate) recovery_ivl: Cell<i32>,
     /// Dropped after the socket: counts it closed for `Context::destroy`.
     _open: OpenSocket,
 }
@@ -151,8 +145,6 @@ impl Socket {
             handle: Box::new(Handle {
                 socket,
                 socket_type,
-                rate: Cell::new(100),
-                recovery_ivl: Cell::new(10_000),
                 _open: open,
             }),
         }
@@ -368,8 +360,23 @@ mod tests {
     }
 
     #[test]
-    fn stream_sockets_are_refused_as_libzmq_refuses_unknown_types() {
-        assert_eq!(Context::new().socket(STREAM).err(), Some(Error::EINVAL));
+    fn stream_sockets_exchange_raw_bytes() {
+        use std::io::{Read, Write};
+        let ctx = Context::new();
+        let server = ctx.socket(STREAM).unwrap();
+        server.bind("tcp://127.0.0.1:*").unwrap();
+        let endpoint = server.get_last_endpoint().unwrap().unwrap();
+        let mut peer = std::net::TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
+        peer.write_all(b"raw").unwrap();
+        let connected = server.recv_multipart(0).unwrap();
+        assert!(connected[1].is_empty(), "the connection is announced");
+        let data = server.recv_multipart(0).unwrap();
+        assert_eq!(data[1], b"raw");
+        server.send(&data[0], SNDMORE).unwrap();
+        server.send("back", 0).unwrap();
+        let mut back = [0u8; 4];
+        peer.read_exact(&mut back).unwrap();
+        assert_eq!(&back, b"back");
     }
 
     #[test]

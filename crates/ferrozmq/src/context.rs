@@ -374,6 +374,14 @@ pub(crate) struct ZapDirectory {
 }
 
 impl ZapDirectory {
+    /// A directory of its own, where no handler is ever bound (for engine tests).
+    #[cfg(test)]
+    pub(crate) fn empty() -> Self {
+        ZapDirectory {
+            inproc: Arc::default(),
+        }
+    }
+
     /// Connects a pipe to the ZAP handler, for one request: `None` when no REP or ROUTER is
     /// bound at `inproc://zeromq.zap.01` (libzmq's rule: the handler starts before the
     /// servers). Events of the new pipe's end go to `notify`. The handler's socket sees a

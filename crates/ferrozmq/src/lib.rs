@@ -21,7 +21,36 @@
 //! [`XPUB`]/[`XSUB`] (forwarders, see [`proxy`]), [`PAIR`], and libzmq's draft types
 //! ([`SERVER`]/[`CLIENT`], [`RADIO`]/[`DISH`], [`SCATTER`]/[`GATHER`], [`PEER`],
 //! [`CHANNEL`]), whose messages carry an address beside them
-//! ([`send_to`](Socket::send_to), [`send_group`](Socket::send_group)).
+//! ([`send_to`](Socket::send_to), [`send_group`](Socket::send_group)). And [`STREAM`],
+//! which speaks no ZMTP at all: it exchanges raw bytes with any tcp (or ipc) peer, each
+//! message being the connection's routing id and the bytes, an empty message marking a
+//! connection made or lost, and an empty message sent closing one:
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! let ctx = ferrozmq::Context::new();
+//! let server = ctx.socket(ferrozmq::STREAM).unwrap();
+//! let endpoint = server.bind("tcp://127.0.0.1:*").unwrap();
+//! // Any tcp client: here the standard library's.
+//! let mut client = std::net::TcpStream::connect(&endpoint["tcp://".len()..]).unwrap();
+//! client.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+//! let connected = server.recv_multipart().unwrap();
+//! let id = connected[0].clone();
+//! assert!(connected[1].is_empty(), "a new connection");
+//! let mut request = Vec::new();
+//! while !request.ends_with(b"\r\n\r\n") {
+//!     let [from, data] = &server.recv_multipart().unwrap()[..] else { unreachable!() };
+//!     assert_eq!(from, &id);
+//!     request.extend_from_slice(data);
+//! }
+//! server.send_more(id.clone()).unwrap();
+//! server.send("HTTP/1.0 200 OK\r\n\r\nhello").unwrap();
+//! server.send_more(id).unwrap();
+//! server.send(ferrozmq::Message::new()).unwrap(); // close it
+//! let mut response = String::new();
+//! client.read_to_string(&mut response).unwrap();
+//! assert_eq!(response, "HTTP/1.0 200 OK\r\n\r\nhello");
+//! ```
 //!
 //! **Transports.** `tcp://` (IPv4, IPv6, host names, `*` and ephemeral ports),
 //! `ipc://` (unix domain sockets), `inproc://` (between sockets of one context, no kernel
@@ -150,6 +179,10 @@ pub const ROUTER: SocketType = SocketType::Router;
 pub const XPUB: SocketType = SocketType::XPub;
 /// Extended subscriber: a SUB whose subscriptions are messages.
 pub const XSUB: SocketType = SocketType::XSub;
+/// Raw tcp (or ipc) byte streams to peers that speak no ZMTP: each message is a routing id
+/// and bytes, an empty message marks a connection made or lost, and sending a routing id
+/// with empty data closes that connection. The crate documentation has an example.
+pub const STREAM: SocketType = SocketType::Stream;
 /// Thread-safe server (draft): single-part messages addressed by routing id.
 pub const SERVER: SocketType = SocketType::Server;
 /// Thread-safe client (draft): a single-part DEALER.

@@ -65,6 +65,8 @@ pub(crate) struct Options {
     pub(crate) conflate: bool,
     /// INVERT_MATCHING as last applied to the socket type, for reading it back.
     pub(crate) invert_matching: bool,
+    /// STREAM: an empty message marks each connection made and lost (STREAM_NOTIFY).
+    pub(crate) stream_notify: bool,
     /// Transport-level knobs applied to each connection's socket.
     pub(crate) tuning: Tuning,
     /// PLAIN, CURVE and ZAP settings: the mechanism each tcp or ipc connection runs.
@@ -81,6 +83,22 @@ pub(crate) struct Options {
     pub(crate) hiccup_msg: Option<Bytes>,
     /// METADATA: application properties (`X-` names) announced in each handshake.
     pub(crate) metadata: Vec<(String, Bytes)>,
+    /// SOCKS_PROXY: the SOCKS5 proxy (`host:port`) tcp connects go through.
+    pub(crate) socks_proxy: Option<String>,
+    /// SOCKS_USERNAME: when not empty, the proxy is asked for username/password
+    /// authentication.
+    pub(crate) socks_username: String,
+    /// SOCKS_PASSWORD, sent with SOCKS_USERNAME.
+    pub(crate) socks_password: String,
+    /// RATE in kilobits per second, kept for reading back: only multicast transports (PGM,
+    /// NORM) use it, and ferrozmq has none.
+    pub(crate) rate: u32,
+    /// RECOVERY_IVL in milliseconds, kept like RATE.
+    pub(crate) recovery_ivl: u32,
+    /// IPC_FILTER_PID, _UID, _GID: which peers ipc listeners let in.
+    pub(crate) ipc_filters: crate::transport::ipc_filters::IpcFilters,
+    /// USE_FD: binds listen on (a duplicate of) this listening socket instead of a new one.
+    pub(crate) use_fd: Option<std::os::fd::RawFd>,
 }
 
 /// Options that go straight to the operating system's socket, libzmq's defaults meaning
@@ -101,6 +119,8 @@ pub(crate) struct Tuning {
     pub(crate) rcvbuf: i32,
     /// IP_TOS / IPV6_TCLASS (0: leave).
     pub(crate) tos: i32,
+    /// SO_PRIORITY, the queueing priority of outgoing packets (0: leave).
+    pub(crate) priority: i32,
     /// TCP_USER_TIMEOUT in milliseconds (0: leave).
     pub(crate) tcp_maxrt: i32,
     /// SO_BINDTODEVICE interface name (empty: any).
@@ -117,6 +137,7 @@ impl Default for Tuning {
             sndbuf: -1,
             rcvbuf: -1,
             tos: 0,
+            priority: 0,
             tcp_maxrt: 0,
             bind_to_device: String::new(),
         }
@@ -163,6 +184,7 @@ impl Default for Options {
             reconnect_stop: 0,
             conflate: false,
             invert_matching: false,
+            stream_notify: true,
             tuning: Tuning::default(),
             security: crate::security::Security::default(),
             router_notify: crate::RouterNotify::empty(),
@@ -170,6 +192,13 @@ impl Default for Options {
             disconnect_msg: None,
             hiccup_msg: None,
             metadata: Vec::new(),
+            socks_proxy: None,
+            socks_username: String::new(),
+            socks_password: String::new(),
+            use_fd: None,
+            ipc_filters: Default::default(),
+            rate: 100,
+            recovery_ivl: 10_000,
         }
     }
 }

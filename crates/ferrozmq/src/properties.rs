@@ -80,6 +80,21 @@ impl Properties {
         }
     }
 
+    /// The properties of a raw connection (STREAM), which carries no handshake: only the
+    /// peer's address, when the transport has one.
+    pub(crate) fn of_address(address: &str) -> Self {
+        if address.is_empty() {
+            return Self::new();
+        }
+        let list = [(
+            PEER_ADDRESS.to_string(),
+            Bytes::copy_from_slice(address.as_bytes()),
+        )];
+        Properties {
+            list: Some(list.into()),
+        }
+    }
+
     /// The value of a property, as bytes.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         let list = self.list.as_deref()?;

@@ -30,6 +30,9 @@ pub enum SocketType {
     XPub,
     /// Subscriber that sends subscriptions as messages.
     XSub,
+    /// Raw byte streams to peers that speak no ZMTP (plain tcp clients and servers).
+    /// It never takes part in a ZMTP handshake, so no type is compatible with it.
+    Stream,
     /// Thread-safe server (draft).
     Server,
     /// Thread-safe client (draft).
@@ -50,7 +53,7 @@ pub enum SocketType {
 
 impl SocketType {
     /// Every socket type, in libzmq's numbering order.
-    pub const ALL: [SocketType; 19] = [
+    pub const ALL: [SocketType; 20] = [
         SocketType::Pair,
         SocketType::Pub,
         SocketType::Sub,
@@ -62,6 +65,7 @@ impl SocketType {
         SocketType::Push,
         SocketType::XPub,
         SocketType::XSub,
+        SocketType::Stream,
         SocketType::Server,
         SocketType::Client,
         SocketType::Radio,
@@ -86,6 +90,7 @@ impl SocketType {
             SocketType::Push => "PUSH",
             SocketType::XPub => "XPUB",
             SocketType::XSub => "XSUB",
+            SocketType::Stream => "STREAM",
             SocketType::Server => "SERVER",
             SocketType::Client => "CLIENT",
             SocketType::Radio => "RADIO",
@@ -126,6 +131,7 @@ impl SocketType {
             Gather => matches!(peer, Scatter),
             Peer => matches!(peer, Peer),
             Channel => matches!(peer, Channel),
+            Stream => false,
         }
     }
 
@@ -144,6 +150,7 @@ impl SocketType {
             SocketType::Push => 8,
             SocketType::XPub => 9,
             SocketType::XSub => 10,
+            SocketType::Stream => 11,
             SocketType::Server => 12,
             SocketType::Client => 13,
             SocketType::Radio => 14,

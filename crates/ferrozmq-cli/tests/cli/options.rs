@@ -440,3 +440,40 @@ fn help_lists_every_socket_option() {
         );
     }
 }
+
+#[test]
+fn socks_proxy_flags_connect_through_a_real_socks5_proxy_with_a_password() {
+    use crate::support::Process;
+    let proxy_port = free_port();
+    let mut proxy = Process::spawn(
+        "python3",
+        [
+            "-u",
+            "-m",
+            "pproxy",
+            "-v",
+            "-l",
+            &format!("socks5://127.0.0.1:{proxy_port}#alice:s3cret"),
+        ],
+        None,
+    );
+    proxy.expect_lines(1); // "Serving on ...": it listens.
+    let port = free_port();
+    let _push = ferrozmq_with_input(["push", &format!("@{}", tcp(port))], "through the proxy\n");
+    let mut pull = ferrozmq([
+        "pull",
+        &format!(">{}", tcp(port)),
+        "--socks-proxy",
+        &format!("127.0.0.1:{proxy_port}"),
+        "--socks-username",
+        "alice",
+        "--socks-password",
+        "s3cret",
+    ]);
+    assert_eq!(pull.expect_lines(1), ["through the proxy"]);
+    let relayed = proxy.expect_lines(1);
+    assert!(
+        relayed[0].ends_with(&format!("-> 127.0.0.1:{port}")),
+        "{relayed:?}"
+    );
+}

@@ -1,4 +1,4 @@
-//! DEALER, ROUTER, PAIR, XPUB and XSUB through the command: against each other, and against
+//! DEALER, ROUTER, STREAM, PAIR, XPUB and XSUB through the command: against each other, and against
 //! libzmq through the Python peers of `tests/peers`.
 
 use crate::support::{ferrozmq, free_port, peer_python, tcp};
@@ -78,6 +78,104 @@ fn router_answers_a_req_through_its_envelope() {
     let (id, rest) = line.split_once('\t').expect("routing id, tab, message");
     assert!(is_generated_id(id), "{router:?}");
     assert_eq!(rest, "\tquestion", "the empty delimiter, then the request");
+}
+
+#[test]
+fn stream_prints_a_plain_tcp_client_s_bytes_and_answers_them() {
+    use std::io::{Read, Write};
+    let port = free_port();
+    let stream = ferrozmq([
+        "stream",
+        &tcp(port),
+        "--send",
+        "world",
+        "--count",
+        "3",
+        "--timeout",
+        "5000",
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut client = loop {
+        match std::net::TcpStream::connect(("127.0.0.1", port)) {
+            Ok(client) => break client,
+            Err(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("the stream command never listened: {e}"),
+        }
+    };
+    client
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    client.write_all(b"hello").unwrap();
+    let mut answer = [0u8; 5];
+    client.read_exact(&mut answer).unwrap();
+    assert_eq!(
+        &answer, b"world",
+        "the answer goes to the sender's connection"
+    );
+    drop(client);
+
+    let stream = stream.finish();
+    assert!(stream.status.success(), "{stream:?}");
+    let lines: Vec<(&str, &str)> = stream
+        .stdout
+        .iter()
+        .map(|line| line.split_once('\t').expect("routing id, tab, data"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{stream:?}");
+    assert!(is_generated_id(lines[0].0), "{stream:?}");
+    assert!(
+        lines.iter().all(|(id, _)| *id == lines[0].0),
+        "one connection"
+    );
+    assert_eq!(
+        [lines[0].1, lines[1].1, lines[2].1],
+        ["", "hello", ""],
+        "connected, the data, disconnected"
+    );
+}
+
+#[test]
+fn a_connecting_stream_speaks_first_to_a_plain_tcp_server() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        drop(listener);
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut request = [0u8; 5];
+        conn.read_exact(&mut request).unwrap();
+        conn.write_all(b"hi").unwrap();
+        request
+    });
+    let stream = ferrozmq([
+        "stream",
+        &format!(">{}", tcp(port)),
+        "--send",
+        "hello",
+        "--wait-peers",
+        "1",
+        "--timeout",
+        "1000",
+    ])
+    .finish();
+    assert_eq!(&server.join().unwrap(), b"hello");
+    assert!(stream.status.success(), "{stream:?}");
+    let lines: Vec<(&str, &str)> = stream
+        .stdout
+        .iter()
+        .map(|line| line.split_once('\t').expect("routing id, tab, data"))
+        .collect();
+    assert!(is_generated_id(lines[0].0), "{stream:?}");
+    assert!(
+        lines.iter().all(|(id, _)| *id == lines[0].0),
+        "one connection"
+    );
+    let data: Vec<&str> = lines.iter().map(|(_, data)| *data).collect();
+    assert_eq!(data, ["", "hi", ""], "connected, the answer, disconnected");
 }
 
 #[test]

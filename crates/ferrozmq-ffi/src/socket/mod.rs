@@ -50,9 +50,8 @@ pub static SOCKETS: Registry<SocketEntry> = Registry::new(SOCKET_TAG);
 /// one that took its slot meanwhile.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// libzmq's socket type numbers and ferrozmq's types. STREAM (11) and DGRAM (18) are not
-/// in ferrozmq.
-const TYPES: [(c_int, SocketType); 19] = [
+/// libzmq's socket type numbers and ferrozmq's types. DGRAM (18) is not in ferrozmq.
+const TYPES: [(c_int, SocketType); 20] = [
     (0, SocketType::Pair),
     (1, SocketType::Pub),
     (2, SocketType::Sub),
@@ -64,6 +63,7 @@ const TYPES: [(c_int, SocketType); 19] = [
     (8, SocketType::Push),
     (9, SocketType::XPub),
     (10, SocketType::XSub),
+    (11, SocketType::Stream),
     (12, SocketType::Server),
     (13, SocketType::Client),
     (14, SocketType::Radio),
@@ -249,8 +249,8 @@ pub fn socket_type(number: c_int) -> Option<SocketType> {
         .map(|(_, kind)| *kind)
 }
 
-/// A new socket of libzmq type `type_` in a context: PAIR 0 ... XSUB 10, SERVER 12 ...
-/// SCATTER 17, PEER 19, CHANNEL 20. STREAM (11), DGRAM (18) and unknown numbers fail with
+/// A new socket of libzmq type `type_` in a context: PAIR 0 ... XSUB 10, STREAM 11,
+/// SERVER 12 ... SCATTER 17, PEER 19, CHANNEL 20. DGRAM (18) and unknown numbers fail with
 /// EINVAL; a shut-down context with ETERM, a NULL or closed one with EFAULT; MAX_SOCKETS
 /// open already with EMFILE. The socket takes the context's IPV6 (and, through ferrozmq,
 /// BLOCKY: LINGER 0 when it is off).

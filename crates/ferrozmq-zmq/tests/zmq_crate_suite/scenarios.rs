@@ -227,6 +227,13 @@ pub fn all() -> Vec<Scenario> {
             ],
         )
         .running_for_ms(2000),
+        // A STREAM server for telnet-like clients: it must make its socket, bind and keep
+        // serving (no example speaks raw tcp to it; tests/stream.rs of ferrozmq does).
+        scenario(
+            "stream-logserver",
+            vec![serves("stream-logserver").expect(&["Hello, world!"])],
+        )
+        .running_for_ms(1500),
         scenario(
             "weather_server+weather_client",
             vec![

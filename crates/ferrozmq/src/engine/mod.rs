@@ -10,6 +10,7 @@ mod datagram;
 mod group_datagram;
 mod heartbeat;
 mod peer_messages;
+mod raw;
 mod reactor;
 mod session;
 mod upstream_filters;
@@ -41,6 +42,11 @@ pub(crate) struct Owner {
     pub(crate) endpoint: Arc<str>,
     /// The way to the context's ZAP handler.
     pub(crate) zap: ZapDirectory,
+}
+
+/// Whether the connections of `owner` carry raw bytes (STREAM) rather than ZMTP.
+fn is_raw(owner: &Owner) -> bool {
+    owner.link.socket_type == zmtp::SocketType::Stream
 }
 
 /// Work for an I/O thread.
@@ -87,6 +93,14 @@ pub(crate) struct IoThread {
 }
 
 impl IoThread {
+    fn new(waker: mio::Waker) -> Self {
+        IoThread {
+            commands: Mutex::new(Vec::new()),
+            sleeping: AtomicBool::new(false),
+            waker,
+        }
+    }
+
     /// Queues a command, waking the thread only if it sleeps.
     pub(crate) fn send(&self, command: Command) {
         self.commands
@@ -123,11 +137,7 @@ impl Notify for IoThread {
 pub(crate) fn spawn(index: usize) -> io::Result<(Arc<IoThread>, JoinHandle<()>)> {
     let poll = mio::Poll::new()?;
     let waker = mio::Waker::new(poll.registry(), reactor::WAKER)?;
-    let io = Arc::new(IoThread {
-        commands: Mutex::new(Vec::new()),
-        sleeping: AtomicBool::new(false),
-        waker,
-    });
+    let io = Arc::new(IoThread::new(waker));
     let thread_io = io.clone();
     let handle = std::thread::Builder::new()
         .name(format!("ferrozmq-io-{index}"))

@@ -21,6 +21,7 @@ use crate::options::{
 use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits, Read, WriteError};
 use crate::properties::Properties;
 use crate::socket::mailbox::{PeerDetails, SocketEvent};
+use crate::transport::socks5::SocksConnect;
 use crate::transport::{Stream, Target};
 use bytes::BytesMut;
 use mio::{Registry, Token};
@@ -77,7 +78,10 @@ enum Origin {
 /// A live (or connecting) byte stream and its protocol state.
 struct Link {
     stream: Stream,
+    /// Until the stream is connected (to the peer, or through the SOCKS proxy to it).
     connecting: bool,
+    /// The SOCKS5 handshake to run once the stream to the proxy is connected.
+    socks: Option<SocksConnect>,
     zmtp: zmtp::Session,
     inbuf: BytesMut,
     /// How much the next read into `inbuf` asks for: [`READ_SIZE`], or
@@ -343,6 +347,7 @@ impl Session {
             peer_address: stream.peer_ip(),
             stream,
             connecting,
+            socks: None,
             zmtp: zmtp::Session::with_mechanism(config, mechanism),
             inbuf: BytesMut::new(),
             read_size: READ_SIZE,
@@ -379,11 +384,16 @@ impl Session {
             return;
         };
         let result = target.connect(*attempt, &self.owner.options.tuning);
+        let socks = target.socks_handshake();
         *attempt = attempt.wrapping_add(1);
         match result {
             Ok(stream) => {
                 let pending = stream.connect_may_be_pending();
-                if self.open(stream, true, ctx).is_err() {
+                let opened = self.open(stream, true, ctx);
+                if let Some(link) = self.link.as_mut() {
+                    link.socks = socks;
+                }
+                if opened.is_err() {
                     self.link = None;
                     self.schedule_reconnect(ctx);
                 } else if pending {
@@ -972,6 +982,14 @@ impl MessagePump for Session {
         if link.connecting {
             match link.stream.finish_connect() {
                 Ok(true) => {
+                    // Through a proxy, the connection is made once the proxy made its own.
+                    if let Some(socks) = link.socks.as_mut() {
+                        match socks.drive(&mut link.stream) {
+                            Ok(true) => link.socks = None,
+                            Ok(false) => return Step::Keep,
+                            Err(e) => return self.lost(e, ctx),
+                        }
+                    }
                     let fd = link.stream.as_raw_fd() as u32;
                     self.report(EventKind::Connected, fd);
                     if let Err(e) = self.connected(ctx) {

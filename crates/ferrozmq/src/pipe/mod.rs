@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use zmtp::Message;
 
 /// What one end tells the other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum PipeEvent {
     /// Messages are waiting to be read.
     Readable,

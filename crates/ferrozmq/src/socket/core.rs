@@ -380,6 +380,7 @@ impl SocketCore {
     pub(crate) fn bind(&mut self, text: &str) -> Result<()> {
         self.check_alive()?;
         let endpoint = Endpoint::parse(text)?;
+        self.check_transport(&endpoint, text)?;
         if let Endpoint::Inproc(name) = &endpoint {
             let waiting = self.ctx.inproc_bind(name, self.id, self.inproc_side())?;
             for (end, peer) in waiting {
@@ -407,13 +408,17 @@ impl SocketCore {
             return Ok(());
         }
         self.options.security.validate()?;
-        let (listener, bound) = Listener::bind(
-            &endpoint,
-            self.options.ipv6,
-            self.options.backlog,
-            &self.options.tuning,
-        )
-        .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
+        let listening = match self.options.use_fd {
+            Some(fd) => Listener::adopt(&endpoint, fd),
+            None => Listener::bind(
+                &endpoint,
+                self.options.ipv6,
+                self.options.backlog,
+                &self.options.tuning,
+            ),
+        };
+        let (listener, bound) = listening
+            .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
         monitor.emit(EventKind::Listening, listener.as_raw_fd() as u32, &bound);
         let io = self.io()?;
         let id = self.ctx.next_id();
@@ -445,6 +450,7 @@ impl SocketCore {
     fn connect_pipe(&mut self, text: &str) -> Result<Option<PipeId>> {
         self.check_alive()?;
         let endpoint = Endpoint::parse(text)?;
+        self.check_transport(&endpoint, text)?;
         if let Endpoint::Inproc(name) = &endpoint {
             let (end, binder_id) = self.ctx.inproc_connect(name, self.inproc_side())?;
             let peer = PeerDetails {
@@ -482,7 +488,7 @@ impl SocketCore {
             return Ok(Some(id));
         }
         self.options.security.validate()?;
-        let target = Target::resolve(&endpoint, self.options.ipv6).map_err(as_written)?;
+        let target = Target::resolve(&endpoint, &self.options).map_err(as_written)?;
         let io = self.io()?;
         let id = self.ctx.next_id();
         let owner = self.owner(id, text);
@@ -499,6 +505,8 @@ impl SocketCore {
                 SocketType::Pub | SocketType::XPub | SocketType::Radio
             )
             || (self.socket_type == SocketType::Router && assigned_id.is_none());
+        // (A STREAM's pipe outlives connections too: data sent before the connection is
+        // made, or between reconnections, waits in it, as in libzmq.)
         let (end, pipe) = if per_connection {
             (None, None)
         } else {
@@ -519,6 +527,13 @@ impl SocketCore {
             });
             self.pattern.attach(&mut self.pipes, pid);
             self.reap();
+            if self.socket_type == SocketType::Stream {
+                // How libzmq tells a STREAM's application the id of the connection it
+                // just made: the socket's ROUTING_ID becomes it.
+                if let Some(id) = self.pattern.routing_id_of(pid) {
+                    self.options.routing_id = id;
+                }
+            }
             (Some(theirs), Some(pid))
         };
         io.send(Command::Connect { target, end, owner });
@@ -529,6 +544,15 @@ impl SocketCore {
             kind: EndpointKind::Io { id },
         });
         Ok(pipe)
+    }
+
+    /// STREAM carries the bytes of a tcp or ipc connection: inproc and udp have none.
+    fn check_transport(&self, endpoint: &Endpoint, text: &str) -> Result<()> {
+        let byte_stream = matches!(endpoint, Endpoint::Tcp { .. } | Endpoint::Ipc(_));
+        if self.socket_type == SocketType::Stream && !byte_stream {
+            return Err(Error::ProtocolNotSupported(text.to_string()));
+        }
+        Ok(())
     }
 
     /// Hands a udp socket to an I/O thread with the engine's end of a new pipe, the

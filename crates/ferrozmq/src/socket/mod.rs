@@ -18,6 +18,7 @@ mod pipes;
 mod routing_options;
 mod security_options;
 mod send_flags;
+mod socks_options;
 mod types;
 
 use crate::context::ContextShared;

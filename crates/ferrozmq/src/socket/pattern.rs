@@ -121,6 +121,11 @@ pub(crate) trait Pattern: Send {
     fn address_of(&self, _id: PipeId) -> Option<Address> {
         None
     }
+    /// The routing id a pipe is known by (STREAM: the id of a connection it made, which
+    /// the socket reports as its own ROUTING_ID, as libzmq does).
+    fn routing_id_of(&self, _id: PipeId) -> Option<Bytes> {
+        None
+    }
     /// PUB, XPUB, RADIO: how many peers have said what they want (subscribed to a prefix,
     /// joined a group) and so can be sent something. `None` for the types whose peers say
     /// nothing of the kind.

@@ -33,7 +33,7 @@ impl SocketOptions<'_> {
         Ok(())
     }
 
-    /// ROUTER: the routing id under which the peer of the next
+    /// ROUTER, STREAM: the routing id under which the peer of the next
     /// [`connect`](crate::Socket::connect) is known, whatever it announces; messages to it
     /// may be sent before the connection exists (`ZMQ_CONNECT_ROUTING_ID`). Used once.
     pub fn set_connect_routing_id(&self, id: impl AsRef<[u8]>) -> Result<()> {
@@ -42,6 +42,27 @@ impl SocketOptions<'_> {
             return Err(Error::InvalidArgument("routing id must be 1 to 255 bytes"));
         }
         self.core().options.connect_routing_id = Some(Bytes::copy_from_slice(id));
+        Ok(())
+    }
+
+    /// STREAM: deliver an empty message (after the routing id) when a connection is made
+    /// and when it is lost (`ZMQ_STREAM_NOTIFY`); on by default. Other types refuse it.
+    ///
+    /// ```
+    /// let ctx = ferrozmq::Context::new();
+    /// let stream = ctx.socket(ferrozmq::STREAM).unwrap();
+    /// stream.options().set_stream_notify(false).unwrap();
+    /// let dealer = ctx.socket(ferrozmq::DEALER).unwrap();
+    /// assert!(dealer.options().set_stream_notify(false).is_err());
+    /// ```
+    pub fn set_stream_notify(&self, on: bool) -> Result<()> {
+        let mut core = self.core();
+        if core.socket_type != zmtp::SocketType::Stream {
+            return Err(Error::InvalidArgument(
+                "STREAM_NOTIFY applies to STREAM sockets only",
+            ));
+        }
+        core.options.stream_notify = on;
         Ok(())
     }
 

@@ -12,6 +12,7 @@ mod req;
 mod router;
 mod server;
 mod single_part;
+mod stream;
 mod subscribe;
 mod xsub;
 
@@ -40,6 +41,7 @@ pub(crate) fn pattern_for(socket_type: SocketType) -> Result<Box<dyn Pattern>> {
         SocketType::Channel => Box::<single_part::SinglePart<pair::Pair>>::default(),
         SocketType::Radio => Box::<radio::Radio>::default(),
         SocketType::Dish => Box::<dish::Dish>::default(),
+        SocketType::Stream => Box::<stream::Stream>::default(),
         _ => return Err(Error::NotSupported),
     })
 }
