@@ -57,6 +57,12 @@ impl Backoff {
         self.interval = None;
     }
 
+    /// Whether a failure now would be followed by another attempt (reconnection is on and
+    /// not given up).
+    pub(super) fn will_retry(&self) -> bool {
+        self.interval.is_some()
+    }
+
     /// Whether the attempt armed by [`schedule`](Self::schedule) is due at `now`; it is
     /// disarmed when it is.
     pub(super) fn due(&mut self, now: Instant) -> bool {
@@ -134,11 +140,15 @@ mod tests {
     #[test]
     fn off_or_given_up_never_schedules() {
         let mut off = Backoff::new(None, Some(1000 * MS), 1);
+        assert!(!off.will_retry());
         assert_eq!(off.schedule(Instant::now()), None);
         let mut stopped = Backoff::new(Some(10 * MS), None, 1);
+        assert!(stopped.will_retry());
         stopped.give_up();
+        assert!(!stopped.will_retry());
         assert_eq!(stopped.schedule(Instant::now()), None);
         stopped.reset();
+        assert!(stopped.will_retry());
         assert!(stopped.schedule(Instant::now()).is_some());
     }
 

@@ -10,7 +10,8 @@
 //!
 //! The order to call things in, for each readiness or timer event:
 //! 1. [`handle_connected`](Connection::handle_connected) once the transport connect finished
-//!    (where a proxy's handshake, SOCKS5, would run first);
+//!    (and, through a SOCKS5 proxy, once the proxy connected onwards: that handshake is the
+//!    session's, before this one);
 //! 2. [`read_buf`](Connection::read_buf), the read system call, then
 //!    [`handle_read`](Connection::handle_read) with the count and the time;
 //! 3. [`poll_event`](Connection::poll_event) until it says `None` (or the socket's pipe is
@@ -141,6 +142,8 @@ pub(super) struct Connection {
     read_size: usize,
     large_body: Option<LargeBody>,
     outbox: Outbox,
+    /// HELLO_MSG: the first message of this connection, sent as its handshake completes.
+    hello: Option<Message>,
     /// The latest time the session passed in: when the bytes being decoded arrived.
     now: Instant,
     /// A deadline appeared or moved earlier since the session last asked.
@@ -175,9 +178,17 @@ impl Connection {
             read_size: READ_SIZE,
             large_body: None,
             outbox: Outbox::new(),
+            hello: None,
             now,
             deadline_moved: false,
         }
+    }
+
+    /// Sends `hello` (HELLO_MSG) first once the handshake completes. It belongs to this
+    /// connection: never replayed on the next one, which sends its own.
+    pub(super) fn with_hello(mut self, hello: Option<Message>) -> Self {
+        self.hello = hello;
+        self
     }
 
     /// Whether the transport connect is still under way.
@@ -279,7 +290,9 @@ impl Connection {
                     return Some(Event::Authenticate(request));
                 }
                 zmtp::Event::Ready(peer) => {
-                    self.on_ready(&peer);
+                    if let Err(error) = self.on_ready(&peer) {
+                        return Some(Event::Lost(self.fail(error)));
+                    }
                     return Some(Event::Ready(peer));
                 }
                 zmtp::Event::Ping { ttl_deciseconds } => {
@@ -437,11 +450,14 @@ impl Connection {
     }
 
     /// The handshake completed: what it still owes the peer (the rest of our greeting, our
-    /// READY) goes before the traffic mark, so it is never replayed on another connection,
-    /// and heartbeats start. ZMTP 1.0 and 2.0 peers know no PING: no heartbeats with them,
-    /// as in libzmq.
-    fn on_ready(&mut self, peer: &PeerInfo) {
+    /// READY) and HELLO_MSG go before the traffic mark, so they are never replayed on
+    /// another connection, and heartbeats start. ZMTP 1.0 and 2.0 peers know no PING: no
+    /// heartbeats with them, as in libzmq.
+    fn on_ready(&mut self, peer: &PeerInfo) -> Result<(), ProtocolError> {
         self.zmtp.poll_transmit(&mut self.outbox);
+        if let Some(hello) = self.hello.take() {
+            self.zmtp.encode(&hello, &mut self.outbox)?;
+        }
         self.outbox.start_traffic();
         let interval = if peer.version.0 >= 3 {
             self.timeouts.heartbeat_ivl
@@ -456,6 +472,7 @@ impl Connection {
         );
         self.phase = Phase::Ready { heartbeat };
         self.deadline_moved = true;
+        Ok(())
     }
 
     /// The protocol failed: queue what the peer is owed (an ERROR: a refusal's status code,

@@ -11,6 +11,7 @@ mod loss;
 
 use super::backoff::Backoff;
 use super::connection::{Connection, Event, ReadBuf, Timeouts};
+use super::peer_messages;
 use super::reactor::{Ctx, MessagePump, Readiness, Step};
 use super::reason::Reason;
 use super::upstream_filters::UpstreamFilters;
@@ -19,6 +20,7 @@ use super::Owner;
 use crate::monitor::EventKind;
 use crate::options::millis;
 use crate::pipe::{PipeEnd, PipeEvent, Read, WriteError};
+use crate::transport::socks5::SocksConnect;
 use crate::transport::{Stream, Target};
 use mio::{Registry, Token};
 use std::collections::VecDeque;
@@ -64,6 +66,10 @@ enum Closing {
 struct Link {
     stream: Stream,
     conn: Connection,
+    /// Through a SOCKS5 proxy: its handshake, run on the stream once the stream to the proxy
+    /// is connected and before the connection's own (the connection stays connecting, under
+    /// CONNECT_TIMEOUT and HANDSHAKE_IVL, until the proxy connected onwards).
+    socks: Option<SocksConnect>,
     /// The poller reported the peer's end of stream or an error: from then on every read
     /// goes on until the stream says so, as no new event will come.
     hung_up: bool,
@@ -74,6 +80,21 @@ struct Link {
 }
 
 impl Link {
+    /// Whether the transport connect is done: the stream connected and, through a SOCKS5
+    /// proxy, the proxy connected to the peer. `Ok(false)`: wait for the next readiness.
+    fn finish_connect(&mut self) -> io::Result<bool> {
+        if !self.stream.finish_connect()? {
+            return Ok(false);
+        }
+        if let Some(socks) = self.socks.as_mut() {
+            if !socks.drive(&mut self.stream)? {
+                return Ok(false);
+            }
+            self.socks = None;
+        }
+        Ok(true)
+    }
+
     /// Writes what the connection queued for a peer being dropped (an ERROR), best effort.
     fn farewell(&mut self) {
         let mut slices = [IoSlice::new(&[]); MAX_IOV];
@@ -180,7 +201,9 @@ impl Session {
             max_message_parts: options.max_message_parts(),
             max_multipart_size: options.max_multipart_size(),
         };
-        let mechanism = options.security.mechanism(config.metadata())?;
+        // The handshake's properties: the protocol's (Socket-Type, Identity) and METADATA's.
+        let metadata = options.announced(config.metadata());
+        let mechanism = options.security.mechanism(metadata)?;
         let zmtp = zmtp::Session::with_mechanism(config, mechanism);
         let timeouts = Timeouts::of(options);
         let now = Instant::now();
@@ -188,7 +211,8 @@ impl Session {
             Connection::connecting(zmtp, timeouts, now)
         } else {
             Connection::accepted(zmtp, timeouts, now)
-        };
+        }
+        .with_hello(peer_messages::hello(options));
         if let Some(when) = conn.poll_timeout() {
             ctx.wake_at(when);
         }
@@ -196,14 +220,15 @@ impl Session {
             peer_address: stream.peer_ip(),
             stream,
             conn,
+            socks: None,
             hung_up: false,
             zap: None,
         });
         Ok(())
     }
 
-    /// The transport connect finished: the handshake starts. (A proxy's handshake, SOCKS5,
-    /// would run between the two.)
+    /// The transport connect finished (through a SOCKS5 proxy: the proxy's handshake too,
+    /// see [`Link::finish_connect`]): the handshake starts.
     fn connected(&mut self, ctx: &mut Ctx<'_>) -> Result<(), Reason> {
         if let Some(link) = self.link.as_mut() {
             link.conn.handle_connected();
@@ -406,7 +431,7 @@ impl MessagePump for Session {
         };
         link.hung_up |= readiness.hung_up;
         if link.conn.is_connecting() {
-            match link.stream.finish_connect() {
+            match link.finish_connect() {
                 Ok(true) => {
                     let fd = link.stream.as_raw_fd() as u32;
                     self.report(EventKind::Connected, fd);

@@ -399,3 +399,47 @@ fn messages_the_peer_never_got_are_recovered() {
         .collect();
     assert_eq!(unsent, [b"two".to_vec(), b"three".to_vec()]);
 }
+
+#[test]
+fn a_hello_goes_first_and_is_never_replayed() {
+    let mut pair = Pair::new(Timeouts::default(), Timeouts::default(), Mechanism::null);
+    let hello = Some(Message::from_slice(b"hi"));
+    pair.server = Connection::accepted(
+        zmtp_session(SocketType::Router, Mechanism::null),
+        Timeouts::default(),
+        pair.t0,
+    )
+    .with_hello(hello);
+    // Until the server is ready, its READY and HELLO_MSG queued but not written.
+    let (mut to_client, mut to_server) = (Vec::new(), Vec::new());
+    loop {
+        transfer(&mut pair.client, &mut pair.server, pair.t0, &mut to_server);
+        if !to_server.is_empty() {
+            break;
+        }
+        transfer(&mut pair.server, &mut pair.client, pair.t0, &mut to_client);
+    }
+    assert!(matches!(&to_server[..], [Event::Ready(_)]));
+    pair.server.send(&Message::from_slice(b"traffic")).unwrap();
+    // The connection dies before the kernel took the HELLO_MSG or the traffic.
+    let unsent: Vec<Vec<u8>> = pair
+        .server
+        .into_unsent()
+        .iter()
+        .map(|m| m.to_vec())
+        .collect();
+    assert_eq!(unsent, [b"traffic".to_vec()]);
+
+    // Delivered, it comes before anything else.
+    let mut pair = Pair::new(Timeouts::default(), Timeouts::default(), Mechanism::null);
+    pair.server = Connection::accepted(
+        zmtp_session(SocketType::Router, Mechanism::null),
+        Timeouts::default(),
+        pair.t0,
+    )
+    .with_hello(Some(Message::from_slice(b"hi")));
+    let (to_client, _) = pair.exchange(Duration::ZERO);
+    assert!(
+        matches!(&to_client[..], [Event::Ready(_), Event::Message(m)] if m.as_slice() == b"hi")
+    );
+}

@@ -2,6 +2,7 @@
 //! the socket.
 
 use super::{Closing, Origin, Session};
+use crate::engine::peer_messages;
 use crate::engine::reactor::Ctx;
 use crate::engine::reason::Reason;
 use crate::engine::zap::{RequestContext, ZapClient};
@@ -65,6 +66,9 @@ impl Session {
                     endpoint: self.owner.endpoint.clone(),
                 },
             ));
+        }
+        if let Some(end) = self.end.as_mut() {
+            peer_messages::connected(&self.owner.options, end);
         }
         // Reported once the socket has the pipe: an application that saw the event and
         // sends at once already sends to this peer too.

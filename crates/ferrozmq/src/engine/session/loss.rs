@@ -2,6 +2,7 @@
 //! what the monitor hears, and when the session is done.
 
 use super::{Closing, Link, Origin, Session};
+use crate::engine::peer_messages;
 use crate::engine::reactor::{Ctx, Step};
 use crate::engine::reason::Reason;
 use crate::engine::Owner;
@@ -30,11 +31,16 @@ impl Session {
             return;
         };
         let result = target.connect(*attempt, &self.owner.options.tuning);
+        let socks = target.socks_handshake();
         *attempt = attempt.wrapping_add(1);
         match result {
             Ok(stream) => {
                 let pending = stream.connect_may_be_pending();
-                if self.open(stream, true, ctx).is_err() {
+                let opened = self.open(stream, true, ctx);
+                if let Some(link) = self.link.as_mut() {
+                    link.socks = socks;
+                }
+                if opened.is_err() {
                     self.link = None;
                     self.schedule_reconnect(ctx);
                 } else if pending {
@@ -141,6 +147,20 @@ impl Session {
             // Half a message from the peer will never be finished; whole ones go on.
             end.rollback();
             end.flush();
+            if was_ready {
+                let loss = peer_messages::Loss {
+                    accepted: matches!(self.origin, Origin::Accepted),
+                    reconnecting: matches!(
+                        &self.origin,
+                        Origin::Connect {
+                            persistent: true,
+                            backoff,
+                            ..
+                        } if backoff.will_retry()
+                    ) && self.closing == Closing::No,
+                };
+                peer_messages::lost(&self.owner.options, loss, end);
+            }
             if self.stalled.as_ref().is_some_and(|m| m.more()) {
                 self.stalled = None;
             }
