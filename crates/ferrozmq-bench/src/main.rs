@@ -1,4 +1,5 @@
-//! `ferrozmq-bench`: ferrozmq side by side with libzmq and the pure-Rust zeromq crate.
+//! `ferrozmq-bench`: ferrozmq side by side with libzmq and the pure-Rust zeromq, omq and
+//! monocoque crates.
 //!
 //! ```text
 //! harness ──spawns──► worker (peer pull, binds) ──bound tcp://…──► harness
@@ -15,6 +16,7 @@ mod baseline;
 mod chart;
 mod compare;
 mod error;
+mod gate;
 mod implementations;
 mod latency;
 mod machine;
@@ -204,7 +206,7 @@ fn write_markdown(
         }
     }
     let mut markdown = report::to_markdown(
-        "Benchmarks: ferrozmq beside libzmq and zeromq",
+        "Benchmarks: ferrozmq beside libzmq and the pure-Rust peers",
         &Machine::describe(),
         command_line,
         method,
