@@ -73,8 +73,7 @@ fn run(args: &[String]) -> Result<()> {
         }
         Command::Compare(options) => {
             warn_about_conditions();
-            let results =
-                compare::run(Plan::new(options.quick, options.rounds).without(&options.without));
+            let results = compare::run(plan(&options));
             let mut sections = vec![report::behind(report::compare::gaps(&results))];
             sections.extend(report::compare::sections(&results));
             print!("{}", report::to_text(&sections));
@@ -88,10 +87,7 @@ fn run(args: &[String]) -> Result<()> {
         }
         Command::Scale(options) => {
             warn_about_conditions();
-            let results = scale::run(
-                Plan::new(options.quick, options.rounds).without(&options.without),
-                options.quick,
-            );
+            let results = scale::run(plan(&options), options.quick);
             let mut sections = vec![report::behind(report::scale::gaps(&results))];
             sections.extend(report::scale::sections(&results));
             print!("{}", report::to_text(&sections));
@@ -105,7 +101,7 @@ fn run(args: &[String]) -> Result<()> {
         }
         Command::Report(options) => {
             warn_about_conditions();
-            let plan = Plan::new(options.quick, options.rounds).without(&options.without);
+            let plan = plan(&options);
             let compared = compare::run(plan.clone());
             let scaled = scale::run(plan, options.quick);
             let mut gaps = report::compare::gaps(&compared);
@@ -140,6 +136,13 @@ fn run(args: &[String]) -> Result<()> {
         }
         Command::Peer(spec) => serve(&spec),
     }
+}
+
+/// The plan the command line asks for.
+fn plan(options: &RunArgs) -> Plan {
+    Plan::new(options.quick, options.rounds)
+        .without(&options.without)
+        .only(options)
 }
 
 /// Says when the figures about to be made will not mean much.

@@ -82,8 +82,9 @@ enum State {
     /// Bound; the peer is accepted on the first send or receive.
     Bound(Listener),
     /// Connected, or bound and accepted (the listener is closed: one peer is all a
-    /// bound monocoque socket serves).
-    Ready(Connected),
+    /// bound monocoque socket serves). Boxed: the socket's buffers are large, and the
+    /// state changes only while the socket is set up.
+    Ready(Box<Connected>),
 }
 
 struct MonocoqueSocket {
@@ -167,10 +168,7 @@ impl Connected {
 
 impl MonocoqueSocket {
     /// The connected socket, accepting the bound listener's peer first if need be.
-    async fn connected<'a>(
-        kind: SocketKind,
-        state: &'a mut Option<State>,
-    ) -> Result<&'a mut Connected> {
+    async fn connected(kind: SocketKind, state: &mut Option<State>) -> Result<&mut Connected> {
         if let Some(State::Bound(_)) = state {
             let Some(State::Bound(listener)) = state.take() else {
                 unreachable!("the state was just seen bound");
@@ -188,7 +186,7 @@ impl MonocoqueSocket {
                 }
             }
             .map_err(failed("handshake"))?;
-            *state = Some(State::Ready(connected));
+            *state = Some(State::Ready(Box::new(connected)));
         }
         match state {
             Some(State::Ready(connected)) => Ok(connected),
@@ -236,7 +234,7 @@ impl BenchSocket for MonocoqueSocket {
                 over_tcp(kind, stream).await.map_err(failed("handshake"))
             }
         })?;
-        self.state = Some(State::Ready(connected));
+        self.state = Some(State::Ready(Box::new(connected)));
         Ok(())
     }
 

@@ -75,14 +75,14 @@ impl OmqSocket {
             }
             self.socket = Some(socket);
         }
-        self.socket.as_ref().ok_or_else(|| BenchError::Unsupported {
+        self.socket.as_ref().ok_or(BenchError::Unsupported {
             library: Implementation::Omq,
             feature: "a socket that could not be made",
         })
     }
 
     fn ready(&self) -> Result<&blocking::Socket> {
-        self.socket.as_ref().ok_or_else(|| BenchError::Unsupported {
+        self.socket.as_ref().ok_or(BenchError::Unsupported {
             library: Implementation::Omq,
             feature: "sending or receiving before bind or connect",
         })
