@@ -25,6 +25,10 @@
 //! Large message parts are read straight into a buffer of their own, which becomes the
 //! message: no copy through the input buffer, and the buffer is recycled when the message is
 //! dropped (see [`zmtp::recycled`]).
+//!
+//! A little over 500 lines, on purpose: the large-part reader decides where the next read
+//! goes and what the decoder sees, so it lives with the state machine it feeds (the tests
+//! are in `connection/tests.rs`).
 
 use super::heartbeat::{Beat, Heartbeat};
 use super::reason::Reason;

@@ -5,6 +5,10 @@
 //!
 //! What happens when a connection ends (reconnect or not, replay, the monitor's events) is
 //! in [`loss`]; the handshake's end and ZAP requests in [`handshake`].
+//!
+//! A little over 500 lines, on purpose: the read and write pumps, the SOCKS5 step of a
+//! connect and the reactor's callbacks are one loop around one connection, and are read
+//! together.
 
 mod handshake;
 mod loss;
