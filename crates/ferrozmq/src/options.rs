@@ -46,6 +46,9 @@ pub(crate) struct Options {
     pub(crate) backlog: i32,
     /// Time-to-live of multicast datagrams sent (RADIO over udp).
     pub(crate) multicast_hops: u32,
+    /// Whether a RADIO's multicast datagrams also reach receivers on its own host
+    /// (MULTICAST_LOOP).
+    pub(crate) multicast_loop: bool,
     /// The I/O threads the socket may use, bit `i` for thread `i` (0: any).
     pub(crate) affinity: u64,
     /// Milliseconds between PINGs on an idle-or-not connection (0: no heartbeats).
@@ -176,6 +179,7 @@ impl Default for Options {
             ipv6: false,
             backlog: 100,
             multicast_hops: 1,
+            multicast_loop: true,
             affinity: 0,
             heartbeat_ivl: 0,
             heartbeat_ttl: 0,

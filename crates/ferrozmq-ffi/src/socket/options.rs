@@ -99,6 +99,7 @@ const ZMQ_USE_FD: c_int = 89;
 const ZMQ_BINDTODEVICE: c_int = 92;
 const ZMQ_ZAP_ENFORCE_DOMAIN: c_int = 93;
 const ZMQ_METADATA: c_int = 95;
+const ZMQ_MULTICAST_LOOP: c_int = 96;
 const ZMQ_ROUTER_NOTIFY: c_int = 97;
 const ZMQ_XPUB_MANUAL_LAST_VALUE: c_int = 98;
 const ZMQ_SOCKS_USERNAME: c_int = 99;
@@ -264,6 +265,7 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
             let hops = u8::try_from(input.int_at_least(1)?).map_err(|_| Errno::EINVAL)?;
             o.set_multicast_hops(hops)?
         }
+        ZMQ_MULTICAST_LOOP => o.set_multicast_loop(input.strict_bool()?)?,
         ZMQ_IMMEDIATE => o.set_immediate(input.strict_bool()?)?,
         ZMQ_CONFLATE => o.set_conflate(input.strict_bool()?)?,
         ZMQ_IPV6 => o.set_ipv6(input.strict_bool()?)?,
@@ -550,6 +552,7 @@ fn get(entry: &mut SocketEntry, option: c_int, out: &Output) -> Result<(), Errno
         ZMQ_TOS => out.int(c_int::from(o.tos())),
         ZMQ_MULTICAST_HOPS => out.int(c_int::from(o.multicast_hops())),
         ZMQ_IMMEDIATE => out.int(c_int::from(o.immediate())),
+        ZMQ_MULTICAST_LOOP => out.int(c_int::from(o.multicast_loop())),
         ZMQ_CONFLATE => out.int(c_int::from(o.conflate())),
         ZMQ_IPV6 => out.int(c_int::from(o.ipv6())),
         ZMQ_IPV4ONLY => out.int(c_int::from(!o.ipv6())),
