@@ -100,6 +100,8 @@ pub(crate) struct Options {
     pub(crate) recovery_ivl: u32,
     /// IPC_FILTER_PID, _UID, _GID: which peers ipc listeners let in.
     pub(crate) ipc_filters: crate::transport::ipc_filters::IpcFilters,
+    /// TCP_ACCEPT_FILTER: which peers tcp listeners let in.
+    pub(crate) tcp_accept_filters: crate::transport::tcp_accept_filters::TcpAcceptFilters,
     /// USE_FD: binds listen on (a duplicate of) this listening socket instead of a new one.
     pub(crate) use_fd: Option<std::os::fd::RawFd>,
 }
@@ -201,6 +203,7 @@ impl Default for Options {
             socks_password: String::new(),
             use_fd: None,
             ipc_filters: Default::default(),
+            tcp_accept_filters: Default::default(),
             rate: 100,
             recovery_ivl: 10_000,
         }
