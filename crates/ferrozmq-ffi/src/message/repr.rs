@@ -59,6 +59,10 @@ const MORE: u8 = 0x01;
 /// documentation says), so handing it over copies it whatever it was stored as here.
 pub const MESSAGE_INLINE: usize = 69;
 
+/// From this size up, `zmq_msg_init_size` asks the allocator for zeroed memory (glibc's
+/// calloc then maps fresh, already zeroed pages) instead of zeroing it itself.
+const ZEROED_BY_THE_SYSTEM: usize = 128 * 1024;
+
 /// The longest group name (`ZMQ_GROUP_MAX_LENGTH`).
 pub const GROUP_MAX_LENGTH: usize = 255;
 
@@ -220,9 +224,22 @@ impl Msg {
             }));
         }
         let layout = Layout::array::<u8>(size).map_err(|_| Errno::ENOMEM)?;
-        // SAFETY: the layout has a non-zero size (size > INLINE_CAPACITY). calloc-like
-        // allocation: large buffers come zeroed from the system at no cost.
-        let data = unsafe { alloc::alloc_zeroed(layout) };
+        // SAFETY (both arms): the layout has a non-zero size (size > INLINE_CAPACITY).
+        // Large buffers come zeroed from the system at no cost (calloc); small ones are
+        // cheaper taken from the allocator's per-thread cache, which glibc's calloc
+        // bypasses, and zeroed here.
+        let data = if size < ZEROED_BY_THE_SYSTEM {
+            // black_box: the compiler would fuse the allocation and the zeroing back into
+            // a calloc.
+            let data = std::hint::black_box(unsafe { alloc::alloc(layout) });
+            if !data.is_null() {
+                // SAFETY: `data` is valid for writes of `size` bytes.
+                unsafe { ptr::write_bytes(data, 0, size) };
+            }
+            data
+        } else {
+            unsafe { alloc::alloc_zeroed(layout) }
+        };
         if data.is_null() {
             return Err(Errno::ENOMEM);
         }
@@ -743,8 +760,28 @@ impl Stored {
     /// # Safety
     /// As [`data`](Self::data).
     pub unsafe fn empty(msg: *mut zmq_msg_t) -> Result<(), Errno> {
-        drop(Msg::take_from(msg)?);
-        Msg::empty().write_to(msg);
+        let kind = checked(msg)?.kind;
+        let repr = msg.cast::<Repr>();
+        // The storage reads as empty before anything is released, and each value is
+        // released once: `checked` verified that `kind` names the union's value, and the
+        // Arc pointers are cleared as they are taken.
+        (*repr).kind = 0;
+        (*repr).routing_id = 0;
+        (*repr).flags = 0;
+        let properties = std::mem::replace(&mut (*repr).properties, ptr::null());
+        let group = std::mem::replace(&mut (*repr).group, ptr::null());
+        match kind {
+            OWNED => ManuallyDrop::drop(&mut *addr_of_mut!((*repr).body.owned)),
+            FOREIGN => ManuallyDrop::drop(&mut *addr_of_mut!((*repr).body.foreign)),
+            SHARED => ManuallyDrop::drop(&mut *addr_of_mut!((*repr).body.shared)),
+            _ => {}
+        }
+        if !properties.is_null() {
+            drop(Arc::from_raw(properties));
+        }
+        if !group.is_null() {
+            drop(Arc::from_raw(group));
+        }
         Ok(())
     }
 
