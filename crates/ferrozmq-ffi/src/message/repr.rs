@@ -785,6 +785,17 @@ impl Stored {
         Ok(())
     }
 
+    /// Releases the content and closes the storage (`zmq_msg_close`): using it again fails
+    /// with EFAULT until it is initialised again.
+    ///
+    /// # Safety
+    /// As [`data`](Self::data).
+    pub unsafe fn close(msg: *mut zmq_msg_t) -> Result<(), Errno> {
+        Stored::empty(msg)?;
+        (*msg.cast::<Repr>()).magic = 0;
+        Ok(())
+    }
+
     /// The properties of the connection the message came from, if any. They live as long
     /// as the message (or a copy of it) does.
     ///
