@@ -3,6 +3,7 @@
 
 pub(crate) mod ipc_filters;
 pub(crate) mod socks5;
+pub(crate) mod tcp_accept_filters;
 pub(crate) mod udp;
 
 use crate::endpoint::{self, Endpoint};
@@ -127,8 +128,12 @@ impl AsRawFd for Stream {
 /// Where a connecting socket connects to.
 #[derive(Clone, Debug)]
 pub(crate) enum Target {
-    /// Resolved addresses, tried in turn.
-    Tcp(Vec<SocketAddr>),
+    /// Resolved addresses, tried in turn, and the local address to connect from
+    /// (`source;host:port`).
+    Tcp {
+        addrs: Vec<SocketAddr>,
+        source: Option<SocketAddr>,
+    },
     /// A tcp endpoint reached through a SOCKS5 proxy (`ZMQ_SOCKS_PROXY`): the proxy's
     /// addresses, tried in turn, and what to ask of it once connected.
     Socks {
@@ -147,7 +152,7 @@ impl Target {
     pub(crate) fn resolve(endpoint: &Endpoint, options: &Options) -> Result<Target> {
         let ipv6 = options.ipv6;
         match endpoint {
-            Endpoint::Tcp { host, port } => match &options.socks_proxy {
+            Endpoint::Tcp { host, port, .. } => match &options.socks_proxy {
                 Some(proxy) => {
                     let invalid = || Error::InvalidEndpoint(endpoint.to_string());
                     let port = port.ok_or_else(invalid)?;
@@ -165,7 +170,7 @@ impl Target {
                     };
                     let source = source
                         .map(|text| match Endpoint::parse(&format!("tcp://{text}")) {
-                            Ok(Endpoint::Tcp { host, port }) => {
+                            Ok(Endpoint::Tcp { host, port, .. }) => {
                                 Endpoint::bind_addr(&host, port, ipv6)
                             }
                             _ => Err(bad_proxy()),
@@ -175,7 +180,11 @@ impl Target {
                         .map_err(|_| bad_proxy())?;
                     Ok(Target::Socks {
                         proxy: proxy.connect_addrs(ipv6)?,
-                        source,
+                        // The proxy option's own `source;` first, else the endpoint's.
+                        source: match source {
+                            Some(source) => Some(source),
+                            None => endpoint.source_addr(ipv6)?,
+                        },
                         destination,
                         credentials: socks5::Credentials::new(
                             &options.socks_username,
@@ -183,7 +192,10 @@ impl Target {
                         ),
                     })
                 }
-                None => Ok(Target::Tcp(endpoint.connect_addrs(ipv6)?)),
+                None => Ok(Target::Tcp {
+                    addrs: endpoint.connect_addrs(ipv6)?,
+                    source: endpoint.source_addr(ipv6)?,
+                }),
             },
             Endpoint::Ipc(path) if path == "*" => Err(Error::InvalidEndpoint(endpoint.to_string())),
             Endpoint::Ipc(path) => Ok(Target::Ipc(unix_addr(path)?)),
@@ -196,9 +208,9 @@ impl Target {
     /// Starts a non-blocking connect to the `attempt`-th address (they are tried in turn).
     pub(crate) fn connect(&self, attempt: usize, tuning: &Tuning) -> io::Result<Stream> {
         match self {
-            Target::Tcp(addrs) => {
+            Target::Tcp { addrs, source } => {
                 let addr = addrs[attempt % addrs.len()];
-                let stream = sys::tcp_connect(&addr, None, tuning)?;
+                let stream = sys::tcp_connect(&addr, source.as_ref(), tuning)?;
                 Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
             }
             Target::Socks { proxy, source, .. } => {
@@ -221,7 +233,7 @@ impl Target {
                 destination.clone(),
                 credentials.clone(),
             ))),
-            Target::Tcp(_) | Target::Ipc(_) => None,
+            Target::Tcp { .. } | Target::Ipc(_) => None,
         }
     }
 }
@@ -260,7 +272,10 @@ impl Listener {
         tuning: &Tuning,
     ) -> Result<(Listener, String)> {
         match endpoint {
-            Endpoint::Tcp { host, port } => {
+            Endpoint::Tcp {
+                source: Some(_), ..
+            } => Err(Error::InvalidEndpoint(endpoint.to_string())),
+            Endpoint::Tcp { host, port, .. } => {
                 let addr = Endpoint::bind_addr(host, *port, ipv6)?;
                 let listener =
                     sys::tcp_listen(&addr, backlog, tuning).map_err(|e| bind_error(e, endpoint))?;
