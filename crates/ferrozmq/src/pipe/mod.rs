@@ -293,9 +293,6 @@ pub(crate) struct PipeEnd {
     writing_more: bool,
     /// Whole messages read.
     msgs_read: u64,
-    /// `msgs_read` at which the writer is next told of the progress: a low-water mark after
-    /// the last time it was (a comparison per read, where a remainder took a division).
-    progress_due: u64,
     closed: bool,
 }
 
@@ -315,7 +312,6 @@ impl PipeEnd {
             peer_read: 0,
             writing_more: false,
             msgs_read: 0,
-            progress_due: 0,
             closed: false,
         }
     }
@@ -574,7 +570,7 @@ impl PipeEnd {
                 Pop::Item(msg) => {
                     if !msg.more() {
                         self.msgs_read += 1;
-                        if self.msgs_read >= self.progress_due {
+                        if self.msgs_read % self.in_dir().lwm.load(Ordering::Relaxed) == 0 {
                             self.publish_progress();
                         }
                     }
@@ -678,7 +674,6 @@ impl PipeEnd {
     fn publish_progress(&mut self) {
         let dir = &self.link.directions[1 - self.side];
         dir.msgs_read.store(self.msgs_read, Ordering::Release);
-        self.progress_due = self.msgs_read + dir.lwm.load(Ordering::Relaxed);
         fence(Ordering::SeqCst);
         if dir.writer_blocked.load(Ordering::Relaxed)
             && dir.writer_blocked.swap(false, Ordering::AcqRel)
