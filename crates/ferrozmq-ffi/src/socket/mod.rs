@@ -91,6 +91,10 @@ pub struct SocketEntry {
     properties: Option<Arc<MsgProperties>>,
     /// `zmq_socket_monitor` started a feed that was not stopped since.
     monitored: bool,
+    /// An endpoint other than inproc was bound or connected: parts may come through
+    /// connections that have properties. Until then there are none to look up (inproc
+    /// peers have none), which spares every receive the lookup.
+    remote_peers: bool,
 }
 
 impl SocketEntry {
@@ -112,6 +116,7 @@ impl SocketEntry {
             waiters: Waiters::default(),
             properties: None,
             monitored: false,
+            remote_peers: false,
         }
     }
 
@@ -159,6 +164,9 @@ impl SocketEntry {
     /// The C view of the properties of the connection the last part received came
     /// through; `None` when it has none (inproc).
     pub fn last_properties(&mut self) -> Option<Arc<MsgProperties>> {
+        if !self.remote_peers {
+            return None;
+        }
         let properties: Properties = self.socket.last_properties();
         if properties.is_empty() {
             return None;
@@ -325,15 +333,29 @@ fn check_endpoint(entry: &SocketEntry, endpoint: &str, direction: Direction) -> 
     Ok(())
 }
 
+/// Checks an endpoint (see [`check_endpoint`]) and notes whether it may bring peers whose
+/// connections have properties.
+fn use_endpoint(
+    entry: &mut SocketEntry,
+    endpoint: &str,
+    direction: Direction,
+) -> Result<(), Errno> {
+    check_endpoint(entry, endpoint, direction)?;
+    if !endpoint.starts_with("inproc://") {
+        entry.remote_peers = true;
+    }
+    Ok(())
+}
+
 unsafe fn on_endpoint(
     socket: *mut c_void,
     endpoint: *const c_char,
     direction: Direction,
     action: impl FnOnce(&Socket, &str) -> Result<(), ferrozmq::Error>,
 ) -> Result<c_int, Errno> {
-    let entry = lock(socket)?;
+    let mut entry = lock(socket)?;
     let endpoint = c_str(endpoint)?;
-    check_endpoint(&entry, endpoint, direction)?;
+    use_endpoint(&mut entry, endpoint, direction)?;
     action(&entry.socket, endpoint)?;
     Ok(0)
 }
@@ -388,9 +410,9 @@ pub unsafe extern "C" fn zmq_disconnect(socket: *mut c_void, endpoint: *const c_
 #[no_mangle]
 pub unsafe extern "C" fn zmq_connect_peer(socket: *mut c_void, endpoint: *const c_char) -> u32 {
     guard(|| {
-        let entry = lock(socket)?;
+        let mut entry = lock(socket)?;
         let endpoint = c_str(endpoint)?;
-        check_endpoint(&entry, endpoint, Direction::Connect)?;
+        use_endpoint(&mut entry, endpoint, Direction::Connect)?;
         Ok(entry.socket.connect_peer(endpoint)?)
     })
 }
