@@ -2,6 +2,7 @@
 //! sockets of RADIO and DISH.
 
 pub(crate) mod udp;
+pub(crate) mod ws;
 
 use crate::endpoint::{self, Endpoint};
 use crate::error::{Error, Result};
@@ -16,24 +17,33 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::SocketAddr as UnixAddr;
 use std::path::PathBuf;
+use ws::{WsConfig, WsStream};
 
 /// A connected (or connecting) byte stream.
 #[derive(Debug)]
 pub(crate) enum Stream {
     Tcp(mio::net::TcpStream),
     Unix(mio::net::UnixStream),
+    /// A tcp connection speaking ZWS (`ws://`).
+    Ws(Box<WsStream>),
 }
 
 impl Stream {
     /// Reads what is available, up to `limit` bytes, into the spare capacity of `buf`.
     #[inline]
     pub(crate) fn read_into(&self, buf: &mut BytesMut, limit: usize) -> io::Result<usize> {
+        if let Stream::Ws(ws) = self {
+            return ws.read_into(buf, limit);
+        }
         sys::read_into(self.as_raw_fd(), buf, limit)
     }
 
     /// Reads what is available, up to `limit` bytes, into the spare capacity of `buf`.
     #[inline]
     pub(crate) fn read_into_vec(&self, buf: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
+        if let Stream::Ws(ws) = self {
+            return ws.read_into_vec(buf, limit);
+        }
         sys::read_into_vec(self.as_raw_fd(), buf, limit)
     }
 
@@ -41,6 +51,9 @@ impl Stream {
     /// SIGPIPE (see [`sys::send_vectored`]).
     #[inline]
     pub(crate) fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        if let Stream::Ws(ws) = self {
+            return ws.write_vectored(bufs);
+        }
         sys::send_vectored(self.as_raw_fd(), bufs)
     }
 
@@ -50,6 +63,7 @@ impl Stream {
         let (error, connected) = match self {
             Stream::Tcp(s) => (s.take_error()?, s.peer_addr().map(|_| ())),
             Stream::Unix(s) => (s.take_error()?, s.peer_addr().map(|_| ())),
+            Stream::Ws(s) => (s.tcp.take_error()?, s.tcp.peer_addr().map(|_| ())),
         };
         if let Some(e) = error {
             return Err(e);
@@ -64,13 +78,13 @@ impl Stream {
     /// Whether a connect that started without error may still be under way: tcp connects
     /// finish in the background, unix-domain ones are complete when `connect` returns.
     pub(crate) fn connect_may_be_pending(&self) -> bool {
-        matches!(self, Stream::Tcp(_))
+        matches!(self, Stream::Tcp(_) | Stream::Ws(_))
     }
 
     /// Applies the socket knobs to an accepted connection (a connecting one got them before
     /// it connected). A knob the system refuses is not worth losing the connection over.
     pub(crate) fn tune(&self, tuning: &Tuning) {
-        if let Stream::Tcp(s) = self {
+        if let Some(s) = self.tcp() {
             let ipv6 = s.local_addr().is_ok_and(|a| a.is_ipv6());
             let _ = sys::apply_tuning(s.as_raw_fd(), tuning, true, ipv6);
         }
@@ -79,18 +93,15 @@ impl Stream {
     /// The peer's IP address as text (what ZAP requests and the `Peer-Address` property
     /// carry); empty for ipc, or when the system does not say.
     pub(crate) fn peer_ip(&self) -> String {
-        match self {
-            Stream::Tcp(s) => s
-                .peer_addr()
-                .map(|a| a.ip().to_canonical().to_string())
-                .unwrap_or_default(),
-            Stream::Unix(_) => String::new(),
-        }
+        self.tcp()
+            .and_then(|s| s.peer_addr().ok())
+            .map(|a| a.ip().to_canonical().to_string())
+            .unwrap_or_default()
     }
 
     /// Turns off Nagle's algorithm on tcp: ZeroMQ batches by itself.
     pub(crate) fn set_nodelay(&self) {
-        if let Stream::Tcp(s) = self {
+        if let Some(s) = self.tcp() {
             // A failure only costs latency.
             let _ = s.set_nodelay(true);
         }
@@ -101,6 +112,7 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.register(registry, token, interest),
             Stream::Unix(s) => s.register(registry, token, interest),
+            Stream::Ws(s) => s.tcp.register(registry, token, interest),
         }
     }
 
@@ -109,7 +121,17 @@ impl Stream {
         let _ = match self {
             Stream::Tcp(s) => s.deregister(registry),
             Stream::Unix(s) => s.deregister(registry),
+            Stream::Ws(s) => s.tcp.deregister(registry),
         };
+    }
+
+    /// The tcp connection under a tcp or ws stream.
+    fn tcp(&self) -> Option<&mio::net::TcpStream> {
+        match self {
+            Stream::Tcp(s) => Some(s),
+            Stream::Ws(s) => Some(&s.tcp),
+            Stream::Unix(_) => None,
+        }
     }
 }
 
@@ -118,6 +140,7 @@ impl AsRawFd for Stream {
         match self {
             Stream::Tcp(s) => s.as_raw_fd(),
             Stream::Unix(s) => s.as_raw_fd(),
+            Stream::Ws(s) => s.tcp.as_raw_fd(),
         }
     }
 }
@@ -128,12 +151,36 @@ pub(crate) enum Target {
     /// Resolved addresses, tried in turn.
     Tcp(Vec<SocketAddr>),
     Ipc(UnixAddr),
+    /// Resolved addresses, and what the upgrade request names.
+    Ws {
+        addrs: Vec<SocketAddr>,
+        host: String,
+        path: String,
+        config: WsConfig,
+    },
 }
 
 impl Target {
     /// Resolves a tcp or ipc endpoint for connecting.
-    pub(crate) fn resolve(endpoint: &Endpoint, ipv6: bool) -> Result<Target> {
+    pub(crate) fn resolve(endpoint: &Endpoint, ipv6: bool, ws: WsConfig) -> Result<Target> {
         match endpoint {
+            Endpoint::Ws { host, port, path } => {
+                let tcp = Endpoint::Tcp {
+                    host: host.clone(),
+                    port: *port,
+                };
+                let host = match port {
+                    Some(port) if host.contains(':') => format!("[{host}]:{port}"),
+                    Some(port) => format!("{host}:{port}"),
+                    None => host.clone(),
+                };
+                Ok(Target::Ws {
+                    addrs: tcp.connect_addrs(ipv6)?,
+                    host,
+                    path: path.clone(),
+                    config: ws,
+                })
+            }
             Endpoint::Tcp { .. } => Ok(Target::Tcp(endpoint.connect_addrs(ipv6)?)),
             Endpoint::Ipc(path) if path == "*" => Err(Error::InvalidEndpoint(endpoint.to_string())),
             Endpoint::Ipc(path) => Ok(Target::Ipc(unix_addr(path)?)),
@@ -152,6 +199,17 @@ impl Target {
                 Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
             }
             Target::Ipc(addr) => mio::net::UnixStream::connect_addr(addr).map(Stream::Unix),
+            Target::Ws {
+                addrs,
+                host,
+                path,
+                config,
+            } => {
+                let addr = addrs[attempt % addrs.len()];
+                let stream = mio::net::TcpStream::from_std(sys::tcp_connect(&addr, tuning)?);
+                let ws = WsStream::client(stream, host.clone(), path.clone(), config);
+                Ok(Stream::Ws(Box::new(ws)))
+            }
         }
     }
 }
@@ -178,6 +236,8 @@ pub(crate) enum Listener {
     Tcp(mio::net::TcpListener),
     /// With the file to remove when the listener closes (none for abstract names).
     Unix(mio::net::UnixListener, Option<PathBuf>),
+    /// A tcp listener whose connections speak ZWS.
+    Ws(mio::net::TcpListener, WsConfig),
 }
 
 impl Listener {
@@ -188,8 +248,19 @@ impl Listener {
         ipv6: bool,
         backlog: i32,
         tuning: &Tuning,
+        ws: WsConfig,
     ) -> Result<(Listener, String)> {
         match endpoint {
+            Endpoint::Ws { host, port, path } => {
+                let addr = Endpoint::bind_addr(host, *port, ipv6)?;
+                let listener =
+                    sys::tcp_listen(&addr, backlog, tuning).map_err(|e| bind_error(e, endpoint))?;
+                let bound = endpoint::tcp_text(&listener.local_addr()?);
+                Ok((
+                    Listener::Ws(mio::net::TcpListener::from_std(listener), ws),
+                    format!("ws{}{path}", &bound["tcp".len()..]),
+                ))
+            }
             Endpoint::Tcp { host, port } => {
                 let addr = Endpoint::bind_addr(host, *port, ipv6)?;
                 let listener =
@@ -230,6 +301,9 @@ impl Listener {
         match self {
             Listener::Tcp(l) => l.accept().map(|(s, _)| Stream::Tcp(s)),
             Listener::Unix(l, _) => l.accept().map(|(s, _)| Stream::Unix(s)),
+            Listener::Ws(l, config) => l
+                .accept()
+                .map(|(s, _)| Stream::Ws(Box::new(WsStream::server(s, config)))),
         }
     }
 
@@ -237,6 +311,7 @@ impl Listener {
         match self {
             Listener::Tcp(l) => l.register(registry, token, Interest::READABLE),
             Listener::Unix(l, _) => l.register(registry, token, Interest::READABLE),
+            Listener::Ws(l, _) => l.register(registry, token, Interest::READABLE),
         }
     }
 
@@ -244,6 +319,7 @@ impl Listener {
         let _ = match self {
             Listener::Tcp(l) => l.deregister(registry),
             Listener::Unix(l, _) => l.deregister(registry),
+            Listener::Ws(l, _) => l.deregister(registry),
         };
     }
 }
@@ -253,6 +329,7 @@ impl AsRawFd for Listener {
         match self {
             Listener::Tcp(l) => l.as_raw_fd(),
             Listener::Unix(l, _) => l.as_raw_fd(),
+            Listener::Ws(l, _) => l.as_raw_fd(),
         }
     }
 }

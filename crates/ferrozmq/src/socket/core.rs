@@ -13,6 +13,7 @@ use crate::monitor::EventKind;
 use crate::options::{millis, Options};
 use crate::patterns::PipeId;
 use crate::pipe::{pipe, Limit, PipeEnd, PipeEvent, PipeLimits};
+use crate::transport::ws::WsConfig;
 use crate::transport::{udp, Listener, Target};
 use bytes::Bytes;
 use std::os::fd::AsRawFd;
@@ -400,6 +401,7 @@ impl SocketCore {
             self.options.ipv6,
             self.options.backlog,
             &self.options.tuning,
+            WsConfig::for_options(&self.options),
         )
         .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
         monitor.emit(EventKind::Listening, listener.as_raw_fd() as u32, &bound);
@@ -471,7 +473,7 @@ impl SocketCore {
             return Ok(Some(id));
         }
         self.options.security.validate()?;
-        let target = Target::resolve(&endpoint, self.options.ipv6).map_err(as_written)?;
+        let target = Target::resolve(&endpoint, self.options.ipv6, WsConfig::for_options(&self.options)).map_err(as_written)?;
         let io = self.io()?;
         let id = self.ctx.next_id();
         let owner = self.owner(id, text);

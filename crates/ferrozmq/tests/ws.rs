@@ -1,0 +1,394 @@
+//! The ws:// transport (ZWS 2.0, RFC 45) over real sockets: ferrozmq on both ends for
+//! every pattern and mechanism, an independent WebSocket implementation (Python's
+//! `websockets` package, `tests/peers/zws_client.py`) on the other end, and hostile
+//! clients written by hand, each of which costs only its own connection.
+//!
+//! The Python tests need `python3` with `websockets` (`pip install websockets`) and fail,
+//! saying so, without it.
+
+use ferrozmq::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bind(socket: &Socket) -> String {
+    let endpoint = socket.bind("ws://127.0.0.1:*/zmq").unwrap();
+    assert!(endpoint.starts_with("ws://127.0.0.1:"), "{endpoint}");
+    assert!(endpoint.ends_with("/zmq"), "{endpoint}");
+    endpoint
+}
+
+fn timeout(socket: &Socket) {
+    socket
+        .options()
+        .set_rcvtimeo(Some(Duration::from_secs(10)))
+        .unwrap();
+}
+
+#[test]
+fn req_rep_over_ws() {
+    let ctx = Context::new();
+    let rep = ctx.socket(REP).unwrap();
+    let endpoint = bind(&rep);
+    let req = ctx.socket(REQ).unwrap();
+    timeout(&req);
+    timeout(&rep);
+    req.connect(&endpoint).unwrap();
+    for i in 0..5 {
+        req.send(format!("request {i}").as_str()).unwrap();
+        assert_eq!(rep.recv().unwrap(), format!("request {i}").as_str());
+        rep.send("reply").unwrap();
+        assert_eq!(req.recv().unwrap(), "reply");
+    }
+}
+
+#[test]
+fn pub_sub_over_ws_filters() {
+    let ctx = Context::new();
+    let publisher = ctx.socket(PUB).unwrap();
+    let endpoint = bind(&publisher);
+    let sub = ctx.socket(SUB).unwrap();
+    sub.options()
+        .set_rcvtimeo(Some(Duration::from_millis(100)))
+        .unwrap();
+    sub.connect(&endpoint).unwrap();
+    sub.subscribe(b"A").unwrap();
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while got.len() < 3 && Instant::now() < deadline {
+        publisher.send("B-no").unwrap();
+        publisher.send("A-yes").unwrap();
+        if let Ok(m) = sub.recv() {
+            got.push(m.as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(got, ["A-yes"; 3]);
+}
+
+/// Many messages, some longer than a WebSocket short length (125), some than its 16-bit
+/// one, with many parts: in order and whole, through partial writes.
+#[test]
+fn push_pull_over_ws_keeps_order_and_sizes() {
+    let ctx = Context::new();
+    let pull = ctx.socket(PULL).unwrap();
+    timeout(&pull);
+    let endpoint = bind(&pull);
+    let push = ctx.socket(PUSH).unwrap();
+    push.connect(&endpoint).unwrap();
+    let sizes = [0usize, 1, 125, 126, 65_535, 65_536, 300_000];
+    let sender = std::thread::spawn(move || {
+        for i in 0..2000usize {
+            let body = vec![i as u8; sizes[i % sizes.len()]];
+            push.send_multipart([&i.to_be_bytes()[..], &body[..]]).unwrap();
+        }
+        push
+    });
+    for i in 0..2000usize {
+        let parts = pull.recv_multipart().unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(&parts[0][..], &i.to_be_bytes()[..]);
+        assert_eq!(parts[1].len(), sizes[i % sizes.len()], "message {i}");
+        assert!(parts[1].iter().all(|&b| b == i as u8));
+    }
+    drop(sender.join().unwrap());
+}
+
+#[test]
+fn dealer_router_and_pair_over_ws() {
+    let ctx = Context::new();
+    let router = ctx.socket(ROUTER).unwrap();
+    timeout(&router);
+    let endpoint = bind(&router);
+    let dealer = ctx.socket(DEALER).unwrap();
+    timeout(&dealer);
+    dealer.options().set_routing_id(b"d1").unwrap();
+    dealer.connect(&endpoint).unwrap();
+    dealer.send("hi").unwrap();
+    let parts = router.recv_multipart().unwrap();
+    assert_eq!(&parts[0][..], b"d1");
+    assert_eq!(&parts[1][..], b"hi");
+    router.send_multipart([&b"d1"[..], b"back"]).unwrap();
+    assert_eq!(dealer.recv().unwrap(), "back");
+
+    let a = ctx.socket(PAIR).unwrap();
+    let b = ctx.socket(PAIR).unwrap();
+    timeout(&b);
+    b.connect(&bind(&a)).unwrap();
+    a.send("pair").unwrap();
+    assert_eq!(b.recv().unwrap(), "pair");
+}
+
+#[test]
+fn plain_over_ws() {
+    let ctx = Context::new();
+    let rep = ctx.socket(REP).unwrap();
+    rep.options().set_plain_server(true).unwrap();
+    timeout(&rep);
+    let endpoint = bind(&rep);
+    let req = ctx.socket(REQ).unwrap();
+    req.options().set_plain_username(Some("admin")).unwrap();
+    req.options().set_plain_password(Some("secret")).unwrap();
+    timeout(&req);
+    req.connect(&endpoint).unwrap();
+    req.send("plain").unwrap();
+    let msg = rep.recv().unwrap();
+    assert_eq!(msg, "plain");
+    rep.send("ok").unwrap();
+    assert_eq!(req.recv().unwrap(), "ok");
+}
+
+#[test]
+fn curve_over_ws() {
+    use zmtp::curve_keys::CurveKeyPair;
+    let ctx = Context::new();
+    let server = CurveKeyPair::generate().unwrap();
+    let client = CurveKeyPair::generate().unwrap();
+    let rep = ctx.socket(REP).unwrap();
+    rep.options().set_curve_server(true).unwrap();
+    rep.options()
+        .set_curve_secretkey(server.secret.as_bytes())
+        .unwrap();
+    timeout(&rep);
+    let endpoint = bind(&rep);
+    let req = ctx.socket(REQ).unwrap();
+    req.options()
+        .set_curve_serverkey(server.public.as_bytes())
+        .unwrap();
+    req.options()
+        .set_curve_publickey(client.public.as_bytes())
+        .unwrap();
+    req.options()
+        .set_curve_secretkey(client.secret.as_bytes())
+        .unwrap();
+    timeout(&req);
+    req.connect(&endpoint).unwrap();
+    req.send("curve").unwrap();
+    assert_eq!(rep.recv().unwrap(), "curve");
+    rep.send("ok").unwrap();
+    assert_eq!(req.recv().unwrap(), "ok");
+}
+
+/// A mechanism mismatch is a subprotocol mismatch: the connection is refused at the
+/// upgrade, and nothing is delivered.
+#[test]
+fn mismatched_mechanisms_do_not_connect() {
+    let ctx = Context::new();
+    let pull = ctx.socket(PULL).unwrap();
+    pull.options().set_plain_server(true).unwrap();
+    pull.options()
+        .set_rcvtimeo(Some(Duration::from_millis(500)))
+        .unwrap();
+    let endpoint = bind(&pull);
+    let push = ctx.socket(PUSH).unwrap();
+    push.options()
+        .set_sndtimeo(Some(Duration::from_millis(500)))
+        .unwrap();
+    push.connect(&endpoint).unwrap();
+    let _ = push.send("never");
+    assert!(pull.recv().is_err());
+}
+
+// ---- an independent implementation: Python's `websockets` ----
+
+fn python(args: &[&str]) -> std::process::Child {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/zws_client.py");
+    let probe = Command::new("python3")
+        .args(["-c", "import websockets"])
+        .status()
+        .expect("python3 runs");
+    assert!(
+        probe.success(),
+        "these tests need Python's websockets package: python3 -m pip install websockets"
+    );
+    Command::new("python3")
+        .arg(script)
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs")
+}
+
+#[test]
+fn a_websockets_client_subscribes_to_a_ferrozmq_pub() {
+    let ctx = Context::new();
+    let publisher = ctx.socket(PUB).unwrap();
+    let endpoint = bind(&publisher);
+    let mut child = python(&["sub", &endpoint, "A", "3"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the Python subscriber got nothing");
+        publisher.send("B-filtered").unwrap();
+        publisher.send("A-kept").unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    assert!(status.success(), "{out}");
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["A-kept"; 3]);
+}
+
+#[test]
+fn a_websockets_client_pushes_to_a_ferrozmq_pull() {
+    let ctx = Context::new();
+    let pull = ctx.socket(PULL).unwrap();
+    timeout(&pull);
+    let endpoint = bind(&pull);
+    let mut child = python(&["push", &endpoint, "first", "second"]);
+    let parts = pull.recv_multipart().unwrap();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(&parts[0][..], b"first");
+    assert_eq!(&parts[1][..], b"second");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "sent\n");
+    assert!(child.wait().unwrap().success());
+}
+
+// ---- hostile clients: each costs its own connection only ----
+
+fn request(protocol: Option<&str>) -> String {
+    let protocol = protocol.map_or(String::new(), |p| {
+        format!("Sec-WebSocket-Protocol: {p}\r\n")
+    });
+    format!(
+        "GET /zmq HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{protocol}\r\n"
+    )
+}
+
+fn raw_client(endpoint: &str) -> TcpStream {
+    let address = endpoint
+        .trim_start_matches("ws://")
+        .trim_end_matches("/zmq");
+    let stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+}
+
+/// Everything the server sends until it closes the connection.
+fn until_closed(mut stream: TcpStream) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return all,
+            Ok(n) => all.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return all,
+            Err(e) => panic!("the server neither answered nor closed: {e}"),
+        }
+    }
+}
+
+/// Upgrades with ZWS2.0/NULL and reads the 101 answer.
+fn upgraded(endpoint: &str) -> TcpStream {
+    let mut stream = raw_client(endpoint);
+    stream
+        .write_all(request(Some("ZWS2.0/NULL")).as_bytes())
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
+    assert!(head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+    assert!(head.contains("Sec-WebSocket-Protocol: ZWS2.0/NULL\r\n"));
+    stream
+}
+
+/// The PULL still takes a well-behaved ferrozmq PUSH after the hostile connection.
+fn still_serves(ctx: &Context, pull: &Socket, endpoint: &str) {
+    let push = ctx.socket(PUSH).unwrap();
+    push.connect(endpoint).unwrap();
+    push.send("still here").unwrap();
+    assert_eq!(pull.recv().unwrap(), "still here");
+}
+
+fn hostile_case(client: impl FnOnce(&str) -> Vec<u8>) -> Vec<u8> {
+    let ctx = Context::new();
+    let pull = ctx.socket(PULL).unwrap();
+    pull.options().set_maxmsgsize(Some(1000)).unwrap();
+    timeout(&pull);
+    let endpoint = bind(&pull);
+    let answer = client(&endpoint);
+    still_serves(&ctx, &pull, &endpoint);
+    answer
+}
+
+#[test]
+fn a_wrong_subprotocol_gets_400_and_the_connection_closed() {
+    let answer = hostile_case(|endpoint| {
+        let mut stream = raw_client(endpoint);
+        stream
+            .write_all(request(Some("ZWS2.0/PLAIN, chat")).as_bytes())
+            .unwrap();
+        until_closed(stream)
+    });
+    assert!(answer.starts_with(b"HTTP/1.1 400 "));
+}
+
+#[test]
+fn a_missing_subprotocol_gets_400_and_the_connection_closed() {
+    let answer = hostile_case(|endpoint| {
+        let mut stream = raw_client(endpoint);
+        stream.write_all(request(None).as_bytes()).unwrap();
+        until_closed(stream)
+    });
+    assert!(answer.starts_with(b"HTTP/1.1 400 "));
+}
+
+#[test]
+fn a_plain_http_request_gets_400_and_the_connection_closed() {
+    let answer = hostile_case(|endpoint| {
+        let mut stream = raw_client(endpoint);
+        stream
+            .write_all(b"GET /zmq HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        until_closed(stream)
+    });
+    assert!(answer.starts_with(b"HTTP/1.1 400 "));
+}
+
+#[test]
+fn an_unmasked_client_frame_closes_the_connection() {
+    hostile_case(|endpoint| {
+        let mut stream = upgraded(endpoint);
+        stream.write_all(&[0x82, 2, 0, b'x']).unwrap();
+        until_closed(stream)
+    });
+}
+
+#[test]
+fn an_oversized_frame_closes_the_connection_before_its_body() {
+    hostile_case(|endpoint| {
+        let mut stream = upgraded(endpoint);
+        // A 1 GiB message announced to a PULL whose MAXMSGSIZE is 1000: refused from the
+        // header, without waiting for (or keeping) the body.
+        let mut frame = vec![0x82, 0x80 | 127];
+        frame.extend_from_slice(&(1u64 << 30).to_be_bytes());
+        frame.extend_from_slice(&[1, 2, 3, 4]);
+        stream.write_all(&frame).unwrap();
+        until_closed(stream)
+    });
+}
+
+#[test]
+fn a_truncated_frame_costs_only_its_connection() {
+    hostile_case(|endpoint| {
+        let mut stream = upgraded(endpoint);
+        // Half a frame header, then the client goes away.
+        stream.write_all(&[0x82]).unwrap();
+        drop(stream);
+        Vec::new()
+    });
+}
