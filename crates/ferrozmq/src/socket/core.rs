@@ -473,7 +473,12 @@ impl SocketCore {
             return Ok(Some(id));
         }
         self.options.security.validate()?;
-        let target = Target::resolve(&endpoint, self.options.ipv6, WsConfig::for_options(&self.options)).map_err(as_written)?;
+        let target = Target::resolve(
+            &endpoint,
+            self.options.ipv6,
+            WsConfig::for_options(&self.options),
+        )
+        .map_err(as_written)?;
         let io = self.io()?;
         let id = self.ctx.next_id();
         let owner = self.owner(id, text);

@@ -110,7 +110,11 @@ enum Outbound {
     /// Collecting a ZMTP frame header (2 or 9 octets).
     Header { buf: [u8; 9], have: usize },
     /// Copying a body: octets left, the mask and its phase.
-    Body { left: u64, mask: Option<[u8; 4]>, pos: usize },
+    Body {
+        left: u64,
+        mask: Option<[u8; 4]>,
+        pos: usize,
+    },
 }
 
 /// One ZWS connection's translation state. See the module docs.
@@ -476,7 +480,11 @@ impl Zws {
                             have: 0,
                         }
                     } else {
-                        Outbound::Body { left: len, mask, pos: 1 }
+                        Outbound::Body {
+                            left: len,
+                            mask,
+                            pos: 1,
+                        }
                     };
                 }
                 1
@@ -584,7 +592,8 @@ mod tests {
         s.handle_input(&wire, &mut to_session, &mut back).unwrap();
         assert_eq!(to_session.len(), GREETING_LEN);
         let mut to_client = Vec::new();
-        c.handle_input(&back, &mut to_client, &mut Vec::new()).unwrap();
+        c.handle_input(&back, &mut to_client, &mut Vec::new())
+            .unwrap();
         assert_eq!(to_client.len(), GREETING_LEN);
         // Both sessions' greetings vanish.
         let mut none = Vec::new();
@@ -641,11 +650,11 @@ mod tests {
     fn zws_flag_octets_are_rfc_45s() {
         let (_, mut s) = pair();
         let mut wire = Vec::new();
-        s.handle_output(&[ZMTP_MORE, 1, b'a', 0, 1, b'b', ZMTP_COMMAND, 1, b'c'], &mut wire);
-        assert_eq!(
-            wire,
-            [0x82, 2, 1, b'a', 0x82, 2, 0, b'b', 0x82, 2, 2, b'c']
+        s.handle_output(
+            &[ZMTP_MORE, 1, b'a', 0, 1, b'b', ZMTP_COMMAND, 1, b'c'],
+            &mut wire,
         );
+        assert_eq!(wire, [0x82, 2, 1, b'a', 0x82, 2, 0, b'b', 0x82, 2, 2, b'c']);
     }
 
     #[test]
@@ -680,7 +689,11 @@ mod tests {
     fn an_unmasked_client_frame_is_refused() {
         let (_, mut s) = pair();
         let err = s
-            .handle_input(&server_frame(OP_BINARY, true, &[0, 1]), &mut Vec::new(), &mut Vec::new())
+            .handle_input(
+                &server_frame(OP_BINARY, true, &[0, 1]),
+                &mut Vec::new(),
+                &mut Vec::new(),
+            )
             .unwrap_err();
         assert_eq!(err, WsError::Masking);
     }
@@ -691,7 +704,9 @@ mod tests {
         let mut wire = Vec::new();
         ws_header(OP_BINARY, 2, Some([1, 2, 3, 4]), &mut wire);
         wire.extend_from_slice(&[1, 3]);
-        let err = c.handle_input(&wire, &mut Vec::new(), &mut Vec::new()).unwrap_err();
+        let err = c
+            .handle_input(&wire, &mut Vec::new(), &mut Vec::new())
+            .unwrap_err();
         assert_eq!(err, WsError::Masking);
     }
 
@@ -700,13 +715,17 @@ mod tests {
         let (mut c, _) = pair();
         let mut wire = Vec::new();
         ws_header(OP_BINARY, 1 << 40, None, &mut wire);
-        let err = c.handle_input(&wire, &mut Vec::new(), &mut Vec::new()).unwrap_err();
+        let err = c
+            .handle_input(&wire, &mut Vec::new(), &mut Vec::new())
+            .unwrap_err();
         assert!(matches!(err, WsError::TooLarge { .. }), "{err:?}");
         // Fragments add up to the limit too.
         let (mut c, _) = pair();
         let mut wire = server_frame(OP_BINARY, false, &[0]);
         ws_header(OP_CONTINUATION, (1 << 20) + 1, None, &mut wire);
-        let err = c.handle_input(&wire, &mut Vec::new(), &mut Vec::new()).unwrap_err();
+        let err = c
+            .handle_input(&wire, &mut Vec::new(), &mut Vec::new())
+            .unwrap_err();
         assert!(matches!(err, WsError::TooLarge { .. }), "{err:?}");
     }
 
@@ -715,9 +734,11 @@ mod tests {
         let (mut c, _) = pair();
         let wire = server_frame(OP_BINARY, true, &[0, b'a', b'b']);
         let mut got = Vec::new();
-        c.handle_input(&wire[..1], &mut got, &mut Vec::new()).unwrap();
+        c.handle_input(&wire[..1], &mut got, &mut Vec::new())
+            .unwrap();
         assert!(got.is_empty());
-        c.handle_input(&wire[1..3], &mut got, &mut Vec::new()).unwrap();
+        c.handle_input(&wire[1..3], &mut got, &mut Vec::new())
+            .unwrap();
         // The header is out once the flag octet is here; the body follows as it comes.
         assert_eq!(got, [0, 2]);
     }
@@ -726,7 +747,10 @@ mod tests {
     fn bad_frames_are_refused() {
         for (wire, what) in [
             (server_frame(OP_TEXT, true, b"\0hi"), "text"),
-            (server_frame(OP_CONTINUATION, true, b"x"), "stray continuation"),
+            (
+                server_frame(OP_CONTINUATION, true, b"x"),
+                "stray continuation",
+            ),
             (server_frame(0x3, true, b"x"), "unknown opcode"),
             (server_frame(OP_PING, false, b"x"), "fragmented control"),
             (server_frame(OP_PING, true, &[0; 126]), "long control"),
@@ -736,7 +760,8 @@ mod tests {
         ] {
             let (mut c, _) = pair();
             assert!(
-                c.handle_input(&wire, &mut Vec::new(), &mut Vec::new()).is_err(),
+                c.handle_input(&wire, &mut Vec::new(), &mut Vec::new())
+                    .is_err(),
                 "{what} accepted"
             );
         }

@@ -14,7 +14,8 @@ const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const MAX_HEAD: usize = 8 * 1024;
 /// Most header lines parsed.
 const MAX_HEADERS: usize = 32;
-const BAD_REQUEST: &[u8] = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+const BAD_REQUEST: &[u8] =
+    b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 /// `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key`: base64(SHA-1(key + GUID)).
 pub(crate) fn accept_key(key: &str) -> String {
@@ -196,17 +197,22 @@ mod tests {
 
     fn serve(request: &str) -> (Result<Option<usize>, WsError>, Vec<u8>) {
         let mut wire = Vec::new();
-        let r = Handshake::server().handle_input(request.as_bytes(), MechanismName::NULL, &mut wire);
+        let r =
+            Handshake::server().handle_input(request.as_bytes(), MechanismName::NULL, &mut wire);
         (r, wire)
     }
 
-    const GOOD: &str = "GET /x HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\
+    const GOOD: &str =
+        "GET /x HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\
         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
         Sec-WebSocket-Protocol: ZWS2.0, ZWS2.0/NULL\r\n\r\n";
 
     #[test]
     fn the_accept_key_is_rfc_6455s_example() {
-        assert_eq!(accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        assert_eq!(
+            accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
     }
 
     #[test]
