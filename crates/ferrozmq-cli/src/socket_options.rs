@@ -202,6 +202,40 @@ const FLAGS: &[OptionFlag] = &[
                dropped",
     },
     OptionFlag {
+        name: "--router-notify",
+        value: Value::Switch(|o, on| {
+            let both = ferrozmq::RouterNotify::CONNECT | ferrozmq::RouterNotify::DISCONNECT;
+            o.set_router_notify(if on { both } else { ferrozmq::RouterNotify::empty() })
+        }),
+        applies: Applies::Only(&[SocketType::Router]),
+        help: "Print an empty message from each tcp or ipc peer as it connects and as it \
+               disconnects (after its routing id, as for its messages)",
+    },
+    OptionFlag {
+        name: "--hello-msg",
+        value: Value::Bytes("TEXT", |o, v| o.set_hello_msg(Some(v))),
+        applies: Applies::Only(&[
+            SocketType::Router,
+            SocketType::Dealer,
+            SocketType::Client,
+            SocketType::Server,
+            SocketType::Peer,
+        ]),
+        help: "Send TEXT to each new peer first, on every connection",
+    },
+    OptionFlag {
+        name: "--disconnect-msg",
+        value: Value::Bytes("TEXT", |o, v| o.set_disconnect_msg(Some(v))),
+        applies: Applies::Only(&[SocketType::Router, SocketType::Server, SocketType::Peer]),
+        help: "Receive TEXT from each peer that connected here when it goes",
+    },
+    OptionFlag {
+        name: "--hiccup-msg",
+        value: Value::Bytes("TEXT", |o, v| o.set_hiccup_msg(Some(v))),
+        applies: Applies::Only(&[SocketType::Dealer, SocketType::Client, SocketType::Peer]),
+        help: "Receive TEXT when a connection this socket made drops (and is made again)",
+    },
+    OptionFlag {
         name: "--xpub-verbose",
         value: Value::Switch(|o, on| o.set_xpub_verbose(on)),
         applies: Applies::Only(&[SocketType::XPub]),
@@ -226,7 +260,31 @@ const FLAGS: &[OptionFlag] = &[
         help: "Deliver the messages that match no subscription; publishers and \
                subscribers must agree on it",
     },
+    OptionFlag {
+        name: "--socks-proxy",
+        value: Value::Bytes("HOST:PORT", |o, v| o.set_socks_proxy(Some(text(v)?))),
+        applies: Applies::ToEveryType,
+        help: "Make tcp connects through this SOCKS5 proxy; host names in the endpoints \
+               are resolved by the proxy",
+    },
+    OptionFlag {
+        name: "--socks-username",
+        value: Value::Bytes("NAME", |o, v| o.set_socks_username(text(v)?)),
+        applies: Applies::ToEveryType,
+        help: "Authenticate with the SOCKS5 proxy under this username (with --socks-password)",
+    },
+    OptionFlag {
+        name: "--socks-password",
+        value: Value::Bytes("PASSWORD", |o, v| o.set_socks_password(text(v)?)),
+        applies: Applies::ToEveryType,
+        help: "The password for --socks-username",
+    },
 ];
+
+/// A flag's value as text, for the options that take text.
+fn text(value: &[u8]) -> ferrozmq::Result<&str> {
+    std::str::from_utf8(value).map_err(|_| Error::InvalidArgument("not UTF-8 text"))
+}
 
 /// A flag's value, read, with the setter it goes to.
 #[derive(Debug)]

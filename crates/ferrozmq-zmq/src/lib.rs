@@ -35,8 +35,6 @@
 //!
 //! What ferrozmq lacks answers as libzmq answers when built without it:
 //!
-//! * SOCKS proxies ([`Socket::set_socks_proxy`], [`Socket::get_socks_proxy`]): [`Error::EINVAL`]
-//!   (issue 17).
 //! * GSSAPI (the `gssapi` options): [`Error::EINVAL`], and [`has`]`("gssapi")` is false.
 //! * RATE and RECOVERY_IVL are kept and read back, with no effect: they configure the PGM
 //!   and NORM multicast transports, which ferrozmq does not have (libzmq built without them

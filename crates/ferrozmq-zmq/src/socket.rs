@@ -4,7 +4,6 @@ use crate::context::OpenSocket;
 use crate::error::Error;
 use crate::message::Message;
 use crate::{Result, DONTWAIT, SNDMORE};
-use std::cell::Cell;
 
 /// A socket's type: which pattern it takes part in.
 ///
@@ -132,10 +131,6 @@ pub struct Socket {
 pub(crate) struct Handle {
     pub(crate) socket: ferrozmq::Socket,
     pub(crate) socket_type: SocketType,
-    /// Options of the multicast transports, which ferrozmq does not have: kept only to be
-    /// read back, as libzmq built without them does.
-    pub(crate) rate: Cell<i32>,
-    pub(crate) recovery_ivl: Cell<i32>,
     /// Dropped after the socket: counts it closed for `Context::destroy`.
     _open: OpenSocket,
 }
@@ -150,8 +145,6 @@ impl Socket {
             handle: Box::new(Handle {
                 socket,
                 socket_type,
-                rate: Cell::new(100),
-                recovery_ivl: Cell::new(10_000),
                 _open: open,
             }),
         }

@@ -246,7 +246,7 @@ impl Socket {
     /// NORM) use it, and there are none here: the value is kept and read back, as libzmq
     /// built without them does.
     pub fn get_rate(&self) -> Result<i32> {
-        Ok(self.handle.rate.get())
+        Ok(i32::try_from(self.options().rate()).unwrap_or(i32::MAX))
     }
 
     /// See [`get_rate`](Self::get_rate); it must be positive.
@@ -254,23 +254,18 @@ impl Socket {
         if value <= 0 {
             return Err(Error::EINVAL);
         }
-        self.handle.rate.set(value);
-        Ok(())
+        Ok(self.options().set_rate(value as u32)?)
     }
 
     /// `ZMQ_RECOVERY_IVL`, in milliseconds (default 10 000). Like
     /// [`get_rate`](Self::get_rate), kept and read back, with no effect.
     pub fn get_recovery_ivl(&self) -> Result<i32> {
-        Ok(self.handle.recovery_ivl.get())
+        Ok(to_millis(self.options().recovery_ivl()))
     }
 
     /// See [`get_recovery_ivl`](Self::get_recovery_ivl); it must not be negative.
     pub fn set_recovery_ivl(&self, value: i32) -> Result<()> {
-        if value < 0 {
-            return Err(Error::EINVAL);
-        }
-        self.handle.recovery_ivl.set(value);
-        Ok(())
+        Ok(self.options().set_recovery_ivl(millis(value)?)?)
     }
 
     /// `ZMQ_SNDBUF`: the kernel's send buffer of each connection, in bytes; -1 (the
@@ -531,16 +526,16 @@ impl Socket {
         Ok(self.options().set_connect_timeout(millis(value)?)?)
     }
 
-    /// `ZMQ_SOCKS_PROXY`: SOCKS proxies are not available yet (issue 17),
-    /// [`Error::EINVAL`].
+    /// `ZMQ_SOCKS_PROXY`: the SOCKS5 proxy (`host:port`) tcp connects go through; empty
+    /// when none.
     pub fn get_socks_proxy(&self) -> Result<Text> {
-        unavailable()
+        Ok(Ok(self.options().socks_proxy().unwrap_or_default()))
     }
 
-    /// `ZMQ_SOCKS_PROXY`: SOCKS proxies are not available yet (issue 17),
-    /// [`Error::EINVAL`].
-    pub fn set_socks_proxy(&self, _value: Option<&str>) -> Result<()> {
-        unavailable()
+    /// See [`get_socks_proxy`](Self::get_socks_proxy); `None` connects directly, an empty
+    /// address is [`Error::EINVAL`].
+    pub fn set_socks_proxy(&self, value: Option<&str>) -> Result<()> {
+        Ok(self.options().set_socks_proxy(value)?)
     }
 
     /// `ZMQ_MECHANISM`: the security mechanism the options chose.
@@ -727,11 +722,6 @@ mod tests {
     #[test]
     fn unavailable_features_answer_einval() {
         let socket = Context::new().socket(REQ).unwrap();
-        assert_eq!(
-            socket.set_socks_proxy(Some("proxy:1080")),
-            Err(Error::EINVAL)
-        );
-        assert_eq!(socket.get_socks_proxy(), Err(Error::EINVAL));
         assert_eq!(socket.set_gssapi_server(true), Err(Error::EINVAL));
         assert_eq!(socket.get_gssapi_principal(), Err(Error::EINVAL));
     }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::thread::JoinHandle;
-use zmtp::SocketType;
+use zmtp::{Message, SocketType};
 
 /// The container of a set of sockets, as `zmq_ctx_new` makes one.
 ///
@@ -39,6 +39,23 @@ pub(crate) struct InprocSide {
     pub(crate) outbound: Limit,
     /// What the socket may queue from a peer.
     pub(crate) inbound: Limit,
+    /// HELLO_MSG: written to each new peer first.
+    pub(crate) hello: Option<Message>,
+    /// DISCONNECT_MSG (binder only): the last message of each connector's pipe.
+    pub(crate) disconnect: Option<Message>,
+}
+
+impl InprocSide {
+    /// Greets the peer of a new pipe and, when this side bound the name, asks the peer
+    /// for its farewell, as the socket's options say; `end` is this side's.
+    fn open(&self, end: &mut PipeEnd, binder: bool) {
+        if let Some(hello) = &self.hello {
+            end.send_control(hello.clone());
+        }
+        if let Some(farewell) = self.disconnect.as_ref().filter(|_| binder) {
+            end.set_peer_farewell(farewell.clone());
+        }
+    }
 }
 
 struct Pending {
@@ -271,6 +288,7 @@ impl ContextShared {
             if let Limit::Messages(share) = binder.outbound {
                 pending.end.set_send_share(share);
             }
+            binder.open(&mut pending.end, true);
             pending.target.set(binder.link.clone());
             attach.push((pending.end, pending.peer));
         }
@@ -302,7 +320,7 @@ impl ContextShared {
         if let Some((_, binder)) = inproc.bound.get(name) {
             let binder = binder.clone();
             drop(inproc);
-            let (mine, theirs) = pipe(
+            let (mut mine, mut theirs) = pipe(
                 connector.link.clone(),
                 binder.link.clone(),
                 PipeLimits {
@@ -310,6 +328,8 @@ impl ContextShared {
                     b_to_a: binder.outbound.join(Some(connector.inbound)),
                 },
             );
+            connector.open(&mut mine, false);
+            binder.open(&mut theirs, true);
             binder.link.post(SocketEvent::Attach(
                 theirs,
                 PeerDetails {
@@ -320,7 +340,7 @@ impl ContextShared {
             return Ok((mine, binder.routing_id));
         }
         let target = Arc::new(DeferredTarget::default());
-        let (mine, theirs) = pipe(
+        let (mut mine, theirs) = pipe(
             connector.link.clone(),
             target.clone(),
             // The binder's shares come when it binds (see `inproc_bind`).
@@ -329,6 +349,7 @@ impl ContextShared {
                 b_to_a: connector.inbound.with_writer_unknown(),
             },
         );
+        connector.open(&mut mine, false);
         let waiting = inproc.pending.entry(name.to_string()).or_default();
         // Connectors that closed before any bind, leaving nothing to read, are forgotten.
         waiting.retain_mut(|p| !p.end.peer_closed() || p.end.has_message());
@@ -353,6 +374,14 @@ pub(crate) struct ZapDirectory {
 }
 
 impl ZapDirectory {
+    /// A directory of its own, where no handler is ever bound (for engine tests).
+    #[cfg(test)]
+    pub(crate) fn empty() -> Self {
+        ZapDirectory {
+            inproc: Arc::default(),
+        }
+    }
+
     /// Connects a pipe to the ZAP handler, for one request: `None` when no REP or ROUTER is
     /// bound at `inproc://zeromq.zap.01` (libzmq's rule: the handler starts before the
     /// servers). Events of the new pipe's end go to `notify`. The handler's socket sees a

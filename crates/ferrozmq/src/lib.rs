@@ -144,7 +144,7 @@ pub use poll::{poll, PollEvents, PollItem, Poller, PollerEvent, POLLERR, POLLIN,
 pub use properties::Properties;
 pub use proxy::{proxy, proxy_steerable, proxy_with_capture};
 pub use security::curve_keypair;
-pub use socket::{Mechanism, ReconnectStop, SendFlags, Socket, SocketOptions};
+pub use socket::{Mechanism, ReconnectStop, RouterNotify, SendFlags, Socket, SocketOptions};
 pub use zmtp::curve_keys::{CurveKeyPair, CurvePublicKey, CurveSecretKey};
 /// Z85, the text encoding of binary data (and of CURVE keys) that ZeroMQ uses (RFC 32):
 /// `zmq_z85_encode` and `zmq_z85_decode`.

@@ -71,6 +71,34 @@ pub(crate) struct Options {
     pub(crate) tuning: Tuning,
     /// PLAIN, CURVE and ZAP settings: the mechanism each tcp or ipc connection runs.
     pub(crate) security: crate::security::Security,
+    /// ROUTER_NOTIFY (ROUTER only): which tcp and ipc peer events reach the application as
+    /// an empty message from that peer.
+    pub(crate) router_notify: crate::RouterNotify,
+    /// HELLO_MSG: sent to every new peer first, on each connection.
+    pub(crate) hello_msg: Option<Bytes>,
+    /// DISCONNECT_MSG: received from a peer that connected to this socket, when it goes.
+    pub(crate) disconnect_msg: Option<Bytes>,
+    /// HICCUP_MSG: received from a peer this socket connected to, when the connection
+    /// drops (and is about to be made again).
+    pub(crate) hiccup_msg: Option<Bytes>,
+    /// METADATA: application properties (`X-` names) announced in each handshake.
+    pub(crate) metadata: Vec<(String, Bytes)>,
+    /// SOCKS_PROXY: the SOCKS5 proxy (`host:port`) tcp connects go through.
+    pub(crate) socks_proxy: Option<String>,
+    /// SOCKS_USERNAME: when not empty, the proxy is asked for username/password
+    /// authentication.
+    pub(crate) socks_username: String,
+    /// SOCKS_PASSWORD, sent with SOCKS_USERNAME.
+    pub(crate) socks_password: String,
+    /// RATE in kilobits per second, kept for reading back: only multicast transports (PGM,
+    /// NORM) use it, and ferrozmq has none.
+    pub(crate) rate: u32,
+    /// RECOVERY_IVL in milliseconds, kept like RATE.
+    pub(crate) recovery_ivl: u32,
+    /// IPC_FILTER_PID, _UID, _GID: which peers ipc listeners let in.
+    pub(crate) ipc_filters: crate::transport::ipc_filters::IpcFilters,
+    /// USE_FD: binds listen on (a duplicate of) this listening socket instead of a new one.
+    pub(crate) use_fd: Option<std::os::fd::RawFd>,
 }
 
 /// Options that go straight to the operating system's socket, libzmq's defaults meaning
@@ -91,6 +119,8 @@ pub(crate) struct Tuning {
     pub(crate) rcvbuf: i32,
     /// IP_TOS / IPV6_TCLASS (0: leave).
     pub(crate) tos: i32,
+    /// SO_PRIORITY, the queueing priority of outgoing packets (0: leave).
+    pub(crate) priority: i32,
     /// TCP_USER_TIMEOUT in milliseconds (0: leave).
     pub(crate) tcp_maxrt: i32,
     /// SO_BINDTODEVICE interface name (empty: any).
@@ -107,6 +137,7 @@ impl Default for Tuning {
             sndbuf: -1,
             rcvbuf: -1,
             tos: 0,
+            priority: 0,
             tcp_maxrt: 0,
             bind_to_device: String::new(),
         }
@@ -156,6 +187,18 @@ impl Default for Options {
             stream_notify: true,
             tuning: Tuning::default(),
             security: crate::security::Security::default(),
+            router_notify: crate::RouterNotify::empty(),
+            hello_msg: None,
+            disconnect_msg: None,
+            hiccup_msg: None,
+            metadata: Vec::new(),
+            socks_proxy: None,
+            socks_username: String::new(),
+            socks_password: String::new(),
+            use_fd: None,
+            ipc_filters: Default::default(),
+            rate: 100,
+            recovery_ivl: 10_000,
         }
     }
 }
@@ -166,6 +209,15 @@ pub(crate) fn millis(ms: i32) -> Option<Duration> {
 }
 
 impl Options {
+    /// What a handshake announces: the protocol's own properties, then the application's.
+    pub(crate) fn announced(&self, mut protocol: zmtp::Metadata) -> zmtp::Metadata {
+        for (name, value) in &self.metadata {
+            // Names were checked when set.
+            let _ = protocol.insert(name, value.clone());
+        }
+        protocol
+    }
+
     /// The maximum message size as the protocol layer takes it.
     pub(crate) fn max_message_size(&self) -> Option<u64> {
         u64::try_from(self.maxmsgsize).ok()

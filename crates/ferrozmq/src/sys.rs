@@ -112,10 +112,29 @@ pub(crate) fn set_multicast_hops(socket: &UdpSocket, ipv6: bool, hops: u32) -> i
 
 /// A non-blocking socket of `kind` bound to `addr`; IPv6 ones also take IPv4 (dual stack).
 /// Starts a non-blocking tcp connect from a socket tuned before it connects (buffer sizes,
-/// device and keepalive must precede the handshake to count).
-pub(crate) fn tcp_connect(addr: &SocketAddr, tuning: &Tuning) -> io::Result<TcpStream> {
+/// device and keepalive must precede the handshake to count), bound first to `source` when
+/// one is given (port 0: any).
+pub(crate) fn tcp_connect(
+    addr: &SocketAddr,
+    source: Option<&SocketAddr>,
+    tuning: &Tuning,
+) -> io::Result<TcpStream> {
     let fd = new_socket(addr, libc::SOCK_STREAM)?;
     apply_tuning(fd.as_raw_fd(), tuning, true, addr.is_ipv6())?;
+    if let Some(source) = source {
+        let (storage, len) = sockaddr(source);
+        // SAFETY: `storage` holds a valid socket address of `len` bytes.
+        let rc = unsafe {
+            libc::bind(
+                fd.as_raw_fd(),
+                (&storage as *const libc::sockaddr_storage).cast(),
+                len,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
     let (storage, len) = sockaddr(addr);
     // SAFETY: `storage` holds a valid socket address of `len` bytes.
     let rc = unsafe {
@@ -182,6 +201,9 @@ pub(crate) fn apply_tuning(fd: RawFd, tuning: &Tuning, tcp: bool, ipv6: bool) ->
     if tuning.rcvbuf >= 0 {
         set_int_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, tuning.rcvbuf)?;
     }
+    if tuning.priority != 0 {
+        set_int_option(fd, libc::SOL_SOCKET, libc::SO_PRIORITY, tuning.priority)?;
+    }
     if !tcp {
         return Ok(());
     }
@@ -239,7 +261,6 @@ pub(crate) fn apply_tuning(fd: RawFd, tuning: &Tuning, tcp: bool, ipv6: bool) ->
 }
 
 /// Reads an integer socket option.
-#[cfg(test)]
 pub(crate) fn get_int_option(fd: RawFd, level: i32, name: i32) -> io::Result<i32> {
     let mut value: i32 = 0;
     let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
@@ -338,9 +359,10 @@ mod tests {
             tcp_keepalive_idle: 77,
             sndbuf: 65536,
             tcp_maxrt: 1234,
+            priority: 5,
             ..Tuning::default()
         };
-        let stream = tcp_connect(&l.local_addr().unwrap(), &tuning).unwrap();
+        let stream = tcp_connect(&l.local_addr().unwrap(), None, &tuning).unwrap();
         let fd = stream.as_raw_fd();
         assert_eq!(
             get_int_option(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE).unwrap(),
@@ -353,6 +375,10 @@ mod tests {
         assert_eq!(
             get_int_option(fd, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT).unwrap(),
             1234
+        );
+        assert_eq!(
+            get_int_option(fd, libc::SOL_SOCKET, libc::SO_PRIORITY).unwrap(),
+            5
         );
         // Linux doubles the requested size for its own bookkeeping.
         assert!(get_int_option(fd, libc::SOL_SOCKET, libc::SO_SNDBUF).unwrap() >= 65536);

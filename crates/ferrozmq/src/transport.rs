@@ -1,12 +1,14 @@
 //! Byte-stream transports (tcp and ipc) behind one interface for the engine, and the udp
 //! sockets of RADIO and DISH.
 
+pub(crate) mod ipc_filters;
+pub(crate) mod socks5;
 pub(crate) mod udp;
 pub(crate) mod ws;
 
 use crate::endpoint::{self, Endpoint};
 use crate::error::{Error, Result};
-use crate::options::Tuning;
+use crate::options::{Options, Tuning};
 use crate::sys;
 use bytes::BytesMut;
 use mio::event::Source;
@@ -150,6 +152,15 @@ impl AsRawFd for Stream {
 pub(crate) enum Target {
     /// Resolved addresses, tried in turn.
     Tcp(Vec<SocketAddr>),
+    /// A tcp endpoint reached through a SOCKS5 proxy (`ZMQ_SOCKS_PROXY`): the proxy's
+    /// addresses, tried in turn, and what to ask of it once connected.
+    Socks {
+        proxy: Vec<SocketAddr>,
+        /// The local address to connect to the proxy from (`src;host:port`).
+        source: Option<SocketAddr>,
+        destination: socks5::Destination,
+        credentials: Option<socks5::Credentials>,
+    },
     Ipc(UnixAddr),
     /// Resolved addresses, and what the upgrade request names.
     Ws {
@@ -161,8 +172,10 @@ pub(crate) enum Target {
 }
 
 impl Target {
-    /// Resolves a tcp or ipc endpoint for connecting.
-    pub(crate) fn resolve(endpoint: &Endpoint, ipv6: bool, ws: WsConfig) -> Result<Target> {
+    /// Resolves a tcp, ipc or ws endpoint for connecting, with the socket's options: a tcp one
+    /// goes through the SOCKS5 proxy when `ZMQ_SOCKS_PROXY` names one.
+    pub(crate) fn resolve(endpoint: &Endpoint, options: &Options) -> Result<Target> {
+        let ipv6 = options.ipv6;
         match endpoint {
             Endpoint::Ws { host, port, path } => {
                 let tcp = Endpoint::Tcp {
@@ -178,10 +191,47 @@ impl Target {
                     addrs: tcp.connect_addrs(ipv6)?,
                     host,
                     path: path.clone(),
-                    config: ws,
+                    config: WsConfig::for_options(options),
                 })
             }
-            Endpoint::Tcp { .. } => Ok(Target::Tcp(endpoint.connect_addrs(ipv6)?)),
+            Endpoint::Tcp { host, port } => match &options.socks_proxy {
+                Some(proxy) => {
+                    let invalid = || Error::InvalidEndpoint(endpoint.to_string());
+                    let port = port.ok_or_else(invalid)?;
+                    if host == "*" {
+                        return Err(invalid());
+                    }
+                    // The destination is not resolved here: the proxy resolves names.
+                    let destination = socks5::Destination::new(host, port).ok_or_else(invalid)?;
+                    // As libzmq takes it: `host:port`, or `source;host:port` to connect
+                    // to the proxy from a given local address (port 0: any).
+                    let bad_proxy = || Error::InvalidEndpoint(proxy.clone());
+                    let (source, proxy_address) = match proxy.split_once(';') {
+                        Some((source, address)) => (Some(source), address),
+                        None => (None, proxy.as_str()),
+                    };
+                    let source = source
+                        .map(|text| match Endpoint::parse(&format!("tcp://{text}")) {
+                            Ok(Endpoint::Tcp { host, port }) => {
+                                Endpoint::bind_addr(&host, port, ipv6)
+                            }
+                            _ => Err(bad_proxy()),
+                        })
+                        .transpose()?;
+                    let proxy = Endpoint::parse(&format!("tcp://{proxy_address}"))
+                        .map_err(|_| bad_proxy())?;
+                    Ok(Target::Socks {
+                        proxy: proxy.connect_addrs(ipv6)?,
+                        source,
+                        destination,
+                        credentials: socks5::Credentials::new(
+                            &options.socks_username,
+                            &options.socks_password,
+                        ),
+                    })
+                }
+                None => Ok(Target::Tcp(endpoint.connect_addrs(ipv6)?)),
+            },
             Endpoint::Ipc(path) if path == "*" => Err(Error::InvalidEndpoint(endpoint.to_string())),
             Endpoint::Ipc(path) => Ok(Target::Ipc(unix_addr(path)?)),
             Endpoint::Inproc(_) | Endpoint::Udp { .. } => {
@@ -195,7 +245,12 @@ impl Target {
         match self {
             Target::Tcp(addrs) => {
                 let addr = addrs[attempt % addrs.len()];
-                let stream = sys::tcp_connect(&addr, tuning)?;
+                let stream = sys::tcp_connect(&addr, None, tuning)?;
+                Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
+            }
+            Target::Socks { proxy, source, .. } => {
+                let addr = proxy[attempt % proxy.len()];
+                let stream = sys::tcp_connect(&addr, source.as_ref(), tuning)?;
                 Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
             }
             Target::Ipc(addr) => mio::net::UnixStream::connect_addr(addr).map(Stream::Unix),
@@ -206,10 +261,25 @@ impl Target {
                 config,
             } => {
                 let addr = addrs[attempt % addrs.len()];
-                let stream = mio::net::TcpStream::from_std(sys::tcp_connect(&addr, tuning)?);
+                let stream = mio::net::TcpStream::from_std(sys::tcp_connect(&addr, None, tuning)?);
                 let ws = WsStream::client(stream, host.clone(), path.clone(), config);
                 Ok(Stream::Ws(Box::new(ws)))
             }
+        }
+    }
+
+    /// The SOCKS5 handshake a fresh connection to the proxy runs before ZMTP, if any.
+    pub(crate) fn socks_handshake(&self) -> Option<socks5::SocksConnect> {
+        match self {
+            Target::Socks {
+                destination,
+                credentials,
+                ..
+            } => Some(socks5::SocksConnect::new(socks5::Handshake::new(
+                destination.clone(),
+                credentials.clone(),
+            ))),
+            Target::Tcp(_) | Target::Ipc(_) | Target::Ws { .. } => None,
         }
     }
 }
@@ -288,6 +358,73 @@ impl Listener {
                 Ok((
                     Listener::Unix(mio::net::UnixListener::from_std(listener), file),
                     format!("ipc://{path}"),
+                ))
+            }
+            Endpoint::Inproc(_) | Endpoint::Udp { .. } => {
+                Err(Error::InvalidEndpoint(endpoint.to_string()))
+            }
+        }
+    }
+
+    /// Listens on a duplicate of `fd`, a socket the application bound and made listen
+    /// itself (`ZMQ_USE_FD`); the endpoint only says which transport it is, the bound
+    /// address comes from the socket. The application keeps its own descriptor.
+    pub(crate) fn adopt(
+        endpoint: &Endpoint,
+        fd: RawFd,
+        ws: WsConfig,
+    ) -> Result<(Listener, String)> {
+        use std::os::fd::{FromRawFd, OwnedFd};
+        // SAFETY: F_DUPFD_CLOEXEC only reads `fd`; a bad one fails with EBADF.
+        let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+        if dup < 0 {
+            return Err(Error::Io(io::Error::last_os_error()));
+        }
+        // SAFETY: `dup` is a fresh descriptor nothing else owns.
+        let owned = unsafe { OwnedFd::from_raw_fd(dup) };
+        let not_listening = || {
+            Error::InvalidArgument("USE_FD is not a listening socket of the endpoint's transport")
+        };
+        let listening = sys::get_int_option(dup, libc::SOL_SOCKET, libc::SO_ACCEPTCONN)
+            .map_err(|_| not_listening())?;
+        if listening == 0 {
+            return Err(not_listening());
+        }
+        let tcp_listener = |owned: OwnedFd| {
+            let listener = std::net::TcpListener::from(owned);
+            let bound = listener.local_addr().map_err(|_| not_listening())?;
+            if !bound.is_ipv4() && !bound.is_ipv6() {
+                return Err(not_listening());
+            }
+            listener.set_nonblocking(true)?;
+            Ok((mio::net::TcpListener::from_std(listener), bound))
+        };
+        match endpoint {
+            Endpoint::Ws { path, .. } => {
+                let (listener, bound) = tcp_listener(owned)?;
+                let bound = endpoint::tcp_text(&bound);
+                Ok((
+                    Listener::Ws(listener, ws),
+                    format!("ws{}{path}", &bound["tcp".len()..]),
+                ))
+            }
+            Endpoint::Tcp { .. } => {
+                let (listener, bound) = tcp_listener(owned)?;
+                Ok((Listener::Tcp(listener), endpoint::tcp_text(&bound)))
+            }
+            Endpoint::Ipc(_) => {
+                let listener = std::os::unix::net::UnixListener::from(owned);
+                let bound = listener.local_addr().map_err(|_| not_listening())?;
+                let name = match (bound.as_pathname(), bound.as_abstract_name()) {
+                    (Some(path), _) => path.to_string_lossy().into_owned(),
+                    (None, Some(name)) => format!("@{}", String::from_utf8_lossy(name)),
+                    (None, None) => return Err(not_listening()),
+                };
+                listener.set_nonblocking(true)?;
+                // The file is the application's: it is left in place.
+                Ok((
+                    Listener::Unix(mio::net::UnixListener::from_std(listener), None),
+                    format!("ipc://{name}"),
                 ))
             }
             Endpoint::Inproc(_) | Endpoint::Udp { .. } => {

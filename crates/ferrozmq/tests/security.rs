@@ -826,6 +826,43 @@ fn without_a_handler_plain_is_refused_and_curve_let_in_unless_the_domain_is_enfo
     assert_eq!(null(true).kind(), EventKind::HandshakeFailedNoDetail);
 }
 
+#[test]
+fn with_a_handler_an_enforced_domain_decides_whether_it_is_asked() {
+    // As libzmq's CURVE server: a ZAP handler is asked when a domain is set, or when
+    // ZAP_ENFORCE_DOMAIN is off; an enforced empty domain means no authentication.
+    let keys = CurveKeyPair::generate().unwrap();
+    let client = CurveKeyPair::generate().unwrap();
+    let outcome = |domain: &str, enforce: bool| {
+        let ctx = Context::new();
+        // Knows no CURVE key: refuses every client it is asked about.
+        let auth = Authenticator::new(&ctx).unwrap();
+        let rep = socket(&ctx, REP);
+        rep.options().set_curve_server(true).unwrap();
+        rep.options()
+            .set_curve_secretkey(keys.secret.as_bytes())
+            .unwrap();
+        rep.options().set_zap_domain(domain).unwrap();
+        rep.options().set_zap_enforce_domain(enforce).unwrap();
+        let feed = Feed::watch(&rep);
+        let endpoint = bind(&rep);
+        let req = socket(&ctx, REQ);
+        req.options()
+            .set_curve_serverkey(keys.public.as_bytes())
+            .unwrap();
+        req.options()
+            .set_curve_secretkey(client.secret.as_bytes())
+            .unwrap();
+        req.connect(&endpoint).unwrap();
+        let kind = feed.until_handshake().kind();
+        auth.stop();
+        kind
+    };
+    assert_eq!(outcome("", false), EventKind::HandshakeFailedAuth);
+    assert_eq!(outcome("global", false), EventKind::HandshakeFailedAuth);
+    assert_eq!(outcome("", true), EventKind::HandshakeSucceeded);
+    assert_eq!(outcome("global", true), EventKind::HandshakeFailedAuth);
+}
+
 // ---- Options ----
 
 #[test]

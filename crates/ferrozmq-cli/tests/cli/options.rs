@@ -103,6 +103,40 @@ fn a_dealer_routing_id_is_what_the_router_prints() {
 }
 
 #[test]
+fn a_notifying_router_prints_its_peers_coming_and_going_around_their_hello() {
+    let port = free_port();
+    let router = ferrozmq([
+        "router",
+        &format!("@{}", tcp(port)),
+        "--router-notify",
+        "--count",
+        "4",
+        "--timeout",
+        "5000",
+    ]);
+    let dealer = ferrozmq([
+        "dealer",
+        &format!(">{}", tcp(port)),
+        "--routing-id",
+        "alice",
+        "--hello-msg",
+        "hi",
+        "--send",
+        "hello",
+        "--timeout",
+        "1000",
+    ]);
+    let dealer = dealer.finish();
+    assert!(dealer.status.success(), "{dealer:?}");
+    let router = router.finish();
+    assert!(router.status.success(), "{router:?}");
+    assert_eq!(
+        router.stdout,
+        ["alice\t", "alice\thi", "alice\thello", "alice\t"]
+    );
+}
+
+#[test]
 fn requests_go_through_a_connection_with_heartbeats() {
     let port = free_port();
     let heartbeats = [
@@ -389,6 +423,10 @@ fn help_lists_every_socket_option() {
         "--sndbuf BYTES",
         "--rcvbuf BYTES",
         "--router-mandatory",
+        "--router-notify",
+        "--hello-msg TEXT",
+        "--disconnect-msg TEXT",
+        "--hiccup-msg TEXT",
         "--xpub-verbose",
         "--req-relaxed",
         "--req-correlate",
@@ -401,4 +439,41 @@ fn help_lists_every_socket_option() {
             "{flag} missing from --help: {help:?}"
         );
     }
+}
+
+#[test]
+fn socks_proxy_flags_connect_through_a_real_socks5_proxy_with_a_password() {
+    use crate::support::Process;
+    let proxy_port = free_port();
+    let mut proxy = Process::spawn(
+        "python3",
+        [
+            "-u",
+            "-m",
+            "pproxy",
+            "-v",
+            "-l",
+            &format!("socks5://127.0.0.1:{proxy_port}#alice:s3cret"),
+        ],
+        None,
+    );
+    proxy.expect_lines(1); // "Serving on ...": it listens.
+    let port = free_port();
+    let _push = ferrozmq_with_input(["push", &format!("@{}", tcp(port))], "through the proxy\n");
+    let mut pull = ferrozmq([
+        "pull",
+        &format!(">{}", tcp(port)),
+        "--socks-proxy",
+        &format!("127.0.0.1:{proxy_port}"),
+        "--socks-username",
+        "alice",
+        "--socks-password",
+        "s3cret",
+    ]);
+    assert_eq!(pull.expect_lines(1), ["through the proxy"]);
+    let relayed = proxy.expect_lines(1);
+    assert!(
+        relayed[0].ends_with(&format!("-> 127.0.0.1:{port}")),
+        "{relayed:?}"
+    );
 }

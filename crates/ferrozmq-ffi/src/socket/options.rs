@@ -9,11 +9,14 @@
 //! | `int` state (RCVMORE, EVENTS, FD, THREAD_SAFE) | — (read-only) | at least `sizeof (int)`; the rest of the buffer is zeroed, `*optvallen` becomes `sizeof (int)` |
 //! | `int64_t` (MAXMSGSIZE) | exactly 8 | exactly 8 |
 //! | binary (ROUTING_ID, SUBSCRIBE, ...) | the bytes, with each option's length limits | at least the length; rest zeroed; `*optvallen` becomes the length |
-//! | string (LAST_ENDPOINT, ZAP_DOMAIN, PLAIN_*, BINDTODEVICE) | the bytes, no NUL needed | the text and a NUL, as binary |
+//! | string (LAST_ENDPOINT, ZAP_DOMAIN, PLAIN_*, BINDTODEVICE, SOCKS_*) | the bytes, no NUL needed | the text and a NUL, as binary |
 //! | CURVE key | 32 bytes, 40 characters of Z85, or 41 with a final NUL | 32 (bytes) or 41 (Z85 and NUL), nothing else; a key not set reads as 32 zeros |
 //!
-//! Options ferrozmq does not have (AFFINITY, RATE, RECOVERY_IVL, SOCKS_*, METADATA,
-//! USE_FD, TCP_ACCEPT_FILTER, IPC_FILTER_*, ROUTER_NOTIFY, HELLO_MSG, ... — see issue 17;
+//! ROUTER_NOTIFY, HELLO_MSG, DISCONNECT_MSG and HICCUP_MSG are refused (EINVAL) by the
+//! socket types they do not apply to (libzmq refuses ROUTER_NOTIFY so, and ignores the
+//! other three there). AFFINITY (`uint64_t`) chooses I/O threads; RATE and RECOVERY_IVL
+//! are kept and read back with no effect, as a libzmq without PGM and NORM does. Options
+//! ferrozmq does not have (TCP_ACCEPT_FILTER, ... — see issue 17;
 //! GSSAPI_*, VMCI_*, WSS_* as libzmq built without them) fail with EINVAL, as every unknown
 //! option does. Writing a value of the wrong size or out of range fails with EINVAL and
 //! changes nothing. A NULL `optval` where a value must be read or written, or a NULL
@@ -22,14 +25,17 @@
 use super::{lock, SocketEntry};
 use crate::call::guard;
 use crate::errno::Errno;
-use ferrozmq::{Mechanism, ReconnectStop, SocketOptions};
+use ferrozmq::{Mechanism, ReconnectStop, RouterNotify, SocketOptions};
 use std::ffi::{c_int, c_void};
 use std::time::Duration;
 
 // Socket option numbers (zmq.h).
+const ZMQ_AFFINITY: c_int = 4;
 const ZMQ_ROUTING_ID: c_int = 5;
 const ZMQ_SUBSCRIBE: c_int = 6;
 const ZMQ_UNSUBSCRIBE: c_int = 7;
+const ZMQ_RATE: c_int = 8;
+const ZMQ_RECOVERY_IVL: c_int = 9;
 const ZMQ_SNDBUF: c_int = 11;
 const ZMQ_RCVBUF: c_int = 12;
 const ZMQ_RCVMORE: c_int = 13;
@@ -71,8 +77,12 @@ const ZMQ_CONFLATE: c_int = 54;
 const ZMQ_ZAP_DOMAIN: c_int = 55;
 const ZMQ_ROUTER_HANDOVER: c_int = 56;
 const ZMQ_TOS: c_int = 57;
+const ZMQ_IPC_FILTER_PID: c_int = 58;
+const ZMQ_IPC_FILTER_UID: c_int = 59;
+const ZMQ_IPC_FILTER_GID: c_int = 60;
 const ZMQ_CONNECT_ROUTING_ID: c_int = 61;
 const ZMQ_HANDSHAKE_IVL: c_int = 66;
+const ZMQ_SOCKS_PROXY: c_int = 68;
 const ZMQ_XPUB_NODROP: c_int = 69;
 const ZMQ_XPUB_MANUAL: c_int = 71;
 const ZMQ_XPUB_WELCOME_MSG: c_int = 72;
@@ -85,9 +95,21 @@ const ZMQ_XPUB_VERBOSER: c_int = 78;
 const ZMQ_CONNECT_TIMEOUT: c_int = 79;
 const ZMQ_TCP_MAXRT: c_int = 80;
 const ZMQ_THREAD_SAFE: c_int = 81;
+const ZMQ_USE_FD: c_int = 89;
 const ZMQ_BINDTODEVICE: c_int = 92;
 const ZMQ_ZAP_ENFORCE_DOMAIN: c_int = 93;
+const ZMQ_METADATA: c_int = 95;
+const ZMQ_ROUTER_NOTIFY: c_int = 97;
+const ZMQ_XPUB_MANUAL_LAST_VALUE: c_int = 98;
+const ZMQ_SOCKS_USERNAME: c_int = 99;
+const ZMQ_SOCKS_PASSWORD: c_int = 100;
+const ZMQ_ONLY_FIRST_SUBSCRIBE: c_int = 108;
 const ZMQ_RECONNECT_STOP: c_int = 109;
+const ZMQ_HELLO_MSG: c_int = 110;
+const ZMQ_DISCONNECT_MSG: c_int = 111;
+const ZMQ_PRIORITY: c_int = 112;
+const ZMQ_HICCUP_MSG: c_int = 114;
+const ZMQ_TOPICS_COUNT: c_int = 116;
 
 /// Longest routing id, PLAIN credential and ZAP domain: lengths travel in one octet.
 const SHORT_MAX: usize = 255;
@@ -135,6 +157,15 @@ impl Input<'_> {
     /// A non-negative `int`; non-zero is true (the socket types' own switches).
     fn switch(&self) -> Result<bool, Errno> {
         Ok(self.int_at_least(0)? != 0)
+    }
+
+    fn u64(&self) -> Result<u64, Errno> {
+        match self.0 {
+            Some(bytes) if bytes.len() == size_of::<u64>() => Ok(u64::from_ne_bytes(
+                bytes.try_into().expect("sizeof (uint64_t)"),
+            )),
+            _ => Err(Errno::EINVAL),
+        }
     }
 
     fn i64(&self) -> Result<i64, Errno> {
@@ -263,8 +294,26 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
         ZMQ_XPUB_VERBOSER => o.set_xpub_verboser(input.switch()?)?,
         ZMQ_XPUB_MANUAL => o.set_xpub_manual(input.switch()?)?,
         ZMQ_XPUB_NODROP => o.set_xpub_nodrop(input.switch()?)?,
+        ZMQ_XPUB_MANUAL_LAST_VALUE => o.set_xpub_manual_last_value(input.switch()?)?,
+        ZMQ_ONLY_FIRST_SUBSCRIBE => o.set_only_first_subscribe(input.switch()?)?,
         ZMQ_REQ_CORRELATE => o.set_req_correlate(input.switch()?)?,
         ZMQ_REQ_RELAXED => o.set_req_relaxed(input.switch()?)?,
+        ZMQ_ROUTER_NOTIFY => {
+            let bits = u32::try_from(input.int()?).map_err(|_| Errno::EINVAL)?;
+            o.set_router_notify(RouterNotify::from_bits(bits).ok_or(Errno::EINVAL)?)?
+        }
+        ZMQ_METADATA => {
+            // "X-name:value", neither side empty.
+            let text = input.text()?;
+            let (name, value) = text.split_once(':').ok_or(Errno::EINVAL)?;
+            if value.is_empty() {
+                return Err(Errno::EINVAL);
+            }
+            o.set_metadata(name, value)?
+        }
+        ZMQ_HELLO_MSG => o.set_hello_msg(Some(input.bytes()))?,
+        ZMQ_DISCONNECT_MSG => o.set_disconnect_msg(Some(input.bytes()))?,
+        ZMQ_HICCUP_MSG => o.set_hiccup_msg(Some(input.bytes()))?,
         ZMQ_XPUB_WELCOME_MSG => {
             let welcome = input.bytes();
             o.set_xpub_welcome_msg((!welcome.is_empty()).then_some(welcome))?
@@ -302,6 +351,35 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
             o.set_bindtodevice(device)?
         }
         ZMQ_CURVE_SERVER => o.set_curve_server(input.strict_bool()?)?,
+        ZMQ_AFFINITY => o.set_affinity(input.u64()?)?,
+        ZMQ_RATE => o.set_rate(input.int_at_least(1)? as u32)?,
+        ZMQ_RECOVERY_IVL => o.set_recovery_ivl(millis(input.int_at_least(0)?))?,
+        // NULL with length 0 clears a filter list; a value adds to it.
+        ZMQ_IPC_FILTER_PID => match input.0 {
+            None => o.clear_ipc_filter_pid()?,
+            Some(_) => o.add_ipc_filter_pid(input.int()?)?,
+        },
+        ZMQ_IPC_FILTER_UID => match input.0 {
+            None => o.clear_ipc_filter_uid()?,
+            Some(_) => o.add_ipc_filter_uid(input.int()? as u32)?,
+        },
+        ZMQ_IPC_FILTER_GID => match input.0 {
+            None => o.clear_ipc_filter_gid()?,
+            Some(_) => o.add_ipc_filter_gid(input.int()? as u32)?,
+        },
+        ZMQ_PRIORITY => o.set_priority(input.int_at_least(0)? as u32)?,
+        ZMQ_USE_FD => {
+            let fd = input.int_at_least(-1)?;
+            o.set_use_fd((fd >= 0).then_some(fd))?
+        }
+        // NULL clears the proxy; an empty address is refused.
+        ZMQ_SOCKS_PROXY => match input.0 {
+            None => o.set_socks_proxy(None)?,
+            Some(_) => o.set_socks_proxy(Some(input.text()?))?,
+        },
+        // NULL and "" both mean none: no authentication, an empty password.
+        ZMQ_SOCKS_USERNAME => o.set_socks_username(socks_credential(input)?)?,
+        ZMQ_SOCKS_PASSWORD => o.set_socks_password(socks_credential(input)?)?,
         ZMQ_CURVE_PUBLICKEY => o.set_curve_publickey(curve_key(input)?)?,
         ZMQ_CURVE_SECRETKEY => o.set_curve_secretkey(curve_key(input)?)?,
         ZMQ_CURVE_SERVERKEY => o.set_curve_serverkey(curve_key(input)?)?,
@@ -332,6 +410,15 @@ fn credential<'a>(input: &'a Input) -> Result<Option<&'a str>, Errno> {
     Ok(Some(text))
 }
 
+/// A SOCKS username or password: 0 to 255 bytes, NULL being empty.
+fn socks_credential<'a>(input: &'a Input) -> Result<&'a str, Errno> {
+    let text = input.text()?;
+    if text.len() > SHORT_MAX {
+        return Err(Errno::EINVAL);
+    }
+    Ok(text)
+}
+
 /// Where `zmq_getsockopt` writes: `*len` bytes at `value`.
 struct Output {
     value: *mut c_void,
@@ -347,6 +434,13 @@ impl Output {
     /// An `int` into a buffer of exactly `sizeof (int)`.
     fn int(&self, value: c_int) -> Result<(), Errno> {
         if self.capacity() != size_of::<c_int>() {
+            return Err(Errno::EINVAL);
+        }
+        self.bytes(&value.to_ne_bytes())
+    }
+
+    fn u64(&self, value: u64) -> Result<(), Errno> {
+        if self.capacity() != size_of::<u64>() {
             return Err(Errno::EINVAL);
         }
         self.bytes(&value.to_ne_bytes())
@@ -468,6 +562,8 @@ fn get(entry: &mut SocketEntry, option: c_int, out: &Output) -> Result<(), Errno
         ZMQ_TCP_KEEPALIVE_INTVL => out.int(secs_of(o.tcp_keepalive_intvl())),
         ZMQ_INVERT_MATCHING => out.int(c_int::from(o.invert_matching())),
         ZMQ_ZAP_ENFORCE_DOMAIN => out.int(c_int::from(o.zap_enforce_domain())),
+        ZMQ_TOPICS_COUNT => out.int(to_c_int(o.topics_count()? as u128)),
+        ZMQ_ROUTER_NOTIFY => out.int(to_c_int(u128::from(o.router_notify().bits()))),
         ZMQ_ROUTING_ID => out.bytes(&o.routing_id()),
         ZMQ_MECHANISM => out.int(match o.mechanism() {
             Mechanism::Plain => 1,
@@ -481,6 +577,14 @@ fn get(entry: &mut SocketEntry, option: c_int, out: &Output) -> Result<(), Errno
         ZMQ_PLAIN_PASSWORD => out.string(&o.plain_password()),
         ZMQ_ZAP_DOMAIN => out.string(&o.zap_domain()),
         ZMQ_BINDTODEVICE => out.string(&o.bindtodevice()),
+        ZMQ_AFFINITY => out.u64(o.affinity()),
+        ZMQ_RATE => out.int(to_c_int(u128::from(o.rate()))),
+        ZMQ_RECOVERY_IVL => out.int(ms_of(o.recovery_ivl())),
+        ZMQ_PRIORITY => out.int(to_c_int(u128::from(o.priority()))),
+        ZMQ_USE_FD => out.int(o.use_fd().unwrap_or(-1)),
+        ZMQ_SOCKS_PROXY => out.string(&o.socks_proxy().unwrap_or_default()),
+        ZMQ_SOCKS_USERNAME => out.string(&o.socks_username()),
+        ZMQ_SOCKS_PASSWORD => out.string(&o.socks_password()),
         ZMQ_CURVE_SERVER => out.int(c_int::from(
             o.curve_server() && o.mechanism() == Mechanism::Curve,
         )),

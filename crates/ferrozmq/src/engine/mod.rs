@@ -9,6 +9,7 @@
 mod datagram;
 mod group_datagram;
 mod heartbeat;
+mod peer_messages;
 mod raw;
 mod reactor;
 mod session;
@@ -92,6 +93,14 @@ pub(crate) struct IoThread {
 }
 
 impl IoThread {
+    fn new(waker: mio::Waker) -> Self {
+        IoThread {
+            commands: Mutex::new(Vec::new()),
+            sleeping: AtomicBool::new(false),
+            waker,
+        }
+    }
+
     /// Queues a command, waking the thread only if it sleeps.
     pub(crate) fn send(&self, command: Command) {
         self.commands
@@ -128,11 +137,7 @@ impl Notify for IoThread {
 pub(crate) fn spawn(index: usize) -> io::Result<(Arc<IoThread>, JoinHandle<()>)> {
     let poll = mio::Poll::new()?;
     let waker = mio::Waker::new(poll.registry(), reactor::WAKER)?;
-    let io = Arc::new(IoThread {
-        commands: Mutex::new(Vec::new()),
-        sleeping: AtomicBool::new(false),
-        waker,
-    });
+    let io = Arc::new(IoThread::new(waker));
     let thread_io = io.clone();
     let handle = std::thread::Builder::new()
         .name(format!("ferrozmq-io-{index}"))

@@ -7,11 +7,11 @@ use super::session::Session;
 use super::{is_raw, Command, IoThread, Owner};
 use crate::monitor::{errno_of, EventKind};
 use crate::pipe::PipeEvent;
-use crate::transport::Listener;
+use crate::transport::{Listener, Stream};
 use mio::{Events, Poll, Registry, Token};
 use slab::Slab;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering;
@@ -183,27 +183,38 @@ impl Reactor {
     pub(super) fn run(mut self) {
         let mut events = Events::with_capacity(256);
         let mut commands = Vec::new();
+        let mut woken = HashSet::new();
         loop {
             self.io.take_commands(&mut commands);
+            woken.clear();
             for command in commands.drain(..) {
+                // A pipe wakes its handler each time it finds it asleep, and a socket that
+                // keeps sending does so many times between two turns: one call per handler
+                // and kind of event sees all that came.
+                if let Command::Pipe { token, event } = &command {
+                    if !woken.insert((*token, *event)) {
+                        continue;
+                    }
+                }
                 self.command(command);
             }
             if self.stopping && self.handlers.is_empty() {
                 return;
             }
             self.run_runnable();
-            let timeout = if self.runnable.is_empty() {
+            self.io.sleeping.store(true, Ordering::SeqCst);
+            // Commands that came meanwhile are taken on the next turn, but the network is
+            // looked at on every turn: a socket whose sends keep waking this thread (a busy
+            // publisher) must not starve accepts, reads and writes of its other connections,
+            // nor the timers (a turn that skipped the poll skipped those too).
+            let busy = !self.runnable.is_empty() || self.io.has_commands();
+            let timeout = if busy {
+                Some(std::time::Duration::ZERO)
+            } else {
                 self.timers
                     .next()
                     .map(|when| when.saturating_duration_since(Instant::now()))
-            } else {
-                Some(std::time::Duration::ZERO)
             };
-            self.io.sleeping.store(true, Ordering::SeqCst);
-            if self.io.has_commands() {
-                self.io.sleeping.store(false, Ordering::SeqCst);
-                continue;
-            }
             let polled = self.poll.poll(&mut events, timeout);
             self.io.sleeping.store(false, Ordering::SeqCst);
             if let Err(e) = polled {
@@ -403,6 +414,16 @@ impl Reactor {
                     if owner.link.is_closed() {
                         continue;
                     }
+                    // A peer the IPC_FILTER_* options do not let in is closed at once; as
+                    // in libzmq, the monitor sees an accept that failed (here: EACCES).
+                    if matches!(stream, Stream::Unix(_))
+                        && !owner.options.ipc_filters.admits(stream.as_raw_fd())
+                    {
+                        let Owner { link, endpoint, .. } = &owner;
+                        link.monitor
+                            .emit(EventKind::AcceptFailed, libc::EACCES as u32, endpoint);
+                        continue;
+                    }
                     let Owner { link, endpoint, .. } = &owner;
                     link.monitor
                         .emit(EventKind::Accepted, stream.as_raw_fd() as u32, endpoint);
@@ -449,7 +470,112 @@ impl Reactor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::ZapDirectory;
+    use crate::options::Options;
+    use crate::socket::mailbox::SocketLink;
+    use std::io::Write;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::mpsc;
     use std::time::Duration;
+
+    /// A handler that keeps its I/O thread busy: each pipe event it gets queues another
+    /// one, as a socket that never stops sending does. It reports its stream's readiness.
+    struct Busy {
+        owner: Owner,
+        stream: mio::net::UnixStream,
+        stop: Arc<AtomicBool>,
+        readable: mpsc::Sender<()>,
+    }
+
+    impl MessagePump for Busy {
+        fn owner(&self) -> &Owner {
+            &self.owner
+        }
+
+        fn on_ready(&mut self, readiness: Readiness, _ctx: &mut Ctx<'_>) -> Step {
+            if readiness.readable {
+                let _ = self.readable.send(());
+            }
+            Step::Keep
+        }
+
+        fn on_pipe(&mut self, event: PipeEvent, ctx: &mut Ctx<'_>) -> Step {
+            if self.stop.load(Ordering::Relaxed) {
+                return Step::Remove;
+            }
+            ctx.io.send(Command::Pipe {
+                token: ctx.token,
+                event,
+            });
+            Step::Keep
+        }
+
+        fn on_close(&mut self, _ctx: &mut Ctx<'_>) -> Step {
+            Step::Remove
+        }
+
+        fn on_timer(&mut self, _now: Instant, _ctx: &mut Ctx<'_>) -> Step {
+            Step::Keep
+        }
+
+        fn shutdown(&mut self, registry: &Registry) {
+            let _ = registry.deregister(&mut self.stream);
+        }
+    }
+
+    #[test]
+    fn a_stream_of_commands_does_not_starve_the_network() {
+        let (ours, mut theirs) = mio::net::UnixStream::pair().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (readable, became_readable) = mpsc::channel();
+        let busy = Busy {
+            owner: Owner {
+                socket_id: 1,
+                endpoint_id: 1,
+                link: Arc::new(SocketLink::new(zmtp::SocketType::Pair, 0)),
+                options: Arc::new(Options::default()),
+                endpoint: Arc::from("test"),
+                zap: ZapDirectory::empty(),
+            },
+            stream: ours,
+            stop: stop.clone(),
+            readable,
+        };
+        let (started, reactor_started) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let poll = Poll::new().unwrap();
+            let waker = mio::Waker::new(poll.registry(), WAKER).unwrap();
+            let io = Arc::new(IoThread::new(waker));
+            let mut reactor = Reactor::new(poll, io.clone());
+            let token = reactor.insert(|ctx| {
+                let mut busy = busy;
+                let interest = mio::Interest::READABLE;
+                ctx.registry
+                    .register(&mut busy.stream, Token(ctx.token as usize), interest)
+                    .unwrap();
+                Some(Handler::Pump(Box::new(busy)))
+            });
+            started.send((io, token.unwrap())).unwrap();
+            reactor.run();
+        });
+        let (io, token) = reactor_started.recv().unwrap();
+        io.send(Command::Pipe {
+            token,
+            event: PipeEvent::Readable,
+        });
+        // The handler keeps a command queued from now on: while it does, the reactor must
+        // still see that its stream became readable.
+        std::thread::sleep(Duration::from_millis(20));
+        theirs.write_all(b"x").unwrap();
+        let seen = became_readable.recv_timeout(Duration::from_secs(2));
+        stop.store(true, Ordering::Relaxed);
+        io.send(Command::Stop);
+        thread.join().unwrap();
+        assert!(
+            seen.is_ok(),
+            "readiness went unseen while commands kept coming"
+        );
+    }
 
     #[test]
     fn a_later_wake_up_adds_nothing_while_an_earlier_one_is_pending() {

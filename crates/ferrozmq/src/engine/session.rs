@@ -8,6 +8,7 @@
 //! arrives as a pipe event like any other, and the handshake resumes from there.
 
 use super::heartbeat::{Beat, Heartbeat};
+use super::peer_messages;
 use super::reactor::{Ctx, MessagePump, Readiness, Step};
 use super::upstream_filters::UpstreamFilters;
 use super::zap::{RequestContext, ZapClient};
@@ -20,6 +21,7 @@ use crate::options::{
 use crate::pipe::{pipe, PipeEnd, PipeEvent, PipeLimits, Read, WriteError};
 use crate::properties::Properties;
 use crate::socket::mailbox::{PeerDetails, SocketEvent};
+use crate::transport::socks5::SocksConnect;
 use crate::transport::{Stream, Target};
 use bytes::BytesMut;
 use mio::{Registry, Token};
@@ -76,7 +78,10 @@ enum Origin {
 /// A live (or connecting) byte stream and its protocol state.
 struct Link {
     stream: Stream,
+    /// Until the stream is connected (to the peer, or through the SOCKS proxy to it).
     connecting: bool,
+    /// The SOCKS5 handshake to run once the stream to the proxy is connected.
+    socks: Option<SocksConnect>,
     zmtp: zmtp::Session,
     inbuf: BytesMut,
     /// How much the next read into `inbuf` asks for: [`READ_SIZE`], or
@@ -336,12 +341,13 @@ impl Session {
             .owner
             .options
             .security
-            .mechanism(config.metadata())
+            .mechanism(self.owner.options.announced(config.metadata()))
             .map_err(io::Error::other)?;
         self.link = Some(Link {
             peer_address: stream.peer_ip(),
             stream,
             connecting,
+            socks: None,
             zmtp: zmtp::Session::with_mechanism(config, mechanism),
             inbuf: BytesMut::new(),
             read_size: READ_SIZE,
@@ -378,11 +384,16 @@ impl Session {
             return;
         };
         let result = target.connect(*attempt, &self.owner.options.tuning);
+        let socks = target.socks_handshake();
         *attempt = attempt.wrapping_add(1);
         match result {
             Ok(stream) => {
                 let pending = stream.connect_may_be_pending();
-                if self.open(stream, true, ctx).is_err() {
+                let opened = self.open(stream, true, ctx);
+                if let Some(link) = self.link.as_mut() {
+                    link.socks = socks;
+                }
+                if opened.is_err() {
                     self.link = None;
                     self.schedule_reconnect(ctx);
                 } else if pending {
@@ -505,6 +516,20 @@ impl Session {
             // Half a message from the peer will never be finished; whole ones go on.
             end.rollback();
             end.flush();
+            if was_ready {
+                let loss = peer_messages::Loss {
+                    accepted: matches!(self.origin, Origin::Accepted),
+                    reconnecting: matches!(
+                        self.origin,
+                        Origin::Connect {
+                            persistent: true,
+                            interval: Some(_),
+                            ..
+                        }
+                    ) && self.linger_until.is_none(),
+                };
+                peer_messages::lost(&self.owner.options, loss, end);
+            }
             if self.stalled.as_ref().is_some_and(|m| m.more()) {
                 self.stalled = None;
             }
@@ -596,6 +621,11 @@ impl Session {
             // What the handshake still owes the peer (the rest of our greeting, our READY)
             // goes before the traffic mark: it is never replayed on another connection.
             link.zmtp.poll_transmit(&mut link.outbox);
+            if let Some(hello) = peer_messages::hello(options) {
+                if let Err(error) = link.zmtp.encode(&hello, &mut link.outbox) {
+                    return Err(link.fail(error));
+                }
+            }
             link.outbox.start_traffic();
             // ZMTP 1.0 and 2.0 peers know no PING: no heartbeats with them, as in libzmq.
             let interval = millis(options.heartbeat_ivl)
@@ -650,6 +680,9 @@ impl Session {
                     endpoint: self.owner.endpoint.clone(),
                 },
             ));
+        }
+        if let Some(end) = self.end.as_mut() {
+            peer_messages::connected(&self.owner.options, end);
         }
         // Reported once the socket has the pipe: an application that saw the event and
         // sends at once already sends to this peer too.
@@ -949,6 +982,14 @@ impl MessagePump for Session {
         if link.connecting {
             match link.stream.finish_connect() {
                 Ok(true) => {
+                    // Through a proxy, the connection is made once the proxy made its own.
+                    if let Some(socks) = link.socks.as_mut() {
+                        match socks.drive(&mut link.stream) {
+                            Ok(true) => link.socks = None,
+                            Ok(false) => return Step::Keep,
+                            Err(e) => return self.lost(e, ctx),
+                        }
+                    }
                     let fd = link.stream.as_raw_fd() as u32;
                     self.report(EventKind::Connected, fd);
                     if let Err(e) = self.connected(ctx) {

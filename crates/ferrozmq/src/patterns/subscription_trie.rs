@@ -53,6 +53,8 @@ pub(crate) struct SubscriptionTrie {
     /// Number of the current [`matching`](Self::matching) call, compared with
     /// [`PipeState::seen`].
     epoch: u32,
+    /// Prefixes with at least one subscriber.
+    distinct: usize,
 }
 
 impl Default for SubscriptionTrie {
@@ -68,6 +70,7 @@ impl SubscriptionTrie {
             subscribers: ByteTrie::new(),
             pipes: Vec::new(),
             epoch: 0,
+            distinct: 0,
         }
     }
 
@@ -92,6 +95,9 @@ impl SubscriptionTrie {
                     },
                 );
                 listed.push(node);
+                if was_vacant {
+                    self.distinct += 1;
+                }
             }
         }
         was_vacant
@@ -113,6 +119,7 @@ impl SubscriptionTrie {
         self.unlist(pipe, slot);
         if vacated {
             self.subscribers.release(node);
+            self.distinct -= 1;
         }
         vacated
     }
@@ -150,6 +157,7 @@ impl SubscriptionTrie {
             on_removed(self.subscribers.prefix(node), vacated);
             if vacated {
                 self.subscribers.release(node);
+                self.distinct -= 1;
             }
         }
     }
@@ -185,6 +193,11 @@ impl SubscriptionTrie {
             .is_some_and(|state| !state.nodes.is_empty())
     }
 
+    /// How many distinct prefixes some pipe subscribes to (TOPICS_COUNT).
+    pub(crate) fn len(&self) -> usize {
+        self.distinct
+    }
+
     /// Whether no pipe subscribes to anything.
     #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
@@ -217,6 +230,22 @@ mod tests {
         });
         vacated.sort();
         vacated
+    }
+
+    #[test]
+    fn len_counts_prefixes_with_a_subscriber_whoever_holds_them() {
+        let mut trie = SubscriptionTrie::new();
+        trie.add(b"a", A);
+        trie.add(b"a", B);
+        trie.add(b"ab", A);
+        trie.add(b"", B);
+        assert_eq!(trie.len(), 3);
+        trie.remove(b"a", A);
+        assert_eq!(trie.len(), 3, "B still holds a");
+        trie.remove_pipe(B, |_, _| {});
+        assert_eq!(trie.len(), 1);
+        trie.remove(b"ab", A);
+        assert_eq!(trie.len(), 0);
     }
 
     #[test]

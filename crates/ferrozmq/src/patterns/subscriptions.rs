@@ -18,6 +18,8 @@ impl NodeValue for u64 {
 #[derive(Debug)]
 pub(crate) struct SubscriptionSet {
     counts: ByteTrie<u64>,
+    /// Distinct prefixes subscribed.
+    distinct: usize,
 }
 
 impl Default for SubscriptionSet {
@@ -31,6 +33,7 @@ impl SubscriptionSet {
     pub(crate) fn new() -> Self {
         Self {
             counts: ByteTrie::new(),
+            distinct: 0,
         }
     }
 
@@ -40,7 +43,11 @@ impl SubscriptionSet {
         let node = self.counts.insert(prefix);
         let count = self.counts.value_mut(node);
         *count += 1;
-        *count == 1
+        let first = *count == 1;
+        if first {
+            self.distinct += 1;
+        }
+        first
     }
 
     /// Cancels one subscription to `prefix`. Returns true when that was the last one, so the
@@ -59,7 +66,13 @@ impl SubscriptionSet {
             return false;
         }
         self.counts.release(node);
+        self.distinct -= 1;
         true
+    }
+
+    /// How many distinct prefixes are subscribed (TOPICS_COUNT).
+    pub(crate) fn len(&self) -> usize {
+        self.distinct
     }
 
     /// Whether some subscribed prefix starts `data`; the empty prefix matches everything.
@@ -89,6 +102,20 @@ mod tests {
         let mut prefixes: Vec<_> = set.prefixes().map(<[u8]>::to_vec).collect();
         prefixes.sort();
         prefixes
+    }
+
+    #[test]
+    fn len_counts_each_prefix_once_until_its_last_cancel() {
+        let mut set = SubscriptionSet::new();
+        set.add(b"a");
+        set.add(b"a");
+        set.add(b"ab");
+        assert_eq!(set.len(), 2);
+        set.remove(b"a");
+        assert_eq!(set.len(), 2);
+        set.remove(b"a");
+        set.remove(b"zz");
+        assert_eq!(set.len(), 1);
     }
 
     #[test]

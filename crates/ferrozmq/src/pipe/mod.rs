@@ -13,11 +13,11 @@ pub(crate) mod queue;
 use crate::properties::Properties;
 use queue::{CachePadded, Pop};
 use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use zmtp::Message;
 
 /// What one end tells the other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum PipeEvent {
     /// Messages are waiting to be read.
     Readable,
@@ -64,6 +64,9 @@ struct Direction {
     reader_closed: AtomicBool,
     /// CONFLATE: instead of the queue, one slot that each message overwrites.
     latest: Option<Latest>,
+    /// A last message the writer adds when it closes, asked for by the reader's socket
+    /// (DISCONNECT_MSG on inproc, where no I/O thread sees the peer go).
+    farewell: OnceLock<Message>,
 }
 
 /// The single slot of a conflating direction. Conflation is for low-rate "last value"
@@ -126,6 +129,7 @@ impl Direction {
             shares_lock: Mutex::new(()),
             msgs_read: CachePadded(AtomicU64::new(0)),
             writer_blocked: AtomicBool::new(false),
+            farewell: OnceLock::new(),
             writer_closed: AtomicBool::new(false),
             reader_closed: AtomicBool::new(false),
             latest,
@@ -684,14 +688,25 @@ impl PipeEnd {
             || self.out_dir().reader_closed.load(Ordering::Acquire)
     }
 
+    /// Asks the peer's end to write `msg` as its last message when it closes (once; a
+    /// second farewell is ignored).
+    pub(crate) fn set_peer_farewell(&self, msg: Message) {
+        let _ = self.in_dir().farewell.set(msg.with_more(false));
+    }
+
     /// Closes this end: what was flushed stays readable by the peer, unfinished parts are
-    /// dropped, and the peer is told.
+    /// dropped, the farewell the peer asked for is added, and the peer is told.
     pub(crate) fn close(&mut self) {
         if self.closed {
             return;
         }
         self.closed = true;
         self.rollback();
+        if let Some(farewell) = self.out_dir().farewell.get() {
+            if !self.out_dir().reader_closed.load(Ordering::Acquire) {
+                self.write_unchecked(farewell.clone());
+            }
+        }
         // Complete messages written but not yet flushed still reach the peer.
         self.tx.flush();
         self.out_dir().writer_closed.store(true, Ordering::Release);

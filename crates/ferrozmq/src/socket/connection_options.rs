@@ -325,6 +325,27 @@ impl SocketOptions<'_> {
         u8::try_from(self.core().options.tuning.tos).unwrap_or_default()
     }
 
+    /// The queueing priority of each connection's outgoing packets (Linux SO_PRIORITY;
+    /// values above 6 need CAP_NET_ADMIN, and a connect the system refuses them to fails
+    /// and is retried); zero (the default) leaves the system's default (`ZMQ_PRIORITY`).
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PUSH};
+    /// let push = Context::new().socket(PUSH).unwrap();
+    /// push.options().set_priority(3).unwrap();
+    /// assert_eq!(push.options().priority(), 3);
+    /// ```
+    pub fn set_priority(&self, priority: u32) -> Result<()> {
+        self.core().options.tuning.priority = i32::try_from(priority)
+            .map_err(|_| Error::InvalidArgument("PRIORITY is at most i32::MAX"))?;
+        Ok(())
+    }
+
+    /// See [`set_priority`](Self::set_priority).
+    pub fn priority(&self) -> u32 {
+        u32::try_from(self.core().options.tuning.priority).unwrap_or_default()
+    }
+
     /// Binds connections to a network interface (SO_BINDTODEVICE, usually needs
     /// privileges); empty (the default) removes the binding (`ZMQ_BINDTODEVICE`).
     pub fn set_bindtodevice(&self, interface: &str) -> Result<()> {
@@ -381,5 +402,128 @@ impl SocketOptions<'_> {
     /// See [`set_affinity`](Self::set_affinity).
     pub fn affinity(&self) -> u64 {
         self.core().options.affinity
+    }
+
+    /// The data rate of multicast transports, in kilobits per second, 1 or more (default
+    /// 100; `ZMQ_RATE`). ferrozmq has no such transport (PGM and NORM need libraries it
+    /// does not use): the value is kept and read back with no effect, as libzmq built
+    /// without them does.
+    pub fn set_rate(&self, kilobits_per_second: u32) -> Result<()> {
+        if kilobits_per_second == 0 || i32::try_from(kilobits_per_second).is_err() {
+            return Err(Error::InvalidArgument("RATE is from 1 to i32::MAX"));
+        }
+        self.core().options.rate = kilobits_per_second;
+        Ok(())
+    }
+
+    /// See [`set_rate`](Self::set_rate).
+    pub fn rate(&self) -> u32 {
+        self.core().options.rate
+    }
+
+    /// How long multicast transports keep data for receivers that recover from a loss
+    /// (default 10 s; `ZMQ_RECOVERY_IVL`). Kept and read back with no effect, like
+    /// [`set_rate`](Self::set_rate).
+    pub fn set_recovery_ivl(&self, interval: Duration) -> Result<()> {
+        self.core().options.recovery_ivl = u32::try_from(interval.as_millis())
+            .ok()
+            .filter(|ms| i32::try_from(*ms).is_ok())
+            .ok_or(Error::InvalidArgument(
+                "RECOVERY_IVL is at most i32::MAX ms",
+            ))?;
+        Ok(())
+    }
+
+    /// See [`set_recovery_ivl`](Self::set_recovery_ivl).
+    pub fn recovery_ivl(&self) -> Duration {
+        Duration::from_millis(u64::from(self.core().options.recovery_ivl))
+    }
+
+    /// A socket the application created, bound and made listen itself (systemd socket
+    /// activation, say), for the tcp and ipc binds made after this to listen on instead
+    /// of a new one (`ZMQ_USE_FD`); `None` (the default) makes a new one. The endpoint
+    /// given to `bind` then only names the transport: the address is the socket's own,
+    /// and [`Socket::last_endpoint`](crate::Socket::last_endpoint) reports it. The socket
+    /// listens on a duplicate of the descriptor: the application keeps its own, and a
+    /// bind fails with [`Error::InvalidArgument`] if it is not a listening socket of the
+    /// endpoint's transport.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PULL, PUSH};
+    /// use std::os::fd::AsRawFd;
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let ctx = Context::new();
+    /// let pull = ctx.socket(PULL).unwrap();
+    /// pull.options().set_use_fd(Some(listener.as_raw_fd())).unwrap();
+    /// let endpoint = pull.bind("tcp://127.0.0.1:*").unwrap();
+    /// assert_eq!(endpoint, format!("tcp://{}", listener.local_addr().unwrap()));
+    /// let push = ctx.socket(PUSH).unwrap();
+    /// push.connect(&endpoint).unwrap();
+    /// push.send("hello").unwrap();
+    /// assert_eq!(pull.recv().unwrap().as_ref(), b"hello");
+    /// ```
+    pub fn set_use_fd(&self, fd: Option<std::os::fd::RawFd>) -> Result<()> {
+        if fd.is_some_and(|fd| fd < 0) {
+            return Err(Error::InvalidArgument("a descriptor is not negative"));
+        }
+        self.core().options.use_fd = fd;
+        Ok(())
+    }
+
+    /// See [`set_use_fd`](Self::set_use_fd).
+    pub fn use_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.core().options.use_fd
+    }
+}
+
+impl SocketOptions<'_> {
+    /// Lets ipc peers in only if their process id is one of those added, or another
+    /// IPC_FILTER option matches them (`ZMQ_IPC_FILTER_PID`, read from the kernel with
+    /// SO_PEERCRED; applies to the binds made after it). With no IPC_FILTER set, every
+    /// peer is let in. A refused peer is closed at once (the monitor sees
+    /// [`AcceptFailed`](crate::EventKind::AcceptFailed) with `EACCES`).
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PULL};
+    /// let pull = Context::new().socket(PULL).unwrap();
+    /// pull.options().add_ipc_filter_pid(std::process::id() as i32).unwrap();
+    /// pull.options().clear_ipc_filter_pid().unwrap(); // everyone again
+    /// ```
+    pub fn add_ipc_filter_pid(&self, pid: i32) -> Result<()> {
+        self.core().options.ipc_filters.pids.push(pid);
+        Ok(())
+    }
+
+    /// Removes every [`add_ipc_filter_pid`](Self::add_ipc_filter_pid) filter.
+    pub fn clear_ipc_filter_pid(&self) -> Result<()> {
+        self.core().options.ipc_filters.pids.clear();
+        Ok(())
+    }
+
+    /// Lets ipc peers in whose user id is one of those added (`ZMQ_IPC_FILTER_UID`); see
+    /// [`add_ipc_filter_pid`](Self::add_ipc_filter_pid).
+    pub fn add_ipc_filter_uid(&self, uid: u32) -> Result<()> {
+        self.core().options.ipc_filters.uids.push(uid);
+        Ok(())
+    }
+
+    /// Removes every [`add_ipc_filter_uid`](Self::add_ipc_filter_uid) filter.
+    pub fn clear_ipc_filter_uid(&self) -> Result<()> {
+        self.core().options.ipc_filters.uids.clear();
+        Ok(())
+    }
+
+    /// Lets ipc peers in whose group id is one of those added, or whose user is a member
+    /// of one of them (`ZMQ_IPC_FILTER_GID`); see
+    /// [`add_ipc_filter_pid`](Self::add_ipc_filter_pid).
+    pub fn add_ipc_filter_gid(&self, gid: u32) -> Result<()> {
+        self.core().options.ipc_filters.gids.push(gid);
+        Ok(())
+    }
+
+    /// Removes every [`add_ipc_filter_gid`](Self::add_ipc_filter_gid) filter.
+    pub fn clear_ipc_filter_gid(&self) -> Result<()> {
+        self.core().options.ipc_filters.gids.clear();
+        Ok(())
     }
 }

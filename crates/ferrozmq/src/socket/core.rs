@@ -304,6 +304,16 @@ impl SocketCore {
         })
     }
 
+    /// PUB, XPUB, SUB, XSUB: distinct prefixes subscribed (`ZMQ_TOPICS_COUNT`).
+    pub(crate) fn topics_count(&mut self) -> Result<usize> {
+        self.process_events();
+        let count = self.pattern.topics_count();
+        self.reap();
+        count.ok_or(Error::InvalidArgument(
+            "TOPICS_COUNT applies to PUB, XPUB, SUB and XSUB",
+        ))
+    }
+
     /// Whole messages queued on the socket's pipes that no connection has taken yet.
     pub(crate) fn unsent(&mut self) -> usize {
         self.process_events();
@@ -362,6 +372,9 @@ impl SocketCore {
             routing_id: self.options.routing_id.clone(),
             outbound: self.options.outbound_limit(self.socket_type),
             inbound: self.options.inbound_limit(self.socket_type),
+            hello: self.options.hello_msg.clone().map(Message::from_bytes),
+            // Only the binder's counts: DISCONNECT_MSG is about peers that came to it.
+            disconnect: self.options.disconnect_msg.clone().map(Message::from_bytes),
         }
     }
 
@@ -396,14 +409,18 @@ impl SocketCore {
             return Ok(());
         }
         self.options.security.validate()?;
-        let (listener, bound) = Listener::bind(
-            &endpoint,
-            self.options.ipv6,
-            self.options.backlog,
-            &self.options.tuning,
-            WsConfig::for_options(&self.options),
-        )
-        .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
+        let listening = match self.options.use_fd {
+            Some(fd) => Listener::adopt(&endpoint, fd, WsConfig::for_options(&self.options)),
+            None => Listener::bind(
+                &endpoint,
+                self.options.ipv6,
+                self.options.backlog,
+                &self.options.tuning,
+                WsConfig::for_options(&self.options),
+            ),
+        };
+        let (listener, bound) = listening
+            .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
         monitor.emit(EventKind::Listening, listener.as_raw_fd() as u32, &bound);
         let io = self.io()?;
         let id = self.ctx.next_id();
@@ -473,12 +490,7 @@ impl SocketCore {
             return Ok(Some(id));
         }
         self.options.security.validate()?;
-        let target = Target::resolve(
-            &endpoint,
-            self.options.ipv6,
-            WsConfig::for_options(&self.options),
-        )
-        .map_err(as_written)?;
+        let target = Target::resolve(&endpoint, &self.options).map_err(as_written)?;
         let io = self.io()?;
         let id = self.ctx.next_id();
         let owner = self.owner(id, text);

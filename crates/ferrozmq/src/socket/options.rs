@@ -306,6 +306,50 @@ impl SocketOptions<'_> {
         u8::try_from(self.core().options.multicast_hops).unwrap_or(u8::MAX)
     }
 
+    /// Announces an application property to every peer in the handshakes of later
+    /// connections (`ZMQ_METADATA`, set in libzmq as `"X-name:value"`); the peer reads it
+    /// from [`Properties`](crate::Properties), as `zmq_msg_gets` does. The name must start
+    /// with `X-` (ZMTP's application namespace) and be a valid property name of at most 255
+    /// characters; setting a name again replaces its value. Fails with
+    /// [`Error::InvalidArgument`] otherwise.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PULL, PUSH};
+    /// let ctx = Context::new();
+    /// let pull = ctx.socket(PULL).unwrap();
+    /// let endpoint = pull.bind("tcp://127.0.0.1:*").unwrap();
+    /// let push = ctx.socket(PUSH).unwrap();
+    /// push.options().set_metadata("X-Hostname", "build-7").unwrap();
+    /// push.connect(&endpoint).unwrap();
+    /// push.send("hi").unwrap();
+    /// let (_, properties) = pull.recv_with_properties().unwrap();
+    /// assert_eq!(properties.get_str("X-Hostname"), Some("build-7"));
+    /// ```
+    pub fn set_metadata(&self, name: &str, value: impl AsRef<[u8]>) -> Result<()> {
+        let valid = name.len() > 2
+            && name.len() <= 255
+            && name.as_bytes()[..2].eq_ignore_ascii_case(b"X-")
+            && zmtp::Metadata::new().insert(name, Bytes::new()).is_ok();
+        if !valid {
+            return Err(Error::InvalidArgument(
+                "METADATA names start with X- and are valid property names of at most 255 characters",
+            ));
+        }
+        let value = Bytes::copy_from_slice(value.as_ref());
+        let mut core = self.core();
+        let list = &mut core.options.metadata;
+        match list.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            Some(entry) => entry.1 = value,
+            None => list.push((name.to_string(), value)),
+        }
+        Ok(())
+    }
+
+    /// The application properties set with [`set_metadata`](Self::set_metadata).
+    pub fn metadata(&self) -> Vec<(String, Bytes)> {
+        self.core().options.metadata.clone()
+    }
+
     /// Whether libzmq calls this socket type thread-safe (`ZMQ_THREAD_SAFE`, read-only):
     /// true for the draft types SERVER, CLIENT, RADIO, DISH, SCATTER, GATHER, PEER and
     /// CHANNEL. (In Rust every [`Socket`] may move between threads and none is shared

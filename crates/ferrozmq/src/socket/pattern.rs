@@ -59,6 +59,10 @@ pub(crate) enum PatternOption {
     ReqRelaxed(bool),
     /// PUB, XPUB, SUB: deliver what does *not* match the subscriptions.
     InvertMatching(bool),
+    /// XPUB, XSUB: of a multipart message, only the first part may be a subscription.
+    OnlyFirstSubscribe(bool),
+    /// XPUB: manual mode, and the first message after a subscription goes to its pipe only.
+    XpubManualLastValue(bool),
 }
 
 /// What makes a REQ a REQ: how messages are routed to and from pipes. Implementations are
@@ -126,6 +130,11 @@ pub(crate) trait Pattern: Send {
     /// joined a group) and so can be sent something. `None` for the types whose peers say
     /// nothing of the kind.
     fn subscribers(&self) -> Option<usize> {
+        None
+    }
+    /// PUB, XPUB, SUB, XSUB: how many distinct prefixes are subscribed (for publishers:
+    /// subscribed by some peer, and in manual mode applied). `None` for the other types.
+    fn topics_count(&self) -> Option<usize> {
         None
     }
     /// Applies a routing option; types it does not concern refuse it, as libzmq does.

@@ -87,6 +87,58 @@ impl SocketOptions<'_> {
             .set_pattern_option(PatternOption::XpubManual(on))
     }
 
+    /// XPUB: like [`set_xpub_manual`](Self::set_xpub_manual) (setting it sets that too),
+    /// and the first message sent after the application received a subscriber's
+    /// subscription goes to that subscriber only, if it matches, the others having had it
+    /// already: a last-value cache answers a newcomer without repeating itself to everyone
+    /// (`ZMQ_XPUB_MANUAL_LAST_VALUE`, libzmq draft; default false).
+    ///
+    /// ```
+    /// use ferrozmq::{Context, SUB, XPUB};
+    /// let ctx = Context::new();
+    /// let cache = ctx.socket(XPUB).unwrap();
+    /// cache.options().set_xpub_manual_last_value(true).unwrap();
+    /// cache.bind("inproc://lvc-doc").unwrap();
+    /// let old = ctx.socket(SUB).unwrap();
+    /// old.connect("inproc://lvc-doc").unwrap();
+    /// old.subscribe("price").unwrap();
+    /// assert_eq!(cache.recv().unwrap(), "\x01price");
+    /// cache.subscribe("price").unwrap();
+    /// cache.send("price 1").unwrap(); // to `old`, the last to subscribe
+    /// assert_eq!(old.recv().unwrap(), "price 1");
+    /// ```
+    pub fn set_xpub_manual_last_value(&self, on: bool) -> Result<()> {
+        self.core()
+            .set_pattern_option(PatternOption::XpubManualLastValue(on))
+    }
+
+    /// XPUB, XSUB: of a multipart message, only the first part may be a subscription
+    /// (`\x01prefix`) or a cancellation (`\x00prefix`); the other parts are data, whatever
+    /// they start with (`ZMQ_ONLY_FIRST_SUBSCRIBE`, libzmq draft; default false). Without
+    /// it ferrozmq takes only single-part messages as subscriptions, where libzmq takes
+    /// every part of a multipart message that starts so.
+    pub fn set_only_first_subscribe(&self, on: bool) -> Result<()> {
+        self.core()
+            .set_pattern_option(PatternOption::OnlyFirstSubscribe(on))
+    }
+
+    /// PUB, XPUB, SUB, XSUB: how many distinct prefixes are subscribed: on a publisher, by
+    /// some peer (applied by the application, with XPUB_MANUAL); on a subscriber, by this
+    /// socket (`ZMQ_TOPICS_COUNT`, libzmq 4.3.5 draft, read-only). Other types fail with
+    /// [`Error::InvalidArgument`].
+    ///
+    /// ```
+    /// use ferrozmq::{Context, SUB};
+    /// let sub = Context::new().socket(SUB).unwrap();
+    /// sub.subscribe("a").unwrap();
+    /// sub.subscribe("a").unwrap();
+    /// sub.subscribe("b").unwrap();
+    /// assert_eq!(sub.options().topics_count().unwrap(), 2);
+    /// ```
+    pub fn topics_count(&self) -> Result<usize> {
+        self.core().topics_count()
+    }
+
     /// XPUB: send this message to every new subscriber (`ZMQ_XPUB_WELCOME_MSG`); `None`
     /// stops it.
     pub fn set_xpub_welcome_msg(&self, welcome: Option<&[u8]>) -> Result<()> {

@@ -41,6 +41,12 @@ pub(crate) struct Publish {
     nodrop: bool,
     invert: bool,
     welcome: Option<Message>,
+    /// ONLY_FIRST_SUBSCRIBE: a multipart message may be a subscription by its first part,
+    /// the other parts being data (by default only single-part messages subscribe).
+    only_first: bool,
+    /// XPUB_MANUAL_LAST_VALUE: the first message sent after the application received a
+    /// subscriber's message goes to that subscriber only (it has the others' last value).
+    last_value: bool,
 }
 
 impl Publish {
@@ -71,6 +77,8 @@ impl Publish {
             nodrop: false,
             invert: false,
             welcome: None,
+            only_first: false,
+            last_value: false,
         }
     }
 
@@ -106,10 +114,12 @@ impl Publish {
             Kind::Cancel => Some((false, msg.as_slice())),
             // ZMTP 3.0 subscribers (and XSUB applications) send subscriptions as messages
             // starting with 1 or 0.
-            Kind::Data if first && !msg.more() => match msg.as_slice().split_first() {
-                Some((&flag @ (0 | 1), prefix)) => Some((flag == 1, prefix)),
-                _ => None,
-            },
+            Kind::Data if first && (!msg.more() || self.only_first) => {
+                match msg.as_slice().split_first() {
+                    Some((&flag @ (0 | 1), prefix)) => Some((flag == 1, prefix)),
+                    _ => None,
+                }
+            }
             Kind::Data | Kind::Join | Kind::Leave => None,
         };
         let Some((subscribe, prefix)) = subscription else {
@@ -222,6 +232,11 @@ impl Pattern for Publish {
     fn send(&mut self, pipes: &mut PipeTable, msg: Message) -> Result<(), SendError> {
         if !self.more {
             self.choose_targets(&msg);
+            if self.last_value {
+                if let Some(last) = self.last_pipe.take() {
+                    self.targets.retain(|&t| t == last);
+                }
+            }
             if self.nodrop && !self.targets.iter().all(|&t| pipes.end(t).poll_writable()) {
                 return Err(SendError::WouldBlock(msg));
             }
@@ -318,8 +333,17 @@ impl Pattern for Publish {
         )
     }
 
+    fn topics_count(&self) -> Option<usize> {
+        Some(self.subscriptions.len())
+    }
+
     fn set_option(&mut self, option: PatternOption) -> Result<(), Error> {
         match (option, self.surface) {
+            (PatternOption::OnlyFirstSubscribe(on), true) => self.only_first = on,
+            (PatternOption::XpubManualLastValue(on), true) => {
+                self.manual = on;
+                self.last_value = on;
+            }
             (PatternOption::InvertMatching(on), _) => self.invert = on,
             (PatternOption::XpubNodrop(on), _) => self.nodrop = on,
             (PatternOption::XpubVerbose(on), true) => self.verbose = on,

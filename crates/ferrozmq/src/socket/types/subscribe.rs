@@ -92,6 +92,10 @@ impl Pattern for Subscribe {
         false
     }
 
+    fn topics_count(&self) -> Option<usize> {
+        Some(self.subscriptions.len())
+    }
+
     fn set_option(&mut self, option: PatternOption) -> Result<(), Error> {
         match option {
             PatternOption::InvertMatching(on) => self.invert = on,

@@ -4,8 +4,11 @@
 
 use crate::patterns::{FairQueue, PipeId, SubscriptionSet};
 use crate::pipe::WriteError;
-use crate::socket::pattern::{can_fair_queue, fair_queue, Pattern, RecvError, SendError};
+use crate::socket::pattern::{
+    can_fair_queue, fair_queue, Pattern, PatternOption, RecvError, SendError,
+};
 use crate::socket::pipes::PipeTable;
+use crate::Error;
 use zmtp::{Kind, Message};
 
 #[derive(Default)]
@@ -16,6 +19,8 @@ pub(crate) struct XSub {
     targets: Vec<PipeId>,
     /// Inside a multipart message being sent upstream.
     sending: bool,
+    /// ONLY_FIRST_SUBSCRIBE: the first part of a multipart message may be a subscription.
+    only_first: bool,
 }
 
 /// Writes control traffic to every pipe, whatever the high-water mark.
@@ -64,6 +69,19 @@ impl Pattern for XSub {
                 _ => {}
             }
         }
+        if !self.sending && self.only_first && msg.more() && msg.kind() == Kind::Data {
+            // The message travels whole, as data, for the publisher to read its first part
+            // the same way; the subscription is remembered here for reconnections.
+            match msg.as_slice().split_first() {
+                Some((1, prefix)) => {
+                    self.subscriptions.add(prefix);
+                }
+                Some((0, prefix)) => {
+                    self.subscriptions.remove(prefix);
+                }
+                _ => {}
+            }
+        }
         // Any other message goes to every publisher; a full one misses it.
         if !self.sending {
             self.targets = pipes.ids();
@@ -95,5 +113,17 @@ impl Pattern for XSub {
 
     fn has_out(&mut self, _pipes: &mut PipeTable) -> bool {
         true
+    }
+
+    fn topics_count(&self) -> Option<usize> {
+        Some(self.subscriptions.len())
+    }
+
+    fn set_option(&mut self, option: PatternOption) -> Result<(), Error> {
+        match option {
+            PatternOption::OnlyFirstSubscribe(on) => self.only_first = on,
+            _ => return Err(Error::InvalidArgument("this option does not apply to XSUB")),
+        }
+        Ok(())
     }
 }
