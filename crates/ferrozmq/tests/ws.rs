@@ -146,6 +146,153 @@ fn curve_over_ws() {
     assert_eq!(req.recv().unwrap(), "ok");
 }
 
+/// A ZAP handler (RFC 27) on `ctx` that lets in the PLAIN user `admin` with password
+/// `secret` and refuses anyone else; ends when `ctx`'s sockets are closed.
+fn plain_zap_handler(ctx: &Context) -> std::thread::JoinHandle<()> {
+    let handler = ctx.socket(REP).unwrap();
+    handler.bind("inproc://zeromq.zap.01").unwrap();
+    handler
+        .options()
+        .set_rcvtimeo(Some(Duration::from_secs(20)))
+        .unwrap();
+    handler.options().set_linger(Some(Duration::ZERO)).unwrap();
+    std::thread::spawn(move || {
+        while let Ok(request) = handler.recv_multipart() {
+            let parts: Vec<Vec<u8>> = request.iter().map(|p| p.to_vec()).collect();
+            // version, request id, domain, address, identity, mechanism, user, password
+            let welcome = parts[5] == b"PLAIN" && parts[6] == b"admin" && parts[7] == b"secret";
+            let (code, user) = if welcome {
+                ("200", "admin")
+            } else {
+                ("400", "")
+            };
+            let reply: [&[u8]; 6] = [
+                b"1.0",
+                &parts[1],
+                code.as_bytes(),
+                b"",
+                user.as_bytes(),
+                b"",
+            ];
+            if handler.send_multipart(reply).is_err() {
+                break;
+            }
+        }
+    })
+}
+
+#[test]
+fn plain_over_ws() {
+    let ctx = Context::new();
+    let _handler = plain_zap_handler(&ctx);
+    let rep = ctx.socket(REP).unwrap();
+    rep.options().set_plain_server(true).unwrap();
+    rep.options().set_linger(Some(Duration::ZERO)).unwrap();
+    timeout(&rep);
+    let endpoint = bind(&rep);
+    let req = ctx.socket(REQ).unwrap();
+    req.options().set_plain_username(Some("admin")).unwrap();
+    req.options().set_plain_password(Some("secret")).unwrap();
+    req.options().set_linger(Some(Duration::ZERO)).unwrap();
+    timeout(&req);
+    req.connect(&endpoint).unwrap();
+    req.send("plain").unwrap();
+    let (request, properties) = rep.recv_with_properties().unwrap();
+    assert_eq!(request, "plain");
+    assert_eq!(properties.user_id(), Some("admin"));
+    rep.send("ok").unwrap();
+    assert_eq!(req.recv().unwrap(), "ok");
+}
+
+/// Without a ZAP handler a PLAIN server lets no one in, over ws as over tcp (libzmq 4.3
+/// does the same): the handshake fails at once, it does not hang.
+#[test]
+fn plain_over_ws_without_a_zap_handler_is_refused() {
+    const EFAULT: u32 = 14;
+    let ctx = Context::new();
+    let rep = ctx.socket(REP).unwrap();
+    rep.options().set_plain_server(true).unwrap();
+    rep.options().set_linger(Some(Duration::ZERO)).unwrap();
+    let mut events = rep.monitor(EventSet::ALL).unwrap();
+    let endpoint = bind(&rep);
+    let req = ctx.socket(REQ).unwrap();
+    req.options().set_plain_username(Some("admin")).unwrap();
+    req.options().set_plain_password(Some("secret")).unwrap();
+    req.options().set_linger(Some(Duration::ZERO)).unwrap();
+    req.connect(&endpoint).unwrap();
+    let failure = loop {
+        let event = events
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the handshake's end within 10 s");
+        assert_ne!(event.kind(), EventKind::HandshakeSucceeded);
+        if event.kind() == EventKind::HandshakeFailedNoDetail {
+            break event;
+        }
+    };
+    assert_eq!(failure.value(), EFAULT);
+}
+
+/// A client whose mechanism the server does not speak is refused at the upgrade (no
+/// common subprotocol): nothing gets through, and neither side hangs.
+#[test]
+fn a_mechanism_the_server_does_not_speak_is_refused() {
+    use zmtp::curve_keys::CurveKeyPair;
+    let ctx = Context::new();
+    let pull = ctx.socket(PULL).unwrap();
+    pull.options().set_linger(Some(Duration::ZERO)).unwrap();
+    pull.options()
+        .set_rcvtimeo(Some(Duration::from_millis(500)))
+        .unwrap();
+    let endpoint = bind(&pull);
+    let server_events = pull.monitor(EventSet::ALL).unwrap();
+    let push = ctx.socket(PUSH).unwrap();
+    let keys = CurveKeyPair::generate().unwrap();
+    let client = CurveKeyPair::generate().unwrap();
+    push.options().set_linger(Some(Duration::ZERO)).unwrap();
+    push.options()
+        .set_curve_serverkey(keys.public.as_bytes())
+        .unwrap();
+    push.options()
+        .set_curve_publickey(client.public.as_bytes())
+        .unwrap();
+    push.options()
+        .set_curve_secretkey(client.secret.as_bytes())
+        .unwrap();
+    let client_events = push.monitor(EventSet::ALL).unwrap();
+    push.connect(&endpoint).unwrap();
+    push.send("must not arrive").unwrap();
+    assert_eq!(pull.recv().map(|m| m.to_vec()).err(), Some(Error::Again));
+    // The client retries: what each side saw in a second is enough.
+    let kinds = |mut monitor: Monitor| {
+        let until = Instant::now() + Duration::from_secs(1);
+        let mut kinds = Vec::new();
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            match monitor.recv_timeout(left) {
+                Ok(event) => kinds.push(event.kind()),
+                Err(_) => break,
+            }
+        }
+        kinds
+    };
+    let server = kinds(server_events);
+    let client = kinds(client_events);
+    assert!(server.contains(&EventKind::Accepted), "{server:?}");
+    assert!(
+        !server.contains(&EventKind::HandshakeSucceeded),
+        "{server:?}"
+    );
+    assert!(client.contains(&EventKind::Connected), "{client:?}");
+    assert!(
+        !client.contains(&EventKind::HandshakeSucceeded),
+        "{client:?}"
+    );
+    assert!(
+        client.contains(&EventKind::HandshakeFailedNoDetail),
+        "{client:?}"
+    );
+    assert!(client.contains(&EventKind::Disconnected), "{client:?}");
+}
+
 // ---- hostile clients: each costs its own connection only ----
 
 fn request(protocol: Option<&str>) -> String {
