@@ -1,5 +1,6 @@
 //! Records, for the report's machine description, the compiler that builds the harness,
-//! the zeromq crate version the lock file chose, and the ferrozmq revision measured.
+//! the versions of the pure-Rust peers the lock file chose, and the ferrozmq revision
+//! measured.
 
 use std::path::Path;
 use std::process::Command;
@@ -17,11 +18,15 @@ fn main() {
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
     let lock_file = Path::new(&manifest_dir).join("../../Cargo.lock");
     println!("cargo:rerun-if-changed={}", lock_file.display());
-    let zeromq = std::fs::read_to_string(&lock_file)
-        .ok()
-        .and_then(|lock| locked_version(&lock, "zeromq"))
-        .unwrap_or_else(|| "unknown".to_string());
-    println!("cargo:rustc-env=FERROZMQ_BENCH_ZEROMQ={zeromq}");
+    let lock = std::fs::read_to_string(&lock_file).unwrap_or_default();
+    for (package, variable) in [
+        ("zeromq", "FERROZMQ_BENCH_ZEROMQ"),
+        ("omq-tokio", "FERROZMQ_BENCH_OMQ"),
+        ("monocoque-rs", "FERROZMQ_BENCH_MONOCOQUE"),
+    ] {
+        let version = locked_version(&lock, package).unwrap_or_else(|| "unknown".to_string());
+        println!("cargo:rustc-env={variable}={version}");
+    }
 
     let workspace = Path::new(&manifest_dir).join("../..");
     for watched in ["crates/ferrozmq/src", "crates/zmtp/src", ".git/logs/HEAD"] {

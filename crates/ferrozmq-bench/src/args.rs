@@ -4,14 +4,16 @@ use crate::error::{BenchError, Result};
 use crate::implementations::Implementation;
 use crate::peer::PeerSpec;
 use crate::perf_tools::PerfToolsArgs;
+use crate::transport::Transport;
 use std::path::PathBuf;
 
 /// The usage text.
 pub const USAGE: &str = "\
-ferrozmq-bench: ferrozmq side by side with libzmq and the zeromq crate
+ferrozmq-bench: ferrozmq side by side with libzmq and the pure-Rust zeromq, omq and monocoque
 
 USAGE:
     ferrozmq-bench compare [--rounds N] [--quick] [--without LIBRARY]... [--markdown FILE]
+                           [--transports LIST] [--throughput-sizes LIST] [--latency-sizes LIST]
     ferrozmq-bench scale   [--rounds N] [--quick] [--without LIBRARY]... [--markdown FILE]
     ferrozmq-bench report  --out FILE [--rounds N] [--quick] [--without LIBRARY]...
     ferrozmq-bench perf-tools --libzmq DIR --ferrozmq DIR [--rounds N] [--quick]
@@ -32,8 +34,11 @@ COMMANDS:
 OPTIONS:
     --rounds N        repetitions of every measurement
     --quick           a short smoke-test subset
-    --without LIBRARY leave out one library: ferrozmq, libzmq, zeromq or ferrozmq-async
-                      (the async rows)
+    --without LIBRARY leave out one library: ferrozmq, libzmq, zeromq, omq, monocoque or
+                      ferrozmq-async (the async rows)
+    --transports LIST only these transports, e.g. tcp,ipc (compare)
+    --throughput-sizes LIST, --latency-sizes LIST
+                      only these message sizes in bytes, e.g. 8,65536,1048576 (compare)
     --markdown FILE   also write the tables to FILE, with SVG charts beside it
     --out FILE        where `report` writes
 
@@ -68,6 +73,12 @@ pub struct RunArgs {
     pub markdown: Option<PathBuf>,
     /// `--without`: libraries left out.
     pub without: Vec<Implementation>,
+    /// `--transports`: only these transports; all when absent.
+    pub transports: Option<Vec<Transport>>,
+    /// `--throughput-sizes`: only these throughput message sizes; the plan's when absent.
+    pub throughput_sizes: Option<Vec<usize>>,
+    /// `--latency-sizes`: only these latency message sizes; the plan's when absent.
+    pub latency_sizes: Option<Vec<usize>>,
 }
 
 /// Reads the arguments after the program name.
@@ -124,6 +135,19 @@ fn run_args(command: &str, args: &[String], file_option: &str) -> Result<RunArgs
                     .ok_or_else(|| usage(format!("--without: no library called `{name}`")))?;
                 run.without.push(library);
             }
+            "--transports" => {
+                let list = value()?;
+                let transports = list
+                    .split(',')
+                    .map(|name| {
+                        Transport::parse(name)
+                            .ok_or_else(|| usage(format!("--transports: no transport `{name}`")))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                run.transports = Some(transports);
+            }
+            "--throughput-sizes" => run.throughput_sizes = Some(sizes(arg, value()?, &usage)?),
+            "--latency-sizes" => run.latency_sizes = Some(sizes(arg, value()?, &usage)?),
             option if option == file_option => run.markdown = Some(PathBuf::from(value()?)),
             other => return Err(usage(format!("unknown option `{other}`"))),
         }
@@ -153,6 +177,9 @@ fn perf_tools_args(args: &[String]) -> Result<PerfToolsArgs> {
     if !run.without.is_empty() {
         return Err(usage("--without does not apply"));
     }
+    if run.transports.is_some() || run.throughput_sizes.is_some() || run.latency_sizes.is_some() {
+        return Err(usage("--transports and the size lists do not apply"));
+    }
     Ok(PerfToolsArgs {
         libzmq: libzmq.ok_or_else(|| usage("--libzmq DIR is required"))?,
         ferrozmq: ferrozmq.ok_or_else(|| usage("--ferrozmq DIR is required"))?,
@@ -160,6 +187,18 @@ fn perf_tools_args(args: &[String]) -> Result<PerfToolsArgs> {
         quick: run.quick,
         markdown: run.markdown,
     })
+}
+
+/// A comma-separated list of message sizes in bytes, each at least 1.
+fn sizes(option: &str, list: &str, usage: &impl Fn(String) -> BenchError) -> Result<Vec<usize>> {
+    list.split(',')
+        .map(|size| match size.parse::<usize>() {
+            Ok(size) if size > 0 => Ok(size),
+            _ => Err(usage(format!(
+                "{option} takes sizes in bytes such as 8,65536, not `{size}`"
+            ))),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -185,7 +224,7 @@ mod tests {
                 rounds: Some(7),
                 quick: true,
                 markdown: Some(PathBuf::from("out.md")),
-                without: Vec::new(),
+                ..RunArgs::default()
             })
         );
         assert_eq!(
@@ -219,6 +258,26 @@ mod tests {
             })
         );
         assert!(parse(&args("scale --without czmq")).is_err());
+    }
+
+    #[test]
+    fn rows_can_be_chosen() {
+        let command = parse(&args(
+            "compare --transports tcp,ipc --throughput-sizes 8,65536 --latency-sizes 64",
+        ))
+        .unwrap();
+        assert_eq!(
+            command,
+            Command::Compare(RunArgs {
+                transports: Some(vec![Transport::Tcp, Transport::Ipc]),
+                throughput_sizes: Some(vec![8, 65536]),
+                latency_sizes: Some(vec![64]),
+                ..RunArgs::default()
+            })
+        );
+        assert!(parse(&args("compare --transports udp")).is_err());
+        assert!(parse(&args("compare --throughput-sizes 8,0")).is_err());
+        assert!(parse(&args("compare --latency-sizes 64K")).is_err());
     }
 
     #[test]

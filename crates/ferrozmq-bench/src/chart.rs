@@ -29,6 +29,8 @@ fn colour(library: Implementation) -> RGBColor {
         Implementation::Ferrozmq => RGBColor(0xd9, 0x5f, 0x0e),
         Implementation::Libzmq => RGBColor(0x31, 0x82, 0xbd),
         Implementation::Zeromq => RGBColor(0x75, 0x6b, 0xb1),
+        Implementation::Omq => RGBColor(0x31, 0xa3, 0x54),
+        Implementation::Monocoque => RGBColor(0x63, 0x63, 0x63),
         Implementation::FerrozmqAsync => RGBColor(0xfd, 0xae, 0x6b),
     }
 }

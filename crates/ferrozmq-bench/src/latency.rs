@@ -111,17 +111,17 @@ pub fn serve_req(spec: &PeerSpec, link: &ParentLink) -> Result<()> {
 pub fn serve_inproc(spec: &PeerSpec, link: &ParentLink) -> Result<()> {
     let library = spec.library()?.open()?;
     let mut rep = library.socket(SocketKind::Rep)?;
-    let mut req = library.socket(SocketKind::Req)?;
     let endpoint = rep.bind(&Transport::Inproc.bind_endpoint())?;
-    req.connect(&endpoint)?;
     let elapsed = std::thread::scope(|scope| {
-        let answering = warm_up(spec.count) + spec.count;
-        // Borrowed, not moved: the REP must outlive its last reply's delivery.
-        let rep = &mut rep;
-        let replier = scope.spawn(move || answer(rep.as_mut(), answering, spec.size));
-        let elapsed = ask(req.as_mut(), spec.count, spec.size);
-        replier.join().expect("the replying thread panicked")?;
-        elapsed
+        let asker = scope.spawn(|| -> Result<Duration> {
+            let mut req = library.socket(SocketKind::Req)?;
+            req.connect(&endpoint)?;
+            ask(req.as_mut(), spec.count, spec.size)
+        });
+        let answered = answer(rep.as_mut(), warm_up(spec.count) + spec.count, spec.size);
+        // The REP stays open until the REQ has its last reply.
+        let elapsed = asker.join().expect("the asking thread panicked");
+        answered.and(elapsed)
     })?;
     let mut report = PeerReport::with_resources()?;
     report.set_measurement(spec.count, elapsed);

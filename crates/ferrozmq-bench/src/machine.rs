@@ -19,6 +19,10 @@ pub struct Machine {
     pub libzmq: String,
     /// The zeromq crate's version.
     pub zeromq: String,
+    /// The omq-tokio crate's version.
+    pub omq: String,
+    /// The monocoque-rs crate's version.
+    pub monocoque: String,
     /// ferrozmq's version and the revision measured.
     pub ferrozmq: String,
     /// The 1-, 5- and 15-minute load averages when the run ended: other work on the
@@ -44,6 +48,8 @@ impl Machine {
             ),
             libzmq: format!("{major}.{minor}.{patch}"),
             zeromq: env!("FERROZMQ_BENCH_ZEROMQ").to_string(),
+            omq: env!("FERROZMQ_BENCH_OMQ").to_string(),
+            monocoque: env!("FERROZMQ_BENCH_MONOCOQUE").to_string(),
             load: std::fs::read_to_string("/proc/loadavg")
                 .ok()
                 .and_then(|loadavg| load_averages(&loadavg))
@@ -62,7 +68,8 @@ impl Machine {
         format!(
             "- CPU: {} ({} cores available)\n- Kernel: Linux {}\n- Compiler: {}\n- Date: {}\n\
              - Libraries: ferrozmq {}, libzmq {} (vendored by the `zmq` crate 0.10), \
-             zeromq crate {}\n- Load average when the run ended (1, 5, 15 min): {}\n",
+             zeromq crate {}, omq-tokio {}, monocoque-rs {} (compio, io_uring)\n\
+             - Load average when the run ended (1, 5, 15 min): {}\n",
             self.cpu,
             self.cores,
             self.kernel,
@@ -71,6 +78,8 @@ impl Machine {
             self.ferrozmq,
             self.libzmq,
             self.zeromq,
+            self.omq,
+            self.monocoque,
             self.load
         )
     }

@@ -1,4 +1,5 @@
-//! `ferrozmq-bench`: ferrozmq side by side with libzmq and the pure-Rust zeromq crate.
+//! `ferrozmq-bench`: ferrozmq side by side with libzmq and the pure-Rust zeromq, omq and
+//! monocoque crates.
 //!
 //! ```text
 //! harness ──spawns──► worker (peer pull, binds) ──bound tcp://…──► harness
@@ -15,6 +16,7 @@ mod baseline;
 mod chart;
 mod compare;
 mod error;
+mod gate;
 mod implementations;
 mod latency;
 mod machine;
@@ -71,8 +73,7 @@ fn run(args: &[String]) -> Result<()> {
         }
         Command::Compare(options) => {
             warn_about_conditions();
-            let results =
-                compare::run(Plan::new(options.quick, options.rounds).without(&options.without));
+            let results = compare::run(plan(&options));
             let mut sections = vec![report::behind(report::compare::gaps(&results))];
             sections.extend(report::compare::sections(&results));
             print!("{}", report::to_text(&sections));
@@ -86,10 +87,7 @@ fn run(args: &[String]) -> Result<()> {
         }
         Command::Scale(options) => {
             warn_about_conditions();
-            let results = scale::run(
-                Plan::new(options.quick, options.rounds).without(&options.without),
-                options.quick,
-            );
+            let results = scale::run(plan(&options), options.quick);
             let mut sections = vec![report::behind(report::scale::gaps(&results))];
             sections.extend(report::scale::sections(&results));
             print!("{}", report::to_text(&sections));
@@ -103,7 +101,7 @@ fn run(args: &[String]) -> Result<()> {
         }
         Command::Report(options) => {
             warn_about_conditions();
-            let plan = Plan::new(options.quick, options.rounds).without(&options.without);
+            let plan = plan(&options);
             let compared = compare::run(plan.clone());
             let scaled = scale::run(plan, options.quick);
             let mut gaps = report::compare::gaps(&compared);
@@ -138,6 +136,13 @@ fn run(args: &[String]) -> Result<()> {
         }
         Command::Peer(spec) => serve(&spec),
     }
+}
+
+/// The plan the command line asks for.
+fn plan(options: &RunArgs) -> Plan {
+    Plan::new(options.quick, options.rounds)
+        .without(&options.without)
+        .only(options)
 }
 
 /// Says when the figures about to be made will not mean much.
@@ -204,7 +209,7 @@ fn write_markdown(
         }
     }
     let mut markdown = report::to_markdown(
-        "Benchmarks: ferrozmq beside libzmq and zeromq",
+        "Benchmarks: ferrozmq beside libzmq and the pure-Rust peers",
         &Machine::describe(),
         command_line,
         method,

@@ -6,6 +6,7 @@
 //! target time. Throughput is a rate, so it does not depend on the count once the run is
 //! long enough to hide its start.
 
+use crate::args::RunArgs;
 use crate::implementations::Implementation;
 use crate::transport::Transport;
 use std::time::Duration;
@@ -66,6 +67,22 @@ impl Plan {
     /// The plan without the `left_out` libraries.
     pub fn without(mut self, left_out: &[Implementation]) -> Plan {
         self.libraries.retain(|library| !left_out.contains(library));
+        self
+    }
+
+    /// The plan limited to the rows `options` asks for: its transports and sizes where it
+    /// names them.
+    pub fn only(mut self, options: &RunArgs) -> Plan {
+        if let Some(transports) = &options.transports {
+            self.transports
+                .retain(|transport| transports.contains(transport));
+        }
+        if let Some(sizes) = &options.throughput_sizes {
+            self.throughput_sizes.clone_from(sizes);
+        }
+        if let Some(sizes) = &options.latency_sizes {
+            self.latency_sizes.clone_from(sizes);
+        }
         self
     }
 
@@ -137,6 +154,20 @@ mod tests {
         assert_eq!(throughput_pilot(1024 * 1024), 32);
         assert_eq!(latency_pilot(64), 2_000);
         assert_eq!(latency_pilot(1024 * 1024), 100);
+    }
+
+    #[test]
+    fn a_plan_keeps_only_the_rows_asked_for() {
+        let options = RunArgs {
+            transports: Some(vec![Transport::Inproc, Transport::Tcp]),
+            latency_sizes: Some(vec![64]),
+            ..RunArgs::default()
+        };
+        let plan = Plan::new(false, None).only(&options);
+        // Table order stays the plan's.
+        assert_eq!(plan.transports, [Transport::Tcp, Transport::Inproc]);
+        assert_eq!(plan.throughput_sizes, SIZES);
+        assert_eq!(plan.latency_sizes, [64]);
     }
 
     #[test]

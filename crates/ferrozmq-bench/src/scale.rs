@@ -274,7 +274,7 @@ pub fn run(plan: Plan, quick: bool) -> ScaleResults {
     } else {
         IDLE_CONNECTIONS
     };
-    let libraries: Vec<Implementation> = Implementation::ALL
+    let libraries: Vec<Implementation> = Implementation::SCALED
         .into_iter()
         .filter(|&library| plan.measures(library))
         .collect();
@@ -379,23 +379,20 @@ pub fn serve_pub(spec: &PeerSpec, link: &ParentLink) -> Result<()> {
 pub fn serve_subs(spec: &PeerSpec, link: &ParentLink) -> Result<()> {
     let library = spec.library()?.open()?;
     let endpoint = spec.endpoint()?;
-    let mut subscribers = Vec::with_capacity(spec.sockets);
-    for _ in 0..spec.sockets {
-        let mut subscriber = library.socket(SocketKind::Sub)?;
-        if let Some(hwm) = spec.hwm {
-            subscriber.set_high_water_marks(hwm)?;
-        }
-        subscriber.subscribe_all()?;
-        subscriber.connect(endpoint)?;
-        subscribers.push(subscriber);
-    }
     let listening = AtomicUsize::new(0);
     let receptions = std::thread::scope(|scope| {
-        let threads: Vec<_> = subscribers
-            .into_iter()
-            .map(|mut subscriber| {
-                let listening = &listening;
-                scope.spawn(move || listen(subscriber.as_mut(), spec.size, listening))
+        let threads: Vec<_> = (0..spec.sockets)
+            .map(|_| {
+                let (library, listening) = (&*library, &listening);
+                scope.spawn(move || -> Result<Reception> {
+                    let mut subscriber = library.socket(SocketKind::Sub)?;
+                    if let Some(hwm) = spec.hwm {
+                        subscriber.set_high_water_marks(hwm)?;
+                    }
+                    subscriber.subscribe_all()?;
+                    subscriber.connect(endpoint)?;
+                    listen(subscriber.as_mut(), spec.size, listening)
+                })
             })
             .collect();
         let deadline = Instant::now() + Duration::from_secs(60);

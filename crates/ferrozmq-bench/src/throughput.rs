@@ -7,6 +7,7 @@
 //! they are two threads of one worker.
 
 use crate::error::Result;
+use crate::gate::Gate;
 use crate::implementations::{payload, BenchSocket, Implementation, SocketKind};
 use crate::peer::{ParentLink, Peer, PeerReport, PeerSpec, Role, Signal};
 use crate::resources::ProcessResources;
@@ -139,37 +140,39 @@ pub fn serve_pull(spec: &PeerSpec, link: &ParentLink) -> Result<()> {
     Ok(())
 }
 
-/// Worker: connects `sockets` PUSH sockets, sends `count` messages spread over them, waits
-/// for the harness to confirm arrival (so no library's linger decides anything), reports.
+/// Worker: connects `sockets` PUSH sockets, one thread each, sends `count` messages
+/// spread over them, waits for the harness to confirm arrival (so no library's linger
+/// decides anything), reports.
 pub fn serve_push(spec: &PeerSpec, link: &ParentLink) -> Result<()> {
     let library = spec.library()?.open()?;
     let endpoint = spec.endpoint()?;
-    let mut sockets = Vec::with_capacity(spec.sockets);
-    for _ in 0..spec.sockets {
-        let mut push = library.socket(SocketKind::Push)?;
-        if let Some(hwm) = spec.hwm {
-            push.set_high_water_marks(hwm)?;
-        }
-        push.connect(endpoint)?;
-        sockets.push(push);
-    }
     let payload = payload(spec.size);
-    // The threads only borrow the sockets: they must outlive the sending, because a
-    // socket closed with messages still queued (linger 0) would drop them.
+    let finished = Gate::default();
     std::thread::scope(|scope| {
-        let senders: Vec<_> = sockets
-            .iter_mut()
-            .zip(shares(spec.count, spec.sockets))
-            .map(|(push, share)| {
-                let payload = &payload;
-                scope.spawn(move || send_all(push.as_mut(), share, payload))
+        let senders: Vec<_> = shares(spec.count, spec.sockets)
+            .map(|share| {
+                let (library, payload, finished) = (&*library, &payload, &finished);
+                scope.spawn(move || -> Result<()> {
+                    let mut push = library.socket(SocketKind::Push)?;
+                    if let Some(hwm) = spec.hwm {
+                        push.set_high_water_marks(hwm)?;
+                    }
+                    push.connect(endpoint)?;
+                    send_all(push.as_mut(), share, payload)?;
+                    // The socket must outlive the sending: closed with messages still
+                    // queued (linger 0), it would drop them.
+                    finished.wait();
+                    Ok(())
+                })
             })
             .collect();
-        senders
+        let confirmed = link.wait_for(Signal::Finish);
+        finished.open();
+        let sent = senders
             .into_iter()
-            .try_for_each(|sender| sender.join().expect("a sending thread panicked"))
+            .try_for_each(|sender| sender.join().expect("a sending thread panicked"));
+        confirmed.and(sent)
     })?;
-    link.wait_for(Signal::Finish)?;
     link.report(&PeerReport::with_resources()?)
 }
 
@@ -177,18 +180,26 @@ pub fn serve_push(spec: &PeerSpec, link: &ParentLink) -> Result<()> {
 pub fn serve_inproc(spec: &PeerSpec, link: &ParentLink) -> Result<()> {
     let library = spec.library()?.open()?;
     let mut pull = library.socket(SocketKind::Pull)?;
-    let mut push = library.socket(SocketKind::Push)?;
     if let Some(hwm) = spec.hwm {
         pull.set_high_water_marks(hwm)?;
-        push.set_high_water_marks(hwm)?;
     }
     let endpoint = pull.bind(&Transport::Inproc.bind_endpoint())?;
-    push.connect(&endpoint)?;
     let payload = payload(spec.size);
+    let received_all = Gate::default();
     let (measured, elapsed) = std::thread::scope(|scope| {
-        let (payload, push) = (&payload, &mut push);
-        let sender = scope.spawn(move || send_all(push.as_mut(), spec.count, payload));
+        let sender = scope.spawn(|| -> Result<()> {
+            let mut push = library.socket(SocketKind::Push)?;
+            if let Some(hwm) = spec.hwm {
+                push.set_high_water_marks(hwm)?;
+            }
+            push.connect(&endpoint)?;
+            send_all(push.as_mut(), spec.count, &payload)?;
+            // The socket must outlive the delivery of what it queued.
+            received_all.wait();
+            Ok(())
+        });
         let received = receive_all(pull.as_mut(), spec.count, spec.size);
+        received_all.open();
         sender.join().expect("the sending thread panicked")?;
         received
     })?;

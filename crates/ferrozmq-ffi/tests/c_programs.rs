@@ -7,10 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use xtask::paths::Scratch;
 
-/// Where cargo put this crate's libraries: the profile directory above `deps/`.
+/// Where cargo put the libraries this test run built: `deps/`, beside the test program.
+/// `cargo test` builds the library there as this test's dependency and copies it up to
+/// the profile directory only when the library itself is what was asked for (`cargo
+/// build`), so the copy up there is missing on a fresh clone and may be stale.
 fn library_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+    exe.parent().unwrap().to_path_buf()
 }
 
 fn crate_dir() -> PathBuf {

@@ -3,6 +3,7 @@
 
 pub(crate) mod ipc_filters;
 pub(crate) mod socks5;
+pub(crate) mod tcp_accept_filters;
 pub(crate) mod udp;
 pub(crate) mod ws;
 

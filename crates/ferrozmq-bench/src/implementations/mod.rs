@@ -4,6 +4,8 @@
 mod ferrozmq;
 mod ferrozmq_async;
 mod libzmq;
+mod monocoque;
+mod omq;
 mod zeromq;
 
 use crate::error::{BenchError, Result};
@@ -20,23 +22,48 @@ pub enum Implementation {
     Libzmq,
     /// The pure-Rust `zeromq` crate (zmq.rs), async on tokio.
     Zeromq,
+    /// The pure-Rust `omq-tokio` crate, through its blocking API on its own I/O thread.
+    Omq,
+    /// The pure-Rust `monocoque-rs` crate, each socket on its own thread's runtime.
+    Monocoque,
     /// This project's async API (`AsyncSocket`) on a tokio runtime: the async rows.
     FerrozmqAsync,
 }
 
 impl Implementation {
     /// The implementations of the main tables, in the order they show them.
-    pub const ALL: [Implementation; 3] = [
+    pub const ALL: [Implementation; 5] = [
+        Implementation::Ferrozmq,
+        Implementation::Libzmq,
+        Implementation::Zeromq,
+        Implementation::Omq,
+        Implementation::Monocoque,
+    ];
+
+    /// The libraries ferrozmq is compared with: every one of the main tables but itself.
+    pub const PEERS: [Implementation; 4] = [
+        Implementation::Libzmq,
+        Implementation::Zeromq,
+        Implementation::Omq,
+        Implementation::Monocoque,
+    ];
+
+    /// The implementations of the scale scenarios. Those scenarios put many peers on one
+    /// bound socket, which monocoque's sockets do not take, and ask for unlimited
+    /// high-water marks, which omq does not have; neither is measured there.
+    pub const SCALED: [Implementation; 3] = [
         Implementation::Ferrozmq,
         Implementation::Libzmq,
         Implementation::Zeromq,
     ];
 
     /// Every implementation, the async rows' included.
-    pub const EVERY: [Implementation; 4] = [
+    pub const EVERY: [Implementation; 6] = [
         Implementation::Ferrozmq,
         Implementation::Libzmq,
         Implementation::Zeromq,
+        Implementation::Omq,
+        Implementation::Monocoque,
         Implementation::FerrozmqAsync,
     ];
 
@@ -46,6 +73,8 @@ impl Implementation {
             Implementation::Ferrozmq => "ferrozmq",
             Implementation::Libzmq => "libzmq",
             Implementation::Zeromq => "zeromq",
+            Implementation::Omq => "omq",
+            Implementation::Monocoque => "monocoque",
             Implementation::FerrozmqAsync => "ferrozmq-async",
         }
     }
@@ -55,14 +84,19 @@ impl Implementation {
         Implementation::EVERY.into_iter().find(|i| i.name() == name)
     }
 
-    /// Whether the implementation has the transport at all.
+    /// Whether the implementation has the transport for PUSH/PULL and REQ/REP.
     pub fn supports(self, transport: Transport) -> bool {
-        !(self == Implementation::Zeromq && transport == Transport::Inproc)
+        transport != Transport::Inproc
+            || !matches!(self, Implementation::Zeromq | Implementation::Monocoque)
     }
 
-    /// Whether the implementation lets the application set SNDHWM and RCVHWM.
+    /// Whether the implementation lets the application set SNDHWM and RCVHWM, 0 (no
+    /// limit) included.
     pub fn has_high_water_marks(self) -> bool {
-        self != Implementation::Zeromq
+        matches!(
+            self,
+            Implementation::Ferrozmq | Implementation::Libzmq | Implementation::FerrozmqAsync
+        )
     }
 
     /// A fresh context of this implementation; sockets made from it share it, as the
@@ -72,6 +106,8 @@ impl Implementation {
             Implementation::Ferrozmq => Ok(Box::new(ferrozmq::FerrozmqLibrary::new())),
             Implementation::Libzmq => Ok(Box::new(libzmq::LibzmqLibrary::new())),
             Implementation::Zeromq => Ok(Box::new(zeromq::ZeromqLibrary::new()?)),
+            Implementation::Omq => Ok(Box::new(omq::OmqLibrary::new())),
+            Implementation::Monocoque => Ok(Box::new(monocoque::MonocoqueLibrary)),
             Implementation::FerrozmqAsync => {
                 Ok(Box::new(ferrozmq_async::FerrozmqAsyncLibrary::new()?))
             }
@@ -118,15 +154,19 @@ pub enum SocketKind {
     Router,
 }
 
-/// One library's context: it makes the sockets of a worker.
-pub trait Library {
+/// One library's context: it makes the sockets of a worker, on whichever of the worker's
+/// threads will use them.
+pub trait Library: Sync {
     /// A new socket of `kind`. Its linger is zero: scenarios close a socket only once the
     /// other side has confirmed everything arrived, so nothing waits at exit.
     fn socket(&self, kind: SocketKind) -> Result<Box<dyn BenchSocket>>;
 }
 
 /// The little a scenario asks of a socket, blocking like libzmq's API.
-pub trait BenchSocket: Send {
+///
+/// A socket stays on the thread that made it: monocoque's sockets belong to their
+/// thread's runtime, so scenarios make each socket on the thread that uses it.
+pub trait BenchSocket {
     /// Binds to `endpoint` and returns the endpoint peers should connect to (with the
     /// ephemeral port filled in).
     fn bind(&mut self, endpoint: &str) -> Result<String>;
@@ -137,7 +177,7 @@ pub trait BenchSocket: Send {
     /// Sends one single-part message holding a copy of `payload`.
     ///
     /// Every implementation copies the bytes into a fresh message, the same work for all
-    /// three; none of them is given a zero-copy path the others lack.
+    /// of them; none of them is given a zero-copy path the others lack.
     fn send(&mut self, payload: &[u8]) -> Result<()>;
 
     /// Receives one whole message and returns the size of its last part (a ROUTER's
@@ -215,10 +255,22 @@ mod tests {
     }
 
     #[test]
-    fn only_zeromq_lacks_inproc() {
+    fn zeromq_and_monocoque_lack_inproc() {
         assert!(Implementation::Ferrozmq.supports(Transport::Inproc));
         assert!(Implementation::Libzmq.supports(Transport::Inproc));
+        assert!(Implementation::Omq.supports(Transport::Inproc));
         assert!(!Implementation::Zeromq.supports(Transport::Inproc));
+        assert!(!Implementation::Monocoque.supports(Transport::Inproc));
         assert!(Implementation::Zeromq.supports(Transport::Ipc));
+        assert!(Implementation::Monocoque.supports(Transport::Ipc));
+    }
+
+    #[test]
+    fn peers_are_the_main_tables_without_ferrozmq() {
+        assert!(!Implementation::PEERS.contains(&Implementation::Ferrozmq));
+        assert_eq!(Implementation::PEERS.len() + 1, Implementation::ALL.len());
+        assert!(Implementation::SCALED
+            .iter()
+            .all(|library| Implementation::ALL.contains(library)));
     }
 }

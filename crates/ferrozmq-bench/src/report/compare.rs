@@ -149,28 +149,39 @@ fn asynchronous(results: &CompareResults) -> Section {
     )
 }
 
-const RATIO_HEADERS: [&str; 2] = ["ferrozmq / libzmq", "ferrozmq / zeromq"];
+/// The headers of a table with one column per library, the best peer and the ratios.
+fn comparison_headers(after: &[&'static str]) -> Vec<&'static str> {
+    let mut headers = vec!["transport", "size"];
+    headers.extend(Implementation::ALL.map(Implementation::name));
+    headers.extend(["best peer", "ferrozmq / best peer", "ferrozmq / libzmq"]);
+    headers.extend(after);
+    headers
+}
+
+/// A row's medians per library, its best peer and ferrozmq's ratios to it and to libzmq.
+fn comparison_cells(figure: &Figure<'_, Row, impl Sized>, row: &Row) -> Vec<Cell> {
+    let mut cells = row_labels(row).to_vec();
+    cells.extend(Implementation::ALL.map(|library| figure.cell(row, library)));
+    cells.push(figure.best_peer_cell(row));
+    cells.push(figure.best_ratio_cell(row));
+    cells.push(figure.ratio_cell(row, Implementation::Libzmq, true));
+    cells
+}
 
 fn throughput(results: &CompareResults) -> Section {
     let figure = messages_per_second(results);
-    let mut headers = vec!["transport", "size", "ferrozmq", "libzmq", "zeromq"];
-    headers.extend(RATIO_HEADERS);
-    headers.push("spread");
-    let mut table = Table::new(&headers, 2);
+    let mut table = Table::new(&comparison_headers(&["spread"]), 2);
     for row in figure.keys() {
-        let mut cells = row_labels(row).to_vec();
-        cells.extend(Implementation::ALL.map(|library| figure.cell(row, library)));
-        cells.push(figure.ratio_cell(row, Implementation::Libzmq, true));
-        cells.push(figure.ratio_cell(row, Implementation::Zeromq, false));
+        let mut cells = comparison_cells(&figure, row);
         cells.push(figure.spread_cell(row));
         table.push(cells);
     }
     let mut section = Section::new(
         "Throughput (messages per second)",
         "PUSH connects and sends; PULL binds and times first message to last. Medians over \
-         the rounds; a ratio above 1 means ferrozmq is faster, a bold one that it is slower \
-         than libzmq. Spread is the widest (max − min) / median among the row's \
-         implementations: how far to trust the ratio.",
+         the rounds; the best peer is the fastest library other than ferrozmq; a ratio above \
+         1 means ferrozmq is faster, a bold one that it is slower. Spread is the widest \
+         (max − min) / median among the row's implementations: how far to trust the ratio.",
         table,
     );
     inproc_note(results, &mut section);
@@ -187,18 +198,10 @@ fn bandwidth(results: &CompareResults) -> Section {
         format: units::significant,
         ..messages_per_second(results)
     };
-    let mut table = Table::new(
-        &[
-            "transport",
-            "size",
-            "ferrozmq",
-            "libzmq",
-            "zeromq",
-            "raw stream",
-            "ferrozmq / raw",
-        ],
-        2,
-    );
+    let mut headers = vec!["transport", "size"];
+    headers.extend(Implementation::ALL.map(Implementation::name));
+    headers.extend(["raw stream", "ferrozmq / raw"]);
+    let mut table = Table::new(&headers, 2);
     for row in figure.keys() {
         let mut cells = row_labels(row).to_vec();
         cells.extend(Implementation::ALL.map(|library| figure.cell(row, library)));
@@ -218,28 +221,28 @@ fn bandwidth(results: &CompareResults) -> Section {
 
 fn latency(results: &CompareResults) -> Section {
     let figure = one_way_micros(results);
-    let mut headers = vec!["transport", "size", "ferrozmq", "libzmq", "zeromq"];
-    headers.extend(RATIO_HEADERS);
-    headers.extend(["raw socket", "spread"]);
-    let mut table = Table::new(&headers, 2);
+    let mut table = Table::new(
+        &comparison_headers(&["raw socket", "ferrozmq / raw", "spread"]),
+        2,
+    );
     for row in figure.keys() {
-        let mut cells = row_labels(row).to_vec();
-        cells.extend(Implementation::ALL.map(|library| figure.cell(row, library)));
-        cells.push(figure.ratio_cell(row, Implementation::Libzmq, true));
-        cells.push(figure.ratio_cell(row, Implementation::Zeromq, false));
+        let mut cells = comparison_cells(&figure, row);
         let bound = (row.size == RAW_PING_SIZE)
             .then(|| raw_latency(results, row.transport))
             .flatten();
         cells.push(number_or_dash(bound, units::significant));
+        let share = stats::ratio(figure.median(row, Implementation::Ferrozmq), bound);
+        cells.push(number_or_dash(share, units::ratio));
         cells.push(figure.spread_cell(row));
         table.push(cells);
     }
     let mut section = Section::new(
         "Latency (microseconds, one way)",
         "REQ and REP bounce one message; the table shows half the mean round trip. Medians \
-         over the rounds; a ratio below 1 means ferrozmq is faster, a bold one that it is \
-         slower than libzmq. The raw-socket column is a plain TCP (TCP_NODELAY) or \
-         unix-socket ping-pong of 64 bytes between two processes.",
+         over the rounds; the best peer is the quickest library other than ferrozmq; a ratio \
+         below 1 means ferrozmq is faster, a bold one that it is slower. The raw-socket \
+         column is a plain TCP (TCP_NODELAY) or unix-socket ping-pong of 64 bytes between \
+         two blocking processes, with no library.",
         table,
     );
     inproc_note(results, &mut section);
@@ -373,7 +376,7 @@ fn resources(results: &CompareResults) -> Section {
     section
 }
 
-/// Every row of the compare run where ferrozmq's median is behind libzmq's.
+/// Every row of the compare run where ferrozmq's median is behind the best peer's.
 pub fn gaps(results: &CompareResults) -> Vec<Gap> {
     let throughput = messages_per_second(results);
     let latency = one_way_micros(results);
@@ -392,8 +395,8 @@ pub fn method(results: &CompareResults) -> String {
         "- Every measurement runs in fresh processes: the harness re-executes itself as a \
          worker for each side, so peak memory and CPU time belong to that run alone. tcp \
          and ipc put the two sides in two processes; inproc puts them in two threads of one.\n\
-         - Rounds are interleaved: each round measures every row for ferrozmq, libzmq and \
-         zeromq in turn, then the next row; {} rounds, and the tables show medians.\n\
+         - Rounds are interleaved: each round measures every row for every library in turn, \
+         then the next row; {} rounds, and the tables show medians.\n\
          - Before the rounds, a short pilot of every series sets its message count so that one \
          measurement lasts about {} ms; throughput is a rate and does not depend on the count \
          once start-up is hidden.\n\
@@ -402,13 +405,18 @@ pub fn method(results: &CompareResults) -> String {
          high-water marks (1000) on both sides.\n\
          - Every library builds each message by copying the payload into a fresh message \
          (none is given a zero-copy path the others lack); receivers take messages in the \
-         library's usual way (libzmq reuses one `zmq::Message`).\n\
+         library's usual way (libzmq reuses one `zmq::Message`, monocoque one `Vec` through \
+         `recv_into`).\n\
          - Latency: REQ/REP round trips after a warm-up of a tenth as many; one way = round \
          trip / 2.\n\
-         - Each library runs with its defaults: one I/O thread for ferrozmq and libzmq; a \
+         - Each library runs with its defaults: one I/O thread for ferrozmq and libzmq; omq \
+         (`omq-tokio`) through its blocking API with the one I/O thread its `Context` owns; a \
          multi-threaded tokio runtime (one worker per core) for zeromq, on which each \
-         scenario's send, receive or round-trip loop runs as one future. The async rows \
-         run ferrozmq's AsyncSocket the same way on the same kind of runtime.\n\
+         scenario's send, receive or round-trip loop runs as one future; monocoque \
+         (`monocoque-rs`) on its default single-threaded compio (io_uring) runtime, one per \
+         socket on the socket's own thread, each loop one future, eager sends (one write per \
+         message) and a bound socket serving one peer. The async rows run ferrozmq's \
+         AsyncSocket on a multi-threaded tokio runtime like zeromq's.\n\
          - Both sides, and their I/O threads, share the machine's {} cores, so on a small \
          machine the figures say as much about CPU cost as about speed.\n",
         results.plan.rounds,
@@ -487,6 +495,10 @@ mod tests {
                         failures: vec!["zeromq: recv failed: gone".to_string()],
                     },
                 ),
+                (
+                    Implementation::Omq,
+                    outcome(vec![throughput_sample(1_200_000)]),
+                ),
             ]),
         );
         results.throughput.insert(
@@ -508,6 +520,7 @@ mod tests {
             BTreeMap::from([
                 (Implementation::Ferrozmq, outcome(vec![round_trips(30)])),
                 (Implementation::Libzmq, outcome(vec![round_trips(20)])),
+                (Implementation::Monocoque, outcome(vec![round_trips(10)])),
             ]),
         );
         results
@@ -525,15 +538,54 @@ mod tests {
     }
 
     #[test]
-    fn throughput_rows_show_medians_ratios_and_spread() {
+    fn throughput_rows_show_medians_the_best_peer_ratios_and_spread() {
         let sections = sections(&results());
         let table = &section(&sections, "Throughput (messages").table;
         assert_eq!(
             texts(&table.rows[0]),
-            ["tcp", "64 B", "900 k", "1.00 M", "failed", "0.90×", "–", "22%"]
+            [
+                "tcp", "64 B", "900 k", "1.00 M", "failed", "1.20 M", "–", "omq", "0.75×", "0.90×",
+                "22%"
+            ]
         );
-        assert!(table.rows[0][5].flagged);
+        assert!(table.rows[0][8].flagged && table.rows[0][9].flagged);
+        // Over inproc, neither zeromq nor monocoque has the transport.
         assert_eq!(texts(&table.rows[1])[4], "n/a");
+        assert_eq!(texts(&table.rows[1])[6], "n/a");
+        assert_eq!(texts(&table.rows[1])[7], "–");
+    }
+
+    #[test]
+    fn latency_rows_name_the_quickest_peer_and_the_raw_bound() {
+        let mut results = results();
+        results.raw_latency.insert(
+            Transport::Tcp,
+            outcome(vec![LatencySample {
+                round_trips: 1_000,
+                elapsed: Duration::from_micros(24_000),
+            }]),
+        );
+        let sections = sections(&results);
+        let table = &section(&sections, "Latency").table;
+        assert_eq!(
+            texts(&table.rows[0]),
+            [
+                "tcp",
+                "64 B",
+                "30.0",
+                "20.0",
+                "–",
+                "–",
+                "10.0",
+                "monocoque",
+                "3.00×",
+                "1.50×",
+                "12.0",
+                "2.50×",
+                "–"
+            ]
+        );
+        assert!(table.rows[0][8].flagged);
     }
 
     #[test]
@@ -547,7 +599,7 @@ mod tests {
     }
 
     #[test]
-    fn gaps_to_libzmq_cover_throughput_and_latency() {
+    fn gaps_to_the_best_peer_cover_throughput_and_latency() {
         let gaps = gaps(&results());
         let rows: Vec<Vec<&str>> = gaps.iter().map(|gap| texts(&gap.cells)).collect();
         assert_eq!(
@@ -557,14 +609,23 @@ mod tests {
                     "throughput, msgs/s",
                     "tcp 64 B",
                     "900 k",
-                    "1.00 M",
-                    "0.90×",
+                    "omq",
+                    "1.20 M",
+                    "0.75×",
                     "22%"
                 ],
-                vec!["latency, µs", "tcp 64 B", "30.0", "20.0", "1.50×", "–"],
+                vec![
+                    "latency, µs",
+                    "tcp 64 B",
+                    "30.0",
+                    "monocoque",
+                    "10.0",
+                    "3.00×",
+                    "–"
+                ],
             ]
         );
-        assert!((gaps[1].severity - 1.0 / 1.5).abs() < 1e-9);
+        assert!((gaps[1].severity - 1.0 / 3.0).abs() < 1e-9);
     }
 
     #[test]
@@ -573,7 +634,7 @@ mod tests {
         let table = &section(&sections, "Resources").table;
         assert_eq!(table.rows[0][2].text, "10.0 / 5.0");
         // 0.75 s of receiver CPU for 900,001 messages: 0.833 s per million.
-        assert_eq!(table.rows[0][5].text, "0.833 / 0.278");
+        assert_eq!(table.rows[0][7].text, "0.833 / 0.278");
         // Over inproc one process holds both sides.
         assert_eq!(table.rows[1][2].text, "10.0");
     }

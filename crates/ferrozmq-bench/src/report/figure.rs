@@ -1,5 +1,6 @@
 //! One figure (a rate, a latency…) of a series of outcomes, as table cells: medians per
-//! implementation, ratios of ferrozmq to the others, the spread of the rounds.
+//! implementation, the best peer, ratios of ferrozmq to the others, the spread of the
+//! rounds.
 
 use super::Gap;
 use crate::implementations::Implementation;
@@ -95,9 +96,46 @@ impl<K: Ord, T> Figure<'_, K, T> {
             .map_or_else(|| Cell::plain("–"), |s| Cell::plain(units::percent(s)))
     }
 
-    /// The key's row for the gaps table, if ferrozmq's median is behind libzmq's.
+    /// The peer (any implementation of [`Implementation::PEERS`]) with the best median,
+    /// and that median.
+    pub fn best_peer(&self, key: &K) -> Option<(Implementation, f64)> {
+        Implementation::PEERS
+            .into_iter()
+            .filter_map(|peer| Some((peer, self.median(key, peer)?)))
+            .reduce(|best, candidate| {
+                let better = match self.better {
+                    Better::Higher => candidate.1 > best.1,
+                    Better::Lower => candidate.1 < best.1,
+                };
+                if better {
+                    candidate
+                } else {
+                    best
+                }
+            })
+    }
+
+    /// The best peer's name as a cell.
+    pub fn best_peer_cell(&self, key: &K) -> Cell {
+        self.best_peer(key)
+            .map_or_else(|| Cell::plain("–"), |(peer, _)| Cell::plain(peer.name()))
+    }
+
+    /// ferrozmq's median over the best peer's, flagged when ferrozmq is behind.
+    pub fn best_ratio_cell(&self, key: &K) -> Cell {
+        let ratio = self.best_peer(key).and_then(|(_, best)| {
+            stats::ratio(self.median(key, Implementation::Ferrozmq), Some(best))
+        });
+        match ratio {
+            Some(ratio) => Cell::flagged_if(units::ratio(ratio), self.better.behind(ratio)),
+            None => Cell::plain("–"),
+        }
+    }
+
+    /// The key's row for the gaps table, if ferrozmq's median is behind the best peer's.
     pub fn gap(&self, key: &K, scenario: &str, setting: String) -> Option<Gap> {
-        let ratio = self.ratio(key, Implementation::Libzmq)?;
+        let (peer, best) = self.best_peer(key)?;
+        let ratio = stats::ratio(self.median(key, Implementation::Ferrozmq), Some(best))?;
         if !self.better.behind(ratio) {
             return None;
         }
@@ -111,7 +149,8 @@ impl<K: Ord, T> Figure<'_, K, T> {
                 Cell::plain(scenario),
                 Cell::plain(setting),
                 self.cell(key, Implementation::Ferrozmq),
-                self.cell(key, Implementation::Libzmq),
+                Cell::plain(peer.name()),
+                self.cell(key, peer),
                 Cell::flagged_if(units::ratio(ratio), true),
                 self.spread_cell(key),
             ],

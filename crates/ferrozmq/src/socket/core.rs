@@ -480,9 +480,13 @@ impl SocketCore {
             if self.socket_type != SocketType::Radio {
                 return Err(Error::ProtocolNotSupported(text.to_string()));
             }
-            let (socket, to) =
-                udp::sender(&endpoint, self.options.ipv6, self.options.multicast_hops)
-                    .map_err(as_written)?;
+            let (socket, to) = udp::sender(
+                &endpoint,
+                self.options.ipv6,
+                self.options.multicast_hops,
+                self.options.multicast_loop,
+            )
+            .map_err(as_written)?;
             let fd = socket.as_raw_fd() as u32;
             let names = vec![text.to_string()];
             let id = self.open_datagram(socket, DatagramDirection::Send { to }, names, false)?;
