@@ -1,7 +1,7 @@
-//! ws:// against libzmq's own WebSocket transport, both ways: a small C program on libzmq
-//! 4.3.4 (built from the `zeromq-src` crate's vendored source with the draft API and
-//! `ENABLE_WS`, once, into this target directory) and a ferrozmq socket, each binding in
-//! turn. The crates.io `zmq` crate's libzmq has no ws transport, hence the separate build.
+//! ws:// against libzmq's own WebSocket transport, both ways, NULL and CURVE: a small C
+//! program on libzmq 4.3.4 (built from the `zeromq-src` crate's vendored source with the
+//! draft API and `ENABLE_WS`, once, into this target directory) and a ferrozmq socket,
+//! each binding in turn. The crates.io `zmq` crate's libzmq has no ws transport, hence the separate build.
 //! Without cmake or a C compiler the test says so loudly and passes without running.
 
 use ferrozmq::*;
@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use zmtp::curve_keys::CurveKeyPair;
 
 /// libzmq's cmake options: the draft API (which brings ws), no TLS (wss is not what this
 /// tests), nothing else built.
@@ -33,6 +34,8 @@ const SIZES: &[usize] = &[0, 1, 125, 126, 65_535, 65_536, 200_000];
 /// (`connect:` prefix) a REP that echoes every message until it has echoed `count`;
 /// `peer req <endpoint> <count>` sends `count` two-part messages (an index, then a body of
 /// `SIZES[i % n]` octets of value i) and checks each echo. Exit status 0 is success.
+/// CURVE (Z85 keys in the environment): `PEER_CURVE_SECRET` alone makes the socket a
+/// server; with `PEER_CURVE_SERVERKEY` and `PEER_CURVE_PUBLIC` too, a client.
 const PEER_C: &str = r#"
 #include <zmq.h>
 #include <stdio.h>
@@ -53,6 +56,20 @@ static void *open_socket(void *ctx, int type, const char *endpoint) {
     zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
     zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    const char *server_key = getenv("PEER_CURVE_SERVERKEY");
+    const char *secret = getenv("PEER_CURVE_SECRET");
+    if (server_key) {
+        const char *public_key = getenv("PEER_CURVE_PUBLIC");
+        if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_key, 40) != 0
+            || zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, public_key, 40) != 0
+            || zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret, 40) != 0)
+            fail("curve client keys");
+    } else if (secret) {
+        int on = 1;
+        if (zmq_setsockopt(s, ZMQ_CURVE_SERVER, &on, sizeof on) != 0
+            || zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret, 40) != 0)
+            fail("curve server key");
+    }
     if (strncmp(endpoint, "connect:", 8) == 0) {
         if (zmq_connect(s, endpoint + 8) != 0) fail("connect");
     } else {
@@ -85,6 +102,9 @@ int main(int argc, char **argv) {
             for (int k = 0; k < n; k++)
                 if (zmq_msg_send(&parts[k], s, k + 1 < n ? ZMQ_SNDMORE : 0) < 0) fail("rep send");
         }
+        /* The last echo may still be queued: let it go out before closing. */
+        int linger = 5000;
+        zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
         zmq_close(s);
     } else {
         void *s = open_socket(ctx, ZMQ_REQ, argv[2]);
@@ -221,12 +241,65 @@ fn socket(ctx: &Context, kind: SocketType) -> Socket {
 
 const COUNT: usize = 3 * SIZES.len();
 
+/// Both sides' keys when a run uses CURVE.
+struct Curve {
+    server: CurveKeyPair,
+    client: CurveKeyPair,
+}
+
+impl Curve {
+    fn new() -> Curve {
+        Curve {
+            server: CurveKeyPair::generate().unwrap(),
+            client: CurveKeyPair::generate().unwrap(),
+        }
+    }
+
+    fn serve(&self, socket: &Socket) {
+        socket.options().set_curve_server(true).unwrap();
+        socket
+            .options()
+            .set_curve_secretkey(self.server.secret.as_bytes())
+            .unwrap();
+    }
+
+    fn client(&self, socket: &Socket) {
+        let options = socket.options();
+        options
+            .set_curve_serverkey(self.server.public.as_bytes())
+            .unwrap();
+        options
+            .set_curve_publickey(self.client.public.as_bytes())
+            .unwrap();
+        options
+            .set_curve_secretkey(self.client.secret.as_bytes())
+            .unwrap();
+    }
+
+    /// The libzmq peer as a server.
+    fn serve_peer(&self, peer: &mut Command) {
+        peer.env("PEER_CURVE_SECRET", self.server.secret.to_z85());
+    }
+
+    /// The libzmq peer as a client.
+    fn client_peer(&self, peer: &mut Command) {
+        peer.env("PEER_CURVE_SERVERKEY", self.server.public.to_z85())
+            .env("PEER_CURVE_PUBLIC", self.client.public.to_z85())
+            .env("PEER_CURVE_SECRET", self.client.secret.to_z85());
+    }
+}
+
 /// libzmq connects its REQ to a ferrozmq REP that echoes.
-fn libzmq_connects(peer: &Path) {
+fn libzmq_connects(peer: &Path, curve: Option<&Curve>) {
     let ctx = Context::new();
     let rep = socket(&ctx, REP);
+    let mut command = Command::new(peer);
+    if let Some(curve) = curve {
+        curve.serve(&rep);
+        curve.client_peer(&mut command);
+    }
     let endpoint = rep.bind("ws://127.0.0.1:*/zmq").unwrap();
-    let mut child = Command::new(peer)
+    let mut child = command
         .args(["req", &format!("connect:{endpoint}"), &COUNT.to_string()])
         .spawn()
         .unwrap();
@@ -241,8 +314,12 @@ fn libzmq_connects(peer: &Path) {
 }
 
 /// A ferrozmq REQ connects to libzmq's REP, which echoes.
-fn ferrozmq_connects(peer: &Path) {
-    let mut child = Command::new(peer)
+fn ferrozmq_connects(peer: &Path, curve: Option<&Curve>) {
+    let mut command = Command::new(peer);
+    if let Some(curve) = curve {
+        curve.serve_peer(&mut command);
+    }
+    let mut child = command
         .args(["rep", "ws://127.0.0.1:*/zmq", &COUNT.to_string()])
         .stdout(Stdio::piped())
         .spawn()
@@ -255,6 +332,9 @@ fn ferrozmq_connects(peer: &Path) {
     assert!(endpoint.starts_with("ws://127.0.0.1:"), "{endpoint:?}");
     let ctx = Context::new();
     let req = socket(&ctx, REQ);
+    if let Some(curve) = curve {
+        curve.client(&req);
+    }
     req.connect(endpoint).unwrap();
     for i in 0..COUNT {
         let index = (i as i32).to_ne_bytes();
@@ -273,6 +353,9 @@ fn ws_both_ways_with_libzmq() {
     let Some(peer) = libzmq_peer() else {
         return;
     };
-    libzmq_connects(&peer);
-    ferrozmq_connects(&peer);
+    libzmq_connects(&peer, None);
+    ferrozmq_connects(&peer, None);
+    let curve = Curve::new();
+    libzmq_connects(&peer, Some(&curve));
+    ferrozmq_connects(&peer, Some(&curve));
 }
