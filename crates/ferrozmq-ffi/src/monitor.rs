@@ -96,21 +96,3 @@ pub unsafe extern "C" fn zmq_socket_monitor_pipes_stats(socket: *mut c_void) -> 
         Err::<c_int, _>(Errno::ENOTSUP)
     })
 }
-
-/// A ROUTER's view of one peer (draft): ENOTSUP (not in ferrozmq yet, and on other socket
-/// types as in libzmq).
-///
-/// # Safety
-/// `socket` must be NULL or a value `zmq_socket` returned; `routing_id` must be valid for
-/// reads of `routing_id_size` bytes.
-#[no_mangle]
-pub unsafe extern "C" fn zmq_socket_get_peer_state(
-    socket: *mut c_void,
-    _routing_id: *const c_void,
-    _routing_id_size: usize,
-) -> c_int {
-    guard(|| {
-        lock(socket)?;
-        Err::<c_int, _>(Errno::ENOTSUP)
-    })
-}

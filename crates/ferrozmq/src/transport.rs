@@ -151,8 +151,12 @@ impl AsRawFd for Stream {
 /// Where a connecting socket connects to.
 #[derive(Clone, Debug)]
 pub(crate) enum Target {
-    /// Resolved addresses, tried in turn.
-    Tcp(Vec<SocketAddr>),
+    /// Resolved addresses, tried in turn, and the local address to connect from
+    /// (`source;host:port`).
+    Tcp {
+        addrs: Vec<SocketAddr>,
+        source: Option<SocketAddr>,
+    },
     /// A tcp endpoint reached through a SOCKS5 proxy (`ZMQ_SOCKS_PROXY`): the proxy's
     /// addresses, tried in turn, and what to ask of it once connected.
     Socks {
@@ -182,6 +186,7 @@ impl Target {
                 let tcp = Endpoint::Tcp {
                     host: host.clone(),
                     port: *port,
+                    source: None,
                 };
                 let host = match port {
                     Some(port) if host.contains(':') => format!("[{host}]:{port}"),
@@ -195,7 +200,7 @@ impl Target {
                     config: WsConfig::for_options(options),
                 })
             }
-            Endpoint::Tcp { host, port } => match &options.socks_proxy {
+            Endpoint::Tcp { host, port, .. } => match &options.socks_proxy {
                 Some(proxy) => {
                     let invalid = || Error::InvalidEndpoint(endpoint.to_string());
                     let port = port.ok_or_else(invalid)?;
@@ -213,7 +218,7 @@ impl Target {
                     };
                     let source = source
                         .map(|text| match Endpoint::parse(&format!("tcp://{text}")) {
-                            Ok(Endpoint::Tcp { host, port }) => {
+                            Ok(Endpoint::Tcp { host, port, .. }) => {
                                 Endpoint::bind_addr(&host, port, ipv6)
                             }
                             _ => Err(bad_proxy()),
@@ -223,7 +228,11 @@ impl Target {
                         .map_err(|_| bad_proxy())?;
                     Ok(Target::Socks {
                         proxy: proxy.connect_addrs(ipv6)?,
-                        source,
+                        // The proxy option's own `source;` first, else the endpoint's.
+                        source: match source {
+                            Some(source) => Some(source),
+                            None => endpoint.source_addr(ipv6)?,
+                        },
                         destination,
                         credentials: socks5::Credentials::new(
                             &options.socks_username,
@@ -231,7 +240,10 @@ impl Target {
                         ),
                     })
                 }
-                None => Ok(Target::Tcp(endpoint.connect_addrs(ipv6)?)),
+                None => Ok(Target::Tcp {
+                    addrs: endpoint.connect_addrs(ipv6)?,
+                    source: endpoint.source_addr(ipv6)?,
+                }),
             },
             Endpoint::Ipc(path) if path == "*" => Err(Error::InvalidEndpoint(endpoint.to_string())),
             Endpoint::Ipc(path) => Ok(Target::Ipc(unix_addr(path)?)),
@@ -244,9 +256,9 @@ impl Target {
     /// Starts a non-blocking connect to the `attempt`-th address (they are tried in turn).
     pub(crate) fn connect(&self, attempt: usize, tuning: &Tuning) -> io::Result<Stream> {
         match self {
-            Target::Tcp(addrs) => {
+            Target::Tcp { addrs, source } => {
                 let addr = addrs[attempt % addrs.len()];
-                let stream = sys::tcp_connect(&addr, None, tuning)?;
+                let stream = sys::tcp_connect(&addr, source.as_ref(), tuning)?;
                 Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
             }
             Target::Socks { proxy, source, .. } => {
@@ -280,7 +292,7 @@ impl Target {
                 destination.clone(),
                 credentials.clone(),
             ))),
-            Target::Tcp(_) | Target::Ipc(_) | Target::Ws { .. } => None,
+            Target::Tcp { .. } | Target::Ipc(_) | Target::Ws { .. } => None,
         }
     }
 }
@@ -332,7 +344,10 @@ impl Listener {
                     format!("ws{}{path}", &bound["tcp".len()..]),
                 ))
             }
-            Endpoint::Tcp { host, port } => {
+            Endpoint::Tcp {
+                source: Some(_), ..
+            } => Err(Error::InvalidEndpoint(endpoint.to_string())),
+            Endpoint::Tcp { host, port, .. } => {
                 let addr = Endpoint::bind_addr(host, *port, ipv6)?;
                 let listener =
                     sys::tcp_listen(&addr, backlog, tuning).map_err(|e| bind_error(e, endpoint))?;

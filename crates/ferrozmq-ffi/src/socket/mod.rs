@@ -422,6 +422,38 @@ pub unsafe extern "C" fn zmq_leave(socket: *mut c_void, group: *const c_char) ->
     })
 }
 
+/// A ROUTER's view of one peer (draft): `ZMQ_POLLOUT` when a message to it would go now,
+/// 0 when its pipe is full; EHOSTUNREACH for a routing id no peer has, ENOTSUP on other
+/// socket types (as in libzmq).
+///
+/// # Safety
+/// `socket` must be NULL or a value `zmq_socket` returned; `routing_id` must be valid for
+/// reads of `routing_id_size` bytes (or NULL with size 0).
+#[no_mangle]
+pub unsafe extern "C" fn zmq_socket_get_peer_state(
+    socket: *mut c_void,
+    routing_id: *const c_void,
+    routing_id_size: usize,
+) -> c_int {
+    guard(|| {
+        let entry = lock(socket)?;
+        let routing_id: &[u8] = match routing_id_size {
+            0 => &[],
+            _ => {
+                needed(routing_id)?;
+                // SAFETY: the caller guarantees `routing_id_size` readable bytes.
+                unsafe { std::slice::from_raw_parts(routing_id.cast(), routing_id_size) }
+            }
+        };
+        const ZMQ_POLLOUT: c_int = 2;
+        Ok(if entry.socket.peer_writable(routing_id)? {
+            ZMQ_POLLOUT
+        } else {
+            0
+        })
+    })
+}
+
 /// Fails with `errno` unless `pointer` is non-NULL; for the output arguments of the socket
 /// functions.
 pub fn needed<T>(pointer: *const T) -> Result<(), Errno> {

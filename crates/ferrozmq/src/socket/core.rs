@@ -314,6 +314,14 @@ impl SocketCore {
         ))
     }
 
+    /// ROUTER: whether a peer has room for a message now.
+    pub(crate) fn peer_writable(&mut self, routing_id: &[u8]) -> Result<bool> {
+        self.process_events();
+        let writable = self.pattern.peer_writable(&mut self.pipes, routing_id);
+        self.reap();
+        writable
+    }
+
     /// Whole messages queued on the socket's pipes that no connection has taken yet.
     pub(crate) fn unsent(&mut self) -> usize {
         self.process_events();
