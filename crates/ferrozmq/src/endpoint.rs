@@ -25,6 +25,16 @@ pub(crate) enum Endpoint {
     Ipc(String),
     /// `inproc://name`.
     Inproc(String),
+    /// `ws://host:port/path` (ZWS 2.0 over tcp); host and port as for [`Endpoint::Tcp`],
+    /// the path `/` when none is given.
+    Ws {
+        /// Host name, address literal (IPv6 without brackets) or `*`.
+        host: String,
+        /// `None` for `*` or `0`.
+        port: Option<u16>,
+        /// The request target the client sends.
+        path: String,
+    },
     /// `udp://host:port`, for RADIO and DISH; the host may be a multicast group. Host and
     /// port as for [`Endpoint::Tcp`].
     Udp {
@@ -56,6 +66,15 @@ impl Endpoint {
             "udp" => {
                 let (host, port) = host_and_port(rest, text)?;
                 Ok(Endpoint::Udp { host, port })
+            }
+            "ws" => {
+                let (address, path) = match rest.find('/') {
+                    Some(at) => rest.split_at(at),
+                    None => (rest, "/"),
+                };
+                let (host, port) = host_and_port(address, text)?;
+                let path = path.to_string();
+                Ok(Endpoint::Ws { host, port, path })
             }
             "ipc" if !rest.is_empty() => Ok(Endpoint::Ipc(rest.to_string())),
             "inproc" if !rest.is_empty() => Ok(Endpoint::Inproc(rest.to_string())),
@@ -184,6 +203,10 @@ impl fmt::Display for Endpoint {
             Endpoint::Udp { host, port } => write_host_and_port(f, "udp", host, *port),
             Endpoint::Ipc(path) => write!(f, "ipc://{path}"),
             Endpoint::Inproc(name) => write!(f, "inproc://{name}"),
+            Endpoint::Ws { host, port, path } => {
+                write_host_and_port(f, "ws", host, *port)?;
+                f.write_str(path)
+            }
         }
     }
 }

@@ -327,7 +327,7 @@ fn check_endpoint(entry: &SocketEntry, endpoint: &str, direction: Direction) -> 
             return Err(Errno(ENOCOMPATPROTO));
         }
     }
-    if matches!(transport, "tcp" | "ipc" | "udp") && !entry.io_threads {
+    if matches!(transport, "tcp" | "ipc" | "udp" | "ws") && !entry.io_threads {
         return Err(Errno(EMTHREAD));
     }
     Ok(())

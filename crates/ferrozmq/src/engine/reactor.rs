@@ -416,12 +416,15 @@ impl Reactor {
                     }
                     // A peer the IPC_FILTER_* or TCP_ACCEPT_FILTER options do not let in is
                     // closed at once; as in libzmq, the monitor sees an accept that failed
-                    // (here: EACCES).
+                    // (here: EACCES). A ws connection is a tcp one to the filter.
+                    let tcp_admits = |tcp: &mio::net::TcpStream| {
+                        tcp.peer_addr()
+                            .is_ok_and(|peer| owner.options.tcp_accept_filters.admits(peer.ip()))
+                    };
                     let admitted = match &stream {
                         Stream::Unix(_) => owner.options.ipc_filters.admits(stream.as_raw_fd()),
-                        Stream::Tcp(tcp) => tcp
-                            .peer_addr()
-                            .is_ok_and(|peer| owner.options.tcp_accept_filters.admits(peer.ip())),
+                        Stream::Tcp(tcp) => tcp_admits(tcp),
+                        Stream::Ws(ws) => tcp_admits(&ws.tcp),
                     };
                     if !admitted {
                         let Owner { link, endpoint, .. } = &owner;

@@ -13,6 +13,7 @@ use crate::monitor::EventKind;
 use crate::options::{millis, Options};
 use crate::patterns::PipeId;
 use crate::pipe::{pipe, Limit, PipeEnd, PipeEvent, PipeLimits};
+use crate::transport::ws::WsConfig;
 use crate::transport::{udp, Listener, Target};
 use bytes::Bytes;
 use std::os::fd::AsRawFd;
@@ -417,12 +418,13 @@ impl SocketCore {
         }
         self.options.security.validate()?;
         let listening = match self.options.use_fd {
-            Some(fd) => Listener::adopt(&endpoint, fd),
+            Some(fd) => Listener::adopt(&endpoint, fd, WsConfig::for_options(&self.options)),
             None => Listener::bind(
                 &endpoint,
                 self.options.ipv6,
                 self.options.backlog,
                 &self.options.tuning,
+                WsConfig::for_options(&self.options),
             ),
         };
         let (listener, bound) = listening
