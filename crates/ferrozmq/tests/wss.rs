@@ -404,3 +404,23 @@ fn a_ws_client_at_a_wss_listener_is_refused() {
     push.send("must not arrive").unwrap();
     assert_eq!(pull.recv().map(|m| m.to_vec()).err(), Some(Error::Again));
 }
+
+/// STREAM carries a connection's raw bytes; ws:// and wss:// frame them, so a STREAM
+/// socket refuses both, on bind and connect, as libzmq's transports it lacks.
+#[test]
+fn stream_sockets_refuse_ws_and_wss() {
+    let ctx = Context::new();
+    let stream = ctx.socket(STREAM).unwrap();
+    for endpoint in ["ws://127.0.0.1:*/zmq", "wss://127.0.0.1:*/zmq"] {
+        let err = stream.bind(endpoint).unwrap_err();
+        assert!(matches!(err, Error::ProtocolNotSupported(_)), "{err}");
+        assert!(
+            err.to_string().contains("only tcp and ipc for a STREAM"),
+            "{err}"
+        );
+    }
+    for endpoint in ["ws://127.0.0.1:5555/zmq", "wss://127.0.0.1:5555/zmq"] {
+        let err = stream.connect(endpoint).unwrap_err();
+        assert!(matches!(err, Error::ProtocolNotSupported(_)), "{err}");
+    }
+}
