@@ -177,9 +177,13 @@ pub(crate) enum Target {
 }
 
 impl Target {
-    /// Resolves a tcp, ipc or ws endpoint for connecting, with the socket's options: a tcp one
-    /// goes through the SOCKS5 proxy when `ZMQ_SOCKS_PROXY` names one.
-    pub(crate) fn resolve(endpoint: &Endpoint, options: &Options) -> Result<Target> {
+    /// Resolves a tcp, ipc or ws endpoint for connecting, with the socket's type and options:
+    /// a tcp one goes through the SOCKS5 proxy when `ZMQ_SOCKS_PROXY` names one.
+    pub(crate) fn resolve(
+        endpoint: &Endpoint,
+        options: &Options,
+        socket_type: zmtp::SocketType,
+    ) -> Result<Target> {
         let ipv6 = options.ipv6;
         match endpoint {
             Endpoint::Ws {
@@ -188,7 +192,7 @@ impl Target {
                 port,
                 path,
             } => {
-                let mut config = WsConfig::for_options(options);
+                let mut config = WsConfig::for_options(options, socket_type);
                 if *secure {
                     config.tls = Some(Box::new(options.wss.client(host)?));
                 }
