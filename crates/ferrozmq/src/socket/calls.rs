@@ -5,7 +5,7 @@ use super::{addressed, SendFlags, Socket, SocketOptions};
 use crate::asynchronous::AsyncSocket;
 use crate::error::Result;
 use crate::message::Message;
-use crate::monitor::{EventSet, Monitor};
+use crate::monitor::{EventSet, FeedVersion, Monitor};
 use zmtp::SocketType;
 
 impl Socket {
@@ -307,8 +307,87 @@ impl Socket {
     /// assert_eq!(event.kind, EventKind::MonitorStopped);
     /// ```
     pub fn monitor_to(&self, endpoint: Option<&str>, events: EventSet) -> Result<()> {
+        self.monitor_versioned(endpoint, events, FeedVersion::V1, SocketType::Pair)
+    }
+
+    /// [`monitor_to`](Self::monitor_to) in the layout `version` asks for, on a socket of
+    /// type `socket_type` (libzmq's draft `zmq_socket_monitor_versioned`).
+    ///
+    /// [`FeedVersion::V2`] sends 64-bit event numbers and values, and both endpoints of a
+    /// connection (see [`WireEventV2`](crate::WireEventV2)); only it can carry
+    /// [`EventSet::PIPES_STATS`] (see [`monitor_pipes_stats`](Self::monitor_pipes_stats)).
+    /// The feed goes out on a PAIR socket (read with PAIR), a PUSH (read with PULL: each
+    /// event goes to one reader) or a PUB (read with SUB: every subscribed reader gets it;
+    /// the first part, the event number, is the topic). Errors: another `socket_type`, or
+    /// pipe statistics in version 1, are [`Error::InvalidArgument`]; an endpoint that is
+    /// not `inproc://`, [`Error::ProtocolNotSupported`].
+    ///
+    /// ```
+    /// use ferrozmq::{Context, EventKind, EventSet, FeedVersion, WireEventV2, PUB, PUSH, SUB};
+    /// use std::time::Duration;
+    /// let ctx = Context::new();
+    /// let socket = ctx.socket(PUSH).unwrap();
+    /// socket
+    ///     .monitor_versioned(Some("inproc://push-v2"), EventSet::ALL_V2, FeedVersion::V2, PUB)
+    ///     .unwrap();
+    /// let events = ctx.socket(SUB).unwrap();
+    /// events.options().set_rcvtimeo(Some(Duration::from_secs(5))).unwrap();
+    /// events.connect("inproc://push-v2").unwrap();
+    /// // Only LISTENING events: the topic is the event number's 8 bytes.
+    /// events.subscribe(&0x0008u64.to_le_bytes()).unwrap();
+    ///
+    /// let endpoint = socket.bind("tcp://127.0.0.1:*").unwrap();
+    /// let event = WireEventV2::recv(&events).unwrap();
+    /// assert_eq!(event.kind(), Some(EventKind::Listening));
+    /// assert_eq!(event.local_endpoint, endpoint);
+    /// ```
+    pub fn monitor_versioned(
+        &self,
+        endpoint: Option<&str>,
+        events: EventSet,
+        version: FeedVersion,
+        socket_type: SocketType,
+    ) -> Result<()> {
         let core = self.core();
-        core.link.monitor.open_feed(&core.ctx, endpoint, events)
+        core.link
+            .monitor
+            .open_feed(&core.ctx, endpoint, events, version, socket_type)
+    }
+
+    /// Asks for one [`EventSet::PIPES_STATS`] event per pipe of this socket (one per
+    /// connected peer) on the version 2 feed: the whole messages queued towards the peer
+    /// (written, not yet taken by the connection) and those queued from it (not yet read
+    /// by the application), then the connection's local and remote endpoints (libzmq's
+    /// draft `zmq_socket_monitor_pipes_stats`). Queues move meanwhile: the counts are a
+    /// snapshot.
+    ///
+    /// Errors: [`Error::InvalidArgument`] when no feed asks for pipe statistics,
+    /// [`Error::Again`] when the socket has no pipe.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, Error, EventSet, FeedVersion, WireEventV2, PAIR, PUSH};
+    /// use std::time::Duration;
+    /// let ctx = Context::new();
+    /// let push = ctx.socket(PUSH).unwrap();
+    /// assert!(matches!(push.monitor_pipes_stats(), Err(Error::InvalidArgument(_))));
+    /// push.monitor_versioned(Some("inproc://stats"), EventSet::PIPES_STATS, FeedVersion::V2, PAIR)
+    ///     .unwrap();
+    /// assert_eq!(push.monitor_pipes_stats(), Err(Error::Again));
+    ///
+    /// let events = ctx.socket(PAIR).unwrap();
+    /// events.options().set_rcvtimeo(Some(Duration::from_secs(5))).unwrap();
+    /// events.connect("inproc://stats").unwrap();
+    /// push.connect("tcp://127.0.0.1:1").unwrap(); // nothing listens: the messages stay
+    /// push.send("one").unwrap();
+    /// push.send("two").unwrap();
+    /// push.monitor_pipes_stats().unwrap();
+    /// let stats = WireEventV2::recv(&events).unwrap();
+    /// assert_eq!(stats.number, WireEventV2::PIPES_STATS);
+    /// assert_eq!(stats.values, [2, 0]);
+    /// assert_eq!(stats.remote_endpoint, "tcp://127.0.0.1:1");
+    /// ```
+    pub fn monitor_pipes_stats(&self) -> Result<()> {
+        self.core().monitor_pipes_stats()
     }
 
     /// The socket's type (`ZMQ_TYPE`).
