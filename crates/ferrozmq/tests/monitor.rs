@@ -1121,7 +1121,8 @@ fn the_versioned_feed_refuses_what_libzmq_refuses() {
     assert_eq!(pull.monitor_pipes_stats(), Err(Error::Again));
 }
 
-/// Asks for pipe statistics until `done` accepts them (queues fill asynchronously).
+/// Asks for pipe statistics until `done` accepts them (pipes attach and queues fill
+/// asynchronously).
 fn stats_until(
     watched: &Socket,
     reader: &Socket,
@@ -1130,7 +1131,14 @@ fn stats_until(
 ) -> Vec<WireEventV2> {
     let deadline = std::time::Instant::now() + TIMEOUT;
     loop {
-        watched.monitor_pipes_stats().expect("pipe statistics");
+        // The peer's handshake may be done before this side's: no pipe yet.
+        match watched.monitor_pipes_stats() {
+            Err(Error::Again) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+            done => done.expect("pipe statistics"),
+        }
         let stats: Vec<WireEventV2> = (0..pipes).map(|_| next_v2(reader)).collect();
         for event in &stats {
             assert_eq!(event.number, WireEventV2::PIPES_STATS);
