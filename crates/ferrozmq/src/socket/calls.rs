@@ -365,7 +365,7 @@ impl Socket {
     /// [`Error::Again`](crate::Error::Again) when the socket has no pipe.
     ///
     /// ```
-    /// use ferrozmq::{Context, Error, EventSet, FeedVersion, WireEventV2, PAIR, PUSH};
+    /// use ferrozmq::{Context, Error, EventSet, FeedVersion, WireEventV2, PAIR, PULL, PUSH};
     /// use std::time::Duration;
     /// let ctx = Context::new();
     /// let push = ctx.socket(PUSH).unwrap();
@@ -377,14 +377,16 @@ impl Socket {
     /// let events = ctx.socket(PAIR).unwrap();
     /// events.options().set_rcvtimeo(Some(Duration::from_secs(5))).unwrap();
     /// events.connect("inproc://stats").unwrap();
-    /// push.connect("tcp://127.0.0.1:1").unwrap(); // nothing listens: the messages stay
+    /// let pull = ctx.socket(PULL).unwrap();
+    /// pull.bind("inproc://work").unwrap();
+    /// push.connect("inproc://work").unwrap(); // the PULL reads nothing: the messages stay
     /// push.send("one").unwrap();
     /// push.send("two").unwrap();
     /// push.monitor_pipes_stats().unwrap();
     /// let stats = WireEventV2::recv(&events).unwrap();
     /// assert_eq!(stats.number, WireEventV2::PIPES_STATS);
     /// assert_eq!(stats.values, [2, 0]);
-    /// assert_eq!(stats.remote_endpoint, "tcp://127.0.0.1:1");
+    /// assert_eq!(stats.remote_endpoint, "inproc://work");
     /// ```
     pub fn monitor_pipes_stats(&self) -> Result<()> {
         self.core().monitor_pipes_stats()
