@@ -36,6 +36,19 @@ pub const ZMQ_IPV6: c_int = 42;
 pub const ZMQ_BLOCKY: c_int = 70;
 /// Context option (draft): receive without copying (`ZMQ_ZERO_COPY_RECV`).
 pub const ZMQ_ZERO_COPY_RECV: c_int = 10;
+/// zmq.h's ZMQ_THREAD_PRIORITY: set only, its number is SOCKET_LIMIT's when read (as in
+/// libzmq).
+pub const ZMQ_THREAD_PRIORITY: c_int = 3;
+/// zmq.h's ZMQ_THREAD_SCHED_POLICY.
+pub const ZMQ_THREAD_SCHED_POLICY: c_int = 4;
+/// zmq.h's ZMQ_THREAD_AFFINITY_CPU_ADD.
+pub const ZMQ_THREAD_AFFINITY_CPU_ADD: c_int = 7;
+/// zmq.h's ZMQ_THREAD_AFFINITY_CPU_REMOVE.
+pub const ZMQ_THREAD_AFFINITY_CPU_REMOVE: c_int = 8;
+/// zmq.h's ZMQ_THREAD_NAME_PREFIX.
+pub const ZMQ_THREAD_NAME_PREFIX: c_int = 9;
+/// Longest THREAD_NAME_PREFIX `zmq_ctx_set_ext` takes, its NUL included (libzmq's).
+const NAME_PREFIX_MAX: usize = 16;
 
 /// libzmq's SOCKET_LIMIT with an epoll or poll I/O thread poller.
 const SOCKET_LIMIT: c_int = 65535;
@@ -146,8 +159,22 @@ impl ContextEntry {
             ZMQ_BLOCKY if value >= 0 => self.context.set_blocky(value != 0),
             ZMQ_MAX_MSGSZ if value >= 0 => self.options.max_msgsz = value,
             ZMQ_ZERO_COPY_RECV if value >= 0 => self.options.zero_copy_recv = value != 0,
-            // THREAD_PRIORITY, THREAD_SCHED_POLICY, THREAD_AFFINITY_CPU_*,
-            // THREAD_NAME_PREFIX: ferrozmq's I/O threads take no such settings.
+            // The defaults (-1) cannot be set back, as in libzmq.
+            ZMQ_THREAD_PRIORITY if value >= 0 => {
+                self.context.set_io_thread_priority(Some(value))?
+            }
+            ZMQ_THREAD_SCHED_POLICY if value >= 0 => {
+                self.context.set_io_thread_sched_policy(Some(value))?
+            }
+            ZMQ_THREAD_AFFINITY_CPU_ADD if value >= 0 => {
+                self.context.add_io_thread_cpu(value as usize)
+            }
+            ZMQ_THREAD_AFFINITY_CPU_REMOVE if value >= 0 => {
+                self.context.remove_io_thread_cpu(value as usize)
+            }
+            ZMQ_THREAD_NAME_PREFIX if value >= 0 => {
+                self.context.set_io_thread_name_prefix(&value.to_string())
+            }
             _ => return Err(Errno::EINVAL),
         }
         Ok(())
@@ -164,9 +191,27 @@ impl ContextEntry {
             ZMQ_MAX_MSGSZ => self.options.max_msgsz,
             ZMQ_MSG_T_SIZE => std::mem::size_of::<crate::types::zmq_msg_t>() as c_int,
             ZMQ_ZERO_COPY_RECV => c_int::from(self.options.zero_copy_recv),
+            ZMQ_THREAD_SCHED_POLICY => self.context.io_thread_sched_policy().unwrap_or(-1),
+            // As an `int`, the prefix's leading number (libzmq reads it with atoi).
+            ZMQ_THREAD_NAME_PREFIX => leading_number(&self.context.io_thread_name_prefix()),
             _ => return Err(Errno::EINVAL),
         })
     }
+}
+
+/// The number a text starts with, as C's `atoi` reads it (0 when there is none).
+fn leading_number(text: &str) -> c_int {
+    let text = text.trim_start();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse::<i64>().map_or(0, |n| {
+        (sign * n).clamp(c_int::MIN.into(), c_int::MAX.into()) as c_int
+    })
 }
 
 fn context(handle: *mut c_void) -> Result<Guard<'static, ContextEntry>, Errno> {
@@ -255,6 +300,18 @@ pub unsafe extern "C" fn zmq_ctx_set_ext(
 ) -> c_int {
     guard(|| {
         let mut entry = context(handle)?;
+        if option == ZMQ_THREAD_NAME_PREFIX {
+            // A text: up to its NUL, if any.
+            if size == 0 || size > NAME_PREFIX_MAX {
+                return Err(Errno::EINVAL);
+            }
+            crate::call::usable(value.cast::<u8>(), Errno::EFAULT)?;
+            let bytes = std::slice::from_raw_parts(value.cast::<u8>(), size);
+            let text = bytes.split(|&b| b == 0).next().unwrap_or_default();
+            let prefix = std::str::from_utf8(text).map_err(|_| Errno::EINVAL)?;
+            entry.context.set_io_thread_name_prefix(prefix);
+            return Ok(0);
+        }
         if size != std::mem::size_of::<c_int>() {
             return Err(Errno::EINVAL);
         }
@@ -279,6 +336,19 @@ pub unsafe extern "C" fn zmq_ctx_get_ext(
     guard(|| {
         let entry = context(handle)?;
         crate::call::usable(size, Errno::EFAULT)?;
+        if option == ZMQ_THREAD_NAME_PREFIX {
+            // The text and its NUL.
+            let prefix = entry.context.io_thread_name_prefix();
+            if *size < prefix.len() + 1 {
+                return Err(Errno::EINVAL);
+            }
+            crate::call::usable(value.cast::<u8>(), Errno::EFAULT)?;
+            let out = value.cast::<u8>();
+            std::ptr::copy_nonoverlapping(prefix.as_ptr(), out, prefix.len());
+            *out.add(prefix.len()) = 0;
+            *size = prefix.len() + 1;
+            return Ok(0);
+        }
         if *size < std::mem::size_of::<c_int>() {
             return Err(Errno::EINVAL);
         }

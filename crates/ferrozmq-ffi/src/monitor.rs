@@ -2,12 +2,8 @@
 //! [`Socket::monitor_to`](ferrozmq::Socket::monitor_to)), the draft
 //! `zmq_socket_monitor_versioned` (versions 1 and 2, on PAIR, PUB or PUSH:
 //! [`Socket::monitor_versioned`](ferrozmq::Socket::monitor_versioned)),
-//! `zmq_socket_monitor_pipes_stats`
-//! ([`Socket::monitor_pipes_stats`](ferrozmq::Socket::monitor_pipes_stats)) and
-//! `zmq_socket_get_peer_state`.
-//!
-//! The ROUTER peer state is not in ferrozmq yet (issue 17): asking for it fails with
-//! ENOTSUP.
+//! and `zmq_socket_monitor_pipes_stats`
+//! ([`Socket::monitor_pipes_stats`](ferrozmq::Socket::monitor_pipes_stats)).
 
 use crate::call::guard;
 use crate::errno::Errno;
@@ -113,23 +109,5 @@ pub unsafe extern "C" fn zmq_socket_monitor_pipes_stats(socket: *mut c_void) -> 
         let entry = lock(socket)?;
         entry.socket().monitor_pipes_stats()?;
         Ok(0)
-    })
-}
-
-/// A ROUTER's view of one peer (draft): ENOTSUP (not in ferrozmq yet, and on other socket
-/// types as in libzmq).
-///
-/// # Safety
-/// `socket` must be NULL or a value `zmq_socket` returned; `routing_id` must be valid for
-/// reads of `routing_id_size` bytes.
-#[no_mangle]
-pub unsafe extern "C" fn zmq_socket_get_peer_state(
-    socket: *mut c_void,
-    _routing_id: *const c_void,
-    _routing_id_size: usize,
-) -> c_int {
-    guard(|| {
-        lock(socket)?;
-        Err::<c_int, _>(Errno::ENOTSUP)
     })
 }

@@ -35,7 +35,10 @@ pub unsafe extern "C" fn zmq_has(capability: *const c_char) -> c_int {
             return Ok(0);
         }
         let name = CStr::from_ptr(capability).to_bytes();
-        Ok(c_int::from(matches!(name, b"ipc" | b"curve" | b"draft")))
+        Ok(c_int::from(matches!(
+            name,
+            b"ipc" | b"ws" | b"curve" | b"draft"
+        )))
     })
 }
 
@@ -50,7 +53,10 @@ mod tests {
         assert_eq!((major, minor, patch), (4, 3, 4));
         unsafe { zmq_version(std::ptr::null_mut(), &mut minor, std::ptr::null_mut()) };
         let has = |name: &CStr| unsafe { zmq_has(name.as_ptr()) };
-        assert_eq!((has(c"ipc"), has(c"curve"), has(c"draft")), (1, 1, 1));
+        assert_eq!(
+            (has(c"ipc"), has(c"ws"), has(c"curve"), has(c"draft")),
+            (1, 1, 1, 1)
+        );
         assert_eq!(
             (has(c"pgm"), has(c"tipc"), has(c"gssapi"), has(c"WS")),
             (0, 0, 0, 0)

@@ -2,6 +2,7 @@
 
 use crate::engine::{self, Command, IoThread};
 use crate::error::{Error, Result};
+use crate::io_thread_settings::IoThreadSettings;
 use crate::pipe::{pipe, Limit, Notify, PipeEnd, PipeLimits};
 use crate::socket::mailbox::{DeferredTarget, PeerDetails, SocketEvent, SocketLink};
 use crate::socket::Socket;
@@ -89,6 +90,8 @@ pub(crate) struct ContextShared {
     /// all.
     blocky: AtomicBool,
     io: Mutex<Vec<Worker>>,
+    /// How the I/O threads are started (THREAD_* options).
+    io_thread_settings: Mutex<IoThreadSettings>,
     next_io: AtomicUsize,
     next_id: AtomicU64,
     /// Shared with the I/O threads through [`ZapDirectory`].
@@ -125,6 +128,7 @@ impl Context {
                 max_sockets: AtomicUsize::new(DEFAULT_MAX_SOCKETS),
                 blocky: AtomicBool::new(true),
                 io: Mutex::new(Vec::new()),
+                io_thread_settings: Mutex::new(IoThreadSettings::default()),
                 next_io: AtomicUsize::new(0),
                 next_id: AtomicU64::new(1),
                 inproc: Arc::new(Mutex::new(Inproc::default())),
@@ -178,6 +182,83 @@ impl Context {
     /// See [`set_max_sockets`](Self::set_max_sockets).
     pub fn max_sockets(&self) -> usize {
         self.shared.max_sockets.load(Ordering::Relaxed)
+    }
+
+    /// Names the I/O threads `PREFIX/ferrozmq-io-N` (`ZMQ_THREAD_NAME_PREFIX`), as `top -H`
+    /// and `ps -L` show them (the kernel keeps 15 bytes). Like every I/O thread setting,
+    /// it applies to threads started later: set it before the first tcp, ipc or udp
+    /// endpoint.
+    pub fn set_io_thread_name_prefix(&self, prefix: &str) {
+        lock(&self.shared.io_thread_settings).name_prefix = prefix.to_string();
+    }
+
+    /// See [`set_io_thread_name_prefix`](Self::set_io_thread_name_prefix).
+    pub fn io_thread_name_prefix(&self) -> String {
+        lock(&self.shared.io_thread_settings).name_prefix.clone()
+    }
+
+    /// Lets the I/O threads run on `cpu` (`ZMQ_THREAD_AFFINITY_CPU_ADD`); with no CPU
+    /// added they run anywhere. CPUs the process may not use are ignored when the threads
+    /// start.
+    ///
+    /// ```
+    /// let ctx = ferrozmq::Context::new();
+    /// ctx.add_io_thread_cpu(0);
+    /// assert_eq!(ctx.io_thread_cpus(), [0]);
+    /// ctx.remove_io_thread_cpu(0);
+    /// assert!(ctx.io_thread_cpus().is_empty());
+    /// ```
+    pub fn add_io_thread_cpu(&self, cpu: usize) {
+        lock(&self.shared.io_thread_settings).cpus.insert(cpu);
+    }
+
+    /// Takes back an [`add_io_thread_cpu`](Self::add_io_thread_cpu)
+    /// (`ZMQ_THREAD_AFFINITY_CPU_REMOVE`).
+    pub fn remove_io_thread_cpu(&self, cpu: usize) {
+        lock(&self.shared.io_thread_settings).cpus.remove(&cpu);
+    }
+
+    /// The CPUs added, in order.
+    pub fn io_thread_cpus(&self) -> Vec<usize> {
+        lock(&self.shared.io_thread_settings)
+            .cpus
+            .iter()
+            .copied()
+            .collect()
+    }
+
+    /// The I/O threads' scheduling policy, one of `libc::SCHED_*`
+    /// (`ZMQ_THREAD_SCHED_POLICY`); `None`: the system's default.
+    pub fn set_io_thread_sched_policy(&self, policy: Option<i32>) -> Result<()> {
+        if policy.is_some_and(|p| p < 0) {
+            return Err(Error::InvalidArgument(
+                "a scheduling policy is not negative",
+            ));
+        }
+        lock(&self.shared.io_thread_settings).policy = policy;
+        Ok(())
+    }
+
+    /// See [`set_io_thread_sched_policy`](Self::set_io_thread_sched_policy).
+    pub fn io_thread_sched_policy(&self) -> Option<i32> {
+        lock(&self.shared.io_thread_settings).policy
+    }
+
+    /// The I/O threads' priority within their policy (`ZMQ_THREAD_PRIORITY`); under the
+    /// time-sharing policies, which have none, any priority raises the threads' nice value
+    /// to the highest the process may give. Raising needs privileges; without them the
+    /// threads start as they would have.
+    pub fn set_io_thread_priority(&self, priority: Option<i32>) -> Result<()> {
+        if priority.is_some_and(|p| p < 0) {
+            return Err(Error::InvalidArgument("a thread priority is not negative"));
+        }
+        lock(&self.shared.io_thread_settings).priority = priority;
+        Ok(())
+    }
+
+    /// See [`set_io_thread_priority`](Self::set_io_thread_priority).
+    pub fn io_thread_priority(&self) -> Option<i32> {
+        lock(&self.shared.io_thread_settings).priority
     }
 
     /// Whether ending the context waits for queued messages (`ZMQ_BLOCKY`, default true).
@@ -237,7 +318,8 @@ impl ContextShared {
     pub(crate) fn io_thread(&self, affinity: u64) -> Result<Arc<IoThread>> {
         let mut io = lock(&self.io);
         while io.len() < self.io_threads.load(Ordering::Relaxed) {
-            let (thread, handle) = engine::spawn(io.len())?;
+            let settings = lock(&self.io_thread_settings).clone();
+            let (thread, handle) = engine::spawn(io.len(), settings)?;
             io.push(Worker {
                 io: thread,
                 thread: handle,

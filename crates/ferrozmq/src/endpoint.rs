@@ -1,4 +1,5 @@
-//! Endpoint strings: `tcp://host:port`, `ipc://path`, `inproc://name`, `udp://host:port`.
+//! Endpoint strings: `tcp://host:port`, `ipc://path`, `inproc://name`, `udp://host:port`;
+//! a tcp connect may name the local address it connects from, `tcp://source;host:port`.
 
 use crate::error::{Error, Result};
 use std::fmt;
@@ -15,11 +16,25 @@ pub(crate) enum Endpoint {
         host: String,
         /// `None` for `*` or `0`.
         port: Option<u16>,
+        /// The `source;` of a connect as written (`host:port`, the host an address, a name
+        /// or an interface, the port `*` or `0` for any): the local address the connection
+        /// comes from. A bind takes none.
+        source: Option<String>,
     },
     /// `ipc://path`, `ipc://@abstract-name` or `ipc://*` (a fresh path, when binding).
     Ipc(String),
     /// `inproc://name`.
     Inproc(String),
+    /// `ws://host:port/path` (ZWS 2.0 over tcp); host and port as for [`Endpoint::Tcp`],
+    /// the path `/` when none is given.
+    Ws {
+        /// Host name, address literal (IPv6 without brackets) or `*`.
+        host: String,
+        /// `None` for `*` or `0`.
+        port: Option<u16>,
+        /// The request target the client sends.
+        path: String,
+    },
     /// `udp://host:port`, for RADIO and DISH; the host may be a multicast group. Host and
     /// port as for [`Endpoint::Tcp`].
     Udp {
@@ -38,12 +53,28 @@ impl Endpoint {
             .ok_or_else(|| Error::InvalidEndpoint(text.to_string()))?;
         match scheme {
             "tcp" => {
+                let (source, rest) = match rest.split_once(';') {
+                    Some((source, destination)) => {
+                        host_and_port(source, text)?;
+                        (Some(source.to_string()), destination)
+                    }
+                    None => (None, rest),
+                };
                 let (host, port) = host_and_port(rest, text)?;
-                Ok(Endpoint::Tcp { host, port })
+                Ok(Endpoint::Tcp { host, port, source })
             }
             "udp" => {
                 let (host, port) = host_and_port(rest, text)?;
                 Ok(Endpoint::Udp { host, port })
+            }
+            "ws" => {
+                let (address, path) = match rest.find('/') {
+                    Some(at) => rest.split_at(at),
+                    None => (rest, "/"),
+                };
+                let (host, port) = host_and_port(address, text)?;
+                let path = path.to_string();
+                Ok(Endpoint::Ws { host, port, path })
             }
             "ipc" if !rest.is_empty() => Ok(Endpoint::Ipc(rest.to_string())),
             "inproc" if !rest.is_empty() => Ok(Endpoint::Inproc(rest.to_string())),
@@ -71,7 +102,7 @@ impl Endpoint {
 
     /// The addresses to try, in order, for a tcp connect (a udp sender takes the first).
     pub(crate) fn connect_addrs(&self, ipv6: bool) -> Result<Vec<SocketAddr>> {
-        let (Endpoint::Tcp { host, port } | Endpoint::Udp { host, port }) = self else {
+        let (Endpoint::Tcp { host, port, .. } | Endpoint::Udp { host, port }) = self else {
             return Err(Error::InvalidEndpoint(self.to_string()));
         };
         // A connect needs a definite host and port.
@@ -85,6 +116,23 @@ impl Endpoint {
         }
         Ok(addrs)
     }
+
+    /// The local address a tcp connect comes from, when the endpoint names one: an
+    /// address, a host name, or a network interface's first address (`lo`, `eth0`).
+    pub(crate) fn source_addr(&self, ipv6: bool) -> Result<Option<SocketAddr>> {
+        let Endpoint::Tcp {
+            source: Some(source),
+            ..
+        } = self
+        else {
+            return Ok(None);
+        };
+        let (host, port) = host_and_port(source, &self.to_string())?;
+        if let Some(ip) = crate::sys::interface_address(&host, ipv6) {
+            return Ok(Some(SocketAddr::new(ip, port.unwrap_or(0))));
+        }
+        Endpoint::bind_addr(&host, port, ipv6).map(Some)
+    }
 }
 
 /// Splits the `host:port` of a tcp or udp endpoint (`text` is the whole endpoint, for errors).
@@ -92,7 +140,7 @@ fn host_and_port(rest: &str, text: &str) -> Result<(String, Option<u16>)> {
     let invalid = || Error::InvalidEndpoint(text.to_string());
     let (host, port) = rest.rsplit_once(':').ok_or_else(invalid)?;
     if host.contains(';') {
-        // Source-address syntax (`tcp://src;dst`) is not supported yet.
+        // One `source;` at most.
         return Err(invalid());
     }
     let host = match host.strip_prefix('[') {
@@ -133,10 +181,32 @@ fn resolve(host: &str, port: u16, ipv6: bool) -> Result<Vec<SocketAddr>> {
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Endpoint::Tcp { host, port } => write_host_and_port(f, "tcp", host, *port),
+            Endpoint::Tcp {
+                host,
+                port,
+                source: None,
+            } => write_host_and_port(f, "tcp", host, *port),
+            Endpoint::Tcp {
+                host,
+                port,
+                source: Some(source),
+            } => {
+                write!(f, "tcp://{source};")?;
+                let text = Endpoint::Tcp {
+                    host: host.clone(),
+                    port: *port,
+                    source: None,
+                }
+                .to_string();
+                f.write_str(&text["tcp://".len()..])
+            }
             Endpoint::Udp { host, port } => write_host_and_port(f, "udp", host, *port),
             Endpoint::Ipc(path) => write!(f, "ipc://{path}"),
             Endpoint::Inproc(name) => write!(f, "inproc://{name}"),
+            Endpoint::Ws { host, port, path } => {
+                write_host_and_port(f, "ws", host, *port)?;
+                f.write_str(path)
+            }
         }
     }
 }
@@ -188,6 +258,46 @@ mod tests {
         Endpoint::Tcp {
             host: host.into(),
             port,
+            source: None,
+        }
+    }
+
+    #[test]
+    fn a_connect_may_name_its_source() {
+        let text = "tcp://127.0.0.1:5564;localhost:1234";
+        let endpoint = Endpoint::parse(text).unwrap();
+        assert_eq!(
+            endpoint,
+            Endpoint::Tcp {
+                host: "localhost".into(),
+                port: Some(1234),
+                source: Some("127.0.0.1:5564".into()),
+            }
+        );
+        assert_eq!(endpoint.to_string(), text);
+        assert_eq!(
+            endpoint.source_addr(false).unwrap(),
+            Some("127.0.0.1:5564".parse().unwrap())
+        );
+        let any_port = Endpoint::parse("tcp://[::1]:0;[::1]:80").unwrap();
+        assert_eq!(any_port.to_string(), "tcp://[::1]:0;[::1]:80");
+        assert_eq!(
+            any_port.source_addr(true).unwrap(),
+            Some("[::1]:0".parse().unwrap())
+        );
+        let interface = Endpoint::parse("tcp://lo:*;127.0.0.1:80").unwrap();
+        assert_eq!(
+            interface.source_addr(false).unwrap(),
+            Some("127.0.0.1:0".parse().unwrap())
+        );
+        assert_eq!(tcp("h", Some(1)).source_addr(false).unwrap(), None);
+        for bad in [
+            "tcp://;h:1",
+            "tcp://a;b;h:1",
+            "tcp://src;h:1",
+            "tcp://:1;h:1",
+        ] {
+            assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
     }
 

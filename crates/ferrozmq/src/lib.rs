@@ -118,6 +118,7 @@ mod context;
 mod endpoint;
 mod engine;
 mod error;
+mod io_thread_settings;
 mod message;
 mod monitor;
 mod options;

@@ -46,6 +46,9 @@ pub(crate) struct Options {
     pub(crate) backlog: i32,
     /// Time-to-live of multicast datagrams sent (RADIO over udp).
     pub(crate) multicast_hops: u32,
+    /// Whether a RADIO's multicast datagrams also reach receivers on its own host
+    /// (MULTICAST_LOOP).
+    pub(crate) multicast_loop: bool,
     /// The I/O threads the socket may use, bit `i` for thread `i` (0: any).
     pub(crate) affinity: u64,
     /// Milliseconds between PINGs on an idle-or-not connection (0: no heartbeats).
@@ -97,6 +100,8 @@ pub(crate) struct Options {
     pub(crate) recovery_ivl: u32,
     /// IPC_FILTER_PID, _UID, _GID: which peers ipc listeners let in.
     pub(crate) ipc_filters: crate::transport::ipc_filters::IpcFilters,
+    /// TCP_ACCEPT_FILTER: which peers tcp listeners let in.
+    pub(crate) tcp_accept_filters: crate::transport::tcp_accept_filters::TcpAcceptFilters,
     /// USE_FD: binds listen on (a duplicate of) this listening socket instead of a new one.
     pub(crate) use_fd: Option<std::os::fd::RawFd>,
 }
@@ -176,6 +181,7 @@ impl Default for Options {
             ipv6: false,
             backlog: 100,
             multicast_hops: 1,
+            multicast_loop: true,
             affinity: 0,
             heartbeat_ivl: 0,
             heartbeat_ttl: 0,
@@ -197,6 +203,7 @@ impl Default for Options {
             socks_password: String::new(),
             use_fd: None,
             ipc_filters: Default::default(),
+            tcp_accept_filters: Default::default(),
             rate: 100,
             recovery_ivl: 10_000,
         }

@@ -122,6 +122,9 @@ pub(crate) fn tcp_connect(
     let fd = new_socket(addr, libc::SOCK_STREAM)?;
     apply_tuning(fd.as_raw_fd(), tuning, true, addr.is_ipv6())?;
     if let Some(source) = source {
+        // Connections to different peers may share one source address and port; without
+        // SO_REUSEADDR the second bind would fail while the first connection lives.
+        set_int_option(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
         let (storage, len) = sockaddr(source);
         // SAFETY: `storage` holds a valid socket address of `len` bytes.
         let rc = unsafe {
@@ -389,6 +392,51 @@ pub(crate) fn endpoint_of(fd: RawFd, end: SocketEnd) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The first address of the network interface `name` (`lo`, `eth0`), IPv4 before IPv6
+/// (IPv6 only with the IPv6 option, as for names); `None` when no interface has that name
+/// or it has no such address.
+pub(crate) fn interface_address(name: &str, ipv6: bool) -> Option<std::net::IpAddr> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills `list` with a list we free below.
+    if unsafe { libc::getifaddrs(&mut list) } != 0 {
+        return None;
+    }
+    let mut found: Vec<IpAddr> = Vec::new();
+    let mut entry = list;
+    while !entry.is_null() {
+        // SAFETY: `entry` is a node of the list getifaddrs returned, not yet freed.
+        let ifa = unsafe { &*entry };
+        entry = ifa.ifa_next;
+        if ifa.ifa_name.is_null() || ifa.ifa_addr.is_null() {
+            continue;
+        }
+        // SAFETY: a NUL-terminated name owned by the list.
+        let ifa_name = unsafe { std::ffi::CStr::from_ptr(ifa.ifa_name) };
+        if ifa_name.to_bytes() != name.as_bytes() {
+            continue;
+        }
+        // SAFETY: `ifa_addr` points at a socket address whose family says its layout.
+        match i32::from(unsafe { (*ifa.ifa_addr).sa_family }) {
+            libc::AF_INET => {
+                // SAFETY: an AF_INET address is a sockaddr_in.
+                let v4 = unsafe { &*ifa.ifa_addr.cast::<libc::sockaddr_in>() };
+                found.push(IpAddr::V4(Ipv4Addr::from(u32::from_be(v4.sin_addr.s_addr))));
+            }
+            libc::AF_INET6 if ipv6 => {
+                // SAFETY: an AF_INET6 address is a sockaddr_in6.
+                let v6 = unsafe { &*ifa.ifa_addr.cast::<libc::sockaddr_in6>() };
+                found.push(IpAddr::V6(Ipv6Addr::from(v6.sin6_addr.s6_addr)));
+            }
+            _ => {}
+        }
+    }
+    // SAFETY: `list` came from getifaddrs and is freed once; no reference into it remains.
+    unsafe { libc::freeifaddrs(list) };
+    found.sort_by_key(IpAddr::is_ipv6);
+    found.first().copied()
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 pub(crate) mod ipc_filters;
 pub(crate) mod socks5;
+pub(crate) mod tcp_accept_filters;
 pub(crate) mod udp;
+pub(crate) mod ws;
 
 use crate::endpoint::{self, Endpoint};
 use crate::error::{Error, Result};
@@ -18,24 +20,33 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::SocketAddr as UnixAddr;
 use std::path::PathBuf;
+use ws::{WsConfig, WsStream};
 
 /// A connected (or connecting) byte stream.
 #[derive(Debug)]
 pub(crate) enum Stream {
     Tcp(mio::net::TcpStream),
     Unix(mio::net::UnixStream),
+    /// A tcp connection speaking ZWS (`ws://`).
+    Ws(Box<WsStream>),
 }
 
 impl Stream {
     /// Reads what is available, up to `limit` bytes, into the spare capacity of `buf`.
     #[inline]
     pub(crate) fn read_into(&self, buf: &mut BytesMut, limit: usize) -> io::Result<usize> {
+        if let Stream::Ws(ws) = self {
+            return ws.read_into(buf, limit);
+        }
         sys::read_into(self.as_raw_fd(), buf, limit)
     }
 
     /// Reads what is available, up to `limit` bytes, into the spare capacity of `buf`.
     #[inline]
     pub(crate) fn read_into_vec(&self, buf: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
+        if let Stream::Ws(ws) = self {
+            return ws.read_into_vec(buf, limit);
+        }
         sys::read_into_vec(self.as_raw_fd(), buf, limit)
     }
 
@@ -43,6 +54,9 @@ impl Stream {
     /// SIGPIPE (see [`sys::send_vectored`]).
     #[inline]
     pub(crate) fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        if let Stream::Ws(ws) = self {
+            return ws.write_vectored(bufs);
+        }
         sys::send_vectored(self.as_raw_fd(), bufs)
     }
 
@@ -52,6 +66,7 @@ impl Stream {
         let (error, connected) = match self {
             Stream::Tcp(s) => (s.take_error()?, s.peer_addr().map(|_| ())),
             Stream::Unix(s) => (s.take_error()?, s.peer_addr().map(|_| ())),
+            Stream::Ws(s) => (s.tcp.take_error()?, s.tcp.peer_addr().map(|_| ())),
         };
         if let Some(e) = error {
             return Err(e);
@@ -66,13 +81,13 @@ impl Stream {
     /// Whether a connect that started without error may still be under way: tcp connects
     /// finish in the background, unix-domain ones are complete when `connect` returns.
     pub(crate) fn connect_may_be_pending(&self) -> bool {
-        matches!(self, Stream::Tcp(_))
+        matches!(self, Stream::Tcp(_) | Stream::Ws(_))
     }
 
     /// Applies the socket knobs to an accepted connection (a connecting one got them before
     /// it connected). A knob the system refuses is not worth losing the connection over.
     pub(crate) fn tune(&self, tuning: &Tuning) {
-        if let Stream::Tcp(s) = self {
+        if let Some(s) = self.tcp() {
             let ipv6 = s.local_addr().is_ok_and(|a| a.is_ipv6());
             let _ = sys::apply_tuning(s.as_raw_fd(), tuning, true, ipv6);
         }
@@ -81,18 +96,15 @@ impl Stream {
     /// The peer's IP address as text (what ZAP requests and the `Peer-Address` property
     /// carry); empty for ipc, or when the system does not say.
     pub(crate) fn peer_ip(&self) -> String {
-        match self {
-            Stream::Tcp(s) => s
-                .peer_addr()
-                .map(|a| a.ip().to_canonical().to_string())
-                .unwrap_or_default(),
-            Stream::Unix(_) => String::new(),
-        }
+        self.tcp()
+            .and_then(|s| s.peer_addr().ok())
+            .map(|a| a.ip().to_canonical().to_string())
+            .unwrap_or_default()
     }
 
     /// Turns off Nagle's algorithm on tcp: ZeroMQ batches by itself.
     pub(crate) fn set_nodelay(&self) {
-        if let Stream::Tcp(s) = self {
+        if let Some(s) = self.tcp() {
             // A failure only costs latency.
             let _ = s.set_nodelay(true);
         }
@@ -103,6 +115,7 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.register(registry, token, interest),
             Stream::Unix(s) => s.register(registry, token, interest),
+            Stream::Ws(s) => s.tcp.register(registry, token, interest),
         }
     }
 
@@ -111,7 +124,17 @@ impl Stream {
         let _ = match self {
             Stream::Tcp(s) => s.deregister(registry),
             Stream::Unix(s) => s.deregister(registry),
+            Stream::Ws(s) => s.tcp.deregister(registry),
         };
+    }
+
+    /// The tcp connection under a tcp or ws stream.
+    fn tcp(&self) -> Option<&mio::net::TcpStream> {
+        match self {
+            Stream::Tcp(s) => Some(s),
+            Stream::Ws(s) => Some(&s.tcp),
+            Stream::Unix(_) => None,
+        }
     }
 }
 
@@ -120,6 +143,7 @@ impl AsRawFd for Stream {
         match self {
             Stream::Tcp(s) => s.as_raw_fd(),
             Stream::Unix(s) => s.as_raw_fd(),
+            Stream::Ws(s) => s.tcp.as_raw_fd(),
         }
     }
 }
@@ -127,8 +151,12 @@ impl AsRawFd for Stream {
 /// Where a connecting socket connects to.
 #[derive(Clone, Debug)]
 pub(crate) enum Target {
-    /// Resolved addresses, tried in turn.
-    Tcp(Vec<SocketAddr>),
+    /// Resolved addresses, tried in turn, and the local address to connect from
+    /// (`source;host:port`).
+    Tcp {
+        addrs: Vec<SocketAddr>,
+        source: Option<SocketAddr>,
+    },
     /// A tcp endpoint reached through a SOCKS5 proxy (`ZMQ_SOCKS_PROXY`): the proxy's
     /// addresses, tried in turn, and what to ask of it once connected.
     Socks {
@@ -139,15 +167,40 @@ pub(crate) enum Target {
         credentials: Option<socks5::Credentials>,
     },
     Ipc(UnixAddr),
+    /// Resolved addresses, and what the upgrade request names.
+    Ws {
+        addrs: Vec<SocketAddr>,
+        host: String,
+        path: String,
+        config: WsConfig,
+    },
 }
 
 impl Target {
-    /// Resolves a tcp or ipc endpoint for connecting, with the socket's options: a tcp one
+    /// Resolves a tcp, ipc or ws endpoint for connecting, with the socket's options: a tcp one
     /// goes through the SOCKS5 proxy when `ZMQ_SOCKS_PROXY` names one.
     pub(crate) fn resolve(endpoint: &Endpoint, options: &Options) -> Result<Target> {
         let ipv6 = options.ipv6;
         match endpoint {
-            Endpoint::Tcp { host, port } => match &options.socks_proxy {
+            Endpoint::Ws { host, port, path } => {
+                let tcp = Endpoint::Tcp {
+                    host: host.clone(),
+                    port: *port,
+                    source: None,
+                };
+                let host = match port {
+                    Some(port) if host.contains(':') => format!("[{host}]:{port}"),
+                    Some(port) => format!("{host}:{port}"),
+                    None => host.clone(),
+                };
+                Ok(Target::Ws {
+                    addrs: tcp.connect_addrs(ipv6)?,
+                    host,
+                    path: path.clone(),
+                    config: WsConfig::for_options(options),
+                })
+            }
+            Endpoint::Tcp { host, port, .. } => match &options.socks_proxy {
                 Some(proxy) => {
                     let invalid = || Error::InvalidEndpoint(endpoint.to_string());
                     let port = port.ok_or_else(invalid)?;
@@ -165,7 +218,7 @@ impl Target {
                     };
                     let source = source
                         .map(|text| match Endpoint::parse(&format!("tcp://{text}")) {
-                            Ok(Endpoint::Tcp { host, port }) => {
+                            Ok(Endpoint::Tcp { host, port, .. }) => {
                                 Endpoint::bind_addr(&host, port, ipv6)
                             }
                             _ => Err(bad_proxy()),
@@ -175,7 +228,11 @@ impl Target {
                         .map_err(|_| bad_proxy())?;
                     Ok(Target::Socks {
                         proxy: proxy.connect_addrs(ipv6)?,
-                        source,
+                        // The proxy option's own `source;` first, else the endpoint's.
+                        source: match source {
+                            Some(source) => Some(source),
+                            None => endpoint.source_addr(ipv6)?,
+                        },
                         destination,
                         credentials: socks5::Credentials::new(
                             &options.socks_username,
@@ -183,7 +240,10 @@ impl Target {
                         ),
                     })
                 }
-                None => Ok(Target::Tcp(endpoint.connect_addrs(ipv6)?)),
+                None => Ok(Target::Tcp {
+                    addrs: endpoint.connect_addrs(ipv6)?,
+                    source: endpoint.source_addr(ipv6)?,
+                }),
             },
             Endpoint::Ipc(path) if path == "*" => Err(Error::InvalidEndpoint(endpoint.to_string())),
             Endpoint::Ipc(path) => Ok(Target::Ipc(unix_addr(path)?)),
@@ -196,9 +256,9 @@ impl Target {
     /// Starts a non-blocking connect to the `attempt`-th address (they are tried in turn).
     pub(crate) fn connect(&self, attempt: usize, tuning: &Tuning) -> io::Result<Stream> {
         match self {
-            Target::Tcp(addrs) => {
+            Target::Tcp { addrs, source } => {
                 let addr = addrs[attempt % addrs.len()];
-                let stream = sys::tcp_connect(&addr, None, tuning)?;
+                let stream = sys::tcp_connect(&addr, source.as_ref(), tuning)?;
                 Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
             }
             Target::Socks { proxy, source, .. } => {
@@ -207,6 +267,17 @@ impl Target {
                 Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
             }
             Target::Ipc(addr) => mio::net::UnixStream::connect_addr(addr).map(Stream::Unix),
+            Target::Ws {
+                addrs,
+                host,
+                path,
+                config,
+            } => {
+                let addr = addrs[attempt % addrs.len()];
+                let stream = mio::net::TcpStream::from_std(sys::tcp_connect(&addr, None, tuning)?);
+                let ws = WsStream::client(stream, host.clone(), path.clone(), config);
+                Ok(Stream::Ws(Box::new(ws)))
+            }
         }
     }
 
@@ -221,7 +292,7 @@ impl Target {
                 destination.clone(),
                 credentials.clone(),
             ))),
-            Target::Tcp(_) | Target::Ipc(_) => None,
+            Target::Tcp { .. } | Target::Ipc(_) | Target::Ws { .. } => None,
         }
     }
 }
@@ -248,6 +319,8 @@ pub(crate) enum Listener {
     Tcp(mio::net::TcpListener),
     /// With the file to remove when the listener closes (none for abstract names).
     Unix(mio::net::UnixListener, Option<PathBuf>),
+    /// A tcp listener whose connections speak ZWS.
+    Ws(mio::net::TcpListener, WsConfig),
 }
 
 impl Listener {
@@ -258,9 +331,23 @@ impl Listener {
         ipv6: bool,
         backlog: i32,
         tuning: &Tuning,
+        ws: WsConfig,
     ) -> Result<(Listener, String)> {
         match endpoint {
-            Endpoint::Tcp { host, port } => {
+            Endpoint::Ws { host, port, path } => {
+                let addr = Endpoint::bind_addr(host, *port, ipv6)?;
+                let listener =
+                    sys::tcp_listen(&addr, backlog, tuning).map_err(|e| bind_error(e, endpoint))?;
+                let bound = endpoint::tcp_text(&listener.local_addr()?);
+                Ok((
+                    Listener::Ws(mio::net::TcpListener::from_std(listener), ws),
+                    format!("ws{}{path}", &bound["tcp".len()..]),
+                ))
+            }
+            Endpoint::Tcp {
+                source: Some(_), ..
+            } => Err(Error::InvalidEndpoint(endpoint.to_string())),
+            Endpoint::Tcp { host, port, .. } => {
                 let addr = Endpoint::bind_addr(host, *port, ipv6)?;
                 let listener =
                     sys::tcp_listen(&addr, backlog, tuning).map_err(|e| bind_error(e, endpoint))?;
@@ -298,7 +385,11 @@ impl Listener {
     /// Listens on a duplicate of `fd`, a socket the application bound and made listen
     /// itself (`ZMQ_USE_FD`); the endpoint only says which transport it is, the bound
     /// address comes from the socket. The application keeps its own descriptor.
-    pub(crate) fn adopt(endpoint: &Endpoint, fd: RawFd) -> Result<(Listener, String)> {
+    pub(crate) fn adopt(
+        endpoint: &Endpoint,
+        fd: RawFd,
+        ws: WsConfig,
+    ) -> Result<(Listener, String)> {
         use std::os::fd::{FromRawFd, OwnedFd};
         // SAFETY: F_DUPFD_CLOEXEC only reads `fd`; a bad one fails with EBADF.
         let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
@@ -315,18 +406,27 @@ impl Listener {
         if listening == 0 {
             return Err(not_listening());
         }
+        let tcp_listener = |owned: OwnedFd| {
+            let listener = std::net::TcpListener::from(owned);
+            let bound = listener.local_addr().map_err(|_| not_listening())?;
+            if !bound.is_ipv4() && !bound.is_ipv6() {
+                return Err(not_listening());
+            }
+            listener.set_nonblocking(true)?;
+            Ok((mio::net::TcpListener::from_std(listener), bound))
+        };
         match endpoint {
-            Endpoint::Tcp { .. } => {
-                let listener = std::net::TcpListener::from(owned);
-                let bound = listener.local_addr().map_err(|_| not_listening())?;
-                if !bound.is_ipv4() && !bound.is_ipv6() {
-                    return Err(not_listening());
-                }
-                listener.set_nonblocking(true)?;
+            Endpoint::Ws { path, .. } => {
+                let (listener, bound) = tcp_listener(owned)?;
+                let bound = endpoint::tcp_text(&bound);
                 Ok((
-                    Listener::Tcp(mio::net::TcpListener::from_std(listener)),
-                    endpoint::tcp_text(&bound),
+                    Listener::Ws(listener, ws),
+                    format!("ws{}{path}", &bound["tcp".len()..]),
                 ))
+            }
+            Endpoint::Tcp { .. } => {
+                let (listener, bound) = tcp_listener(owned)?;
+                Ok((Listener::Tcp(listener), endpoint::tcp_text(&bound)))
             }
             Endpoint::Ipc(_) => {
                 let listener = std::os::unix::net::UnixListener::from(owned);
@@ -354,6 +454,9 @@ impl Listener {
         match self {
             Listener::Tcp(l) => l.accept().map(|(s, _)| Stream::Tcp(s)),
             Listener::Unix(l, _) => l.accept().map(|(s, _)| Stream::Unix(s)),
+            Listener::Ws(l, config) => l
+                .accept()
+                .map(|(s, _)| Stream::Ws(Box::new(WsStream::server(s, config)))),
         }
     }
 
@@ -361,6 +464,7 @@ impl Listener {
         match self {
             Listener::Tcp(l) => l.register(registry, token, Interest::READABLE),
             Listener::Unix(l, _) => l.register(registry, token, Interest::READABLE),
+            Listener::Ws(l, _) => l.register(registry, token, Interest::READABLE),
         }
     }
 
@@ -368,6 +472,7 @@ impl Listener {
         let _ = match self {
             Listener::Tcp(l) => l.deregister(registry),
             Listener::Unix(l, _) => l.deregister(registry),
+            Listener::Ws(l, _) => l.deregister(registry),
         };
     }
 }
@@ -377,6 +482,7 @@ impl AsRawFd for Listener {
         match self {
             Listener::Tcp(l) => l.as_raw_fd(),
             Listener::Unix(l, _) => l.as_raw_fd(),
+            Listener::Ws(l, _) => l.as_raw_fd(),
         }
     }
 }

@@ -7,7 +7,8 @@
 //! - a peer that breaks the protocol is not connected to again;
 //! - CONFLATE keeps one part of a multipart message (libzmq: "does not support multi-part
 //!   messages, in particular, only one part of it is kept"), the last, as a message of its
-//!   own: never an earlier part that happened to be there when the application looked.
+//!   own: never an earlier part that happened to be there when the application looked;
+//! - each PING is answered, a context over 16 octets cut to 16.
 
 mod common;
 
@@ -237,6 +238,25 @@ fn a_pings_ttl_is_met_by_the_traffic_after_it_as_in_libzmq() {
             Some(vec![b"still here".to_vec()]),
             "{lib:?} dropped a peer whose PING's TTL was met"
         );
+    }
+}
+
+/// Every PING is answered, and a context longer than RFC 37's 16 octets is cut to 16, not
+/// a reason to drop the peer (libzmq's test_heartbeats sends exactly this pair).
+#[test]
+fn each_ping_gets_its_pong_and_long_contexts_are_cut_as_in_libzmq() {
+    for lib in [Lib::Zmq, Lib::Ferro] {
+        let kit = Kit::new();
+        let (_pull, endpoint) = bound_pull(&kit, lib);
+        let mut peer = RawPeer::connect(&endpoint);
+        peer.handshake("PUSH", 1);
+        let long = [&b"\x04PING\x00\x00LOL"[..], &[b'z'; 55]].concat();
+        let mut pings = frame(FLAG_COMMAND, b"\x04PING\x00\x00LOL");
+        pings.extend(frame(FLAG_COMMAND, &long));
+        peer.write(&pings);
+        assert_eq!(peer.read_frame().body, b"\x04PONGLOL", "{lib:?}");
+        let cut = [&b"\x04PONGLOL"[..], &[b'z'; 13]].concat();
+        assert_eq!(peer.read_frame().body, cut, "{lib:?}");
     }
 }
 

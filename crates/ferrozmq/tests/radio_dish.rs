@@ -538,3 +538,33 @@ fn over_udp_multicast_dishes_on_one_host_share_the_group_address() {
     assert_nothing_more(&news);
     assert_nothing_more(&sport);
 }
+
+#[test]
+fn a_radio_without_multicast_loop_is_not_heard_on_its_own_host() {
+    let group = std::net::Ipv4Addr::new(239, 192, 48, 49);
+    if !multicast_works(group) {
+        eprintln!("skipped: this host does not deliver multicast to itself");
+        return;
+    }
+    let port = UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| s.local_addr())
+        .expect("probe a free port")
+        .port();
+    let endpoint = format!("udp://{group}:{port}");
+    let ctx = Context::new();
+    let dish = socket(&ctx, DISH);
+    dish.join("g").expect("join");
+    dish.bind(&endpoint).expect("bind the group");
+
+    let quiet = socket(&ctx, RADIO);
+    quiet.options().set_multicast_loop(false).expect("loop off");
+    quiet.connect(&endpoint).expect("connect");
+    quiet.send_group("g", "unheard").expect("send");
+    // The same datagram from a RADIO with the loop on (the default) is heard, so the
+    // silence before it is the option's doing, not a lost packet.
+    let loud = socket(&ctx, RADIO);
+    loud.connect(&endpoint).expect("connect");
+    loud.send_group("g", "heard").expect("send");
+    assert_eq!(recv_text(&dish), pair("g", "heard"));
+    assert_nothing_more(&dish);
+}

@@ -43,6 +43,11 @@ use crate::metadata::{self, Metadata};
 use crate::outbox::{Outbox, SHARE_THRESHOLD};
 use crate::socket_type::SocketType;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
+use std::collections::VecDeque;
+
+/// Most PONGs owed at once (see `Session::pending_pongs`): far more than a peer that
+/// reads its answers ever has outstanding.
+const MAX_OWED_PONGS: usize = 16;
 
 /// What a session needs to know about its own side.
 #[derive(Clone, Debug)]
@@ -203,8 +208,10 @@ pub struct Session {
     /// The last part encoded had MORE: control traffic (PING, PONG, ...) must wait, since
     /// nothing may come between the parts of a message on the wire.
     mid_message: bool,
-    /// The PONG owed for the latest PING, sent with the next control bytes.
-    pending_pong: Option<Bytes>,
+    /// The PONGs owed, one per PING as libzmq answers, sent with the next control bytes;
+    /// at most [`MAX_OWED_PONGS`], the latest kept, so that a peer that pings and never
+    /// reads cannot make the answers pile up.
+    pending_pongs: VecDeque<Bytes>,
     /// The parts of the inbound message under way, against the configured bounds.
     budget: MessageBudget,
 }
@@ -268,7 +275,7 @@ impl Session {
             peer_version: (0, 0),
             wanted: SIGNATURE_LEN,
             mid_message: false,
-            pending_pong: None,
+            pending_pongs: VecDeque::new(),
         }
     }
 
@@ -337,7 +344,7 @@ impl Session {
 
     /// True when control bytes are waiting for [`poll_transmit`](Self::poll_transmit).
     pub fn wants_transmit(&self) -> bool {
-        !self.control.is_empty() || !self.to_seal.is_empty() || self.pending_pong.is_some()
+        !self.control.is_empty() || !self.to_seal.is_empty() || !self.pending_pongs.is_empty()
     }
 
     /// Moves pending control bytes to `out`, unless a message is half encoded: a command
@@ -347,7 +354,7 @@ impl Session {
         if self.mid_message {
             return;
         }
-        if let Some(context) = self.pending_pong.take() {
+        while let Some(context) = self.pending_pongs.pop_front() {
             self.queue_command(Command::Pong { context });
         }
         if !self.control.is_empty() {
@@ -735,9 +742,10 @@ impl Session {
                 ttl_deciseconds,
                 context,
             } => {
-                // One answer, to the latest: a peer that pings and never reads must not
-                // make the answers pile up.
-                self.pending_pong = Some(context);
+                if self.pending_pongs.len() == MAX_OWED_PONGS {
+                    self.pending_pongs.pop_front();
+                }
+                self.pending_pongs.push_back(context);
                 Event::Ping { ttl_deciseconds }
             }
             Command::Pong { .. } => Event::Pong,

@@ -50,6 +50,29 @@ fn rep_echoes_requests_read_from_standard_input() {
 }
 
 #[test]
+fn req_and_rep_talk_over_ws() {
+    let endpoint = format!("ws://127.0.0.1:{}/cli", free_port());
+    // Bare endpoints, as for tcp: REP binds, REQ connects.
+    let rep = ferrozmq(["rep", &endpoint, "--count", "2", "--reply", "pong"]);
+    let req = ferrozmq([
+        "req",
+        &endpoint,
+        "--send",
+        "ping",
+        "--count",
+        "2",
+        "--timeout",
+        "5000",
+    ]);
+    let req = req.finish();
+    assert!(req.status.success(), "{req:?}");
+    assert_eq!(req.stdout, ["pong"; 2]);
+    let rep = rep.finish();
+    assert!(rep.status.success(), "{rep:?}");
+    assert_eq!(rep.stdout, ["ping"; 2]);
+}
+
+#[test]
 fn pub_reaches_two_subs_which_filter_by_prefix() {
     let port = free_port();
     // Publishes until the test ends: subscriptions take a moment to arrive, and whatever

@@ -119,7 +119,7 @@ pub unsafe extern "C" fn zmq_msg_init_data(
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_close(msg: *mut zmq_msg_t) -> c_int {
     guard(|| {
-        drop(Msg::take_from(msg)?);
+        Stored::close(msg)?;
         Ok(0)
     })
 }

@@ -59,6 +59,10 @@ const MORE: u8 = 0x01;
 /// documentation says), so handing it over copies it whatever it was stored as here.
 pub const MESSAGE_INLINE: usize = 69;
 
+/// From this size up, `zmq_msg_init_size` asks the allocator for zeroed memory (glibc's
+/// calloc then maps fresh, already zeroed pages) instead of zeroing it itself.
+const ZEROED_BY_THE_SYSTEM: usize = 128 * 1024;
+
 /// The longest group name (`ZMQ_GROUP_MAX_LENGTH`).
 pub const GROUP_MAX_LENGTH: usize = 255;
 
@@ -171,6 +175,18 @@ pub enum Body {
     Shared(Bytes),
 }
 
+/// What a received part carries beside its content: the routing id (SERVER, PEER), the
+/// group (DISH) and the properties of the connection it came through (`zmq_msg_gets`).
+#[derive(Default)]
+pub struct Extras {
+    /// The routing id, 0 for none.
+    pub routing_id: u32,
+    /// The group, if any.
+    pub group: Option<Arc<GroupName>>,
+    /// The connection's properties, if any.
+    pub properties: Option<Arc<MsgProperties>>,
+}
+
 /// A message part as Rust owns it: what a `zmq_msg_t` holds, decoded.
 pub struct Msg {
     body: Body,
@@ -208,9 +224,22 @@ impl Msg {
             }));
         }
         let layout = Layout::array::<u8>(size).map_err(|_| Errno::ENOMEM)?;
-        // SAFETY: the layout has a non-zero size (size > INLINE_CAPACITY). calloc-like
-        // allocation: large buffers come zeroed from the system at no cost.
-        let data = unsafe { alloc::alloc_zeroed(layout) };
+        // SAFETY (both arms): the layout has a non-zero size (size > INLINE_CAPACITY).
+        // Large buffers come zeroed from the system at no cost (calloc); small ones are
+        // cheaper taken from the allocator's per-thread cache, which glibc's calloc
+        // bypasses, and zeroed here.
+        let data = if size < ZEROED_BY_THE_SYSTEM {
+            // black_box: the compiler would fuse the allocation and the zeroing back into
+            // a calloc.
+            let data = std::hint::black_box(unsafe { alloc::alloc(layout) });
+            if !data.is_null() {
+                // SAFETY: `data` is valid for writes of `size` bytes.
+                unsafe { ptr::write_bytes(data, 0, size) };
+            }
+            data
+        } else {
+            unsafe { alloc::alloc_zeroed(layout) }
+        };
         if data.is_null() {
             return Err(Errno::ENOMEM);
         }
@@ -388,22 +417,82 @@ impl Msg {
         }
     }
 
-    /// A part ferrozmq received (`zmq_msg_recv`): small content is copied inline, large
-    /// content is shared without a copy. MORE is taken from the part.
+    /// A part ferrozmq received (`zmq_msg_recv`): content that fits is copied inline;
+    /// content ferrozmq stored inline (up to [`MESSAGE_INLINE`] bytes) is copied into an
+    /// owned allocation, which the next receive into the same message can reuse (see
+    /// [`store_received`](Self::store_received)); larger content is shared without a
+    /// copy. MORE is taken from the part.
     pub fn from_message(message: ferrozmq::Message) -> Self {
         let more = message.more();
-        let mut msg = if message.len() <= INLINE_CAPACITY {
+        let len = message.len();
+        let mut msg = if len <= INLINE_CAPACITY {
             let mut data = [0; INLINE_CAPACITY];
-            data[..message.len()].copy_from_slice(&message);
+            data[..len].copy_from_slice(&message);
             Msg::with_body(Body::Inline {
-                len: message.len() as u8,
+                len: len as u8,
                 data,
             })
+        } else if len <= MESSAGE_INLINE {
+            Msg::with_body(Body::Owned(Box::from(message.as_slice())))
         } else {
             Msg::with_body(Body::Shared(message.into_bytes()))
         };
         msg.more = more;
         msg
+    }
+
+    /// Stores a received part in C's storage (`zmq_msg_recv`), releasing what it held.
+    ///
+    /// A receive loop passes the same `zmq_msg_t` again and again: when it still owns an
+    /// allocation of exactly the part's length (the last part received, or one C made with
+    /// `zmq_msg_init_size`), the content is copied into it instead of into a new one, so a
+    /// stream of parts of one size costs no allocation at all. Larger parts ferrozmq keeps
+    /// shared are shared, not copied, as [`from_message`](Self::from_message) does.
+    ///
+    /// # Safety
+    /// As [`take_from`](Self::take_from).
+    pub unsafe fn store_received(
+        msg: *mut zmq_msg_t,
+        message: ferrozmq::Message,
+        extras: Extras,
+    ) -> Result<(), Errno> {
+        let len = message.len();
+        let repr = checked(msg)?;
+        let reusable = repr.kind == OWNED
+            && (INLINE_CAPACITY + 1..=MESSAGE_INLINE).contains(&len)
+            // SAFETY (union read): kind OWNED says the union holds the owned body.
+            && repr.body.owned.len() == len;
+        if !reusable {
+            drop(Msg::take_from(msg)?);
+            let mut part = Msg::from_message(message);
+            part.properties = extras.properties;
+            part.group = extras.group;
+            part.routing_id = extras.routing_id;
+            part.write_to(msg);
+            return Ok(());
+        }
+        let repr = msg.cast::<Repr>();
+        // SAFETY: checked above: the storage holds an owned body of `len` bytes, which this
+        // message alone owns; the Arcs it held are released once, as they are replaced.
+        let owned: &mut ManuallyDrop<Box<[u8]>> = &mut *addr_of_mut!((*repr).body.owned);
+        owned.copy_from_slice(&message);
+        let old_properties = std::mem::replace(
+            &mut (*repr).properties,
+            extras.properties.map_or(ptr::null(), Arc::into_raw),
+        );
+        if !old_properties.is_null() {
+            drop(Arc::from_raw(old_properties));
+        }
+        let old_group = std::mem::replace(
+            &mut (*repr).group,
+            extras.group.map_or(ptr::null(), Arc::into_raw),
+        );
+        if !old_group.is_null() {
+            drop(Arc::from_raw(old_group));
+        }
+        (*repr).routing_id = extras.routing_id;
+        (*repr).flags = if message.more() { MORE } else { 0 };
+        Ok(())
     }
 
     /// Stores the message in C's storage, without looking at what the storage held.
@@ -640,6 +729,73 @@ impl Stored {
         Ok((*group).bytes.as_ptr().cast())
     }
 
+    /// The part as ferrozmq sends it (`zmq_msg_send`), built where the message lies, with
+    /// its routing id and group; the storage is left as it was, so a send that fails leaves
+    /// C its message. Content up to [`MESSAGE_INLINE`] bytes is copied into ferrozmq's
+    /// inline storage (cheaper than any sharing), shared content is shared once more.
+    /// Larger owned and foreign content would be copied: make it shared first
+    /// ([`Msg::share_body`]).
+    ///
+    /// # Safety
+    /// As [`data`](Self::data); the group must not outlive the message.
+    pub unsafe fn outgoing<'a>(
+        msg: *const zmq_msg_t,
+    ) -> Result<(ferrozmq::Message, u32, Option<&'a GroupName>), Errno> {
+        let repr: &'a Repr = checked(msg)?;
+        let message = match repr.body() {
+            BodyRef::Inline(content) | BodyRef::Owned(content) => {
+                ferrozmq::Message::from_slice(content)
+            }
+            BodyRef::Foreign(foreign) => ferrozmq::Message::from_slice(foreign.as_ref()),
+            BodyRef::Shared(bytes) => ferrozmq::Message::from(bytes.clone()),
+        };
+        // SAFETY: a non-NULL group is a live Arc the message holds.
+        let group = NonNull::new(repr.group.cast_mut()).map(|g| g.as_ref());
+        Ok((message, repr.routing_id, group))
+    }
+
+    /// Releases the content, leaving an empty message: what a successful `zmq_msg_send`
+    /// leaves C.
+    ///
+    /// # Safety
+    /// As [`data`](Self::data).
+    pub unsafe fn empty(msg: *mut zmq_msg_t) -> Result<(), Errno> {
+        let kind = checked(msg)?.kind;
+        let repr = msg.cast::<Repr>();
+        // The storage reads as empty before anything is released, and each value is
+        // released once: `checked` verified that `kind` names the union's value, and the
+        // Arc pointers are cleared as they are taken.
+        (*repr).kind = 0;
+        (*repr).routing_id = 0;
+        (*repr).flags = 0;
+        let properties = std::mem::replace(&mut (*repr).properties, ptr::null());
+        let group = std::mem::replace(&mut (*repr).group, ptr::null());
+        match kind {
+            OWNED => ManuallyDrop::drop(&mut *addr_of_mut!((*repr).body.owned)),
+            FOREIGN => ManuallyDrop::drop(&mut *addr_of_mut!((*repr).body.foreign)),
+            SHARED => ManuallyDrop::drop(&mut *addr_of_mut!((*repr).body.shared)),
+            _ => {}
+        }
+        if !properties.is_null() {
+            drop(Arc::from_raw(properties));
+        }
+        if !group.is_null() {
+            drop(Arc::from_raw(group));
+        }
+        Ok(())
+    }
+
+    /// Releases the content and closes the storage (`zmq_msg_close`): using it again fails
+    /// with EFAULT until it is initialised again.
+    ///
+    /// # Safety
+    /// As [`data`](Self::data).
+    pub unsafe fn close(msg: *mut zmq_msg_t) -> Result<(), Errno> {
+        Stored::empty(msg)?;
+        (*msg.cast::<Repr>()).magic = 0;
+        Ok(())
+    }
+
     /// The properties of the connection the message came from, if any. They live as long
     /// as the message (or a copy of it) does.
     ///
@@ -741,6 +897,40 @@ mod tests {
         assert!(matches!(first.body, Body::Inline { len: 5, .. }));
         assert!(first.more());
         assert!(!Msg::from_message(b.recv().unwrap()).more());
+    }
+
+    #[test]
+    fn a_receive_into_a_message_owning_a_buffer_of_that_size_reuses_the_buffer() {
+        let mut raw = storage();
+        let msg = raw.as_mut_ptr();
+        unsafe { Msg::zeroed(64).unwrap().write_to(msg) };
+        let buffer = unsafe { Stored::data(msg) }.unwrap();
+        let group = Arc::new(GroupName::new(b"news").unwrap());
+        let extras = Extras {
+            routing_id: 7,
+            group: Some(group.clone()),
+            properties: None,
+        };
+        let part = ferrozmq::Message::from(&[5u8; 64][..]);
+        unsafe { Msg::store_received(msg, part, extras) }.unwrap();
+        assert_eq!(
+            unsafe { Stored::data(msg) },
+            Ok(buffer),
+            "no new allocation"
+        );
+        assert_eq!(unsafe { Stored::routing_id(msg) }, Ok(7));
+        assert_eq!(Arc::strong_count(&group), 2);
+        let again = ferrozmq::Message::from(&[6u8; 64][..]);
+        unsafe { Msg::store_received(msg, again, Extras::default()) }.unwrap();
+        assert_eq!(unsafe { Stored::data(msg) }, Ok(buffer));
+        assert_eq!(Arc::strong_count(&group), 1, "the old group was released");
+        assert_eq!(unsafe { Stored::routing_id(msg) }, Ok(0));
+
+        // Another size takes a buffer of its own.
+        let other = ferrozmq::Message::from(&[7u8; 50][..]);
+        unsafe { Msg::store_received(msg, other, Extras::default()) }.unwrap();
+        let back = unsafe { Msg::take_from(msg) }.unwrap();
+        assert_eq!(back.content(), &[7u8; 50]);
     }
 
     /// Counts its calls in the AtomicUsize `hint` points to.

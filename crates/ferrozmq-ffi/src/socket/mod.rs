@@ -89,6 +89,10 @@ pub struct SocketEntry {
     /// The C view of the properties of the connection the last part came through: shared by
     /// every part received from it, made again only when they change.
     properties: Option<Arc<MsgProperties>>,
+    /// An endpoint other than inproc was bound or connected: parts may come through
+    /// connections that have properties. Until then there are none to look up (inproc
+    /// peers have none), which spares every receive the lookup.
+    remote_peers: bool,
 }
 
 impl SocketEntry {
@@ -109,6 +113,7 @@ impl SocketEntry {
             open_sockets: open,
             waiters: Waiters::default(),
             properties: None,
+            remote_peers: false,
         }
     }
 
@@ -146,6 +151,9 @@ impl SocketEntry {
     /// The C view of the properties of the connection the last part received came
     /// through; `None` when it has none (inproc).
     pub fn last_properties(&mut self) -> Option<Arc<MsgProperties>> {
+        if !self.remote_peers {
+            return None;
+        }
         let properties: Properties = self.socket.last_properties();
         if properties.is_empty() {
             return None;
@@ -306,8 +314,22 @@ fn check_endpoint(entry: &SocketEntry, endpoint: &str, direction: Direction) -> 
             return Err(Errno(ENOCOMPATPROTO));
         }
     }
-    if matches!(transport, "tcp" | "ipc" | "udp") && !entry.io_threads {
+    if matches!(transport, "tcp" | "ipc" | "udp" | "ws") && !entry.io_threads {
         return Err(Errno(EMTHREAD));
+    }
+    Ok(())
+}
+
+/// Checks an endpoint (see [`check_endpoint`]) and notes whether it may bring peers whose
+/// connections have properties.
+fn use_endpoint(
+    entry: &mut SocketEntry,
+    endpoint: &str,
+    direction: Direction,
+) -> Result<(), Errno> {
+    check_endpoint(entry, endpoint, direction)?;
+    if !endpoint.starts_with("inproc://") {
+        entry.remote_peers = true;
     }
     Ok(())
 }
@@ -318,9 +340,9 @@ unsafe fn on_endpoint(
     direction: Direction,
     action: impl FnOnce(&Socket, &str) -> Result<(), ferrozmq::Error>,
 ) -> Result<c_int, Errno> {
-    let entry = lock(socket)?;
+    let mut entry = lock(socket)?;
     let endpoint = c_str(endpoint)?;
-    check_endpoint(&entry, endpoint, direction)?;
+    use_endpoint(&mut entry, endpoint, direction)?;
     action(&entry.socket, endpoint)?;
     Ok(0)
 }
@@ -375,9 +397,9 @@ pub unsafe extern "C" fn zmq_disconnect(socket: *mut c_void, endpoint: *const c_
 #[no_mangle]
 pub unsafe extern "C" fn zmq_connect_peer(socket: *mut c_void, endpoint: *const c_char) -> u32 {
     guard(|| {
-        let entry = lock(socket)?;
+        let mut entry = lock(socket)?;
         let endpoint = c_str(endpoint)?;
-        check_endpoint(&entry, endpoint, Direction::Connect)?;
+        use_endpoint(&mut entry, endpoint, Direction::Connect)?;
         Ok(entry.socket.connect_peer(endpoint)?)
     })
 }
@@ -406,6 +428,38 @@ pub unsafe extern "C" fn zmq_leave(socket: *mut c_void, group: *const c_char) ->
         let entry = lock(socket)?;
         entry.socket.leave(c_str(group)?)?;
         Ok(0)
+    })
+}
+
+/// A ROUTER's view of one peer (draft): `ZMQ_POLLOUT` when a message to it would go now,
+/// 0 when its pipe is full; EHOSTUNREACH for a routing id no peer has, ENOTSUP on other
+/// socket types (as in libzmq).
+///
+/// # Safety
+/// `socket` must be NULL or a value `zmq_socket` returned; `routing_id` must be valid for
+/// reads of `routing_id_size` bytes (or NULL with size 0).
+#[no_mangle]
+pub unsafe extern "C" fn zmq_socket_get_peer_state(
+    socket: *mut c_void,
+    routing_id: *const c_void,
+    routing_id_size: usize,
+) -> c_int {
+    guard(|| {
+        let entry = lock(socket)?;
+        let routing_id: &[u8] = match routing_id_size {
+            0 => &[],
+            _ => {
+                needed(routing_id)?;
+                // SAFETY: the caller guarantees `routing_id_size` readable bytes.
+                unsafe { std::slice::from_raw_parts(routing_id.cast(), routing_id_size) }
+            }
+        };
+        const ZMQ_POLLOUT: c_int = 2;
+        Ok(if entry.socket.peer_writable(routing_id)? {
+            ZMQ_POLLOUT
+        } else {
+            0
+        })
     })
 }
 

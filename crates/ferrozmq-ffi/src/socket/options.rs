@@ -15,10 +15,10 @@
 //! ROUTER_NOTIFY, HELLO_MSG, DISCONNECT_MSG and HICCUP_MSG are refused (EINVAL) by the
 //! socket types they do not apply to (libzmq refuses ROUTER_NOTIFY so, and ignores the
 //! other three there). AFFINITY (`uint64_t`) chooses I/O threads; RATE and RECOVERY_IVL
-//! are kept and read back with no effect, as a libzmq without PGM and NORM does. Options
-//! ferrozmq does not have (TCP_ACCEPT_FILTER, ... — see issue 17;
-//! GSSAPI_*, VMCI_*, WSS_* as libzmq built without them) fail with EINVAL, as every unknown
-//! option does. Writing a value of the wrong size or out of range fails with EINVAL and
+//! are kept and read back with no effect, as a libzmq without PGM and NORM does.
+//! TCP_ACCEPT_FILTER is write-only, as in libzmq. Options ferrozmq does not have (GSSAPI_*,
+//! VMCI_*, WSS_* as libzmq built without them) fail with EINVAL, as every unknown option
+//! does. Writing a value of the wrong size or out of range fails with EINVAL and
 //! changes nothing. A NULL `optval` where a value must be read or written, or a NULL
 //! `optvallen`, fails with EFAULT (libzmq would crash).
 
@@ -59,6 +59,7 @@ const ZMQ_TCP_KEEPALIVE: c_int = 34;
 const ZMQ_TCP_KEEPALIVE_CNT: c_int = 35;
 const ZMQ_TCP_KEEPALIVE_IDLE: c_int = 36;
 const ZMQ_TCP_KEEPALIVE_INTVL: c_int = 37;
+const ZMQ_TCP_ACCEPT_FILTER: c_int = 38;
 const ZMQ_IMMEDIATE: c_int = 39;
 const ZMQ_XPUB_VERBOSE: c_int = 40;
 const ZMQ_IPV6: c_int = 42;
@@ -99,6 +100,7 @@ const ZMQ_USE_FD: c_int = 89;
 const ZMQ_BINDTODEVICE: c_int = 92;
 const ZMQ_ZAP_ENFORCE_DOMAIN: c_int = 93;
 const ZMQ_METADATA: c_int = 95;
+const ZMQ_MULTICAST_LOOP: c_int = 96;
 const ZMQ_ROUTER_NOTIFY: c_int = 97;
 const ZMQ_XPUB_MANUAL_LAST_VALUE: c_int = 98;
 const ZMQ_SOCKS_USERNAME: c_int = 99;
@@ -264,6 +266,7 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
             let hops = u8::try_from(input.int_at_least(1)?).map_err(|_| Errno::EINVAL)?;
             o.set_multicast_hops(hops)?
         }
+        ZMQ_MULTICAST_LOOP => o.set_multicast_loop(input.strict_bool()?)?,
         ZMQ_IMMEDIATE => o.set_immediate(input.strict_bool()?)?,
         ZMQ_CONFLATE => o.set_conflate(input.strict_bool()?)?,
         ZMQ_IPV6 => o.set_ipv6(input.strict_bool()?)?,
@@ -355,6 +358,13 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
         ZMQ_RATE => o.set_rate(input.int_at_least(1)? as u32)?,
         ZMQ_RECOVERY_IVL => o.set_recovery_ivl(millis(input.int_at_least(0)?))?,
         // NULL with length 0 clears a filter list; a value adds to it.
+        // NULL with length 0 clears; anything else is one more network (libzmq refuses
+        // lengths of 255 and more).
+        ZMQ_TCP_ACCEPT_FILTER => match input.0 {
+            None => o.clear_tcp_accept_filters()?,
+            Some(bytes) if bytes.len() >= 255 => return Err(Errno::EINVAL),
+            Some(_) => o.add_tcp_accept_filter(input.text()?)?,
+        },
         ZMQ_IPC_FILTER_PID => match input.0 {
             None => o.clear_ipc_filter_pid()?,
             Some(_) => o.add_ipc_filter_pid(input.int()?)?,
@@ -550,6 +560,7 @@ fn get(entry: &mut SocketEntry, option: c_int, out: &Output) -> Result<(), Errno
         ZMQ_TOS => out.int(c_int::from(o.tos())),
         ZMQ_MULTICAST_HOPS => out.int(c_int::from(o.multicast_hops())),
         ZMQ_IMMEDIATE => out.int(c_int::from(o.immediate())),
+        ZMQ_MULTICAST_LOOP => out.int(c_int::from(o.multicast_loop())),
         ZMQ_CONFLATE => out.int(c_int::from(o.conflate())),
         ZMQ_IPV6 => out.int(c_int::from(o.ipv6())),
         ZMQ_IPV4ONLY => out.int(c_int::from(!o.ipv6())),

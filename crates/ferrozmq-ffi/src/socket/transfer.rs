@@ -27,10 +27,11 @@ use super::wait::Interest;
 use super::{blocking, SocketEntry, SOCKETS};
 use crate::call::guard;
 use crate::errno::Errno;
-use crate::message::repr::{GroupName, Msg, Stored};
+use crate::message::repr::{Extras, GroupName, Msg, Stored, MESSAGE_INLINE};
 use crate::types::zmq_msg_t;
 use ferrozmq::{Message, SendFlags, SocketType};
 use std::ffi::{c_int, c_void};
+use std::sync::Arc;
 
 /// Send or receive without waiting.
 pub const ZMQ_DONTWAIT: c_int = 1;
@@ -85,29 +86,33 @@ fn send_part(
     Ok(())
 }
 
-/// Receives one part now, or fails with EAGAIN; with the connection's properties when
-/// `properties` is asked for.
-fn recv_part(entry: &mut SocketEntry, properties: bool) -> Result<Msg, Errno> {
+/// Receives one part now, or fails with EAGAIN: the part, and its routing id and group,
+/// with the connection's properties when `properties` is asked for.
+fn recv_part(entry: &mut SocketEntry, properties: bool) -> Result<(Message, Extras), Errno> {
     let socket = entry.socket();
-    let mut part = match entry.kind() {
+    let (message, mut extras) = match entry.kind() {
         SocketType::Server | SocketType::Peer => {
             let (routing_id, message) = socket.try_recv_from()?;
-            let mut part = Msg::from_message(message);
-            part.set_routing_id(routing_id);
-            part
+            let extras = Extras {
+                routing_id,
+                ..Extras::default()
+            };
+            (message, extras)
         }
         SocketType::Dish => {
             let (group, message) = socket.try_recv_group()?;
-            let mut part = Msg::from_message(message);
-            part.set_group(GroupName::new(group.as_bytes()));
-            part
+            let extras = Extras {
+                group: GroupName::new(group.as_bytes()).map(Arc::new),
+                ..Extras::default()
+            };
+            (message, extras)
         }
-        _ => Msg::from_message(socket.try_recv()?),
+        _ => (socket.try_recv()?, Extras::default()),
     };
     if properties {
-        part.set_properties(entry.last_properties());
+        extras.properties = entry.last_properties();
     }
-    Ok(part)
+    Ok((message, extras))
 }
 
 fn flags_of(flags: c_int) -> (bool, bool) {
@@ -184,10 +189,9 @@ pub unsafe extern "C" fn zmq_recv(
             return Err(Errno::EFAULT);
         }
         let (dont_wait, _) = flags_of(flags);
-        let part = blocking(socket, Interest::Recv, dont_wait, |entry| {
+        let (content, _) = blocking(socket, Interest::Recv, dont_wait, |entry| {
             recv_part(entry, false)
         })?;
-        let content = part.content();
         let copied = content.len().min(len);
         if copied > 0 {
             std::ptr::copy_nonoverlapping(content.as_ptr(), buf.cast::<u8>(), copied);
@@ -213,18 +217,20 @@ pub unsafe extern "C" fn zmq_msg_send(
 unsafe fn msg_send(msg: *mut zmq_msg_t, socket: *mut c_void, flags: c_int) -> Result<c_int, Errno> {
     let size = Stored::size(msg)?;
     let (dont_wait, more) = flags_of(flags);
-    Msg::update(msg, |part| {
-        part.share_body();
-        let to = Address {
-            routing_id: part.routing_id(),
-            group: part.group(),
-        };
-        blocking(socket, Interest::Send, dont_wait, |entry| {
-            send_part(entry, part.message(), more, to)
+    if size > MESSAGE_INLINE {
+        // Once, not at every try: large owned or foreign content becomes shared, so that
+        // handing it over copies nothing.
+        Msg::update(msg, |part| {
+            part.share_body();
+            Ok(())
         })?;
-        *part = Msg::empty();
-        Ok(returned_size(size))
-    })
+    }
+    blocking(socket, Interest::Send, dont_wait, |entry| {
+        let (message, routing_id, group) = Stored::outgoing(msg)?;
+        send_part(entry, message, more, Address { routing_id, group })
+    })?;
+    Stored::empty(msg)?;
+    Ok(returned_size(size))
 }
 
 /// Receives a message part into `msg` (whose old content is released); returns its size.
@@ -244,12 +250,11 @@ pub unsafe extern "C" fn zmq_msg_recv(
 unsafe fn msg_recv(msg: *mut zmq_msg_t, socket: *mut c_void, flags: c_int) -> Result<c_int, Errno> {
     Stored::size(msg)?;
     let (dont_wait, _) = flags_of(flags);
-    let part = blocking(socket, Interest::Recv, dont_wait, |entry| {
+    let (message, extras) = blocking(socket, Interest::Recv, dont_wait, |entry| {
         recv_part(entry, true)
     })?;
-    let size = part.content().len();
-    drop(Msg::take_from(msg)?);
-    part.write_to(msg);
+    let size = message.len();
+    Msg::store_received(msg, message, extras)?;
     Ok(returned_size(size))
 }
 
@@ -342,10 +347,9 @@ pub unsafe extern "C" fn zmq_recviov(
         let (dont_wait, _) = flags_of(flags);
         let mut received = 0;
         while received < capacity {
-            let part = blocking(socket, Interest::Recv, dont_wait, |entry| {
+            let (content, _) = blocking(socket, Interest::Recv, dont_wait, |entry| {
                 recv_part(entry, false)
             })?;
-            let content = part.content();
             // malloc(0) may return NULL, which C could not tell from a failure.
             let buffer = libc::malloc(content.len().max(1)).cast::<u8>();
             if buffer.is_null() {
@@ -357,7 +361,7 @@ pub unsafe extern "C" fn zmq_recviov(
             slot.iov_len = content.len();
             received += 1;
             *count = received;
-            if !part.more() {
+            if !content.more() {
                 break;
             }
         }

@@ -6,17 +6,21 @@
 //! wake-up of the socket per batch. RADIO and DISH sockets may also hand it a udp socket,
 //! which it pumps datagrams through.
 
+mod backoff;
+mod connection;
 mod datagram;
 mod group_datagram;
 mod heartbeat;
 mod peer_messages;
 mod raw;
 mod reactor;
+mod reason;
 mod session;
 mod upstream_filters;
 mod zap;
 
 pub(crate) use datagram::DatagramDirection;
+pub(crate) use reason::Reason;
 pub(crate) use zap::{ZapError, ZAP_ENDPOINT};
 
 use crate::context::ZapDirectory;
@@ -134,13 +138,19 @@ impl Notify for IoThread {
 }
 
 /// Starts an I/O thread.
-pub(crate) fn spawn(index: usize) -> io::Result<(Arc<IoThread>, JoinHandle<()>)> {
+pub(crate) fn spawn(
+    index: usize,
+    settings: crate::io_thread_settings::IoThreadSettings,
+) -> io::Result<(Arc<IoThread>, JoinHandle<()>)> {
     let poll = mio::Poll::new()?;
     let waker = mio::Waker::new(poll.registry(), reactor::WAKER)?;
     let io = Arc::new(IoThread::new(waker));
     let thread_io = io.clone();
     let handle = std::thread::Builder::new()
-        .name(format!("ferrozmq-io-{index}"))
-        .spawn(move || reactor::Reactor::new(poll, thread_io).run())?;
+        .name(settings.thread_name(index))
+        .spawn(move || {
+            settings.apply_to_current_thread();
+            reactor::Reactor::new(poll, thread_io).run()
+        })?;
     Ok((io, handle))
 }

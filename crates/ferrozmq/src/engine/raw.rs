@@ -15,6 +15,7 @@
 //! bounds the rest).
 
 use super::reactor::{Ctx, MessagePump, Readiness, Step};
+use super::reason::Reason;
 use super::Owner;
 use crate::monitor::{disconnect_reason, EventKind};
 use crate::options::{millis, RECONNECT_STOP_AFTER_DISCONNECT, RECONNECT_STOP_CONN_REFUSED};
@@ -506,7 +507,7 @@ impl RawConnection {
             } = &self.owner;
             socket
                 .monitor
-                .emit_disconnected(fd, endpoint, disconnect_reason(&cause, true));
+                .emit_disconnected(fd, endpoint, disconnect_reason(&reason_of(&cause)));
             if let Some(end) = self.end.as_mut() {
                 // What arrived before the loss comes before the news of it, whatever the
                 // high-water mark says (one chunk more at most).
@@ -669,5 +670,18 @@ impl MessagePump for RawConnection {
                 self.report(EventKind::Closed, link.stream.as_raw_fd() as u32);
             }
         }
+    }
+}
+
+/// Why a raw connection ended, in the engine's terms: a stream that ended or took no more
+/// bytes is the peer closing; anything else is the system's error.
+fn reason_of(cause: &io::Error) -> Reason {
+    match cause.kind() {
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::WriteZero => Reason::PeerClosed,
+        kind => Reason::Io(
+            cause
+                .raw_os_error()
+                .map_or_else(|| io::Error::from(kind), io::Error::from_raw_os_error),
+        ),
     }
 }

@@ -414,11 +414,19 @@ impl Reactor {
                     if owner.link.is_closed() {
                         continue;
                     }
-                    // A peer the IPC_FILTER_* options do not let in is closed at once; as
-                    // in libzmq, the monitor sees an accept that failed (here: EACCES).
-                    if matches!(stream, Stream::Unix(_))
-                        && !owner.options.ipc_filters.admits(stream.as_raw_fd())
-                    {
+                    // A peer the IPC_FILTER_* or TCP_ACCEPT_FILTER options do not let in is
+                    // closed at once; as in libzmq, the monitor sees an accept that failed
+                    // (here: EACCES). A ws connection is a tcp one to the filter.
+                    let tcp_admits = |tcp: &mio::net::TcpStream| {
+                        tcp.peer_addr()
+                            .is_ok_and(|peer| owner.options.tcp_accept_filters.admits(peer.ip()))
+                    };
+                    let admitted = match &stream {
+                        Stream::Unix(_) => owner.options.ipc_filters.admits(stream.as_raw_fd()),
+                        Stream::Tcp(tcp) => tcp_admits(tcp),
+                        Stream::Ws(ws) => tcp_admits(&ws.tcp),
+                    };
+                    if !admitted {
                         let Owner { link, endpoint, .. } = &owner;
                         link.monitor
                             .emit(EventKind::AcceptFailed, libc::EACCES as u32, endpoint);
@@ -432,7 +440,7 @@ impl Reactor {
                         Some(Handler::Pump(if is_raw(&owner) {
                             Box::new(RawConnection::accepted(owner, stream, ctx).ok()?)
                         } else {
-                            Box::new(Session::accepted(owner, stream, ctx).ok()?)
+                            Box::new(Session::accepted(owner, stream, ctx)?)
                         }))
                     });
                 }

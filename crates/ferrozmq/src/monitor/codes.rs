@@ -3,7 +3,7 @@
 //! error that ended a connection.
 
 use super::{DisconnectReason, EventKind};
-use crate::engine::ZapError;
+use crate::engine::{Reason, ZapError};
 use std::io;
 use zmtp::{MechanismError, ProtocolError};
 
@@ -144,55 +144,62 @@ pub(crate) fn errno_of(error: &io::Error) -> u32 {
 }
 
 /// How a handshake that never completed failed, as libzmq reports it: the event kind and
-/// its value (a protocol error code, a ZAP status code or an `errno`).
-pub(crate) fn handshake_failure(cause: &io::Error) -> (EventKind, u32) {
-    let inner = cause.get_ref();
-    let protocol = inner.and_then(|e| e.downcast_ref::<ProtocolError>());
-    let zap = inner.and_then(|e| e.downcast_ref::<ZapError>());
-    match (protocol, zap) {
-        (Some(e), _) => match auth_failure_status(e) {
+/// its value (a ZAP status code, a protocol error code or an `errno`).
+pub(crate) fn handshake_failure(reason: &Reason) -> (EventKind, u32) {
+    match reason {
+        Reason::Protocol(e) => match auth_failure_status(e) {
             Some(status) => (EventKind::HandshakeFailedAuth, status),
             None => (EventKind::HandshakeFailedProtocol, protocol_error_code(e)),
         },
-        (None, Some(e)) => (EventKind::HandshakeFailedProtocol, zap_error_code(*e)),
-        (None, None) => (EventKind::HandshakeFailedNoDetail, errno_of(cause)),
+        Reason::Zap(e) => (EventKind::HandshakeFailedProtocol, zap_error_code(*e)),
+        other => (EventKind::HandshakeFailedNoDetail, errno_of_loss(other)),
     }
 }
 
-/// Why a connection was lost, from the error that ended it and whether its handshake had
-/// completed (a timeout then is the heartbeat's, before it the handshake's).
-pub(crate) fn disconnect_reason(cause: &io::Error, handshake_done: bool) -> DisconnectReason {
-    let inner = cause.get_ref();
-    if let Some(e) = inner.and_then(|e| e.downcast_ref::<ProtocolError>()) {
-        return match auth_failure_status(e) {
+/// The `errno` libzmq reports for a loss that is neither a protocol nor a ZAP failure.
+fn errno_of_loss(reason: &Reason) -> u32 {
+    let errno = match reason {
+        Reason::Io(e) => return errno_of(e),
+        Reason::PeerClosed => libc::EPIPE,
+        Reason::ConnectTimeout | Reason::HandshakeTimeout | Reason::HeartbeatTimeout => {
+            libc::ETIMEDOUT
+        }
+        Reason::SocketClosed => libc::ENOTCONN,
+        // libzmq's value for a handshake it could not do: HANDSHAKE_FAILED_NO_DETAIL.
+        Reason::NoZapHandler => libc::EFAULT,
+        Reason::Protocol(_) | Reason::Zap(_) => libc::EPROTO,
+    };
+    errno.unsigned_abs()
+}
+
+/// Why a connection was lost, in the monitor's terms.
+pub(crate) fn disconnect_reason(reason: &Reason) -> DisconnectReason {
+    match reason {
+        Reason::Protocol(e) => match auth_failure_status(e) {
             Some(status) => DisconnectReason::AuthenticationFailed {
                 status_code: status as u16,
             },
             None => DisconnectReason::Protocol {
                 code: protocol_error_code(e),
             },
-        };
-    }
-    if let Some(e) = inner.and_then(|e| e.downcast_ref::<ZapError>()) {
-        return DisconnectReason::Protocol {
+        },
+        Reason::Zap(e) => DisconnectReason::Protocol {
             code: zap_error_code(*e),
-        };
-    }
-    match cause.kind() {
+        },
+        Reason::PeerClosed => DisconnectReason::PeerClosed,
+        Reason::HandshakeTimeout | Reason::ConnectTimeout => DisconnectReason::HandshakeTimeout,
+        Reason::HeartbeatTimeout => DisconnectReason::HeartbeatTimeout,
         // A peer that closes with data unread, or whose process dies, resets the connection.
-        io::ErrorKind::UnexpectedEof
-        | io::ErrorKind::WriteZero
-        | io::ErrorKind::ConnectionReset
-        | io::ErrorKind::BrokenPipe => DisconnectReason::PeerClosed,
-        io::ErrorKind::TimedOut if cause.raw_os_error().is_none() => {
-            if handshake_done {
-                DisconnectReason::HeartbeatTimeout
-            } else {
-                DisconnectReason::HandshakeTimeout
-            }
+        Reason::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+            ) =>
+        {
+            DisconnectReason::PeerClosed
         }
-        _ => DisconnectReason::Io {
-            errno: errno_of(cause) as i32,
+        other => DisconnectReason::Io {
+            errno: errno_of_loss(other) as i32,
         },
     }
 }
@@ -227,47 +234,66 @@ mod tests {
 
     #[test]
     fn losses_say_why() {
-        let eof = io::Error::from(io::ErrorKind::UnexpectedEof);
-        assert_eq!(disconnect_reason(&eof, true), DisconnectReason::PeerClosed);
-        let silent = io::Error::from(io::ErrorKind::TimedOut);
         assert_eq!(
-            disconnect_reason(&silent, true),
+            disconnect_reason(&Reason::PeerClosed),
+            DisconnectReason::PeerClosed
+        );
+        assert_eq!(
+            disconnect_reason(&Reason::HeartbeatTimeout),
             DisconnectReason::HeartbeatTimeout
         );
         assert_eq!(
-            disconnect_reason(&silent, false),
+            disconnect_reason(&Reason::HandshakeTimeout),
             DisconnectReason::HandshakeTimeout
         );
         let reset = io::Error::from_raw_os_error(libc::ECONNRESET);
         assert_eq!(
-            disconnect_reason(&reset, true),
+            disconnect_reason(&Reason::Io(reset)),
             DisconnectReason::PeerClosed
         );
         let unreachable = io::Error::from_raw_os_error(libc::EHOSTUNREACH);
         assert_eq!(
-            disconnect_reason(&unreachable, true),
+            disconnect_reason(&Reason::Io(unreachable)),
             DisconnectReason::Io {
                 errno: libc::EHOSTUNREACH
             }
         );
-        let garbage = io::Error::new(io::ErrorKind::InvalidData, ProtocolError::BadSignature);
+        let garbage = Reason::Protocol(ProtocolError::BadSignature);
         assert_eq!(
-            disconnect_reason(&garbage, false),
+            disconnect_reason(&garbage),
             DisconnectReason::Protocol {
                 code: protocol_error::ZMTP_UNSPECIFIED
             }
         );
-        let refused = io::Error::new(
-            io::ErrorKind::InvalidData,
-            ProtocolError::Mechanism(MechanismError::RefusedByPeer { status_code: 400 }),
-        );
+        let refused = Reason::Protocol(ProtocolError::Mechanism(MechanismError::RefusedByPeer {
+            status_code: 400,
+        }));
         assert_eq!(
-            disconnect_reason(&refused, false),
+            disconnect_reason(&refused),
             DisconnectReason::AuthenticationFailed { status_code: 400 }
         );
         assert_eq!(
             handshake_failure(&refused),
             (EventKind::HandshakeFailedAuth, 400)
+        );
+    }
+
+    #[test]
+    fn handshake_failures_without_detail_carry_libzmqs_errno() {
+        let no_detail = |reason| match handshake_failure(&reason) {
+            (EventKind::HandshakeFailedNoDetail, errno) => errno as i32,
+            other => panic!("{reason}: {other:?}"),
+        };
+        assert_eq!(no_detail(Reason::NoZapHandler), libc::EFAULT);
+        assert_eq!(no_detail(Reason::HandshakeTimeout), libc::ETIMEDOUT);
+        assert_eq!(no_detail(Reason::PeerClosed), libc::EPIPE);
+        assert_eq!(no_detail(Reason::SocketClosed), libc::ENOTCONN);
+        assert_eq!(
+            handshake_failure(&Reason::Zap(ZapError::BadVersion)),
+            (
+                EventKind::HandshakeFailedProtocol,
+                protocol_error::ZAP_BAD_VERSION
+            )
         );
     }
 }

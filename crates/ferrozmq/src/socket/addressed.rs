@@ -118,6 +118,28 @@ impl Socket {
         }
     }
 
+    /// ROUTER: whether the peer known by `routing_id` can take a message now, so that a
+    /// send to it would not wait (ROUTER_MANDATORY) or be dropped (without it)
+    /// (`zmq_socket_get_peer_state`, draft: its `ZMQ_POLLOUT`). An id no peer has fails
+    /// with [`Error::HostUnreachable`]; other socket types with [`Error::NotSupported`].
+    ///
+    /// ```
+    /// use ferrozmq::{Context, Error, DEALER, ROUTER};
+    /// let ctx = Context::new();
+    /// let router = ctx.socket(ROUTER).unwrap();
+    /// router.bind("inproc://peer-state").unwrap();
+    /// let dealer = ctx.socket(DEALER).unwrap();
+    /// dealer.options().set_routing_id(b"D").unwrap();
+    /// dealer.connect("inproc://peer-state").unwrap();
+    /// dealer.send("hi").unwrap();
+    /// router.recv_multipart().unwrap();
+    /// assert!(router.peer_writable(b"D").unwrap());
+    /// assert!(matches!(router.peer_writable(b"nobody"), Err(Error::HostUnreachable)));
+    /// ```
+    pub fn peer_writable(&self, routing_id: &[u8]) -> Result<bool> {
+        self.core().peer_writable(routing_id)
+    }
+
     fn send_addressed(&self, to: Address, msg: Message, dont_wait: bool) -> Result<()> {
         let part = msg.into_part().with_more(false);
         self.core().send_to(to, part, dont_wait)

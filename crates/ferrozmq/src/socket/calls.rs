@@ -32,7 +32,9 @@ impl Socket {
     /// Connects to an endpoint. Returns at once: the connection is made (and remade after
     /// failures, every RECONNECT_IVL) in the background, and messages queue meanwhile. A
     /// RADIO may also connect `udp://host:port`, unicast or multicast: its messages go
-    /// there as datagrams, every group to every dish.
+    /// there as datagrams, every group to every dish. A tcp connect may name the local
+    /// address it comes from, `tcp://192.0.2.7:0;host:port` (an address, a name or an
+    /// interface such as `eth0`; port `0` or `*` for any).
     pub fn connect(&self, endpoint: &str) -> Result<()> {
         self.core().connect(endpoint)
     }

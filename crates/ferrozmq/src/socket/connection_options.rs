@@ -526,4 +526,34 @@ impl SocketOptions<'_> {
         self.core().options.ipc_filters.gids.clear();
         Ok(())
     }
+
+    /// Lets tcp peers in only from this network or any other added
+    /// (`ZMQ_TCP_ACCEPT_FILTER`): a numeric address with an optional prefix length,
+    /// `"192.168.1.0/24"`, `"::1"`, `"0.0.0.0/0"`. Applies to the tcp binds made after it;
+    /// with no filter every peer is let in. A refused peer is closed at once (the monitor
+    /// sees [`AcceptFailed`](crate::EventKind::AcceptFailed) with `EACCES`). For real
+    /// access control use ZAP: an address says little about who is connecting.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, PULL};
+    /// let pull = Context::new().socket(PULL).unwrap();
+    /// pull.options().add_tcp_accept_filter("127.0.0.0/8").unwrap();
+    /// assert!(pull.options().add_tcp_accept_filter("127.0.0.0/33").is_err());
+    /// pull.options().clear_tcp_accept_filters().unwrap(); // everyone again
+    /// ```
+    pub fn add_tcp_accept_filter(&self, network: &str) -> Result<()> {
+        let filter = network.parse().map_err(|()| {
+            Error::InvalidArgument(
+                "TCP_ACCEPT_FILTER is a numeric address with an optional /prefix",
+            )
+        })?;
+        self.core().options.tcp_accept_filters.0.push(filter);
+        Ok(())
+    }
+
+    /// Removes every [`add_tcp_accept_filter`](Self::add_tcp_accept_filter) filter.
+    pub fn clear_tcp_accept_filters(&self) -> Result<()> {
+        self.core().options.tcp_accept_filters.0.clear();
+        Ok(())
+    }
 }

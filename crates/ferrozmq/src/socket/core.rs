@@ -13,6 +13,7 @@ use crate::monitor::EventKind;
 use crate::options::{millis, Options};
 use crate::patterns::PipeId;
 use crate::pipe::{pipe, Limit, PipeEnd, PipeEvent, PipeLimits};
+use crate::transport::ws::WsConfig;
 use crate::transport::{udp, Listener, Target};
 use bytes::Bytes;
 use std::os::fd::AsRawFd;
@@ -314,6 +315,14 @@ impl SocketCore {
         ))
     }
 
+    /// ROUTER: whether a peer has room for a message now.
+    pub(crate) fn peer_writable(&mut self, routing_id: &[u8]) -> Result<bool> {
+        self.process_events();
+        let writable = self.pattern.peer_writable(&mut self.pipes, routing_id);
+        self.reap();
+        writable
+    }
+
     /// Whole messages queued on the socket's pipes that no connection has taken yet.
     pub(crate) fn unsent(&mut self) -> usize {
         self.process_events();
@@ -443,12 +452,13 @@ impl SocketCore {
         }
         self.options.security.validate()?;
         let listening = match self.options.use_fd {
-            Some(fd) => Listener::adopt(&endpoint, fd),
+            Some(fd) => Listener::adopt(&endpoint, fd, WsConfig::for_options(&self.options)),
             None => Listener::bind(
                 &endpoint,
                 self.options.ipv6,
                 self.options.backlog,
                 &self.options.tuning,
+                WsConfig::for_options(&self.options),
             ),
         };
         let (listener, bound) = listening
@@ -516,9 +526,13 @@ impl SocketCore {
             if self.socket_type != SocketType::Radio {
                 return Err(Error::ProtocolNotSupported(text.to_string()));
             }
-            let (socket, to) =
-                udp::sender(&endpoint, self.options.ipv6, self.options.multicast_hops)
-                    .map_err(as_written)?;
+            let (socket, to) = udp::sender(
+                &endpoint,
+                self.options.ipv6,
+                self.options.multicast_hops,
+                self.options.multicast_loop,
+            )
+            .map_err(as_written)?;
             let fd = socket.as_raw_fd() as u32;
             let names = vec![text.to_string()];
             let id = self.open_datagram(socket, DatagramDirection::Send { to }, names, false)?;

@@ -306,6 +306,27 @@ impl SocketOptions<'_> {
         u8::try_from(self.core().options.multicast_hops).unwrap_or(u8::MAX)
     }
 
+    /// Whether the multicast datagrams of a RADIO's later udp connects also reach DISH
+    /// sockets on this host (`ZMQ_MULTICAST_LOOP`, default true). Off, only other hosts
+    /// hear them: a host that is both sender and receiver of a group does not hear itself.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, RADIO};
+    /// let radio = Context::new().socket(RADIO).unwrap();
+    /// assert!(radio.options().multicast_loop());
+    /// radio.options().set_multicast_loop(false).unwrap();
+    /// assert!(!radio.options().multicast_loop());
+    /// ```
+    pub fn set_multicast_loop(&self, enabled: bool) -> Result<()> {
+        self.core().options.multicast_loop = enabled;
+        Ok(())
+    }
+
+    /// See [`set_multicast_loop`](Self::set_multicast_loop).
+    pub fn multicast_loop(&self) -> bool {
+        self.core().options.multicast_loop
+    }
+
     /// Announces an application property to every peer in the handshakes of later
     /// connections (`ZMQ_METADATA`, set in libzmq as `"X-name:value"`); the peer reads it
     /// from [`Properties`](crate::Properties), as `zmq_msg_gets` does. The name must start

@@ -137,6 +137,12 @@ pub(crate) trait Pattern: Send {
     fn topics_count(&self) -> Option<usize> {
         None
     }
+    /// ROUTER: whether the peer known by `routing_id` has room for a message now (the
+    /// pipe asks to be heard of when it makes room); [`Error::HostUnreachable`] for an id
+    /// no peer has. Other types: [`Error::NotSupported`].
+    fn peer_writable(&mut self, _pipes: &mut PipeTable, _routing_id: &[u8]) -> Result<bool, Error> {
+        Err(Error::NotSupported)
+    }
     /// Applies a routing option; types it does not concern refuse it, as libzmq does.
     fn set_option(&mut self, _option: PatternOption) -> Result<(), Error> {
         Err(Error::InvalidArgument(

@@ -46,6 +46,7 @@ pub(crate) fn sender(
     endpoint: &Endpoint,
     ipv6: bool,
     hops: u32,
+    multicast_loop: bool,
 ) -> Result<(mio::net::UdpSocket, SocketAddr)> {
     let to = endpoint
         .connect_addrs(ipv6)?
@@ -61,9 +62,9 @@ pub(crate) fn sender(
     if to.ip().is_multicast() {
         sys::set_multicast_hops(&socket, to.is_ipv6(), hops)?;
         if to.is_ipv6() {
-            socket.set_multicast_loop_v6(true)?;
+            socket.set_multicast_loop_v6(multicast_loop)?;
         } else {
-            socket.set_multicast_loop_v4(true)?;
+            socket.set_multicast_loop_v4(multicast_loop)?;
         }
     }
     Ok((mio::net::UdpSocket::from_std(socket), to))

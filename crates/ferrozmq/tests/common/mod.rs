@@ -482,6 +482,20 @@ impl RawPeer {
         self.stream.write_all(bytes).expect("raw write");
     }
 
+    /// Writes to a peer that may already have dropped the connection: a write that meets
+    /// a reset or a broken pipe is that drop, not a failure.
+    pub fn write_unless_dropped(&mut self, bytes: &[u8]) {
+        match self.stream.write_all(bytes) {
+            Ok(()) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+                ) => {}
+            Err(e) => panic!("raw write: {e}"),
+        }
+    }
+
     /// One read of whatever is there, waiting at most `wait`. Ok(0) is end of stream.
     fn fill(&mut self, wait: Duration) -> io::Result<usize> {
         self.stream.set_read_timeout(Some(wait))?;

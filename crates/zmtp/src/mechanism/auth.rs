@@ -61,6 +61,10 @@ impl Verdict {
     /// The status code that lets a client in.
     pub const SUCCESS: u16 = 200;
 
+    /// The status code of a temporary failure: the client is not told (no ERROR), only
+    /// disconnected, and may try again when it reconnects.
+    pub const TEMPORARY_FAILURE: u16 = 300;
+
     /// Lets the client in as `user_id`.
     pub fn allow(user_id: impl Into<Bytes>) -> Self {
         Verdict {

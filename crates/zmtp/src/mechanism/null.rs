@@ -99,7 +99,9 @@ impl State {
             return Err(MechanismError::NoVerdictPending);
         };
         if !verdict.is_allowed() {
-            out.command(wire::refusal(verdict.status_code));
+            if let Some(error) = wire::refusal(verdict.status_code) {
+                out.command(error);
+            }
             return Err(MechanismError::Refused {
                 status_code: verdict.status_code,
                 status_text: verdict.status_text,

@@ -281,6 +281,25 @@ fn null_with_authentication_refuses_with_the_status_code() {
     );
 }
 
+#[test]
+fn a_temporary_failure_closes_without_an_error() {
+    let mut pair = Pair::new(
+        Mechanism::null(properties("DEALER")),
+        Mechanism::null_authenticated(properties("ROUTER")),
+    )
+    .authenticator(|_| Some(Verdict::deny(300, "try later")));
+    pair.drive();
+    assert_eq!(
+        pair.server_error,
+        Some(MechanismError::Refused {
+            status_code: 300,
+            status_text: "try later".into()
+        })
+    );
+    assert!(pair.to_client.is_empty(), "{:?}", pair.to_client);
+    assert_eq!(pair.client_error, None);
+}
+
 // ---------------------------------------------------------------------------------------------
 // PLAIN
 

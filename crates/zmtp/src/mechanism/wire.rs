@@ -2,6 +2,7 @@
 //! command's data. Framing (the ZMTP frame header) is the session's business.
 
 use super::error::MechanismError;
+use super::Verdict;
 use crate::metadata::Metadata;
 
 pub(crate) const HELLO: &[u8] = b"HELLO";
@@ -62,9 +63,11 @@ pub(crate) fn error(reason: &[u8]) -> Vec<u8> {
 }
 
 /// The ERROR a server sends when its authenticator refuses a client: the status code alone,
-/// which is how libzmq peers tell an authentication failure from other errors.
-pub(crate) fn refusal(status_code: u16) -> Vec<u8> {
-    error(status_code.to_string().as_bytes())
+/// which is how libzmq peers tell an authentication failure from other errors. None for a
+/// temporary failure (300): the server then just closes, as libzmq does, so the client's
+/// reconnection asks again later instead of taking a refusal as final.
+pub(crate) fn refusal(status_code: u16) -> Option<Vec<u8>> {
+    (status_code != Verdict::TEMPORARY_FAILURE).then(|| error(status_code.to_string().as_bytes()))
 }
 
 /// What the peer's ERROR data means for us.

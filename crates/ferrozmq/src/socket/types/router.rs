@@ -173,6 +173,14 @@ impl Pattern for Router {
         self.held.is_some() || can_fair_queue(&mut self.fq, pipes)
     }
 
+    fn peer_writable(&mut self, pipes: &mut PipeTable, routing_id: &[u8]) -> Result<bool, Error> {
+        let id = self
+            .table
+            .lookup(routing_id)
+            .ok_or(Error::HostUnreachable)?;
+        Ok(pipes.end(id).poll_writable())
+    }
+
     fn has_out(&mut self, _pipes: &mut PipeTable) -> bool {
         // Sending never blocks, except to a full peer with ROUTER_MANDATORY, which only the
         // routing id can tell.

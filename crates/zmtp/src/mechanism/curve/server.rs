@@ -112,7 +112,9 @@ impl ServerState {
             return Err(MechanismError::NoVerdictPending);
         };
         if !verdict.is_allowed() {
-            context.out.command(wire::refusal(verdict.status_code));
+            if let Some(error) = wire::refusal(verdict.status_code) {
+                context.out.command(error);
+            }
             return Err(MechanismError::Refused {
                 status_code: verdict.status_code,
                 status_text: verdict.status_text,

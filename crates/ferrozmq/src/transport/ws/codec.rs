@@ -1,0 +1,788 @@
+//! ZWS 2.0 (RFC 45) as a pure translator between the WebSocket wire and ZMTP 3.1 bytes: no
+//! sockets, no clock. The ZMTP session runs unchanged on top of it: the translator swallows
+//! the session's greeting (ZWS has none; the subprotocol names the mechanism), hands the
+//! session a greeting for the peer once the HTTP upgrade is done, and maps frames one to
+//! one — a ZMTP frame (flags, size, body) becomes one binary WebSocket message whose
+//! payload is a flag octet (0 last, 1 more, 2 command) and the body.
+//!
+//! ```text
+//! session ── ZMTP bytes ──▶ handle_output ── WebSocket frames ──▶ wire
+//! session ◀── ZMTP bytes ── handle_input ◀── WebSocket frames ── wire
+//! ```
+//!
+//! The WebSocket rules (RFC 6455) it holds the peer to: a client masks its frames and a
+//! server does not; data messages are binary; control frames are short and unfragmented;
+//! lengths are checked before any byte of the payload is kept. Any breach is a
+//! [`WsError`], which costs the connection and nothing else.
+
+use super::handshake::Handshake;
+use std::fmt;
+use zmtp::greeting::{Greeting, MechanismName, GREETING_LEN};
+
+const OP_CONTINUATION: u8 = 0x0;
+const OP_TEXT: u8 = 0x1;
+const OP_BINARY: u8 = 0x2;
+const OP_CLOSE: u8 = 0x8;
+const OP_PING: u8 = 0x9;
+const OP_PONG: u8 = 0xA;
+/// The longest payload a control frame may have (RFC 6455 §5.5).
+const MAX_CONTROL: usize = 125;
+/// ZMTP flag bits.
+const ZMTP_MORE: u8 = 0x01;
+const ZMTP_LONG: u8 = 0x02;
+const ZMTP_COMMAND: u8 = 0x04;
+/// ZWS flag octets.
+const ZWS_MORE: u8 = 0x01;
+const ZWS_COMMAND: u8 = 0x02;
+
+/// Why a WebSocket connection is given up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum WsError {
+    /// The HTTP upgrade failed (what was wrong with it).
+    Handshake(&'static str),
+    /// A client frame without a mask, or a server frame with one.
+    Masking,
+    /// A reserved bit, an unknown opcode, a text message or a misplaced continuation.
+    BadFrame(&'static str),
+    /// A message longer than the largest allowed.
+    TooLarge { len: u64, max: u64 },
+    /// A binary message without its ZWS flag octet, or with an unknown one.
+    BadFlags,
+}
+
+impl fmt::Display for WsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WsError::Handshake(why) => write!(f, "WebSocket upgrade refused: {why}"),
+            WsError::Masking => f.write_str("WebSocket frame masked the wrong way"),
+            WsError::BadFrame(why) => write!(f, "bad WebSocket frame: {why}"),
+            WsError::TooLarge { len, max } => {
+                write!(f, "WebSocket message of {len} bytes exceeds {max}")
+            }
+            WsError::BadFlags => f.write_str("ZWS message without a valid flag octet"),
+        }
+    }
+}
+
+impl std::error::Error for WsError {}
+
+/// What the local end is: the side that sent the HTTP request masks its frames.
+#[derive(Debug, Clone)]
+pub(crate) enum Side {
+    Client {
+        /// `host[:port]` for the Host header.
+        host: String,
+        /// The request target, `/` at least.
+        path: String,
+    },
+    Server,
+}
+
+/// The local security mechanism, as the greeting would have named it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mechanism {
+    pub(crate) name: MechanismName,
+    /// Whether the local end takes the mechanism's server role (PLAIN_SERVER, CURVE_SERVER).
+    pub(crate) as_server: bool,
+}
+
+enum Inbound {
+    /// Collecting a frame header (2 to 14 octets).
+    Header { buf: [u8; 14], have: usize },
+    /// Inside a frame's payload.
+    Payload(Payload),
+}
+
+struct Payload {
+    opcode: u8,
+    fin: bool,
+    left: u64,
+    mask: Option<[u8; 4]>,
+    /// Payload octets seen so far (for the mask's phase).
+    pos: usize,
+    /// A single-frame binary message whose flag octet is still to come.
+    awaiting_flag: bool,
+}
+
+enum Outbound {
+    /// Dropping the session's greeting: so many octets of it are still to come.
+    Greeting(usize),
+    /// Collecting a ZMTP frame header (2 or 9 octets).
+    Header { buf: [u8; 9], have: usize },
+    /// Copying a body: octets left, the mask and its phase.
+    Body {
+        left: u64,
+        mask: Option<[u8; 4]>,
+        pos: usize,
+    },
+}
+
+/// One ZWS connection's translation state. See the module docs.
+pub(crate) struct Zws {
+    side: Side,
+    mechanism: Mechanism,
+    /// `Some` until the HTTP upgrade is done.
+    handshake: Option<Handshake>,
+    inbound: Inbound,
+    /// A fragmented binary message being put together (flag octet first).
+    fragments: Option<Vec<u8>>,
+    /// A control frame's payload being collected.
+    control: Vec<u8>,
+    outbound: Outbound,
+    /// What the session wrote before the upgrade finished, sent once it has.
+    deferred: Vec<u8>,
+    /// The largest message body accepted.
+    max_message: u64,
+    /// Mask keys for the frames a client sends.
+    masks: MaskSource,
+    closed: bool,
+}
+
+/// A small generator for mask keys: RFC 6455 wants them unpredictable to intermediaries,
+/// which a generator seeded from the system's entropy is.
+struct MaskSource(u64);
+
+impl MaskSource {
+    fn next(&mut self) -> [u8; 4] {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let v = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        (v >> 32).to_le_bytes()[..4].try_into().unwrap_or([0; 4])
+    }
+}
+
+impl Zws {
+    /// A connection for `side`, whose session uses `mechanism`; messages over
+    /// `max_message` bytes are refused. `seed` (random) feeds the mask keys and the
+    /// client's `Sec-WebSocket-Key`. A client's request is ready in [`Zws::start`].
+    pub(crate) fn new(side: Side, mechanism: Mechanism, max_message: u64, seed: [u8; 24]) -> Zws {
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&seed[..16]);
+        let mut state = [0u8; 8];
+        state.copy_from_slice(&seed[16..]);
+        let handshake = match &side {
+            Side::Client { .. } => Handshake::client(key),
+            Side::Server => Handshake::server(),
+        };
+        Zws {
+            side,
+            mechanism,
+            handshake: Some(handshake),
+            inbound: Inbound::Header {
+                buf: [0; 14],
+                have: 0,
+            },
+            fragments: None,
+            control: Vec::new(),
+            outbound: Outbound::Greeting(GREETING_LEN),
+            deferred: Vec::new(),
+            max_message,
+            masks: MaskSource(u64::from_le_bytes(state) | 1),
+            closed: false,
+        }
+    }
+
+    fn is_client(&self) -> bool {
+        matches!(self.side, Side::Client { .. })
+    }
+
+    /// What to send first: a client's upgrade request (nothing for a server).
+    pub(crate) fn start(&mut self, wire: &mut Vec<u8>) {
+        if let (Side::Client { host, path }, Some(hs)) = (&self.side, &self.handshake) {
+            hs.write_request(host, path, self.mechanism.name, wire);
+        }
+    }
+
+    /// Whether the peer closed the WebSocket (nothing more will come).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Takes bytes from the wire: ZMTP bytes for the session go to `session`, bytes owed
+    /// to the peer (the server's upgrade answer, pongs, the close echo) to `wire`.
+    pub(crate) fn handle_input(
+        &mut self,
+        mut input: &[u8],
+        session: &mut Vec<u8>,
+        wire: &mut Vec<u8>,
+    ) -> Result<(), WsError> {
+        if let Some(hs) = self.handshake.as_mut() {
+            let used = match hs.handle_input(input, self.mechanism.name, wire) {
+                Ok(Some(used)) => used,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            input = &input[used..];
+            self.handshake = None;
+            // The peer's greeting as the session expects it: ZWS has none, the agreed
+            // subprotocol stood for it.
+            let peer = Greeting {
+                version: Greeting::VERSION,
+                mechanism: self.mechanism.name,
+                as_server: !self.mechanism.as_server,
+            };
+            session.extend_from_slice(&peer.encode());
+            wire.append(&mut self.deferred);
+        }
+        while !input.is_empty() && !self.closed {
+            let used = self.step_input(input, session, wire)?;
+            input = &input[used..];
+        }
+        Ok(())
+    }
+
+    fn step_input(
+        &mut self,
+        input: &[u8],
+        session: &mut Vec<u8>,
+        wire: &mut Vec<u8>,
+    ) -> Result<usize, WsError> {
+        match &mut self.inbound {
+            Inbound::Header { buf, have } => {
+                let take = needed_header_len(&buf[..*have]).saturating_sub(*have);
+                let take = take.min(input.len()).max(1).min(input.len());
+                buf[*have..*have + take].copy_from_slice(&input[..take]);
+                *have += take;
+                let need = needed_header_len(&buf[..*have]);
+                if *have == need {
+                    let header = *buf;
+                    let len = *have;
+                    self.start_frame(&header[..len], session, wire)?;
+                }
+                Ok(take)
+            }
+            Inbound::Payload(p) => {
+                let n = (p.left.min(input.len() as u64)) as usize;
+                let mut chunk = input[..n].to_vec();
+                if let Some(mask) = p.mask {
+                    for (i, b) in chunk.iter_mut().enumerate() {
+                        *b ^= mask[(p.pos + i) % 4];
+                    }
+                }
+                p.pos += n;
+                p.left -= n as u64;
+                let (opcode, fin, done) = (p.opcode, p.fin, p.left == 0);
+                let mut body = &chunk[..];
+                if p.awaiting_flag && !body.is_empty() {
+                    p.awaiting_flag = false;
+                    let total = p.left + body.len() as u64 - 1;
+                    zmtp_header(body[0], total, session)?;
+                    body = &body[1..];
+                }
+                match opcode {
+                    OP_PING | OP_PONG | OP_CLOSE => self.control.extend_from_slice(body),
+                    _ => match self.fragments.as_mut() {
+                        Some(message) => message.extend_from_slice(body),
+                        None => session.extend_from_slice(body),
+                    },
+                }
+                if done {
+                    self.end_frame(opcode, fin, session, wire)?;
+                }
+                Ok(n)
+            }
+        }
+    }
+
+    /// A frame header is complete: check it and set up for its payload.
+    fn start_frame(
+        &mut self,
+        header: &[u8],
+        session: &mut Vec<u8>,
+        wire: &mut Vec<u8>,
+    ) -> Result<(), WsError> {
+        let fin = header[0] & 0x80 != 0;
+        if header[0] & 0x70 != 0 {
+            return Err(WsError::BadFrame("reserved bit set"));
+        }
+        let opcode = header[0] & 0x0F;
+        let masked = header[1] & 0x80 != 0;
+        // A server's frames come unmasked, a client's masked (RFC 6455 §5.1).
+        if masked == self.is_client() {
+            return Err(WsError::Masking);
+        }
+        let (len, at) = match header[1] & 0x7F {
+            126 => (u64::from(u16::from_be_bytes([header[2], header[3]])), 4),
+            127 => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&header[2..10]);
+                let len = u64::from_be_bytes(b);
+                if len >> 63 != 0 {
+                    return Err(WsError::BadFrame("length with its top bit set"));
+                }
+                (len, 10)
+            }
+            short => (u64::from(short), 2),
+        };
+        let mask = masked.then(|| [header[at], header[at + 1], header[at + 2], header[at + 3]]);
+        let mut awaiting_flag = false;
+        match opcode {
+            OP_CLOSE | OP_PING | OP_PONG => {
+                if !fin || len > MAX_CONTROL as u64 {
+                    return Err(WsError::BadFrame("long or fragmented control frame"));
+                }
+                self.control.clear();
+            }
+            OP_BINARY => {
+                if self.fragments.is_some() {
+                    return Err(WsError::BadFrame("new message inside a fragmented one"));
+                }
+                self.check_size(len.saturating_sub(1))?;
+                if fin {
+                    if len == 0 {
+                        return Err(WsError::BadFlags);
+                    }
+                    awaiting_flag = true;
+                } else {
+                    self.fragments = Some(Vec::new());
+                }
+            }
+            OP_CONTINUATION => {
+                let Some(message) = self.fragments.as_ref() else {
+                    return Err(WsError::BadFrame("continuation without a message"));
+                };
+                self.check_size((message.len() as u64 + len).saturating_sub(1))?;
+            }
+            OP_TEXT => return Err(WsError::BadFrame("text message (ZWS is binary)")),
+            _ => return Err(WsError::BadFrame("unknown opcode")),
+        }
+        self.inbound = Inbound::Payload(Payload {
+            opcode,
+            fin,
+            left: len,
+            mask,
+            pos: 0,
+            awaiting_flag,
+        });
+        if len == 0 {
+            self.end_frame(opcode, fin, session, wire)?;
+        }
+        Ok(())
+    }
+
+    fn check_size(&self, body: u64) -> Result<(), WsError> {
+        if body > self.max_message {
+            return Err(WsError::TooLarge {
+                len: body,
+                max: self.max_message,
+            });
+        }
+        Ok(())
+    }
+
+    /// A frame's payload is complete.
+    fn end_frame(
+        &mut self,
+        opcode: u8,
+        fin: bool,
+        session: &mut Vec<u8>,
+        wire: &mut Vec<u8>,
+    ) -> Result<(), WsError> {
+        self.inbound = Inbound::Header {
+            buf: [0; 14],
+            have: 0,
+        };
+        match opcode {
+            OP_PING => {
+                let payload = std::mem::take(&mut self.control);
+                self.write_frame(OP_PONG, &payload, wire);
+            }
+            OP_CLOSE => {
+                // Echo the status code, as RFC 6455 §5.5.1 asks, then stop reading.
+                let payload = std::mem::take(&mut self.control);
+                let code = payload.get(..2).unwrap_or(&[]).to_vec();
+                self.write_frame(OP_CLOSE, &code, wire);
+                self.closed = true;
+            }
+            OP_PONG => self.control.clear(),
+            _ if fin => {
+                if let Some(message) = self.fragments.take() {
+                    let (&flag, body) = message.split_first().ok_or(WsError::BadFlags)?;
+                    zmtp_header(flag, body.len() as u64, session)?;
+                    session.extend_from_slice(body);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Writes one whole frame (the local side's masking applied).
+    fn write_frame(&mut self, opcode: u8, payload: &[u8], wire: &mut Vec<u8>) {
+        let mask = self.is_client().then(|| self.masks.next());
+        ws_header(opcode, payload.len() as u64, mask, wire);
+        let start = wire.len();
+        wire.extend_from_slice(payload);
+        if let Some(mask) = mask {
+            for (i, b) in wire[start..].iter_mut().enumerate() {
+                *b ^= mask[i % 4];
+            }
+        }
+    }
+
+    /// Takes ZMTP bytes from the session and writes their WebSocket form to `wire` (held
+    /// back until the upgrade is done). Every byte is taken.
+    pub(crate) fn handle_output(&mut self, mut input: &[u8], wire: &mut Vec<u8>) {
+        let mut deferred = std::mem::take(&mut self.deferred);
+        let out = if self.handshake.is_some() {
+            &mut deferred
+        } else {
+            wire
+        };
+        while !input.is_empty() {
+            let used = self.step_output(input, out);
+            input = &input[used..];
+        }
+        self.deferred = deferred;
+    }
+
+    fn step_output(&mut self, input: &[u8], out: &mut Vec<u8>) -> usize {
+        match &mut self.outbound {
+            Outbound::Greeting(left) => {
+                let n = (*left).min(input.len());
+                *left -= n;
+                if *left == 0 {
+                    self.outbound = Outbound::Header {
+                        buf: [0; 9],
+                        have: 0,
+                    };
+                }
+                n
+            }
+            Outbound::Header { buf, have } => {
+                buf[*have] = input[0];
+                *have += 1;
+                let need = if buf[0] & ZMTP_LONG != 0 { 9 } else { 2 };
+                if *have == need {
+                    let flags = buf[0];
+                    let len = if need == 9 {
+                        let mut b = [0u8; 8];
+                        b.copy_from_slice(&buf[1..9]);
+                        u64::from_be_bytes(b)
+                    } else {
+                        u64::from(buf[1])
+                    };
+                    let mask = self.is_client().then(|| self.masks.next());
+                    ws_header(OP_BINARY, len + 1, mask, out);
+                    let mut flag = 0;
+                    if flags & ZMTP_MORE != 0 {
+                        flag |= ZWS_MORE;
+                    }
+                    if flags & ZMTP_COMMAND != 0 {
+                        flag |= ZWS_COMMAND;
+                    }
+                    out.push(flag ^ mask.map_or(0, |m| m[0]));
+                    self.outbound = if len == 0 {
+                        Outbound::Header {
+                            buf: [0; 9],
+                            have: 0,
+                        }
+                    } else {
+                        Outbound::Body {
+                            left: len,
+                            mask,
+                            pos: 1,
+                        }
+                    };
+                }
+                1
+            }
+            Outbound::Body { left, mask, pos } => {
+                let n = (*left).min(input.len() as u64) as usize;
+                let start = out.len();
+                out.extend_from_slice(&input[..n]);
+                if let Some(mask) = mask {
+                    for (i, b) in out[start..].iter_mut().enumerate() {
+                        *b ^= mask[(*pos + i) % 4];
+                    }
+                }
+                *pos += n;
+                *left -= n as u64;
+                if *left == 0 {
+                    self.outbound = Outbound::Header {
+                        buf: [0; 9],
+                        have: 0,
+                    };
+                }
+                n
+            }
+        }
+    }
+}
+
+/// How long a WebSocket frame header is, judging from the octets seen so far.
+fn needed_header_len(seen: &[u8]) -> usize {
+    if seen.len() < 2 {
+        return 2;
+    }
+    let mask = if seen[1] & 0x80 != 0 { 4 } else { 0 };
+    match seen[1] & 0x7F {
+        126 => 4 + mask,
+        127 => 10 + mask,
+        _ => 2 + mask,
+    }
+}
+
+/// Writes a final frame header for a payload of `len` octets.
+fn ws_header(opcode: u8, len: u64, mask: Option<[u8; 4]>, out: &mut Vec<u8>) {
+    out.push(0x80 | opcode);
+    let mask_bit = if mask.is_some() { 0x80 } else { 0 };
+    if len < 126 {
+        out.push(mask_bit | len as u8);
+    } else if let Ok(short) = u16::try_from(len) {
+        out.push(mask_bit | 126);
+        out.extend_from_slice(&short.to_be_bytes());
+    } else {
+        out.push(mask_bit | 127);
+        out.extend_from_slice(&len.to_be_bytes());
+    }
+    if let Some(mask) = mask {
+        out.extend_from_slice(&mask);
+    }
+}
+
+/// Writes the ZMTP header for a ZWS message with flag octet `flag` and a body of `len`.
+fn zmtp_header(flag: u8, len: u64, session: &mut Vec<u8>) -> Result<(), WsError> {
+    let mut flags = match flag {
+        0 => 0,
+        ZWS_MORE => ZMTP_MORE,
+        ZWS_COMMAND => ZMTP_COMMAND,
+        _ => return Err(WsError::BadFlags),
+    };
+    if len > 255 {
+        flags |= ZMTP_LONG;
+        session.push(flags);
+        session.extend_from_slice(&len.to_be_bytes());
+    } else {
+        session.push(flags);
+        session.push(len as u8);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NULL: Mechanism = Mechanism {
+        name: MechanismName::NULL,
+        as_server: false,
+    };
+
+    fn client() -> Zws {
+        let side = Side::Client {
+            host: "example.com:80".into(),
+            path: "/zmq".into(),
+        };
+        Zws::new(side, NULL, 1 << 20, [7; 24])
+    }
+
+    fn server() -> Zws {
+        Zws::new(Side::Server, NULL, 1 << 20, [9; 24])
+    }
+
+    /// A connected client and server, each having taken the other's greeting.
+    fn pair() -> (Zws, Zws) {
+        let (mut c, mut s) = (client(), server());
+        let mut wire = Vec::new();
+        c.start(&mut wire);
+        let (mut to_session, mut back) = (Vec::new(), Vec::new());
+        s.handle_input(&wire, &mut to_session, &mut back).unwrap();
+        assert_eq!(to_session.len(), GREETING_LEN);
+        let mut to_client = Vec::new();
+        c.handle_input(&back, &mut to_client, &mut Vec::new())
+            .unwrap();
+        assert_eq!(to_client.len(), GREETING_LEN);
+        // Both sessions' greetings vanish.
+        let mut none = Vec::new();
+        c.handle_output(&[0xAA; GREETING_LEN], &mut none);
+        s.handle_output(&[0xAA; GREETING_LEN], &mut none);
+        assert!(none.is_empty());
+        (c, s)
+    }
+
+    /// Unmasked server frame bytes for a payload.
+    fn server_frame(opcode: u8, fin: bool, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        ws_header(opcode, payload.len() as u64, None, &mut out);
+        if !fin {
+            out[0] &= 0x7F;
+        }
+        out.extend_from_slice(payload);
+        out
+    }
+
+    #[test]
+    fn frames_cross_in_both_directions_byte_by_byte() {
+        let (mut c, mut s) = pair();
+        // A two-part message (second part long) and a command, as the session writes them.
+        let mut zmtp = vec![ZMTP_MORE, 3];
+        zmtp.extend_from_slice(b"abc");
+        zmtp.push(ZMTP_LONG);
+        zmtp.extend_from_slice(&300u64.to_be_bytes());
+        zmtp.extend(std::iter::repeat_n(b'x', 300));
+        zmtp.extend_from_slice(&[ZMTP_COMMAND, 5, 4]);
+        zmtp.extend_from_slice(b"PING");
+        let mut wire = Vec::new();
+        for b in &zmtp {
+            c.handle_output(std::slice::from_ref(b), &mut wire);
+        }
+        // Client frames are masked: the payload does not appear in clear.
+        assert!(!wire.windows(3).any(|w| w == b"abc"));
+        let mut got = Vec::new();
+        for b in &wire {
+            s.handle_input(std::slice::from_ref(b), &mut got, &mut Vec::new())
+                .unwrap();
+        }
+        assert_eq!(got, zmtp);
+        // And back: server frames are not masked.
+        let mut wire = Vec::new();
+        s.handle_output(&zmtp, &mut wire);
+        assert!(wire.windows(3).any(|w| w == b"abc"));
+        let mut got = Vec::new();
+        c.handle_input(&wire, &mut got, &mut Vec::new()).unwrap();
+        assert_eq!(got, zmtp);
+    }
+
+    #[test]
+    fn zws_flag_octets_are_rfc_45s() {
+        let (_, mut s) = pair();
+        let mut wire = Vec::new();
+        s.handle_output(
+            &[ZMTP_MORE, 1, b'a', 0, 1, b'b', ZMTP_COMMAND, 1, b'c'],
+            &mut wire,
+        );
+        assert_eq!(wire, [0x82, 2, 1, b'a', 0x82, 2, 0, b'b', 0x82, 2, 2, b'c']);
+    }
+
+    #[test]
+    fn a_fragmented_message_is_joined() {
+        let (mut c, _) = pair();
+        let mut wire = server_frame(OP_BINARY, false, &[0, b'h']);
+        wire.extend(server_frame(OP_PING, true, b"p"));
+        wire.extend(server_frame(OP_CONTINUATION, false, b"el"));
+        wire.extend(server_frame(OP_CONTINUATION, true, b"lo"));
+        let (mut got, mut back) = (Vec::new(), Vec::new());
+        c.handle_input(&wire, &mut got, &mut back).unwrap();
+        assert_eq!(got, b"\x00\x05hello");
+        // The ping in between was answered with a (masked) pong carrying its payload.
+        assert_eq!(back[0], 0x80 | OP_PONG);
+        assert_eq!(back[1], 0x80 | 1);
+        assert_eq!(back[6] ^ back[2], b'p');
+    }
+
+    #[test]
+    fn a_close_is_echoed_and_ends_the_input() {
+        let (mut c, _) = pair();
+        let mut wire = server_frame(OP_CLOSE, true, &1000u16.to_be_bytes());
+        wire.extend(server_frame(OP_BINARY, true, &[0, b'x']));
+        let (mut got, mut back) = (Vec::new(), Vec::new());
+        c.handle_input(&wire, &mut got, &mut back).unwrap();
+        assert!(c.is_closed());
+        assert!(got.is_empty());
+        assert_eq!(back[0], 0x80 | OP_CLOSE);
+    }
+
+    #[test]
+    fn an_unmasked_client_frame_is_refused() {
+        let (_, mut s) = pair();
+        let err = s
+            .handle_input(
+                &server_frame(OP_BINARY, true, &[0, 1]),
+                &mut Vec::new(),
+                &mut Vec::new(),
+            )
+            .unwrap_err();
+        assert_eq!(err, WsError::Masking);
+    }
+
+    #[test]
+    fn a_masked_server_frame_is_refused() {
+        let (mut c, _) = pair();
+        let mut wire = Vec::new();
+        ws_header(OP_BINARY, 2, Some([1, 2, 3, 4]), &mut wire);
+        wire.extend_from_slice(&[1, 3]);
+        let err = c
+            .handle_input(&wire, &mut Vec::new(), &mut Vec::new())
+            .unwrap_err();
+        assert_eq!(err, WsError::Masking);
+    }
+
+    #[test]
+    fn an_oversized_frame_is_refused_from_its_header() {
+        let (mut c, _) = pair();
+        let mut wire = Vec::new();
+        ws_header(OP_BINARY, 1 << 40, None, &mut wire);
+        let err = c
+            .handle_input(&wire, &mut Vec::new(), &mut Vec::new())
+            .unwrap_err();
+        assert!(matches!(err, WsError::TooLarge { .. }), "{err:?}");
+        // Fragments add up to the limit too.
+        let (mut c, _) = pair();
+        let mut wire = server_frame(OP_BINARY, false, &[0]);
+        ws_header(OP_CONTINUATION, (1 << 20) + 1, None, &mut wire);
+        let err = c
+            .handle_input(&wire, &mut Vec::new(), &mut Vec::new())
+            .unwrap_err();
+        assert!(matches!(err, WsError::TooLarge { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_truncated_frame_yields_nothing_until_complete() {
+        let (mut c, _) = pair();
+        let wire = server_frame(OP_BINARY, true, &[0, b'a', b'b']);
+        let mut got = Vec::new();
+        c.handle_input(&wire[..1], &mut got, &mut Vec::new())
+            .unwrap();
+        assert!(got.is_empty());
+        c.handle_input(&wire[1..3], &mut got, &mut Vec::new())
+            .unwrap();
+        // The header is out once the flag octet is here; the body follows as it comes.
+        assert_eq!(got, [0, 2]);
+    }
+
+    #[test]
+    fn bad_frames_are_refused() {
+        for (wire, what) in [
+            (server_frame(OP_TEXT, true, b"\0hi"), "text"),
+            (
+                server_frame(OP_CONTINUATION, true, b"x"),
+                "stray continuation",
+            ),
+            (server_frame(0x3, true, b"x"), "unknown opcode"),
+            (server_frame(OP_PING, false, b"x"), "fragmented control"),
+            (server_frame(OP_PING, true, &[0; 126]), "long control"),
+            (server_frame(OP_BINARY, true, b""), "no flag octet"),
+            (server_frame(OP_BINARY, true, b"\x03x"), "unknown flag"),
+            (vec![0xC2, 0], "reserved bit"),
+        ] {
+            let (mut c, _) = pair();
+            assert!(
+                c.handle_input(&wire, &mut Vec::new(), &mut Vec::new())
+                    .is_err(),
+                "{what} accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn output_before_the_upgrade_waits_for_it() {
+        let (mut c, mut s) = (client(), server());
+        let mut wire = Vec::new();
+        c.start(&mut wire);
+        let request_len = wire.len();
+        let mut zmtp = vec![0xAA; GREETING_LEN];
+        zmtp.extend_from_slice(&[0, 1, b'z']);
+        c.handle_output(&zmtp, &mut wire);
+        assert_eq!(wire.len(), request_len);
+        let mut back = Vec::new();
+        s.handle_input(&wire, &mut Vec::new(), &mut back).unwrap();
+        let mut out = Vec::new();
+        c.handle_input(&back, &mut Vec::new(), &mut out).unwrap();
+        let mut got = Vec::new();
+        s.handle_input(&out, &mut got, &mut Vec::new()).unwrap();
+        assert_eq!(got, [0, 1, b'z']);
+    }
+}

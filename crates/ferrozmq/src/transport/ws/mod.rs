@@ -1,0 +1,239 @@
+//! The `ws://` transport: ZWS 2.0 (RFC 45) over a tcp connection.
+//!
+//! [`WsStream`] looks to the engine like any other byte stream, so the ZMTP session runs
+//! over it unchanged: it carries ZMTP bytes, which [`codec::Zws`] turns into WebSocket
+//! frames on the way out and back on the way in (see there). Only `ws://` for now; `wss://`
+//! (TLS) is not implemented.
+
+pub(crate) mod codec;
+mod handshake;
+
+use bytes::BytesMut;
+use codec::{Mechanism, Side, Zws};
+use std::cell::RefCell;
+use std::io::{self, IoSlice};
+use std::os::fd::AsRawFd;
+
+/// Raw bytes one read takes from the kernel.
+const RAW_READ: usize = 64 * 1024;
+/// Session bytes translated per write call, so one call's output stays bounded.
+const WRITE_CHUNK: usize = 256 * 1024;
+
+/// What a ws endpoint's connections need to know: who they are and what they speak.
+#[derive(Debug, Clone)]
+pub(crate) struct WsConfig {
+    pub(crate) mechanism: Mechanism,
+    /// The largest message body (MAXMSGSIZE, or unlimited).
+    pub(crate) max_message: u64,
+}
+
+/// A tcp connection speaking ZWS, carrying the session's ZMTP bytes.
+pub(crate) struct WsStream {
+    pub(crate) tcp: mio::net::TcpStream,
+    state: RefCell<State>,
+}
+
+struct State {
+    zws: Zws,
+    /// ZMTP bytes for the session, from `taken` on.
+    to_session: Vec<u8>,
+    taken: usize,
+    /// Bytes for the wire, from `sent` on.
+    to_wire: Vec<u8>,
+    sent: usize,
+    /// Session bytes already translated (into `to_wire`) but not yet reported written:
+    /// one, whenever the wire is behind, so that the session keeps waiting for the
+    /// connection to become writable instead of believing all went.
+    held: usize,
+    eof: bool,
+    raw: Vec<u8>,
+}
+
+impl std::fmt::Debug for WsStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsStream").field("tcp", &self.tcp).finish()
+    }
+}
+
+fn seed() -> [u8; 24] {
+    let mut seed = [0u8; 24];
+    // Without the system's entropy the masks are merely predictable, which ZWS between
+    // ZeroMQ peers does not rely on.
+    let _ = getrandom::fill(&mut seed);
+    seed
+}
+
+impl WsConfig {
+    /// What the socket's options ask of its ws connections.
+    pub(crate) fn for_options(options: &crate::options::Options) -> WsConfig {
+        use crate::security::Choice;
+        use zmtp::greeting::MechanismName;
+        let name = match options.security.choice {
+            Choice::Null => MechanismName::NULL,
+            Choice::Plain => MechanismName::PLAIN,
+            Choice::Curve => MechanismName::CURVE,
+        };
+        WsConfig {
+            mechanism: Mechanism {
+                name,
+                as_server: options.security.as_server,
+            },
+            max_message: u64::try_from(options.maxmsgsize).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+impl WsStream {
+    /// A connection we made to `host`/`path`.
+    pub(crate) fn client(
+        tcp: mio::net::TcpStream,
+        host: String,
+        path: String,
+        config: &WsConfig,
+    ) -> WsStream {
+        WsStream::new(tcp, Side::Client { host, path }, config)
+    }
+
+    /// A connection a listener accepted.
+    pub(crate) fn server(tcp: mio::net::TcpStream, config: &WsConfig) -> WsStream {
+        WsStream::new(tcp, Side::Server, config)
+    }
+
+    fn new(tcp: mio::net::TcpStream, side: Side, config: &WsConfig) -> WsStream {
+        let mut zws = Zws::new(side, config.mechanism, config.max_message, seed());
+        let mut to_wire = Vec::new();
+        zws.start(&mut to_wire);
+        WsStream {
+            tcp,
+            state: RefCell::new(State {
+                zws,
+                to_session: Vec::new(),
+                taken: 0,
+                to_wire,
+                sent: 0,
+                held: 0,
+                eof: false,
+                raw: Vec::new(),
+            }),
+        }
+    }
+
+    /// Reads ZMTP bytes into the spare capacity of `buf`, at most `limit`.
+    pub(crate) fn read_into(&self, buf: &mut BytesMut, limit: usize) -> io::Result<usize> {
+        let asked = limit.min(buf.capacity() - buf.len());
+        let mut state = self.state.borrow_mut();
+        let n = state.fill(self.tcp.as_raw_fd(), asked)?;
+        buf.extend_from_slice(&state.to_session[state.taken..state.taken + n]);
+        state.consume(n);
+        Ok(n)
+    }
+
+    /// [`WsStream::read_into`] for a plain vector.
+    pub(crate) fn read_into_vec(&self, buf: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
+        let asked = limit.min(buf.capacity() - buf.len());
+        let mut state = self.state.borrow_mut();
+        let n = state.fill(self.tcp.as_raw_fd(), asked)?;
+        buf.extend_from_slice(&state.to_session[state.taken..state.taken + n]);
+        state.consume(n);
+        Ok(n)
+    }
+
+    /// Takes ZMTP bytes from the session; returns how many it may consider written.
+    pub(crate) fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let fd = self.tcp.as_raw_fd();
+        let state = self.state.get_mut();
+        if !state.flush(fd)? {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        // The byte held back last time was translated then: it starts this input.
+        let mut skip = std::mem::take(&mut state.held);
+        let mut taken = 0;
+        for buf in bufs {
+            if taken >= WRITE_CHUNK {
+                break;
+            }
+            let from = skip.min(buf.len());
+            skip -= from;
+            let slice = &buf[from..];
+            let slice = &slice[..slice.len().min(WRITE_CHUNK - taken)];
+            state.zws.handle_output(slice, &mut state.to_wire);
+            taken += from + slice.len();
+        }
+        if state.flush(fd)? {
+            return Ok(taken);
+        }
+        state.held = taken.min(1);
+        match taken.saturating_sub(1) {
+            0 => Err(io::ErrorKind::WouldBlock.into()),
+            n => Ok(n),
+        }
+    }
+}
+
+impl State {
+    /// Makes at least `asked` session bytes ready, or as many as the kernel has: returns
+    /// how many to hand out now. A short count means the connection is drained.
+    fn fill(&mut self, fd: i32, asked: usize) -> io::Result<usize> {
+        loop {
+            self.flush(fd)?;
+            let ready = self.to_session.len() - self.taken;
+            if ready >= asked || (ready > 0 && self.eof) {
+                return Ok(ready.min(asked));
+            }
+            if self.eof || self.zws.is_closed() {
+                return Ok(ready.min(asked));
+            }
+            self.raw.clear();
+            match crate::sys::read_into_vec(fd, reserve(&mut self.raw), RAW_READ) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && ready > 0 => return Ok(ready),
+                Err(e) => return Err(e),
+            }
+            let raw = std::mem::take(&mut self.raw);
+            if self.taken > 0 {
+                self.to_session.drain(..self.taken);
+                self.taken = 0;
+            }
+            let result = self
+                .zws
+                .handle_input(&raw, &mut self.to_session, &mut self.to_wire);
+            self.raw = raw;
+            if let Err(e) = result {
+                // What the peer is owed (a 400 answer, a close) goes out, best effort.
+                let _ = self.flush(fd);
+                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+            }
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.taken += n;
+        if self.taken == self.to_session.len() {
+            self.to_session.clear();
+            self.taken = 0;
+        }
+    }
+
+    /// Writes what the wire is owed; `Ok(true)` once all of it went.
+    fn flush(&mut self, fd: i32) -> io::Result<bool> {
+        while self.sent < self.to_wire.len() {
+            match crate::sys::send_vectored(fd, &[IoSlice::new(&self.to_wire[self.sent..])]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.to_wire.clear();
+        self.sent = 0;
+        Ok(true)
+    }
+}
+
+/// The raw buffer with room for one read.
+fn reserve(raw: &mut Vec<u8>) -> &mut Vec<u8> {
+    raw.reserve(RAW_READ);
+    raw
+}

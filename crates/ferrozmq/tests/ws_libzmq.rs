@@ -1,0 +1,361 @@
+//! ws:// against libzmq's own WebSocket transport, both ways, NULL and CURVE: a small C
+//! program on libzmq 4.3.4 (built from the `zeromq-src` crate's vendored source with the
+//! draft API and `ENABLE_WS`, once, into this target directory) and a ferrozmq socket,
+//! each binding in turn. The crates.io `zmq` crate's libzmq has no ws transport, hence the separate build.
+//! Without cmake or a C compiler the test says so loudly and passes without running.
+
+use ferrozmq::*;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use zmtp::curve_keys::CurveKeyPair;
+
+/// libzmq's cmake options: the draft API (which brings ws), no TLS (wss is not what this
+/// tests), nothing else built.
+const CMAKE_OPTIONS: &[&str] = &[
+    "-DCMAKE_BUILD_TYPE=Release",
+    "-DENABLE_DRAFTS=ON",
+    "-DENABLE_WS=ON",
+    "-DWITH_TLS=OFF",
+    "-DWITH_LIBSODIUM=OFF",
+    "-DBUILD_TESTS=OFF",
+    "-DWITH_PERF_TOOL=OFF",
+    "-DWITH_DOCS=OFF",
+    "-DENABLE_CPACK=OFF",
+    "-DBUILD_STATIC=OFF",
+    "-DCMAKE_INSTALL_LIBDIR=lib",
+];
+
+/// Message sizes across every WebSocket length form (7-bit, 16-bit, 64-bit).
+const SIZES: &[usize] = &[0, 1, 125, 126, 65_535, 65_536, 200_000];
+
+/// The libzmq side: `peer rep <endpoint>` binds (printing the bound endpoint) or connects
+/// (`connect:` prefix) a REP that echoes every message until it has echoed `count`;
+/// `peer req <endpoint> <count>` sends `count` two-part messages (an index, then a body of
+/// `SIZES[i % n]` octets of value i) and checks each echo. Exit status 0 is success.
+/// CURVE (Z85 keys in the environment): `PEER_CURVE_SECRET` alone makes the socket a
+/// server; with `PEER_CURVE_SERVERKEY` and `PEER_CURVE_PUBLIC` too, a client.
+const PEER_C: &str = r#"
+#include <zmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const size_t sizes[] = {0, 1, 125, 126, 65535, 65536, 200000};
+#define NSIZES (sizeof sizes / sizeof sizes[0])
+
+static void fail(const char *what) {
+    fprintf(stderr, "peer: %s: %s\n", what, zmq_strerror(zmq_errno()));
+    exit(1);
+}
+
+static void *open_socket(void *ctx, int type, const char *endpoint) {
+    void *s = zmq_socket(ctx, type);
+    int timeout = 10000, linger = 0;
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    const char *server_key = getenv("PEER_CURVE_SERVERKEY");
+    const char *secret = getenv("PEER_CURVE_SECRET");
+    if (server_key) {
+        const char *public_key = getenv("PEER_CURVE_PUBLIC");
+        if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_key, 40) != 0
+            || zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, public_key, 40) != 0
+            || zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret, 40) != 0)
+            fail("curve client keys");
+    } else if (secret) {
+        int on = 1;
+        if (zmq_setsockopt(s, ZMQ_CURVE_SERVER, &on, sizeof on) != 0
+            || zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret, 40) != 0)
+            fail("curve server key");
+    }
+    if (strncmp(endpoint, "connect:", 8) == 0) {
+        if (zmq_connect(s, endpoint + 8) != 0) fail("connect");
+    } else {
+        char bound[256];
+        size_t len = sizeof bound;
+        if (zmq_bind(s, endpoint) != 0) fail("bind");
+        zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, bound, &len);
+        printf("%s\n", bound);
+        fflush(stdout);
+    }
+    return s;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 4) return 2;
+    int count = atoi(argv[3]);
+    void *ctx = zmq_ctx_new();
+    if (strcmp(argv[1], "rep") == 0) {
+        void *s = open_socket(ctx, ZMQ_REP, argv[2]);
+        for (int i = 0; i < count; i++) {
+            zmq_msg_t parts[16];
+            int n = 0, more = 1;
+            while (more) {
+                if (n == 16) fail("rep: too many parts");
+                zmq_msg_init(&parts[n]);
+                if (zmq_msg_recv(&parts[n], s, 0) < 0) fail("rep recv");
+                more = zmq_msg_more(&parts[n]);
+                n++;
+            }
+            for (int k = 0; k < n; k++)
+                if (zmq_msg_send(&parts[k], s, k + 1 < n ? ZMQ_SNDMORE : 0) < 0) fail("rep send");
+        }
+        /* The last echo may still be queued: let it go out before closing. */
+        int linger = 5000;
+        zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_close(s);
+    } else {
+        void *s = open_socket(ctx, ZMQ_REQ, argv[2]);
+        char *body = malloc(200000);
+        for (int i = 0; i < count; i++) {
+            size_t size = sizes[i % NSIZES];
+            memset(body, i & 0xff, size);
+            if (zmq_send(s, &i, sizeof i, ZMQ_SNDMORE) < 0) fail("req send");
+            if (zmq_send(s, body, size, 0) < 0) fail("req send");
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, s, 0) != sizeof i || memcmp(zmq_msg_data(&m), &i, sizeof i) != 0
+                || !zmq_msg_more(&m))
+                fail("req: echoed index");
+            if (zmq_msg_recv(&m, s, 0) != (int) size || memcmp(zmq_msg_data(&m), body, size) != 0
+                || zmq_msg_more(&m))
+                fail("req: echoed body");
+            zmq_msg_close(&m);
+        }
+        free(body);
+        zmq_close(s);
+    }
+    zmq_ctx_term(ctx);
+    return 0;
+}
+"#;
+
+fn available(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn run(command: &mut Command) {
+    let status = command.status().expect("run a build tool");
+    assert!(status.success(), "{command:?} failed: {status}");
+}
+
+/// libzmq's source as the `zeromq-src` crate (a dependency of the `zmq` dev-dependency)
+/// vendors it, found through cargo's own view of the dependency graph.
+fn vendored_libzmq() -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--manifest-path"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .output()
+        .expect("cargo metadata");
+    assert!(output.status.success(), "cargo metadata failed");
+    let json = String::from_utf8_lossy(&output.stdout);
+    json.split("\"manifest_path\":\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(Path::new)
+        .find(|manifest| {
+            manifest
+                .parent()
+                .and_then(|dir| dir.file_name())
+                .is_some_and(|name| name.to_string_lossy().starts_with("zeromq-src-"))
+        })
+        .and_then(|manifest| manifest.parent())
+        .map(|dir| dir.join("vendor"))
+        .expect("zeromq-src in the dependency graph")
+}
+
+/// Builds libzmq with ws (unless this target directory has it already) and the peer
+/// program against it; returns the program, or `None` when the tools are missing.
+fn libzmq_peer() -> Option<PathBuf> {
+    for tool in ["cmake", "cc"] {
+        if !available(tool) {
+            eprintln!(
+                "\n*** SKIPPED: ws interop with libzmq needs `{tool}` (apt-get install cmake gcc) ***\n"
+            );
+            return None;
+        }
+    }
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("libzmq-4.3.4-ws");
+    let prefix = root.join("prefix");
+    let stamp = root.join("stamp");
+    let wanted = CMAKE_OPTIONS.join(" ");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+        let build = root.join("build");
+        let _ = std::fs::remove_dir_all(&build);
+        run(Command::new("cmake")
+            .arg("-S")
+            .arg(vendored_libzmq())
+            .arg("-B")
+            .arg(&build)
+            .args(CMAKE_OPTIONS)
+            .arg(format!("-DCMAKE_INSTALL_PREFIX={}", prefix.display()))
+            .stdout(Stdio::null()));
+        run(Command::new("cmake")
+            .arg("--build")
+            .arg(&build)
+            .arg("-j2")
+            .stdout(Stdio::null()));
+        run(Command::new("cmake")
+            .arg("--install")
+            .arg(&build)
+            .stdout(Stdio::null()));
+        // The objects are not needed once installed.
+        let _ = std::fs::remove_dir_all(&build);
+        std::fs::write(&stamp, &wanted).expect("write the stamp");
+    }
+    let source = root.join("peer.c");
+    let program = root.join("peer");
+    std::fs::write(&source, PEER_C).expect("write peer.c");
+    let lib = prefix.join("lib");
+    run(Command::new("cc")
+        .arg("-O1")
+        .arg("-o")
+        .arg(&program)
+        .arg(&source)
+        .arg(format!("-I{}", prefix.join("include").display()))
+        .arg(format!("-L{}", lib.display()))
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-lzmq"));
+    Some(program)
+}
+
+fn socket(ctx: &Context, kind: SocketType) -> Socket {
+    let s = ctx.socket(kind).unwrap();
+    s.options().set_linger(Some(Duration::ZERO)).unwrap();
+    s.options()
+        .set_rcvtimeo(Some(Duration::from_secs(10)))
+        .unwrap();
+    s.options()
+        .set_sndtimeo(Some(Duration::from_secs(10)))
+        .unwrap();
+    s
+}
+
+const COUNT: usize = 3 * SIZES.len();
+
+/// Both sides' keys when a run uses CURVE.
+struct Curve {
+    server: CurveKeyPair,
+    client: CurveKeyPair,
+}
+
+impl Curve {
+    fn new() -> Curve {
+        Curve {
+            server: CurveKeyPair::generate().unwrap(),
+            client: CurveKeyPair::generate().unwrap(),
+        }
+    }
+
+    fn serve(&self, socket: &Socket) {
+        socket.options().set_curve_server(true).unwrap();
+        socket
+            .options()
+            .set_curve_secretkey(self.server.secret.as_bytes())
+            .unwrap();
+    }
+
+    fn client(&self, socket: &Socket) {
+        let options = socket.options();
+        options
+            .set_curve_serverkey(self.server.public.as_bytes())
+            .unwrap();
+        options
+            .set_curve_publickey(self.client.public.as_bytes())
+            .unwrap();
+        options
+            .set_curve_secretkey(self.client.secret.as_bytes())
+            .unwrap();
+    }
+
+    /// The libzmq peer as a server.
+    fn serve_peer(&self, peer: &mut Command) {
+        peer.env("PEER_CURVE_SECRET", self.server.secret.to_z85());
+    }
+
+    /// The libzmq peer as a client.
+    fn client_peer(&self, peer: &mut Command) {
+        peer.env("PEER_CURVE_SERVERKEY", self.server.public.to_z85())
+            .env("PEER_CURVE_PUBLIC", self.client.public.to_z85())
+            .env("PEER_CURVE_SECRET", self.client.secret.to_z85());
+    }
+}
+
+/// libzmq connects its REQ to a ferrozmq REP that echoes.
+fn libzmq_connects(peer: &Path, curve: Option<&Curve>) {
+    let ctx = Context::new();
+    let rep = socket(&ctx, REP);
+    let mut command = Command::new(peer);
+    if let Some(curve) = curve {
+        curve.serve(&rep);
+        curve.client_peer(&mut command);
+    }
+    let endpoint = rep.bind("ws://127.0.0.1:*/zmq").unwrap();
+    let mut child = command
+        .args(["req", &format!("connect:{endpoint}"), &COUNT.to_string()])
+        .spawn()
+        .unwrap();
+    for i in 0..COUNT {
+        let parts = rep.recv_multipart().expect("libzmq's request");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].to_vec(), (i as i32).to_ne_bytes());
+        assert_eq!(parts[1].to_vec(), vec![i as u8; SIZES[i % SIZES.len()]]);
+        rep.send_multipart(parts).unwrap();
+    }
+    assert!(child.wait().unwrap().success(), "libzmq's REQ failed");
+}
+
+/// A ferrozmq REQ connects to libzmq's REP, which echoes.
+fn ferrozmq_connects(peer: &Path, curve: Option<&Curve>) {
+    let mut command = Command::new(peer);
+    if let Some(curve) = curve {
+        curve.serve_peer(&mut command);
+    }
+    let mut child = command
+        .args(["rep", "ws://127.0.0.1:*/zmq", &COUNT.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut endpoint = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut endpoint)
+        .unwrap();
+    let endpoint = endpoint.trim();
+    assert!(endpoint.starts_with("ws://127.0.0.1:"), "{endpoint:?}");
+    let ctx = Context::new();
+    let req = socket(&ctx, REQ);
+    if let Some(curve) = curve {
+        curve.client(&req);
+    }
+    req.connect(endpoint).unwrap();
+    for i in 0..COUNT {
+        let index = (i as i32).to_ne_bytes();
+        let body = vec![i as u8; SIZES[i % SIZES.len()]];
+        req.send_multipart([&index[..], &body[..]]).unwrap();
+        let echo = req.recv_multipart().expect("libzmq's echo");
+        assert_eq!(echo.len(), 2);
+        assert_eq!(echo[0].to_vec(), index);
+        assert_eq!(echo[1].to_vec(), body);
+    }
+    assert!(child.wait().unwrap().success(), "libzmq's REP failed");
+}
+
+#[test]
+fn ws_both_ways_with_libzmq() {
+    let Some(peer) = libzmq_peer() else {
+        return;
+    };
+    libzmq_connects(&peer, None);
+    ferrozmq_connects(&peer, None);
+    let curve = Curve::new();
+    libzmq_connects(&peer, Some(&curve));
+    ferrozmq_connects(&peer, Some(&curve));
+}
