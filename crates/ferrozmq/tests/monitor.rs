@@ -1031,6 +1031,27 @@ fn version_2_over_ipc_names_the_unnamed_client_end_ipc() {
     let _ = std::fs::remove_file(&path);
 }
 
+/// libzmq names a ws connection's ends `ws://address:port` (the kernel's address, no path).
+#[test]
+fn version_2_over_ws_names_the_kernel_ends_ws() {
+    let ctx = Context::new();
+    let server = socket(&ctx, PULL);
+    let server_feed = watch_v2(&ctx, &server, EventSet::ALL_V2, SocketType::Pair);
+    let endpoint = bound(&server, "ws://127.0.0.1:*/feed");
+    let client = socket(&ctx, PUSH);
+    let client_feed = watch_v2(&ctx, &client, EventSet::ALL_V2, SocketType::Pair);
+    client.connect(&endpoint).expect("connect");
+    let connected = expect_v2(&client_feed, EventKind::Connected);
+    assert_eq!(connected.remote_endpoint, endpoint);
+    let client_end = connected.local_endpoint;
+    assert!(client_end.starts_with("ws://127.0.0.1:"), "{client_end}");
+    let accepted = expect_v2(&server_feed, EventKind::Accepted);
+    assert_eq!(
+        (accepted.local_endpoint, accepted.remote_endpoint),
+        (endpoint, client_end)
+    );
+}
+
 #[test]
 fn version_2_feeds_go_out_on_pub_and_push_sockets() {
     let ctx = Context::new();

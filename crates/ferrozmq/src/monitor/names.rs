@@ -83,14 +83,14 @@ impl NameBook {
             (EventKind::Accepted, Some(fd)) => {
                 let names = ConnectionNames {
                     local: endpoint.to_string(),
-                    remote: endpoint_of(fd as i32, SocketEnd::Peer).unwrap_or_default(),
+                    remote: kernel_name(fd, SocketEnd::Peer, endpoint),
                 };
                 self.remember(fd, endpoint, &names, true);
                 names
             }
             (EventKind::Connected, Some(fd)) => {
                 let names = ConnectionNames {
-                    local: endpoint_of(fd as i32, SocketEnd::Local).unwrap_or_default(),
+                    local: kernel_name(fd, SocketEnd::Local, endpoint),
                     remote: endpoint.to_string(),
                 };
                 self.remember(fd, endpoint, &names, false);
@@ -193,5 +193,15 @@ impl NameBook {
                 local: String::new(),
                 remote: endpoint.to_string(),
             })
+    }
+}
+
+/// The kernel's name for one end of the connection `fd`, in the scheme of its `endpoint`:
+/// a ws:// connection is tcp to the kernel, and libzmq names its ends `ws://address:port`.
+fn kernel_name(fd: u32, end: SocketEnd, endpoint: &str) -> String {
+    let name = endpoint_of(fd as i32, end).unwrap_or_default();
+    match name.strip_prefix("tcp://") {
+        Some(address) if endpoint.starts_with("ws://") => format!("ws://{address}"),
+        _ => name,
     }
 }
