@@ -452,13 +452,17 @@ impl SocketCore {
         }
         self.options.security.validate()?;
         let listening = match self.options.use_fd {
-            Some(fd) => Listener::adopt(&endpoint, fd, WsConfig::for_options(&self.options)),
+            Some(fd) => Listener::adopt(
+                &endpoint,
+                fd,
+                WsConfig::for_options(&self.options, self.socket_type),
+            ),
             None => Listener::bind(
                 &endpoint,
                 self.options.ipv6,
                 self.options.backlog,
                 &self.options.tuning,
-                WsConfig::for_options(&self.options),
+                WsConfig::for_options(&self.options, self.socket_type),
             ),
         };
         let (listener, bound) = listening
@@ -540,7 +544,8 @@ impl SocketCore {
             return Ok(Some(id));
         }
         self.options.security.validate()?;
-        let target = Target::resolve(&endpoint, &self.options).map_err(as_written)?;
+        let target =
+            Target::resolve(&endpoint, &self.options, self.socket_type).map_err(as_written)?;
         let io = self.io()?;
         let id = self.ctx.next_id();
         let owner = self.owner(id, text);
