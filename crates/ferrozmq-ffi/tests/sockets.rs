@@ -42,6 +42,7 @@ const ZMQ_SERVER: c_int = 12;
 const ZMQ_CLIENT: c_int = 13;
 const ZMQ_RADIO: c_int = 14;
 const ZMQ_DISH: c_int = 15;
+const ZMQ_DGRAM: c_int = 18;
 const ZMQ_PEER: c_int = 19;
 
 const ZMQ_ROUTING_ID: c_int = 5;
@@ -379,6 +380,29 @@ fn transports_are_checked_as_libzmq_checks_them() {
         -1
     );
     assert_eq!(errno(), libc::ENOENT);
+    // A DGRAM binds udp, and nothing else: libzmq would take a tcp bind and then find no
+    // peer it can talk to, ferrozmq says so at once.
+    let dgram = ctx.socket(ZMQ_DGRAM);
+    for (endpoint, bind) in [
+        (c"udp://127.0.0.1:5555", false),
+        (c"tcp://127.0.0.1:*", true),
+        (c"inproc://dgram", true),
+        (c"tcp://127.0.0.1:5555", false),
+    ] {
+        set_errno(0);
+        let rc = unsafe {
+            if bind {
+                zmq_bind(dgram.0, endpoint.as_ptr())
+            } else {
+                zmq_connect(dgram.0, endpoint.as_ptr())
+            }
+        };
+        assert_eq!((rc, errno()), (-1, ENOCOMPATPROTO), "{endpoint:?}");
+    }
+    assert_eq!(
+        unsafe { zmq_bind(dgram.0, c"udp://127.0.0.1:*".as_ptr()) },
+        0
+    );
 }
 
 #[test]

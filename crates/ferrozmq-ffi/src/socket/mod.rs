@@ -50,8 +50,8 @@ pub static SOCKETS: Registry<SocketEntry> = Registry::new(SOCKET_TAG);
 /// one that took its slot meanwhile.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// libzmq's socket type numbers and ferrozmq's types. DGRAM (18) is not in ferrozmq.
-const TYPES: [(c_int, SocketType); 20] = [
+/// libzmq's socket type numbers and ferrozmq's types.
+const TYPES: [(c_int, SocketType); 21] = [
     (0, SocketType::Pair),
     (1, SocketType::Pub),
     (2, SocketType::Sub),
@@ -70,6 +70,7 @@ const TYPES: [(c_int, SocketType); 20] = [
     (15, SocketType::Dish),
     (16, SocketType::Gather),
     (17, SocketType::Scatter),
+    (18, SocketType::Dgram),
     (19, SocketType::Peer),
     (20, SocketType::Channel),
 ];
@@ -314,18 +315,17 @@ enum Direction {
 }
 
 /// What an endpoint needs before ferrozmq sees it, checked as libzmq checks it: udp only
-/// for a DISH to bind and a RADIO to connect (else ENOCOMPATPROTO), and no tcp, ipc or udp
-/// in a context with IO_THREADS 0 (EMTHREAD).
+/// for a DISH or DGRAM to bind and a RADIO to connect, and a DGRAM on udp only (else
+/// ENOCOMPATPROTO); and no tcp, ipc or udp in a context with IO_THREADS 0 (EMTHREAD).
 fn check_endpoint(entry: &SocketEntry, endpoint: &str, direction: Direction) -> Result<(), Errno> {
     let (transport, _) = endpoint.split_once("://").ok_or(Errno::EINVAL)?;
-    if transport == "udp" {
-        let allowed = match direction {
-            Direction::Bind => SocketType::Dish,
-            Direction::Connect => SocketType::Radio,
-        };
-        if entry.kind != allowed {
-            return Err(Errno(ENOCOMPATPROTO));
-        }
+    let compatible = match (transport, direction) {
+        ("udp", Direction::Bind) => matches!(entry.kind, SocketType::Dish | SocketType::Dgram),
+        ("udp", Direction::Connect) => entry.kind == SocketType::Radio,
+        _ => entry.kind != SocketType::Dgram,
+    };
+    if !compatible {
+        return Err(Errno(ENOCOMPATPROTO));
     }
     if matches!(transport, "tcp" | "ipc" | "udp" | "ws") && !entry.io_threads {
         return Err(Errno(EMTHREAD));
