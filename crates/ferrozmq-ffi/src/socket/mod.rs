@@ -169,7 +169,7 @@ impl SocketEntry {
             return None;
         }
         let properties: Properties = self.socket.last_properties();
-        if properties.is_empty() {
+        if properties.is_empty() && properties.source_fd().is_none() {
             return None;
         }
         match &self.properties {

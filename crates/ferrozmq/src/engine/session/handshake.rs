@@ -20,10 +20,11 @@ impl Session {
     /// The handshake finished: the peer's pipe goes to the socket (a new one, unless the
     /// endpoint's pipe outlives connections).
     pub(super) fn on_handshake(&mut self, peer: PeerInfo, ctx: &mut Ctx<'_>) -> Result<(), Reason> {
-        let properties = Properties::of_peer(
-            &peer,
-            self.link.as_ref().map_or("", |l| l.peer_address.as_str()),
-        );
+        let properties = match &self.link {
+            Some(link) => Properties::of_peer(&peer, &link.peer_address)
+                .with_source_fd(link.stream.as_raw_fd()),
+            None => Properties::of_peer(&peer, ""),
+        };
         if let Some(end) = &self.end {
             // A pipe that outlives connections describes the newest one.
             end.set_properties(properties.clone());
