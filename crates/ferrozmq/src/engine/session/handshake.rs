@@ -5,7 +5,7 @@ use super::{Closing, Origin, Session};
 use crate::engine::peer_messages;
 use crate::engine::reactor::Ctx;
 use crate::engine::reason::Reason;
-use crate::engine::zap::{RequestContext, ZapClient};
+use crate::engine::zap::{RequestContext, ZapClient, ZapOutcome};
 use crate::engine::Owner;
 use crate::pipe::{pipe, PipeLimits};
 use crate::properties::Properties;
@@ -142,7 +142,7 @@ impl Session {
 
     /// Reads the ZAP handler's reply if it came.
     pub(super) fn poll_zap(&mut self, ctx: &mut Ctx<'_>) -> Result<(), Reason> {
-        let Some(reply) = self
+        let Some(outcome) = self
             .link
             .as_mut()
             .and_then(|l| l.zap.as_mut())
@@ -153,6 +153,13 @@ impl Session {
         if let Some(link) = self.link.as_mut() {
             link.zap = None;
         }
-        self.give_verdict(reply.map_err(Reason::Zap), ctx)
+        match outcome {
+            ZapOutcome::Answered(reply) => self.give_verdict(reply.map_err(Reason::Zap), ctx),
+            // No verdict will come, and the client did nothing wrong: as in libzmq the
+            // handshake waits on, and ends as it would without an answer, when the client
+            // gives up (HANDSHAKE_FAILED_NO_DETAIL, EPIPE) or at HANDSHAKE_IVL. Refusing it
+            // at once would only have it reconnect to a server that has no handler now.
+            ZapOutcome::HandlerGone => Ok(()),
+        }
     }
 }
