@@ -26,7 +26,8 @@ use zmq::socket::transfer::{
     ZMQ_DONTWAIT, ZMQ_SNDMORE,
 };
 use zmq::socket::{
-    zmq_bind, zmq_close, zmq_connect, zmq_connect_peer, zmq_join, zmq_socket, zmq_unbind,
+    zmq_bind, zmq_close, zmq_connect, zmq_connect_peer, zmq_disconnect_peer, zmq_join, zmq_socket,
+    zmq_unbind,
 };
 use zmq::types::{zmq_msg_t, zmq_poller_event_t, zmq_pollitem_t};
 
@@ -222,7 +223,10 @@ fn handles_that_are_no_sockets_fail_with_enotsock() {
     let stream = unsafe { zmq_socket(ctx.0, ZMQ_STREAM) };
     assert!(!stream.is_null(), "STREAM is a socket type");
     assert_eq!(unsafe { zmq_close(stream) }, 0);
-    for kind in [18, -1, 21] {
+    let dgram = unsafe { zmq_socket(ctx.0, ZMQ_DGRAM) };
+    assert!(!dgram.is_null(), "DGRAM is a socket type");
+    assert_eq!(unsafe { zmq_close(dgram) }, 0);
+    for kind in [-1, 21] {
         assert!(unsafe { zmq_socket(ctx.0, kind) }.is_null());
         assert_eq!(errno(), libc::EINVAL, "type {kind}");
     }
@@ -622,6 +626,45 @@ fn srcfd_is_the_descriptor_of_the_connection_a_message_came_through() {
         zmq_msg_close(made);
         drop(Box::from_raw(made.cast::<MaybeUninit<zmq_msg_t>>()));
     }
+}
+
+#[test]
+fn disconnect_peer_drops_one_server_peer_by_routing_id() {
+    let ctx = Ctx::new();
+    let (server, client) = pair(&ctx, ZMQ_SERVER, ZMQ_CLIENT, "tcp");
+    assert_eq!(client.send(b"hello", 0), 5);
+    unsafe {
+        let request = Box::into_raw(new_msg()).cast::<zmq_msg_t>();
+        assert_eq!(zmq_msg_recv(request, server.0, 0), 5);
+        let peer = zmq_msg_routing_id(request);
+        assert_eq!(zmq_disconnect_peer(server.0, peer), 0);
+        set_errno(0);
+        assert_eq!(zmq_msg_send(request, server.0, 0), -1);
+        assert_eq!(errno(), libc::EHOSTUNREACH, "the peer is gone");
+        assert_eq!(zmq_disconnect_peer(server.0, peer), -1);
+        assert_eq!(errno(), libc::EHOSTUNREACH, "once only");
+        zmq_msg_close(request);
+        drop(Box::from_raw(request.cast::<MaybeUninit<zmq_msg_t>>()));
+    }
+    // The client reconnects and is a new peer (what it sends before it sees the
+    // connection close is lost with it, as over any tcp connection that ends).
+    server.set_int(ZMQ_RCVTIMEO, 100);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        assert_eq!(client.send(b"again", 0), 5);
+        let mut buffer = [0u8; 16];
+        let n = unsafe { zmq_recv(server.0, buffer.as_mut_ptr().cast(), buffer.len(), 0) };
+        if n == 5 {
+            assert_eq!(&buffer[..5], b"again");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the client never came back");
+    }
+    let push = ctx.socket(ZMQ_PUSH);
+    assert_eq!(unsafe { zmq_disconnect_peer(push.0, 1) }, -1);
+    assert_eq!(errno(), libc::ENOTSUP);
+    assert_eq!(unsafe { zmq_disconnect_peer(ptr::null_mut(), 1) }, -1);
+    assert_eq!(errno(), libc::ENOTSOCK);
 }
 
 #[test]

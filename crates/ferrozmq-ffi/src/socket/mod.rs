@@ -1,6 +1,7 @@
 //! Sockets: `zmq_socket`, `zmq_close`, the endpoint calls (`zmq_bind`, `zmq_connect`,
-//! `zmq_unbind`, `zmq_disconnect`, `zmq_connect_peer`, `zmq_join`, `zmq_leave`), and what the
-//! other socket functions share: the handle registry and how a call waits ([`wait`]).
+//! `zmq_unbind`, `zmq_disconnect`, `zmq_connect_peer`, `zmq_disconnect_peer`, `zmq_join`,
+//! `zmq_leave`), and what the other socket functions share: the handle registry and how a
+//! call waits ([`wait`]).
 //!
 //! Ownership, per function:
 //!
@@ -414,6 +415,23 @@ pub unsafe extern "C" fn zmq_connect_peer(socket: *mut c_void, endpoint: *const 
         let endpoint = c_str(endpoint)?;
         use_endpoint(&mut entry, endpoint, Direction::Connect)?;
         Ok(entry.socket.connect_peer(endpoint)?)
+    })
+}
+
+/// SERVER, PEER: closes the connection of the peer with this routing id (libzmq's draft
+/// API after 4.3.5, so not declared in this 4.3.4 `zmq.h`: a C program declares it as
+/// `int zmq_disconnect_peer (void *socket, uint32_t routing_id);`). Sends to that id fail
+/// with EHOSTUNREACH from then on. EHOSTUNREACH for an id no peer has, ENOTSUP on another
+/// socket type.
+///
+/// # Safety
+/// `socket` as in [`zmq_close`].
+#[no_mangle]
+pub unsafe extern "C" fn zmq_disconnect_peer(socket: *mut c_void, routing_id: u32) -> c_int {
+    guard(|| {
+        let entry = lock(socket)?;
+        entry.socket.disconnect_peer(routing_id)?;
+        Ok(0)
     })
 }
 

@@ -238,6 +238,14 @@ impl SocketCore {
         })
     }
 
+    /// Drops the peer with this routing id (SERVER, PEER).
+    pub(crate) fn disconnect_peer(&mut self, routing_id: u32) -> Result<()> {
+        self.check_alive()?;
+        let outcome = self.pattern.disconnect_peer(&mut self.pipes, routing_id);
+        self.reap();
+        outcome
+    }
+
     /// Receives a single-part message with the address it came from or was sent to.
     pub(crate) fn recv_from(&mut self, dont_wait: bool) -> Result<(Address, Message)> {
         self.blocking(
