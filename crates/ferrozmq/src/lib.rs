@@ -159,7 +159,8 @@ pub use context::Context;
 pub use error::{Error, Result};
 pub use message::Message;
 pub use monitor::{
-    protocol_error, DisconnectReason, EventKind, EventSet, Monitor, MonitorEvent, WireEvent,
+    protocol_error, DisconnectReason, EventKind, EventSet, FeedVersion, Monitor, MonitorEvent,
+    WireEvent, WireEventV2,
 };
 pub use poll::{poll, PollEvents, PollItem, Poller, PollerEvent, POLLERR, POLLIN, POLLOUT};
 pub use properties::Properties;

@@ -177,9 +177,13 @@ pub(crate) enum Target {
 }
 
 impl Target {
-    /// Resolves a tcp, ipc or ws endpoint for connecting, with the socket's options: a tcp one
-    /// goes through the SOCKS5 proxy when `ZMQ_SOCKS_PROXY` names one.
-    pub(crate) fn resolve(endpoint: &Endpoint, options: &Options) -> Result<Target> {
+    /// Resolves a tcp, ipc or ws endpoint for connecting, with the socket's type and options:
+    /// a tcp one goes through the SOCKS5 proxy when `ZMQ_SOCKS_PROXY` names one.
+    pub(crate) fn resolve(
+        endpoint: &Endpoint,
+        options: &Options,
+        socket_type: zmtp::SocketType,
+    ) -> Result<Target> {
         let ipv6 = options.ipv6;
         match endpoint {
             Endpoint::Ws { host, port, path } => {
@@ -197,7 +201,7 @@ impl Target {
                     addrs: tcp.connect_addrs(ipv6)?,
                     host,
                     path: path.clone(),
-                    config: WsConfig::for_options(options),
+                    config: WsConfig::for_options(options, socket_type),
                 })
             }
             Endpoint::Tcp { host, port, .. } => match &options.socks_proxy {

@@ -61,6 +61,47 @@ fn pub_sub_over_ws_filters() {
     assert_eq!(got, ["A-yes"; 3]);
 }
 
+/// RFC 45's ZWS 2.0 without a mechanism, the only subprotocol a browser can offer (a
+/// subprotocol must be an HTTP token; `ZWS2.0/NULL` is not one): identity first, then a
+/// subscription message, filtered at the publisher. Written by hand, masked as a client must.
+#[test]
+fn a_client_without_a_mechanism_subscribes_as_a_browser_does() {
+    let ctx = Context::new();
+    let publisher = ctx.socket(XPUB).unwrap();
+    timeout(&publisher);
+    let endpoint = bind(&publisher);
+    let mut stream = raw_client(&endpoint);
+    stream
+        .write_all(request(Some("ZWS2.0")).as_bytes())
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
+    assert!(
+        head.contains("Sec-WebSocket-Protocol: ZWS2.0\r\n"),
+        "{head}"
+    );
+    let mask = [0x12, 0x34, 0x56, 0x78];
+    for payload in [&b"\x00"[..], b"\x00\x01A"] {
+        let mut frame = vec![0x82, 0x80 | payload.len() as u8];
+        frame.extend_from_slice(&mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        stream.write_all(&frame).unwrap();
+    }
+    assert_eq!(publisher.recv().unwrap(), b"\x01A"[..]);
+    publisher.send("B-no").unwrap();
+    publisher.send("A-yes").unwrap();
+    // The server's (empty) identity, then the one matching message.
+    let mut got = [0u8; 11];
+    stream.read_exact(&mut got).unwrap();
+    assert_eq!(got, *b"\x82\x01\x00\x82\x06\x00A-yes");
+}
+
 /// Many messages, some longer than a WebSocket short length (125), some than its 16-bit
 /// one, with many parts: in order and whole, through partial writes.
 #[test]

@@ -3,11 +3,15 @@
 //! draft API and `ENABLE_WS`, once, into this target directory) and a ferrozmq socket,
 //! each binding in turn. The crates.io `zmq` crate's libzmq has no ws transport, hence the separate build.
 //! Without cmake or a C compiler the test says so loudly and passes without running.
+//! The browser page of `browser.rs` runs against that libzmq too.
+
+mod browser_support;
 
 use ferrozmq::*;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 use zmtp::curve_keys::CurveKeyPair;
 
@@ -36,6 +40,10 @@ const SIZES: &[usize] = &[0, 1, 125, 126, 65_535, 65_536, 200_000];
 /// `SIZES[i % n]` octets of value i) and checks each echo. Exit status 0 is success.
 /// CURVE (Z85 keys in the environment): `PEER_CURVE_SECRET` alone makes the socket a
 /// server; with `PEER_CURVE_SERVERKEY` and `PEER_CURVE_PUBLIC` too, a client.
+/// `peer browser <xpub endpoint> <pull endpoint>` binds both (printing each), prints
+/// `subscribed <topic>` when the XPUB gets a subscription, then publishes the two-part
+/// messages given on stdin as `topic<TAB>body` lines, and prints each message its PULL gets
+/// (parts joined by tabs) until one that starts with `done`.
 const PEER_C: &str = r#"
 #include <zmq.h>
 #include <stdio.h>
@@ -87,7 +95,43 @@ int main(int argc, char **argv) {
     if (argc != 4) return 2;
     int count = atoi(argv[3]);
     void *ctx = zmq_ctx_new();
-    if (strcmp(argv[1], "rep") == 0) {
+    if (strcmp(argv[1], "browser") == 0) {
+        void *pub = open_socket(ctx, ZMQ_XPUB, argv[2]);
+        void *pull = open_socket(ctx, ZMQ_PULL, argv[3]);
+        /* A browser takes longer to start than a peer program. */
+        int wait = 30000;
+        zmq_setsockopt(pub, ZMQ_RCVTIMEO, &wait, sizeof wait);
+        zmq_setsockopt(pull, ZMQ_RCVTIMEO, &wait, sizeof wait);
+        char line[512], part[512];
+        int n = zmq_recv(pub, part, sizeof part - 1, 0);
+        if (n < 1 || n >= (int) sizeof part) fail("browser: subscription");
+        part[n] = 0;
+        printf("subscribed %s\n", part[0] == 1 ? part + 1 : "?");
+        fflush(stdout);
+        while (fgets(line, sizeof line, stdin)) {
+            line[strcspn(line, "\n")] = 0;
+            char *body = strchr(line, '\t');
+            if (!body) return 2;
+            *body++ = 0;
+            if (zmq_send(pub, line, strlen(line), ZMQ_SNDMORE) < 0
+                || zmq_send(pub, body, strlen(body), 0) < 0)
+                fail("browser: publish");
+        }
+        for (int done = 0; !done;) {
+            for (int more = 1, first = 1; more; first = 0) {
+                n = zmq_recv(pull, part, sizeof part - 1, 0);
+                if (n < 0 || n >= (int) sizeof part) fail("browser: pull");
+                part[n] = 0;
+                if (first && strcmp(part, "done") == 0) done = 1;
+                size_t size = sizeof more;
+                zmq_getsockopt(pull, ZMQ_RCVMORE, &more, &size);
+                printf("%s%s", part, more ? "\t" : "\n");
+            }
+        }
+        fflush(stdout);
+        zmq_close(pub);
+        zmq_close(pull);
+    } else if (strcmp(argv[1], "rep") == 0) {
         void *s = open_socket(ctx, ZMQ_REP, argv[2]);
         for (int i = 0; i < count; i++) {
             zmq_msg_t parts[16];
@@ -172,9 +216,15 @@ fn vendored_libzmq() -> PathBuf {
         .expect("zeromq-src in the dependency graph")
 }
 
+/// The peer program, built once per test binary (the tests share its files).
+fn libzmq_peer() -> Option<PathBuf> {
+    static PEER: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PEER.get_or_init(build_libzmq_peer).clone()
+}
+
 /// Builds libzmq with ws (unless this target directory has it already) and the peer
 /// program against it; returns the program, or `None` when the tools are missing.
-fn libzmq_peer() -> Option<PathBuf> {
+fn build_libzmq_peer() -> Option<PathBuf> {
     for tool in ["cmake", "cc"] {
         if !available(tool) {
             eprintln!(
@@ -358,4 +408,40 @@ fn ws_both_ways_with_libzmq() {
     let curve = Curve::new();
     libzmq_connects(&peer, Some(&curve));
     ferrozmq_connects(&peer, Some(&curve));
+}
+
+/// The browser page of `browser.rs` against libzmq's XPUB and PULL instead of ferrozmq's:
+/// libzmq 4.3.4 takes the page's bare `ZWS2.0` (RFC 45 "No Mechanism") as ferrozmq does,
+/// so the page speaks ZWS 2.0 as libzmq does, not merely as ferrozmq reads it.
+#[test]
+fn the_browser_page_talks_to_libzmq_too() {
+    let Some(peer) = libzmq_peer() else {
+        return;
+    };
+    let Some(chromium) = browser_support::chromium() else {
+        return;
+    };
+    let mut child = Command::new(peer)
+        .args(["browser", "ws://127.0.0.1:*/sub", "ws://127.0.0.1:*/push"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Every read is bounded: the peer gives up (and exits) after 30 s without traffic.
+    let mut line = || lines.next().expect("the peer exited early").unwrap();
+    let (sub, push) = (line(), line());
+    let page = browser_support::Page::load(&chromium, "--dump-dom", &sub, &push);
+    assert_eq!(line(), format!("subscribed {}", browser_support::TOPIC));
+    let mut stdin = child.stdin.take().unwrap();
+    for [topic, body] in browser_support::PUBLISHED {
+        writeln!(stdin, "{topic}\t{body}").unwrap();
+    }
+    drop(stdin);
+    let mut pulled: Vec<Vec<String>> = Vec::new();
+    while pulled.last().is_none_or(|m| m[0] != "done") {
+        pulled.push(line().split('\t').map(String::from).collect());
+    }
+    assert!(child.wait().unwrap().success(), "libzmq's side failed");
+    browser_support::check(&pulled, &page.finish());
 }

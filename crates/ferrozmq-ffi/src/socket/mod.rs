@@ -91,8 +91,6 @@ pub struct SocketEntry {
     /// The C view of the properties of the connection the last part came through: shared by
     /// every part received from it, made again only when they change.
     properties: Option<Arc<MsgProperties>>,
-    /// `zmq_socket_monitor` started a feed that was not stopped since.
-    monitored: bool,
     /// An endpoint other than inproc was bound or connected: parts may come through
     /// connections that have properties. Until then there are none to look up (inproc
     /// peers have none), which spares every receive the lookup.
@@ -117,7 +115,6 @@ impl SocketEntry {
             open_sockets: open,
             waiters: Waiters::default(),
             properties: None,
-            monitored: false,
             remote_peers: false,
         }
     }
@@ -125,16 +122,6 @@ impl SocketEntry {
     /// The ferrozmq socket.
     pub fn socket(&self) -> &Socket {
         &self.socket
-    }
-
-    /// Whether a monitor feed runs (`zmq_socket_monitor`).
-    pub fn monitored(&self) -> bool {
-        self.monitored
-    }
-
-    /// Records whether a monitor feed runs.
-    pub fn set_monitored(&mut self, on: bool) {
-        self.monitored = on;
     }
 
     /// Names this socket among every socket ever made (a slot is reused by others).

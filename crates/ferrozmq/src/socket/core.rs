@@ -135,7 +135,8 @@ impl SocketCore {
     }
 
     fn attach(&mut self, end: PipeEnd, peer: PeerDetails) {
-        let id = self.pipes.insert(Pipe { end, peer });
+        let names = self.link.monitor.pipe_attached(&peer.endpoint);
+        let id = self.pipes.insert(Pipe { end, peer, names });
         self.pattern.attach(&mut self.pipes, id);
         // Messages (or a close) may have come before the pipe was registered.
         self.pattern.readable(&mut self.pipes, id);
@@ -342,6 +343,39 @@ impl SocketCore {
         usize::try_from(queued).unwrap_or(usize::MAX)
     }
 
+    /// Sends the wire feed one pipe statistics event per pipe (`zmq_socket_monitor_pipes_stats`).
+    pub(crate) fn monitor_pipes_stats(&mut self) -> Result<()> {
+        self.process_events();
+        let monitor = &self.link.monitor;
+        if !monitor.wants_pipes_stats() {
+            return Err(Error::InvalidArgument(
+                "no monitor feed asks for pipe statistics",
+            ));
+        }
+        let ids = self.pipes.ids();
+        if ids.is_empty() {
+            return Err(Error::Again);
+        }
+        let mut stats = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(pipe) = self.pipes.get(id) {
+                let (outbound, inbound) = (pipe.end.unread(), pipe.end.queued_inbound());
+                stats.push((
+                    pipe.peer.endpoint.clone(),
+                    pipe.names.clone(),
+                    outbound,
+                    inbound,
+                ));
+            }
+        }
+        self.link.monitor.emit_pipes_stats(
+            stats
+                .iter()
+                .map(|(endpoint, names, out, inb)| (&**endpoint, names.as_ref(), *out, *inb)),
+        );
+        Ok(())
+    }
+
     /// Hands a routing option to the socket type.
     pub(crate) fn set_pattern_option(&mut self, option: PatternOption) -> Result<()> {
         self.pattern.set_option(option)
@@ -429,13 +463,17 @@ impl SocketCore {
         }
         self.options.security.validate()?;
         let listening = match self.options.use_fd {
-            Some(fd) => Listener::adopt(&endpoint, fd, WsConfig::for_options(&self.options)),
+            Some(fd) => Listener::adopt(
+                &endpoint,
+                fd,
+                WsConfig::for_options(&self.options, self.socket_type),
+            ),
             None => Listener::bind(
                 &endpoint,
                 self.options.ipv6,
                 self.options.backlog,
                 &self.options.tuning,
-                WsConfig::for_options(&self.options),
+                WsConfig::for_options(&self.options, self.socket_type),
             ),
         };
         let (listener, bound) = listening
@@ -478,7 +516,11 @@ impl SocketCore {
                 routing_id: self.options.connect_routing_id.take().unwrap_or(binder_id),
                 endpoint: Arc::from(text),
             };
-            let id = self.pipes.insert(Pipe { end, peer });
+            let id = self.pipes.insert(Pipe {
+                end,
+                peer,
+                names: None,
+            });
             self.pattern.attach(&mut self.pipes, id);
             self.reap();
             self.last_endpoint = text.to_string();
@@ -513,7 +555,8 @@ impl SocketCore {
             return Ok(Some(id));
         }
         self.options.security.validate()?;
-        let target = Target::resolve(&endpoint, &self.options).map_err(as_written)?;
+        let target =
+            Target::resolve(&endpoint, &self.options, self.socket_type).map_err(as_written)?;
         let io = self.io()?;
         let id = self.ctx.next_id();
         let owner = self.owner(id, text);
@@ -549,6 +592,7 @@ impl SocketCore {
                     routing_id: assigned_id.unwrap_or_default(),
                     endpoint: Arc::from(text),
                 },
+                names: None,
             });
             self.pattern.attach(&mut self.pipes, pid);
             self.reap();
@@ -612,6 +656,7 @@ impl SocketCore {
                 routing_id: Bytes::new(),
                 endpoint: Arc::from(name.as_str()),
             },
+            names: None,
         });
         self.pattern.attach(&mut self.pipes, pid);
         self.reap();

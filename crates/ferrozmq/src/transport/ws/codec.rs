@@ -14,10 +14,16 @@
 //! server does not; data messages are binary; control frames are short and unfragmented;
 //! lengths are checked before any byte of the payload is kept. Any breach is a
 //! [`WsError`], which costs the connection and nothing else.
+//!
+//! A server that agreed on the bare `ZWS2.0` (RFC 45 "No Mechanism", what a browser
+//! offers) hands the session a ZMTP 2.0 greeting instead, naming a socket type the local
+//! socket talks to (the subprotocol carries none): the session then speaks ZMTP 2.0, which
+//! is that protocol's traffic — identity first, no commands, subscriptions as messages.
 
 use super::handshake::Handshake;
 use std::fmt;
-use zmtp::greeting::{Greeting, MechanismName, GREETING_LEN};
+use zmtp::greeting::{Greeting, MechanismName, GREETING_LEN, SIGNATURE_LEN};
+use zmtp::SocketType;
 
 const OP_CONTINUATION: u8 = 0x0;
 const OP_TEXT: u8 = 0x1;
@@ -34,6 +40,10 @@ const ZMTP_COMMAND: u8 = 0x04;
 /// ZWS flag octets.
 const ZWS_MORE: u8 = 0x01;
 const ZWS_COMMAND: u8 = 0x02;
+/// A ZMTP 2.0 greeting's length: the signature, the revision and the socket type.
+const V2_GREETING_LEN: usize = SIGNATURE_LEN + 2;
+/// The revision octet of ZMTP 2.0.
+const V2_REVISION: u8 = 1;
 
 /// Why a WebSocket connection is given up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +131,11 @@ enum Outbound {
 pub(crate) struct Zws {
     side: Side,
     mechanism: Mechanism,
+    /// The socket type a peer speaking ZWS 2.0 without a mechanism is taken for; `None`
+    /// refuses that subprotocol.
+    no_mechanism_peer: Option<SocketType>,
+    /// Whether the bare `ZWS2.0` was agreed: no commands cross.
+    no_mechanism: bool,
     /// `Some` until the HTTP upgrade is done.
     handshake: Option<Handshake>,
     inbound: Inbound,
@@ -156,19 +171,36 @@ impl MaskSource {
 impl Zws {
     /// A connection for `side`, whose session uses `mechanism`; messages over
     /// `max_message` bytes are refused. `seed` (random) feeds the mask keys and the
-    /// client's `Sec-WebSocket-Key`. A client's request is ready in [`Zws::start`].
-    pub(crate) fn new(side: Side, mechanism: Mechanism, max_message: u64, seed: [u8; 24]) -> Zws {
+    /// client's `Sec-WebSocket-Key`. A client's request is ready in [`Zws::start`]. A
+    /// server whose socket is of type `ours` accepts peers without a mechanism when its
+    /// mechanism is NULL and `ours` has a type of ZMTP 2.0's time to talk to.
+    pub(crate) fn new(
+        side: Side,
+        mechanism: Mechanism,
+        ours: SocketType,
+        max_message: u64,
+        seed: [u8; 24],
+    ) -> Zws {
         let mut key = [0u8; 16];
         key.copy_from_slice(&seed[..16]);
         let mut state = [0u8; 8];
         state.copy_from_slice(&seed[16..]);
+        let no_mechanism_peer = (mechanism.name == MechanismName::NULL && ours.has_legacy_peers())
+            .then(|| {
+                SocketType::ALL
+                    .into_iter()
+                    .find(|&t| t.has_legacy_peers() && ours.is_compatible_with(t))
+            })
+            .flatten();
         let handshake = match &side {
             Side::Client { .. } => Handshake::client(key),
-            Side::Server => Handshake::server(),
+            Side::Server => Handshake::server(no_mechanism_peer.is_some()),
         };
         Zws {
             side,
             mechanism,
+            no_mechanism_peer,
+            no_mechanism: false,
             handshake: Some(handshake),
             inbound: Inbound::Header {
                 buf: [0; 14],
@@ -215,15 +247,35 @@ impl Zws {
                 Err(e) => return Err(e),
             };
             input = &input[used..];
+            self.no_mechanism = hs.chose_no_mechanism();
             self.handshake = None;
-            // The peer's greeting as the session expects it: ZWS has none, the agreed
-            // subprotocol stood for it.
-            let peer = Greeting {
-                version: Greeting::VERSION,
-                mechanism: self.mechanism.name,
-                as_server: !self.mechanism.as_server,
-            };
-            session.extend_from_slice(&peer.encode());
+            match self.no_mechanism_peer.filter(|_| self.no_mechanism) {
+                Some(peer) => {
+                    // The session's reply to a ZMTP 2.0 greeting is shorter: it sent
+                    // only its signature so far, so the count is still ahead of it.
+                    if let Outbound::Greeting(left) = self.outbound {
+                        self.outbound = match left.saturating_sub(GREETING_LEN - V2_GREETING_LEN) {
+                            0 => Outbound::Header {
+                                buf: [0; 9],
+                                have: 0,
+                            },
+                            left => Outbound::Greeting(left),
+                        };
+                    }
+                    session.extend_from_slice(&Greeting::signature(0));
+                    session.extend_from_slice(&[V2_REVISION, peer.number()]);
+                }
+                None => {
+                    // The peer's greeting as the session expects it: ZWS has none, the
+                    // agreed subprotocol stood for it.
+                    let peer = Greeting {
+                        version: Greeting::VERSION,
+                        mechanism: self.mechanism.name,
+                        as_server: !self.mechanism.as_server,
+                    };
+                    session.extend_from_slice(&peer.encode());
+                }
+            }
             wire.append(&mut self.deferred);
         }
         while !input.is_empty() && !self.closed {
@@ -239,6 +291,7 @@ impl Zws {
         session: &mut Vec<u8>,
         wire: &mut Vec<u8>,
     ) -> Result<usize, WsError> {
+        let no_mechanism = self.no_mechanism;
         match &mut self.inbound {
             Inbound::Header { buf, have } => {
                 let take = needed_header_len(&buf[..*have]).saturating_sub(*have);
@@ -268,7 +321,7 @@ impl Zws {
                 if p.awaiting_flag && !body.is_empty() {
                     p.awaiting_flag = false;
                     let total = p.left + body.len() as u64 - 1;
-                    zmtp_header(body[0], total, session)?;
+                    zmtp_header(body[0], total, no_mechanism, session)?;
                     body = &body[1..];
                 }
                 match opcode {
@@ -400,7 +453,7 @@ impl Zws {
             _ if fin => {
                 if let Some(message) = self.fragments.take() {
                     let (&flag, body) = message.split_first().ok_or(WsError::BadFlags)?;
-                    zmtp_header(flag, body.len() as u64, session)?;
+                    zmtp_header(flag, body.len() as u64, self.no_mechanism, session)?;
                     session.extend_from_slice(body);
                 }
             }
@@ -543,12 +596,18 @@ fn ws_header(opcode: u8, len: u64, mask: Option<[u8; 4]>, out: &mut Vec<u8>) {
     }
 }
 
-/// Writes the ZMTP header for a ZWS message with flag octet `flag` and a body of `len`.
-fn zmtp_header(flag: u8, len: u64, session: &mut Vec<u8>) -> Result<(), WsError> {
+/// Writes the ZMTP header for a ZWS message with flag octet `flag` and a body of `len`
+/// (no commands without a mechanism).
+fn zmtp_header(
+    flag: u8,
+    len: u64,
+    no_mechanism: bool,
+    session: &mut Vec<u8>,
+) -> Result<(), WsError> {
     let mut flags = match flag {
         0 => 0,
         ZWS_MORE => ZMTP_MORE,
-        ZWS_COMMAND => ZMTP_COMMAND,
+        ZWS_COMMAND if !no_mechanism => ZMTP_COMMAND,
         _ => return Err(WsError::BadFlags),
     };
     if len > 255 {
@@ -576,11 +635,11 @@ mod tests {
             host: "example.com:80".into(),
             path: "/zmq".into(),
         };
-        Zws::new(side, NULL, 1 << 20, [7; 24])
+        Zws::new(side, NULL, SocketType::Pair, 1 << 20, [7; 24])
     }
 
     fn server() -> Zws {
-        Zws::new(Side::Server, NULL, 1 << 20, [9; 24])
+        Zws::new(Side::Server, NULL, SocketType::Pair, 1 << 20, [9; 24])
     }
 
     /// A connected client and server, each having taken the other's greeting.
@@ -655,6 +714,64 @@ mod tests {
             &mut wire,
         );
         assert_eq!(wire, [0x82, 2, 1, b'a', 0x82, 2, 0, b'b', 0x82, 2, 2, b'c']);
+    }
+
+    /// A browser's upgrade request: only the bare subprotocol.
+    const BARE_REQUEST: &str =
+        "GET /zmq HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+        Sec-WebSocket-Protocol: ZWS2.0\r\n\r\n";
+
+    /// A masked client frame (mask 1 2 3 4).
+    fn client_frame(payload: &[u8]) -> Vec<u8> {
+        let mask = [1, 2, 3, 4];
+        let mut out = Vec::new();
+        ws_header(OP_BINARY, payload.len() as u64, Some(mask), &mut out);
+        out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        out
+    }
+
+    #[test]
+    fn without_a_mechanism_the_session_speaks_zmtp_2_0() {
+        let mut s = Zws::new(Side::Server, NULL, SocketType::Pub, 1 << 20, [9; 24]);
+        // The session's signature goes out before the upgrade is done.
+        let mut wire = Vec::new();
+        s.handle_output(&Greeting::signature(0), &mut wire);
+        let mut input = BARE_REQUEST.as_bytes().to_vec();
+        input.extend(client_frame(&[0]));
+        input.extend(client_frame(&[0, 1, b'a']));
+        let mut session = Vec::new();
+        s.handle_input(&input, &mut session, &mut wire).unwrap();
+        let answer = String::from_utf8(wire).unwrap();
+        assert!(
+            answer.contains("Sec-WebSocket-Protocol: ZWS2.0\r\n"),
+            "{answer}"
+        );
+        // A ZMTP 2.0 greeting from a SUB, the (empty) identity, then a subscription.
+        let mut expected = Greeting::signature(0).to_vec();
+        expected.extend_from_slice(&[V2_REVISION, SocketType::Sub.number()]);
+        expected.extend_from_slice(&[0, 0, 0, 2, 1, b'a']);
+        assert_eq!(session, expected);
+        // The rest of the session's ZMTP 2.0 greeting vanishes; its identity and
+        // messages become ZWS messages.
+        let mut wire = Vec::new();
+        s.handle_output(
+            &[3, SocketType::Pub.number(), 0, 0, 0, 2, b'a', b'b'],
+            &mut wire,
+        );
+        assert_eq!(wire, [0x82, 1, 0, 0x82, 3, 0, b'a', b'b']);
+        // ZWS 2.0 without a mechanism has no commands.
+        let r = s.handle_input(&client_frame(&[2, 4]), &mut session, &mut Vec::new());
+        assert_eq!(r, Err(WsError::BadFlags));
+    }
+
+    #[test]
+    fn without_a_mechanism_only_types_of_zmtp_2_0s_time_are_served() {
+        let mut s = Zws::new(Side::Server, NULL, SocketType::Radio, 1 << 20, [9; 24]);
+        let mut wire = Vec::new();
+        let r = s.handle_input(BARE_REQUEST.as_bytes(), &mut Vec::new(), &mut wire);
+        assert!(matches!(r, Err(WsError::Handshake(_))), "{r:?}");
+        assert!(wire.starts_with(b"HTTP/1.1 400 "));
     }
 
     #[test]

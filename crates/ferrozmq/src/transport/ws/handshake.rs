@@ -2,6 +2,11 @@
 //! client asks for `websocket` with the ZWS subprotocol of its mechanism, the server
 //! answers `101 Switching Protocols` naming the one it chose, or `400 Bad Request` and
 //! drops the connection.
+//!
+//! A server whose socket can talk to a peer without a mechanism also accepts the bare
+//! `ZWS2.0` (RFC 45 "No Mechanism", which every implementation must speak): browsers can
+//! only offer that one, since a WebSocket subprotocol must be an HTTP token and `/` is not
+//! allowed in one. A client offering both gets the mechanism.
 
 use super::codec::WsError;
 use base64::Engine as _;
@@ -24,6 +29,9 @@ pub(crate) fn accept_key(key: &str) -> String {
     sha.update(GUID.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(sha.finalize())
 }
+
+/// RFC 45's subprotocol without a mechanism: ZMTP 2.0-like traffic, identity first.
+pub(crate) const NO_MECHANISM: &str = "ZWS2.0";
 
 /// The ZWS subprotocol that stands for a mechanism.
 pub(crate) fn subprotocol(mechanism: MechanismName) -> &'static str {
@@ -48,6 +56,10 @@ pub(crate) struct Handshake {
     head: Vec<u8>,
     /// The client's key (base64), `None` on the server.
     key: Option<String>,
+    /// Whether the server accepts [`NO_MECHANISM`].
+    no_mechanism_allowed: bool,
+    /// Whether the server chose [`NO_MECHANISM`].
+    no_mechanism: bool,
 }
 
 impl Handshake {
@@ -55,14 +67,25 @@ impl Handshake {
         Handshake {
             head: Vec::new(),
             key: Some(base64::engine::general_purpose::STANDARD.encode(key)),
+            no_mechanism_allowed: false,
+            no_mechanism: false,
         }
     }
 
-    pub(crate) fn server() -> Handshake {
+    /// A server's side; `no_mechanism_allowed` lets it accept [`NO_MECHANISM`] (when its
+    /// mechanism is NULL).
+    pub(crate) fn server(no_mechanism_allowed: bool) -> Handshake {
         Handshake {
             head: Vec::new(),
             key: None,
+            no_mechanism_allowed,
+            no_mechanism: false,
         }
+    }
+
+    /// Whether the agreed subprotocol is [`NO_MECHANISM`].
+    pub(crate) fn chose_no_mechanism(&self) -> bool {
+        self.no_mechanism
     }
 
     /// The client's request.
@@ -161,19 +184,32 @@ impl Handshake {
                 Err("WebSocket version other than 13")
             } else if !key_ok {
                 Err("missing or malformed Sec-WebSocket-Key")
-            } else if !has_token("sec-websocket-protocol", ours) {
-                Err("no subprotocol this socket speaks")
             } else {
-                wire.extend_from_slice(
-                    format!(
-                        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
-                         Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\
-                         Sec-WebSocket-Protocol: {ours}\r\n\r\n",
-                        accept_key(key.unwrap_or_default())
-                    )
-                    .as_bytes(),
-                );
-                Ok(())
+                let offered = |protocol| has_token("sec-websocket-protocol", protocol);
+                let bare = self.no_mechanism_allowed && mechanism == MechanismName::NULL;
+                let chosen = if offered(ours) {
+                    Some(ours)
+                } else if bare && offered(NO_MECHANISM) {
+                    self.no_mechanism = true;
+                    Some(NO_MECHANISM)
+                } else {
+                    None
+                };
+                match chosen {
+                    None => Err("no subprotocol this socket speaks"),
+                    Some(chosen) => {
+                        wire.extend_from_slice(
+                            format!(
+                                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+                                 Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\
+                                 Sec-WebSocket-Protocol: {chosen}\r\n\r\n",
+                                accept_key(key.unwrap_or_default())
+                            )
+                            .as_bytes(),
+                        );
+                        Ok(())
+                    }
+                }
             }
         };
         match result {
@@ -197,8 +233,11 @@ mod tests {
 
     fn serve(request: &str) -> (Result<Option<usize>, WsError>, Vec<u8>) {
         let mut wire = Vec::new();
-        let r =
-            Handshake::server().handle_input(request.as_bytes(), MechanismName::NULL, &mut wire);
+        let r = Handshake::server(true).handle_input(
+            request.as_bytes(),
+            MechanismName::NULL,
+            &mut wire,
+        );
         (r, wire)
     }
 
@@ -226,6 +265,33 @@ mod tests {
     }
 
     #[test]
+    fn the_bare_subprotocol_is_chosen_only_when_it_is_all_there_is() {
+        let bare = GOOD.replace("ZWS2.0, ZWS2.0/NULL", "ZWS2.0");
+        let mut hs = Handshake::server(true);
+        let mut wire = Vec::new();
+        let r = hs.handle_input(bare.as_bytes(), MechanismName::NULL, &mut wire);
+        assert_eq!(r, Ok(Some(bare.len())));
+        assert!(hs.chose_no_mechanism());
+        let answer = String::from_utf8(wire).unwrap();
+        assert!(
+            answer.contains("Sec-WebSocket-Protocol: ZWS2.0\r\n"),
+            "{answer}"
+        );
+        // Offered with the mechanism's, the mechanism wins.
+        let mut hs = Handshake::server(true);
+        let r = hs.handle_input(GOOD.as_bytes(), MechanismName::NULL, &mut Vec::new());
+        assert_eq!(r, Ok(Some(GOOD.len())));
+        assert!(!hs.chose_no_mechanism());
+        // Refused by a server that may not take it, and by a PLAIN one.
+        for (allowed, mechanism) in [(false, MechanismName::NULL), (true, MechanismName::PLAIN)] {
+            let mut wire = Vec::new();
+            let r = Handshake::server(allowed).handle_input(bare.as_bytes(), mechanism, &mut wire);
+            assert!(matches!(r, Err(WsError::Handshake(_))), "{r:?}");
+            assert!(wire.starts_with(b"HTTP/1.1 400 "));
+        }
+    }
+
+    #[test]
     fn bad_requests_get_400_and_an_error() {
         let cases = [
             GOOD.replace("ZWS2.0, ZWS2.0/NULL", "ZWS2.0/PLAIN"),
@@ -247,7 +313,7 @@ mod tests {
 
     #[test]
     fn a_head_that_never_ends_is_refused_past_its_limit() {
-        let mut hs = Handshake::server();
+        let mut hs = Handshake::server(true);
         let line = b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
         let mut wire = Vec::new();
         let mut result = Ok(None);

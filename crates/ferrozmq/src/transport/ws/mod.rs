@@ -23,6 +23,8 @@ const WRITE_CHUNK: usize = 256 * 1024;
 #[derive(Debug, Clone)]
 pub(crate) struct WsConfig {
     pub(crate) mechanism: Mechanism,
+    /// The socket's type (a peer without a mechanism is taken for one it talks to).
+    pub(crate) socket_type: zmtp::SocketType,
     /// The largest message body (MAXMSGSIZE, or unlimited).
     pub(crate) max_message: u64,
 }
@@ -64,8 +66,11 @@ fn seed() -> [u8; 24] {
 }
 
 impl WsConfig {
-    /// What the socket's options ask of its ws connections.
-    pub(crate) fn for_options(options: &crate::options::Options) -> WsConfig {
+    /// What the socket's type and options ask of its ws connections.
+    pub(crate) fn for_options(
+        options: &crate::options::Options,
+        socket_type: zmtp::SocketType,
+    ) -> WsConfig {
         use crate::security::Choice;
         use zmtp::greeting::MechanismName;
         let name = match options.security.choice {
@@ -78,6 +83,7 @@ impl WsConfig {
                 name,
                 as_server: options.security.as_server,
             },
+            socket_type,
             max_message: u64::try_from(options.maxmsgsize).unwrap_or(u64::MAX),
         }
     }
@@ -100,7 +106,13 @@ impl WsStream {
     }
 
     fn new(tcp: mio::net::TcpStream, side: Side, config: &WsConfig) -> WsStream {
-        let mut zws = Zws::new(side, config.mechanism, config.max_message, seed());
+        let mut zws = Zws::new(
+            side,
+            config.mechanism,
+            config.socket_type,
+            config.max_message,
+            seed(),
+        );
         let mut to_wire = Vec::new();
         zws.start(&mut to_wire);
         WsStream {
