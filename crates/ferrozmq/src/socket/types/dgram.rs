@@ -158,6 +158,7 @@ mod tests {
                 routing_id: Bytes::new(),
                 endpoint: Arc::from("udp://127.0.0.1:5559"),
             },
+            names: None,
         });
         dgram.attach(pipes, id);
         (id, theirs)
