@@ -239,6 +239,14 @@ impl SocketCore {
         })
     }
 
+    /// Drops the peer with this routing id (SERVER, PEER).
+    pub(crate) fn disconnect_peer(&mut self, routing_id: u32) -> Result<()> {
+        self.check_alive()?;
+        let outcome = self.pattern.disconnect_peer(&mut self.pipes, routing_id);
+        self.reap();
+        outcome
+    }
+
     /// Receives a single-part message with the address it came from or was sent to.
     pub(crate) fn recv_from(&mut self, dont_wait: bool) -> Result<(Address, Message)> {
         self.blocking(
@@ -439,15 +447,18 @@ impl SocketCore {
         }
         let monitor = &self.link.monitor;
         if let Endpoint::Udp { .. } = &endpoint {
-            // As in libzmq, only a DISH binds udp: it receives whatever is sent there.
-            if self.socket_type != SocketType::Dish {
-                return Err(Error::ProtocolNotSupported(text.to_string()));
-            }
+            // As in libzmq, only a DISH binds udp, to receive whatever is sent there, and a
+            // DGRAM, to exchange datagrams with whoever writes to it.
+            let direction = match self.socket_type {
+                SocketType::Dish => DatagramDirection::Receive,
+                SocketType::Dgram => DatagramDirection::Addressed,
+                _ => return Err(Error::ProtocolNotSupported(text.to_string())),
+            };
             let (socket, bound) = udp::bind(&endpoint, self.options.ipv6)
                 .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
             monitor.emit(EventKind::Listening, socket.as_raw_fd() as u32, &bound);
             let names = bind_names(text, bound);
-            self.open_datagram(socket, DatagramDirection::Receive, names, true)?;
+            self.open_datagram(socket, direction, names, true)?;
             return Ok(());
         }
         self.options.security.validate()?;
@@ -605,9 +616,14 @@ impl SocketCore {
     }
 
     /// STREAM carries the bytes of a tcp or ipc connection: inproc and udp have none.
+    /// DGRAM carries udp datagrams, and nothing else.
     fn check_transport(&self, endpoint: &Endpoint, text: &str) -> Result<()> {
-        let byte_stream = matches!(endpoint, Endpoint::Tcp { .. } | Endpoint::Ipc(_));
-        if self.socket_type == SocketType::Stream && !byte_stream {
+        let fits = match self.socket_type {
+            SocketType::Stream => matches!(endpoint, Endpoint::Tcp { .. } | Endpoint::Ipc(_)),
+            SocketType::Dgram => matches!(endpoint, Endpoint::Udp { .. }),
+            _ => true,
+        };
+        if !fits {
             return Err(Error::ProtocolNotSupported(text.to_string()));
         }
         Ok(())
