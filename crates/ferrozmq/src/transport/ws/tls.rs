@@ -183,6 +183,9 @@ impl ServerCertVerifier for Verifier {
                     .iter()
                     .any(|p| p.as_ref() == end_entity.as_ref()) =>
             {
+                // Pinned is not timeless: its dates hold as for a chain (GnuTLS, libzmq's
+                // TLS, checks them for a trusted self-signed certificate too).
+                within_validity(end_entity, now)?;
                 if names_match(end_entity, server_name) {
                     Ok(ServerCertVerified::assertion())
                 } else if matches!(
@@ -223,6 +226,28 @@ impl ServerCertVerifier for Verifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
+    }
+}
+
+/// The certificate's notBefore..=notAfter holds `now`; an unreadable validity is refused.
+fn within_validity(
+    cert: &CertificateDer<'_>,
+    now: UnixTime,
+) -> std::result::Result<(), rustls::Error> {
+    let Some((not_before, not_after)) = der::validity(cert.as_ref()) else {
+        return Err(rustls::Error::InvalidCertificate(
+            CertificateError::BadEncoding,
+        ));
+    };
+    let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+    if now < not_before {
+        Err(rustls::Error::InvalidCertificate(
+            CertificateError::NotValidYet,
+        ))
+    } else if now > not_after {
+        Err(rustls::Error::InvalidCertificate(CertificateError::Expired))
+    } else {
+        Ok(())
     }
 }
 
@@ -281,6 +306,71 @@ mod der {
             input = rest;
         }
         Some(out)
+    }
+
+    /// UTCTime and GeneralizedTime (RFC 5280 §4.1.2.5).
+    const UTC_TIME: u8 = 0x17;
+    const GENERALIZED_TIME: u8 = 0x18;
+
+    /// The certificate's notBefore and notAfter, in seconds since 1970.
+    pub(super) fn validity(cert: &[u8]) -> Option<(i64, i64)> {
+        let (SEQUENCE, cert, _) = tlv(cert)? else {
+            return None;
+        };
+        let (SEQUENCE, tbs, _) = tlv(cert)? else {
+            return None;
+        };
+        let fields = children(tbs)?;
+        let skip = usize::from(fields.first()?.0 == VERSION);
+        // serialNumber, signature, issuer, validity.
+        let (SEQUENCE, validity) = *fields.get(skip + 3)? else {
+            return None;
+        };
+        let times = children(validity)?;
+        let [(before_tag, before), (after_tag, after)] = times.as_slice() else {
+            return None;
+        };
+        Some((time(*before_tag, before)?, time(*after_tag, after)?))
+    }
+
+    /// A certificate time, `YYMMDDHHMMSSZ` (years 1950..2049) or `YYYYMMDDHHMMSSZ`.
+    fn time(tag: u8, value: &[u8]) -> Option<i64> {
+        let digits = |text: &[u8]| -> Option<i64> {
+            text.iter().try_fold(0i64, |n, &b| {
+                b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
+            })
+        };
+        let (year, rest) = match (tag, value.len()) {
+            (UTC_TIME, 13) => {
+                let yy = digits(&value[..2])?;
+                (if yy < 50 { 2000 + yy } else { 1900 + yy }, &value[2..])
+            }
+            (GENERALIZED_TIME, 15) => (digits(&value[..4])?, &value[4..]),
+            _ => return None,
+        };
+        if rest[10] != b'Z' {
+            return None;
+        }
+        let [month, day, hour, minute, second] =
+            [0, 2, 4, 6, 8].map(|at| digits(&rest[at..at + 2]));
+        let (month, day) = (month?, day?);
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return None;
+        }
+        let seconds = hour? * 3600 + minute? * 60 + second?;
+        Some(days_since_1970(year, month, day) * 86_400 + seconds)
+    }
+
+    /// Days from 1970-01-01 to a proleptic Gregorian date (March-based years, so the leap
+    /// day falls at the end of each).
+    fn days_since_1970(year: i64, month: i64, day: i64) -> i64 {
+        let year = if month <= 2 { year - 1 } else { year };
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let month_from_march = (month + 9) % 12;
+        let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
     }
 
     /// The subject's (last) common name, when the certificate has no subjectAltName.
@@ -353,6 +443,48 @@ mod tests {
         assert_eq!(der::common_name_without_alt_names(&with_san), None);
         assert!(names_match(&with_san, &dns("a.example")));
         assert!(!names_match(&with_san, &dns("zeromq.org")));
+    }
+
+    #[test]
+    fn a_pinned_certificate_is_trusted_only_within_its_dates() {
+        let dated = |from: (i32, u8, u8), to: (i32, u8, u8)| {
+            let mut params = rcgen::CertificateParams::new(vec!["a.example".into()]).unwrap();
+            params.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
+            params.not_after = rcgen::date_time_ymd(to.0, to.1, to.2);
+            let key = rcgen::KeyPair::generate().unwrap();
+            params.self_signed(&key).unwrap().der().clone()
+        };
+        // 2000-03-01 is day 11,017; 2049-12-31 is UTCTime's last; 2051 is GeneralizedTime.
+        let expired = dated((1999, 1, 1), (2000, 3, 1));
+        assert_eq!(der::validity(&expired).unwrap().1, 11_017 * 86_400);
+        let at = |secs: u64| UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
+        assert!(within_validity(&expired, at(11_017 * 86_400)).is_ok());
+        assert_eq!(
+            within_validity(&expired, at(11_017 * 86_400 + 1)),
+            Err(rustls::Error::InvalidCertificate(CertificateError::Expired))
+        );
+        let future = dated((2049, 12, 31), (2051, 1, 1));
+        assert_eq!(
+            within_validity(&future, at(1_000_000_000)),
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidYet
+            ))
+        );
+        assert!(within_validity(&future, at(2_556_144_000)).is_ok());
+        let verifier = Verifier {
+            webpki: None,
+            pinned: vec![expired.clone()],
+            algorithms: provider().signature_verification_algorithms,
+        };
+        assert_eq!(
+            verifier
+                .verify_server_cert(&expired, &[], &dns("a.example"), &[], UnixTime::now())
+                .err(),
+            Some(rustls::Error::InvalidCertificate(CertificateError::Expired))
+        );
+        for len in 0..expired.len() {
+            let _ = der::validity(&expired[..len]);
+        }
     }
 
     #[test]
