@@ -1053,6 +1053,40 @@ fn version_2_over_ws_names_the_kernel_ends_ws() {
 }
 
 #[test]
+fn version_2_over_wss_names_the_kernel_ends_wss() {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap()
+        .pem();
+    let ctx = Context::new();
+    let server = socket(&ctx, PULL);
+    server.options().set_wss_cert_pem(cert.as_bytes()).unwrap();
+    server
+        .options()
+        .set_wss_key_pem(key.serialize_pem().as_bytes())
+        .unwrap();
+    let server_feed = watch_v2(&ctx, &server, EventSet::ALL_V2, SocketType::Pair);
+    let endpoint = bound(&server, "wss://127.0.0.1:*/feed");
+    let client = socket(&ctx, PUSH);
+    // The certificate names localhost, the endpoint an address: the name to check is given.
+    client.options().set_wss_trust_pem(cert.as_bytes()).unwrap();
+    client.options().set_wss_hostname("localhost").unwrap();
+    let client_feed = watch_v2(&ctx, &client, EventSet::ALL_V2, SocketType::Pair);
+    client.connect(&endpoint).expect("connect");
+    let connected = expect_v2(&client_feed, EventKind::Connected);
+    assert_eq!(connected.remote_endpoint, endpoint);
+    let client_end = connected.local_endpoint;
+    assert!(client_end.starts_with("wss://127.0.0.1:"), "{client_end}");
+    let accepted = expect_v2(&server_feed, EventKind::Accepted);
+    assert_eq!(
+        (accepted.local_endpoint, accepted.remote_endpoint),
+        (endpoint, client_end)
+    );
+}
+
+#[test]
 fn version_2_feeds_go_out_on_pub_and_push_sockets() {
     let ctx = Context::new();
     // PUB: the event number is the topic; a reader subscribed to LISTENING gets only that.

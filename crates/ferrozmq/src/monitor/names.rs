@@ -197,11 +197,13 @@ impl NameBook {
 }
 
 /// The kernel's name for one end of the connection `fd`, in the scheme of its `endpoint`:
-/// a ws:// connection is tcp to the kernel, and libzmq names its ends `ws://address:port`.
+/// a ws:// or wss:// connection is tcp to the kernel, and libzmq names its ends
+/// `ws://address:port` or `wss://address:port`.
 fn kernel_name(fd: u32, end: SocketEnd, endpoint: &str) -> String {
     let name = endpoint_of(fd as i32, end).unwrap_or_default();
     match name.strip_prefix("tcp://") {
         Some(address) if endpoint.starts_with("ws://") => format!("ws://{address}"),
+        Some(address) if endpoint.starts_with("wss://") => format!("wss://{address}"),
         _ => name,
     }
 }
