@@ -150,6 +150,10 @@ pub(crate) struct Zws {
     max_message: u64,
     /// Mask keys for the frames a client sends.
     masks: MaskSource,
+    /// The control frame owed to the peer (a pong or the close echo), written by
+    /// [`Zws::write_owed`]: one at most, so a peer that pings without reading costs no
+    /// memory; a later ping's pong replaces an unsent one (RFC 6455 §5.5.3 allows it).
+    owed: Option<(u8, Vec<u8>)>,
     closed: bool,
 }
 
@@ -212,6 +216,7 @@ impl Zws {
             deferred: Vec::new(),
             max_message,
             masks: MaskSource(u64::from_le_bytes(state) | 1),
+            owed: None,
             closed: false,
         }
     }
@@ -232,8 +237,8 @@ impl Zws {
         self.closed
     }
 
-    /// Takes bytes from the wire: ZMTP bytes for the session go to `session`, bytes owed
-    /// to the peer (the server's upgrade answer, pongs, the close echo) to `wire`.
+    /// Takes bytes from the wire: ZMTP bytes for the session go to `session`, the server's
+    /// upgrade answer to `wire`. Pongs and the close echo wait for [`Zws::write_owed`].
     pub(crate) fn handle_input(
         &mut self,
         mut input: &[u8],
@@ -279,18 +284,13 @@ impl Zws {
             wire.append(&mut self.deferred);
         }
         while !input.is_empty() && !self.closed {
-            let used = self.step_input(input, session, wire)?;
+            let used = self.step_input(input, session)?;
             input = &input[used..];
         }
         Ok(())
     }
 
-    fn step_input(
-        &mut self,
-        input: &[u8],
-        session: &mut Vec<u8>,
-        wire: &mut Vec<u8>,
-    ) -> Result<usize, WsError> {
+    fn step_input(&mut self, input: &[u8], session: &mut Vec<u8>) -> Result<usize, WsError> {
         let no_mechanism = self.no_mechanism;
         match &mut self.inbound {
             Inbound::Header { buf, have } => {
@@ -302,7 +302,7 @@ impl Zws {
                 if *have == need {
                     let header = *buf;
                     let len = *have;
-                    self.start_frame(&header[..len], session, wire)?;
+                    self.start_frame(&header[..len], session)?;
                 }
                 Ok(take)
             }
@@ -332,7 +332,7 @@ impl Zws {
                     },
                 }
                 if done {
-                    self.end_frame(opcode, fin, session, wire)?;
+                    self.end_frame(opcode, fin, session)?;
                 }
                 Ok(n)
             }
@@ -340,12 +340,7 @@ impl Zws {
     }
 
     /// A frame header is complete: check it and set up for its payload.
-    fn start_frame(
-        &mut self,
-        header: &[u8],
-        session: &mut Vec<u8>,
-        wire: &mut Vec<u8>,
-    ) -> Result<(), WsError> {
+    fn start_frame(&mut self, header: &[u8], session: &mut Vec<u8>) -> Result<(), WsError> {
         let fin = header[0] & 0x80 != 0;
         if header[0] & 0x70 != 0 {
             return Err(WsError::BadFrame("reserved bit set"));
@@ -410,7 +405,7 @@ impl Zws {
             awaiting_flag,
         });
         if len == 0 {
-            self.end_frame(opcode, fin, session, wire)?;
+            self.end_frame(opcode, fin, session)?;
         }
         Ok(())
     }
@@ -426,27 +421,22 @@ impl Zws {
     }
 
     /// A frame's payload is complete.
-    fn end_frame(
-        &mut self,
-        opcode: u8,
-        fin: bool,
-        session: &mut Vec<u8>,
-        wire: &mut Vec<u8>,
-    ) -> Result<(), WsError> {
+    fn end_frame(&mut self, opcode: u8, fin: bool, session: &mut Vec<u8>) -> Result<(), WsError> {
         self.inbound = Inbound::Header {
             buf: [0; 14],
             have: 0,
         };
         match opcode {
             OP_PING => {
-                let payload = std::mem::take(&mut self.control);
-                self.write_frame(OP_PONG, &payload, wire);
+                if !matches!(self.owed, Some((OP_CLOSE, _))) {
+                    self.owed = Some((OP_PONG, std::mem::take(&mut self.control)));
+                }
             }
             OP_CLOSE => {
                 // Echo the status code, as RFC 6455 §5.5.1 asks, then stop reading.
                 let payload = std::mem::take(&mut self.control);
                 let code = payload.get(..2).unwrap_or(&[]).to_vec();
-                self.write_frame(OP_CLOSE, &code, wire);
+                self.owed = Some((OP_CLOSE, code));
                 self.closed = true;
             }
             OP_PONG => self.control.clear(),
@@ -460,6 +450,19 @@ impl Zws {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Writes the control frame owed to the peer, if any, unless a data frame is half
+    /// written (a control frame may go between frames, never inside one). The caller
+    /// calls it once the wire has taken everything before, so that at most one control
+    /// frame ever waits in its buffer.
+    pub(crate) fn write_owed(&mut self, wire: &mut Vec<u8>) {
+        if matches!(self.outbound, Outbound::Body { .. }) || self.handshake.is_some() {
+            return;
+        }
+        if let Some((opcode, payload)) = self.owed.take() {
+            self.write_frame(opcode, &payload, wire);
+        }
     }
 
     /// Writes one whole frame (the local side's masking applied).
@@ -784,10 +787,41 @@ mod tests {
         let (mut got, mut back) = (Vec::new(), Vec::new());
         c.handle_input(&wire, &mut got, &mut back).unwrap();
         assert_eq!(got, b"\x00\x05hello");
-        // The ping in between was answered with a (masked) pong carrying its payload.
+        // The ping in between is answered with a (masked) pong carrying its payload.
+        assert!(back.is_empty());
+        c.write_owed(&mut back);
         assert_eq!(back[0], 0x80 | OP_PONG);
         assert_eq!(back[1], 0x80 | 1);
         assert_eq!(back[6] ^ back[2], b'p');
+    }
+
+    /// A peer that pings and never reads is owed one pong, the latest ping's, however
+    /// many pings it sent; and the pong never lands inside a half-written data frame.
+    #[test]
+    fn many_pings_owe_one_pong() {
+        let (_, mut s) = pair();
+        let mask = [1, 2, 3, 4];
+        let mut wire = Vec::new();
+        for i in 0..10_000u32 {
+            let payload = i.to_be_bytes();
+            ws_header(OP_PING, 4, Some(mask), &mut wire);
+            wire.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        }
+        let mut back = Vec::new();
+        s.handle_input(&wire, &mut Vec::new(), &mut back).unwrap();
+        assert!(back.is_empty());
+        // The session has begun a message: the pong waits for its end.
+        s.handle_output(&[0, 3, b'a'], &mut back);
+        s.write_owed(&mut back);
+        assert_eq!(back, [0x82, 4, 0, b'a']);
+        s.handle_output(&[b'b', b'c'], &mut back);
+        s.write_owed(&mut back);
+        let mut expected = vec![0x82, 4, 0, b'a', b'b', b'c', 0x80 | OP_PONG, 4];
+        expected.extend_from_slice(&9_999u32.to_be_bytes());
+        assert_eq!(back, expected);
+        // Paid once.
+        s.write_owed(&mut back);
+        assert_eq!(back, expected);
     }
 
     #[test]
@@ -799,6 +833,7 @@ mod tests {
         c.handle_input(&wire, &mut got, &mut back).unwrap();
         assert!(c.is_closed());
         assert!(got.is_empty());
+        c.write_owed(&mut back);
         assert_eq!(back[0], 0x80 | OP_CLOSE);
     }
 
