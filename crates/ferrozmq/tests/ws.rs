@@ -563,3 +563,52 @@ fn a_ping_flood_from_a_client_that_does_not_read_costs_no_memory() {
     }
     assert_eq!(last_pong.unwrap()[..4], 999u32.to_be_bytes());
 }
+
+/// MAXMSGSIZE limits messages, not commands, as over tcp: with a limit of 16 the NULL
+/// handshake (READY is longer) still completes and a 16-byte message crosses.
+#[test]
+fn a_small_maxmsgsize_leaves_commands_alone() {
+    let ctx = Context::new();
+    let pull = ctx.socket(PULL).unwrap();
+    pull.options().set_maxmsgsize(Some(16)).unwrap();
+    timeout(&pull);
+    let endpoint = bind(&pull);
+    let push = ctx.socket(PUSH).unwrap();
+    push.options().set_maxmsgsize(Some(16)).unwrap();
+    push.options().set_linger(Some(Duration::ZERO)).unwrap();
+    push.connect(&endpoint).unwrap();
+    push.send(&[7u8; 16][..]).unwrap();
+    assert_eq!(pull.recv().unwrap(), [7u8; 16][..]);
+}
+
+/// Under CURVE every message travels sealed, longer than itself: a message of exactly
+/// MAXMSGSIZE is still taken, as over tcp.
+#[test]
+fn curve_takes_a_message_of_exactly_maxmsgsize() {
+    use zmtp::curve_keys::CurveKeyPair;
+    let ctx = Context::new();
+    let server = CurveKeyPair::generate().unwrap();
+    let client = CurveKeyPair::generate().unwrap();
+    let pull = ctx.socket(PULL).unwrap();
+    pull.options().set_curve_server(true).unwrap();
+    pull.options()
+        .set_curve_secretkey(server.secret.as_bytes())
+        .unwrap();
+    pull.options().set_maxmsgsize(Some(100)).unwrap();
+    timeout(&pull);
+    let endpoint = bind(&pull);
+    let push = ctx.socket(PUSH).unwrap();
+    push.options()
+        .set_curve_serverkey(server.public.as_bytes())
+        .unwrap();
+    push.options()
+        .set_curve_publickey(client.public.as_bytes())
+        .unwrap();
+    push.options()
+        .set_curve_secretkey(client.secret.as_bytes())
+        .unwrap();
+    push.options().set_linger(Some(Duration::ZERO)).unwrap();
+    push.connect(&endpoint).unwrap();
+    push.send(&[9u8; 100][..]).unwrap();
+    assert_eq!(pull.recv().unwrap(), [9u8; 100][..]);
+}

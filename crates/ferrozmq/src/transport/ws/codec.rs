@@ -146,8 +146,9 @@ pub(crate) struct Zws {
     outbound: Outbound,
     /// What the session wrote before the upgrade finished, sent once it has.
     deferred: Vec<u8>,
-    /// The largest message body accepted.
-    max_message: u64,
+    /// The largest frame body accepted: MAXMSGSIZE plus what sealing adds, or a command's
+    /// limit if that is larger (see [`frame_limit`]).
+    max_frame: u64,
     /// Mask keys for the frames a client sends.
     masks: MaskSource,
     /// The control frame owed to the peer (a pong or the close echo), written by
@@ -173,8 +174,9 @@ impl MaskSource {
 }
 
 impl Zws {
-    /// A connection for `side`, whose session uses `mechanism`; messages over
-    /// `max_message` bytes are refused. `seed` (random) feeds the mask keys and the
+    /// A connection for `side`, whose session uses `mechanism` and takes messages of up
+    /// to `max_message` bytes (frames far over that are refused from their header, see
+    /// [`frame_limit`]). `seed` (random) feeds the mask keys and the
     /// client's `Sec-WebSocket-Key`. A client's request is ready in [`Zws::start`]. A
     /// server whose socket is of type `ours` accepts peers without a mechanism when its
     /// mechanism is NULL and `ours` has a type of ZMTP 2.0's time to talk to.
@@ -214,7 +216,7 @@ impl Zws {
             control: Vec::new(),
             outbound: Outbound::Greeting(GREETING_LEN),
             deferred: Vec::new(),
-            max_message,
+            max_frame: frame_limit(mechanism.name, max_message),
             masks: MaskSource(u64::from_le_bytes(state) | 1),
             owed: None,
             closed: false,
@@ -411,10 +413,10 @@ impl Zws {
     }
 
     fn check_size(&self, body: u64) -> Result<(), WsError> {
-        if body > self.max_message {
+        if body > self.max_frame {
             return Err(WsError::TooLarge {
                 len: body,
-                max: self.max_message,
+                max: self.max_frame,
             });
         }
         Ok(())
@@ -566,6 +568,24 @@ impl Zws {
             }
         }
     }
+}
+
+/// The largest frame body the translator takes in for a session limited to `max_message`
+/// body octets. The limit bounds what a fragmented message may make it keep; the session
+/// holds each frame to the exact limits as over tcp (messages to MAXMSGSIZE once opened,
+/// commands to their own), so this one only needs to be no tighter than those: MAXMSGSIZE
+/// plus CURVE's sealing (a message of exactly MAXMSGSIZE travels longer), and at least a
+/// command's limit (READY is longer than a small MAXMSGSIZE; the flag octet that says
+/// "command" comes after the length).
+fn frame_limit(mechanism: MechanismName, max_message: u64) -> u64 {
+    let sealing = if mechanism == MechanismName::CURVE {
+        zmtp::mechanism::CURVE_MESSAGE_OVERHEAD as u64
+    } else {
+        0
+    };
+    max_message
+        .saturating_add(sealing)
+        .max(zmtp::frame::FrameDecoder::MAX_COMMAND)
 }
 
 /// How long a WebSocket frame header is, judging from the octets seen so far.
