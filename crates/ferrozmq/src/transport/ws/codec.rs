@@ -1,9 +1,15 @@
-//! ZWS 2.0 (RFC 45) as a pure translator between the WebSocket wire and ZMTP 3.1 bytes: no
+//! ZWS 2.0 (RFC 45) as a pure translator between the WebSocket wire and ZMTP bytes: no
 //! sockets, no clock. The ZMTP session runs unchanged on top of it: the translator swallows
 //! the session's greeting (ZWS has none; the subprotocol names the mechanism), hands the
 //! session a greeting for the peer once the HTTP upgrade is done, and maps frames one to
 //! one — a ZMTP frame (flags, size, body) becomes one binary WebSocket message whose
 //! payload is a flag octet (0 last, 1 more, 2 command) and the body.
+//!
+//! The peer's greeting names ZMTP 3.0, whose subscriptions are messages starting with 1
+//! (subscribe) or 0 (cancel), as RFC 45's are. Heartbeats are WebSocket pings, as RFC 45
+//! and libzmq's ws transport have them: a PING command from the session leaves as a ping
+//! carrying its context, the pong comes back to the session as a PONG command (where
+//! commands travel in clear: not under CURVE, whose sealed PINGs go out as commands).
 //!
 //! ```text
 //! session ── ZMTP bytes ──▶ handle_output ── WebSocket frames ──▶ wire
@@ -44,6 +50,15 @@ const ZWS_COMMAND: u8 = 0x02;
 const V2_GREETING_LEN: usize = SIGNATURE_LEN + 2;
 /// The revision octet of ZMTP 2.0.
 const V2_REVISION: u8 = 1;
+/// The ZMTP version a ZWS peer with a mechanism is announced to the session as.
+const ZWS_ZMTP_VERSION: (u8, u8) = (3, 0);
+/// A ZMTP PING command's body starts so (then a TTL of two octets and the context).
+const PING_NAME: &[u8] = b"\x04PING";
+/// A ZMTP PONG command's body starts so (then the context).
+const PONG_NAME: &[u8] = b"\x04PONG";
+/// The longest command body the translator looks into for a PING: the name, the TTL and
+/// a context that fits a WebSocket ping.
+const MAX_PING: u64 = (PING_NAME.len() + 2 + MAX_CONTROL) as u64;
 
 /// Why a WebSocket connection is given up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +134,13 @@ enum Outbound {
     Greeting(usize),
     /// Collecting a ZMTP frame header (2 or 9 octets).
     Header { buf: [u8; 9], have: usize },
+    /// Collecting a short command's body (and whether MORE was set), to see whether it is
+    /// a PING.
+    Command {
+        body: Vec<u8>,
+        left: usize,
+        more: bool,
+    },
     /// Copying a body: octets left, the mask and its phase.
     Body {
         left: u64,
@@ -274,9 +296,12 @@ impl Zws {
                 }
                 None => {
                     // The peer's greeting as the session expects it: ZWS has none, the
-                    // agreed subprotocol stood for it.
+                    // agreed subprotocol stood for it. It names ZMTP 3.0, so that the
+                    // session sends and takes subscriptions as messages starting with 1
+                    // or 0, as RFC 45 has them (libzmq's ws transport drops SUBSCRIBE
+                    // commands).
                     let peer = Greeting {
-                        version: Greeting::VERSION,
+                        version: ZWS_ZMTP_VERSION,
                         mechanism: self.mechanism.name,
                         as_server: !self.mechanism.as_server,
                     };
@@ -441,7 +466,18 @@ impl Zws {
                 self.owed = Some((OP_CLOSE, code));
                 self.closed = true;
             }
-            OP_PONG => self.control.clear(),
+            OP_PONG => {
+                // The answer to a ping the session's PING became: a PONG for the session,
+                // with the ping's context. Sealed mechanisms' PINGs never become pings (the
+                // translator cannot read them) and the peer's unasked pongs mean nothing.
+                let context = std::mem::take(&mut self.control);
+                if self.heartbeats_as_pings() && self.fragments.is_none() {
+                    let len = PONG_NAME.len() + context.len();
+                    session.extend_from_slice(&[ZMTP_COMMAND, len as u8]);
+                    session.extend_from_slice(PONG_NAME);
+                    session.extend_from_slice(&context);
+                }
+            }
             _ if fin => {
                 if let Some(message) = self.fragments.take() {
                     let (&flag, body) = message.split_first().ok_or(WsError::BadFlags)?;
@@ -465,6 +501,13 @@ impl Zws {
         if let Some((opcode, payload)) = self.owed.take() {
             self.write_frame(opcode, &payload, wire);
         }
+    }
+
+    /// Whether the session's PING commands travel as WebSocket pings, as RFC 45 and
+    /// libzmq's ws transport do heartbeats: when commands travel in clear (CURVE seals
+    /// them, ZWS 2.0 without a mechanism has none).
+    fn heartbeats_as_pings(&self) -> bool {
+        !self.no_mechanism && self.mechanism.name != MechanismName::CURVE
     }
 
     /// Writes one whole frame (the local side's masking applied).
@@ -522,6 +565,17 @@ impl Zws {
                     } else {
                         u64::from(buf[1])
                     };
+                    if flags & ZMTP_COMMAND != 0 && len <= MAX_PING && self.heartbeats_as_pings() {
+                        self.outbound = Outbound::Command {
+                            body: Vec::with_capacity(len as usize),
+                            left: len as usize,
+                            more: flags & ZMTP_MORE != 0,
+                        };
+                        if len == 0 {
+                            self.end_command(out);
+                        }
+                        return 1;
+                    }
                     let mask = self.is_client().then(|| self.masks.next());
                     ws_header(OP_BINARY, len + 1, mask, out);
                     let mut flag = 0;
@@ -547,6 +601,15 @@ impl Zws {
                 }
                 1
             }
+            Outbound::Command { body, left, .. } => {
+                let n = (*left).min(input.len());
+                body.extend_from_slice(&input[..n]);
+                *left -= n;
+                if *left == 0 {
+                    self.end_command(out);
+                }
+                n
+            }
             Outbound::Body { left, mask, pos } => {
                 let n = (*left).min(input.len() as u64) as usize;
                 let start = out.len();
@@ -565,6 +628,39 @@ impl Zws {
                     };
                 }
                 n
+            }
+        }
+    }
+}
+
+impl Zws {
+    /// A short command from the session is complete: a PING goes out as a WebSocket ping
+    /// carrying its context (the pong brings it back), anything else as a ZWS command.
+    fn end_command(&mut self, out: &mut Vec<u8>) {
+        let Outbound::Command { body, more, .. } = std::mem::replace(
+            &mut self.outbound,
+            Outbound::Header {
+                buf: [0; 9],
+                have: 0,
+            },
+        ) else {
+            return;
+        };
+        match body.strip_prefix(PING_NAME) {
+            Some(ttl_and_context) if ttl_and_context.len() >= 2 => {
+                let context = &ttl_and_context[2..];
+                let context = &context[..context.len().min(MAX_CONTROL)];
+                self.write_frame(OP_PING, context, out);
+            }
+            _ => {
+                let mut payload = Vec::with_capacity(body.len() + 1);
+                payload.push(if more {
+                    ZWS_COMMAND | ZWS_MORE
+                } else {
+                    ZWS_COMMAND
+                });
+                payload.extend_from_slice(&body);
+                self.write_frame(OP_BINARY, &payload, out);
             }
         }
     }
@@ -842,6 +938,29 @@ mod tests {
         // Paid once.
         s.write_owed(&mut back);
         assert_eq!(back, expected);
+    }
+
+    /// The session's PING leaves as a WebSocket ping; the pong returns as its PONG.
+    #[test]
+    fn heartbeats_are_websocket_pings() {
+        let (mut c, mut s) = pair();
+        let mut ping = vec![ZMTP_COMMAND, 10];
+        ping.extend_from_slice(b"\x04PING\x00\x0actx");
+        let mut wire = Vec::new();
+        s.handle_output(&ping, &mut wire);
+        assert_eq!(wire, [0x80 | OP_PING, 3, b'c', b't', b'x']);
+        // The client answers it with a (masked) pong; the server's session gets a PONG.
+        c.handle_input(&wire, &mut Vec::new(), &mut Vec::new())
+            .unwrap();
+        let mut pong = Vec::new();
+        c.write_owed(&mut pong);
+        let mut got = Vec::new();
+        s.handle_input(&pong, &mut got, &mut Vec::new()).unwrap();
+        assert_eq!(got, b"\x04\x08\x04PONGctx");
+        // Other commands cross as ZWS commands.
+        let mut wire = Vec::new();
+        s.handle_output(&[ZMTP_COMMAND, 5, 4, b'T', b'E', b'S', b'T'], &mut wire);
+        assert_eq!(wire, [0x82, 6, 2, 4, b'T', b'E', b'S', b'T']);
     }
 
     #[test]
