@@ -454,11 +454,11 @@ impl Zws {
             have: 0,
         };
         match opcode {
-            OP_PING => {
-                if !matches!(self.owed, Some((OP_CLOSE, _))) {
-                    self.owed = Some((OP_PONG, std::mem::take(&mut self.control)));
-                }
+            // A close echo owed goes first and last.
+            OP_PING if !matches!(self.owed, Some((OP_CLOSE, _))) => {
+                self.owed = Some((OP_PONG, std::mem::take(&mut self.control)));
             }
+            OP_PING => {}
             OP_CLOSE => {
                 // Echo the status code, as RFC 6455 §5.5.1 asks, then stop reading.
                 let payload = std::mem::take(&mut self.control);
@@ -930,7 +930,7 @@ mod tests {
         s.handle_output(&[0, 3, b'a'], &mut back);
         s.write_owed(&mut back);
         assert_eq!(back, [0x82, 4, 0, b'a']);
-        s.handle_output(&[b'b', b'c'], &mut back);
+        s.handle_output(b"bc", &mut back);
         s.write_owed(&mut back);
         let mut expected = vec![0x82, 4, 0, b'a', b'b', b'c', 0x80 | OP_PONG, 4];
         expected.extend_from_slice(&9_999u32.to_be_bytes());
