@@ -222,7 +222,7 @@ fn endpoints_arg() -> Arg {
         .num_args(0..)
         .action(ArgAction::Append)
         .value_parser(value_parser!(OsString))
-        .help("Where to bind (@ENDPOINT) or connect (>ENDPOINT): tcp://, ipc://, ws://, udp://")
+        .help("Where to bind (@ENDPOINT) or connect (>ENDPOINT): tcp://, ipc://, ws://, wss://, udp://")
 }
 
 fn socket_command(socket_type: SocketType) -> clap::Command {
@@ -357,7 +357,8 @@ fn overview() -> String {
         "  >tcp://host:5555   connect\n",
         "  tcp://host:5555    rep, pub, pull, router, xpub, server, gather and dish\n",
         "                     bind; the others connect\n",
-        "  ipc:// and ws://host:port/path endpoints work too, and udp:// for a dish\n",
+        "  ipc:// and ws://host:port/path endpoints work too (wss:// with --wss-cert and\n",
+        "  --wss-key to bind, --wss-trust to connect), and udp:// for a dish\n",
         "  (binds) and a radio (connects). Several endpoints may be given.\n",
         "\nOptions of the socket commands ('ferrozmq TYPE --help' for each type's own):\n",
         &options(common.get_arguments().collect()),

@@ -279,7 +279,44 @@ const FLAGS: &[OptionFlag] = &[
         applies: Applies::ToEveryType,
         help: "The password for --socks-username",
     },
+    OptionFlag {
+        name: "--wss-cert",
+        value: Value::Bytes("FILE", |o, v| o.set_wss_cert_pem(&pem_file(v)?)),
+        applies: Applies::ToEveryType,
+        help: "The certificate chain (PEM file) a wss:// bind presents (with --wss-key)",
+    },
+    OptionFlag {
+        name: "--wss-key",
+        value: Value::Bytes("FILE", |o, v| o.set_wss_key_pem(&pem_file(v)?)),
+        applies: Applies::ToEveryType,
+        help: "The private key (PEM file) of --wss-cert",
+    },
+    OptionFlag {
+        name: "--wss-trust",
+        value: Value::Bytes("FILE", |o, v| o.set_wss_trust_pem(&pem_file(v)?)),
+        applies: Applies::ToEveryType,
+        help: "Certificates (PEM file) a wss:// connect trusts: authorities, or the \
+               server's own",
+    },
+    OptionFlag {
+        name: "--wss-hostname",
+        value: Value::Bytes("NAME", |o, v| o.set_wss_hostname(text(v)?)),
+        applies: Applies::ToEveryType,
+        help: "The name a wss:// server's certificate must carry (default: the \
+               endpoint's host)",
+    },
+    OptionFlag {
+        name: "--wss-trust-system",
+        value: Value::Switch(|o, on| o.set_wss_trust_system(on)),
+        applies: Applies::ToEveryType,
+        help: "Also trust the public certificate authorities on wss:// connects",
+    },
 ];
+
+/// The contents of the PEM file a flag names.
+fn pem_file(path: &[u8]) -> ferrozmq::Result<Vec<u8>> {
+    std::fs::read(text(path)?).map_err(Error::Io)
+}
 
 /// A flag's value as text, for the options that take text.
 fn text(value: &[u8]) -> ferrozmq::Result<&str> {

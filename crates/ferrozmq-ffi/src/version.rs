@@ -23,8 +23,9 @@ pub unsafe extern "C" fn zmq_version(major: *mut c_int, minor: *mut c_int, patch
     })
 }
 
-/// Whether a capability is available: 1 for `ipc`, `curve` and `draft`; 0 for anything
-/// else (`pgm`, `tipc`, `norm`, `gssapi`, `vmci`, `WS`, `WSS`...) and for NULL.
+/// Whether a capability is available: 1 for `ipc`, `curve`, `draft`, and the WebSocket
+/// transports by libzmq's names `WS` and `WSS` (and the schemes' own `ws`, `wss`); 0 for
+/// anything else (`pgm`, `tipc`, `norm`, `gssapi`, `vmci`...) and for NULL.
 ///
 /// # Safety
 /// `capability` must be NULL or a NUL-terminated string.
@@ -37,7 +38,7 @@ pub unsafe extern "C" fn zmq_has(capability: *const c_char) -> c_int {
         let name = CStr::from_ptr(capability).to_bytes();
         Ok(c_int::from(matches!(
             name,
-            b"ipc" | b"ws" | b"curve" | b"draft"
+            b"ipc" | b"ws" | b"WS" | b"wss" | b"WSS" | b"curve" | b"draft"
         )))
     })
 }
@@ -57,8 +58,9 @@ mod tests {
             (has(c"ipc"), has(c"ws"), has(c"curve"), has(c"draft")),
             (1, 1, 1, 1)
         );
+        assert_eq!((has(c"WS"), has(c"WSS"), has(c"wss")), (1, 1, 1));
         assert_eq!(
-            (has(c"pgm"), has(c"tipc"), has(c"gssapi"), has(c"WS")),
+            (has(c"pgm"), has(c"tipc"), has(c"gssapi"), has(c"Ws")),
             (0, 0, 0, 0)
         );
         assert_eq!(unsafe { zmq_has(std::ptr::null()) }, 0);

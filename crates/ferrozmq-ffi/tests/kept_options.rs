@@ -1,5 +1,5 @@
 //! Options libzmq without PGM/NORM accepts and reports (AFFINITY, RATE, RECOVERY_IVL), and
-//! PRIORITY, USE_FD and the SOCKS options: sizes, defaults, read-back and errors as libzmq
+//! PRIORITY, USE_FD, the SOCKS and WSS options: sizes, defaults, read-back and errors as libzmq
 //! 4.3.5 has them.
 
 use std::ffi::{c_int, c_void};
@@ -126,6 +126,72 @@ fn transports_and_mechanisms_that_need_libraries_ferrozmq_lacks_are_refused_as_l
         for capability in [c"pgm", c"norm", c"tipc", c"vmci", c"gssapi"] {
             assert_eq!(zmq_has(capability.as_ptr()), 0, "{capability:?}");
         }
+        assert_eq!(zmq_close(s), 0);
+        assert_eq!(zmq_ctx_term(ctx), 0);
+    }
+}
+
+#[test]
+fn wss_options_take_pem_text_and_a_wss_bind_needs_a_certificate() {
+    const ZMQ_REP: c_int = 4;
+    const ZMQ_WSS_KEY_PEM: c_int = 103;
+    const ZMQ_WSS_CERT_PEM: c_int = 104;
+    const ZMQ_WSS_TRUST_PEM: c_int = 105;
+    const ZMQ_WSS_HOSTNAME: c_int = 106;
+    const ZMQ_WSS_TRUST_SYSTEM: c_int = 107;
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap()
+        .pem();
+    let key = key.serialize_pem();
+    unsafe {
+        let ctx = zmq_ctx_new();
+        let s = zmq_socket(ctx, ZMQ_REP);
+        set_errno(0);
+        assert_eq!(zmq_bind(s, c"wss://127.0.0.1:*/zmq".as_ptr()), -1);
+        assert_eq!(errno(), libc::EINVAL);
+        // Text that is not PEM of the right kind: EINVAL.
+        for option in [ZMQ_WSS_CERT_PEM, ZMQ_WSS_KEY_PEM, ZMQ_WSS_TRUST_PEM] {
+            set_errno(0);
+            assert_eq!(zmq_setsockopt(s, option, c"nope".as_ptr().cast(), 4), -1);
+            assert_eq!(errno(), libc::EINVAL);
+        }
+        set_errno(0);
+        assert_eq!(
+            zmq_setsockopt(s, ZMQ_WSS_KEY_PEM, cert.as_ptr().cast(), cert.len()),
+            -1
+        );
+        assert_eq!(errno(), libc::EINVAL);
+        assert_eq!(
+            zmq_setsockopt(s, ZMQ_WSS_CERT_PEM, cert.as_ptr().cast(), cert.len()),
+            0
+        );
+        // With its NUL counted, as C callers may pass it.
+        let key_c = std::ffi::CString::new(key).unwrap();
+        let key_len = key_c.as_bytes_with_nul().len();
+        assert_eq!(
+            zmq_setsockopt(s, ZMQ_WSS_KEY_PEM, key_c.as_ptr().cast(), key_len),
+            0
+        );
+        assert_eq!(zmq_bind(s, c"wss://127.0.0.1:*/zmq".as_ptr()), 0);
+        // The PEM options are write-only; the hostname and the switch read back.
+        let mut buffer = [0u8; 64];
+        let mut len = buffer.len();
+        let rc = zmq_getsockopt(s, ZMQ_WSS_CERT_PEM, buffer.as_mut_ptr().cast(), &mut len);
+        assert_eq!((rc, errno()), (-1, libc::EINVAL));
+        assert_eq!(
+            zmq_setsockopt(s, ZMQ_WSS_HOSTNAME, c"zeromq.org".as_ptr().cast(), 10),
+            0
+        );
+        let rc = zmq_getsockopt(s, ZMQ_WSS_HOSTNAME, buffer.as_mut_ptr().cast(), &mut len);
+        assert_eq!((rc, len, &buffer[..11]), (0, 11, &b"zeromq.org\0"[..]));
+        assert_eq!(get(s, ZMQ_WSS_TRUST_SYSTEM, 9 as c_int), 0);
+        assert_eq!(set(s, ZMQ_WSS_TRUST_SYSTEM, &(1 as c_int)), 0);
+        assert_eq!(get(s, ZMQ_WSS_TRUST_SYSTEM, 0 as c_int), 1);
+        assert_eq!(set(s, ZMQ_WSS_TRUST_SYSTEM, &(2 as c_int)), -1);
+        assert_eq!(errno(), libc::EINVAL);
         assert_eq!(zmq_close(s), 0);
         assert_eq!(zmq_ctx_term(ctx), 0);
     }

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use zmq::context::{zmq_ctx_new, zmq_ctx_shutdown, zmq_ctx_term};
 use zmq::errno::{errno, set_errno, EFSM, ENOCOMPATPROTO, ETERM};
 use zmq::message::{
-    zmq_msg_close, zmq_msg_data, zmq_msg_gets, zmq_msg_group, zmq_msg_init, zmq_msg_init_size,
-    zmq_msg_routing_id, zmq_msg_set_group, zmq_msg_set_routing_id, zmq_msg_size,
+    zmq_msg_close, zmq_msg_data, zmq_msg_get, zmq_msg_gets, zmq_msg_group, zmq_msg_init,
+    zmq_msg_init_size, zmq_msg_routing_id, zmq_msg_set_group, zmq_msg_set_routing_id, zmq_msg_size,
 };
 use zmq::poll::{zmq_poll, ZMQ_POLLIN, ZMQ_POLLOUT};
 use zmq::poller::{
@@ -26,7 +26,8 @@ use zmq::socket::transfer::{
     ZMQ_DONTWAIT, ZMQ_SNDMORE,
 };
 use zmq::socket::{
-    zmq_bind, zmq_close, zmq_connect, zmq_connect_peer, zmq_join, zmq_socket, zmq_unbind,
+    zmq_bind, zmq_close, zmq_connect, zmq_connect_peer, zmq_disconnect_peer, zmq_join, zmq_socket,
+    zmq_unbind,
 };
 use zmq::types::{zmq_msg_t, zmq_poller_event_t, zmq_pollitem_t};
 
@@ -42,6 +43,7 @@ const ZMQ_SERVER: c_int = 12;
 const ZMQ_CLIENT: c_int = 13;
 const ZMQ_RADIO: c_int = 14;
 const ZMQ_DISH: c_int = 15;
+const ZMQ_DGRAM: c_int = 18;
 const ZMQ_PEER: c_int = 19;
 
 const ZMQ_ROUTING_ID: c_int = 5;
@@ -221,7 +223,10 @@ fn handles_that_are_no_sockets_fail_with_enotsock() {
     let stream = unsafe { zmq_socket(ctx.0, ZMQ_STREAM) };
     assert!(!stream.is_null(), "STREAM is a socket type");
     assert_eq!(unsafe { zmq_close(stream) }, 0);
-    for kind in [18, -1, 21] {
+    let dgram = unsafe { zmq_socket(ctx.0, ZMQ_DGRAM) };
+    assert!(!dgram.is_null(), "DGRAM is a socket type");
+    assert_eq!(unsafe { zmq_close(dgram) }, 0);
+    for kind in [-1, 21] {
         assert!(unsafe { zmq_socket(ctx.0, kind) }.is_null());
         assert_eq!(errno(), libc::EINVAL, "type {kind}");
     }
@@ -379,6 +384,29 @@ fn transports_are_checked_as_libzmq_checks_them() {
         -1
     );
     assert_eq!(errno(), libc::ENOENT);
+    // A DGRAM binds udp, and nothing else: libzmq would take a tcp bind and then find no
+    // peer it can talk to, ferrozmq says so at once.
+    let dgram = ctx.socket(ZMQ_DGRAM);
+    for (endpoint, bind) in [
+        (c"udp://127.0.0.1:5555", false),
+        (c"tcp://127.0.0.1:*", true),
+        (c"inproc://dgram", true),
+        (c"tcp://127.0.0.1:5555", false),
+    ] {
+        set_errno(0);
+        let rc = unsafe {
+            if bind {
+                zmq_bind(dgram.0, endpoint.as_ptr())
+            } else {
+                zmq_connect(dgram.0, endpoint.as_ptr())
+            }
+        };
+        assert_eq!((rc, errno()), (-1, ENOCOMPATPROTO), "{endpoint:?}");
+    }
+    assert_eq!(
+        unsafe { zmq_bind(dgram.0, c"udp://127.0.0.1:*".as_ptr()) },
+        0
+    );
 }
 
 #[test]
@@ -535,6 +563,108 @@ fn server_and_client_address_by_routing_id_and_radio_and_dish_by_group() {
     assert_ne!(unsafe { zmq_connect_peer(peer.0, endpoint.as_ptr()) }, 0);
     assert_eq!(unsafe { zmq_connect_peer(server.0, endpoint.as_ptr()) }, 0);
     assert_eq!(errno(), libc::ENOTSUP);
+}
+
+/// `ZMQ_SRCFD` of the next message `pull` receives, after checking the message is `body`.
+fn received_source_fd(pull: &Sock, body: &[u8]) -> c_int {
+    const ZMQ_SRCFD: c_int = 2;
+    unsafe {
+        let msg = Box::into_raw(new_msg()).cast::<zmq_msg_t>();
+        assert_eq!(zmq_msg_recv(msg, pull.0, 0), body.len() as c_int);
+        assert_eq!(msg_bytes(msg), body);
+        let fd = zmq_msg_get(msg, ZMQ_SRCFD);
+        zmq_msg_close(msg);
+        drop(Box::from_raw(msg.cast::<MaybeUninit<zmq_msg_t>>()));
+        fd
+    }
+}
+
+/// The local address of a descriptor, as `getsockname(2)` gives it.
+fn socket_name(fd: c_int) -> libc::sockaddr_storage {
+    let mut name = MaybeUninit::<libc::sockaddr_storage>::zeroed();
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    let rc = unsafe { libc::getsockname(fd, name.as_mut_ptr().cast(), &mut len) };
+    assert_eq!(rc, 0, "getsockname({fd}): the descriptor is a live socket");
+    unsafe { name.assume_init() }
+}
+
+#[test]
+fn srcfd_is_the_descriptor_of_the_connection_a_message_came_through() {
+    let ctx = Ctx::new();
+    // tcp: the accepted connection, whose local port is the listener's.
+    let (pull, push) = pair(&ctx, ZMQ_PULL, ZMQ_PUSH, "tcp");
+    let port: u16 = pull
+        .last_endpoint()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(push.send(b"tcp", 0), 3);
+    let fd = received_source_fd(&pull, b"tcp");
+    assert!(fd >= 0, "{fd}");
+    let name = socket_name(fd);
+    assert_eq!(c_int::from(name.ss_family), libc::AF_INET);
+    let name: libc::sockaddr_in = unsafe { std::mem::transmute_copy(&name) };
+    assert_eq!(u16::from_be(name.sin_port), port);
+    // ipc: a unix domain socket.
+    let path = format!("ipc:///tmp/ferrozmq-srcfd-{}\0", std::process::id());
+    let (ipc_pull, ipc_push) = (ctx.socket(ZMQ_PULL), ctx.socket(ZMQ_PUSH));
+    let endpoint = ipc_pull.bind(CStr::from_bytes_with_nul(path.as_bytes()).unwrap());
+    ipc_push.connect(&endpoint);
+    assert_eq!(ipc_push.send(b"ipc", 0), 3);
+    let ipc_fd = received_source_fd(&ipc_pull, b"ipc");
+    assert!(ipc_fd >= 0 && ipc_fd != fd, "{ipc_fd}");
+    assert_eq!(c_int::from(socket_name(ipc_fd).ss_family), libc::AF_UNIX);
+    // inproc has no descriptor, nor has a message the application made.
+    let (inproc_pull, inproc_push) = pair(&ctx, ZMQ_PULL, ZMQ_PUSH, "inproc");
+    assert_eq!(inproc_push.send(b"inproc", 0), 6);
+    assert_eq!(received_source_fd(&inproc_pull, b"inproc"), -1);
+    unsafe {
+        let made = Box::into_raw(new_msg()).cast::<zmq_msg_t>();
+        assert_eq!(zmq_msg_get(made, 2), -1);
+        zmq_msg_close(made);
+        drop(Box::from_raw(made.cast::<MaybeUninit<zmq_msg_t>>()));
+    }
+}
+
+#[test]
+fn disconnect_peer_drops_one_server_peer_by_routing_id() {
+    let ctx = Ctx::new();
+    let (server, client) = pair(&ctx, ZMQ_SERVER, ZMQ_CLIENT, "tcp");
+    assert_eq!(client.send(b"hello", 0), 5);
+    unsafe {
+        let request = Box::into_raw(new_msg()).cast::<zmq_msg_t>();
+        assert_eq!(zmq_msg_recv(request, server.0, 0), 5);
+        let peer = zmq_msg_routing_id(request);
+        assert_eq!(zmq_disconnect_peer(server.0, peer), 0);
+        set_errno(0);
+        assert_eq!(zmq_msg_send(request, server.0, 0), -1);
+        assert_eq!(errno(), libc::EHOSTUNREACH, "the peer is gone");
+        assert_eq!(zmq_disconnect_peer(server.0, peer), -1);
+        assert_eq!(errno(), libc::EHOSTUNREACH, "once only");
+        zmq_msg_close(request);
+        drop(Box::from_raw(request.cast::<MaybeUninit<zmq_msg_t>>()));
+    }
+    // The client reconnects and is a new peer (what it sends before it sees the
+    // connection close is lost with it, as over any tcp connection that ends).
+    server.set_int(ZMQ_RCVTIMEO, 100);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        assert_eq!(client.send(b"again", 0), 5);
+        let mut buffer = [0u8; 16];
+        let n = unsafe { zmq_recv(server.0, buffer.as_mut_ptr().cast(), buffer.len(), 0) };
+        if n == 5 {
+            assert_eq!(&buffer[..5], b"again");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the client never came back");
+    }
+    let push = ctx.socket(ZMQ_PUSH);
+    assert_eq!(unsafe { zmq_disconnect_peer(push.0, 1) }, -1);
+    assert_eq!(errno(), libc::ENOTSUP);
+    assert_eq!(unsafe { zmq_disconnect_peer(ptr::null_mut(), 1) }, -1);
+    assert_eq!(errno(), libc::ENOTSOCK);
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Endpoint strings: `tcp://host:port`, `ipc://path`, `inproc://name`, `udp://host:port`;
+//! Endpoint strings: `tcp://host:port`, `ipc://path`, `inproc://name`, `udp://host:port`,
+//! `ws://host:port/path`, `wss://host:port/path`;
 //! a tcp connect may name the local address it connects from, `tcp://source;host:port`.
 
 use crate::error::{Error, Result};
@@ -25,9 +26,11 @@ pub(crate) enum Endpoint {
     Ipc(String),
     /// `inproc://name`.
     Inproc(String),
-    /// `ws://host:port/path` (ZWS 2.0 over tcp); host and port as for [`Endpoint::Tcp`],
-    /// the path `/` when none is given.
+    /// `ws://host:port/path` (ZWS 2.0 over tcp), or `wss://` (over TLS over tcp); host
+    /// and port as for [`Endpoint::Tcp`], the path `/` when none is given.
     Ws {
+        /// `wss://`: TLS under the WebSocket.
+        secure: bool,
         /// Host name, address literal (IPv6 without brackets) or `*`.
         host: String,
         /// `None` for `*` or `0`.
@@ -67,14 +70,19 @@ impl Endpoint {
                 let (host, port) = host_and_port(rest, text)?;
                 Ok(Endpoint::Udp { host, port })
             }
-            "ws" => {
+            "ws" | "wss" => {
                 let (address, path) = match rest.find('/') {
                     Some(at) => rest.split_at(at),
                     None => (rest, "/"),
                 };
                 let (host, port) = host_and_port(address, text)?;
                 let path = path.to_string();
-                Ok(Endpoint::Ws { host, port, path })
+                Ok(Endpoint::Ws {
+                    secure: scheme == "wss",
+                    host,
+                    port,
+                    path,
+                })
             }
             "ipc" if !rest.is_empty() => Ok(Endpoint::Ipc(rest.to_string())),
             "inproc" if !rest.is_empty() => Ok(Endpoint::Inproc(rest.to_string())),
@@ -203,8 +211,13 @@ impl fmt::Display for Endpoint {
             Endpoint::Udp { host, port } => write_host_and_port(f, "udp", host, *port),
             Endpoint::Ipc(path) => write!(f, "ipc://{path}"),
             Endpoint::Inproc(name) => write!(f, "inproc://{name}"),
-            Endpoint::Ws { host, port, path } => {
-                write_host_and_port(f, "ws", host, *port)?;
+            Endpoint::Ws {
+                secure,
+                host,
+                port,
+                path,
+            } => {
+                write_host_and_port(f, if *secure { "wss" } else { "ws" }, host, *port)?;
                 f.write_str(path)
             }
         }

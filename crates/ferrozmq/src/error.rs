@@ -104,8 +104,8 @@ impl fmt::Display for Error {
             Error::ProtocolNotSupported(e) => {
                 write!(
                     f,
-                    "transport not supported in '{e}' (tcp, ipc, inproc; udp only for a \
-                     RADIO to connect and a DISH to bind)"
+                    "transport not supported in '{e}' (tcp, ipc, inproc, ws, wss; udp only \
+                     for a RADIO to connect and a DISH to bind; only tcp and ipc for a STREAM)"
                 )
             }
             Error::AddrInUse(e) => write!(f, "address already in use: {e}"),

@@ -52,9 +52,29 @@
 //! assert_eq!(response, "HTTP/1.0 200 OK\r\n\r\nhello");
 //! ```
 //!
+//! [`DGRAM`] (draft) is to udp what STREAM is to tcp: it binds a udp port and exchanges
+//! plain datagrams with any udp program, each message being the peer's `ip:port` (NUL
+//! terminated when received, as libzmq writes it) and the datagram:
+//!
+//! ```
+//! let ctx = ferrozmq::Context::new();
+//! let dgram = ctx.socket(ferrozmq::DGRAM).unwrap();
+//! let endpoint = dgram.bind("udp://127.0.0.1:*").unwrap();
+//! let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+//! peer.send_to(b"ping", &endpoint["udp://".len()..]).unwrap();
+//! let [from, ping] = &dgram.recv_multipart().unwrap()[..] else { unreachable!() };
+//! assert_eq!(from, format!("{}\0", peer.local_addr().unwrap()).as_bytes());
+//! assert_eq!(ping, "ping");
+//! dgram.send_more(from.clone()).unwrap();
+//! dgram.send("pong").unwrap();
+//! let mut reply = [0; 16];
+//! let n = peer.recv(&mut reply).unwrap();
+//! assert_eq!(&reply[..n], b"pong");
+//! ```
+//!
 //! **Transports.** `tcp://` (IPv4, IPv6, host names, `*` and ephemeral ports),
 //! `ipc://` (unix domain sockets), `inproc://` (between sockets of one context, no kernel
-//! involved) and, for RADIO and DISH, `udp://` (unicast or multicast).
+//! involved) and, for RADIO, DISH and DGRAM, `udp://` (unicast or multicast).
 //!
 //! **The rest.** [`Socket::options`] sets and reads libzmq's socket options by their
 //! names, typed ([`Duration`](std::time::Duration)s, counts, [`Option`] where libzmq says
@@ -139,7 +159,8 @@ pub use context::Context;
 pub use error::{Error, Result};
 pub use message::Message;
 pub use monitor::{
-    protocol_error, DisconnectReason, EventKind, EventSet, Monitor, MonitorEvent, WireEvent,
+    protocol_error, DisconnectReason, EventKind, EventSet, FeedVersion, Monitor, MonitorEvent,
+    WireEvent, WireEventV2,
 };
 pub use poll::{poll, PollEvents, PollItem, Poller, PollerEvent, POLLERR, POLLIN, POLLOUT};
 pub use properties::Properties;
@@ -184,6 +205,12 @@ pub const XSUB: SocketType = SocketType::XSub;
 /// and bytes, an empty message marks a connection made or lost, and sending a routing id
 /// with empty data closes that connection. The crate documentation has an example.
 pub const STREAM: SocketType = SocketType::Stream;
+/// Raw udp datagrams (draft), to and from any udp program: the socket binds one udp
+/// endpoint, and each message is the peer's address as text, `ip:port`, sent with MORE,
+/// then the datagram. A received address ends with a NUL byte, as libzmq writes it; one
+/// sent may or may not. It cannot connect, and speaks udp only. The crate documentation has
+/// an example.
+pub const DGRAM: SocketType = SocketType::Dgram;
 /// Thread-safe server (draft): single-part messages addressed by routing id.
 pub const SERVER: SocketType = SocketType::Server;
 /// Thread-safe client (draft): a single-part DEALER.

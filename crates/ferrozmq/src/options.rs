@@ -93,6 +93,8 @@ pub(crate) struct Options {
     pub(crate) socks_username: String,
     /// SOCKS_PASSWORD, sent with SOCKS_USERNAME.
     pub(crate) socks_password: String,
+    /// WSS_CERT_PEM, _KEY_PEM, _TRUST_PEM, _HOSTNAME, _TRUST_SYSTEM: TLS for `wss://`.
+    pub(crate) wss: crate::transport::ws::tls::WssOptions,
     /// RATE in kilobits per second, kept for reading back: only multicast transports (PGM,
     /// NORM) use it, and ferrozmq has none.
     pub(crate) rate: u32,
@@ -201,6 +203,7 @@ impl Default for Options {
             socks_proxy: None,
             socks_username: String::new(),
             socks_password: String::new(),
+            wss: Default::default(),
             use_fd: None,
             ipc_filters: Default::default(),
             tcp_accept_filters: Default::default(),

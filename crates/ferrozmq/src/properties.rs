@@ -12,6 +12,7 @@
 //! [`Socket::last_properties`]: crate::Socket::last_properties
 
 use bytes::Bytes;
+use std::os::fd::RawFd;
 use std::sync::Arc;
 use zmtp::PeerInfo;
 
@@ -40,6 +41,8 @@ use zmtp::PeerInfo;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Properties {
     list: Option<Arc<[(String, Bytes)]>>,
+    /// The descriptor of the connection (tcp, ipc, ws), for libzmq's `ZMQ_SRCFD`.
+    source_fd: Option<RawFd>,
 }
 
 /// The property a ZAP handler's user id is found under.
@@ -77,6 +80,7 @@ impl Properties {
         }
         Properties {
             list: Some(list.into()),
+            source_fd: None,
         }
     }
 
@@ -92,7 +96,24 @@ impl Properties {
         )];
         Properties {
             list: Some(list.into()),
+            source_fd: None,
         }
+    }
+
+    /// These properties, of a connection over the descriptor `fd`.
+    pub(crate) fn with_source_fd(self, fd: RawFd) -> Self {
+        Properties {
+            source_fd: Some(fd),
+            ..self
+        }
+    }
+
+    /// The descriptor of the connection (tcp, ipc, ws) the messages came through, as
+    /// libzmq's deprecated `ZMQ_SRCFD` gives it: for `getpeername(2)` and the like. It is
+    /// the engine's, not the application's: never close it, and expect it to be closed, or
+    /// even reused by another connection, once this one ends. `None` for inproc peers.
+    pub fn source_fd(&self) -> Option<RawFd> {
+        self.source_fd
     }
 
     /// The value of a property, as bytes.
@@ -135,7 +156,7 @@ impl Properties {
             .map(|(n, v)| (n.as_str(), &v[..]))
     }
 
-    /// True when there are no properties.
+    /// True when there are no properties (a [`source_fd`](Self::source_fd) is not one).
     pub fn is_empty(&self) -> bool {
         self.list.as_deref().is_none_or(|l| l.is_empty())
     }
@@ -173,5 +194,13 @@ mod tests {
         assert_eq!(properties.iter().count(), 5);
         assert!(Properties::new().get("Socket-Type").is_none());
         assert!(Properties::new().is_empty());
+        assert_eq!(properties.source_fd(), None);
+        assert_eq!(properties.with_source_fd(7).source_fd(), Some(7));
+        let descriptor_only = Properties::of_address("").with_source_fd(3);
+        assert!(descriptor_only.is_empty());
+        assert_ne!(
+            descriptor_only,
+            Properties::of_address("").with_source_fd(4)
+        );
     }
 }

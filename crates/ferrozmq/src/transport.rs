@@ -27,7 +27,7 @@ use ws::{WsConfig, WsStream};
 pub(crate) enum Stream {
     Tcp(mio::net::TcpStream),
     Unix(mio::net::UnixStream),
-    /// A tcp connection speaking ZWS (`ws://`).
+    /// A tcp connection speaking ZWS (`ws://`, or `wss://` inside TLS).
     Ws(Box<WsStream>),
 }
 
@@ -186,7 +186,16 @@ impl Target {
     ) -> Result<Target> {
         let ipv6 = options.ipv6;
         match endpoint {
-            Endpoint::Ws { host, port, path } => {
+            Endpoint::Ws {
+                secure,
+                host,
+                port,
+                path,
+            } => {
+                let mut config = WsConfig::for_options(options, socket_type);
+                if *secure {
+                    config.tls = Some(Box::new(options.wss.client(host)?));
+                }
                 let tcp = Endpoint::Tcp {
                     host: host.clone(),
                     port: *port,
@@ -201,7 +210,7 @@ impl Target {
                     addrs: tcp.connect_addrs(ipv6)?,
                     host,
                     path: path.clone(),
-                    config: WsConfig::for_options(options, socket_type),
+                    config,
                 })
             }
             Endpoint::Tcp { host, port, .. } => match &options.socks_proxy {
@@ -279,7 +288,7 @@ impl Target {
             } => {
                 let addr = addrs[attempt % addrs.len()];
                 let stream = mio::net::TcpStream::from_std(sys::tcp_connect(&addr, None, tuning)?);
-                let ws = WsStream::client(stream, host.clone(), path.clone(), config);
+                let ws = WsStream::client(stream, host.clone(), path.clone(), config)?;
                 Ok(Stream::Ws(Box::new(ws)))
             }
         }
@@ -323,7 +332,7 @@ pub(crate) enum Listener {
     Tcp(mio::net::TcpListener),
     /// With the file to remove when the listener closes (none for abstract names).
     Unix(mio::net::UnixListener, Option<PathBuf>),
-    /// A tcp listener whose connections speak ZWS.
+    /// A tcp listener whose connections speak ZWS (inside TLS for `wss://`).
     Ws(mio::net::TcpListener, WsConfig),
 }
 
@@ -335,17 +344,28 @@ impl Listener {
         ipv6: bool,
         backlog: i32,
         tuning: &Tuning,
-        ws: WsConfig,
+        mut ws: WsConfig,
     ) -> Result<(Listener, String)> {
         match endpoint {
-            Endpoint::Ws { host, port, path } => {
+            Endpoint::Ws {
+                secure,
+                host,
+                port,
+                path,
+            } => {
+                let scheme = if *secure {
+                    ws.tls = Some(Box::new(ws.wss.server()?));
+                    "wss"
+                } else {
+                    "ws"
+                };
                 let addr = Endpoint::bind_addr(host, *port, ipv6)?;
                 let listener =
                     sys::tcp_listen(&addr, backlog, tuning).map_err(|e| bind_error(e, endpoint))?;
                 let bound = endpoint::tcp_text(&listener.local_addr()?);
                 Ok((
                     Listener::Ws(mio::net::TcpListener::from_std(listener), ws),
-                    format!("ws{}{path}", &bound["tcp".len()..]),
+                    format!("{scheme}{}{path}", &bound["tcp".len()..]),
                 ))
             }
             Endpoint::Tcp {
@@ -392,7 +412,7 @@ impl Listener {
     pub(crate) fn adopt(
         endpoint: &Endpoint,
         fd: RawFd,
-        ws: WsConfig,
+        mut ws: WsConfig,
     ) -> Result<(Listener, String)> {
         use std::os::fd::{FromRawFd, OwnedFd};
         // SAFETY: F_DUPFD_CLOEXEC only reads `fd`; a bad one fails with EBADF.
@@ -420,12 +440,18 @@ impl Listener {
             Ok((mio::net::TcpListener::from_std(listener), bound))
         };
         match endpoint {
-            Endpoint::Ws { path, .. } => {
+            Endpoint::Ws { secure, path, .. } => {
+                let scheme = if *secure {
+                    ws.tls = Some(Box::new(ws.wss.server()?));
+                    "wss"
+                } else {
+                    "ws"
+                };
                 let (listener, bound) = tcp_listener(owned)?;
                 let bound = endpoint::tcp_text(&bound);
                 Ok((
                     Listener::Ws(listener, ws),
-                    format!("ws{}{path}", &bound["tcp".len()..]),
+                    format!("{scheme}{}{path}", &bound["tcp".len()..]),
                 ))
             }
             Endpoint::Tcp { .. } => {
@@ -458,9 +484,10 @@ impl Listener {
         match self {
             Listener::Tcp(l) => l.accept().map(|(s, _)| Stream::Tcp(s)),
             Listener::Unix(l, _) => l.accept().map(|(s, _)| Stream::Unix(s)),
-            Listener::Ws(l, config) => l
-                .accept()
-                .map(|(s, _)| Stream::Ws(Box::new(WsStream::server(s, config)))),
+            Listener::Ws(l, config) => {
+                let (tcp, _) = l.accept()?;
+                Ok(Stream::Ws(Box::new(WsStream::server(tcp, config)?)))
+            }
         }
     }
 

@@ -4,7 +4,8 @@
 mod common;
 
 use ferrozmq::{
-    Context, Error, Socket, SocketType, CHANNEL, CLIENT, GATHER, PEER, SCATTER, SERVER,
+    Context, Error, EventKind, EventSet, Socket, SocketType, CHANNEL, CLIENT, GATHER, PEER,
+    SCATTER, SERVER,
 };
 use std::time::Duration;
 
@@ -146,4 +147,58 @@ fn multipart_messages_from_the_wire_are_dropped_whole() {
     raw.write(&common::frame(0x00, b"single"));
     let (_, msg) = server.recv_from().expect("the single-part message");
     assert_eq!(&msg[..], b"single");
+}
+
+#[test]
+fn a_server_disconnects_one_peer_by_routing_id_and_the_others_stay() {
+    let ctx = Context::new();
+    let server = socket(&ctx, SERVER);
+    let endpoint = bind(&server, "tcp", "");
+    let (dropped, kept) = (socket(&ctx, CLIENT), socket(&ctx, CLIENT));
+    let mut dropped_events = dropped.monitor(EventSet::ALL).expect("monitor");
+    dropped.connect(&endpoint).unwrap();
+    kept.connect(&endpoint).unwrap();
+    dropped.send("first").unwrap();
+    let (old_id, _) = server.recv_from().unwrap();
+    kept.send("kept").unwrap();
+    let (kept_id, _) = server.recv_from().unwrap();
+
+    server.disconnect_peer(old_id).expect("disconnect_peer");
+    assert_eq!(
+        server.send_to(old_id, "gone").err(),
+        Some(Error::HostUnreachable)
+    );
+    assert_eq!(
+        server.disconnect_peer(old_id).err(),
+        Some(Error::HostUnreachable),
+        "once only"
+    );
+    // The connection really closed: the client sees it go, and comes back as a new peer.
+    loop {
+        let event = dropped_events
+            .recv_timeout(Duration::from_secs(5))
+            .expect("event");
+        if event.kind() == EventKind::Disconnected {
+            break;
+        }
+    }
+    dropped.send("again").unwrap();
+    let (new_id, again) = server.recv_from().unwrap();
+    assert_eq!(again, "again");
+    assert_ne!(new_id, old_id, "a peer that comes back gets a new id");
+    server.send_to(kept_id, "still here").unwrap();
+    assert_eq!(kept.recv().unwrap(), "still here");
+}
+
+#[test]
+fn only_server_and_peer_disconnect_peers() {
+    let ctx = Context::new();
+    let peer = socket(&ctx, PEER);
+    assert_eq!(peer.disconnect_peer(7).err(), Some(Error::HostUnreachable));
+    for kind in [CLIENT, SCATTER, ferrozmq::ROUTER] {
+        assert_eq!(
+            socket(&ctx, kind).disconnect_peer(7).err(),
+            Some(Error::NotSupported)
+        );
+    }
 }

@@ -6,8 +6,9 @@
 //! Every wait is bounded, and every socket has LINGER 0.
 
 use ferrozmq::{
-    protocol_error, Context, DisconnectReason, Error, EventKind, EventSet, Monitor, MonitorEvent,
-    Socket, SocketType, WireEvent, PAIR, PULL, PUSH,
+    protocol_error, Context, DisconnectReason, Error, EventKind, EventSet, FeedVersion, Message,
+    Monitor, MonitorEvent, Socket, SocketType, WireEvent, WireEventV2, DEALER, PAIR, PUB, PULL,
+    PUSH, SUB,
 };
 use std::cell::RefCell;
 use std::io::Write;
@@ -889,4 +890,364 @@ fn libzmq_and_ferrozmq_monitors_report_the_same_events_for_the_same_scenarios() 
     let ferro = connecter_scenario(&ctxs, Lib::Ferro);
     assert_eq!(libzmq, connecter_expected, "libzmq, connecting");
     assert_eq!(ferro, libzmq, "ferrozmq as libzmq, connecting");
+}
+
+// ---- The version 2 feed (`zmq_socket_monitor_versioned`) ----
+
+/// Starts a version 2 feed of `watched` on a socket of `feed_type`, and connects a reader
+/// of the matching type (subscribed to everything for PUB).
+fn watch_v2(ctx: &Context, watched: &Socket, events: EventSet, feed_type: SocketType) -> Socket {
+    let endpoint = feed_endpoint();
+    watched
+        .monitor_versioned(Some(&endpoint), events, FeedVersion::V2, feed_type)
+        .expect("versioned monitor");
+    let reader_type = match feed_type {
+        SocketType::Pub => SUB,
+        SocketType::Push => PULL,
+        _ => PAIR,
+    };
+    let reader = socket(ctx, reader_type);
+    if feed_type == SocketType::Pub {
+        reader.subscribe(b"").expect("subscribe");
+    }
+    reader.connect(&endpoint).expect("connect to the feed");
+    reader
+}
+
+/// The next version 2 event, checking the frames themselves: a 64-bit number, a 64-bit
+/// count, that many 64-bit values, then two endpoints.
+fn next_v2(reader: &Socket) -> WireEventV2 {
+    let parts: Vec<Message> = reader.recv_multipart().expect("a monitor event");
+    assert!(parts.len() >= 4, "{} parts", parts.len());
+    assert_eq!(parts[0].len(), 8, "the event number is 64 bits");
+    assert_eq!(parts[1].len(), 8, "the value count is 64 bits");
+    let count = u64::from_le_bytes(parts[1][..].try_into().unwrap()) as usize;
+    assert_eq!(
+        parts.len(),
+        count + 4,
+        "number, count, values, two endpoints"
+    );
+    for value in &parts[2..2 + count] {
+        assert_eq!(value.len(), 8, "each value is 64 bits");
+    }
+    WireEventV2::parse(&parts).expect("a version 2 event")
+}
+
+/// The next version 2 event of `kind`, skipping others (CONNECT_DELAYED, ...).
+fn expect_v2(reader: &Socket, kind: EventKind) -> WireEventV2 {
+    loop {
+        let event = next_v2(reader);
+        if event.kind() == Some(kind) {
+            return event;
+        }
+    }
+}
+
+#[test]
+fn version_2_names_both_ends_of_each_connection_in_64_bit_frames() {
+    let ctx = Context::new();
+    let server = socket(&ctx, DEALER);
+    let server_feed = watch_v2(&ctx, &server, EventSet::ALL_V2, SocketType::Pair);
+    let endpoint = bound(&server, "tcp://127.0.0.1:*");
+    let listening = expect_v2(&server_feed, EventKind::Listening);
+    assert_eq!(listening.local_endpoint, endpoint);
+    assert_eq!(listening.remote_endpoint, "");
+    assert_eq!(listening.values.len(), 1);
+    assert!(listening.values[0] > 2, "the listener's descriptor");
+
+    // A plain tcp client: its address is known for sure.
+    let raw = TcpStream::connect(tcp_addr(&endpoint)).expect("raw connect");
+    let raw_address = format!("tcp://{}", raw.local_addr().expect("local address"));
+    let accepted = expect_v2(&server_feed, EventKind::Accepted);
+    assert_eq!(accepted.local_endpoint, endpoint);
+    assert_eq!(accepted.remote_endpoint, raw_address);
+    drop(raw);
+    let lost = expect_v2(&server_feed, EventKind::Disconnected);
+    assert_eq!(
+        (lost.local_endpoint, lost.remote_endpoint),
+        (endpoint.clone(), raw_address)
+    );
+    assert_eq!(lost.values, accepted.values, "the connection's descriptor");
+
+    // A ferrozmq client watched too: each side names the other.
+    let client = socket(&ctx, DEALER);
+    let client_feed = watch_v2(&ctx, &client, EventSet::ALL_V2, SocketType::Pair);
+    client.connect(&endpoint).expect("connect");
+    let connected = expect_v2(&client_feed, EventKind::Connected);
+    assert_eq!(connected.remote_endpoint, endpoint);
+    assert!(connected.local_endpoint.starts_with("tcp://127.0.0.1:"));
+    assert_ne!(connected.local_endpoint, connected.remote_endpoint);
+    let client_handshake = expect_v2(&client_feed, EventKind::HandshakeSucceeded);
+    assert_eq!(client_handshake.values, [0], "libzmq's value");
+    assert_eq!(client_handshake.local_endpoint, connected.local_endpoint);
+    assert_eq!(client_handshake.remote_endpoint, endpoint);
+    let server_handshake = expect_v2(&server_feed, EventKind::HandshakeSucceeded);
+    assert_eq!(server_handshake.local_endpoint, endpoint);
+    assert_eq!(server_handshake.remote_endpoint, connected.local_endpoint);
+
+    client
+        .monitor_versioned(None, EventSet::empty(), FeedVersion::V2, PAIR)
+        .expect("stop");
+    let stopped = next_v2(&client_feed);
+    assert_eq!(stopped.kind(), Some(EventKind::MonitorStopped));
+    assert_eq!(stopped.values, [0]);
+    assert_eq!(
+        (
+            stopped.local_endpoint.as_str(),
+            stopped.remote_endpoint.as_str()
+        ),
+        ("", "")
+    );
+}
+
+#[test]
+fn version_2_over_ipc_names_the_unnamed_client_end_ipc() {
+    let ctx = Context::new();
+    let path = std::env::temp_dir().join(format!("ferrozmq-monitor-v2-{}", std::process::id()));
+    let endpoint = format!("ipc://{}", path.display());
+    let server = socket(&ctx, PULL);
+    let server_feed = watch_v2(&ctx, &server, EventSet::ALL_V2, SocketType::Pair);
+    bound(&server, &endpoint);
+    let client = socket(&ctx, PUSH);
+    let client_feed = watch_v2(&ctx, &client, EventSet::ALL_V2, SocketType::Pair);
+    client.connect(&endpoint).expect("connect");
+    let connected = expect_v2(&client_feed, EventKind::Connected);
+    assert_eq!(
+        (
+            connected.local_endpoint.as_str(),
+            connected.remote_endpoint.as_str()
+        ),
+        ("ipc://", endpoint.as_str())
+    );
+    let accepted = expect_v2(&server_feed, EventKind::Accepted);
+    assert_eq!(
+        (
+            accepted.local_endpoint.as_str(),
+            accepted.remote_endpoint.as_str()
+        ),
+        (endpoint.as_str(), "ipc://")
+    );
+    drop(server);
+    let _ = std::fs::remove_file(&path);
+}
+
+/// libzmq names a ws connection's ends `ws://address:port` (the kernel's address, no path).
+#[test]
+fn version_2_over_ws_names_the_kernel_ends_ws() {
+    let ctx = Context::new();
+    let server = socket(&ctx, PULL);
+    let server_feed = watch_v2(&ctx, &server, EventSet::ALL_V2, SocketType::Pair);
+    let endpoint = bound(&server, "ws://127.0.0.1:*/feed");
+    let client = socket(&ctx, PUSH);
+    let client_feed = watch_v2(&ctx, &client, EventSet::ALL_V2, SocketType::Pair);
+    client.connect(&endpoint).expect("connect");
+    let connected = expect_v2(&client_feed, EventKind::Connected);
+    assert_eq!(connected.remote_endpoint, endpoint);
+    let client_end = connected.local_endpoint;
+    assert!(client_end.starts_with("ws://127.0.0.1:"), "{client_end}");
+    let accepted = expect_v2(&server_feed, EventKind::Accepted);
+    assert_eq!(
+        (accepted.local_endpoint, accepted.remote_endpoint),
+        (endpoint, client_end)
+    );
+}
+
+#[test]
+fn version_2_feeds_go_out_on_pub_and_push_sockets() {
+    let ctx = Context::new();
+    // PUB: the event number is the topic; a reader subscribed to LISTENING gets only that.
+    let pull = socket(&ctx, PULL);
+    let feed = feed_endpoint();
+    pull.monitor_versioned(Some(&feed), EventSet::ALL_V2, FeedVersion::V2, PUB)
+        .expect("PUB feed");
+    let listening_only = socket(&ctx, SUB);
+    listening_only
+        .subscribe(u64::from(EventKind::Listening.number()).to_le_bytes())
+        .expect("subscribe");
+    listening_only.connect(&feed).expect("connect");
+    let everything = socket(&ctx, SUB);
+    everything.subscribe(b"").expect("subscribe");
+    everything.connect(&feed).expect("connect");
+    // A subscription reaches an inproc PUB at once; bind only then.
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    let push = socket(&ctx, PUSH);
+    push.connect(&endpoint).expect("connect");
+    assert_eq!(
+        expect_v2(&everything, EventKind::Listening).local_endpoint,
+        endpoint
+    );
+    expect_v2(&everything, EventKind::Accepted);
+    assert_eq!(next_v2(&listening_only).kind(), Some(EventKind::Listening));
+    listening_only
+        .options()
+        .set_rcvtimeo(Some(QUIET))
+        .expect("rcvtimeo");
+    assert_eq!(
+        listening_only.recv_multipart().map(|_| ()),
+        Err(Error::Again)
+    );
+
+    // PUSH: read with PULL.
+    let dealer = socket(&ctx, DEALER);
+    let reader = watch_v2(&ctx, &dealer, EventSet::ALL_V2, SocketType::Push);
+    let endpoint = bound(&dealer, "tcp://127.0.0.1:*");
+    let event = expect_v2(&reader, EventKind::Listening);
+    assert_eq!(event.local_endpoint, endpoint);
+    drop(dealer);
+    expect_v2(&reader, EventKind::MonitorStopped);
+}
+
+#[test]
+fn the_versioned_feed_refuses_what_libzmq_refuses() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let endpoint = feed_endpoint();
+    for feed_type in [PULL, SUB, DEALER] {
+        assert!(matches!(
+            pull.monitor_versioned(Some(&endpoint), EventSet::ALL, FeedVersion::V2, feed_type),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+    assert!(matches!(
+        pull.monitor_versioned(Some(&endpoint), EventSet::ALL_V2, FeedVersion::V1, PAIR),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        pull.monitor_versioned(
+            Some("tcp://127.0.0.1:5555"),
+            EventSet::ALL,
+            FeedVersion::V2,
+            PAIR
+        ),
+        Err(Error::ProtocolNotSupported(_))
+    ));
+    // Pipe statistics need a feed that asks for them, then a pipe.
+    assert!(matches!(
+        pull.monitor_pipes_stats(),
+        Err(Error::InvalidArgument(_))
+    ));
+    pull.monitor_versioned(Some(&endpoint), EventSet::ALL, FeedVersion::V2, PAIR)
+        .expect("feed without statistics");
+    assert!(matches!(
+        pull.monitor_pipes_stats(),
+        Err(Error::InvalidArgument(_))
+    ));
+    pull.monitor_versioned(
+        Some(&endpoint),
+        EventSet::PIPES_STATS,
+        FeedVersion::V2,
+        PAIR,
+    )
+    .expect("feed with statistics");
+    assert_eq!(pull.monitor_pipes_stats(), Err(Error::Again));
+}
+
+/// Asks for pipe statistics until `done` accepts them (pipes attach and queues fill
+/// asynchronously).
+fn stats_until(
+    watched: &Socket,
+    reader: &Socket,
+    done: impl Fn(&[WireEventV2]) -> bool,
+    pipes: usize,
+) -> Vec<WireEventV2> {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        // The peer's handshake may be done before this side's: no pipe yet.
+        match watched.monitor_pipes_stats() {
+            Err(Error::Again) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+            done => done.expect("pipe statistics"),
+        }
+        let stats: Vec<WireEventV2> = (0..pipes).map(|_| next_v2(reader)).collect();
+        for event in &stats {
+            assert_eq!(event.number, WireEventV2::PIPES_STATS);
+            assert_eq!(event.values.len(), 2, "outbound, inbound");
+        }
+        if done(&stats) || std::time::Instant::now() > deadline {
+            return stats;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn pipe_statistics_count_whole_messages_queued_each_way_and_name_the_connection() {
+    let ctx = Context::new();
+    // Inbound: a PULL that reads nothing holds what its peer sent.
+    let pull = socket(&ctx, PULL);
+    let pull_feed = watch_v2(&ctx, &pull, EventSet::PIPES_STATS, SocketType::Pair);
+    let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+    let push = socket(&ctx, PUSH);
+    let push_feed = watch_v2(&ctx, &push, EventSet::ALL_V2, SocketType::Pair);
+    push.connect(&endpoint).expect("connect");
+    let push_end = expect_v2(&push_feed, EventKind::HandshakeSucceeded).local_endpoint;
+    for n in 0..3 {
+        push.send_multipart([format!("part 1 of {n}"), "part 2".into(), "part 3".into()])
+            .expect("send");
+    }
+    push.send("single").expect("send");
+    let stats = stats_until(&pull, &pull_feed, |s| s[0].values == [0, 4], 1);
+    assert_eq!(stats[0].values, [0, 4], "four whole messages in, none out");
+    assert_eq!(stats[0].local_endpoint, endpoint);
+    assert_eq!(stats[0].remote_endpoint, push_end);
+    assert_eq!(pull.recv_multipart().expect("recv").len(), 3);
+    pull.monitor_pipes_stats().expect("pipe statistics");
+    assert_eq!(next_v2(&pull_feed).values, [0, 3], "one read");
+
+    // Outbound: a PUSH whose peer is not there holds what it was given.
+    let nobody = free_endpoint();
+    let lonely = socket(&ctx, PUSH);
+    let lonely_feed = watch_v2(&ctx, &lonely, EventSet::PIPES_STATS, SocketType::Push);
+    lonely.connect(&nobody).expect("connect");
+    for _ in 0..5 {
+        lonely.send("waiting").expect("send");
+    }
+    lonely.monitor_pipes_stats().expect("pipe statistics");
+    let stats = next_v2(&lonely_feed);
+    assert_eq!(stats.values, [5, 0], "five out, none in");
+    assert_eq!(
+        (
+            stats.local_endpoint.as_str(),
+            stats.remote_endpoint.as_str()
+        ),
+        ("", nobody.as_str())
+    );
+}
+
+#[test]
+fn pipe_statistics_come_one_per_pipe_for_every_peer_of_a_listener() {
+    let ctx = Context::new();
+    let push = socket(&ctx, PUSH);
+    push.options().set_sndhwm(10).expect("sndhwm");
+    let feed = watch_v2(&ctx, &push, EventSet::ALL_V2, SocketType::Pair);
+    let endpoint = bound(&push, "tcp://127.0.0.1:*");
+    let pulls: Vec<Socket> = (0..3)
+        .map(|_| {
+            let pull = socket(&ctx, PULL);
+            pull.connect(&endpoint).expect("connect");
+            pull
+        })
+        .collect();
+    let mut peers = Vec::new();
+    for _ in &pulls {
+        peers.push(expect_v2(&feed, EventKind::HandshakeSucceeded).remote_endpoint);
+    }
+    // One message per peer (round robin): every pipe is attached and drained.
+    for _ in &pulls {
+        push.send("hello").expect("send");
+    }
+    for pull in &pulls {
+        assert_eq!(pull.recv().expect("recv"), b"hello");
+    }
+    let stats = stats_until(&push, &feed, |s| s.iter().all(|e| e.values == [0, 0]), 3);
+    let mut named: Vec<String> = stats.iter().map(|e| e.remote_endpoint.clone()).collect();
+    named.sort();
+    peers.sort();
+    assert_eq!(named, peers, "each pipe names its own peer");
+    for event in &stats {
+        assert_eq!(event.local_endpoint, endpoint);
+        assert_eq!(event.values, [0, 0]);
+    }
 }

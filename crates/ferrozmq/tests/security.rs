@@ -10,7 +10,8 @@ mod security_support;
 
 use bytes::BytesMut;
 use ferrozmq::{
-    protocol_error, Authenticator, Context, Error, EventKind, Socket, PULL, PUSH, REP, REQ, ROUTER,
+    protocol_error, Authenticator, Context, Error, EventKind, EventSet, Socket, PULL, PUSH, REP,
+    REQ, ROUTER,
 };
 use security_support::*;
 use std::io::{Read, Write};
@@ -691,6 +692,58 @@ fn a_handler_that_never_answers_costs_the_io_thread_nothing() {
         (EventKind::HandshakeFailedNoDetail, libc::ETIMEDOUT as u32)
     );
     assert!(started.elapsed() >= Duration::from_millis(900));
+}
+
+#[test]
+fn a_handler_that_closes_mid_request_leaves_the_handshake_to_end_when_the_client_leaves() {
+    let ctx = Context::new();
+    let handler = socket(&ctx, REP);
+    handler.bind(ZAP).unwrap();
+    let rep = socket(&ctx, REP);
+    rep.options().set_plain_server(true).unwrap();
+    let mut events = rep.monitor(EventSet::ALL).expect("monitor");
+    let endpoint = bind(&rep);
+    let req = socket(&ctx, REQ);
+    req.options().set_plain_username(Some("admin")).unwrap();
+    req.options().set_plain_password(Some("secret")).unwrap();
+    req.connect(&endpoint).unwrap();
+    // The handler reads the request's first part, then closes with the rest unread (the
+    // "disconnect" handler of libzmq's test_security_zap).
+    let version = handler.recv().expect("a ZAP request");
+    assert_eq!((&version[..], version.more()), (&b"1.0"[..], true));
+    drop(handler);
+    // No verdict will come, and the client did nothing wrong: as in libzmq, the handshake
+    // neither fails nor succeeds while the client waits (refusing it would only have it
+    // reconnect, to be refused again for want of a handler).
+    let quiet_until = Instant::now() + Duration::from_millis(300);
+    while let Some(left) = quiet_until.checked_duration_since(Instant::now()) {
+        let Ok(event) = events.recv_timeout(left) else {
+            break;
+        };
+        assert!(
+            !matches!(
+                event.kind(),
+                EventKind::HandshakeSucceeded
+                    | EventKind::HandshakeFailedNoDetail
+                    | EventKind::HandshakeFailedProtocol
+                    | EventKind::HandshakeFailedAuth
+            ),
+            "{event:?}"
+        );
+    }
+    drop(req);
+    let ended = loop {
+        let event = events.recv_timeout(TIMEOUT).expect("an event");
+        if event.kind() == EventKind::HandshakeFailedNoDetail {
+            break event;
+        }
+        assert_ne!(
+            event.kind(),
+            EventKind::HandshakeFailedProtocol,
+            "{event:?}"
+        );
+    };
+    assert_eq!(ended.value(), libc::EPIPE as u32, "the client left");
 }
 
 // ---- The built-in authenticator ----

@@ -1,7 +1,7 @@
-//! ws:// against libzmq's own WebSocket transport, both ways, NULL and CURVE: a small C
-//! program on libzmq 4.3.4 (built from the `zeromq-src` crate's vendored source with the
-//! draft API and `ENABLE_WS`, once, into this target directory) and a ferrozmq socket,
-//! each binding in turn. The crates.io `zmq` crate's libzmq has no ws transport, hence the separate build.
+//! ws:// and wss:// against libzmq's own WebSocket transports, both ways, NULL and CURVE:
+//! a small C program on libzmq 4.3.4 (built from the `zeromq-src` crate's vendored source
+//! with the draft API, `ENABLE_WS` and GnuTLS, once, into this target directory) and a
+//! ferrozmq socket, each binding in turn. The crates.io `zmq` crate's libzmq has no ws transport, hence the separate build.
 //! Without cmake or a C compiler the test says so loudly and passes without running.
 //! The browser page of `browser.rs` runs against that libzmq too.
 
@@ -15,13 +15,13 @@ use std::sync::OnceLock;
 use std::time::Duration;
 use zmtp::curve_keys::CurveKeyPair;
 
-/// libzmq's cmake options: the draft API (which brings ws), no TLS (wss is not what this
-/// tests), nothing else built.
+/// libzmq's cmake options: the draft API (which brings ws), TLS through GnuTLS (which
+/// brings wss), nothing else built.
 const CMAKE_OPTIONS: &[&str] = &[
     "-DCMAKE_BUILD_TYPE=Release",
     "-DENABLE_DRAFTS=ON",
     "-DENABLE_WS=ON",
-    "-DWITH_TLS=OFF",
+    "-DWITH_TLS=ON",
     "-DWITH_LIBSODIUM=OFF",
     "-DBUILD_TESTS=OFF",
     "-DWITH_PERF_TOOL=OFF",
@@ -39,7 +39,9 @@ const SIZES: &[usize] = &[0, 1, 125, 126, 65_535, 65_536, 200_000];
 /// `peer req <endpoint> <count>` sends `count` two-part messages (an index, then a body of
 /// `SIZES[i % n]` octets of value i) and checks each echo. Exit status 0 is success.
 /// CURVE (Z85 keys in the environment): `PEER_CURVE_SECRET` alone makes the socket a
-/// server; with `PEER_CURVE_SERVERKEY` and `PEER_CURVE_PUBLIC` too, a client.
+/// server; with `PEER_CURVE_SERVERKEY` and `PEER_CURVE_PUBLIC` too, a client. For wss
+/// (PEM text and a name in the environment): `PEER_WSS_CERT` and `PEER_WSS_KEY` for a
+/// bind, `PEER_WSS_TRUST` and `PEER_WSS_HOSTNAME` for a connect.
 /// `peer browser <xpub endpoint> <pull endpoint>` binds both (printing each), prints
 /// `subscribed <topic>` when the XPUB gets a subscription, then publishes the two-part
 /// messages given on stdin as `topic<TAB>body` lines, and prints each message its PULL gets
@@ -48,6 +50,8 @@ const SIZES: &[usize] = &[0, 1, 125, 126, 65_535, 65_536, 200_000];
 /// tenths of a second; `peer sub <endpoint> <count>` subscribes to `A` and takes `count`
 /// messages, each of which must be `A-yes`.
 const PEER_C: &str = r#"
+/* The WSS options are in the draft API. */
+#define ZMQ_BUILD_DRAFT_API
 #include <zmq.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,12 +66,21 @@ static void fail(const char *what) {
     exit(1);
 }
 
+static void set_text(void *s, int option, const char *name) {
+    const char *value = getenv(name);
+    if (value && zmq_setsockopt(s, option, value, strlen(value)) != 0) fail(name);
+}
+
 static void *open_socket(void *ctx, int type, const char *endpoint) {
     void *s = zmq_socket(ctx, type);
     int timeout = 10000, linger = 0;
     zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
     zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    set_text(s, ZMQ_WSS_CERT_PEM, "PEER_WSS_CERT");
+    set_text(s, ZMQ_WSS_KEY_PEM, "PEER_WSS_KEY");
+    set_text(s, ZMQ_WSS_TRUST_PEM, "PEER_WSS_TRUST");
+    set_text(s, ZMQ_WSS_HOSTNAME, "PEER_WSS_HOSTNAME");
     const char *server_key = getenv("PEER_CURVE_SERVERKEY");
     const char *secret = getenv("PEER_CURVE_SECRET");
     if (server_key) {
@@ -253,8 +266,22 @@ fn libzmq_peer() -> Option<PathBuf> {
     PEER.get_or_init(build_libzmq_peer).clone()
 }
 
-/// Builds libzmq with ws (unless this target directory has it already) and the peer
-/// program against it; returns the program, or `None` when the tools are missing.
+/// Whether libzmq's build finds GnuTLS, without which it has no wss transport.
+fn gnutls_available() -> bool {
+    let found = Command::new("pkg-config")
+        .args(["--exists", "gnutls"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        eprintln!(
+            "\n*** SKIPPED: wss interop with libzmq needs GnuTLS (apt-get install libgnutls28-dev pkg-config) ***\n"
+        );
+    }
+    found
+}
+
+/// Builds libzmq with ws and wss (unless this target directory has it already) and the
+/// peer program against it; returns the program, or `None` when the tools are missing.
 fn build_libzmq_peer() -> Option<PathBuf> {
     for tool in ["cmake", "cc"] {
         if !available(tool) {
@@ -370,8 +397,44 @@ impl Curve {
     }
 }
 
+/// For wss: a test authority and a certificate it signed for `localhost`, as PEM.
+struct Tls {
+    authority: String,
+    cert: String,
+    key: String,
+}
+
+impl Tls {
+    fn new() -> Tls {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+        let authority_key = KeyPair::generate().unwrap();
+        let mut authority = CertificateParams::new(Vec::<String>::new()).unwrap();
+        authority.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let authority_pem = authority.self_signed(&authority_key).unwrap().pem();
+        let issuer = Issuer::new(authority, authority_key);
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .signed_by(&key, &issuer)
+            .unwrap();
+        Tls {
+            authority: authority_pem,
+            cert: cert.pem(),
+            key: key.serialize_pem(),
+        }
+    }
+
+    fn scheme(tls: Option<&Tls>) -> &'static str {
+        if tls.is_some() {
+            "wss"
+        } else {
+            "ws"
+        }
+    }
+}
+
 /// libzmq connects its REQ to a ferrozmq REP that echoes.
-fn libzmq_connects(peer: &Path, curve: Option<&Curve>) {
+fn libzmq_connects(peer: &Path, curve: Option<&Curve>, tls: Option<&Tls>) {
     let ctx = Context::new();
     let rep = socket(&ctx, REP);
     let mut command = Command::new(peer);
@@ -379,7 +442,15 @@ fn libzmq_connects(peer: &Path, curve: Option<&Curve>) {
         curve.serve(&rep);
         curve.client_peer(&mut command);
     }
-    let endpoint = rep.bind("ws://127.0.0.1:*/zmq").unwrap();
+    if let Some(tls) = tls {
+        rep.options().set_wss_cert_pem(tls.cert.as_bytes()).unwrap();
+        rep.options().set_wss_key_pem(tls.key.as_bytes()).unwrap();
+        command
+            .env("PEER_WSS_TRUST", &tls.authority)
+            .env("PEER_WSS_HOSTNAME", "localhost");
+    }
+    let scheme = Tls::scheme(tls);
+    let endpoint = rep.bind(&format!("{scheme}://127.0.0.1:*/zmq")).unwrap();
     let mut child = command
         .args(["req", &format!("connect:{endpoint}"), &COUNT.to_string()])
         .spawn()
@@ -395,13 +466,23 @@ fn libzmq_connects(peer: &Path, curve: Option<&Curve>) {
 }
 
 /// A ferrozmq REQ connects to libzmq's REP, which echoes.
-fn ferrozmq_connects(peer: &Path, curve: Option<&Curve>) {
+fn ferrozmq_connects(peer: &Path, curve: Option<&Curve>, tls: Option<&Tls>) {
     let mut command = Command::new(peer);
     if let Some(curve) = curve {
         curve.serve_peer(&mut command);
     }
+    if let Some(tls) = tls {
+        command
+            .env("PEER_WSS_CERT", &tls.cert)
+            .env("PEER_WSS_KEY", &tls.key);
+    }
+    let scheme = Tls::scheme(tls);
     let mut child = command
-        .args(["rep", "ws://127.0.0.1:*/zmq", &COUNT.to_string()])
+        .args([
+            "rep",
+            &format!("{scheme}://127.0.0.1:*/zmq"),
+            &COUNT.to_string(),
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -410,11 +491,20 @@ fn ferrozmq_connects(peer: &Path, curve: Option<&Curve>) {
         .read_line(&mut endpoint)
         .unwrap();
     let endpoint = endpoint.trim();
-    assert!(endpoint.starts_with("ws://127.0.0.1:"), "{endpoint:?}");
+    assert!(
+        endpoint.starts_with(&format!("{scheme}://127.0.0.1:")),
+        "{endpoint:?}"
+    );
     let ctx = Context::new();
     let req = socket(&ctx, REQ);
     if let Some(curve) = curve {
         curve.client(&req);
+    }
+    if let Some(tls) = tls {
+        req.options()
+            .set_wss_trust_pem(tls.authority.as_bytes())
+            .unwrap();
+        req.options().set_wss_hostname("localhost").unwrap();
     }
     req.connect(endpoint).unwrap();
     for i in 0..COUNT {
@@ -434,11 +524,27 @@ fn ws_both_ways_with_libzmq() {
     let Some(peer) = libzmq_peer() else {
         return;
     };
-    libzmq_connects(&peer, None);
-    ferrozmq_connects(&peer, None);
+    libzmq_connects(&peer, None, None);
+    ferrozmq_connects(&peer, None, None);
     let curve = Curve::new();
-    libzmq_connects(&peer, Some(&curve));
-    ferrozmq_connects(&peer, Some(&curve));
+    libzmq_connects(&peer, Some(&curve), None);
+    ferrozmq_connects(&peer, Some(&curve), None);
+}
+
+#[test]
+fn wss_both_ways_with_libzmq() {
+    if !gnutls_available() {
+        return;
+    }
+    let Some(peer) = libzmq_peer() else {
+        return;
+    };
+    let tls = Tls::new();
+    libzmq_connects(&peer, None, Some(&tls));
+    ferrozmq_connects(&peer, None, Some(&tls));
+    let curve = Curve::new();
+    libzmq_connects(&peer, Some(&curve), Some(&tls));
+    ferrozmq_connects(&peer, Some(&curve), Some(&tls));
 }
 
 /// The browser page of `browser.rs` against libzmq's XPUB and PULL instead of ferrozmq's:

@@ -45,6 +45,9 @@ pub enum SocketType {
     Gather,
     /// Thread-safe pipeline producer (draft).
     Scatter,
+    /// Raw udp datagrams, each message the peer's address and a body (draft). Like
+    /// [`Stream`](SocketType::Stream) it speaks no ZMTP, so no type is compatible with it.
+    Dgram,
     /// Peer-to-peer (draft).
     Peer,
     /// Thread-safe exclusive pair (draft).
@@ -53,7 +56,7 @@ pub enum SocketType {
 
 impl SocketType {
     /// Every socket type, in libzmq's numbering order.
-    pub const ALL: [SocketType; 20] = [
+    pub const ALL: [SocketType; 21] = [
         SocketType::Pair,
         SocketType::Pub,
         SocketType::Sub,
@@ -72,6 +75,7 @@ impl SocketType {
         SocketType::Dish,
         SocketType::Gather,
         SocketType::Scatter,
+        SocketType::Dgram,
         SocketType::Peer,
         SocketType::Channel,
     ];
@@ -97,6 +101,7 @@ impl SocketType {
             SocketType::Dish => "DISH",
             SocketType::Gather => "GATHER",
             SocketType::Scatter => "SCATTER",
+            SocketType::Dgram => "DGRAM",
             SocketType::Peer => "PEER",
             SocketType::Channel => "CHANNEL",
         }
@@ -131,7 +136,7 @@ impl SocketType {
             Gather => matches!(peer, Scatter),
             Peer => matches!(peer, Peer),
             Channel => matches!(peer, Channel),
-            Stream => false,
+            Stream | Dgram => false,
         }
     }
 
@@ -157,6 +162,7 @@ impl SocketType {
             SocketType::Dish => 15,
             SocketType::Gather => 16,
             SocketType::Scatter => 17,
+            SocketType::Dgram => 18,
             SocketType::Peer => 19,
             SocketType::Channel => 20,
         }

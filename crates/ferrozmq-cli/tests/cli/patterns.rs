@@ -72,6 +72,57 @@ fn req_and_rep_talk_over_ws() {
     assert_eq!(rep.stdout, ["ping"; 2]);
 }
 
+/// wss:// from the command line: the server's certificate and key, and the client's
+/// trust and expected name, as PEM files and flags.
+#[test]
+fn req_and_rep_talk_over_wss() {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("ferrozmq-cli-wss-{}-{port}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_file, cert.pem()).unwrap();
+    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+    let endpoint = format!("wss://127.0.0.1:{port}/cli");
+    let rep = ferrozmq([
+        "rep",
+        &endpoint,
+        "--count",
+        "2",
+        "--reply",
+        "pong",
+        "--wss-cert",
+        cert_file.to_str().unwrap(),
+        "--wss-key",
+        key_file.to_str().unwrap(),
+    ]);
+    let req = ferrozmq([
+        "req",
+        &endpoint,
+        "--send",
+        "ping",
+        "--count",
+        "2",
+        "--timeout",
+        "5000",
+        "--wss-trust",
+        cert_file.to_str().unwrap(),
+        "--wss-hostname",
+        "localhost",
+    ]);
+    let req = req.finish();
+    let rep = rep.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(req.status.success(), "{req:?}");
+    assert_eq!(req.stdout, ["pong"; 2]);
+    assert!(rep.status.success(), "{rep:?}");
+    assert_eq!(rep.stdout, ["ping"; 2]);
+}
+
 #[test]
 fn pub_reaches_two_subs_which_filter_by_prefix() {
     let port = free_port();

@@ -191,8 +191,10 @@ pub unsafe extern "C" fn zmq_msg_more(msg: *const zmq_msg_t) -> c_int {
     guard(|| Ok(c_int::from(Stored::more(msg)?)))
 }
 
-/// A property of the message: `ZMQ_MORE`, `ZMQ_SHARED`; `ZMQ_SRCFD` fails with EINVAL
-/// (not recorded). Unknown properties fail with EINVAL.
+/// A property of the message: `ZMQ_MORE`, `ZMQ_SHARED`, and `ZMQ_SRCFD`, the descriptor
+/// of the tcp or ipc connection the message was received through (-1 for any other
+/// message, as in libzmq; the descriptor may be closed or reused once the connection
+/// ends). Unknown properties fail with EINVAL.
 ///
 /// # Safety
 /// As [`zmq_msg_data`].
@@ -201,10 +203,9 @@ pub unsafe extern "C" fn zmq_msg_get(msg: *const zmq_msg_t, property: c_int) -> 
     guard(|| match property {
         ZMQ_MORE => Ok(c_int::from(Stored::more(msg)?)),
         ZMQ_SHARED => Ok(c_int::from(Stored::shared(msg)?)),
-        ZMQ_SRCFD => {
-            Stored::size(msg)?;
-            Err(Errno::EINVAL)
-        }
+        ZMQ_SRCFD => Ok(Stored::properties(msg)?
+            .and_then(|p| p.properties().source_fd())
+            .unwrap_or(-1)),
         _ => Err(Errno::EINVAL),
     })
 }

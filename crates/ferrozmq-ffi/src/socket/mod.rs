@@ -1,6 +1,7 @@
 //! Sockets: `zmq_socket`, `zmq_close`, the endpoint calls (`zmq_bind`, `zmq_connect`,
-//! `zmq_unbind`, `zmq_disconnect`, `zmq_connect_peer`, `zmq_join`, `zmq_leave`), and what the
-//! other socket functions share: the handle registry and how a call waits ([`wait`]).
+//! `zmq_unbind`, `zmq_disconnect`, `zmq_connect_peer`, `zmq_disconnect_peer`, `zmq_join`,
+//! `zmq_leave`), and what the other socket functions share: the handle registry and how a
+//! call waits ([`wait`]).
 //!
 //! Ownership, per function:
 //!
@@ -50,8 +51,8 @@ pub static SOCKETS: Registry<SocketEntry> = Registry::new(SOCKET_TAG);
 /// one that took its slot meanwhile.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// libzmq's socket type numbers and ferrozmq's types. DGRAM (18) is not in ferrozmq.
-const TYPES: [(c_int, SocketType); 20] = [
+/// libzmq's socket type numbers and ferrozmq's types.
+const TYPES: [(c_int, SocketType); 21] = [
     (0, SocketType::Pair),
     (1, SocketType::Pub),
     (2, SocketType::Sub),
@@ -70,6 +71,7 @@ const TYPES: [(c_int, SocketType); 20] = [
     (15, SocketType::Dish),
     (16, SocketType::Gather),
     (17, SocketType::Scatter),
+    (18, SocketType::Dgram),
     (19, SocketType::Peer),
     (20, SocketType::Channel),
 ];
@@ -89,8 +91,6 @@ pub struct SocketEntry {
     /// The C view of the properties of the connection the last part came through: shared by
     /// every part received from it, made again only when they change.
     properties: Option<Arc<MsgProperties>>,
-    /// `zmq_socket_monitor` started a feed that was not stopped since.
-    monitored: bool,
     /// An endpoint other than inproc was bound or connected: parts may come through
     /// connections that have properties. Until then there are none to look up (inproc
     /// peers have none), which spares every receive the lookup.
@@ -115,7 +115,6 @@ impl SocketEntry {
             open_sockets: open,
             waiters: Waiters::default(),
             properties: None,
-            monitored: false,
             remote_peers: false,
         }
     }
@@ -123,16 +122,6 @@ impl SocketEntry {
     /// The ferrozmq socket.
     pub fn socket(&self) -> &Socket {
         &self.socket
-    }
-
-    /// Whether a monitor feed runs (`zmq_socket_monitor`).
-    pub fn monitored(&self) -> bool {
-        self.monitored
-    }
-
-    /// Records whether a monitor feed runs.
-    pub fn set_monitored(&mut self, on: bool) {
-        self.monitored = on;
     }
 
     /// Names this socket among every socket ever made (a slot is reused by others).
@@ -168,7 +157,7 @@ impl SocketEntry {
             return None;
         }
         let properties: Properties = self.socket.last_properties();
-        if properties.is_empty() {
+        if properties.is_empty() && properties.source_fd().is_none() {
             return None;
         }
         match &self.properties {
@@ -314,18 +303,17 @@ enum Direction {
 }
 
 /// What an endpoint needs before ferrozmq sees it, checked as libzmq checks it: udp only
-/// for a DISH to bind and a RADIO to connect (else ENOCOMPATPROTO), and no tcp, ipc or udp
-/// in a context with IO_THREADS 0 (EMTHREAD).
+/// for a DISH or DGRAM to bind and a RADIO to connect, and a DGRAM on udp only (else
+/// ENOCOMPATPROTO); and no tcp, ipc or udp in a context with IO_THREADS 0 (EMTHREAD).
 fn check_endpoint(entry: &SocketEntry, endpoint: &str, direction: Direction) -> Result<(), Errno> {
     let (transport, _) = endpoint.split_once("://").ok_or(Errno::EINVAL)?;
-    if transport == "udp" {
-        let allowed = match direction {
-            Direction::Bind => SocketType::Dish,
-            Direction::Connect => SocketType::Radio,
-        };
-        if entry.kind != allowed {
-            return Err(Errno(ENOCOMPATPROTO));
-        }
+    let compatible = match (transport, direction) {
+        ("udp", Direction::Bind) => matches!(entry.kind, SocketType::Dish | SocketType::Dgram),
+        ("udp", Direction::Connect) => entry.kind == SocketType::Radio,
+        _ => entry.kind != SocketType::Dgram,
+    };
+    if !compatible {
+        return Err(Errno(ENOCOMPATPROTO));
     }
     if matches!(transport, "tcp" | "ipc" | "udp" | "ws") && !entry.io_threads {
         return Err(Errno(EMTHREAD));
@@ -414,6 +402,23 @@ pub unsafe extern "C" fn zmq_connect_peer(socket: *mut c_void, endpoint: *const 
         let endpoint = c_str(endpoint)?;
         use_endpoint(&mut entry, endpoint, Direction::Connect)?;
         Ok(entry.socket.connect_peer(endpoint)?)
+    })
+}
+
+/// SERVER, PEER: closes the connection of the peer with this routing id (libzmq's draft
+/// API after 4.3.5, so not declared in this 4.3.4 `zmq.h`: a C program declares it as
+/// `int zmq_disconnect_peer (void *socket, uint32_t routing_id);`). Sends to that id fail
+/// with EHOSTUNREACH from then on. EHOSTUNREACH for an id no peer has, ENOTSUP on another
+/// socket type.
+///
+/// # Safety
+/// `socket` as in [`zmq_close`].
+#[no_mangle]
+pub unsafe extern "C" fn zmq_disconnect_peer(socket: *mut c_void, routing_id: u32) -> c_int {
+    guard(|| {
+        let entry = lock(socket)?;
+        entry.socket.disconnect_peer(routing_id)?;
+        Ok(0)
     })
 }
 

@@ -9,16 +9,18 @@
 //! | `int` state (RCVMORE, EVENTS, FD, THREAD_SAFE) | — (read-only) | at least `sizeof (int)`; the rest of the buffer is zeroed, `*optvallen` becomes `sizeof (int)` |
 //! | `int64_t` (MAXMSGSIZE) | exactly 8 | exactly 8 |
 //! | binary (ROUTING_ID, SUBSCRIBE, ...) | the bytes, with each option's length limits | at least the length; rest zeroed; `*optvallen` becomes the length |
-//! | string (LAST_ENDPOINT, ZAP_DOMAIN, PLAIN_*, BINDTODEVICE, SOCKS_*) | the bytes, no NUL needed | the text and a NUL, as binary |
+//! | string (LAST_ENDPOINT, ZAP_DOMAIN, PLAIN_*, BINDTODEVICE, SOCKS_*, WSS_HOSTNAME) | the bytes, no NUL needed | the text and a NUL, as binary |
+//! | PEM text (WSS_CERT_PEM, WSS_KEY_PEM, WSS_TRUST_PEM) | the bytes (a final NUL is dropped); text holding no certificate, or no key, is EINVAL; empty clears | — (write-only) |
 //! | CURVE key | 32 bytes, 40 characters of Z85, or 41 with a final NUL | 32 (bytes) or 41 (Z85 and NUL), nothing else; a key not set reads as 32 zeros |
 //!
 //! ROUTER_NOTIFY, HELLO_MSG, DISCONNECT_MSG and HICCUP_MSG are refused (EINVAL) by the
 //! socket types they do not apply to (libzmq refuses ROUTER_NOTIFY so, and ignores the
 //! other three there). AFFINITY (`uint64_t`) chooses I/O threads; RATE and RECOVERY_IVL
 //! are kept and read back with no effect, as a libzmq without PGM and NORM does.
-//! TCP_ACCEPT_FILTER is write-only, as in libzmq. Options ferrozmq does not have (GSSAPI_*,
-//! VMCI_*, WSS_* as libzmq built without them) fail with EINVAL, as every unknown option
-//! does. Writing a value of the wrong size or out of range fails with EINVAL and
+//! TCP_ACCEPT_FILTER is write-only, as in libzmq. The WSS_* PEM options are write-only
+//! too; WSS_HOSTNAME and WSS_TRUST_SYSTEM read back (libzmq refuses to). Options ferrozmq
+//! does not have (GSSAPI_*, VMCI_* as libzmq built without them) fail with EINVAL, as every
+//! unknown option does. Writing a value of the wrong size or out of range fails with EINVAL and
 //! changes nothing. A NULL `optval` where a value must be read or written, or a NULL
 //! `optvallen`, fails with EFAULT (libzmq would crash).
 
@@ -105,6 +107,11 @@ const ZMQ_ROUTER_NOTIFY: c_int = 97;
 const ZMQ_XPUB_MANUAL_LAST_VALUE: c_int = 98;
 const ZMQ_SOCKS_USERNAME: c_int = 99;
 const ZMQ_SOCKS_PASSWORD: c_int = 100;
+const ZMQ_WSS_KEY_PEM: c_int = 103;
+const ZMQ_WSS_CERT_PEM: c_int = 104;
+const ZMQ_WSS_TRUST_PEM: c_int = 105;
+const ZMQ_WSS_HOSTNAME: c_int = 106;
+const ZMQ_WSS_TRUST_SYSTEM: c_int = 107;
 const ZMQ_ONLY_FIRST_SUBSCRIBE: c_int = 108;
 const ZMQ_RECONNECT_STOP: c_int = 109;
 const ZMQ_HELLO_MSG: c_int = 110;
@@ -390,6 +397,11 @@ fn set(entry: &mut SocketEntry, option: c_int, input: &Input) -> Result<(), Errn
         // NULL and "" both mean none: no authentication, an empty password.
         ZMQ_SOCKS_USERNAME => o.set_socks_username(socks_credential(input)?)?,
         ZMQ_SOCKS_PASSWORD => o.set_socks_password(socks_credential(input)?)?,
+        ZMQ_WSS_CERT_PEM => o.set_wss_cert_pem(pem(input))?,
+        ZMQ_WSS_KEY_PEM => o.set_wss_key_pem(pem(input))?,
+        ZMQ_WSS_TRUST_PEM => o.set_wss_trust_pem(pem(input))?,
+        ZMQ_WSS_HOSTNAME => o.set_wss_hostname(input.text()?.trim_end_matches('\0'))?,
+        ZMQ_WSS_TRUST_SYSTEM => o.set_wss_trust_system(input.strict_bool()?)?,
         ZMQ_CURVE_PUBLICKEY => o.set_curve_publickey(curve_key(input)?)?,
         ZMQ_CURVE_SECRETKEY => o.set_curve_secretkey(curve_key(input)?)?,
         ZMQ_CURVE_SERVERKEY => o.set_curve_serverkey(curve_key(input)?)?,
@@ -421,6 +433,12 @@ fn credential<'a>(input: &'a Input) -> Result<Option<&'a str>, Errno> {
 }
 
 /// A SOCKS username or password: 0 to 255 bytes, NULL being empty.
+/// PEM text as C passes it: a terminating NUL, if counted in the length, is not text.
+fn pem<'a>(input: &'a Input) -> &'a [u8] {
+    let bytes = input.bytes();
+    bytes.strip_suffix(b"\0").unwrap_or(bytes)
+}
+
 fn socks_credential<'a>(input: &'a Input) -> Result<&'a str, Errno> {
     let text = input.text()?;
     if text.len() > SHORT_MAX {
@@ -596,6 +614,8 @@ fn get(entry: &mut SocketEntry, option: c_int, out: &Output) -> Result<(), Errno
         ZMQ_SOCKS_PROXY => out.string(&o.socks_proxy().unwrap_or_default()),
         ZMQ_SOCKS_USERNAME => out.string(&o.socks_username()),
         ZMQ_SOCKS_PASSWORD => out.string(&o.socks_password()),
+        ZMQ_WSS_HOSTNAME => out.string(&o.wss_hostname()),
+        ZMQ_WSS_TRUST_SYSTEM => out.int(c_int::from(o.wss_trust_system())),
         ZMQ_CURVE_SERVER => out.int(c_int::from(
             o.curve_server() && o.mechanism() == Mechanism::Curve,
         )),

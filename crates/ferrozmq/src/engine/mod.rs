@@ -3,14 +3,15 @@
 //! Sockets never touch the network themselves. They hand listeners and connect requests to an
 //! I/O thread as [`Command`]s; the thread's reactor accepts, connects, runs the ZMTP
 //! handshake and then pumps bytes: many messages per read and per write system call, and one
-//! wake-up of the socket per batch. RADIO and DISH sockets may also hand it a udp socket,
-//! which it pumps datagrams through.
+//! wake-up of the socket per batch. RADIO, DISH and DGRAM sockets may also hand it a udp
+//! socket, which it pumps datagrams through.
 
 mod backoff;
 mod connection;
 mod datagram;
 mod group_datagram;
 mod heartbeat;
+pub(crate) mod peer_address;
 mod peer_messages;
 mod raw;
 mod reactor;
@@ -64,8 +65,8 @@ pub(crate) enum Command {
         end: Option<PipeEnd>,
         owner: Owner,
     },
-    /// Move messages between a pipe and a udp socket (a RADIO's sender, a DISH's bound
-    /// socket) for as long as the endpoint lasts.
+    /// Move messages between a pipe and a udp socket (a RADIO's sender, a DISH's or
+    /// DGRAM's bound socket) for as long as the endpoint lasts.
     Datagram {
         socket: mio::net::UdpSocket,
         direction: DatagramDirection,

@@ -224,7 +224,8 @@ impl RawConnection {
         if link.peer_address.is_empty() {
             link.peer_address = link.stream.peer_ip();
         }
-        let properties = Properties::of_address(&link.peer_address);
+        let properties =
+            Properties::of_address(&link.peer_address).with_source_fd(link.stream.as_raw_fd());
         if let Origin::Connect { interval, .. } = &mut self.origin {
             *interval = millis(self.owner.options.reconnect_ivl);
         }

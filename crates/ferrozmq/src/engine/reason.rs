@@ -20,7 +20,7 @@ pub(crate) enum Reason {
     PeerClosed,
     /// The peer broke the protocol, refused us, or was refused by our ZAP handler.
     Protocol(ProtocolError),
-    /// Our ZAP handler's reply broke RFC 27 (or the handler went away).
+    /// Our ZAP handler's reply broke RFC 27.
     Zap(ZapError),
     /// The mechanism wanted a ZAP verdict, no handler is bound, and the security options say
     /// the client is not let in without one.

@@ -42,8 +42,6 @@ pub(crate) enum ZapError {
     InvalidStatusCode,
     /// The metadata frame does not parse.
     InvalidMetadata,
-    /// The handler's socket went away before it answered.
-    HandlerGone,
 }
 
 impl fmt::Display for ZapError {
@@ -54,12 +52,21 @@ impl fmt::Display for ZapError {
             ZapError::BadVersion => "ZAP reply of an unknown version",
             ZapError::InvalidStatusCode => "ZAP reply with an invalid status code",
             ZapError::InvalidMetadata => "ZAP reply with malformed metadata",
-            ZapError::HandlerGone => "ZAP handler closed before answering",
         })
     }
 }
 
 impl std::error::Error for ZapError {}
+
+/// What became of a request.
+#[derive(Debug, PartialEq)]
+pub(crate) enum ZapOutcome {
+    /// The handler answered: a verdict, or a reply that broke RFC 27.
+    Answered(Result<Verdict, ZapError>),
+    /// The handler's socket closed before it answered (even halfway through reading the
+    /// request): no answer will come.
+    HandlerGone,
+}
 
 /// What goes in a request besides the mechanism's part.
 pub(crate) struct RequestContext<'a> {
@@ -114,18 +121,19 @@ impl ZapClient {
     /// The handler's answer once it came: `None` while it has not, and then the pipe wakes
     /// its owner when the answer comes (a pipe wakes only a reader that found it empty, so
     /// call this once right after [`start`](Self::start)).
-    pub(crate) fn poll(&mut self) -> Option<Result<Verdict, ZapError>> {
+    pub(crate) fn poll(&mut self) -> Option<ZapOutcome> {
         loop {
             match self.end.read() {
                 Read::Message(part) => {
                     let last = !part.more();
                     self.reply.push(part);
                     if last {
-                        return Some(parse_reply(&std::mem::take(&mut self.reply)));
+                        let reply = parse_reply(&std::mem::take(&mut self.reply));
+                        return Some(ZapOutcome::Answered(reply));
                     }
                 }
                 Read::Empty => return None,
-                Read::Closed => return Some(Err(ZapError::HandlerGone)),
+                Read::Closed => return Some(ZapOutcome::HandlerGone),
             }
         }
     }

@@ -127,7 +127,6 @@ pub(crate) fn zap_error_code(error: ZapError) -> u32 {
         ZapError::BadVersion => ZAP_BAD_VERSION,
         ZapError::InvalidStatusCode => ZAP_INVALID_STATUS_CODE,
         ZapError::InvalidMetadata => ZAP_INVALID_METADATA,
-        ZapError::HandlerGone => ZAP_UNSPECIFIED,
     }
 }
 

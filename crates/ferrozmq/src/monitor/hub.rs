@@ -1,7 +1,8 @@
 //! Where a socket's events go: to the typed monitors it made, and to libzmq's wire feed.
 
+use super::feed::{Feed, FeedVersion};
+use super::names::{ConnectionNames, NameBook, NameSlot};
 use super::source::EventQueue;
-use super::wire::Feed;
 use super::{DisconnectReason, EventKind, EventSet, Monitor, MonitorEvent};
 use crate::context::ContextShared;
 use crate::endpoint::Endpoint;
@@ -15,20 +16,44 @@ use zmtp::SocketType;
 /// A socket's event sinks. An unmonitored socket pays one atomic load per event.
 #[derive(Default)]
 pub(crate) struct MonitorHub {
-    /// Every kind some sink asked for, 0 while none listens; read without the lock.
+    /// Every kind some sink asked for, plus [`NAMING`] while a version 2 feed runs; 0 while
+    /// none listens; read without the lock.
     mask: AtomicU32,
     sinks: Mutex<Sinks>,
+}
+
+/// In [`MonitorHub::mask`]: a version 2 feed runs, which names both ends of connections,
+/// so the events that tell about connections are looked at even when not reported.
+const NAMING: u32 = 1 << 31;
+
+/// Whether an event of this kind carries the descriptor of the listener or connection it
+/// is about, which names it.
+fn carries_descriptor(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Connected
+            | EventKind::Accepted
+            | EventKind::HandshakeSucceeded
+            | EventKind::Disconnected
+            | EventKind::Listening
+            | EventKind::Closed
+    )
 }
 
 #[derive(Default)]
 struct Sinks {
     feed: Option<Feed>,
     queues: Vec<Arc<EventQueue>>,
+    /// The endpoints of listeners and connections, while a version 2 feed runs.
+    names: NameBook,
 }
 
 impl Sinks {
     fn mask(&self) -> u32 {
-        let feed = self.feed.as_ref().map_or(0, |f| f.events.bits());
+        let feed = self.feed.as_ref().map_or(0, |f| match f.version {
+            FeedVersion::V1 => f.events.bits(),
+            FeedVersion::V2 => f.events.bits() | NAMING,
+        });
         self.queues
             .iter()
             .fold(feed, |mask, q| mask | q.events.bits())
@@ -48,6 +73,13 @@ impl MonitorHub {
         }
     }
 
+    /// Whether some sink wants the event, or a version 2 feed must learn from it.
+    #[inline]
+    fn wants(&self, kind: EventKind) -> bool {
+        let mask = self.mask.load(Ordering::Relaxed);
+        mask & u32::from(kind.number()) != 0 || (mask & NAMING != 0 && carries_descriptor(kind))
+    }
+
     /// Reports a lost connection, and why.
     #[inline]
     pub(crate) fn emit_disconnected(&self, fd: u32, endpoint: &str, reason: DisconnectReason) {
@@ -65,11 +97,6 @@ impl MonitorHub {
         }
     }
 
-    #[inline]
-    fn wants(&self, kind: EventKind) -> bool {
-        self.mask.load(Ordering::Relaxed) & u32::from(kind.number()) != 0
-    }
-
     /// Hands an event to the sinks that want it: `wire_value` to the wire feed,
     /// `typed_value` to the typed monitors (they differ where the typed event says more).
     #[cold]
@@ -82,9 +109,25 @@ impl MonitorHub {
         reason: Option<DisconnectReason>,
     ) {
         // The mask may have changed since the unlocked look: the sinks' own are the truth.
-        let sinks = self.lock();
+        let mut sinks = self.lock();
+        let sinks = &mut *sinks;
         if let Some(feed) = &sinks.feed {
-            feed.send(kind, wire_value, endpoint);
+            match feed.version {
+                FeedVersion::V1 => {
+                    if feed.events.contains(kind) {
+                        feed.send_v1(kind.number(), wire_value, endpoint);
+                    }
+                }
+                FeedVersion::V2 => {
+                    // Events about one connection or listener carry its descriptor.
+                    let fd = carries_descriptor(kind).then_some(typed_value);
+                    let names = sinks.names.observe(kind, fd, endpoint);
+                    if feed.events.contains(kind) {
+                        let number = u64::from(kind.number());
+                        feed.send_v2(number, &[u64::from(wire_value)], &names);
+                    }
+                }
+            }
         }
         let wanted = sinks.queues.iter().filter(|q| q.events.contains(kind));
         let mut event = None;
@@ -126,13 +169,30 @@ impl MonitorHub {
     }
 
     /// Starts, restarts, or with no endpoint stops the wire feed, as
-    /// [`Socket::monitor_to`] documents.
+    /// [`Socket::monitor_versioned`] documents.
+    ///
+    /// [`Socket::monitor_versioned`]: crate::Socket::monitor_versioned
     pub(crate) fn open_feed(
         &self,
         ctx: &Arc<ContextShared>,
         endpoint: Option<&str>,
         events: EventSet,
+        version: FeedVersion,
+        socket_type: SocketType,
     ) -> Result<()> {
+        if !matches!(
+            socket_type,
+            SocketType::Pair | SocketType::Pub | SocketType::Push
+        ) {
+            return Err(Error::InvalidArgument(
+                "a monitor feed goes out on a PAIR, PUB or PUSH socket",
+            ));
+        }
+        if version == FeedVersion::V1 && events.includes(EventSet::PIPES_STATS) {
+            return Err(Error::InvalidArgument(
+                "pipe statistics are a version 2 monitor event",
+            ));
+        }
         let Some(endpoint) = endpoint else {
             self.stop_feed();
             return Ok(());
@@ -146,12 +206,14 @@ impl MonitorHub {
         // The old feed goes first, so that its endpoint can be bound again.
         self.stop_feed();
         let feed = Feed::open(
-            Socket::new(ctx.clone(), SocketType::Pair)?,
+            Socket::new(ctx.clone(), socket_type)?,
             endpoint,
             events,
+            version,
         )?;
         let mut sinks = self.lock();
         sinks.feed = Some(feed);
+        sinks.names = NameBook::default();
         self.mask.store(sinks.mask(), Ordering::Relaxed);
         Ok(())
     }
@@ -162,9 +224,59 @@ impl MonitorHub {
         let Some(old) = sinks.feed.take() else {
             return;
         };
+        sinks.names = NameBook::default();
         self.mask.store(sinks.mask(), Ordering::Relaxed);
         drop(sinks);
-        old.send(EventKind::MonitorStopped, 0, "");
+        if old.events.contains(EventKind::MonitorStopped) {
+            let number = EventKind::MonitorStopped.number();
+            match old.version {
+                FeedVersion::V1 => old.send_v1(number, 0, ""),
+                FeedVersion::V2 => {
+                    old.send_v2(u64::from(number), &[0], &ConnectionNames::default())
+                }
+            }
+        }
+    }
+
+    /// Whether a wire feed asks for pipe statistics.
+    pub(crate) fn wants_pipes_stats(&self) -> bool {
+        self.lock()
+            .feed
+            .as_ref()
+            .is_some_and(|f| f.events.includes(EventSet::PIPES_STATS))
+    }
+
+    /// The socket attached a pipe that came through `endpoint`: where its connection's
+    /// names will be found, while a version 2 feed runs and the endpoint is a listener's.
+    pub(crate) fn pipe_attached(&self, endpoint: &str) -> Option<NameSlot> {
+        if self.mask.load(Ordering::Relaxed) & NAMING == 0 {
+            return None;
+        }
+        self.lock().names.attached(endpoint)
+    }
+
+    /// Sends one pipe statistics event per pipe to a feed that asked for them: the names
+    /// of its connection, the messages queued towards the peer and from it.
+    pub(crate) fn emit_pipes_stats<'a>(
+        &self,
+        pipes: impl IntoIterator<Item = (&'a str, Option<&'a NameSlot>, u64, u64)>,
+    ) {
+        let sinks = self.lock();
+        let Some(feed) = sinks
+            .feed
+            .as_ref()
+            .filter(|f| f.events.includes(EventSet::PIPES_STATS))
+        else {
+            return;
+        };
+        for (endpoint, slot, outbound, inbound) in pipes {
+            let names = sinks.names.pipe_names(endpoint, slot);
+            feed.send_v2(
+                u64::from(EventSet::PIPES_STATS.bits()),
+                &[outbound, inbound],
+                &names,
+            );
+        }
     }
 
     /// The socket closed: every sink gets its last event.

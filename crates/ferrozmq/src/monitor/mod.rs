@@ -21,21 +21,41 @@
 //! the monitor PAIR's SNDHWM plus the reader's RCVHWM (2000 by default), and none while no
 //! reader is connected. An unmonitored socket pays one atomic load per event.
 //!
+//! [`Socket::monitor_versioned`] is libzmq's draft `zmq_socket_monitor_versioned`: the same
+//! feed in version 1, or in version 2 (64-bit numbers and values, both endpoints of a
+//! connection, [`EventSet::PIPES_STATS`]) on a PAIR, PUB or PUSH socket; [`WireEventV2`]
+//! decodes it.
+//!
+//! ```text
+//! part 1:       | event number: u64 LE |
+//! part 2:       | value count n: u64 LE |
+//! parts 3..3+n: | value: u64 LE |
+//! then:         | local endpoint (UTF-8) |
+//! last:         | remote endpoint (UTF-8) |
+//! ```
+//!
 //! [`Socket::monitor`]: crate::Socket::monitor
 //! [`Socket::monitor_to`]: crate::Socket::monitor_to
+//! [`Socket::monitor_versioned`]: crate::Socket::monitor_versioned
 
 mod codes;
 mod event;
+mod feed;
 mod hub;
+mod names;
 mod source;
 mod wire;
+mod wire_v2;
 
 pub use codes::protocol_error;
 pub(crate) use codes::{disconnect_reason, errno_of, handshake_failure};
 pub use event::{DisconnectReason, MonitorEvent};
+pub use feed::FeedVersion;
 pub(crate) use hub::MonitorHub;
+pub(crate) use names::NameSlot;
 pub use source::Monitor;
 pub use wire::WireEvent;
+pub use wire_v2::WireEventV2;
 
 use std::fmt;
 use std::ops::{BitOr, BitOrAssign};
@@ -190,8 +210,25 @@ impl fmt::Display for EventKind {
 pub struct EventSet(u32);
 
 impl EventSet {
-    /// Every event (`ZMQ_EVENT_ALL`).
+    /// Every event of version 1 (`ZMQ_EVENT_ALL`, `ZMQ_EVENT_ALL_V1`).
     pub const ALL: EventSet = EventSet(0xFFFF);
+
+    /// Pipe statistics (`ZMQ_EVENT_PIPES_STATS`, a version 2 event): a feed that asks for
+    /// them gets one event per pipe each time [`Socket::monitor_pipes_stats`] is called,
+    /// with the messages queued towards the peer and from it.
+    ///
+    /// [`Socket::monitor_pipes_stats`]: crate::Socket::monitor_pipes_stats
+    pub const PIPES_STATS: EventSet = EventSet(0x1_0000);
+
+    /// Every event of version 2 (`ZMQ_EVENT_ALL_V2`): [`ALL`](Self::ALL) and
+    /// [`PIPES_STATS`](Self::PIPES_STATS).
+    ///
+    /// ```
+    /// use ferrozmq::EventSet;
+    /// assert_eq!(EventSet::ALL_V2.bits(), 0x1_FFFF);
+    /// assert_eq!(EventSet::ALL | EventSet::PIPES_STATS, EventSet::ALL_V2);
+    /// ```
+    pub const ALL_V2: EventSet = EventSet(0x1_FFFF);
 
     /// No event.
     pub const fn empty() -> EventSet {
@@ -206,6 +243,34 @@ impl EventSet {
         } else {
             None
         }
+    }
+
+    /// The set with libzmq's version 2 bits (`ZMQ_EVENT_*`, `ZMQ_EVENT_PIPES_STATS`);
+    /// `None` for bits no event has, which libzmq refuses too.
+    ///
+    /// ```
+    /// use ferrozmq::EventSet;
+    /// assert_eq!(EventSet::from_bits_v2(0x1_0000), Some(EventSet::PIPES_STATS));
+    /// assert_eq!(EventSet::from_bits(0x1_0000), None);
+    /// assert_eq!(EventSet::from_bits_v2(0x2_0000), None);
+    /// ```
+    pub const fn from_bits_v2(bits: u64) -> Option<EventSet> {
+        if bits & !(EventSet::ALL_V2.0 as u64) == 0 {
+            Some(EventSet(bits as u32))
+        } else {
+            None
+        }
+    }
+
+    /// Whether every event in `other` is in the set.
+    ///
+    /// ```
+    /// use ferrozmq::EventSet;
+    /// assert!(EventSet::ALL_V2.includes(EventSet::PIPES_STATS));
+    /// assert!(!EventSet::ALL.includes(EventSet::PIPES_STATS));
+    /// ```
+    pub const fn includes(self, other: EventSet) -> bool {
+        self.0 & other.0 == other.0
     }
 
     /// libzmq's bits for the set.
@@ -270,12 +335,17 @@ impl BitOrAssign for EventSet {
 
 impl fmt::Debug for EventSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if *self == EventSet::ALL {
-            return f.write_str("EventSet(ALL)");
+        match *self {
+            EventSet::ALL => return f.write_str("EventSet(ALL)"),
+            EventSet::ALL_V2 => return f.write_str("EventSet(ALL_V2)"),
+            _ => {}
         }
-        f.debug_set()
-            .entries(EventKind::ALL.into_iter().filter(|k| self.contains(*k)))
-            .finish()
+        let mut set = f.debug_set();
+        set.entries(EventKind::ALL.into_iter().filter(|k| self.contains(*k)));
+        if self.includes(EventSet::PIPES_STATS) {
+            set.entry(&format_args!("PIPES_STATS"));
+        }
+        set.finish()
     }
 }
 

@@ -1,7 +1,7 @@
 //! libzmq's monitor wire feed: events as two-part messages to a PAIR socket over inproc
 //! (`zmq_socket_monitor`), for code and tools written for libzmq's monitor.
 
-use super::{EventKind, EventSet, MonitorEvent};
+use super::{EventKind, MonitorEvent};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::socket::Socket;
@@ -103,7 +103,7 @@ impl WireEvent {
     /// assert_eq!(WireEvent::parse(&parts).unwrap(), event);
     /// ```
     pub fn encode(&self) -> [Message; 2] {
-        encode(self.kind, self.value, &self.endpoint)
+        encode(self.kind.number(), self.value, &self.endpoint)
     }
 }
 
@@ -117,38 +117,11 @@ impl From<&MonitorEvent> for WireEvent {
     }
 }
 
-fn encode(kind: EventKind, value: u32, endpoint: &str) -> [Message; 2] {
+pub(super) fn encode(number: u16, value: u32, endpoint: &str) -> [Message; 2] {
     let mut header = [0u8; HEADER_LEN];
-    header[..2].copy_from_slice(&kind.number().to_le_bytes());
+    header[..2].copy_from_slice(&number.to_le_bytes());
     header[2..].copy_from_slice(&value.to_le_bytes());
     [Message::from(header), Message::from(endpoint)]
-}
-
-/// The PAIR socket a wire feed goes out on.
-pub(super) struct Feed {
-    socket: Socket,
-    pub(super) events: EventSet,
-}
-
-impl Feed {
-    /// Binds the feed's PAIR socket; `endpoint` must be `inproc://` (checked by the caller).
-    pub(super) fn open(socket: Socket, endpoint: &str, events: EventSet) -> Result<Feed> {
-        socket
-            .options()
-            .set_linger(Some(std::time::Duration::ZERO))?;
-        socket.bind(endpoint)?;
-        Ok(Feed { socket, events })
-    }
-
-    /// Sends an event if it was asked for. Never blocks: a reader that is behind or absent
-    /// loses it (see the module documentation).
-    pub(super) fn send(&self, kind: EventKind, value: u32, endpoint: &str) {
-        if self.events.contains(kind) {
-            let _ = self
-                .socket
-                .try_send_multipart(encode(kind, value, endpoint));
-        }
-    }
 }
 
 #[cfg(test)]

@@ -670,6 +670,15 @@ impl PipeEnd {
         }
     }
 
+    /// Whole messages the other end has written towards this one and this end has not
+    /// read yet (those it has made visible: each one, as it completes it).
+    pub(crate) fn queued_inbound(&self) -> u64 {
+        match &self.in_dir().latest {
+            Some(latest) => u64::from(latest.lock().is_some()),
+            None => self.rx.count_visible(|part| !part.more()),
+        }
+    }
+
     /// Lets a blocked writer see how far this end has read.
     fn publish_progress(&mut self) {
         let dir = &self.link.directions[1 - self.side];

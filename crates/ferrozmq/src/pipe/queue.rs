@@ -288,6 +288,31 @@ impl<T> Reader<T> {
         count != self.visible
     }
 
+    /// How many of the visible items not read yet satisfy `counts`: a look at the queue
+    /// that takes nothing (for statistics; it walks every such item).
+    pub(crate) fn count_visible(&self, counts: impl Fn(&T) -> bool) -> u64 {
+        let published = self.shared.published.load(Ordering::Acquire) & !ASLEEP;
+        // SAFETY: the head cursor belongs to this unique reader, which is not moving it now.
+        let head = unsafe { &*self.shared.head.get() };
+        let (mut chunk, mut slot) = (head.chunk, head.slot);
+        let mut found = 0;
+        for _ in head.count..published {
+            if slot == CHUNK_SLOTS {
+                // SAFETY: an item beyond this chunk is published, so the writer linked the
+                // next chunk before publishing it (release, paired with the acquire above);
+                // `chunk` is alive: the reader frees chunks only as it pops past them.
+                chunk = unsafe { self.shared.link_after(chunk) }.load(Ordering::Acquire);
+                slot = 0;
+            }
+            // SAFETY: slots in [head, published) were written and published, and only this
+            // reader takes them out; the writer never touches them again.
+            let item = unsafe { (*(*chunk).slots[slot].get()).assume_init_ref() };
+            found += u64::from(counts(item));
+            slot += 1;
+        }
+        found
+    }
+
     /// Marks the reader asleep if the queue is still empty; the writer's next flush then
     /// reports that the reader must be woken. Returns false (and stays awake) when an item
     /// arrived meanwhile.

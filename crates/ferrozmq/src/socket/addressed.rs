@@ -104,6 +104,29 @@ impl Socket {
         self.recv_from_group(true)
     }
 
+    /// SERVER, PEER: closes the connection of the peer with this routing id, dropping what
+    /// it sent that was not received yet (`zmq_disconnect_peer`, libzmq's draft API after
+    /// 4.3.5). Sends to that id fail with [`Error::HostUnreachable`] from then on; a peer
+    /// that comes back gets a new id. A connection this PEER made with
+    /// [`connect_peer`](Self::connect_peer) is not made again. An unknown id fails with
+    /// [`Error::HostUnreachable`], another socket type with [`Error::NotSupported`].
+    ///
+    /// ```
+    /// use ferrozmq::{Context, Error, CLIENT, SERVER};
+    /// let ctx = Context::new();
+    /// let server = ctx.socket(SERVER).unwrap();
+    /// server.bind("inproc://disconnect-peer").unwrap();
+    /// let client = ctx.socket(CLIENT).unwrap();
+    /// client.connect("inproc://disconnect-peer").unwrap();
+    /// client.send("hello").unwrap();
+    /// let (peer, _) = server.recv_from().unwrap();
+    /// server.disconnect_peer(peer).unwrap();
+    /// assert_eq!(server.send_to(peer, "bye").err(), Some(Error::HostUnreachable));
+    /// ```
+    pub fn disconnect_peer(&self, routing_id: u32) -> Result<()> {
+        self.core().disconnect_peer(routing_id)
+    }
+
     /// PEER: connects like [`connect`](Self::connect) and returns the routing id the peer
     /// will have, so that messages can be sent to it at once (they queue until it answers)
     /// (`zmq_connect_peer`).

@@ -5,7 +5,7 @@ use super::{addressed, SendFlags, Socket, SocketOptions};
 use crate::asynchronous::AsyncSocket;
 use crate::error::Result;
 use crate::message::Message;
-use crate::monitor::{EventSet, Monitor};
+use crate::monitor::{EventSet, FeedVersion, Monitor};
 use zmtp::SocketType;
 
 impl Socket {
@@ -40,7 +40,7 @@ impl Socket {
     }
 
     /// Sends `msg` as the last (or only) part of a message. Waits while no peer has room,
-    /// as long as SNDTIMEO allows; then fails with [`Error::Again`](crate::Error::Again).
+    /// as long as SNDTIMEO allows; then fails with [`Error::Again`](crate::Error::Again)(crate::Error::Again).
     ///
     /// Anything that converts into a [`Message`] can be sent: text, byte slices and arrays,
     /// vectors, [`Bytes`](bytes::Bytes), or a received message.
@@ -70,7 +70,7 @@ impl Socket {
     }
 
     /// Sends `msg` as the last (or only) part of a message if that can be done now, else
-    /// fails with [`Error::Again`](crate::Error::Again) at once (`ZMQ_DONTWAIT`); the part is dropped then.
+    /// fails with [`Error::Again`](crate::Error::Again)(crate::Error::Again) at once (`ZMQ_DONTWAIT`); the part is dropped then.
     pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
         let part = msg.into().into_part().with_more(false);
         self.core().send(part, true)
@@ -118,7 +118,7 @@ impl Socket {
     }
 
     /// [`send_multipart`](Self::send_multipart) if the message can be queued now, else
-    /// [`Error::Again`](crate::Error::Again) at once, with nothing sent.
+    /// [`Error::Again`](crate::Error::Again)(crate::Error::Again) at once, with nothing sent.
     pub fn try_send_multipart<I, T>(&self, parts: I) -> Result<()>
     where
         I: IntoIterator<Item = T>,
@@ -142,12 +142,12 @@ impl Socket {
     }
 
     /// Receives a message part; [`Message::more`] tells whether more parts follow. Waits
-    /// for one as long as RCVTIMEO allows; then fails with [`Error::Again`](crate::Error::Again).
+    /// for one as long as RCVTIMEO allows; then fails with [`Error::Again`](crate::Error::Again)(crate::Error::Again).
     pub fn recv(&self) -> Result<Message> {
         self.core().recv(false).map(Message::from_part)
     }
 
-    /// Receives a message part if one is here, else fails with [`Error::Again`](crate::Error::Again) at once
+    /// Receives a message part if one is here, else fails with [`Error::Again`](crate::Error::Again)(crate::Error::Again) at once
     /// (`ZMQ_DONTWAIT`).
     pub fn try_recv(&self) -> Result<Message> {
         self.core().recv(true).map(Message::from_part)
@@ -160,7 +160,7 @@ impl Socket {
     }
 
     /// [`recv_multipart`](Self::recv_multipart) if a message is here, else
-    /// [`Error::Again`](crate::Error::Again) at once.
+    /// [`Error::Again`](crate::Error::Again)(crate::Error::Again) at once.
     pub fn try_recv_multipart(&self) -> Result<Vec<Message>> {
         self.recv_parts(true)
     }
@@ -212,7 +212,7 @@ impl Socket {
 
     /// DISH: receives the messages sent to `group` (1 to 255 bytes, no NUL) from now on,
     /// telling every RADIO peer, present and future (`zmq_join`). Joining a group twice
-    /// fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument), as in libzmq.
+    /// fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument)(crate::Error::InvalidArgument), as in libzmq.
     ///
     /// ```
     /// use ferrozmq::{Context, Error, DISH};
@@ -229,7 +229,7 @@ impl Socket {
     }
 
     /// DISH: stops receiving the messages of a group joined with [`join`](Self::join)
-    /// (`zmq_leave`). Leaving a group not joined fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument).
+    /// (`zmq_leave`). Leaving a group not joined fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument)(crate::Error::InvalidArgument).
     pub fn leave(&self, group: &str) -> Result<()> {
         self.core()
             .change_membership(addressed::group_bytes(group)?, false)
@@ -309,8 +309,89 @@ impl Socket {
     /// assert_eq!(event.kind, EventKind::MonitorStopped);
     /// ```
     pub fn monitor_to(&self, endpoint: Option<&str>, events: EventSet) -> Result<()> {
+        self.monitor_versioned(endpoint, events, FeedVersion::V1, SocketType::Pair)
+    }
+
+    /// [`monitor_to`](Self::monitor_to) in the layout `version` asks for, on a socket of
+    /// type `socket_type` (libzmq's draft `zmq_socket_monitor_versioned`).
+    ///
+    /// [`FeedVersion::V2`] sends 64-bit event numbers and values, and both endpoints of a
+    /// connection (see [`WireEventV2`](crate::WireEventV2)); only it can carry
+    /// [`EventSet::PIPES_STATS`] (see [`monitor_pipes_stats`](Self::monitor_pipes_stats)).
+    /// The feed goes out on a PAIR socket (read with PAIR), a PUSH (read with PULL: each
+    /// event goes to one reader) or a PUB (read with SUB: every subscribed reader gets it;
+    /// the first part, the event number, is the topic). Errors: another `socket_type`, or
+    /// pipe statistics in version 1, are [`Error::InvalidArgument`](crate::Error::InvalidArgument); an endpoint that is
+    /// not `inproc://`, [`Error::ProtocolNotSupported`](crate::Error::ProtocolNotSupported).
+    ///
+    /// ```
+    /// use ferrozmq::{Context, EventKind, EventSet, FeedVersion, WireEventV2, PUB, PUSH, SUB};
+    /// use std::time::Duration;
+    /// let ctx = Context::new();
+    /// let socket = ctx.socket(PUSH).unwrap();
+    /// socket
+    ///     .monitor_versioned(Some("inproc://push-v2"), EventSet::ALL_V2, FeedVersion::V2, PUB)
+    ///     .unwrap();
+    /// let events = ctx.socket(SUB).unwrap();
+    /// events.options().set_rcvtimeo(Some(Duration::from_secs(5))).unwrap();
+    /// events.connect("inproc://push-v2").unwrap();
+    /// // Only LISTENING events: the topic is the event number's 8 bytes.
+    /// events.subscribe(&0x0008u64.to_le_bytes()).unwrap();
+    ///
+    /// let endpoint = socket.bind("tcp://127.0.0.1:*").unwrap();
+    /// let event = WireEventV2::recv(&events).unwrap();
+    /// assert_eq!(event.kind(), Some(EventKind::Listening));
+    /// assert_eq!(event.local_endpoint, endpoint);
+    /// ```
+    pub fn monitor_versioned(
+        &self,
+        endpoint: Option<&str>,
+        events: EventSet,
+        version: FeedVersion,
+        socket_type: SocketType,
+    ) -> Result<()> {
         let core = self.core();
-        core.link.monitor.open_feed(&core.ctx, endpoint, events)
+        core.link
+            .monitor
+            .open_feed(&core.ctx, endpoint, events, version, socket_type)
+    }
+
+    /// Asks for one [`EventSet::PIPES_STATS`] event per pipe of this socket (one per
+    /// connected peer) on the version 2 feed: the whole messages queued towards the peer
+    /// (written, not yet taken by the connection) and those queued from it (not yet read
+    /// by the application), then the connection's local and remote endpoints (libzmq's
+    /// draft `zmq_socket_monitor_pipes_stats`). Queues move meanwhile: the counts are a
+    /// snapshot.
+    ///
+    /// Errors: [`Error::InvalidArgument`](crate::Error::InvalidArgument) when no feed asks for pipe statistics,
+    /// [`Error::Again`](crate::Error::Again) when the socket has no pipe.
+    ///
+    /// ```
+    /// use ferrozmq::{Context, Error, EventSet, FeedVersion, WireEventV2, PAIR, PULL, PUSH};
+    /// use std::time::Duration;
+    /// let ctx = Context::new();
+    /// let push = ctx.socket(PUSH).unwrap();
+    /// assert!(matches!(push.monitor_pipes_stats(), Err(Error::InvalidArgument(_))));
+    /// push.monitor_versioned(Some("inproc://stats"), EventSet::PIPES_STATS, FeedVersion::V2, PAIR)
+    ///     .unwrap();
+    /// assert_eq!(push.monitor_pipes_stats(), Err(Error::Again));
+    ///
+    /// let events = ctx.socket(PAIR).unwrap();
+    /// events.options().set_rcvtimeo(Some(Duration::from_secs(5))).unwrap();
+    /// events.connect("inproc://stats").unwrap();
+    /// let pull = ctx.socket(PULL).unwrap();
+    /// pull.bind("inproc://work").unwrap();
+    /// push.connect("inproc://work").unwrap(); // the PULL reads nothing: the messages stay
+    /// push.send("one").unwrap();
+    /// push.send("two").unwrap();
+    /// push.monitor_pipes_stats().unwrap();
+    /// let stats = WireEventV2::recv(&events).unwrap();
+    /// assert_eq!(stats.number, WireEventV2::PIPES_STATS);
+    /// assert_eq!(stats.values, [2, 0]);
+    /// assert_eq!(stats.remote_endpoint, "inproc://work");
+    /// ```
+    pub fn monitor_pipes_stats(&self) -> Result<()> {
+        self.core().monitor_pipes_stats()
     }
 
     /// The socket's type (`ZMQ_TYPE`).

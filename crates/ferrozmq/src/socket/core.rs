@@ -135,7 +135,8 @@ impl SocketCore {
     }
 
     fn attach(&mut self, end: PipeEnd, peer: PeerDetails) {
-        let id = self.pipes.insert(Pipe { end, peer });
+        let names = self.link.monitor.pipe_attached(&peer.endpoint);
+        let id = self.pipes.insert(Pipe { end, peer, names });
         self.pattern.attach(&mut self.pipes, id);
         // Messages (or a close) may have come before the pipe was registered.
         self.pattern.readable(&mut self.pipes, id);
@@ -238,6 +239,14 @@ impl SocketCore {
         })
     }
 
+    /// Drops the peer with this routing id (SERVER, PEER).
+    pub(crate) fn disconnect_peer(&mut self, routing_id: u32) -> Result<()> {
+        self.check_alive()?;
+        let outcome = self.pattern.disconnect_peer(&mut self.pipes, routing_id);
+        self.reap();
+        outcome
+    }
+
     /// Receives a single-part message with the address it came from or was sent to.
     pub(crate) fn recv_from(&mut self, dont_wait: bool) -> Result<(Address, Message)> {
         self.blocking(
@@ -334,6 +343,39 @@ impl SocketCore {
         usize::try_from(queued).unwrap_or(usize::MAX)
     }
 
+    /// Sends the wire feed one pipe statistics event per pipe (`zmq_socket_monitor_pipes_stats`).
+    pub(crate) fn monitor_pipes_stats(&mut self) -> Result<()> {
+        self.process_events();
+        let monitor = &self.link.monitor;
+        if !monitor.wants_pipes_stats() {
+            return Err(Error::InvalidArgument(
+                "no monitor feed asks for pipe statistics",
+            ));
+        }
+        let ids = self.pipes.ids();
+        if ids.is_empty() {
+            return Err(Error::Again);
+        }
+        let mut stats = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(pipe) = self.pipes.get(id) {
+                let (outbound, inbound) = (pipe.end.unread(), pipe.end.queued_inbound());
+                stats.push((
+                    pipe.peer.endpoint.clone(),
+                    pipe.names.clone(),
+                    outbound,
+                    inbound,
+                ));
+            }
+        }
+        self.link.monitor.emit_pipes_stats(
+            stats
+                .iter()
+                .map(|(endpoint, names, out, inb)| (&**endpoint, names.as_ref(), *out, *inb)),
+        );
+        Ok(())
+    }
+
     /// Hands a routing option to the socket type.
     pub(crate) fn set_pattern_option(&mut self, option: PatternOption) -> Result<()> {
         self.pattern.set_option(option)
@@ -405,15 +447,18 @@ impl SocketCore {
         }
         let monitor = &self.link.monitor;
         if let Endpoint::Udp { .. } = &endpoint {
-            // As in libzmq, only a DISH binds udp: it receives whatever is sent there.
-            if self.socket_type != SocketType::Dish {
-                return Err(Error::ProtocolNotSupported(text.to_string()));
-            }
+            // As in libzmq, only a DISH binds udp, to receive whatever is sent there, and a
+            // DGRAM, to exchange datagrams with whoever writes to it.
+            let direction = match self.socket_type {
+                SocketType::Dish => DatagramDirection::Receive,
+                SocketType::Dgram => DatagramDirection::Addressed,
+                _ => return Err(Error::ProtocolNotSupported(text.to_string())),
+            };
             let (socket, bound) = udp::bind(&endpoint, self.options.ipv6)
                 .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
             monitor.emit(EventKind::Listening, socket.as_raw_fd() as u32, &bound);
             let names = bind_names(text, bound);
-            self.open_datagram(socket, DatagramDirection::Receive, names, true)?;
+            self.open_datagram(socket, direction, names, true)?;
             return Ok(());
         }
         self.options.security.validate()?;
@@ -471,7 +516,11 @@ impl SocketCore {
                 routing_id: self.options.connect_routing_id.take().unwrap_or(binder_id),
                 endpoint: Arc::from(text),
             };
-            let id = self.pipes.insert(Pipe { end, peer });
+            let id = self.pipes.insert(Pipe {
+                end,
+                peer,
+                names: None,
+            });
             self.pattern.attach(&mut self.pipes, id);
             self.reap();
             self.last_endpoint = text.to_string();
@@ -543,6 +592,7 @@ impl SocketCore {
                     routing_id: assigned_id.unwrap_or_default(),
                     endpoint: Arc::from(text),
                 },
+                names: None,
             });
             self.pattern.attach(&mut self.pipes, pid);
             self.reap();
@@ -566,9 +616,14 @@ impl SocketCore {
     }
 
     /// STREAM carries the bytes of a tcp or ipc connection: inproc and udp have none.
+    /// DGRAM carries udp datagrams, and nothing else.
     fn check_transport(&self, endpoint: &Endpoint, text: &str) -> Result<()> {
-        let byte_stream = matches!(endpoint, Endpoint::Tcp { .. } | Endpoint::Ipc(_));
-        if self.socket_type == SocketType::Stream && !byte_stream {
+        let fits = match self.socket_type {
+            SocketType::Stream => matches!(endpoint, Endpoint::Tcp { .. } | Endpoint::Ipc(_)),
+            SocketType::Dgram => matches!(endpoint, Endpoint::Udp { .. }),
+            _ => true,
+        };
+        if !fits {
             return Err(Error::ProtocolNotSupported(text.to_string()));
         }
         Ok(())
@@ -601,6 +656,7 @@ impl SocketCore {
                 routing_id: Bytes::new(),
                 endpoint: Arc::from(name.as_str()),
             },
+            names: None,
         });
         self.pattern.attach(&mut self.pipes, pid);
         self.reap();

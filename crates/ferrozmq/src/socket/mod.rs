@@ -20,6 +20,7 @@ mod security_options;
 mod send_flags;
 mod socks_options;
 mod types;
+mod wss_options;
 
 use crate::context::ContextShared;
 use crate::error::{Error, Result};

@@ -117,6 +117,11 @@ pub(crate) trait Pattern: Send {
     fn recv_from(&mut self, _pipes: &mut PipeTable) -> Result<(Address, Message), RecvError> {
         Err(RecvError::Fail(Error::NotSupported))
     }
+    /// SERVER, PEER: drops the peer with this routing id, closing its connection;
+    /// [`Error::HostUnreachable`] when no peer has it.
+    fn disconnect_peer(&mut self, _pipes: &mut PipeTable, _routing_id: u32) -> Result<(), Error> {
+        Err(Error::NotSupported)
+    }
     /// The address a pipe's peer goes by (PEER: the routing id of a connection it made).
     fn address_of(&self, _id: PipeId) -> Option<Address> {
         None

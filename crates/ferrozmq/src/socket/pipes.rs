@@ -1,6 +1,7 @@
 //! A socket's table of pipes, addressed by small integers that the routing strategies use.
 
 use super::mailbox::PeerDetails;
+use crate::monitor::NameSlot;
 use crate::patterns::PipeId;
 use crate::pipe::{PipeEnd, Read};
 use crate::properties::Properties;
@@ -9,6 +10,11 @@ use crate::properties::Properties;
 pub(crate) struct Pipe {
     pub(crate) end: PipeEnd,
     pub(crate) peer: PeerDetails,
+    /// Where the endpoints of the connection behind it are found, for pipe statistics on a
+    /// version 2 monitor feed (see [`MonitorHub::pipe_attached`]).
+    ///
+    /// [`MonitorHub::pipe_attached`]: crate::monitor::MonitorHub::pipe_attached
+    pub(crate) names: Option<NameSlot>,
 }
 
 struct Slot {

@@ -5,7 +5,7 @@ use super::{Closing, Origin, Session};
 use crate::engine::peer_messages;
 use crate::engine::reactor::Ctx;
 use crate::engine::reason::Reason;
-use crate::engine::zap::{RequestContext, ZapClient};
+use crate::engine::zap::{RequestContext, ZapClient, ZapOutcome};
 use crate::engine::Owner;
 use crate::pipe::{pipe, PipeLimits};
 use crate::properties::Properties;
@@ -20,10 +20,11 @@ impl Session {
     /// The handshake finished: the peer's pipe goes to the socket (a new one, unless the
     /// endpoint's pipe outlives connections).
     pub(super) fn on_handshake(&mut self, peer: PeerInfo, ctx: &mut Ctx<'_>) -> Result<(), Reason> {
-        let properties = Properties::of_peer(
-            &peer,
-            self.link.as_ref().map_or("", |l| l.peer_address.as_str()),
-        );
+        let properties = match &self.link {
+            Some(link) => Properties::of_peer(&peer, &link.peer_address)
+                .with_source_fd(link.stream.as_raw_fd()),
+            None => Properties::of_peer(&peer, ""),
+        };
         if let Some(end) = &self.end {
             // A pipe that outlives connections describes the newest one.
             end.set_properties(properties.clone());
@@ -141,7 +142,7 @@ impl Session {
 
     /// Reads the ZAP handler's reply if it came.
     pub(super) fn poll_zap(&mut self, ctx: &mut Ctx<'_>) -> Result<(), Reason> {
-        let Some(reply) = self
+        let Some(outcome) = self
             .link
             .as_mut()
             .and_then(|l| l.zap.as_mut())
@@ -152,6 +153,13 @@ impl Session {
         if let Some(link) = self.link.as_mut() {
             link.zap = None;
         }
-        self.give_verdict(reply.map_err(Reason::Zap), ctx)
+        match outcome {
+            ZapOutcome::Answered(reply) => self.give_verdict(reply.map_err(Reason::Zap), ctx),
+            // No verdict will come, and the client did nothing wrong: as in libzmq the
+            // handshake waits on, and ends as it would without an answer, when the client
+            // gives up (HANDSHAKE_FAILED_NO_DETAIL, EPIPE) or at HANDSHAKE_IVL. Refusing it
+            // at once would only have it reconnect to a server that has no handler now.
+            ZapOutcome::HandlerGone => Ok(()),
+        }
     }
 }

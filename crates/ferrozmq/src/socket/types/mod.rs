@@ -1,6 +1,7 @@
 //! One [`Pattern`](super::pattern::Pattern) per socket type.
 
 mod dealer;
+mod dgram;
 mod dish;
 mod pair;
 mod publish;
@@ -42,6 +43,7 @@ pub(crate) fn pattern_for(socket_type: SocketType) -> Result<Box<dyn Pattern>> {
         SocketType::Radio => Box::<radio::Radio>::default(),
         SocketType::Dish => Box::<dish::Dish>::default(),
         SocketType::Stream => Box::<stream::Stream>::default(),
+        SocketType::Dgram => Box::<dgram::Dgram>::default(),
         _ => return Err(Error::NotSupported),
     })
 }

@@ -141,6 +141,25 @@ impl Pattern for Server {
         self.next_message(pipes).ok_or(RecvError::WouldBlock)
     }
 
+    fn disconnect_peer(&mut self, pipes: &mut PipeTable, routing_id: u32) -> Result<(), Error> {
+        let id = self
+            .by_id
+            .remove(&routing_id)
+            .ok_or(Error::HostUnreachable)?;
+        self.by_pipe.remove(&id);
+        self.fq.remove(id);
+        // What that peer sent and the application has not read goes with it.
+        if self
+            .prefetched
+            .as_ref()
+            .is_some_and(|(from, _)| *from == Address::Peer(routing_id))
+        {
+            self.prefetched = None;
+        }
+        pipes.retire(id);
+        Ok(())
+    }
+
     fn address_of(&self, id: PipeId) -> Option<Address> {
         self.by_pipe.get(&id).map(|&r| Address::Peer(r))
     }

@@ -197,6 +197,7 @@ mod tests {
                     routing_id: Bytes::copy_from_slice(id),
                     endpoint: Arc::from("tcp://test"),
                 },
+                names: None,
             });
             stream.attach(&mut pipes, pid);
             engines.push((pid, theirs));

@@ -1,18 +1,25 @@
-//! The `ws://` transport: ZWS 2.0 (RFC 45) over a tcp connection.
+//! The `ws://` and `wss://` transports: ZWS 2.0 (RFC 45) over a tcp connection, for
+//! `wss://` inside TLS.
 //!
 //! [`WsStream`] looks to the engine like any other byte stream, so the ZMTP session runs
 //! over it unchanged: it carries ZMTP bytes, which [`codec::Zws`] turns into WebSocket
-//! frames on the way out and back on the way in (see there). Only `ws://` for now; `wss://`
-//! (TLS) is not implemented.
+//! frames on the way out and back on the way in (see there). Under `wss://` a rustls
+//! session sits between those frames and the tcp connection:
+//!
+//! ```text
+//! session ⇄ ZMTP bytes ⇄ Zws ⇄ WebSocket frames ⇄ [rustls ⇄ TLS records] ⇄ tcp
+//! ```
 
 pub(crate) mod codec;
 mod handshake;
+pub(crate) mod tls;
 
 use bytes::BytesMut;
 use codec::{Mechanism, Side, Zws};
 use std::cell::RefCell;
 use std::io::{self, IoSlice};
 use std::os::fd::AsRawFd;
+use tls::{TlsRole, WssOptions};
 
 /// Raw bytes one read takes from the kernel.
 const RAW_READ: usize = 64 * 1024;
@@ -27,6 +34,10 @@ pub(crate) struct WsConfig {
     pub(crate) socket_type: zmtp::SocketType,
     /// The largest message body (MAXMSGSIZE, or unlimited).
     pub(crate) max_message: u64,
+    /// The `ZMQ_WSS_*` settings, for a `wss://` endpoint.
+    pub(crate) wss: Box<WssOptions>,
+    /// For `wss://`: the TLS end each connection is.
+    pub(crate) tls: Option<Box<TlsRole>>,
 }
 
 /// A tcp connection speaking ZWS, carrying the session's ZMTP bytes.
@@ -49,6 +60,10 @@ struct State {
     held: usize,
     eof: bool,
     raw: Vec<u8>,
+    /// For `wss://`: the TLS session between the WebSocket frames and the tcp connection.
+    tls: Option<Box<rustls::Connection>>,
+    /// WebSocket bytes out of TLS, before the codec takes them.
+    plain: Vec<u8>,
 }
 
 impl std::fmt::Debug for WsStream {
@@ -85,6 +100,8 @@ impl WsConfig {
             },
             socket_type,
             max_message: u64::try_from(options.maxmsgsize).unwrap_or(u64::MAX),
+            wss: Box::new(options.wss.clone()),
+            tls: None,
         }
     }
 }
@@ -96,16 +113,20 @@ impl WsStream {
         host: String,
         path: String,
         config: &WsConfig,
-    ) -> WsStream {
+    ) -> io::Result<WsStream> {
         WsStream::new(tcp, Side::Client { host, path }, config)
     }
 
     /// A connection a listener accepted.
-    pub(crate) fn server(tcp: mio::net::TcpStream, config: &WsConfig) -> WsStream {
+    pub(crate) fn server(tcp: mio::net::TcpStream, config: &WsConfig) -> io::Result<WsStream> {
         WsStream::new(tcp, Side::Server, config)
     }
 
-    fn new(tcp: mio::net::TcpStream, side: Side, config: &WsConfig) -> WsStream {
+    fn new(tcp: mio::net::TcpStream, side: Side, config: &WsConfig) -> io::Result<WsStream> {
+        let tls = match &config.tls {
+            Some(role) => Some(Box::new(role.start()?)),
+            None => None,
+        };
         let mut zws = Zws::new(
             side,
             config.mechanism,
@@ -115,7 +136,7 @@ impl WsStream {
         );
         let mut to_wire = Vec::new();
         zws.start(&mut to_wire);
-        WsStream {
+        Ok(WsStream {
             tcp,
             state: RefCell::new(State {
                 zws,
@@ -126,8 +147,10 @@ impl WsStream {
                 held: 0,
                 eof: false,
                 raw: Vec::new(),
+                tls,
+                plain: Vec::new(),
             }),
-        }
+        })
     }
 
     /// Reads ZMTP bytes into the spare capacity of `buf`, at most `limit`.
@@ -213,9 +236,25 @@ impl State {
                 self.to_session.drain(..self.taken);
                 self.taken = 0;
             }
-            let result = self
-                .zws
-                .handle_input(&raw, &mut self.to_session, &mut self.to_wire);
+            let result = match self.tls.as_deref_mut() {
+                None => self
+                    .zws
+                    .handle_input(&raw, &mut self.to_session, &mut self.to_wire),
+                Some(tls) => {
+                    let opened = open_records(tls, &raw, &mut self.plain, &mut self.eof);
+                    if let Err(e) = opened {
+                        // The alert rustls queued tells the peer why, best effort.
+                        self.raw = raw;
+                        let _ = self.flush(fd);
+                        return Err(e);
+                    }
+                    let result =
+                        self.zws
+                            .handle_input(&self.plain, &mut self.to_session, &mut self.to_wire);
+                    self.plain.clear();
+                    result
+                }
+            };
             self.raw = raw;
             if let Err(e) = result {
                 // What the peer is owed (a 400 answer, a close) goes out, best effort.
@@ -233,8 +272,28 @@ impl State {
         }
     }
 
-    /// Writes what the wire is owed; `Ok(true)` once all of it went.
+    /// Writes what the wire is owed; `Ok(true)` once all of it went (under TLS: once
+    /// rustls took it all and sent every record it could make; before the handshake ends
+    /// it keeps what it took, to send then).
     fn flush(&mut self, fd: i32) -> io::Result<bool> {
+        if let Some(tls) = self.tls.as_deref_mut() {
+            if self.sent < self.to_wire.len() {
+                // No buffer limit is set: rustls takes everything.
+                io::Write::write_all(&mut tls.writer(), &self.to_wire[self.sent..])?;
+            }
+            self.to_wire.clear();
+            self.sent = 0;
+            while tls.wants_write() {
+                match tls.write_tls(&mut FdWriter(fd)) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            return Ok(true);
+        }
         while self.sent < self.to_wire.len() {
             match crate::sys::send_vectored(fd, &[IoSlice::new(&self.to_wire[self.sent..])]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -247,6 +306,65 @@ impl State {
         self.to_wire.clear();
         self.sent = 0;
         Ok(true)
+    }
+}
+
+/// Feeds bytes read from the tcp connection to the TLS session and appends what they
+/// decrypt to `plain`; sets `eof` when the peer closed the TLS session (or, with `raw`
+/// empty, the tcp connection).
+fn open_records(
+    tls: &mut rustls::Connection,
+    mut raw: &[u8],
+    plain: &mut Vec<u8>,
+    eof: &mut bool,
+) -> io::Result<()> {
+    let tls_error = |e: rustls::Error| io::Error::new(io::ErrorKind::InvalidData, e);
+    loop {
+        if !raw.is_empty() || *eof {
+            // From a slice a read cannot fail; rustls takes at most what it has room for.
+            tls.read_tls(&mut raw)?;
+        }
+        tls.process_new_packets().map_err(tls_error)?;
+        loop {
+            let at = plain.len();
+            plain.resize(at + RAW_READ, 0);
+            let read = io::Read::read(&mut tls.reader(), &mut plain[at..]);
+            plain.truncate(at + *read.as_ref().unwrap_or(&0));
+            match read {
+                Ok(0) => {
+                    *eof = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                // The tcp connection closed without TLS's close_notify: an end all the same.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    *eof = true;
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if raw.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
+/// Writes TLS records straight to a non-blocking socket (`EPIPE`, never SIGPIPE).
+struct FdWriter(i32);
+
+impl io::Write for FdWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        crate::sys::send_vectored(self.0, &[IoSlice::new(buf)])
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        crate::sys::send_vectored(self.0, bufs)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
