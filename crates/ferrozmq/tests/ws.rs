@@ -476,3 +476,139 @@ fn a_truncated_frame_costs_only_its_connection() {
         Vec::new()
     });
 }
+
+/// A masked client frame (mask 1 2 3 4).
+fn masked(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mask = [1, 2, 3, 4];
+    let mut frame = vec![0x80 | opcode];
+    match payload.len() {
+        n if n < 126 => frame.push(0x80 | n as u8),
+        n => {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(&mask);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    frame
+}
+
+/// ZWS2.0/NULL's READY from a PUSH, as a ZWS command message.
+fn push_ready() -> Vec<u8> {
+    let mut body = vec![2, 5];
+    body.extend_from_slice(b"READY");
+    body.push(11);
+    body.extend_from_slice(b"Socket-Type");
+    body.extend_from_slice(&4u32.to_be_bytes());
+    body.extend_from_slice(b"PUSH");
+    masked(0x2, &body)
+}
+
+fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+/// A client that floods pings and never reads is owed one pong at a time: 64 MiB of pings
+/// leave our memory where it was (it grew by as much before), and the connection still
+/// carries messages once the client reads again.
+#[test]
+fn a_ping_flood_from_a_client_that_does_not_read_costs_no_memory() {
+    let ctx = Context::new();
+    let pull = ctx.socket(PULL).unwrap();
+    timeout(&pull);
+    let endpoint = bind(&pull);
+    let mut stream = upgraded(&endpoint);
+    stream.write_all(&push_ready()).unwrap();
+    let before = resident_bytes();
+    let mut batch = Vec::new();
+    for i in 0..1000u32 {
+        let mut payload = [0u8; 120];
+        payload[..4].copy_from_slice(&i.to_be_bytes());
+        batch.extend(masked(0x9, &payload));
+    }
+    let mut flooded = 0;
+    while flooded < 64 << 20 {
+        stream.write_all(&batch).unwrap();
+        flooded += batch.len();
+    }
+    // Let the server take the last of it.
+    std::thread::sleep(Duration::from_millis(500));
+    let grown = resident_bytes().saturating_sub(before);
+    assert!(grown < 16 << 20, "memory grew by {grown} bytes");
+    stream.write_all(&masked(0x2, b"\x00hello")).unwrap();
+    assert_eq!(pull.recv().unwrap(), "hello");
+    // What the server sent: its READY, then pongs, the last one for the last ping.
+    stream
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut all = Vec::new();
+    let mut buf = [0u8; 65536];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        all.extend_from_slice(&buf[..n]);
+    }
+    let mut last_pong = None;
+    let mut at = 0;
+    while at + 2 <= all.len() {
+        let len = usize::from(all[at + 1]);
+        if all[at] == 0x8A {
+            last_pong = Some(&all[at + 2..at + 2 + len]);
+        }
+        at += 2 + len;
+    }
+    assert_eq!(last_pong.unwrap()[..4], 999u32.to_be_bytes());
+}
+
+/// MAXMSGSIZE limits messages, not commands, as over tcp: with a limit of 16 the NULL
+/// handshake (READY is longer) still completes and a 16-byte message crosses.
+#[test]
+fn a_small_maxmsgsize_leaves_commands_alone() {
+    let ctx = Context::new();
+    let pull = ctx.socket(PULL).unwrap();
+    pull.options().set_maxmsgsize(Some(16)).unwrap();
+    timeout(&pull);
+    let endpoint = bind(&pull);
+    let push = ctx.socket(PUSH).unwrap();
+    push.options().set_maxmsgsize(Some(16)).unwrap();
+    push.options().set_linger(Some(Duration::ZERO)).unwrap();
+    push.connect(&endpoint).unwrap();
+    push.send(&[7u8; 16][..]).unwrap();
+    assert_eq!(pull.recv().unwrap(), [7u8; 16][..]);
+}
+
+/// Under CURVE every message travels sealed, longer than itself: a message of exactly
+/// MAXMSGSIZE is still taken, as over tcp.
+#[test]
+fn curve_takes_a_message_of_exactly_maxmsgsize() {
+    use zmtp::curve_keys::CurveKeyPair;
+    let ctx = Context::new();
+    let server = CurveKeyPair::generate().unwrap();
+    let client = CurveKeyPair::generate().unwrap();
+    let pull = ctx.socket(PULL).unwrap();
+    pull.options().set_curve_server(true).unwrap();
+    pull.options()
+        .set_curve_secretkey(server.secret.as_bytes())
+        .unwrap();
+    pull.options().set_maxmsgsize(Some(100)).unwrap();
+    timeout(&pull);
+    let endpoint = bind(&pull);
+    let push = ctx.socket(PUSH).unwrap();
+    push.options()
+        .set_curve_serverkey(server.public.as_bytes())
+        .unwrap();
+    push.options()
+        .set_curve_publickey(client.public.as_bytes())
+        .unwrap();
+    push.options()
+        .set_curve_secretkey(client.secret.as_bytes())
+        .unwrap();
+    push.options().set_linger(Some(Duration::ZERO)).unwrap();
+    push.connect(&endpoint).unwrap();
+    push.send(&[9u8; 100][..]).unwrap();
+    assert_eq!(pull.recv().unwrap(), [9u8; 100][..]);
+}

@@ -46,6 +46,9 @@ const SIZES: &[usize] = &[0, 1, 125, 126, 65_535, 65_536, 200_000];
 /// `subscribed <topic>` when the XPUB gets a subscription, then publishes the two-part
 /// messages given on stdin as `topic<TAB>body` lines, and prints each message its PULL gets
 /// (parts joined by tabs) until one that starts with `done`.
+/// `peer pub <endpoint> <tenths>` publishes `B-no` and `A-yes` every 10 ms for so many
+/// tenths of a second; `peer sub <endpoint> <count>` subscribes to `A` and takes `count`
+/// messages, each of which must be `A-yes`.
 const PEER_C: &str = r#"
 /* The WSS options are in the draft API. */
 #define ZMQ_BUILD_DRAFT_API
@@ -53,6 +56,7 @@ const PEER_C: &str = r#"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const size_t sizes[] = {0, 1, 125, 126, 65535, 65536, 200000};
 #define NSIZES (sizeof sizes / sizeof sizes[0])
@@ -108,6 +112,33 @@ int main(int argc, char **argv) {
     if (argc != 4) return 2;
     int count = atoi(argv[3]);
     void *ctx = zmq_ctx_new();
+    if (strcmp(argv[1], "pub") == 0) {
+        void *s = open_socket(ctx, ZMQ_PUB, argv[2]);
+        for (int i = 0; i < count * 10; i++) {
+            if (zmq_send(s, "B-no", 4, 0) < 0 || zmq_send(s, "A-yes", 5, 0) < 0)
+                fail("pub send");
+            usleep(10000);
+        }
+        zmq_close(s);
+        zmq_ctx_term(ctx);
+        return 0;
+    }
+    if (strcmp(argv[1], "sub") == 0) {
+        void *s = open_socket(ctx, ZMQ_SUB, argv[2]);
+        if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, "A", 1) != 0) fail("subscribe");
+        char buf[64];
+        for (int i = 0; i < count; i++) {
+            int n = zmq_recv(s, buf, sizeof buf, 0);
+            if (n < 0) fail("sub recv");
+            if (n != 5 || memcmp(buf, "A-yes", 5) != 0) {
+                fprintf(stderr, "peer: sub got %.*s\n", n, buf);
+                exit(1);
+            }
+        }
+        zmq_close(s);
+        zmq_ctx_term(ctx);
+        return 0;
+    }
     if (strcmp(argv[1], "browser") == 0) {
         void *pub = open_socket(ctx, ZMQ_XPUB, argv[2]);
         void *pull = open_socket(ctx, ZMQ_PULL, argv[3]);
@@ -550,4 +581,102 @@ fn the_browser_page_talks_to_libzmq_too() {
     }
     assert!(child.wait().unwrap().success(), "libzmq's side failed");
     browser_support::check(&pulled, &page.finish());
+}
+
+/// Subscriptions cross as RFC 45 has them, messages starting with 1 (libzmq 4.3.4's ws
+/// transport drops SUBSCRIBE commands): a ferrozmq SUB gets exactly what it subscribed to
+/// from a libzmq PUB, and a libzmq SUB from a ferrozmq PUB.
+#[test]
+fn pub_sub_with_libzmq_both_ways() {
+    let Some(peer) = libzmq_peer() else {
+        return;
+    };
+    // libzmq publishes for up to 10 s.
+    let mut child = Command::new(&peer)
+        .args(["pub", "ws://127.0.0.1:*/zmq", "100"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut endpoint = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut endpoint)
+        .unwrap();
+    let ctx = Context::new();
+    let sub = socket(&ctx, SUB);
+    sub.connect(endpoint.trim()).unwrap();
+    sub.subscribe(b"A").unwrap();
+    for _ in 0..3 {
+        assert_eq!(sub.recv().expect("libzmq's publication"), "A-yes");
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let publisher = socket(&ctx, PUB);
+    let endpoint = publisher.bind("ws://127.0.0.1:*/zmq").unwrap();
+    let mut child = Command::new(&peer)
+        .args(["sub", &format!("connect:{endpoint}"), "3"])
+        .spawn()
+        .unwrap();
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() > until {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        publisher.send("B-no").unwrap();
+        publisher.send("A-yes").unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "libzmq's SUB failed: {status:?}"
+    );
+}
+
+/// Heartbeats over ws are WebSocket pings and pongs (libzmq's ws transport drops PING
+/// commands): a ferrozmq REQ pinging every 100 ms, giving up after 300 ms of silence, keeps
+/// an idle connection to libzmq's REP.
+#[test]
+fn heartbeats_keep_an_idle_libzmq_peer() {
+    let Some(peer) = libzmq_peer() else {
+        return;
+    };
+    let mut child = Command::new(&peer)
+        .args(["rep", "ws://127.0.0.1:*/zmq", "3"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut endpoint = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut endpoint)
+        .unwrap();
+    let ctx = Context::new();
+    let req = socket(&ctx, REQ);
+    req.options()
+        .set_heartbeat_ivl(Duration::from_millis(100))
+        .unwrap();
+    req.options()
+        .set_heartbeat_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut events = req.monitor(EventSet::ALL).unwrap();
+    req.connect(endpoint.trim()).unwrap();
+    req.send("one").unwrap();
+    assert_eq!(req.recv().unwrap(), "one");
+    std::thread::sleep(Duration::from_millis(1500));
+    req.send("two").unwrap();
+    assert_eq!(req.recv().unwrap(), "two");
+    // What the connection went through while libzmq's side is still there.
+    let mut kinds = Vec::new();
+    while let Ok(event) = events.recv_timeout(Duration::from_millis(100)) {
+        kinds.push(event.kind());
+    }
+    assert!(kinds.contains(&EventKind::HandshakeSucceeded), "{kinds:?}");
+    assert!(!kinds.contains(&EventKind::Disconnected), "{kinds:?}");
+    req.send("three").unwrap();
+    assert_eq!(req.recv().unwrap(), "three");
+    assert!(child.wait().unwrap().success(), "libzmq's REP failed");
 }

@@ -519,12 +519,15 @@ mod tests {
         client.send("hello").unwrap();
         let (received, properties) = server.recv_with_properties().unwrap();
 
-        let mut part = Msg::from_message(received);
-        part.set_properties(Some(Arc::new(properties::MsgProperties::new(properties))));
+        let extras = repr::Extras {
+            properties: Some(Arc::new(properties::MsgProperties::new(properties))),
+            ..repr::Extras::default()
+        };
         let mut storage = new_storage();
         let msg = storage.as_mut_ptr();
         unsafe {
-            part.write_to(msg);
+            zmq_msg_init(msg);
+            Msg::store_received(msg, received, extras).unwrap();
             let value = |name: &CStr| {
                 let value = zmq_msg_gets(msg, name.as_ptr());
                 (!value.is_null()).then(|| CStr::from_ptr(value).to_owned())

@@ -22,13 +22,16 @@
 //!
 //! The body kinds:
 //! - **inline**: small parts (the usual benchmark sizes up to 40 bytes) cost no allocation;
-//! - **owned**: `zmq_msg_init_size` beyond 40 bytes: one zeroed allocation this message
-//!   alone owns, which C may write through `zmq_msg_data`;
+//! - **owned**: one allocation this message alone owns, which C may write through
+//!   `zmq_msg_data`: what `zmq_msg_init_size` beyond 40 bytes makes (zeroed), and what a
+//!   received part ferrozmq stored inline (up to `MESSAGE_INLINE` bytes) is copied into,
+//!   reused by the next receive of a part of the same length;
 //! - **foreign**: `zmq_msg_init_data`: C's buffer, not copied, with the function that frees
 //!   it; `zmq_msg_data` gives back C's own pointer;
-//! - **shared**: a reference-counted [`Bytes`]: what large received parts arrive as (no copy
-//!   from ferrozmq), and what owned and foreign bodies become when the message is copied or
-//!   sent, without copying their content.
+//! - **shared**: a reference-counted [`Bytes`]: what received parts beyond `MESSAGE_INLINE`
+//!   bytes arrive as (no copy from ferrozmq), and what owned and foreign bodies become,
+//!   without copying their content, when the message is copied (`zmq_msg_copy`) or, beyond
+//!   `MESSAGE_INLINE` bytes, sent (smaller ones are copied into ferrozmq's inline storage).
 
 use super::properties::MsgProperties;
 use crate::errno::Errno;
@@ -377,11 +380,6 @@ impl Msg {
         self.properties.as_deref()
     }
 
-    /// Attaches the properties of the connection the message came from.
-    pub fn set_properties(&mut self, properties: Option<Arc<MsgProperties>>) {
-        self.properties = properties;
-    }
-
     /// Makes owned and foreign content shared, without copying it, so that
     /// [`message`](Self::message) can hand it to ferrozmq any number of times. Content
     /// ferrozmq stores inline anyway (up to [`MESSAGE_INLINE`] bytes) stays as it is: it
@@ -403,17 +401,6 @@ impl Msg {
         match &self.body {
             Body::Shared(bytes) => ferrozmq::Message::from(bytes.clone()),
             _ => ferrozmq::Message::from(self.content()),
-        }
-    }
-
-    /// The part as ferrozmq sends it (`zmq_msg_send`): large content moves over without
-    /// a copy (a foreign buffer's free function then runs when ferrozmq is done with it);
-    /// small content is copied into ferrozmq's own inline storage. Routing id, group and
-    /// MORE are the sender's to pass separately.
-    pub fn into_message(mut self) -> ferrozmq::Message {
-        match &self.body {
-            Body::Inline { len, data } => ferrozmq::Message::from(&data[..usize::from(*len)]),
-            _ => ferrozmq::Message::from(self.take_bytes()),
         }
     }
 
@@ -861,7 +848,8 @@ mod tests {
     fn large_content_is_shared_not_copied_on_the_way_to_ferrozmq_and_back() {
         let mut part = Msg::zeroed(1000).unwrap();
         let address = part.content().as_ptr();
-        let message = part.share().into_message();
+        part.share_body();
+        let message = part.message();
         assert_eq!(message.as_ptr(), address, "send: no copy");
         assert!(part.is_shared());
 
@@ -946,7 +934,8 @@ mod tests {
         let data = buffer.as_mut_ptr().cast::<c_void>();
         let mut original = unsafe { Msg::foreign(data, 100, Some(count_free), hint) };
         let mut copy = original.share();
-        let message = copy.share().into_message();
+        copy.share_body();
+        let message = copy.message();
         assert_eq!(message.as_ptr(), buffer.as_ptr(), "never copied");
         drop(original);
         drop(copy);
@@ -961,8 +950,10 @@ mod tests {
         let hint = ptr::from_ref(&freed).cast_mut().cast();
         let mut buffer = [2u8; 10];
         let data = buffer.as_mut_ptr().cast::<c_void>();
-        let part = unsafe { Msg::foreign(data, 10, Some(count_free), hint) };
-        let message = part.into_message();
+        let mut part = unsafe { Msg::foreign(data, 10, Some(count_free), hint) };
+        part.share_body();
+        let message = part.message();
+        drop(part);
         assert_eq!(freed.load(Ordering::SeqCst), 1);
         assert_eq!(&message[..], &[2u8; 10]);
     }

@@ -1,9 +1,15 @@
-//! ZWS 2.0 (RFC 45) as a pure translator between the WebSocket wire and ZMTP 3.1 bytes: no
+//! ZWS 2.0 (RFC 45) as a pure translator between the WebSocket wire and ZMTP bytes: no
 //! sockets, no clock. The ZMTP session runs unchanged on top of it: the translator swallows
 //! the session's greeting (ZWS has none; the subprotocol names the mechanism), hands the
 //! session a greeting for the peer once the HTTP upgrade is done, and maps frames one to
 //! one — a ZMTP frame (flags, size, body) becomes one binary WebSocket message whose
 //! payload is a flag octet (0 last, 1 more, 2 command) and the body.
+//!
+//! The peer's greeting names ZMTP 3.0, whose subscriptions are messages starting with 1
+//! (subscribe) or 0 (cancel), as RFC 45's are. Heartbeats are WebSocket pings, as RFC 45
+//! and libzmq's ws transport have them: a PING command from the session leaves as a ping
+//! carrying its context, the pong comes back to the session as a PONG command (where
+//! commands travel in clear: not under CURVE, whose sealed PINGs go out as commands).
 //!
 //! ```text
 //! session ── ZMTP bytes ──▶ handle_output ── WebSocket frames ──▶ wire
@@ -44,6 +50,15 @@ const ZWS_COMMAND: u8 = 0x02;
 const V2_GREETING_LEN: usize = SIGNATURE_LEN + 2;
 /// The revision octet of ZMTP 2.0.
 const V2_REVISION: u8 = 1;
+/// The ZMTP version a ZWS peer with a mechanism is announced to the session as.
+const ZWS_ZMTP_VERSION: (u8, u8) = (3, 0);
+/// A ZMTP PING command's body starts so (then a TTL of two octets and the context).
+const PING_NAME: &[u8] = b"\x04PING";
+/// A ZMTP PONG command's body starts so (then the context).
+const PONG_NAME: &[u8] = b"\x04PONG";
+/// The longest command body the translator looks into for a PING: the name, the TTL and
+/// a context that fits a WebSocket ping.
+const MAX_PING: u64 = (PING_NAME.len() + 2 + MAX_CONTROL) as u64;
 
 /// Why a WebSocket connection is given up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +134,13 @@ enum Outbound {
     Greeting(usize),
     /// Collecting a ZMTP frame header (2 or 9 octets).
     Header { buf: [u8; 9], have: usize },
+    /// Collecting a short command's body (and whether MORE was set), to see whether it is
+    /// a PING.
+    Command {
+        body: Vec<u8>,
+        left: usize,
+        more: bool,
+    },
     /// Copying a body: octets left, the mask and its phase.
     Body {
         left: u64,
@@ -146,10 +168,15 @@ pub(crate) struct Zws {
     outbound: Outbound,
     /// What the session wrote before the upgrade finished, sent once it has.
     deferred: Vec<u8>,
-    /// The largest message body accepted.
-    max_message: u64,
+    /// The largest frame body accepted: MAXMSGSIZE plus what sealing adds, or a command's
+    /// limit if that is larger (see [`frame_limit`]).
+    max_frame: u64,
     /// Mask keys for the frames a client sends.
     masks: MaskSource,
+    /// The control frame owed to the peer (a pong or the close echo), written by
+    /// [`Zws::write_owed`]: one at most, so a peer that pings without reading costs no
+    /// memory; a later ping's pong replaces an unsent one (RFC 6455 §5.5.3 allows it).
+    owed: Option<(u8, Vec<u8>)>,
     closed: bool,
 }
 
@@ -169,8 +196,9 @@ impl MaskSource {
 }
 
 impl Zws {
-    /// A connection for `side`, whose session uses `mechanism`; messages over
-    /// `max_message` bytes are refused. `seed` (random) feeds the mask keys and the
+    /// A connection for `side`, whose session uses `mechanism` and takes messages of up
+    /// to `max_message` bytes (frames far over that are refused from their header, see
+    /// [`frame_limit`]). `seed` (random) feeds the mask keys and the
     /// client's `Sec-WebSocket-Key`. A client's request is ready in [`Zws::start`]. A
     /// server whose socket is of type `ours` accepts peers without a mechanism when its
     /// mechanism is NULL and `ours` has a type of ZMTP 2.0's time to talk to.
@@ -210,8 +238,9 @@ impl Zws {
             control: Vec::new(),
             outbound: Outbound::Greeting(GREETING_LEN),
             deferred: Vec::new(),
-            max_message,
+            max_frame: frame_limit(mechanism.name, max_message),
             masks: MaskSource(u64::from_le_bytes(state) | 1),
+            owed: None,
             closed: false,
         }
     }
@@ -232,8 +261,8 @@ impl Zws {
         self.closed
     }
 
-    /// Takes bytes from the wire: ZMTP bytes for the session go to `session`, bytes owed
-    /// to the peer (the server's upgrade answer, pongs, the close echo) to `wire`.
+    /// Takes bytes from the wire: ZMTP bytes for the session go to `session`, the server's
+    /// upgrade answer to `wire`. Pongs and the close echo wait for [`Zws::write_owed`].
     pub(crate) fn handle_input(
         &mut self,
         mut input: &[u8],
@@ -267,9 +296,12 @@ impl Zws {
                 }
                 None => {
                     // The peer's greeting as the session expects it: ZWS has none, the
-                    // agreed subprotocol stood for it.
+                    // agreed subprotocol stood for it. It names ZMTP 3.0, so that the
+                    // session sends and takes subscriptions as messages starting with 1
+                    // or 0, as RFC 45 has them (libzmq's ws transport drops SUBSCRIBE
+                    // commands).
                     let peer = Greeting {
-                        version: Greeting::VERSION,
+                        version: ZWS_ZMTP_VERSION,
                         mechanism: self.mechanism.name,
                         as_server: !self.mechanism.as_server,
                     };
@@ -279,18 +311,13 @@ impl Zws {
             wire.append(&mut self.deferred);
         }
         while !input.is_empty() && !self.closed {
-            let used = self.step_input(input, session, wire)?;
+            let used = self.step_input(input, session)?;
             input = &input[used..];
         }
         Ok(())
     }
 
-    fn step_input(
-        &mut self,
-        input: &[u8],
-        session: &mut Vec<u8>,
-        wire: &mut Vec<u8>,
-    ) -> Result<usize, WsError> {
+    fn step_input(&mut self, input: &[u8], session: &mut Vec<u8>) -> Result<usize, WsError> {
         let no_mechanism = self.no_mechanism;
         match &mut self.inbound {
             Inbound::Header { buf, have } => {
@@ -302,7 +329,7 @@ impl Zws {
                 if *have == need {
                     let header = *buf;
                     let len = *have;
-                    self.start_frame(&header[..len], session, wire)?;
+                    self.start_frame(&header[..len], session)?;
                 }
                 Ok(take)
             }
@@ -332,7 +359,7 @@ impl Zws {
                     },
                 }
                 if done {
-                    self.end_frame(opcode, fin, session, wire)?;
+                    self.end_frame(opcode, fin, session)?;
                 }
                 Ok(n)
             }
@@ -340,12 +367,7 @@ impl Zws {
     }
 
     /// A frame header is complete: check it and set up for its payload.
-    fn start_frame(
-        &mut self,
-        header: &[u8],
-        session: &mut Vec<u8>,
-        wire: &mut Vec<u8>,
-    ) -> Result<(), WsError> {
+    fn start_frame(&mut self, header: &[u8], session: &mut Vec<u8>) -> Result<(), WsError> {
         let fin = header[0] & 0x80 != 0;
         if header[0] & 0x70 != 0 {
             return Err(WsError::BadFrame("reserved bit set"));
@@ -410,46 +432,52 @@ impl Zws {
             awaiting_flag,
         });
         if len == 0 {
-            self.end_frame(opcode, fin, session, wire)?;
+            self.end_frame(opcode, fin, session)?;
         }
         Ok(())
     }
 
     fn check_size(&self, body: u64) -> Result<(), WsError> {
-        if body > self.max_message {
+        if body > self.max_frame {
             return Err(WsError::TooLarge {
                 len: body,
-                max: self.max_message,
+                max: self.max_frame,
             });
         }
         Ok(())
     }
 
     /// A frame's payload is complete.
-    fn end_frame(
-        &mut self,
-        opcode: u8,
-        fin: bool,
-        session: &mut Vec<u8>,
-        wire: &mut Vec<u8>,
-    ) -> Result<(), WsError> {
+    fn end_frame(&mut self, opcode: u8, fin: bool, session: &mut Vec<u8>) -> Result<(), WsError> {
         self.inbound = Inbound::Header {
             buf: [0; 14],
             have: 0,
         };
         match opcode {
-            OP_PING => {
-                let payload = std::mem::take(&mut self.control);
-                self.write_frame(OP_PONG, &payload, wire);
+            // A close echo owed goes first and last.
+            OP_PING if !matches!(self.owed, Some((OP_CLOSE, _))) => {
+                self.owed = Some((OP_PONG, std::mem::take(&mut self.control)));
             }
+            OP_PING => {}
             OP_CLOSE => {
                 // Echo the status code, as RFC 6455 §5.5.1 asks, then stop reading.
                 let payload = std::mem::take(&mut self.control);
                 let code = payload.get(..2).unwrap_or(&[]).to_vec();
-                self.write_frame(OP_CLOSE, &code, wire);
+                self.owed = Some((OP_CLOSE, code));
                 self.closed = true;
             }
-            OP_PONG => self.control.clear(),
+            OP_PONG => {
+                // The answer to a ping the session's PING became: a PONG for the session,
+                // with the ping's context. Sealed mechanisms' PINGs never become pings (the
+                // translator cannot read them) and the peer's unasked pongs mean nothing.
+                let context = std::mem::take(&mut self.control);
+                if self.heartbeats_as_pings() && self.fragments.is_none() {
+                    let len = PONG_NAME.len() + context.len();
+                    session.extend_from_slice(&[ZMTP_COMMAND, len as u8]);
+                    session.extend_from_slice(PONG_NAME);
+                    session.extend_from_slice(&context);
+                }
+            }
             _ if fin => {
                 if let Some(message) = self.fragments.take() {
                     let (&flag, body) = message.split_first().ok_or(WsError::BadFlags)?;
@@ -460,6 +488,26 @@ impl Zws {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Writes the control frame owed to the peer, if any, unless a data frame is half
+    /// written (a control frame may go between frames, never inside one). The caller
+    /// calls it once the wire has taken everything before, so that at most one control
+    /// frame ever waits in its buffer.
+    pub(crate) fn write_owed(&mut self, wire: &mut Vec<u8>) {
+        if matches!(self.outbound, Outbound::Body { .. }) || self.handshake.is_some() {
+            return;
+        }
+        if let Some((opcode, payload)) = self.owed.take() {
+            self.write_frame(opcode, &payload, wire);
+        }
+    }
+
+    /// Whether the session's PING commands travel as WebSocket pings, as RFC 45 and
+    /// libzmq's ws transport do heartbeats: when commands travel in clear (CURVE seals
+    /// them, ZWS 2.0 without a mechanism has none).
+    fn heartbeats_as_pings(&self) -> bool {
+        !self.no_mechanism && self.mechanism.name != MechanismName::CURVE
     }
 
     /// Writes one whole frame (the local side's masking applied).
@@ -517,6 +565,17 @@ impl Zws {
                     } else {
                         u64::from(buf[1])
                     };
+                    if flags & ZMTP_COMMAND != 0 && len <= MAX_PING && self.heartbeats_as_pings() {
+                        self.outbound = Outbound::Command {
+                            body: Vec::with_capacity(len as usize),
+                            left: len as usize,
+                            more: flags & ZMTP_MORE != 0,
+                        };
+                        if len == 0 {
+                            self.end_command(out);
+                        }
+                        return 1;
+                    }
                     let mask = self.is_client().then(|| self.masks.next());
                     ws_header(OP_BINARY, len + 1, mask, out);
                     let mut flag = 0;
@@ -542,6 +601,15 @@ impl Zws {
                 }
                 1
             }
+            Outbound::Command { body, left, .. } => {
+                let n = (*left).min(input.len());
+                body.extend_from_slice(&input[..n]);
+                *left -= n;
+                if *left == 0 {
+                    self.end_command(out);
+                }
+                n
+            }
             Outbound::Body { left, mask, pos } => {
                 let n = (*left).min(input.len() as u64) as usize;
                 let start = out.len();
@@ -563,6 +631,57 @@ impl Zws {
             }
         }
     }
+}
+
+impl Zws {
+    /// A short command from the session is complete: a PING goes out as a WebSocket ping
+    /// carrying its context (the pong brings it back), anything else as a ZWS command.
+    fn end_command(&mut self, out: &mut Vec<u8>) {
+        let Outbound::Command { body, more, .. } = std::mem::replace(
+            &mut self.outbound,
+            Outbound::Header {
+                buf: [0; 9],
+                have: 0,
+            },
+        ) else {
+            return;
+        };
+        match body.strip_prefix(PING_NAME) {
+            Some(ttl_and_context) if ttl_and_context.len() >= 2 => {
+                let context = &ttl_and_context[2..];
+                let context = &context[..context.len().min(MAX_CONTROL)];
+                self.write_frame(OP_PING, context, out);
+            }
+            _ => {
+                let mut payload = Vec::with_capacity(body.len() + 1);
+                payload.push(if more {
+                    ZWS_COMMAND | ZWS_MORE
+                } else {
+                    ZWS_COMMAND
+                });
+                payload.extend_from_slice(&body);
+                self.write_frame(OP_BINARY, &payload, out);
+            }
+        }
+    }
+}
+
+/// The largest frame body the translator takes in for a session limited to `max_message`
+/// body octets. The limit bounds what a fragmented message may make it keep; the session
+/// holds each frame to the exact limits as over tcp (messages to MAXMSGSIZE once opened,
+/// commands to their own), so this one only needs to be no tighter than those: MAXMSGSIZE
+/// plus CURVE's sealing (a message of exactly MAXMSGSIZE travels longer), and at least a
+/// command's limit (READY is longer than a small MAXMSGSIZE; the flag octet that says
+/// "command" comes after the length).
+fn frame_limit(mechanism: MechanismName, max_message: u64) -> u64 {
+    let sealing = if mechanism == MechanismName::CURVE {
+        zmtp::mechanism::CURVE_MESSAGE_OVERHEAD as u64
+    } else {
+        0
+    };
+    max_message
+        .saturating_add(sealing)
+        .max(zmtp::frame::FrameDecoder::MAX_COMMAND)
 }
 
 /// How long a WebSocket frame header is, judging from the octets seen so far.
@@ -784,10 +903,64 @@ mod tests {
         let (mut got, mut back) = (Vec::new(), Vec::new());
         c.handle_input(&wire, &mut got, &mut back).unwrap();
         assert_eq!(got, b"\x00\x05hello");
-        // The ping in between was answered with a (masked) pong carrying its payload.
+        // The ping in between is answered with a (masked) pong carrying its payload.
+        assert!(back.is_empty());
+        c.write_owed(&mut back);
         assert_eq!(back[0], 0x80 | OP_PONG);
         assert_eq!(back[1], 0x80 | 1);
         assert_eq!(back[6] ^ back[2], b'p');
+    }
+
+    /// A peer that pings and never reads is owed one pong, the latest ping's, however
+    /// many pings it sent; and the pong never lands inside a half-written data frame.
+    #[test]
+    fn many_pings_owe_one_pong() {
+        let (_, mut s) = pair();
+        let mask = [1, 2, 3, 4];
+        let mut wire = Vec::new();
+        for i in 0..10_000u32 {
+            let payload = i.to_be_bytes();
+            ws_header(OP_PING, 4, Some(mask), &mut wire);
+            wire.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        }
+        let mut back = Vec::new();
+        s.handle_input(&wire, &mut Vec::new(), &mut back).unwrap();
+        assert!(back.is_empty());
+        // The session has begun a message: the pong waits for its end.
+        s.handle_output(&[0, 3, b'a'], &mut back);
+        s.write_owed(&mut back);
+        assert_eq!(back, [0x82, 4, 0, b'a']);
+        s.handle_output(b"bc", &mut back);
+        s.write_owed(&mut back);
+        let mut expected = vec![0x82, 4, 0, b'a', b'b', b'c', 0x80 | OP_PONG, 4];
+        expected.extend_from_slice(&9_999u32.to_be_bytes());
+        assert_eq!(back, expected);
+        // Paid once.
+        s.write_owed(&mut back);
+        assert_eq!(back, expected);
+    }
+
+    /// The session's PING leaves as a WebSocket ping; the pong returns as its PONG.
+    #[test]
+    fn heartbeats_are_websocket_pings() {
+        let (mut c, mut s) = pair();
+        let mut ping = vec![ZMTP_COMMAND, 10];
+        ping.extend_from_slice(b"\x04PING\x00\x0actx");
+        let mut wire = Vec::new();
+        s.handle_output(&ping, &mut wire);
+        assert_eq!(wire, [0x80 | OP_PING, 3, b'c', b't', b'x']);
+        // The client answers it with a (masked) pong; the server's session gets a PONG.
+        c.handle_input(&wire, &mut Vec::new(), &mut Vec::new())
+            .unwrap();
+        let mut pong = Vec::new();
+        c.write_owed(&mut pong);
+        let mut got = Vec::new();
+        s.handle_input(&pong, &mut got, &mut Vec::new()).unwrap();
+        assert_eq!(got, b"\x04\x08\x04PONGctx");
+        // Other commands cross as ZWS commands.
+        let mut wire = Vec::new();
+        s.handle_output(&[ZMTP_COMMAND, 5, 4, b'T', b'E', b'S', b'T'], &mut wire);
+        assert_eq!(wire, [0x82, 6, 2, 4, b'T', b'E', b'S', b'T']);
     }
 
     #[test]
@@ -799,6 +972,7 @@ mod tests {
         c.handle_input(&wire, &mut got, &mut back).unwrap();
         assert!(c.is_closed());
         assert!(got.is_empty());
+        c.write_owed(&mut back);
         assert_eq!(back[0], 0x80 | OP_CLOSE);
     }
 

@@ -180,6 +180,7 @@ impl WsStream {
         if !state.flush(fd)? {
             return Err(io::ErrorKind::WouldBlock.into());
         }
+        state.zws.write_owed(&mut state.to_wire);
         // The byte held back last time was translated then: it starts this input.
         let mut skip = std::mem::take(&mut state.held);
         let mut taken = 0;
@@ -210,7 +211,12 @@ impl State {
     /// how many to hand out now. A short count means the connection is drained.
     fn fill(&mut self, fd: i32, asked: usize) -> io::Result<usize> {
         loop {
-            self.flush(fd)?;
+            // A pong or close echo joins the wire only once it took all before: a peer
+            // that pings and does not read costs one pending pong, not a growing buffer.
+            if self.flush(fd)? {
+                self.zws.write_owed(&mut self.to_wire);
+                self.flush(fd)?;
+            }
             let ready = self.to_session.len() - self.taken;
             if ready >= asked || (ready > 0 && self.eof) {
                 return Ok(ready.min(asked));
