@@ -320,9 +320,14 @@ fn open_records(
 ) -> io::Result<()> {
     let tls_error = |e: rustls::Error| io::Error::new(io::ErrorKind::InvalidData, e);
     loop {
+        let mut refused = false;
         if !raw.is_empty() || *eof {
-            // From a slice a read cannot fail; rustls takes at most what it has room for.
+            // From a slice a read cannot fail; rustls takes at most what it has room for,
+            // and nothing once the peer's close_notify is in: what follows it is dropped
+            // (feeding it again would never end).
+            let before = raw.len();
             tls.read_tls(&mut raw)?;
+            refused = before > 0 && raw.len() == before;
         }
         tls.process_new_packets().map_err(tls_error)?;
         loop {
@@ -344,6 +349,10 @@ fn open_records(
                 }
                 Err(e) => return Err(e),
             }
+        }
+        if refused {
+            *eof = true;
+            return Ok(());
         }
         if raw.is_empty() {
             return Ok(());
@@ -372,4 +381,62 @@ impl io::Write for FdWriter {
 fn reserve(raw: &mut Vec<u8>) -> &mut Vec<u8> {
     raw.reserve(RAW_READ);
     raw
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server and a client session through their handshake, in memory.
+    fn handshaken() -> (rustls::Connection, rustls::Connection) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap()
+            .pem();
+        let server = WssOptions {
+            cert_pem: cert.clone().into_bytes(),
+            key_pem: key.serialize_pem().into_bytes(),
+            ..WssOptions::default()
+        };
+        let client = WssOptions {
+            trust_pem: cert.into_bytes(),
+            ..WssOptions::default()
+        };
+        let mut server = server.server().unwrap().start().unwrap();
+        let mut client = client.client("localhost").unwrap().start().unwrap();
+        for _ in 0..10 {
+            let mut wire = Vec::new();
+            while client.wants_write() {
+                client.write_tls(&mut wire).unwrap();
+            }
+            let (mut plain, mut eof) = (Vec::new(), false);
+            open_records(&mut server, &wire, &mut plain, &mut eof).unwrap();
+            let mut wire = Vec::new();
+            while server.wants_write() {
+                server.write_tls(&mut wire).unwrap();
+            }
+            open_records(&mut client, &wire, &mut plain, &mut eof).unwrap();
+        }
+        assert!(!server.is_handshaking() && !client.is_handshaking());
+        (server, client)
+    }
+
+    #[test]
+    fn bytes_after_close_notify_end_the_session_instead_of_spinning() {
+        let (mut server, mut client) = handshaken();
+        io::Write::write_all(&mut client.writer(), b"last words").unwrap();
+        client.send_close_notify();
+        let mut wire = Vec::new();
+        while client.wants_write() {
+            client.write_tls(&mut wire).unwrap();
+        }
+        // Far more than rustls takes in one read: before the fix this never returned.
+        wire.extend(std::iter::repeat_n(0x17, 64 * 1024));
+        let (mut plain, mut eof) = (Vec::new(), false);
+        open_records(&mut server, &wire, &mut plain, &mut eof).unwrap();
+        assert_eq!(plain, b"last words");
+        assert!(eof);
+    }
 }
