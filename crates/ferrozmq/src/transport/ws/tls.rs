@@ -308,22 +308,34 @@ mod der {
         Some(out)
     }
 
-    /// UTCTime and GeneralizedTime (RFC 5280 §4.1.2.5).
-    const UTC_TIME: u8 = 0x17;
-    const GENERALIZED_TIME: u8 = 0x18;
+    /// Positions in the to-be-signed certificate once its optional version is skipped:
+    /// serialNumber, signature, issuer, validity, subject, ...
+    const VALIDITY: usize = 3;
+    const SUBJECT: usize = 4;
 
-    /// The certificate's notBefore and notAfter, in seconds since 1970.
-    pub(super) fn validity(cert: &[u8]) -> Option<(i64, i64)> {
+    /// The fields of the certificate's to-be-signed part, from serialNumber on.
+    fn tbs_fields(cert: &[u8]) -> Option<Vec<(u8, &[u8])>> {
         let (SEQUENCE, cert, _) = tlv(cert)? else {
             return None;
         };
         let (SEQUENCE, tbs, _) = tlv(cert)? else {
             return None;
         };
-        let fields = children(tbs)?;
-        let skip = usize::from(fields.first()?.0 == VERSION);
-        // serialNumber, signature, issuer, validity.
-        let (SEQUENCE, validity) = *fields.get(skip + 3)? else {
+        let mut fields = children(tbs)?;
+        if fields.first()?.0 == VERSION {
+            fields.remove(0);
+        }
+        Some(fields)
+    }
+
+    /// UTCTime and GeneralizedTime (RFC 5280 §4.1.2.5).
+    const UTC_TIME: u8 = 0x17;
+    const GENERALIZED_TIME: u8 = 0x18;
+
+    /// The certificate's notBefore and notAfter, in seconds since 1970.
+    pub(super) fn validity(cert: &[u8]) -> Option<(i64, i64)> {
+        let fields = tbs_fields(cert)?;
+        let (SEQUENCE, validity) = *fields.get(VALIDITY)? else {
             return None;
         };
         let times = children(validity)?;
@@ -375,16 +387,8 @@ mod der {
 
     /// The subject's (last) common name, when the certificate has no subjectAltName.
     pub(super) fn common_name_without_alt_names(cert: &[u8]) -> Option<String> {
-        let (SEQUENCE, cert, _) = tlv(cert)? else {
-            return None;
-        };
-        let (SEQUENCE, tbs, _) = tlv(cert)? else {
-            return None;
-        };
-        let fields = children(tbs)?;
-        let skip = usize::from(fields.first()?.0 == VERSION);
-        // serialNumber, signature, issuer, validity, subject.
-        let (SEQUENCE, subject) = *fields.get(skip + 4)? else {
+        let fields = tbs_fields(cert)?;
+        let (SEQUENCE, subject) = *fields.get(SUBJECT)? else {
             return None;
         };
         if let Some(&(_, extensions)) = fields.iter().find(|(tag, _)| *tag == EXTENSIONS) {
