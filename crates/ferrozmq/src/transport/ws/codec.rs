@@ -191,7 +191,7 @@ impl MaskSource {
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         let v = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D);
-        (v >> 32).to_le_bytes()[..4].try_into().unwrap_or([0; 4])
+        ((v >> 32) as u32).to_le_bytes()
     }
 }
 
@@ -322,7 +322,8 @@ impl Zws {
         match &mut self.inbound {
             Inbound::Header { buf, have } => {
                 let take = needed_header_len(&buf[..*have]).saturating_sub(*have);
-                let take = take.min(input.len()).max(1).min(input.len());
+                // At least one byte: until the length octets are in, the need is unknown.
+                let take = take.max(1).min(input.len());
                 buf[*have..*have + take].copy_from_slice(&input[..take]);
                 *have += take;
                 let need = needed_header_len(&buf[..*have]);
@@ -335,28 +336,33 @@ impl Zws {
             }
             Inbound::Payload(p) => {
                 let n = (p.left.min(input.len() as u64)) as usize;
-                let mut chunk = input[..n].to_vec();
-                if let Some(mask) = p.mask {
-                    for (i, b) in chunk.iter_mut().enumerate() {
-                        *b ^= mask[(p.pos + i) % 4];
-                    }
-                }
+                let (mask, mut pos) = (p.mask, p.pos);
                 p.pos += n;
                 p.left -= n as u64;
                 let (opcode, fin, done) = (p.opcode, p.fin, p.left == 0);
-                let mut body = &chunk[..];
+                let mut body = &input[..n];
                 if p.awaiting_flag && !body.is_empty() {
                     p.awaiting_flag = false;
                     let total = p.left + body.len() as u64 - 1;
-                    zmtp_header(body[0], total, no_mechanism, session)?;
+                    let flag = body[0] ^ mask.map_or(0, |m| m[pos % 4]);
+                    zmtp_header(flag, total, no_mechanism, session)?;
                     body = &body[1..];
+                    pos += 1;
                 }
-                match opcode {
-                    OP_PING | OP_PONG | OP_CLOSE => self.control.extend_from_slice(body),
+                // Copied once, to where it goes, and unmasked there (no chunk of its own).
+                let destination = match opcode {
+                    OP_PING | OP_PONG | OP_CLOSE => &mut self.control,
                     _ => match self.fragments.as_mut() {
-                        Some(message) => message.extend_from_slice(body),
-                        None => session.extend_from_slice(body),
+                        Some(message) => message,
+                        None => session,
                     },
+                };
+                let from = destination.len();
+                destination.extend_from_slice(body);
+                if let Some(mask) = mask {
+                    for (i, b) in destination[from..].iter_mut().enumerate() {
+                        *b ^= mask[(pos + i) % 4];
+                    }
                 }
                 if done {
                     self.end_frame(opcode, fin, session)?;
