@@ -2,6 +2,8 @@
 //! and CURVE), and hostile clients written by hand, each of which costs only its own
 //! connection.
 
+mod common;
+
 use ferrozmq::*;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -112,23 +114,12 @@ fn push_pull_over_ws_keeps_order_and_sizes() {
     let endpoint = bind(&pull);
     let push = ctx.socket(PUSH).unwrap();
     push.connect(&endpoint).unwrap();
-    let sizes = [0usize, 1, 125, 126, 65_535, 65_536, 300_000];
-    let sender = std::thread::spawn(move || {
-        for i in 0..2000usize {
-            let body = vec![i as u8; sizes[i % sizes.len()]];
-            push.send_multipart([&i.to_be_bytes()[..], &body[..]])
-                .unwrap();
-        }
-        push
-    });
-    for i in 0..2000usize {
-        let parts = pull.recv_multipart().unwrap();
-        assert_eq!(parts.len(), 2);
-        assert_eq!(&parts[0][..], &i.to_be_bytes()[..]);
-        assert_eq!(parts[1].len(), sizes[i % sizes.len()], "message {i}");
-        assert!(parts[1].iter().all(|&b| b == i as u8));
-    }
-    drop(sender.join().unwrap());
+    drop(common::stream_sized_parts(
+        push,
+        &pull,
+        &[0usize, 1, 125, 126, 65_535, 65_536, 300_000],
+        2000,
+    ));
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! handshake that never finishes) refused without a hang, each costing only its
 //! connection.
 
+mod common;
+
 use ferrozmq::*;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use std::io::{Read, Write};
@@ -107,23 +109,12 @@ fn push_pull_over_wss_keeps_order_and_sizes() {
     let push = ctx.socket(PUSH).unwrap();
     trust(&push, &pki);
     push.connect(&by_name(&endpoint)).unwrap();
-    let sizes = [0usize, 1, 125, 126, 16_384, 65_536, 300_000];
-    let sender = std::thread::spawn(move || {
-        for i in 0..600usize {
-            let body = vec![i as u8; sizes[i % sizes.len()]];
-            push.send_multipart([&i.to_be_bytes()[..], &body[..]])
-                .unwrap();
-        }
-        push
-    });
-    for i in 0..600usize {
-        let parts = pull.recv_multipart().unwrap();
-        assert_eq!(parts.len(), 2);
-        assert_eq!(&parts[0][..], &i.to_be_bytes()[..]);
-        assert_eq!(parts[1].len(), sizes[i % sizes.len()], "message {i}");
-        assert!(parts[1].iter().all(|&b| b == i as u8));
-    }
-    drop(sender.join().unwrap());
+    drop(common::stream_sized_parts(
+        push,
+        &pull,
+        &[0usize, 1, 125, 126, 16_384, 65_536, 300_000],
+        600,
+    ));
 }
 
 #[test]

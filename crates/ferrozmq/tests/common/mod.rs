@@ -709,3 +709,30 @@ pub fn accept_within(listener: &std::net::TcpListener) -> RawPeer {
         }
     }
 }
+
+/// Sends `count` two-part messages from `push` (on a thread of its own) to `pull`: the
+/// index, then a body of `sizes[i % sizes.len()]` bytes of `i as u8`; checks each arrives
+/// whole and in order. Gives `push` back so it closes only after everything was read.
+pub fn stream_sized_parts(
+    push: ferrozmq::Socket,
+    pull: &ferrozmq::Socket,
+    sizes: &'static [usize],
+    count: usize,
+) -> ferrozmq::Socket {
+    let sender = std::thread::spawn(move || {
+        for i in 0..count {
+            let body = vec![i as u8; sizes[i % sizes.len()]];
+            push.send_multipart([&i.to_be_bytes()[..], &body[..]])
+                .unwrap();
+        }
+        push
+    });
+    for i in 0..count {
+        let parts = pull.recv_multipart().unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(&parts[0][..], &i.to_be_bytes()[..]);
+        assert_eq!(parts[1].len(), sizes[i % sizes.len()], "message {i}");
+        assert!(parts[1].iter().all(|&b| b == i as u8));
+    }
+    sender.join().unwrap()
+}
