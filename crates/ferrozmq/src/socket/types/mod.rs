@@ -15,6 +15,8 @@ mod server;
 mod single_part;
 mod stream;
 mod subscribe;
+#[cfg(test)]
+mod tests;
 mod xsub;
 
 use super::pattern::Pattern;
