@@ -9,6 +9,7 @@
 //! data, when a writer blocked by the high-water mark gets room, and when an end closes.
 
 pub(crate) mod queue;
+mod queue_sync;
 
 use crate::properties::Properties;
 use queue::{CachePadded, Pop};
