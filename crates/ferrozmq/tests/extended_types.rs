@@ -397,7 +397,10 @@ fn a_proxy_whose_backend_has_no_peer_still_hears_its_control_socket() {
         std::thread::spawn(move || ferrozmq::proxy_steerable(&front, &back, None, &control));
     let publisher = socket(&ctx, ferrozmq::PUB);
     publisher.connect(&front_endpoint).expect("connect");
-    std::thread::sleep(Duration::from_millis(100));
+    // The messages must reach the proxy: its subscription first.
+    publisher
+        .wait_for_subscribers(1, Some(Duration::from_secs(5)))
+        .expect("the proxy's front subscribes");
     for _ in 0..3 {
         publisher.send("for nobody").expect("publish");
     }

@@ -1,6 +1,8 @@
 //! The socket types' documented behaviour, over real transports.
 
-use ferrozmq::{Context, Error, Message, Socket, SocketType, PUB, PULL, PUSH, REP, REQ, SUB};
+use ferrozmq::{
+    Context, Error, EventKind, Message, Socket, SocketType, PUB, PULL, PUSH, REP, REQ, SUB,
+};
 use std::time::{Duration, Instant};
 
 fn socket(ctx: &Context, kind: SocketType) -> Socket {
@@ -156,6 +158,9 @@ fn rep_serves_many_clients_each_getting_its_own_reply() {
 fn push_round_robins_whole_messages_across_pullers() {
     let ctx = Context::new();
     let push = socket(&ctx, PUSH);
+    let mut monitor = push
+        .monitor(EventKind::HandshakeSucceeded.into())
+        .expect("monitor");
     let endpoint = bind_any(&push, "tcp");
     let pulls: Vec<Socket> = (0..3)
         .map(|_| {
@@ -164,8 +169,13 @@ fn push_round_robins_whole_messages_across_pullers() {
             pull
         })
         .collect();
-    // Let all three connect before the first message picks a peer.
-    std::thread::sleep(Duration::from_millis(200));
+    // All three must be connected before the first message picks a peer. A handshake is
+    // reported once the socket has the connection's pipe.
+    for _ in 0..3 {
+        monitor
+            .recv_timeout(Duration::from_secs(5))
+            .expect("each puller's handshake");
+    }
     for i in 0..30u8 {
         push.send_multipart([vec![i], vec![i; 3]]).expect("send");
     }

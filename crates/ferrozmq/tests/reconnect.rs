@@ -1,7 +1,7 @@
 //! The seed's reliability promises: connecting sockets retry for ever, messages queued for
 //! an absent peer wait for it, and peers that come back are served again.
 
-use ferrozmq::{Context, Error, Socket, PUB, PULL, PUSH, REP, REQ, SUB};
+use ferrozmq::{Context, Error, EventKind, Monitor, Socket, PUB, PULL, PUSH, REP, REQ, SUB};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,15 @@ fn socket(ctx: &Context, kind: ferrozmq::SocketType) -> Socket {
         .set_reconnect_ivl(Some(Duration::from_millis(20)))
         .expect("reconnect");
     s
+}
+
+/// Waits until `monitor` reports that a connection ended (the socket knows its peer is
+/// gone: what it sends from now on waits for the next peer).
+fn wait_disconnected(monitor: &mut Monitor) {
+    let event = monitor
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the connection's end is reported");
+    assert_eq!(event.kind(), EventKind::Disconnected);
 }
 
 fn recv_u32(s: &Socket) -> u32 {
@@ -74,6 +83,9 @@ fn messages_queued_while_the_puller_is_gone_flow_after_it_returns() {
     let ctx = Context::new();
     let endpoint = free_endpoint();
     let push = socket(&ctx, PUSH);
+    let mut monitor = push
+        .monitor(EventKind::Disconnected.into())
+        .expect("monitor");
     push.connect(&endpoint).expect("connect");
 
     let first = socket(&ctx, PULL);
@@ -85,9 +97,9 @@ fn messages_queued_while_the_puller_is_gone_flow_after_it_returns() {
         assert_eq!(recv_u32(&first), i);
     }
     drop(first);
-    // Give the PUSH time to see the connection end: what it writes into a connection whose
-    // peer is already gone is lost with it, in any ZeroMQ.
-    std::thread::sleep(Duration::from_millis(100));
+    // Let the PUSH see the connection end: what it writes into a connection whose peer is
+    // already gone is lost with it, in any ZeroMQ.
+    wait_disconnected(&mut monitor);
 
     // Nobody listens now: these wait in the PUSH's queue.
     for i in 100..200u32 {
@@ -107,6 +119,9 @@ fn req_gets_answers_from_a_rep_that_restarted() {
     let ctx = Context::new();
     let endpoint = free_endpoint();
     let req = socket(&ctx, REQ);
+    let mut monitor = req
+        .monitor(EventKind::Disconnected.into())
+        .expect("monitor");
     req.connect(&endpoint).expect("connect");
     for round in 0..3 {
         let rep = socket(&ctx, REP);
@@ -124,7 +139,7 @@ fn req_gets_answers_from_a_rep_that_restarted() {
         );
         drop(rep);
         // A request written before the REQ sees the connection end would be lost with it.
-        std::thread::sleep(Duration::from_millis(100));
+        wait_disconnected(&mut monitor);
     }
 }
 
