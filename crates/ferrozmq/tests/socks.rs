@@ -81,11 +81,17 @@ impl Proxy {
 
     /// Waits until the log shows a connection relayed to `destination` (`host:port`).
     fn assert_relayed(&self, destination: &str) {
+        self.assert_logged(&format!("-> {destination}"));
+    }
+
+    /// Waits until the log contains `text`: pproxy writes its line about a connection
+    /// some time after relaying it, so the line may come after the messages did.
+    fn assert_logged(&self, text: &str) {
         let deadline = Instant::now() + TIMEOUT;
-        while !self.log().contains(&format!("-> {destination}")) {
+        while !self.log().contains(text) {
             assert!(
                 Instant::now() < deadline,
-                "the proxy relayed nothing to {destination}: {}",
+                "the proxy never logged {text:?}: {}",
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(20));
@@ -391,11 +397,5 @@ fn the_proxy_is_reached_from_a_source_address_given_before_a_semicolon() {
         .expect("connect");
     exchange(&push, &pull);
     // pproxy logs each client's address: the connection came from the source port.
-    assert!(
-        proxy
-            .log()
-            .contains(&format!("127.0.0.1:{source_port} -> ")),
-        "{}",
-        proxy.log()
-    );
+    proxy.assert_logged(&format!("127.0.0.1:{source_port} -> "));
 }
