@@ -43,6 +43,7 @@ mod event;
 mod feed;
 mod hub;
 mod names;
+mod queue;
 mod source;
 mod wire;
 mod wire_v2;

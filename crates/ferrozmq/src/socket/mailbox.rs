@@ -55,7 +55,7 @@ pub(crate) struct SocketLink {
     terminated: AtomicBool,
     /// Where the socket's monitor events go, if anywhere: its typed monitors and libzmq's
     /// wire feed.
-    pub(crate) monitor: MonitorHub,
+    pub(crate) monitor: Arc<MonitorHub>,
     /// ZMQ_FD, made on first request and closed with the socket.
     readiness_fd: Mutex<Option<(Arc<ReadinessFd>, ObserverId)>>,
 }
@@ -72,7 +72,7 @@ impl SocketLink {
             pending: AtomicBool::new(false),
             signal: Signal::new(),
             terminated: AtomicBool::new(false),
-            monitor: MonitorHub::default(),
+            monitor: Arc::default(),
             readiness_fd: Mutex::new(None),
         }
     }
