@@ -4,7 +4,8 @@
 //! the connection and the socket's pipe, and hands the clock in.
 //!
 //! What happens when a connection ends (reconnect or not, replay, the monitor's events) is
-//! in [`loss`]; the handshake's end and ZAP requests in [`handshake`].
+//! in [`loss`]; the handshake's end and ZAP requests in [`handshake`]; how an idle
+//! connection lets the socket's thread write for itself in [`write_through`].
 //!
 //! A little over 500 lines, on purpose: the read and write pumps, the SOCKS5 step of a
 //! connect and the reactor's callbacks are one loop around one connection, and are read
@@ -12,6 +13,7 @@
 
 mod handshake;
 mod loss;
+mod write_through;
 
 use super::backoff::Backoff;
 use super::connection::{Connection, Event, ReadBuf, Timeouts};
@@ -23,14 +25,16 @@ use super::zap::ZapClient;
 use super::Owner;
 use crate::monitor::EventKind;
 use crate::options::millis;
-use crate::pipe::{PipeEnd, PipeEvent, Read, WriteError};
+use crate::pipe::{PipeEnd, PipeEvent, Read, WriteError, WriteThrough};
 use crate::transport::socks5::SocksConnect;
 use crate::transport::{Stream, Target};
 use mio::{Registry, Token};
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::os::fd::AsRawFd;
+use std::sync::{Arc, Weak};
 use std::time::Instant;
+use write_through::{Lender, Lent};
 use zmtp::{Message, SessionConfig};
 
 /// Bytes a session may read or write in one turn before others get theirs.
@@ -125,6 +129,10 @@ pub(super) struct Session {
     /// For SUB, XSUB and DISH: what the peer was asked to send, asked again of each new
     /// connection (the socket asked once, into a pipe that outlives connections).
     filters: Option<UpstreamFilters>,
+    /// Where the idle connection is lent to the socket's thread between turns.
+    lender: Arc<Lender>,
+    /// The peer's messages arrived since the connection was last lent: it may be lent again.
+    credit: bool,
 }
 
 impl Session {
@@ -135,8 +143,10 @@ impl Session {
         end: Option<PipeEnd>,
         ctx: &mut Ctx<'_>,
     ) -> Session {
+        let lender = Arc::new(Lender::default());
         if let Some(end) = &end {
             end.register(ctx.token);
+            end.set_write_through(write_through_handle(&lender));
         }
         let persistent = end.is_some();
         let filters = UpstreamFilters::for_socket(owner.link.socket_type);
@@ -160,6 +170,8 @@ impl Session {
             closing: Closing::No,
             drained: false,
             filters,
+            lender,
+            credit: false,
         };
         session.start_connect(ctx);
         session
@@ -178,6 +190,8 @@ impl Session {
             closing: Closing::No,
             drained: false,
             filters: None,
+            lender: Arc::new(Lender::default()),
+            credit: false,
         };
         session.open(stream, false, ctx).ok()?;
         session.connected(ctx).ok()?;
@@ -309,6 +323,7 @@ impl Session {
             };
             match event {
                 Event::Message(msg) => {
+                    self.credit = true;
                     if !self.deliver(msg) {
                         break;
                     }
@@ -348,49 +363,74 @@ impl Session {
         let Some(link) = link.as_mut().filter(|l| !l.conn.is_connecting()) else {
             return Ok(());
         };
-        let mut budget = TURN_BUDGET;
-        loop {
-            link.conn.poll_protocol();
-            while link.conn.wants_messages() {
-                let msg = match replay.pop_front() {
-                    Some(msg) => msg,
-                    None => {
-                        let Some(end) = end.as_mut() else { break };
-                        match end.read() {
-                            Read::Message(msg) => msg,
-                            Read::Empty => break,
-                            Read::Closed => {
-                                *drained = true;
-                                break;
-                            }
-                        }
-                    }
-                };
-                if let Some(filters) = filters.as_mut() {
-                    filters.track(&msg);
-                }
-                link.conn.send(&msg)?;
-            }
-            let mut slices = [IoSlice::new(&[]); MAX_IOV];
-            let n = link.conn.poll_transmit(&mut slices);
-            if n == 0 {
-                return Ok(());
-            }
-            match link.stream.write_vectored(&slices[..n]) {
-                Ok(0) => return Err(Reason::PeerClosed),
-                Ok(written) => {
-                    link.conn.handle_written(written);
-                    budget = budget.saturating_sub(written);
-                    if budget == 0 {
-                        ctx.run_again();
-                        return Ok(());
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Reason::Io(e)),
+        if let Written::OutOfBudget =
+            write_messages(link, end.as_mut(), replay, drained, filters.as_mut())?
+        {
+            ctx.run_again();
+        }
+        Ok(())
+    }
+
+    /// Lends the connection to the socket's thread (see [`write_through`]) if it is idle and
+    /// the peer spoke since the last lending.
+    fn lend(&mut self) {
+        let idle = self.credit
+            && self.closing == Closing::No
+            && !self.drained
+            && self.replay.is_empty()
+            && self.link.as_ref().is_some_and(|l| {
+                l.conn.is_ready()
+                    && l.conn.is_flushed()
+                    && !l.conn.wants_transmit()
+                    && !l.hung_up
+                    && l.zap.is_none()
+                    && l.socks.is_none()
+            })
+            && self.end.as_mut().is_some_and(|e| !e.has_message());
+        if !idle {
+            return;
+        }
+        let (Some(link), Some(end)) = (self.link.take(), self.end.take()) else {
+            return;
+        };
+        self.credit = false;
+        self.lender.lend(Lent {
+            link,
+            end,
+            filters: self.filters.take(),
+        });
+    }
+
+    /// Takes back what [`lend`](Self::lend) lent, before anything else looks at the
+    /// session; the reason the connection failed, if a write-through found it dead.
+    fn take_back(&mut self) -> Option<Reason> {
+        let returned = self.lender.take_back();
+        if let Some(lent) = returned.lent {
+            self.link = Some(lent.link);
+            self.end = Some(lent.end);
+            self.filters = lent.filters;
+        }
+        self.credit |= returned.credit;
+        returned.failed
+    }
+
+    /// Runs one of the reactor's callbacks with the connection taken back, and lends it
+    /// again after.
+    fn turn(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        f: impl FnOnce(&mut Session, &mut Ctx<'_>) -> Step,
+    ) -> Step {
+        if let Some(reason) = self.take_back() {
+            if let Step::Remove = self.lost(reason, ctx) {
+                return Step::Remove;
             }
         }
+        let step = f(self, ctx);
+        if let Step::Keep = step {
+            self.lend();
+        }
+        step
     }
 
     /// The earliest deadline this session has to act on (on_timer has just acted on those
@@ -415,6 +455,76 @@ impl Session {
     }
 }
 
+/// How a write turn ended.
+enum Written {
+    /// Everything queued went to the kernel.
+    Idle,
+    /// The kernel took no more: the rest waits for writability.
+    Blocked,
+    /// The turn's budget ran out with more to write.
+    OutOfBudget,
+}
+
+/// The write pump: encodes what is to be replayed, then what the socket queued, and writes
+/// it, many messages per system call. Run by the I/O thread, and by the socket's thread
+/// through [`write_through`].
+fn write_messages(
+    link: &mut Link,
+    mut end: Option<&mut PipeEnd>,
+    replay: &mut VecDeque<Message>,
+    drained: &mut bool,
+    mut filters: Option<&mut UpstreamFilters>,
+) -> Result<Written, Reason> {
+    let mut budget = TURN_BUDGET;
+    loop {
+        link.conn.poll_protocol();
+        while link.conn.wants_messages() {
+            let msg = match replay.pop_front() {
+                Some(msg) => msg,
+                None => {
+                    let Some(end) = end.as_deref_mut() else { break };
+                    match end.read() {
+                        Read::Message(msg) => msg,
+                        Read::Empty => break,
+                        Read::Closed => {
+                            *drained = true;
+                            break;
+                        }
+                    }
+                }
+            };
+            if let Some(filters) = filters.as_deref_mut() {
+                filters.track(&msg);
+            }
+            link.conn.send(&msg)?;
+        }
+        let mut slices = [IoSlice::new(&[]); MAX_IOV];
+        let n = link.conn.poll_transmit(&mut slices);
+        if n == 0 {
+            return Ok(Written::Idle);
+        }
+        match link.stream.write_vectored(&slices[..n]) {
+            Ok(0) => return Err(Reason::PeerClosed),
+            Ok(written) => {
+                link.conn.handle_written(written);
+                budget = budget.saturating_sub(written);
+                if budget == 0 {
+                    return Ok(Written::OutOfBudget);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Written::Blocked),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Reason::Io(e)),
+        }
+    }
+}
+
+/// How a pipe reaches a session's [`Lender`]: weakly, as the session owns the pipe's end.
+fn write_through_handle(lender: &Arc<Lender>) -> Weak<dyn WriteThrough> {
+    let lender: Arc<dyn WriteThrough> = lender.clone();
+    Arc::downgrade(&lender)
+}
+
 /// Seeds the reconnection jitter: different for each endpoint and each run, so that the
 /// clients of a restarted server spread out.
 fn jitter_seed(token: u64) -> u64 {
@@ -430,6 +540,38 @@ impl MessagePump for Session {
     }
 
     fn on_ready(&mut self, readiness: Readiness, ctx: &mut Ctx<'_>) -> Step {
+        self.turn(ctx, |session, ctx| session.ready(readiness, ctx))
+    }
+
+    fn on_pipe(&mut self, event: PipeEvent, ctx: &mut Ctx<'_>) -> Step {
+        self.turn(ctx, |session, ctx| session.pipe_event(event, ctx))
+    }
+
+    fn on_close(&mut self, ctx: &mut Ctx<'_>) -> Step {
+        self.turn(ctx, Session::close)
+    }
+
+    fn on_timer(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> Step {
+        self.turn(ctx, |session, ctx| session.timer(now, ctx))
+    }
+
+    fn shutdown(&mut self, registry: &Registry) {
+        // A failure found by a write-through no longer matters: the session is going.
+        let _ = self.take_back();
+        if let Some(mut link) = self.link.take() {
+            link.stream.deregister(registry);
+            // Like libzmq, only a connect still under way is reported closed; a connection
+            // the socket ends goes without an event.
+            if link.conn.is_connecting() {
+                self.report(EventKind::Closed, link.stream.as_raw_fd() as u32);
+            }
+        }
+    }
+}
+
+/// The reactor's callbacks, run with the connection taken back (see [`Session::turn`]).
+impl Session {
+    fn ready(&mut self, readiness: Readiness, ctx: &mut Ctx<'_>) -> Step {
         let Some(link) = self.link.as_mut() else {
             return Step::Keep;
         };
@@ -460,7 +602,7 @@ impl MessagePump for Session {
         self.step()
     }
 
-    fn on_pipe(&mut self, event: PipeEvent, ctx: &mut Ctx<'_>) -> Step {
+    fn pipe_event(&mut self, event: PipeEvent, ctx: &mut Ctx<'_>) -> Step {
         // The event may be the ZAP handler's reply: it shares the session's token.
         if let Err(reason) = self.poll_zap(ctx) {
             return self.lost(reason, ctx);
@@ -483,7 +625,7 @@ impl MessagePump for Session {
         self.step()
     }
 
-    fn on_close(&mut self, ctx: &mut Ctx<'_>) -> Step {
+    fn close(&mut self, ctx: &mut Ctx<'_>) -> Step {
         if self.end.is_none() {
             // Nothing queued for the peer: the connection can go now.
             return Step::Remove;
@@ -495,7 +637,7 @@ impl MessagePump for Session {
         self.step()
     }
 
-    fn on_timer(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> Step {
+    fn timer(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> Step {
         if let Closing::Lingering { until: Some(until) } = self.closing {
             if now >= until {
                 return Step::Remove;
@@ -523,16 +665,5 @@ impl MessagePump for Session {
             ctx.wake_at(when);
         }
         self.step()
-    }
-
-    fn shutdown(&mut self, registry: &Registry) {
-        if let Some(mut link) = self.link.take() {
-            link.stream.deregister(registry);
-            // Like libzmq, only a connect still under way is reported closed; a connection
-            // the socket ends goes without an event.
-            if link.conn.is_connecting() {
-                self.report(EventKind::Closed, link.stream.as_raw_fd() as u32);
-            }
-        }
     }
 }

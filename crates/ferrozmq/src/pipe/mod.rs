@@ -14,7 +14,7 @@ mod queue_sync;
 use crate::properties::Properties;
 use queue::{CachePadded, Pop};
 use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use zmtp::Message;
 
 /// What one end tells the other.
@@ -32,6 +32,16 @@ pub(crate) enum PipeEvent {
 pub(crate) trait Notify: Send + Sync {
     /// `token` is what the end was registered with.
     fn notify(&self, token: u64, event: PipeEvent);
+}
+
+/// An end's owner that may move what was flushed towards it on the writer's thread itself,
+/// instead of being woken to do it (an I/O thread's connection that lent itself out, see
+/// the engine's `session::write_through`).
+pub(crate) trait WriteThrough: Send + Sync {
+    /// Called by the writer after a flush that found the reader asleep. True when the
+    /// owner took everything there was to take and needs no wake-up; false when it must be
+    /// woken as usual (it is busy, or could not finish).
+    fn write_through(&self) -> bool;
 }
 
 /// A token no owner uses: events for an end not registered yet are dropped, and the owner
@@ -167,6 +177,9 @@ impl Latest {
 struct Owner {
     notify: Arc<dyn Notify>,
     token: AtomicU64,
+    /// Set once, by an owner that may be spared its wake-ups; weak, as the owner holds
+    /// this end.
+    write_through: OnceLock<Weak<dyn WriteThrough>>,
 }
 
 /// Shared by both ends: `directions[i]` carries messages written by end `i`.
@@ -246,10 +259,12 @@ pub(crate) fn pipe(
             Owner {
                 notify: a,
                 token: AtomicU64::new(UNREGISTERED),
+                write_through: OnceLock::new(),
             },
             Owner {
                 notify: b,
                 token: AtomicU64::new(UNREGISTERED),
+                write_through: OnceLock::new(),
             },
         ],
         properties: Mutex::new(Properties::new()),
@@ -367,6 +382,12 @@ impl PipeEnd {
         self.link.owners[self.side]
             .token
             .store(token, Ordering::Release);
+    }
+
+    /// Lets this end's owner take what the other end flushes on the writer's thread (see
+    /// [`WriteThrough`]); once per end, a second one is ignored.
+    pub(crate) fn set_write_through(&self, owner: Weak<dyn WriteThrough>) {
+        let _ = self.link.owners[self.side].write_through.set(owner);
     }
 
     /// Stops events for this end: its owner is about to drop it and must not hear about it
@@ -547,9 +568,20 @@ impl PipeEnd {
     /// and flushed, so a reader never meets half a message.
     #[inline]
     pub(crate) fn flush(&mut self) {
-        if self.tx.flush() {
+        if self.tx.flush() && !self.peer_wrote_through() {
             self.notify_peer(PipeEvent::Readable);
         }
+    }
+
+    /// Whether the reader's owner took what was flushed on this thread (see
+    /// [`WriteThrough`]), so that it need not be woken.
+    #[inline]
+    fn peer_wrote_through(&self) -> bool {
+        self.link.owners[1 - self.side]
+            .write_through
+            .get()
+            .and_then(Weak::upgrade)
+            .is_some_and(|owner| owner.write_through())
     }
 
     /// Drops parts written but not flushed (the rest of the message will never come).
