@@ -81,6 +81,10 @@ struct Link {
     peer_address: String,
     /// The ZAP request under way while the handshake waits for its verdict.
     zap: Option<ZapClient>,
+    /// The poller reports the stream writable (as registered); for a stream that is
+    /// reported writable whenever the peer reads, only while a write is blocked (see
+    /// [`Stream::writable_on_every_read`]).
+    watching_writable: bool,
 }
 
 impl Link {
@@ -97,6 +101,18 @@ impl Link {
             self.socks = None;
         }
         Ok(true)
+    }
+
+    /// Watches the stream for writability or stops, where that saves wake-ups (see
+    /// [`Stream::writable_on_every_read`]).
+    fn watch_writable(&mut self, on: bool, ctx: &Ctx<'_>) -> io::Result<()> {
+        if self.watching_writable == on || !self.stream.writable_on_every_read() {
+            return Ok(());
+        }
+        self.stream
+            .watch(ctx.registry, Token(ctx.token as usize), on)?;
+        self.watching_writable = on;
+        Ok(())
     }
 
     /// Writes what the connection queued for a peer being dropped (an ERROR), best effort.
@@ -227,6 +243,7 @@ impl Session {
             socks: None,
             hung_up: false,
             zap: None,
+            watching_writable: true,
         });
         Ok(())
     }
@@ -240,6 +257,9 @@ impl Session {
             if link.peer_address.is_empty() {
                 link.peer_address = link.stream.peer_ip();
             }
+            // Connected: until a write blocks, only readability is news (it was watched
+            // for the connect to finish).
+            link.watch_writable(false, ctx)?;
         }
         self.pump_output(ctx)
     }
@@ -374,6 +394,7 @@ impl Session {
             let mut slices = [IoSlice::new(&[]); MAX_IOV];
             let n = link.conn.poll_transmit(&mut slices);
             if n == 0 {
+                link.watch_writable(false, ctx)?;
                 return Ok(());
             }
             match link.stream.write_vectored(&slices[..n]) {
@@ -386,7 +407,10 @@ impl Session {
                         return Ok(());
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    link.watch_writable(true, ctx)?;
+                    return Ok(());
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(Reason::Io(e)),
             }
