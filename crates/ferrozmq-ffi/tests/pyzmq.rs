@@ -1,6 +1,6 @@
 //! Real programs on the library: pyzmq, built from its source distribution against this
 //! crate's `libzmq.so.5` (staged as `cargo xtask stage` stages it), running the seed's
-//! Python programs, and pyzmq's asyncio API.
+//! Python programs, pyzmq's asyncio API and its monitor helpers.
 //!
 //! The seed's programs are taken at test time from the seed itself
 //! (`tests/python/seed.txt`, a copy of the project's seed, checked against the original
@@ -311,6 +311,21 @@ fn pyzmq_s_asyncio_api_works_on_zmq_fd_and_zmq_events() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success() && stdout.starts_with("ok: libzmq 4.3.4 ticks True"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn pyzmq_s_monitor_helpers_read_the_wire_feed() {
+    let (_, python) = pyzmq();
+    let output = Command::new(python)
+        .arg(python_dir().join("monitor_helpers.py"))
+        .output()
+        .expect("run the monitor helpers test");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.starts_with("ok: libzmq 4.3.4 events 6"),
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );

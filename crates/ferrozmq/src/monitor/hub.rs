@@ -1,19 +1,22 @@
-//! Where a socket's events go: to the typed monitors it made, and to libzmq's wire feed.
+//! Where a socket's events go: the event queues of the typed monitors it made, and of
+//! libzmq's wire feed.
 
-use super::feed::{Feed, FeedVersion};
-use super::names::{ConnectionNames, NameBook, NameSlot};
-use super::source::EventQueue;
+use super::feed::{Feed, FeedItem, FeedVersion};
+use super::names::{NameBook, NameSlot};
+use super::source::Subscriber;
 use super::{DisconnectReason, EventKind, EventSet, Monitor, MonitorEvent};
 use crate::context::ContextShared;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
-use crate::socket::mailbox::SocketLink;
 use crate::socket::Socket;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use zmtp::SocketType;
 
-/// A socket's event sinks. An unmonitored socket pays one atomic load per event.
+/// A socket's event sinks, each an event queue with one reader. The socket and its I/O
+/// threads push typed events here; nothing here refers back to the socket, so a monitor
+/// or a feed never keeps a closed socket alive. An unmonitored socket pays one atomic load
+/// per event.
 #[derive(Default)]
 pub(crate) struct MonitorHub {
     /// Every kind some sink asked for, plus [`NAMING`] while a version 2 feed runs; 0 while
@@ -43,9 +46,13 @@ fn carries_descriptor(kind: EventKind) -> bool {
 #[derive(Default)]
 struct Sinks {
     feed: Option<Feed>,
-    queues: Vec<Arc<EventQueue>>,
+    monitors: Vec<Arc<Subscriber>>,
     /// The endpoints of listeners and connections, while a version 2 feed runs.
     names: NameBook,
+    /// The socket closed: new monitors end at once.
+    closed: bool,
+    /// The context was shut down: new monitors' readers must not wait.
+    terminated: bool,
 }
 
 impl Sinks {
@@ -54,9 +61,9 @@ impl Sinks {
             FeedVersion::V1 => f.events.bits(),
             FeedVersion::V2 => f.events.bits() | NAMING,
         });
-        self.queues
+        self.monitors
             .iter()
-            .fold(feed, |mask, q| mask | q.events.bits())
+            .fold(feed, |mask, m| mask | m.events.bits())
     }
 }
 
@@ -111,60 +118,60 @@ impl MonitorHub {
         // The mask may have changed since the unlocked look: the sinks' own are the truth.
         let mut sinks = self.lock();
         let sinks = &mut *sinks;
+        let Some(event) = MonitorEvent::new(kind, typed_value, endpoint, reason) else {
+            return;
+        };
+        // The wire feed sends the value libzmq sends, which the typed event gives back.
+        debug_assert_eq!(event.value(), wire_value);
         if let Some(feed) = &sinks.feed {
-            match feed.version {
-                FeedVersion::V1 => {
-                    if feed.events.contains(kind) {
-                        feed.send_v1(kind.number(), wire_value, endpoint);
-                    }
-                }
+            let names = match feed.version {
+                FeedVersion::V1 => Default::default(),
+                // Events about one connection or listener carry its descriptor.
                 FeedVersion::V2 => {
-                    // Events about one connection or listener carry its descriptor.
                     let fd = carries_descriptor(kind).then_some(typed_value);
-                    let names = sinks.names.observe(kind, fd, endpoint);
-                    if feed.events.contains(kind) {
-                        let number = u64::from(kind.number());
-                        feed.send_v2(number, &[u64::from(wire_value)], &names);
-                    }
+                    sinks.names.observe(kind, fd, endpoint)
                 }
+            };
+            if feed.events.contains(kind) {
+                feed.push(FeedItem::Event {
+                    event: event.clone(),
+                    names,
+                });
             }
         }
-        let wanted = sinks.queues.iter().filter(|q| q.events.contains(kind));
-        let mut event = None;
-        for queue in wanted {
-            let event =
-                event.get_or_insert_with(|| MonitorEvent::new(kind, typed_value, endpoint, reason));
-            if let Some(event) = event {
-                queue.push(event.clone());
-            }
+        for monitor in &sinks.monitors {
+            monitor.push(event.clone());
         }
     }
 
     /// A new typed monitor of the socket whose hub this is.
     pub(crate) fn monitor(
-        &self,
+        self: &Arc<Self>,
         ctx: &ContextShared,
-        link: &Arc<SocketLink>,
         events: EventSet,
     ) -> Result<Monitor> {
         if ctx.is_terminated() {
             return Err(Error::Terminated);
         }
-        let queue = Arc::new(EventQueue::new(events));
+        let subscriber = Arc::new(Subscriber::new(events));
         let mut sinks = self.lock();
-        sinks.queues.push(queue.clone());
-        self.mask.store(sinks.mask(), Ordering::Relaxed);
-        drop(sinks);
-        if link.is_closed() {
-            queue.end();
+        if sinks.closed {
+            subscriber.end();
+        } else {
+            sinks.monitors.push(subscriber.clone());
+            self.mask.store(sinks.mask(), Ordering::Relaxed);
         }
-        Ok(Monitor::new(queue, Arc::downgrade(link)))
+        if sinks.terminated {
+            subscriber.queue.terminate();
+        }
+        drop(sinks);
+        Ok(Monitor::new(subscriber, Arc::downgrade(self)))
     }
 
     /// Stops reporting to a typed monitor (it was dropped).
-    pub(super) fn remove(&self, queue: &Arc<EventQueue>) {
+    pub(super) fn remove(&self, subscriber: &Arc<Subscriber>) {
         let mut sinks = self.lock();
-        sinks.queues.retain(|q| !Arc::ptr_eq(q, queue));
+        sinks.monitors.retain(|m| !Arc::ptr_eq(m, subscriber));
         self.mask.store(sinks.mask(), Ordering::Relaxed);
     }
 
@@ -227,15 +234,8 @@ impl MonitorHub {
         sinks.names = NameBook::default();
         self.mask.store(sinks.mask(), Ordering::Relaxed);
         drop(sinks);
-        if old.events.contains(EventKind::MonitorStopped) {
-            let number = EventKind::MonitorStopped.number();
-            match old.version {
-                FeedVersion::V1 => old.send_v1(number, 0, ""),
-                FeedVersion::V2 => {
-                    old.send_v2(u64::from(number), &[0], &ConnectionNames::default())
-                }
-            }
-        }
+        // Outside the lock: the feed's last event may wait for its thread.
+        drop(old);
     }
 
     /// Whether a wire feed asks for pipe statistics.
@@ -270,12 +270,11 @@ impl MonitorHub {
             return;
         };
         for (endpoint, slot, outbound, inbound) in pipes {
-            let names = sinks.names.pipe_names(endpoint, slot);
-            feed.send_v2(
-                u64::from(EventSet::PIPES_STATS.bits()),
-                &[outbound, inbound],
-                &names,
-            );
+            feed.push(FeedItem::PipeStats {
+                outbound,
+                inbound,
+                names: sinks.names.pipe_names(endpoint, slot),
+            });
         }
     }
 
@@ -283,18 +282,101 @@ impl MonitorHub {
     pub(crate) fn stop(&self) {
         self.stop_feed();
         let mut sinks = self.lock();
-        let queues = std::mem::take(&mut sinks.queues);
+        sinks.closed = true;
+        let monitors = std::mem::take(&mut sinks.monitors);
         self.mask.store(sinks.mask(), Ordering::Relaxed);
         drop(sinks);
-        for queue in queues {
-            queue.end();
+        for monitor in monitors {
+            monitor.end();
         }
     }
 
-    /// The context was shut down: readers waiting for events must return.
+    /// The context was shut down: typed monitors' readers waiting for events must return.
+    /// The wire feed goes on until the socket closes (see `Feed`).
     pub(crate) fn terminate(&self) {
-        for queue in &self.lock().queues {
-            queue.terminate();
+        let mut sinks = self.lock();
+        sinks.terminated = true;
+        for monitor in &sinks.monitors {
+            monitor.queue.terminate();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Context, EventKind, EventSet, MonitorEvent, WireEvent, PAIR, PULL, PUSH};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    /// Waits until `done` holds, for up to five seconds.
+    fn eventually(mut done: impl FnMut() -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if done() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        done()
+    }
+
+    #[test]
+    fn a_closed_socket_with_monitors_and_a_feed_attached_is_freed() {
+        let ctx = Context::new();
+        let socket = ctx.socket(PULL).unwrap();
+        let mut monitor = socket.monitor(EventSet::ALL).unwrap();
+        socket
+            .monitor_to(Some("inproc://freed-feed"), EventSet::ALL)
+            .unwrap();
+        let reader = ctx.socket(PAIR).unwrap();
+        reader.connect("inproc://freed-feed").unwrap();
+        let endpoint = socket.bind("tcp://127.0.0.1:*").unwrap();
+        socket.bind("inproc://freed-socket").unwrap();
+        let peer = ctx.socket(PUSH).unwrap();
+        peer.connect(&endpoint).unwrap();
+        let wait = Duration::from_secs(5);
+        let handshake = std::iter::from_fn(|| monitor.recv_timeout(wait).ok())
+            .find(|e| e.kind() == EventKind::HandshakeSucceeded);
+        assert!(handshake.is_some(), "the peer never connected");
+
+        let link = Arc::downgrade(&socket.link());
+        let hub = Arc::downgrade(&socket.link().monitor);
+        drop(socket);
+        drop(peer);
+        // The I/O thread lets go of the socket once its connections and listener are gone.
+        assert!(eventually(|| link.strong_count() == 0), "the socket leaked");
+        assert_eq!(hub.strong_count(), 0, "the event hub leaked");
+        // The monitor outlives its socket, reads what was queued, and then ends.
+        let kinds: Vec<EventKind> = monitor.iter().map(|e| e.kind()).collect();
+        assert_eq!(kinds.last(), Some(&EventKind::MonitorStopped));
+        // The feed's socket is closed too: its endpoint is free, and its events stay readable.
+        reader
+            .options()
+            .set_rcvtimeo(Some(Duration::from_secs(5)))
+            .unwrap();
+        let stopped = std::iter::from_fn(|| WireEvent::recv(&reader).ok())
+            .find(|e| e.kind == EventKind::MonitorStopped);
+        assert!(stopped.is_some(), "the feed never said it stopped");
+        let rebind = ctx.socket(PAIR).unwrap();
+        rebind.bind("inproc://freed-feed").unwrap();
+    }
+
+    #[test]
+    fn a_monitor_nobody_reads_keeps_the_oldest_events_and_counts_the_rest() {
+        let ctx = Context::new();
+        let socket = ctx.socket(PULL).unwrap();
+        let mut monitor = socket.monitor(EventKind::BindFailed.into()).unwrap();
+        let taken = ctx.socket(PULL).unwrap();
+        let endpoint = taken.bind("tcp://127.0.0.1:*").unwrap();
+        let extra = 25;
+        for _ in 0..crate::Monitor::CAPACITY + extra {
+            assert!(socket.bind(&endpoint).is_err());
+        }
+        assert_eq!(monitor.dropped(), extra as u64);
+        let queued: Vec<MonitorEvent> = std::iter::from_fn(|| monitor.try_recv().ok()).collect();
+        assert_eq!(queued.len(), crate::Monitor::CAPACITY);
+        assert!(queued.iter().all(
+            |e| matches!(e, MonitorEvent::BindFailed { errno, .. } if *errno == libc::EADDRINUSE)
+        ));
     }
 }

@@ -15,11 +15,23 @@
 //! part 2:          | endpoint (UTF-8 text)                |
 //! ```
 //!
-//! Events come from the I/O threads, which must never wait for the application: an event
-//! a reader has no room for is dropped. A [`Monitor`] holds up to
-//! [`Monitor::CAPACITY`] events; the wire feed as many as an inproc pipe holds messages,
-//! the monitor PAIR's SNDHWM plus the reader's RCVHWM (2000 by default), and none while no
-//! reader is connected. An unmonitored socket pays one atomic load per event.
+//! Events come from the I/O threads (and from the application's own `bind`, `unbind` and
+//! `close`), which must never wait for a reader. The socket owns a hub of sinks, each a
+//! bounded event queue with one reader; reporting an event pushes it, typed, into the queues
+//! that asked for it, under a short lock, and an event a queue has no room for is dropped
+//! and counted. An unmonitored socket pays one atomic load per event.
+//!
+//! ```text
+//!  I/O threads, bind/close ──▶ hub ──▶ queue ──▶ Monitor (recv, iter, Stream)
+//!                                 └──▶ queue ──▶ feed thread ──▶ PAIR/PUB/PUSH ──▶ inproc reader
+//! ```
+//!
+//! A [`Monitor`]'s queue holds up to [`Monitor::CAPACITY`] events. libzmq's wire feed is an
+//! adapter over a queue of its own: a thread per feed takes its events, turns them into
+//! frames and sends them without waiting on the feed's socket, so an event finds room as
+//! long as the inproc pipe does (the feed socket's SNDHWM plus the reader's RCVHWM, 2000 by
+//! default), and none while no reader is connected, as with libzmq. Neither the hub nor a
+//! monitor refers back to the socket: a monitor or feed never keeps a closed socket alive.
 //!
 //! [`Socket::monitor_versioned`] is libzmq's draft `zmq_socket_monitor_versioned`: the same
 //! feed in version 1, or in version 2 (64-bit numbers and values, both endpoints of a
@@ -43,6 +55,7 @@ mod event;
 mod feed;
 mod hub;
 mod names;
+mod queue;
 mod source;
 mod wire;
 mod wire_v2;

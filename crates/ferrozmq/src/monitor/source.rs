@@ -1,87 +1,43 @@
-//! The typed event source: [`Monitor`], and the queue the engine fills for it.
+//! The typed event source: [`Monitor`], and what the socket keeps of it.
 
-use super::{EventKind, EventSet, MonitorEvent};
-use crate::error::{Error, Result};
-use crate::signal::Signal;
-use crate::socket::mailbox::SocketLink;
-use std::collections::VecDeque;
+use super::queue::EventQueue;
+use super::{EventKind, EventSet, MonitorEvent, MonitorHub};
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-/// Events for one [`Monitor`], filled by the socket's threads, read by the monitor's.
-pub(super) struct EventQueue {
+/// One [`Monitor`]'s queue and the events it asked for: the socket's hub holds it while the
+/// monitor lives.
+pub(super) struct Subscriber {
     pub(super) events: EventSet,
-    state: Mutex<QueueState>,
-    signal: Signal,
+    pub(super) queue: EventQueue<MonitorEvent>,
 }
 
-#[derive(Default)]
-struct QueueState {
-    queued: VecDeque<MonitorEvent>,
-    /// The socket closed: no event will come after those queued.
-    ended: bool,
-    /// The socket's context was shut down.
-    terminated: bool,
-}
-
-impl EventQueue {
-    pub(super) fn new(events: EventSet) -> EventQueue {
-        EventQueue {
+impl Subscriber {
+    pub(super) fn new(events: EventSet) -> Subscriber {
+        Subscriber {
             events,
-            state: Mutex::new(QueueState::default()),
-            signal: Signal::new(),
+            queue: EventQueue::new(Monitor::CAPACITY),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, QueueState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Queues an event if it was asked for and there is room. Never blocks on the reader.
+    /// Queues an event if it was asked for and there is room.
     pub(super) fn push(&self, event: MonitorEvent) {
-        if !self.events.contains(event.kind()) {
-            return;
+        if self.events.contains(event.kind()) {
+            self.queue.push(event);
         }
-        let mut state = self.lock();
-        if state.ended || state.queued.len() >= Monitor::CAPACITY {
-            return;
-        }
-        state.queued.push_back(event);
-        drop(state);
-        self.signal.notify();
     }
 
     /// The socket closed: the last event (MONITOR_STOPPED, if asked for, whatever the
     /// room), then the end.
     pub(super) fn end(&self) {
-        let mut state = self.lock();
-        if state.ended {
-            return;
-        }
-        if self.events.contains(EventKind::MonitorStopped) {
-            state.queued.push_back(MonitorEvent::MonitorStopped);
-        }
-        state.ended = true;
-        drop(state);
-        self.signal.notify();
-    }
-
-    pub(super) fn terminate(&self) {
-        self.lock().terminated = true;
-        self.signal.notify();
-    }
-
-    /// The next event; [`Error::Again`] while none is queued.
-    fn take(&self) -> Result<MonitorEvent> {
-        let mut state = self.lock();
-        match state.queued.pop_front() {
-            Some(event) => Ok(event),
-            None if state.ended => Err(Error::Closed),
-            None if state.terminated => Err(Error::Terminated),
-            None => Err(Error::Again),
-        }
+        let stopped = self.events.contains(EventKind::MonitorStopped);
+        self.queue
+            .end(stopped.then_some(MonitorEvent::MonitorStopped));
     }
 }
 
@@ -125,17 +81,18 @@ impl EventQueue {
 /// }
 /// ```
 pub struct Monitor {
-    queue: Arc<EventQueue>,
-    /// The socket's shared half, to stop reporting to this monitor when it is dropped.
-    socket: Weak<SocketLink>,
+    subscriber: Arc<Subscriber>,
+    /// The socket's event hub, to stop reporting to this monitor when it is dropped. Weak:
+    /// a monitor may outlive its socket, and must not keep it alive.
+    hub: Weak<MonitorHub>,
 }
 
 impl Monitor {
     /// How many events a monitor holds for its reader; more are dropped.
     pub const CAPACITY: usize = 2000;
 
-    pub(super) fn new(queue: Arc<EventQueue>, socket: Weak<SocketLink>) -> Monitor {
-        Monitor { queue, socket }
+    pub(super) fn new(subscriber: Arc<Subscriber>, hub: Weak<MonitorHub>) -> Monitor {
+        Monitor { subscriber, hub }
     }
 
     /// The next event; waits for one. Fails with [`Error::Closed`] once the socket has
@@ -161,7 +118,7 @@ impl Monitor {
     /// assert_eq!(monitor.try_recv(), Err(Error::Again));
     /// ```
     pub fn try_recv(&mut self) -> Result<MonitorEvent> {
-        self.queue.take()
+        self.subscriber.queue.take()
     }
 
     /// The events as an iterator that waits for each; it ends once the socket has closed
@@ -186,20 +143,17 @@ impl Monitor {
 
     /// The events this monitor reports.
     pub fn events(&self) -> EventSet {
-        self.queue.events
+        self.subscriber.events
+    }
+
+    /// How many events came while the monitor was full, and were dropped.
+    #[cfg(test)]
+    pub(crate) fn dropped(&self) -> u64 {
+        self.subscriber.queue.dropped()
     }
 
     fn recv_until(&mut self, deadline: Option<Instant>) -> Result<MonitorEvent> {
-        loop {
-            match self.queue.take() {
-                Err(Error::Again) => {}
-                done => return done,
-            }
-            if !self.queue.signal.wait(deadline) {
-                // One last look: an event may have come with the deadline.
-                return self.queue.take();
-            }
-        }
+        self.subscriber.queue.take_until(deadline)
     }
 }
 
@@ -220,23 +174,14 @@ impl futures_core::Stream for Monitor {
     type Item = MonitorEvent;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<MonitorEvent>> {
-        loop {
-            match self.queue.take() {
-                Ok(event) => return Poll::Ready(Some(event)),
-                Err(Error::Again) => {}
-                Err(_) => return Poll::Ready(None),
-            }
-            if self.queue.signal.poll_wait(cx).is_pending() {
-                return Poll::Pending;
-            }
-        }
+        self.subscriber.queue.poll_take(cx)
     }
 }
 
 impl Drop for Monitor {
     fn drop(&mut self) {
-        if let Some(socket) = self.socket.upgrade() {
-            socket.monitor.remove(&self.queue);
+        if let Some(hub) = self.hub.upgrade() {
+            hub.remove(&self.subscriber);
         }
     }
 }
@@ -244,8 +189,9 @@ impl Drop for Monitor {
 impl std::fmt::Debug for Monitor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Monitor")
-            .field("events", &self.queue.events)
-            .field("queued", &self.queue.lock().queued.len())
+            .field("events", &self.subscriber.events)
+            .field("queued", &self.subscriber.queue.len())
+            .field("dropped", &self.subscriber.queue.dropped())
             .finish()
     }
 }

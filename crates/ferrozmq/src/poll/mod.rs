@@ -21,4 +21,4 @@ mod wake;
 pub use events::{PollEvents, POLLERR, POLLIN, POLLOUT};
 pub use item::{poll, PollItem};
 pub use poller::{Poller, PollerEvent};
-pub(crate) use readiness_fd::ReadinessFd;
+pub(crate) use readiness_fd::ReadinessSlot;

@@ -4,10 +4,12 @@
 use super::events::PollEvents;
 use super::os;
 use crate::error::Result;
-use crate::signal::Observer;
+use crate::signal::{Observer, ObserverId};
+use crate::socket::mailbox::SocketLink;
 use crate::socket::Socket;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// The eventfd behind ZMQ_FD. It observes the socket's signal and becomes readable on the
 /// first notify after the last [`rearm`](Self::rearm), so a busy socket costs one write
@@ -47,6 +49,42 @@ impl ReadinessFd {
     }
 }
 
+/// A socket's ZMQ_FD, made on first request and closed with the socket. Only the socket's
+/// owner reaches it, so it lives with the socket, not in the [`SocketLink`] the I/O threads
+/// share; the link's signal only holds it as an observer.
+#[derive(Default)]
+pub(crate) struct ReadinessSlot(Option<(Arc<ReadinessFd>, ObserverId)>);
+
+impl ReadinessSlot {
+    /// The descriptor, made and set to observe `link`'s signal on first call.
+    pub(crate) fn get(&mut self, link: &SocketLink) -> std::io::Result<Arc<ReadinessFd>> {
+        if let Some((fd, _)) = &self.0 {
+            return Ok(fd.clone());
+        }
+        let fd = Arc::new(ReadinessFd::new()?);
+        let id = link.add_observer(fd.clone());
+        self.0 = Some((fd.clone(), id));
+        Ok(fd)
+    }
+
+    /// Clears the descriptor's readiness, if there is one, before the socket's readiness
+    /// is looked at (`ZMQ_EVENTS`).
+    pub(crate) fn rearm(&self) {
+        if let Some((fd, _)) = &self.0 {
+            fd.rearm();
+        }
+    }
+
+    /// Stops the descriptor observing `link` and closes it: nothing writes to it once it is
+    /// out of the observers.
+    pub(crate) fn close(&mut self, link: &SocketLink) {
+        if let Some((fd, id)) = self.0.take() {
+            link.remove_observer(id);
+            drop(fd);
+        }
+    }
+}
+
 impl Observer for ReadinessFd {
     fn notified(&self) {
         if !self.signalled.swap(true, Ordering::AcqRel) {
@@ -76,7 +114,7 @@ impl Socket {
     /// [`POLLIN`]: crate::POLLIN
     /// [`POLLOUT`]: crate::POLLOUT
     pub fn events(&self) -> Result<PollEvents> {
-        self.link().rearm_readiness_fd();
+        self.readiness_fd.borrow().rearm();
         self.readiness()
     }
 
@@ -128,14 +166,14 @@ impl Socket {
     /// }
     /// ```
     pub fn fd(&self) -> Result<RawFd> {
-        Ok(self.link().readiness_fd()?.raw_fd())
+        let fd = self.readiness_fd.borrow_mut().get(&self.link())?;
+        Ok(fd.raw_fd())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     fn readable(fd: RawFd) -> bool {
         let mut item = libc::pollfd {
@@ -169,12 +207,13 @@ mod tests {
 
     #[test]
     fn closing_the_socket_closes_the_descriptor() {
-        let link = crate::socket::mailbox::SocketLink::new(zmtp::SocketType::Pull, 0);
-        let fd = link.readiness_fd().unwrap();
-        assert!(Arc::ptr_eq(&fd, &link.readiness_fd().unwrap()));
+        let link = SocketLink::new(zmtp::SocketType::Pull, 0);
+        let mut slot = ReadinessSlot::default();
+        let fd = slot.get(&link).unwrap();
+        assert!(Arc::ptr_eq(&fd, &slot.get(&link).unwrap()));
         let watch = Arc::downgrade(&fd);
         drop(fd);
-        drop(link.close());
+        slot.close(&link);
         assert!(watch.upgrade().is_none(), "the eventfd outlived its socket");
     }
 

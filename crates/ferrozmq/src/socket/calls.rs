@@ -279,7 +279,7 @@ impl Socket {
     /// ```
     pub fn monitor(&self, events: EventSet) -> Result<Monitor> {
         let core = self.core();
-        core.link.monitor.monitor(&core.ctx, &core.link, events)
+        core.link.monitor.monitor(&core.ctx, events)
     }
 
     /// Reports what happens to this socket's listeners and connections on libzmq's wire

@@ -1,9 +1,8 @@
 //! What a socket shares with the threads that serve it: its identity, its mailbox and the
-//! signal it sleeps on.
+//! signal it sleeps on, and where its monitor events go.
 
 use crate::monitor::MonitorHub;
 use crate::pipe::{Notify, PipeEnd, PipeEvent};
-use crate::poll::ReadinessFd;
 use crate::signal::{Observer, ObserverId, Signal};
 use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -43,7 +42,10 @@ struct Queue {
     closed: bool,
 }
 
-/// The part of a socket other threads may reach.
+/// The part of a socket other threads may reach: the I/O threads (which post new pipes,
+/// read LINGER and the type, report events), peer sockets' pipes (which notify), the
+/// context (which terminates) and pollers (which observe the signal). What only the
+/// socket's owner uses (ZMQ_FD, the pipes, the options) stays in the socket.
 pub(crate) struct SocketLink {
     pub(crate) socket_type: SocketType,
     /// LINGER, read by connections when the socket closes.
@@ -54,10 +56,8 @@ pub(crate) struct SocketLink {
     /// Set when the context shuts down: blocked calls must return.
     terminated: AtomicBool,
     /// Where the socket's monitor events go, if anywhere: its typed monitors and libzmq's
-    /// wire feed.
-    pub(crate) monitor: MonitorHub,
-    /// ZMQ_FD, made on first request and closed with the socket.
-    readiness_fd: Mutex<Option<(Arc<ReadinessFd>, ObserverId)>>,
+    /// wire feed. Shared with the monitors (weakly), which never reach the rest of the link.
+    pub(crate) monitor: Arc<MonitorHub>,
 }
 
 impl SocketLink {
@@ -72,8 +72,7 @@ impl SocketLink {
             pending: AtomicBool::new(false),
             signal: Signal::new(),
             terminated: AtomicBool::new(false),
-            monitor: MonitorHub::default(),
-            readiness_fd: Mutex::new(None),
+            monitor: Arc::default(),
         }
     }
 
@@ -112,7 +111,6 @@ impl SocketLink {
     /// Refuses further events and returns those still waiting, to be dropped by the caller
     /// outside the lock.
     pub(crate) fn close(&self) -> Vec<SocketEvent> {
-        self.close_readiness_fd();
         let mut queue = self.lock();
         queue.closed = true;
         std::mem::take(&mut queue.events)
@@ -158,40 +156,6 @@ impl SocketLink {
     #[inline]
     pub(crate) fn owner_acted(&self) {
         self.signal.owner_acted();
-    }
-
-    /// The socket's ZMQ_FD, made on first call.
-    pub(crate) fn readiness_fd(&self) -> std::io::Result<Arc<ReadinessFd>> {
-        let mut slot = self.readiness_fd.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((fd, _)) = slot.as_ref() {
-            return Ok(fd.clone());
-        }
-        let fd = Arc::new(ReadinessFd::new()?);
-        let id = self.signal.add_observer(fd.clone());
-        *slot = Some((fd.clone(), id));
-        Ok(fd)
-    }
-
-    /// Clears ZMQ_FD's readiness, if there is one, before the socket's readiness is looked
-    /// at (`ZMQ_EVENTS`).
-    pub(crate) fn rearm_readiness_fd(&self) {
-        let slot = self.readiness_fd.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((fd, _)) = slot.as_ref() {
-            fd.rearm();
-        }
-    }
-
-    /// Stops ZMQ_FD and closes it: nothing writes to it once it is out of the observers.
-    fn close_readiness_fd(&self) {
-        let taken = self
-            .readiness_fd
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some((fd, id)) = taken {
-            self.signal.remove_observer(id);
-            drop(fd);
-        }
     }
 }
 

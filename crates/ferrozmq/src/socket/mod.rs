@@ -74,6 +74,8 @@ use zmtp::SocketType;
 /// ```
 pub struct Socket {
     core: RefCell<SocketCore>,
+    /// ZMQ_FD, once asked for ([`fd`](Self::fd)).
+    pub(crate) readiness_fd: RefCell<crate::poll::ReadinessSlot>,
 }
 
 // ---- What the library needs from a socket ----
@@ -81,6 +83,7 @@ impl Socket {
     pub(crate) fn new(ctx: Arc<ContextShared>, socket_type: SocketType) -> Result<Socket> {
         Ok(Socket {
             core: RefCell::new(SocketCore::new(ctx, socket_type)?),
+            readiness_fd: RefCell::default(),
         })
     }
 
@@ -162,7 +165,9 @@ pub(crate) fn wait_any(sockets: &[&Socket], deadline: Option<std::time::Instant>
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        self.core.get_mut().close();
+        let core = self.core.get_mut();
+        self.readiness_fd.get_mut().close(&core.link);
+        core.close();
     }
 }
 
