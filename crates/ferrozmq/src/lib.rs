@@ -83,6 +83,19 @@
 //! connections as typed [`MonitorEvent`]s. [`poll`] and [`Poller`] wait on many sockets
 //! and descriptors; [`Socket::into_async`] makes an [`AsyncSocket`] for any executor.
 //!
+//! **Diagnostics.** With the `tracing` cargo feature (off by default; without it no
+//! `tracing` code is compiled), the library emits [`tracing`](https://docs.rs/tracing)
+//! events on the `ferrozmq` target for any subscriber the application installs:
+//!
+//! | event (message) | level | fields |
+//! |---|---|---|
+//! | `connection lost` | INFO | `endpoint`, `reason` |
+//! | `handshake failed` | WARN | `endpoint`, `mechanism` (ours), `reason` |
+//! | `connect failed` | DEBUG | `endpoint`, `reason` |
+//! | `reconnect scheduled` | DEBUG | `endpoint`, `delay_ms` |
+//! | `connect attempt` | DEBUG | `endpoint`, `attempt` (0 for the first) |
+//! | `message dropped at the high-water mark` | DEBUG | `socket_type` (PUB, XPUB, RADIO, ROUTER), `endpoint` |
+//!
 //! ```
 //! use ferrozmq::{Context, PULL, PUSH};
 //! let ctx = Context::new();
@@ -150,6 +163,7 @@ mod proxy;
 mod security;
 mod signal;
 mod sys;
+mod trace;
 mod transport;
 
 pub use asynchronous::{proxy_async, AsyncSocket};

@@ -119,6 +119,35 @@ impl Stream {
         }
     }
 
+    /// Whether the poller reports this stream writable each time the peer reads from it,
+    /// whether or not it was full: a unix-domain stream does (the kernel wakes its writers
+    /// as each buffer it sent is consumed), tcp only when a full send buffer drains. Such a
+    /// stream is best watched for writability only while a write is blocked; otherwise every
+    /// message the peer reads wakes our I/O thread for nothing.
+    pub(crate) fn writable_on_every_read(&self) -> bool {
+        matches!(self, Stream::Unix(_))
+    }
+
+    /// Watches the stream for readability, and for writability too when `writable`
+    /// (registered streams start watched for both).
+    pub(crate) fn watch(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        writable: bool,
+    ) -> io::Result<()> {
+        let interest = if writable {
+            Interest::READABLE | Interest::WRITABLE
+        } else {
+            Interest::READABLE
+        };
+        match self {
+            Stream::Tcp(s) => s.reregister(registry, token, interest),
+            Stream::Unix(s) => s.reregister(registry, token, interest),
+            Stream::Ws(s) => s.tcp.reregister(registry, token, interest),
+        }
+    }
+
     pub(crate) fn deregister(&mut self, registry: &Registry) {
         // Closing the descriptor removes it from epoll anyway.
         let _ = match self {

@@ -79,3 +79,40 @@ fn pp_ipc() {
 fn pp_inproc() {
     push_pull("inproc://pp")
 }
+
+/// Over ipc the I/O thread watches a connection for writability only while a write is
+/// blocked (a unix-domain stream is reported writable each time the peer reads, which
+/// would wake it once per message). Messages of 1 MiB, each larger than the socket
+/// buffers, block the writer many times over; every time, the reader's progress must wake
+/// it again, in both directions.
+#[test]
+fn ipc_writes_resume_each_time_the_socket_buffer_fills() {
+    const PARTS: u8 = 32;
+    let ctx = ctx();
+    let near = ctx.socket(PAIR).unwrap();
+    let endpoint = near.bind("ipc://*").unwrap();
+    let far = ctx.socket(PAIR).unwrap();
+    far.connect(&endpoint).unwrap();
+    for socket in [&near, &far] {
+        let options = socket.options();
+        options.set_sndhwm(2).unwrap();
+        options.set_rcvhwm(2).unwrap();
+        options.set_rcvtimeo(Some(Duration::from_secs(10))).unwrap();
+    }
+    let body = |i: u8| vec![i; 1 << 20];
+    let sender = std::thread::spawn(move || {
+        for i in 0..PARTS {
+            near.send(body(i)).unwrap();
+        }
+        for i in 0..PARTS {
+            assert_eq!(&near.recv().unwrap()[..], &body(i)[..], "reply {i}");
+        }
+    });
+    for i in 0..PARTS {
+        assert_eq!(&far.recv().unwrap()[..], &body(i)[..], "message {i}");
+    }
+    for i in 0..PARTS {
+        far.send(body(i)).unwrap();
+    }
+    sender.join().unwrap();
+}

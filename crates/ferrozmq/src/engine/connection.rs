@@ -200,6 +200,12 @@ impl Connection {
         matches!(self.phase, Phase::Connecting { .. })
     }
 
+    /// The security mechanism this connection speaks, for diagnostics.
+    #[cfg(feature = "tracing")]
+    pub(super) fn mechanism(&self) -> zmtp::greeting::MechanismName {
+        self.zmtp.mechanism()
+    }
+
     /// Whether the handshake completed.
     pub(super) fn is_ready(&self) -> bool {
         matches!(self.phase, Phase::Ready { .. })

@@ -85,6 +85,10 @@ struct Link {
     peer_address: String,
     /// The ZAP request under way while the handshake waits for its verdict.
     zap: Option<ZapClient>,
+    /// The poller reports the stream writable (as registered); for a stream that is
+    /// reported writable whenever the peer reads, only while a write is blocked (see
+    /// [`Stream::writable_on_every_read`]).
+    watching_writable: bool,
 }
 
 impl Link {
@@ -101,6 +105,18 @@ impl Link {
             self.socks = None;
         }
         Ok(true)
+    }
+
+    /// Watches the stream for writability or stops, where that saves wake-ups (see
+    /// [`Stream::writable_on_every_read`]).
+    fn watch_writable(&mut self, on: bool, ctx: &Ctx<'_>) -> io::Result<()> {
+        if self.watching_writable == on || !self.stream.writable_on_every_read() {
+            return Ok(());
+        }
+        self.stream
+            .watch(ctx.registry, Token(ctx.token as usize), on)?;
+        self.watching_writable = on;
+        Ok(())
     }
 
     /// Writes what the connection queued for a peer being dropped (an ERROR), best effort.
@@ -241,6 +257,7 @@ impl Session {
             socks: None,
             hung_up: false,
             zap: None,
+            watching_writable: true,
         });
         Ok(())
     }
@@ -254,6 +271,9 @@ impl Session {
             if link.peer_address.is_empty() {
                 link.peer_address = link.stream.peer_ip();
             }
+            // Connected: until a write blocks, only readability is news (it was watched
+            // for the connect to finish).
+            link.watch_writable(false, ctx)?;
         }
         self.pump_output(ctx)
     }
@@ -363,10 +383,10 @@ impl Session {
         let Some(link) = link.as_mut().filter(|l| !l.conn.is_connecting()) else {
             return Ok(());
         };
-        if let Written::OutOfBudget =
-            write_messages(link, end.as_mut(), replay, drained, filters.as_mut())?
-        {
-            ctx.run_again();
+        match write_messages(link, end.as_mut(), replay, drained, filters.as_mut())? {
+            Written::Idle => link.watch_writable(false, ctx)?,
+            Written::Blocked => link.watch_writable(true, ctx)?,
+            Written::OutOfBudget => ctx.run_again(),
         }
         Ok(())
     }

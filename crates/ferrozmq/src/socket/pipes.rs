@@ -39,6 +39,13 @@ pub(crate) struct PipeTable {
 }
 
 impl PipeTable {
+    /// The endpoint a pipe came through, for diagnostics (empty once it is removed).
+    #[cfg(feature = "tracing")]
+    pub(crate) fn endpoint(&self, id: PipeId) -> &str {
+        let slot = self.slots.get(id).and_then(|s| s.pipe.as_ref());
+        slot.map_or("", |pipe| &pipe.peer.endpoint)
+    }
+
     /// Adds a pipe and registers it with its token; returns its id.
     pub(crate) fn insert(&mut self, pipe: Pipe) -> PipeId {
         let id = match self.free.pop() {

@@ -254,6 +254,35 @@ fn multipart_messages_cross_byte_by_byte() {
     assert_eq!(got, msgs);
 }
 
+/// A large body reaches the vectored write as the caller's own buffer: the frame header
+/// is the only thing copied. A body under the threshold is copied beside its header, where
+/// one slice (and one copy) is cheaper than a reference-counted slice of its own.
+#[test]
+fn a_large_body_is_written_from_the_callers_buffer_and_a_small_one_is_copied() {
+    let (mut left, _right) = pair(SocketType::Push, SocketType::Pull);
+    let mut out = Outbox::new();
+    out.start_traffic();
+    let large = Bytes::from(vec![5u8; SHARE_THRESHOLD]);
+    left.encode(&Message::from_bytes(large.clone()), &mut out)
+        .unwrap();
+    let small = Bytes::from(vec![6u8; SHARE_THRESHOLD - 1]);
+    left.encode(&Message::from_bytes(small.clone()), &mut out)
+        .unwrap();
+
+    let mut slices = [IoSlice::new(&[]); 8];
+    let n = out.io_slices(&mut slices);
+    assert_eq!(n, 3, "header, large body, then small frame");
+    assert_eq!(slices[0].len(), 9, "a long frame's header alone");
+    assert_eq!(
+        slices[1].as_ptr(),
+        large.as_ptr(),
+        "the large body is not copied"
+    );
+    assert_eq!(slices[1].len(), large.len());
+    assert_eq!(slices[2].len(), 9 + small.len());
+    assert_ne!(slices[2][9..].as_ptr(), small.as_ptr());
+}
+
 #[test]
 fn large_frame_reports_its_full_size_before_it_arrives() {
     let (mut left, mut right) = pair(SocketType::Push, SocketType::Pull);

@@ -30,6 +30,12 @@ impl Session {
         else {
             return;
         };
+        crate::trace::event!(
+            debug,
+            endpoint = &*self.owner.endpoint,
+            attempt = *attempt,
+            "connect attempt"
+        );
         let result = target.connect(*attempt, &self.owner.options.tuning);
         let socks = target.socks_handshake();
         *attempt = attempt.wrapping_add(1);
@@ -84,6 +90,12 @@ impl Session {
         };
         ctx.wake_at(when);
         let millis = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
+        crate::trace::event!(
+            debug,
+            endpoint = &*self.owner.endpoint,
+            delay_ms = millis,
+            "reconnect scheduled"
+        );
         self.report(EventKind::ConnectRetried, millis);
         true
     }
@@ -137,6 +149,7 @@ impl Session {
         }
         link.stream.deregister(ctx.registry);
         self.report_loss(&link, &reason);
+        crate::trace::event!(lost: &self.owner.endpoint, link.conn.is_connecting(), link.conn.is_ready(), link.conn.mechanism(), &reason);
         let was_ready = link.conn.is_ready();
         let abandoned = link.conn.partial_message_cost();
         let connected = !link.conn.is_connecting();

@@ -257,6 +257,12 @@ impl Pattern for Publish {
                 Ok(()) => i += 1,
                 // A slow subscriber misses this message; the others still get it.
                 Err(WriteError::Full(_)) => {
+                    crate::trace::event!(
+                        debug,
+                        socket_type = if self.surface { "XPUB" } else { "PUB" },
+                        endpoint = pipes.endpoint(id),
+                        "message dropped at the high-water mark"
+                    );
                     self.targets.swap_remove(i);
                 }
                 Err(WriteError::Closed(_)) => {

@@ -135,7 +135,14 @@ impl Pattern for Radio {
                     let _ = end.send(msg.clone());
                 }
                 // A slow dish misses this message; the others still get it.
-                Err(WriteError::Full(_)) => {}
+                Err(WriteError::Full(_)) => {
+                    crate::trace::event!(
+                        debug,
+                        socket_type = "RADIO",
+                        endpoint = pipes.endpoint(id),
+                        "message dropped at the high-water mark"
+                    );
+                }
                 Err(WriteError::Closed(_)) => pipes.retire(id),
             }
         }

@@ -121,8 +121,19 @@ impl Pattern for Router {
                     Some(id) if has_room(id, pipes) => Some(id),
                     Some(_) if self.mandatory => return Err(SendError::WouldBlock(msg)),
                     None if self.mandatory => return Err(SendError::Fail(Error::HostUnreachable)),
-                    // Unroutable or full: the message is dropped, as ROUTER does.
-                    _ => None,
+                    // Full: the message is dropped too (`id` names it in a trace event).
+                    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+                    Some(id) => {
+                        crate::trace::event!(
+                            debug,
+                            socket_type = "ROUTER",
+                            endpoint = pipes.endpoint(id),
+                            "message dropped at the high-water mark"
+                        );
+                        None
+                    }
+                    // Unroutable: the message is dropped, as ROUTER does.
+                    None => None,
                 };
                 self.outgoing = Outgoing::Body(target);
                 Ok(())
@@ -132,7 +143,15 @@ impl Pattern for Router {
                 if let Some(id) = target {
                     match pipes.end(id).send(msg) {
                         Ok(()) => {}
-                        Err(WriteError::Full(_)) => self.outgoing = Outgoing::Body(None),
+                        Err(WriteError::Full(_)) => {
+                            crate::trace::event!(
+                                debug,
+                                socket_type = "ROUTER",
+                                endpoint = pipes.endpoint(id),
+                                "message dropped at the high-water mark"
+                            );
+                            self.outgoing = Outgoing::Body(None);
+                        }
                         Err(WriteError::Closed(_)) => {
                             if retire_unless_unread(pipes, id) {
                                 self.fq.remove(id);
