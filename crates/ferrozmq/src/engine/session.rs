@@ -7,9 +7,10 @@
 //! in [`loss`]; the handshake's end and ZAP requests in [`handshake`]; how an idle
 //! connection lets the socket's thread write for itself in [`write_through`].
 //!
-//! A little over 500 lines, on purpose: the read and write pumps, the SOCKS5 step of a
-//! connect and the reactor's callbacks are one loop around one connection, and are read
-//! together.
+//! About 700 lines, on purpose: the read and write pumps, the SOCKS5 step of a connect,
+//! the lending of an idle connection and the reactor's callbacks are one loop around one
+//! connection, and are read together (each callback is a turn that takes the connection
+//! back first and may lend it after).
 
 mod handshake;
 mod loss;
