@@ -2,7 +2,7 @@
 //! blocking loop around them.
 
 use super::mailbox::{PeerDetails, SocketEvent, SocketLink};
-use super::pattern::{Address, Pattern, PatternOption, RecvError, SendError};
+use super::pattern::{self, Address, Pattern, PatternOption, RecvError, SendError};
 use super::pipes::{Pipe, PipeTable};
 use super::types::pattern_for;
 use crate::context::{ContextShared, InprocSide};
@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::monitor::EventKind;
 use crate::options::{millis, Options};
 use crate::patterns::PipeId;
-use crate::pipe::{pipe, Limit, PipeEnd, PipeEvent, PipeLimits};
+use crate::pipe::{pipe, Limit, PipeEnd, PipeLimits};
 use crate::transport::ws::WsConfig;
 use crate::transport::{udp, Listener, Target};
 use bytes::Bytes;
@@ -114,19 +114,7 @@ impl SocketCore {
             match event {
                 SocketEvent::Attach(end, peer) => self.attach(end, peer),
                 SocketEvent::Pipe { token, event } => {
-                    let Some(id) = self.pipes.resolve(token) else {
-                        continue;
-                    };
-                    match event {
-                        PipeEvent::Readable => self.pattern.readable(&mut self.pipes, id),
-                        PipeEvent::Writable => self.pattern.writable(&mut self.pipes, id),
-                        PipeEvent::Closed => {
-                            // Let the pattern read what is left; it retires the pipe once
-                            // the pipe reports closed.
-                            self.pattern.readable(&mut self.pipes, id);
-                            self.pattern.writable(&mut self.pipes, id);
-                        }
-                    }
+                    pattern::on_pipe_event(&mut *self.pattern, &mut self.pipes, token, event)
                 }
             }
         }
@@ -136,21 +124,16 @@ impl SocketCore {
 
     fn attach(&mut self, end: PipeEnd, peer: PeerDetails) {
         let names = self.link.monitor.pipe_attached(&peer.endpoint);
-        let id = self.pipes.insert(Pipe { end, peer, names });
-        self.pattern.attach(&mut self.pipes, id);
-        // Messages (or a close) may have come before the pipe was registered.
-        self.pattern.readable(&mut self.pipes, id);
-        self.reap();
+        pattern::attach_pipe(
+            &mut *self.pattern,
+            &mut self.pipes,
+            Pipe { end, peer, names },
+        );
     }
 
     /// Removes the pipes the pattern found dead.
     fn reap(&mut self) {
-        while self.pipes.has_retired() {
-            for id in self.pipes.take_retired() {
-                self.pattern.detach(&mut self.pipes, id);
-                self.pipes.remove(id);
-            }
-        }
+        pattern::reap(&mut *self.pattern, &mut self.pipes);
     }
 
     fn deadline(timeout_ms: i32) -> Option<Instant> {

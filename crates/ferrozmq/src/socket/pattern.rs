@@ -1,9 +1,9 @@
 //! The per-type behaviour of a socket, and the steps the types share.
 
-use super::pipes::PipeTable;
+use super::pipes::{Pipe, PipeTable};
 use crate::error::Error;
 use crate::patterns::{FairQueue, LoadBalancer, PipeId};
-use crate::pipe::{Read, WriteError};
+use crate::pipe::{PipeEvent, Read, WriteError};
 use bytes::Bytes;
 use zmtp::Message;
 
@@ -268,6 +268,50 @@ pub(crate) fn discard_input(pipes: &mut PipeTable, id: PipeId) {
                 pipes.retire(id);
                 return;
             }
+        }
+    }
+}
+
+/// Tells `pattern` what happened on the pipe registered with `token` (nothing, if the pipe
+/// is gone already). The socket and the socket types' unit tests both go through here.
+#[inline]
+pub(crate) fn on_pipe_event(
+    pattern: &mut dyn Pattern,
+    pipes: &mut PipeTable,
+    token: u64,
+    event: PipeEvent,
+) {
+    let Some(id) = pipes.resolve(token) else {
+        return;
+    };
+    match event {
+        PipeEvent::Readable => pattern.readable(pipes, id),
+        PipeEvent::Writable => pattern.writable(pipes, id),
+        PipeEvent::Closed => {
+            // Let the pattern read what is left; it retires the pipe once the pipe reports
+            // closed.
+            pattern.readable(pipes, id);
+            pattern.writable(pipes, id);
+        }
+    }
+}
+
+/// Hands `pipe` to `pattern`, which then reads what came before the pipe was registered.
+pub(crate) fn attach_pipe(pattern: &mut dyn Pattern, pipes: &mut PipeTable, pipe: Pipe) -> PipeId {
+    let id = pipes.insert(pipe);
+    pattern.attach(pipes, id);
+    // Messages (or a close) may have come before the pipe was registered.
+    pattern.readable(pipes, id);
+    reap(pattern, pipes);
+    id
+}
+
+/// Removes the pipes the pattern found dead, telling it of each.
+pub(crate) fn reap(pattern: &mut dyn Pattern, pipes: &mut PipeTable) {
+    while pipes.has_retired() {
+        for id in pipes.take_retired() {
+            pattern.detach(pipes, id);
+            pipes.remove(id);
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::patterns::PipeId;
 use crate::pipe::{pipe, Limit, Notify, PipeEnd, PipeEvent, PipeLimits, Read};
 use crate::socket::mailbox::PeerDetails;
-use crate::socket::pattern::{Address, Pattern, PatternOption, RecvError, SendError};
+use crate::socket::pattern::{self, Address, Pattern, PatternOption, RecvError, SendError};
 use crate::socket::pipes::{Pipe, PipeTable};
 use bytes::Bytes;
 use std::sync::{Arc, Mutex};
@@ -80,17 +80,15 @@ impl Socket {
         };
         let (mine, theirs) = pipe(self.mailbox.clone(), Arc::new(Unwatched), limits);
         theirs.register(u64::MAX);
-        let id = self.pipes.insert(Pipe {
+        let pipe = Pipe {
             end: mine,
             peer: PeerDetails {
                 routing_id: Bytes::copy_from_slice(routing_id),
                 endpoint: Arc::from(endpoint),
             },
             names: None,
-        });
-        self.pattern.attach(&mut self.pipes, id);
-        self.pattern.readable(&mut self.pipes, id);
-        self.reap();
+        };
+        let id = pattern::attach_pipe(&mut *self.pattern, &mut self.pipes, pipe);
         Peer { id, end: theirs }
     }
 
@@ -98,28 +96,13 @@ impl Socket {
     fn process_events(&mut self) {
         let events = std::mem::take(&mut *self.mailbox.0.lock().unwrap());
         for (token, event) in events {
-            let Some(id) = self.pipes.resolve(token) else {
-                continue;
-            };
-            match event {
-                PipeEvent::Readable => self.pattern.readable(&mut self.pipes, id),
-                PipeEvent::Writable => self.pattern.writable(&mut self.pipes, id),
-                PipeEvent::Closed => {
-                    self.pattern.readable(&mut self.pipes, id);
-                    self.pattern.writable(&mut self.pipes, id);
-                }
-            }
+            pattern::on_pipe_event(&mut *self.pattern, &mut self.pipes, token, event);
         }
         self.reap();
     }
 
     fn reap(&mut self) {
-        while self.pipes.has_retired() {
-            for id in self.pipes.take_retired() {
-                self.pattern.detach(&mut self.pipes, id);
-                self.pipes.remove(id);
-            }
-        }
+        pattern::reap(&mut *self.pattern, &mut self.pipes);
     }
 
     /// Whether the pattern still holds a pipe to this peer.
