@@ -213,6 +213,7 @@ impl MonitorHub {
         // The old feed goes first, so that its endpoint can be bound again.
         self.stop_feed();
         let feed = Feed::open(
+            ctx.feed_pump(),
             Socket::new(ctx.clone(), socket_type)?,
             endpoint,
             events,
@@ -234,7 +235,7 @@ impl MonitorHub {
         sinks.names = NameBook::default();
         self.mask.store(sinks.mask(), Ordering::Relaxed);
         drop(sinks);
-        // Outside the lock: the feed's last event may wait for its thread.
+        // Outside the lock: the feed sends what it still holds, and closes its socket.
         drop(old);
     }
 
@@ -292,7 +293,8 @@ impl MonitorHub {
     }
 
     /// The context was shut down: typed monitors' readers waiting for events must return.
-    /// The wire feed goes on until the socket closes (see `Feed`).
+    /// The wire feed goes on until the socket closes (its sends fail once its own socket is
+    /// shut down too); the context waits for that socket anyway.
     pub(crate) fn terminate(&self) {
         let mut sinks = self.lock();
         sinks.terminated = true;
