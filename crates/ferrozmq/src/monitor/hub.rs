@@ -364,6 +364,37 @@ mod tests {
     }
 
     #[test]
+    fn closing_a_monitored_socket_of_a_shut_down_context_ends_its_feed_at_once() {
+        let ctx = Context::new();
+        let socket = ctx.socket(PULL).unwrap();
+        socket
+            .monitor_to(Some("inproc://shut-down-feed"), EventSet::ALL)
+            .unwrap();
+        let reader = ctx.socket(PAIR).unwrap();
+        reader
+            .options()
+            .set_rcvtimeo(Some(Duration::from_secs(5)))
+            .unwrap();
+        reader.connect("inproc://shut-down-feed").unwrap();
+        socket.bind("tcp://127.0.0.1:*").unwrap();
+        assert_eq!(WireEvent::recv(&reader).unwrap().kind, EventKind::Listening);
+        ctx.shutdown();
+        // The feed's socket is shut down too: the close must neither wait for it to send
+        // nor for the feed thread.
+        let (closed, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(socket);
+            closed.send(()).unwrap();
+        });
+        assert!(
+            done.recv_timeout(Duration::from_secs(5)).is_ok(),
+            "closing the monitored socket hangs"
+        );
+        drop(reader);
+        drop(ctx);
+    }
+
+    #[test]
     fn a_monitor_nobody_reads_keeps_the_oldest_events_and_counts_the_rest() {
         let ctx = Context::new();
         let socket = ctx.socket(PULL).unwrap();
