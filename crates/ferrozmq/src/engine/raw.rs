@@ -8,6 +8,10 @@
 //! the other by socket type ([`super::is_raw`]), and both serve the same [`MessagePump`]
 //! interface.
 //!
+//! Nearly 700 lines, on purpose: it is the whole life of a raw connection (connect,
+//! reconnect, the read and write pumps, the notifications) in one loop, as a session is;
+//! splitting it the session's way would give files that are only read together.
+//!
 //! Memory stays bounded: a read takes at most [`READ_SIZE`] bytes (or MAXMSGSIZE, if
 //! smaller), into a buffer the I/O thread shares among its connections; a message the
 //! inbound pipe has no room for stops reading until the socket makes room (RCVHWM); and at

@@ -7,9 +7,10 @@
 //! in [`loss`]; the handshake's end and ZAP requests in [`handshake`]; how an idle
 //! connection lets the socket's thread write for itself in [`write_through`].
 //!
-//! A little over 500 lines, on purpose: the read and write pumps, the SOCKS5 step of a
-//! connect and the reactor's callbacks are one loop around one connection, and are read
-//! together.
+//! About 700 lines, on purpose: the read and write pumps, the SOCKS5 step of a connect,
+//! the lending of an idle connection and the reactor's callbacks are one loop around one
+//! connection, and are read together (each callback is a turn that takes the connection
+//! back first and may lend it after).
 
 mod handshake;
 mod loss;
@@ -39,6 +40,9 @@ use zmtp::{Message, SessionConfig};
 
 /// Bytes a session may read or write in one turn before others get theirs.
 const TURN_BUDGET: usize = 1024 * 1024;
+/// Bytes the socket's thread may write through in one go: the I/O thread waits for the
+/// lent connection while a write-through runs, so its hold stays one modest system call.
+const WRITE_THROUGH_BUDGET: usize = 64 * 1024;
 /// Most slices handed to one vectored write.
 const MAX_IOV: usize = 64;
 
@@ -383,7 +387,15 @@ impl Session {
         let Some(link) = link.as_mut().filter(|l| !l.conn.is_connecting()) else {
             return Ok(());
         };
-        match write_messages(link, end.as_mut(), replay, drained, filters.as_mut())? {
+        let written = write_messages(
+            link,
+            end.as_mut(),
+            replay,
+            drained,
+            filters.as_mut(),
+            TURN_BUDGET,
+        )?;
+        match written {
             Written::Idle => link.watch_writable(false, ctx)?,
             Written::Blocked => link.watch_writable(true, ctx)?,
             Written::OutOfBudget => ctx.run_again(),
@@ -494,8 +506,8 @@ fn write_messages(
     replay: &mut VecDeque<Message>,
     drained: &mut bool,
     mut filters: Option<&mut UpstreamFilters>,
+    mut budget: usize,
 ) -> Result<Written, Reason> {
-    let mut budget = TURN_BUDGET;
     loop {
         link.conn.poll_protocol();
         while link.conn.wants_messages() {

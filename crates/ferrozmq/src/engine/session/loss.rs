@@ -141,6 +141,8 @@ impl Session {
 
     /// The connection is gone: keep what can be delivered later and arrange to reconnect.
     pub(super) fn lost(&mut self, reason: Reason, ctx: &mut Ctx<'_>) -> Step {
+        // The peer's answer earned a write-through on this connection, not on the next.
+        self.credit = false;
         let Some(mut link) = self.link.take() else {
             return self.step();
         };

@@ -13,7 +13,7 @@
 //! engine's reader asleep (when it would otherwise wake the I/O thread), only *tries* the
 //! lock: if the connection is lent and the credit unspent, it runs the very write pump the
 //! I/O thread runs on that wake-up — read the pipe to the end, encode, write — and spends the
-//! credit. Whatever did not go smoothly (the kernel took part of the bytes, the turn's budget
+//! credit. Whatever did not go smoothly (the kernel took part of the bytes, its 64 KiB budget
 //! ran out, an error) makes it answer "wake the I/O thread" after all, so the I/O thread
 //! takes over exactly as it does today: leftover bytes stay in the connection's outbox, and
 //! a failure waits in the lender for the I/O thread to act on.
@@ -34,7 +34,7 @@
 //! lent for one write-through after each turn in which the peer's messages arrived. A
 //! one-way stream never lends at all.
 
-use super::{write_messages, Link, Written};
+use super::{write_messages, Link, Written, WRITE_THROUGH_BUDGET};
 use crate::engine::reason::Reason;
 use crate::engine::upstream_filters::UpstreamFilters;
 use crate::pipe::{PipeEnd, WriteThrough};
@@ -124,12 +124,13 @@ impl WriteThrough for Lender {
             &mut replay,
             &mut drained,
             lent.filters.as_mut(),
+            WRITE_THROUGH_BUDGET,
         );
         match outcome {
             // All of it is in the kernel and the pipe's reader is asleep again. A pipe
             // found closed is the I/O thread's to act on (it reads the close again).
             Ok(Written::Idle) => !drained,
-            // Bytes left in the outbox, or more to read than one turn allows.
+            // Bytes left in the outbox, or more than a write-through's budget to write.
             Ok(Written::Blocked | Written::OutOfBudget) => false,
             Err(reason) => {
                 *failed = Some(reason);
