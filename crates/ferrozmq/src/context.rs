@@ -3,6 +3,7 @@
 use crate::engine::{self, Command, IoThread};
 use crate::error::{Error, Result};
 use crate::io_thread_settings::IoThreadSettings;
+use crate::monitor::FeedPump;
 use crate::pipe::{pipe, Limit, Notify, PipeEnd, PipeLimits};
 use crate::socket::mailbox::{DeferredTarget, PeerDetails, SocketEvent, SocketLink};
 use crate::socket::Socket;
@@ -98,6 +99,8 @@ pub(crate) struct ContextShared {
     inproc: Arc<Mutex<Inproc>>,
     sockets: Mutex<HashMap<u64, Weak<SocketLink>>>,
     terminated: AtomicBool,
+    /// The thread that sends every wire monitor feed of the context.
+    feed_pump: Arc<FeedPump>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -134,6 +137,7 @@ impl Context {
                 inproc: Arc::new(Mutex::new(Inproc::default())),
                 sockets: Mutex::new(HashMap::new()),
                 terminated: AtomicBool::new(false),
+                feed_pump: Arc::default(),
             }),
         }
     }
@@ -298,6 +302,10 @@ impl ContextShared {
 
     pub(crate) fn is_terminated(&self) -> bool {
         self.terminated.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn feed_pump(&self) -> &Arc<FeedPump> {
+        &self.feed_pump
     }
 
     pub(crate) fn register_socket(&self, id: u64, link: &Arc<SocketLink>) {

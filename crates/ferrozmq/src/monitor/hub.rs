@@ -213,6 +213,7 @@ impl MonitorHub {
         // The old feed goes first, so that its endpoint can be bound again.
         self.stop_feed();
         let feed = Feed::open(
+            ctx.feed_pump(),
             Socket::new(ctx.clone(), socket_type)?,
             endpoint,
             events,
@@ -234,7 +235,7 @@ impl MonitorHub {
         sinks.names = NameBook::default();
         self.mask.store(sinks.mask(), Ordering::Relaxed);
         drop(sinks);
-        // Outside the lock: the feed's last event may wait for its thread.
+        // Outside the lock: the feed sends what it still holds, and closes its socket.
         drop(old);
     }
 
@@ -292,7 +293,8 @@ impl MonitorHub {
     }
 
     /// The context was shut down: typed monitors' readers waiting for events must return.
-    /// The wire feed goes on until the socket closes (see `Feed`).
+    /// The wire feed goes on until the socket closes (its sends fail once its own socket is
+    /// shut down too); the context waits for that socket anyway.
     pub(crate) fn terminate(&self) {
         let mut sinks = self.lock();
         sinks.terminated = true;
@@ -359,6 +361,37 @@ mod tests {
         assert!(stopped.is_some(), "the feed never said it stopped");
         let rebind = ctx.socket(PAIR).unwrap();
         rebind.bind("inproc://freed-feed").unwrap();
+    }
+
+    #[test]
+    fn closing_a_monitored_socket_of_a_shut_down_context_ends_its_feed_at_once() {
+        let ctx = Context::new();
+        let socket = ctx.socket(PULL).unwrap();
+        socket
+            .monitor_to(Some("inproc://shut-down-feed"), EventSet::ALL)
+            .unwrap();
+        let reader = ctx.socket(PAIR).unwrap();
+        reader
+            .options()
+            .set_rcvtimeo(Some(Duration::from_secs(5)))
+            .unwrap();
+        reader.connect("inproc://shut-down-feed").unwrap();
+        socket.bind("tcp://127.0.0.1:*").unwrap();
+        assert_eq!(WireEvent::recv(&reader).unwrap().kind, EventKind::Listening);
+        ctx.shutdown();
+        // The feed's socket is shut down too: the close must neither wait for it to send
+        // nor for the feed thread.
+        let (closed, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(socket);
+            closed.send(()).unwrap();
+        });
+        assert!(
+            done.recv_timeout(Duration::from_secs(5)).is_ok(),
+            "closing the monitored socket hangs"
+        );
+        drop(reader);
+        drop(ctx);
     }
 
     #[test]

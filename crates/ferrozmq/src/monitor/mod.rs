@@ -27,7 +27,8 @@
 //! ```
 //!
 //! A [`Monitor`]'s queue holds up to [`Monitor::CAPACITY`] events. libzmq's wire feed is an
-//! adapter over a queue of its own: a thread per feed takes its events, turns them into
+//! adapter over a queue of its own: one thread per context (started with its first feed,
+//! ended when its last feed stops) takes every feed's events in turn, turns them into
 //! frames and sends them without waiting on the feed's socket, so an event finds room as
 //! long as the inproc pipe does (the feed socket's SNDHWM plus the reader's RCVHWM, 2000 by
 //! default), and none while no reader is connected, as with libzmq. Neither the hub nor a
@@ -63,6 +64,7 @@ mod wire_v2;
 pub use codes::protocol_error;
 pub(crate) use codes::{disconnect_reason, errno_of, handshake_failure};
 pub use event::{DisconnectReason, MonitorEvent};
+pub(crate) use feed::FeedPump;
 pub use feed::FeedVersion;
 pub(crate) use hub::MonitorHub;
 pub(crate) use names::NameSlot;
