@@ -39,6 +39,7 @@ use crate::engine::reason::Reason;
 use crate::engine::upstream_filters::UpstreamFilters;
 use crate::pipe::{PipeEnd, WriteThrough};
 use std::collections::VecDeque;
+use std::io;
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
 /// What the I/O thread lends out: everything the write pump touches.
@@ -87,11 +88,23 @@ impl Lender {
 
     /// The I/O thread takes back what it lent, waiting for a write-through under way.
     pub(super) fn take_back(&self) -> Returned {
-        let mut slot = self.lock();
+        let (mut slot, panicked) = match self.slot.lock() {
+            Ok(slot) => (slot, false),
+            Err(poisoned) => {
+                self.slot.clear_poison();
+                (poisoned.into_inner(), true)
+            }
+        };
+        // A write-through that panicked left the connection half-updated (an encoder's
+        // state moved, its bytes not queued): the connection is not to be trusted again.
+        let failed = slot
+            .failed
+            .take()
+            .or_else(|| panicked.then(|| Reason::Io(io::Error::other("a write-through panicked"))));
         Returned {
             lent: slot.lent.take(),
             credit: std::mem::take(&mut slot.credit),
-            failed: slot.failed.take(),
+            failed,
         }
     }
 }
@@ -100,7 +113,8 @@ impl WriteThrough for Lender {
     fn write_through(&self) -> bool {
         let mut slot = match self.slot.try_lock() {
             Ok(slot) => slot,
-            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            // A write-through panicked: the I/O thread drops the connection.
+            Err(TryLockError::Poisoned(_)) => return false,
             // The I/O thread has the connection: it is woken as usual.
             Err(TryLockError::WouldBlock) => return false,
         };
