@@ -153,6 +153,9 @@ pub(super) struct Session {
     lender: Arc<Lender>,
     /// The peer's messages arrived since the connection was last lent: it may be lent again.
     credit: bool,
+    /// The connection is with the lender: the next turn takes it back (a turn with nothing
+    /// lent skips the lender's lock).
+    lent: bool,
 }
 
 impl Session {
@@ -192,6 +195,7 @@ impl Session {
             filters,
             lender,
             credit: false,
+            lent: false,
         };
         session.start_connect(ctx);
         session
@@ -212,6 +216,7 @@ impl Session {
             filters: None,
             lender: Arc::new(Lender::default()),
             credit: false,
+            lent: false,
         };
         session.open(stream, false, ctx).ok()?;
         session.connected(ctx).ok()?;
@@ -426,6 +431,7 @@ impl Session {
             return;
         };
         self.credit = false;
+        self.lent = true;
         self.lender.lend(Lent {
             link,
             end,
@@ -436,6 +442,9 @@ impl Session {
     /// Takes back what [`lend`](Self::lend) lent, before anything else looks at the
     /// session; the reason the connection failed, if a write-through found it dead.
     fn take_back(&mut self) -> Option<Reason> {
+        if !std::mem::take(&mut self.lent) {
+            return None;
+        }
         let returned = self.lender.take_back();
         if let Some(lent) = returned.lent {
             self.link = Some(lent.link);
