@@ -423,13 +423,19 @@ impl Session {
                     && l.zap.is_none()
                     && l.socks.is_none()
             })
-            && self.end.as_mut().is_some_and(|e| !e.has_message());
+            // Not only nothing to read: the reader asleep, so that the socket's next flush
+            // writes through or wakes this thread (a pump that stopped for its budget at
+            // the last message left it awake).
+            && self.end.as_mut().is_some_and(|e| !e.poll_readable());
         if !idle {
             return;
         }
         let (Some(link), Some(end)) = (self.link.take(), self.end.take()) else {
             return;
         };
+        // The invariant write_through's safety rests on: a message the socket flushes
+        // from now on is written through or wakes this thread.
+        debug_assert!(end.wakes_on_flush(), "lent with the pipe's reader awake");
         self.credit = false;
         self.lent = true;
         self.lender.lend(Lent {
