@@ -60,6 +60,16 @@ impl Stream {
         sys::send_vectored(self.as_raw_fd(), bufs)
     }
 
+    /// Sends bytes the stream owes the wire on its own (a ws pong or close echo, TLS
+    /// records); `Ok(false)` while the kernel takes no more. Plain streams owe nothing.
+    #[inline]
+    pub(crate) fn flush_pending(&mut self) -> io::Result<bool> {
+        match self {
+            Stream::Ws(ws) => ws.flush_pending(),
+            Stream::Tcp(_) | Stream::Unix(_) => Ok(true),
+        }
+    }
+
     /// For a non-blocking connect: `Ok(true)` once connected, `Ok(false)` while still in
     /// progress, `Err` when it failed.
     pub(crate) fn finish_connect(&self) -> io::Result<bool> {

@@ -548,7 +548,12 @@ fn write_messages(
         let mut slices = [IoSlice::new(&[]); MAX_IOV];
         let n = link.conn.poll_transmit(&mut slices);
         if n == 0 {
-            return Ok(Written::Idle);
+            // What the stream owes the wire itself (a ws pong, TLS records) goes now too.
+            return match link.stream.flush_pending() {
+                Ok(true) => Ok(Written::Idle),
+                Ok(false) => Ok(Written::Blocked),
+                Err(e) => Err(Reason::Io(e)),
+            };
         }
         match link.stream.write_vectored(&slices[..n]) {
             Ok(0) => return Err(Reason::PeerClosed),
