@@ -50,6 +50,16 @@ impl Stream {
         sys::read_into_vec(self.as_raw_fd(), buf, limit)
     }
 
+    /// How much one read may be asked for when the engine wants `asked`: all of it where a
+    /// read is one system call; at most [`ws::MAX_READ`] over ws, whose reads loop.
+    #[inline]
+    pub(crate) fn read_limit(&self, asked: usize) -> usize {
+        match self {
+            Stream::Ws(_) => asked.min(ws::MAX_READ),
+            Stream::Tcp(_) | Stream::Unix(_) => asked,
+        }
+    }
+
     /// Writes as much of `bufs` as the kernel takes; a closed peer is `EPIPE`, never
     /// SIGPIPE (see [`sys::send_vectored`]).
     #[inline]

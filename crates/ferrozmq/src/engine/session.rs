@@ -334,9 +334,16 @@ impl Session {
                     ctx.run_again();
                     break;
                 }
+                let stream = &link.stream;
                 let read = match link.conn.read_buf() {
-                    ReadBuf::Input(buf, asked) => (link.stream.read_into(buf, asked), asked),
-                    ReadBuf::Body(buf, asked) => (link.stream.read_into_vec(buf, asked), asked),
+                    ReadBuf::Input(buf, asked) => {
+                        let asked = stream.read_limit(asked);
+                        (stream.read_into(buf, asked), asked)
+                    }
+                    ReadBuf::Body(buf, asked) => {
+                        let asked = stream.read_limit(asked);
+                        (stream.read_into_vec(buf, asked), asked)
+                    }
                 };
                 match read {
                     (Ok(n), asked) => {

@@ -23,6 +23,11 @@ use tls::{TlsRole, WssOptions};
 
 /// Raw bytes one read takes from the kernel.
 const RAW_READ: usize = 64 * 1024;
+/// The most session bytes one read call is asked for. A ws read decodes frame after frame
+/// until it has what was asked (or the kernel has no more), where a tcp read is one system
+/// call: unbounded, a long message streaming in would be read whole in one call, and the
+/// I/O thread's other connections would wait for all of it instead of the turn's budget.
+pub(crate) const MAX_READ: usize = 4 * RAW_READ;
 /// Session bytes translated per write call, so one call's output stays bounded.
 const WRITE_CHUNK: usize = 256 * 1024;
 
