@@ -14,6 +14,7 @@ use zmq::message::{
     zmq_msg_close, zmq_msg_data, zmq_msg_get, zmq_msg_gets, zmq_msg_group, zmq_msg_init,
     zmq_msg_init_size, zmq_msg_routing_id, zmq_msg_set_group, zmq_msg_set_routing_id, zmq_msg_size,
 };
+use zmq::monitor::zmq_socket_monitor;
 use zmq::poll::{zmq_poll, ZMQ_POLLIN, ZMQ_POLLOUT};
 use zmq::poller::{
     zmq_poller_add, zmq_poller_add_fd, zmq_poller_destroy, zmq_poller_fd, zmq_poller_new,
@@ -1068,4 +1069,37 @@ fn subscriptions_filter_what_a_sub_receives() {
     publisher.send(b"sports goal", 0);
     publisher.send(b"weather rain", 0);
     assert_eq!(subscriber.recv(), b"weather rain");
+}
+
+/// libzmq sends LISTENING from `zmq_bind` itself: a program that binds and then reads its
+/// monitor with ZMQ_DONTWAIT finds the event there.
+#[test]
+fn listening_is_on_the_monitor_when_zmq_bind_returns() {
+    const ZMQ_EVENT_LISTENING: u16 = 0x0008;
+    let ctx = Ctx::new();
+    let watched = ctx.socket(ZMQ_PULL);
+    let rc = unsafe {
+        zmq_socket_monitor(
+            watched.0,
+            c"inproc://listening-at-once".as_ptr(),
+            c_int::from(ZMQ_EVENT_LISTENING),
+        )
+    };
+    assert_eq!(rc, 0, "zmq_socket_monitor: errno {}", errno());
+    let reader = ctx.socket(ZMQ_PAIR);
+    reader.connect("inproc://listening-at-once");
+    for _ in 0..20 {
+        let endpoint = watched.bind(c"tcp://127.0.0.1:*");
+        let mut header = [0u8; 6];
+        let n = unsafe { zmq_recv(reader.0, header.as_mut_ptr().cast(), 6, ZMQ_DONTWAIT) };
+        assert_eq!(n, 6, "no event when zmq_bind returned: errno {}", errno());
+        assert_eq!(
+            u16::from_le_bytes([header[0], header[1]]),
+            ZMQ_EVENT_LISTENING
+        );
+        let mut address = [0u8; 256];
+        let n = unsafe { zmq_recv(reader.0, address.as_mut_ptr().cast(), 256, ZMQ_DONTWAIT) };
+        assert!(n > 0, "the endpoint part: errno {}", errno());
+        assert_eq!(&address[..n as usize], endpoint.as_bytes());
+    }
 }

@@ -50,6 +50,16 @@ impl Stream {
         sys::read_into_vec(self.as_raw_fd(), buf, limit)
     }
 
+    /// How much one read may be asked for when the engine wants `asked`: all of it where a
+    /// read is one system call; at most [`ws::MAX_READ`] over ws, whose reads loop.
+    #[inline]
+    pub(crate) fn read_limit(&self, asked: usize) -> usize {
+        match self {
+            Stream::Ws(_) => asked.min(ws::MAX_READ),
+            Stream::Tcp(_) | Stream::Unix(_) => asked,
+        }
+    }
+
     /// Writes as much of `bufs` as the kernel takes; a closed peer is `EPIPE`, never
     /// SIGPIPE (see [`sys::send_vectored`]).
     #[inline]
@@ -58,6 +68,16 @@ impl Stream {
             return ws.write_vectored(bufs);
         }
         sys::send_vectored(self.as_raw_fd(), bufs)
+    }
+
+    /// Sends bytes the stream owes the wire on its own (a ws pong or close echo, TLS
+    /// records); `Ok(false)` while the kernel takes no more. Plain streams owe nothing.
+    #[inline]
+    pub(crate) fn flush_pending(&mut self) -> io::Result<bool> {
+        match self {
+            Stream::Ws(ws) => ws.flush_pending(),
+            Stream::Tcp(_) | Stream::Unix(_) => Ok(true),
+        }
     }
 
     /// For a non-blocking connect: `Ok(true)` once connected, `Ok(false)` while still in

@@ -459,6 +459,36 @@ fn bind_on_a_port_in_use_reports_bind_failed_with_the_errno() {
     assert_eq!(failed.endpoint(), endpoint);
 }
 
+/// libzmq sends LISTENING and BIND_FAILED from the `bind` call itself: a program that binds
+/// and then looks at its feed without waiting finds them there.
+#[test]
+fn the_wire_feed_has_listening_and_bind_failed_when_bind_returns() {
+    let ctx = Context::new();
+    let pull = socket(&ctx, PULL);
+    let feed = WireFeed::watch(&ctx, &pull, EventSet::ALL);
+    let take = |what: &str| {
+        let parts = feed
+            .reader
+            .try_recv_multipart()
+            .unwrap_or_else(|e| panic!("{what} is not on the feed when bind returns: {e:?}"));
+        WireEvent::parse(&parts).expect("a monitor event")
+    };
+    for _ in 0..20 {
+        let endpoint = bound(&pull, "tcp://127.0.0.1:*");
+        let listening = take("LISTENING");
+        assert_eq!(
+            (listening.kind, listening.endpoint.as_str()),
+            (EventKind::Listening, endpoint.as_str())
+        );
+        assert!(pull.bind(&endpoint).is_err(), "the port is taken");
+        let failed = take("BIND_FAILED");
+        assert_eq!(
+            (failed.kind, failed.value),
+            (EventKind::BindFailed, libc::EADDRINUSE as u32)
+        );
+    }
+}
+
 #[test]
 fn unbind_reports_the_listener_closed() {
     let ctx = Context::new();

@@ -1,7 +1,8 @@
 //! `ZMQ_USE_FD`: binds that listen on a socket the application bound and made listen
-//! itself, over tcp and ipc, with ferrozmq and libzmq peers connecting to it.
+//! itself, over tcp, ipc and ws, with ferrozmq and libzmq peers connecting to it (libzmq's
+//! ws listener takes USE_FD as its tcp one does).
 
-use ferrozmq::{Context, Error, Socket, SocketType, PULL, PUSH, REP};
+use ferrozmq::{Context, Error, Socket, SocketType, PULL, PUSH, REP, REQ};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
@@ -34,6 +35,42 @@ fn a_tcp_bind_listens_on_the_socket_the_application_made() {
     push.connect(&endpoint).unwrap();
     push.send("over the given socket").unwrap();
     assert_eq!(pull.recv().unwrap().as_ref(), b"over the given socket");
+}
+
+/// Over ws the given socket carries the WebSocket upgrade and ZWS: the endpoint keeps its
+/// scheme and its path, with the socket's own address.
+#[test]
+fn a_ws_bind_listens_on_the_socket_the_application_made() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ctx = Context::new();
+    let rep = socket(&ctx, REP);
+    rep.options()
+        .set_use_fd(Some(listener.as_raw_fd()))
+        .unwrap();
+    let endpoint = rep.bind("ws://127.0.0.1:*/given").unwrap();
+    assert_eq!(
+        endpoint,
+        format!("ws://{}/given", listener.local_addr().unwrap())
+    );
+    let req = socket(&ctx, REQ);
+    req.connect(&endpoint).unwrap();
+    for i in 0..3 {
+        req.send(format!("request {i}").as_str()).unwrap();
+        assert_eq!(rep.recv().unwrap(), format!("request {i}").as_str());
+        rep.send("reply").unwrap();
+        assert_eq!(req.recv().unwrap(), "reply");
+    }
+    // A ws bind on a socket that is not listening fails as a tcp one does.
+    let bound_only = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let other = socket(&ctx, REP);
+    other
+        .options()
+        .set_use_fd(Some(bound_only.as_raw_fd()))
+        .unwrap();
+    assert!(matches!(
+        other.bind("ws://127.0.0.1:*/given"),
+        Err(Error::InvalidArgument(_))
+    ));
 }
 
 #[test]

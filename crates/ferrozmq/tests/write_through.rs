@@ -187,3 +187,76 @@ fn replies_written_by_either_thread_keep_their_order() {
         }
     }
 }
+
+/// Replies just over a write-through's budget (64 KiB), which the kernel takes whole: the
+/// write-through stops for its budget with the reply written and the pipe's reader awake
+/// (it never found the pipe empty), and asks for the I/O thread, which lends the connection
+/// again at the next request. Every reply must still come, whichever thread wrote it (and a
+/// debug build checks at each lending that the socket's next flush will be heard).
+#[test]
+fn replies_just_over_a_write_through_budget_keep_coming() {
+    const REPLY: usize = 80 << 10;
+    let ctx = Context::new();
+    let rep_ctx = Context::new();
+    let (req, rep) = req_rep(&ctx, &rep_ctx, "tcp");
+    let server = std::thread::spawn(move || {
+        let body: Vec<u8> = (0..REPLY).map(|i| (i % 251) as u8).collect();
+        while let Ok(request) = rep.recv() {
+            if request.is_empty() {
+                break;
+            }
+            let mut answer = body.clone();
+            answer[..8].copy_from_slice(&request);
+            rep.send(answer).expect("reply");
+        }
+    });
+    for i in 0..2000u64 {
+        req.send(&i.to_be_bytes()[..]).expect("request");
+        let answer = req.recv().expect("the reply arrives");
+        assert_eq!(answer.len(), REPLY);
+        assert_eq!(answer[..8], i.to_be_bytes(), "round trip {i}");
+    }
+    req.send(&b""[..]).expect("the end");
+    server.join().expect("server");
+}
+
+/// Bursts of messages that fill the I/O thread's turns exactly (four of 300 KiB are just
+/// over a turn's 1 MiB budget), to a peer that acknowledges each: a turn can end with all it
+/// wrote in the kernel, the pipe read to its last message but not found empty (its reader
+/// awake), and the peer heard since the last lending. The connection is lent then; the
+/// burst after it must still go out (and a debug build checks at each lending that the
+/// socket's next flush will be heard).
+#[test]
+fn bursts_that_end_a_turn_on_its_budget_keep_going_out() {
+    const PART: usize = 300 << 10;
+    const BURST: usize = 8;
+    const ROUNDS: usize = 20;
+    let ctx = Context::new();
+    let peer_ctx = Context::new();
+    let sender = socket(&ctx, DEALER);
+    let endpoint = sender.bind("tcp://127.0.0.1:*").expect("bind");
+    let peer = socket(&peer_ctx, DEALER);
+    peer.connect(&endpoint).expect("connect");
+    let acker = std::thread::spawn(move || {
+        for n in 0..ROUNDS * BURST {
+            let msg = peer.recv().expect("a burst's message arrives");
+            assert_eq!(msg.len(), PART);
+            assert_eq!(msg[..8], (n as u64).to_be_bytes(), "message {n}");
+            peer.send(&msg[..8]).expect("ack");
+        }
+    });
+    let body: Vec<u8> = (0..PART).map(|i| (i % 251) as u8).collect();
+    let mut n = 0u64;
+    for _ in 0..ROUNDS {
+        for _ in 0..BURST {
+            let mut msg = body.clone();
+            msg[..8].copy_from_slice(&n.to_be_bytes());
+            sender.send(msg).expect("send");
+            n += 1;
+        }
+        for _ in 0..BURST {
+            sender.recv().expect("an ack");
+        }
+    }
+    acker.join().expect("acker");
+}

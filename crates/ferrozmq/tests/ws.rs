@@ -495,6 +495,14 @@ fn push_ready() -> Vec<u8> {
     masked(0x2, &body)
 }
 
+/// Held by the tests that move tens of MiB and by the one that measures the process's
+/// memory, which the others would disturb.
+static LARGE_MEMORY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn large_memory() -> std::sync::MutexGuard<'static, ()> {
+    LARGE_MEMORY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn resident_bytes() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
@@ -507,6 +515,7 @@ fn resident_bytes() -> u64 {
 /// carries messages once the client reads again.
 #[test]
 fn a_ping_flood_from_a_client_that_does_not_read_costs_no_memory() {
+    let _memory = large_memory();
     let ctx = Context::new();
     let pull = ctx.socket(PULL).unwrap();
     timeout(&pull);
@@ -553,6 +562,135 @@ fn a_ping_flood_from_a_client_that_does_not_read_costs_no_memory() {
         at += 2 + len;
     }
     assert_eq!(last_pong.unwrap()[..4], 999u32.to_be_bytes());
+}
+
+/// The WebSocket frames of `wire`, from `*at` on, as (first octet, payload); `*at` moves past
+/// the whole ones (a server's frames are unmasked).
+fn server_frames(wire: &[u8], at: &mut usize) -> Vec<(u8, Vec<u8>)> {
+    let mut frames = Vec::new();
+    loop {
+        let rest = &wire[*at..];
+        if rest.len() < 2 {
+            return frames;
+        }
+        let (len, header) = match rest[1] & 0x7F {
+            126 if rest.len() >= 4 => (usize::from(u16::from_be_bytes([rest[2], rest[3]])), 4),
+            127 if rest.len() >= 10 => {
+                let mut len = [0u8; 8];
+                len.copy_from_slice(&rest[2..10]);
+                (u64::from_be_bytes(len) as usize, 10)
+            }
+            126 | 127 => return frames,
+            n => (usize::from(n), 2),
+        };
+        if rest.len() < header + len {
+            return frames;
+        }
+        frames.push((rest[0], rest[header..header + len].to_vec()));
+        *at += header + len;
+    }
+}
+
+/// A pong the server owes while it is in the middle of a long message (a control frame
+/// cannot cut a data frame) goes out when that message is done, even though nothing else
+/// follows it: no message either way after it.
+#[test]
+fn a_pong_owed_during_a_long_message_goes_out_when_the_message_is_done() {
+    let _memory = large_memory();
+    let ctx = Context::new();
+    let push = ctx.socket(PUSH).unwrap();
+    let endpoint = bind(&push);
+    let mut stream = upgraded(&endpoint);
+    let mut body = vec![2, 5];
+    body.extend_from_slice(b"READY");
+    body.push(11);
+    body.extend_from_slice(b"Socket-Type");
+    body.extend_from_slice(&4u32.to_be_bytes());
+    body.extend_from_slice(b"PULL");
+    stream.write_all(&masked(0x2, &body)).unwrap();
+    // Far more than the socket buffers hold: the server is stuck inside it until we read.
+    const LONG: usize = 32 << 20;
+    push.send(vec![7u8; LONG]).unwrap();
+    let (mut wire, mut at) = (Vec::new(), 0);
+    let mut buf = [0u8; 65536];
+    // Its first bytes are here: the server is writing the message.
+    while wire.len() < 1024 {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "the server closed the connection");
+        wire.extend_from_slice(&buf[..n]);
+    }
+    stream.write_all(&masked(0x9, b"are you there")).unwrap();
+    let (mut long, mut pong) = (false, false);
+    while !pong {
+        let n = stream
+            .read(&mut buf)
+            .expect("the pong comes without further traffic");
+        assert!(n > 0, "the server closed the connection");
+        wire.extend_from_slice(&buf[..n]);
+        for (head, payload) in server_frames(&wire, &mut at) {
+            match head {
+                0x82 if payload.len() == LONG + 1 => long = true,
+                0x8A => {
+                    assert!(long, "the pong came inside the message");
+                    assert_eq!(payload, b"are you there");
+                    pong = true;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// A peer streaming in a long message does not hold up the other connections of the I/O
+/// thread until all of it is in: a ws read is bounded as a tcp one is, and a short message
+/// another peer sends meanwhile reaches the application before the long one is whole.
+#[test]
+fn a_long_message_streaming_in_does_not_hold_up_another_peer() {
+    let _memory = large_memory();
+    let ctx = Context::new();
+    let pull = ctx.socket(PULL).unwrap();
+    timeout(&pull);
+    let endpoint = bind(&pull);
+    // The short message's sender has an I/O thread of its own.
+    let other_ctx = Context::new();
+    let push = other_ctx.socket(PUSH).unwrap();
+    push.connect(&endpoint).unwrap();
+    push.send("first").unwrap();
+    assert_eq!(pull.recv().unwrap(), "first");
+    let mut stream = upgraded(&endpoint);
+    stream.write_all(&push_ready()).unwrap();
+    stream.write_all(&masked(0x2, b"\x00warm")).unwrap();
+    assert_eq!(pull.recv().unwrap(), "warm");
+
+    // One binary frame, masked with the key 0 (so the body goes as it is), written far
+    // faster than the server decodes it.
+    const LONG: usize = 64 << 20;
+    let (written, three_quarters) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn(move || {
+        let mut head = vec![0x82, 0x80 | 127];
+        head.extend_from_slice(&(LONG as u64 + 1).to_be_bytes());
+        head.extend_from_slice(&[0, 0, 0, 0, 0]);
+        stream.write_all(&head).unwrap();
+        let chunk = vec![9u8; 1 << 20];
+        for sent in 1..=LONG >> 20 {
+            stream.write_all(&chunk).unwrap();
+            if sent == (LONG >> 20) * 3 / 4 {
+                written.send(()).unwrap();
+            }
+        }
+        stream
+    });
+    // The server is deep in the long message now.
+    three_quarters.recv().unwrap();
+    push.send("short").unwrap();
+    assert_eq!(
+        pull.recv().unwrap(),
+        "short",
+        "the short message waited for the long one"
+    );
+    let long = pull.recv().unwrap();
+    assert_eq!(long.len(), LONG);
+    drop(writer.join().unwrap());
 }
 
 /// MAXMSGSIZE limits messages, not commands, as over tcp: with a limit of 16 the NULL

@@ -97,6 +97,33 @@ fn req_rep_over_wss() {
     }
 }
 
+/// ZMQ_USE_FD over wss: TLS and ZWS on a listening socket the application made.
+#[test]
+fn a_wss_bind_listens_on_the_socket_the_application_made() {
+    use std::os::fd::AsRawFd;
+    let pki = pki(&["localhost"]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ctx = Context::new();
+    let rep = ctx.socket(REP).unwrap();
+    timeout(&rep);
+    rep.options()
+        .set_use_fd(Some(listener.as_raw_fd()))
+        .unwrap();
+    let endpoint = bind(&rep, &pki);
+    assert_eq!(
+        endpoint,
+        format!("wss://{}/zmq", listener.local_addr().unwrap())
+    );
+    let req = ctx.socket(REQ).unwrap();
+    timeout(&req);
+    trust(&req, &pki);
+    req.connect(&by_name(&endpoint)).unwrap();
+    req.send("over the given socket").unwrap();
+    assert_eq!(rep.recv().unwrap(), "over the given socket");
+    rep.send("reply").unwrap();
+    assert_eq!(req.recv().unwrap(), "reply");
+}
+
 /// Messages of every WebSocket length form, many of them, through partial writes and
 /// TLS records of every fill.
 #[test]

@@ -334,9 +334,16 @@ impl Session {
                     ctx.run_again();
                     break;
                 }
+                let stream = &link.stream;
                 let read = match link.conn.read_buf() {
-                    ReadBuf::Input(buf, asked) => (link.stream.read_into(buf, asked), asked),
-                    ReadBuf::Body(buf, asked) => (link.stream.read_into_vec(buf, asked), asked),
+                    ReadBuf::Input(buf, asked) => {
+                        let asked = stream.read_limit(asked);
+                        (stream.read_into(buf, asked), asked)
+                    }
+                    ReadBuf::Body(buf, asked) => {
+                        let asked = stream.read_limit(asked);
+                        (stream.read_into_vec(buf, asked), asked)
+                    }
                 };
                 match read {
                     (Ok(n), asked) => {
@@ -423,13 +430,19 @@ impl Session {
                     && l.zap.is_none()
                     && l.socks.is_none()
             })
-            && self.end.as_mut().is_some_and(|e| !e.has_message());
+            // Not only nothing to read: the reader asleep, so that the socket's next flush
+            // writes through or wakes this thread (a pump that stopped for its budget at
+            // the last message left it awake).
+            && self.end.as_mut().is_some_and(|e| !e.poll_readable());
         if !idle {
             return;
         }
         let (Some(link), Some(end)) = (self.link.take(), self.end.take()) else {
             return;
         };
+        // The invariant write_through's safety rests on: a message the socket flushes
+        // from now on is written through or wakes this thread.
+        debug_assert!(end.wakes_on_flush(), "lent with the pipe's reader awake");
         self.credit = false;
         self.lent = true;
         self.lender.lend(Lent {
@@ -542,7 +555,12 @@ fn write_messages(
         let mut slices = [IoSlice::new(&[]); MAX_IOV];
         let n = link.conn.poll_transmit(&mut slices);
         if n == 0 {
-            return Ok(Written::Idle);
+            // What the stream owes the wire itself (a ws pong, TLS records) goes now too.
+            return match link.stream.flush_pending() {
+                Ok(true) => Ok(Written::Idle),
+                Ok(false) => Ok(Written::Blocked),
+                Err(e) => Err(Reason::Io(e)),
+            };
         }
         match link.stream.write_vectored(&slices[..n]) {
             Ok(0) => return Err(Reason::PeerClosed),

@@ -109,6 +109,28 @@ impl Feed {
             self.pump.signal.notify();
         }
     }
+
+    /// A handle that sends what the feed holds on the caller's thread (see [`Flush`]).
+    pub(super) fn flush_handle(&self) -> Flush {
+        Flush(self.outlet.clone())
+    }
+}
+
+/// Sends a feed's queued items on the caller's thread, as the pump would: what a call of
+/// the application (`bind`) reports is on the feed's socket when the call returns, as with
+/// libzmq, whose socket sends such events from the calling thread, instead of a moment
+/// later when the pump gets round to it.
+///
+/// It takes the outlet's lock, as the pump does, so items still go out in the order they
+/// were queued, the I/O threads' among them; it waits at most for the pump's current batch
+/// ([`BATCH`] `try_send`s), and sends with `try_send` too: an item that finds no room is
+/// dropped, never waited for. Run it with no hub lock held (the pump takes no hub lock).
+pub(super) struct Flush(Arc<Outlet>);
+
+impl Flush {
+    pub(super) fn run(self) {
+        self.0.send(Feed::CAPACITY);
+    }
 }
 
 /// Dropping the feed ends it: MONITOR_STOPPED goes out last if it was asked for; the drop

@@ -80,6 +80,22 @@ impl MonitorHub {
         }
     }
 
+    /// Reports an event raised by a call of the application, on its thread: unlike
+    /// [`emit`](Self::emit), the wire feed's socket has it (and whatever the feed held
+    /// before it) when this returns, as libzmq's LISTENING and BIND_FAILED are there when
+    /// `zmq_bind` returns. Never blocks on a reader: a full feed drops, as always.
+    pub(crate) fn emit_now(&self, kind: EventKind, value: u32, endpoint: &str) {
+        if !self.wants(kind) {
+            return;
+        }
+        self.send(kind, value, value, endpoint, None);
+        let flush = self.lock().feed.as_ref().map(|f| f.flush_handle());
+        // Outside the hub's lock: the I/O threads report under it meanwhile.
+        if let Some(flush) = flush {
+            flush.run();
+        }
+    }
+
     /// Whether some sink wants the event, or a version 2 feed must learn from it.
     #[inline]
     fn wants(&self, kind: EventKind) -> bool {

@@ -31,7 +31,9 @@
 //! ended when its last feed stops) takes every feed's events in turn, turns them into
 //! frames and sends them without waiting on the feed's socket, so an event finds room as
 //! long as the inproc pipe does (the feed socket's SNDHWM plus the reader's RCVHWM, 2000 by
-//! default), and none while no reader is connected, as with libzmq. Neither the hub nor a
+//! default), and none while no reader is connected, as with libzmq. What a call of the
+//! application raises (LISTENING or BIND_FAILED from `bind`) is sent by that call itself,
+//! so it is on the feed when the call returns, as libzmq sends it. Neither the hub nor a
 //! monitor refers back to the socket: a monitor or feed never keeps a closed socket alive.
 //!
 //! [`Socket::monitor_versioned`] is libzmq's draft `zmq_socket_monitor_versioned`: the same

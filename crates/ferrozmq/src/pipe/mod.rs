@@ -662,6 +662,18 @@ impl PipeEnd {
         }
     }
 
+    /// Whether this end hears of the next message (it sleeps, and the writer's flush wakes
+    /// it or writes through), or one came since it slept, or none will come (the writer
+    /// closed): the state a reader that stopped reading must leave its end in.
+    pub(crate) fn wakes_on_flush(&self) -> bool {
+        let dir = self.in_dir();
+        let heard = match &dir.latest {
+            Some(latest) => latest.reader_waiting.load(Ordering::SeqCst) || latest.lock().is_some(),
+            None => self.rx.wakes_on_flush(),
+        };
+        heard || dir.writer_closed.load(Ordering::Acquire)
+    }
+
     /// True when the writer has closed and every part has been read: the pipe is done.
     pub(crate) fn is_finished(&mut self) -> bool {
         self.in_dir().writer_closed.load(Ordering::Acquire) && !self.has_message()

@@ -286,6 +286,16 @@ impl<T> Reader<T> {
         count != self.visible
     }
 
+    /// Whether the writer's next flush reports that this reader must be woken (it sleeps),
+    /// or a flush already came since it slept: what a reader that stops reading must make
+    /// sure of, lest a new item go unnoticed.
+    pub(crate) fn wakes_on_flush(&self) -> bool {
+        // SAFETY: the head cursor belongs to this unique reader.
+        let count = unsafe { (*self.shared.head.get()).count };
+        let published = self.shared.published.load(Ordering::Acquire);
+        published & ASLEEP != 0 || published & !ASLEEP != count
+    }
+
     /// How many of the visible items not read yet satisfy `counts`: a look at the queue
     /// that takes nothing (for statistics; it walks every such item).
     pub(crate) fn count_visible(&self, counts: impl Fn(&T) -> bool) -> u64 {

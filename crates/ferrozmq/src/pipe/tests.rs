@@ -67,6 +67,43 @@ fn sleeping_reader_gets_one_readable_per_batch() {
     assert_eq!(read_all(&mut b).len(), 2);
 }
 
+/// What the send fast path's lending rests on (engine/session/write_through.rs): a reader
+/// that stopped at the last message without finding the pipe empty is awake, and would not
+/// hear the next flush; a look with `poll_readable` puts it to sleep again.
+#[test]
+fn a_reader_that_stopped_at_the_last_message_hears_the_next_only_after_a_look() {
+    for limit in [Limit::Messages(0), Limit::LatestOnly] {
+        let (ra, rb) = (Arc::new(Recorder::default()), Arc::new(Recorder::default()));
+        let (mut a, mut b) = pipe(
+            ra,
+            rb.clone(),
+            PipeLimits {
+                a_to_b: limit,
+                b_to_a: Limit::Messages(0),
+            },
+        );
+        b.register(2);
+        assert!(matches!(b.read(), Read::Empty));
+        assert!(b.wakes_on_flush(), "{limit:?}: asleep");
+        a.send(Message::from("1")).ok();
+        assert_eq!(rb.take(), vec![(2, PipeEvent::Readable)]);
+        assert!(
+            b.wakes_on_flush(),
+            "{limit:?}: a message came since it slept"
+        );
+        assert!(matches!(b.read(), Read::Message(_)));
+        assert!(!b.has_message());
+        assert!(
+            !b.wakes_on_flush(),
+            "{limit:?}: awake with nothing to read, a flush would go unheard"
+        );
+        assert!(!b.poll_readable());
+        assert!(b.wakes_on_flush(), "{limit:?}: asleep after the look");
+        a.send(Message::from("2")).ok();
+        assert_eq!(rb.take(), vec![(2, PipeEvent::Readable)], "{limit:?}");
+    }
+}
+
 #[test]
 fn blocked_writer_is_told_when_room_appears() {
     let (mut a, mut b, ra, _) = setup(4);

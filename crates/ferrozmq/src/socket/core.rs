@@ -438,8 +438,8 @@ impl SocketCore {
                 _ => return Err(Error::ProtocolNotSupported(text.to_string())),
             };
             let (socket, bound) = udp::bind(&endpoint, self.options.ipv6)
-                .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
-            monitor.emit(EventKind::Listening, socket.as_raw_fd() as u32, &bound);
+                .inspect_err(|e| monitor.emit_now(EventKind::BindFailed, e.errno() as u32, text))?;
+            monitor.emit_now(EventKind::Listening, socket.as_raw_fd() as u32, &bound);
             let names = bind_names(text, bound);
             self.open_datagram(socket, direction, names, true)?;
             return Ok(());
@@ -460,8 +460,8 @@ impl SocketCore {
             ),
         };
         let (listener, bound) = listening
-            .inspect_err(|e| monitor.emit(EventKind::BindFailed, e.errno() as u32, text))?;
-        monitor.emit(EventKind::Listening, listener.as_raw_fd() as u32, &bound);
+            .inspect_err(|e| monitor.emit_now(EventKind::BindFailed, e.errno() as u32, text))?;
+        monitor.emit_now(EventKind::Listening, listener.as_raw_fd() as u32, &bound);
         let io = self.io()?;
         let id = self.ctx.next_id();
         io.send(Command::Listen {
@@ -534,7 +534,7 @@ impl SocketCore {
             let fd = socket.as_raw_fd() as u32;
             let names = vec![text.to_string()];
             let id = self.open_datagram(socket, DatagramDirection::Send { to }, names, false)?;
-            self.link.monitor.emit(EventKind::Connected, fd, text);
+            self.link.monitor.emit_now(EventKind::Connected, fd, text);
             return Ok(Some(id));
         }
         self.options.security.validate()?;

@@ -23,6 +23,11 @@ use tls::{TlsRole, WssOptions};
 
 /// Raw bytes one read takes from the kernel.
 const RAW_READ: usize = 64 * 1024;
+/// The most session bytes one read call is asked for. A ws read decodes frame after frame
+/// until it has what was asked (or the kernel has no more), where a tcp read is one system
+/// call: unbounded, a long message streaming in would be read whole in one call, and the
+/// I/O thread's other connections would wait for all of it instead of the turn's budget.
+pub(crate) const MAX_READ: usize = 4 * RAW_READ;
 /// Session bytes translated per write call, so one call's output stays bounded.
 const WRITE_CHUNK: usize = 256 * 1024;
 
@@ -173,6 +178,15 @@ impl WsStream {
         Ok(n)
     }
 
+    /// Sends what the connection owes the wire on its own (a pong, a close echo, TLS
+    /// records) and what an earlier write left: `Ok(true)` once all of it went, `Ok(false)`
+    /// while the kernel takes no more. The engine calls it when it has nothing to write, so
+    /// such bytes go out as soon as the wire has room, with no message to carry them.
+    pub(crate) fn flush_pending(&mut self) -> io::Result<bool> {
+        let fd = self.tcp.as_raw_fd();
+        self.state.get_mut().flush_owed(fd)
+    }
+
     /// Takes ZMTP bytes from the session; returns how many it may consider written.
     pub(crate) fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         let fd = self.tcp.as_raw_fd();
@@ -195,6 +209,9 @@ impl WsStream {
             state.zws.handle_output(slice, &mut state.to_wire);
             taken += from + slice.len();
         }
+        // A pong or close echo that waited for a frame to end goes with this write, not the
+        // next one (which may never come).
+        state.zws.write_owed(&mut state.to_wire);
         if state.flush(fd)? {
             return Ok(taken);
         }
@@ -211,12 +228,7 @@ impl State {
     /// how many to hand out now. A short count means the connection is drained.
     fn fill(&mut self, fd: i32, asked: usize) -> io::Result<usize> {
         loop {
-            // A pong or close echo joins the wire only once it took all before: a peer
-            // that pings and does not read costs one pending pong, not a growing buffer.
-            if self.flush(fd)? {
-                self.zws.write_owed(&mut self.to_wire);
-                self.flush(fd)?;
-            }
+            self.flush_owed(fd)?;
             let ready = self.to_session.len() - self.taken;
             if ready >= asked || (ready > 0 && self.eof) {
                 return Ok(ready.min(asked));
@@ -262,6 +274,18 @@ impl State {
                 return Err(io::Error::new(io::ErrorKind::InvalidData, e));
             }
         }
+    }
+
+    /// Writes what the wire is owed and then the control frame owed to the peer, if the
+    /// codec may send it now; `Ok(true)` once the wire took all of it. A pong or close echo
+    /// joins the wire only once it took all before: a peer that pings and does not read
+    /// costs one pending pong, not a growing buffer.
+    fn flush_owed(&mut self, fd: i32) -> io::Result<bool> {
+        if !self.flush(fd)? {
+            return Ok(false);
+        }
+        self.zws.write_owed(&mut self.to_wire);
+        self.flush(fd)
     }
 
     fn consume(&mut self, n: usize) {
