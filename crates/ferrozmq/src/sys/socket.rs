@@ -1,10 +1,12 @@
 //! The sockets the library makes itself (tcp listeners and connects, udp), and the options
-//! set on them.
+//! set on them, through `socket2`.
 
 use crate::options::Tuning;
+use socket2::{Domain, SockAddr, SockRef, Socket, TcpKeepalive, Type};
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, FromRawFd, OwnedFd, RawFd};
+use std::time::Duration;
 
 /// The room an interface name has for SO_BINDTODEVICE, its terminating NUL included.
 pub(crate) const IFNAMSIZ: usize = libc::IFNAMSIZ;
@@ -16,42 +18,35 @@ pub(crate) fn tcp_listen(
     backlog: i32,
     tuning: &Tuning,
 ) -> io::Result<TcpListener> {
-    let fd = new_socket(addr, libc::SOCK_STREAM)?;
+    let socket = new_socket(addr, Type::STREAM)?;
     // Buffer sizes and the device must be set before bind and listen to take effect (and
     // are inherited by accepted connections).
-    apply_tuning(&fd, tuning, true, addr.is_ipv6())?;
-    bind_socket(&fd, addr, true)?;
-    // SAFETY: listening on a bound socket we own.
-    if unsafe { libc::listen(fd.as_raw_fd(), backlog.max(1)) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(TcpListener::from(fd))
+    apply_tuning(&socket, tuning, true, addr.is_ipv6())?;
+    bind_socket(&socket, addr, true)?;
+    socket.listen(backlog.max(1))?;
+    Ok(socket.into())
 }
 
 /// A non-blocking udp socket bound to `addr`. With `share_port`, other sockets may bind the
 /// same port too, as every member of a multicast group on one host must.
 pub(crate) fn udp_bind(addr: &SocketAddr, share_port: bool) -> io::Result<UdpSocket> {
-    bound_socket(addr, libc::SOCK_DGRAM, share_port).map(UdpSocket::from)
+    let socket = new_socket(addr, Type::DGRAM)?;
+    bind_socket(&socket, addr, share_port)?;
+    Ok(socket.into())
 }
 
 /// Sets how many routers the multicast datagrams `socket` sends may cross (IPv4 TTL or IPv6
 /// hop limit; the standard library has only the IPv4 one).
 pub(crate) fn set_multicast_hops(socket: &UdpSocket, ipv6: bool, hops: u32) -> io::Result<()> {
-    let hops = i32::try_from(hops).map_err(|_| io::ErrorKind::InvalidInput)?;
+    // The kernel takes an int: a larger count would arrive negative.
+    if i32::try_from(hops).is_err() {
+        return Err(io::ErrorKind::InvalidInput.into());
+    }
+    let socket = SockRef::from(socket);
     if ipv6 {
-        set_int_option(
-            socket.as_raw_fd(),
-            libc::IPPROTO_IPV6,
-            libc::IPV6_MULTICAST_HOPS,
-            hops,
-        )
+        socket.set_multicast_hops_v6(hops)
     } else {
-        set_int_option(
-            socket.as_raw_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_MULTICAST_TTL,
-            hops,
-        )
+        socket.set_multicast_ttl_v4(hops)
     }
 }
 
@@ -63,79 +58,35 @@ pub(crate) fn tcp_connect(
     source: Option<&SocketAddr>,
     tuning: &Tuning,
 ) -> io::Result<TcpStream> {
-    let fd = new_socket(addr, libc::SOCK_STREAM)?;
-    apply_tuning(&fd, tuning, true, addr.is_ipv6())?;
+    let socket = new_socket(addr, Type::STREAM)?;
+    apply_tuning(&socket, tuning, true, addr.is_ipv6())?;
     if let Some(source) = source {
         // Connections to different peers may share one source address and port; without
         // SO_REUSEADDR the second bind would fail while the first connection lives.
-        set_int_option(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
-        let (storage, len) = sockaddr(source);
-        // SAFETY: `storage` holds a valid socket address of `len` bytes.
-        let rc = unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                (&storage as *const libc::sockaddr_storage).cast(),
-                len,
-            )
-        };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        socket.set_reuse_address(true)?;
+        socket.bind(&SockAddr::from(*source))?;
     }
-    let (storage, len) = sockaddr(addr);
-    // SAFETY: `storage` holds a valid socket address of `len` bytes.
-    let rc = unsafe {
-        libc::connect(
-            fd.as_raw_fd(),
-            (&storage as *const libc::sockaddr_storage).cast(),
-            len,
-        )
-    };
-    if rc < 0 {
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINPROGRESS) {
-            return Err(e);
-        }
+    match socket.connect(&SockAddr::from(*addr)) {
+        Err(e) if e.raw_os_error() != Some(libc::EINPROGRESS) => Err(e),
+        _ => Ok(socket.into()),
     }
-    Ok(TcpStream::from(fd))
 }
 
 /// A fresh non-blocking, close-on-exec socket of the address's family.
-fn new_socket(addr: &SocketAddr, kind: i32) -> io::Result<OwnedFd> {
-    let domain = if addr.is_ipv6() {
-        libc::AF_INET6
-    } else {
-        libc::AF_INET
-    };
-    // SAFETY: plain socket creation; ownership goes to `OwnedFd` at once.
-    let fd = unsafe { libc::socket(domain, kind | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` is a fresh descriptor nobody else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+fn new_socket(addr: &SocketAddr, kind: Type) -> io::Result<Socket> {
+    // socket2 makes every socket close-on-exec.
+    Socket::new(Domain::for_address(*addr), kind.nonblocking(), None)
 }
 
-fn bound_socket(addr: &SocketAddr, kind: i32, reuse_addr: bool) -> io::Result<OwnedFd> {
-    let fd = new_socket(addr, kind)?;
-    bind_socket(&fd, addr, reuse_addr)?;
-    Ok(fd)
-}
-
-fn bind_socket(fd: &OwnedFd, addr: &SocketAddr, reuse_addr: bool) -> io::Result<()> {
-    let raw = fd.as_raw_fd();
+/// Binds `socket` to `addr`; an IPv6 socket takes IPv4 too (dual stack).
+fn bind_socket(socket: &Socket, addr: &SocketAddr, reuse_addr: bool) -> io::Result<()> {
     if reuse_addr {
-        set_int_option(raw, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+        socket.set_reuse_address(true)?;
     }
     if addr.is_ipv6() {
-        set_int_option(raw, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 0)?;
+        socket.set_only_v6(false)?;
     }
-    let (storage, len) = sockaddr(addr);
-    // SAFETY: `storage` holds a valid socket address of `len` bytes.
-    if unsafe { libc::bind(raw, (&storage as *const libc::sockaddr_storage).cast(), len) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    socket.bind(&SockAddr::from(*addr))
 }
 
 /// Applies the operating-system knobs of [`Tuning`] that are set; `tcp` says whether the
@@ -147,137 +98,54 @@ pub(crate) fn apply_tuning(
     tcp: bool,
     ipv6: bool,
 ) -> io::Result<()> {
-    let fd = socket.as_fd().as_raw_fd();
+    let socket = SockRef::from(socket);
+    // The set knobs are never negative (the option setters take unsigned values or -1 for
+    // "leave"), so the conversions below keep the value the kernel gets.
     if tuning.sndbuf >= 0 {
-        set_int_option(fd, libc::SOL_SOCKET, libc::SO_SNDBUF, tuning.sndbuf)?;
+        socket.set_send_buffer_size(tuning.sndbuf as usize)?;
     }
     if tuning.rcvbuf >= 0 {
-        set_int_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, tuning.rcvbuf)?;
+        socket.set_recv_buffer_size(tuning.rcvbuf as usize)?;
     }
     if tuning.priority != 0 {
-        set_int_option(fd, libc::SOL_SOCKET, libc::SO_PRIORITY, tuning.priority)?;
+        socket.set_priority(tuning.priority as u32)?;
     }
     if !tcp {
         return Ok(());
     }
     if tuning.tos != 0 {
         if ipv6 {
-            set_int_option(fd, libc::IPPROTO_IPV6, libc::IPV6_TCLASS, tuning.tos)?;
+            socket.set_tclass_v6(tuning.tos as u32)?;
         } else {
-            set_int_option(fd, libc::IPPROTO_IP, libc::IP_TOS, tuning.tos)?;
+            socket.set_tos_v4(tuning.tos as u32)?;
         }
     }
     if tuning.tcp_keepalive >= 0 {
-        set_int_option(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_KEEPALIVE,
-            tuning.tcp_keepalive,
-        )?;
+        socket.set_keepalive(tuning.tcp_keepalive != 0)?;
     }
     if tuning.tcp_keepalive == 1 {
-        for (name, value) in [
-            (libc::TCP_KEEPIDLE, tuning.tcp_keepalive_idle),
-            (libc::TCP_KEEPCNT, tuning.tcp_keepalive_cnt),
-            (libc::TCP_KEEPINTVL, tuning.tcp_keepalive_intvl),
-        ] {
-            if value > 0 {
-                set_int_option(fd, libc::IPPROTO_TCP, name, value)?;
-            }
+        let seconds = |value: i32| Duration::from_secs(value as u64);
+        let mut keepalive = TcpKeepalive::new();
+        if tuning.tcp_keepalive_idle > 0 {
+            keepalive = keepalive.with_time(seconds(tuning.tcp_keepalive_idle));
         }
+        if tuning.tcp_keepalive_intvl > 0 {
+            keepalive = keepalive.with_interval(seconds(tuning.tcp_keepalive_intvl));
+        }
+        if tuning.tcp_keepalive_cnt > 0 {
+            keepalive = keepalive.with_retries(tuning.tcp_keepalive_cnt as u32);
+        }
+        // Sets only the knobs given (and SO_KEEPALIVE again, already on).
+        socket.set_tcp_keepalive(&keepalive)?;
     }
     if tuning.tcp_maxrt > 0 {
-        set_int_option(
-            fd,
-            libc::IPPROTO_TCP,
-            libc::TCP_USER_TIMEOUT,
-            tuning.tcp_maxrt,
-        )?;
+        let timeout = Duration::from_millis(tuning.tcp_maxrt as u64);
+        socket.set_tcp_user_timeout(Some(timeout))?;
     }
     if !tuning.bind_to_device.is_empty() {
-        let name = tuning.bind_to_device.as_bytes();
-        // SAFETY: the option value is a byte string that outlives the call.
-        let rc = unsafe {
-            libc::setsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_BINDTODEVICE,
-                name.as_ptr().cast(),
-                name.len() as libc::socklen_t,
-            )
-        };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        socket.bind_device(Some(tuning.bind_to_device.as_bytes()))?;
     }
     Ok(())
-}
-
-/// Reads an integer socket option.
-fn get_int_option(fd: RawFd, level: i32, name: i32) -> io::Result<i32> {
-    let mut value: i32 = 0;
-    let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
-    // SAFETY: `value` and `len` are valid for writes of their sizes.
-    let rc =
-        unsafe { libc::getsockopt(fd, level, name, (&mut value as *mut i32).cast(), &mut len) };
-    if rc < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(value)
-    }
-}
-
-fn set_int_option(fd: RawFd, level: i32, name: i32, value: i32) -> io::Result<()> {
-    // SAFETY: the option value is a plain int that outlives the call.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&value as *const i32).cast(),
-            std::mem::size_of::<i32>() as libc::socklen_t,
-        )
-    };
-    if rc < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
-
-fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
-    // SAFETY: all-zero is a valid sockaddr_storage.
-    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let len = match addr {
-        SocketAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: a.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from_ne_bytes(a.ip().octets()),
-                },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
-            unsafe { std::ptr::write((&mut storage as *mut libc::sockaddr_storage).cast(), sin) };
-            std::mem::size_of::<libc::sockaddr_in>()
-        }
-        SocketAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: a.port().to_be(),
-                sin6_flowinfo: a.flowinfo(),
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.ip().octets(),
-                },
-                sin6_scope_id: a.scope_id(),
-            };
-            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
-            unsafe { std::ptr::write((&mut storage as *mut libc::sockaddr_storage).cast(), sin6) };
-            std::mem::size_of::<libc::sockaddr_in6>()
-        }
-    };
-    (storage, len as libc::socklen_t)
 }
 
 /// A close-on-exec duplicate of `fd`, a descriptor the application keeps (`ZMQ_USE_FD`).
@@ -294,8 +162,7 @@ pub(crate) fn duplicate(fd: RawFd) -> io::Result<OwnedFd> {
 /// Whether `socket` is a socket that listens (SO_ACCEPTCONN); an error when it is no
 /// socket at all.
 pub(crate) fn is_listening(socket: &impl AsFd) -> io::Result<bool> {
-    let fd = socket.as_fd().as_raw_fd();
-    get_int_option(fd, libc::SOL_SOCKET, libc::SO_ACCEPTCONN).map(|v| v != 0)
+    SockRef::from(socket).is_listener()
 }
 
 #[cfg(test)]
@@ -307,6 +174,7 @@ mod tests {
         let l = tcp_listen(&"127.0.0.1:0".parse().unwrap(), 10, &Tuning::default()).unwrap();
         let addr = l.local_addr().unwrap();
         assert_ne!(addr.port(), 0);
+        assert!(is_listening(&l).unwrap());
         let err = tcp_listen(&addr, 10, &Tuning::default()).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
     }
@@ -322,35 +190,84 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_listeners_take_ipv4_too() {
+        let Ok(l) = tcp_listen(&"[::]:0".parse().unwrap(), 10, &Tuning::default()) else {
+            return; // no IPv6 on this host
+        };
+        assert!(!SockRef::from(&l).only_v6().unwrap());
+    }
+
+    #[test]
     fn tuning_reaches_the_socket_before_it_connects() {
         let l = tcp_listen(&"127.0.0.1:0".parse().unwrap(), 10, &Tuning::default()).unwrap();
         let tuning = Tuning {
             tcp_keepalive: 1,
             tcp_keepalive_idle: 77,
+            tcp_keepalive_intvl: 9,
+            tcp_keepalive_cnt: 4,
             sndbuf: 65536,
             tcp_maxrt: 1234,
             priority: 5,
             ..Tuning::default()
         };
         let stream = tcp_connect(&l.local_addr().unwrap(), None, &tuning).unwrap();
-        let fd = stream.as_raw_fd();
+        let socket = SockRef::from(&stream);
+        assert!(socket.keepalive().unwrap());
         assert_eq!(
-            get_int_option(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE).unwrap(),
-            1
+            socket.tcp_keepalive_time().unwrap(),
+            Duration::from_secs(77)
         );
         assert_eq!(
-            get_int_option(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE).unwrap(),
-            77
+            socket.tcp_keepalive_interval().unwrap(),
+            Duration::from_secs(9)
         );
+        assert_eq!(socket.tcp_keepalive_retries().unwrap(), 4);
         assert_eq!(
-            get_int_option(fd, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT).unwrap(),
-            1234
+            socket.tcp_user_timeout().unwrap(),
+            Some(Duration::from_millis(1234))
         );
-        assert_eq!(
-            get_int_option(fd, libc::SOL_SOCKET, libc::SO_PRIORITY).unwrap(),
-            5
-        );
+        assert_eq!(socket.priority().unwrap(), 5);
         // Linux doubles the requested size for its own bookkeeping.
-        assert!(get_int_option(fd, libc::SOL_SOCKET, libc::SO_SNDBUF).unwrap() >= 65536);
+        assert!(socket.send_buffer_size().unwrap() >= 65536);
+        assert!(!is_listening(&stream).unwrap());
+
+        // Alone: on Linux, IP_TOS also resets SO_PRIORITY from the TOS bits.
+        let tos = Tuning {
+            tos: 0x28,
+            ..Tuning::default()
+        };
+        let stream = tcp_connect(&l.local_addr().unwrap(), None, &tos).unwrap();
+        assert_eq!(SockRef::from(&stream).tos_v4().unwrap(), 0x28);
+    }
+
+    #[test]
+    fn a_connect_from_a_source_address_binds_it() {
+        let l = tcp_listen(&"127.0.0.1:0".parse().unwrap(), 10, &Tuning::default()).unwrap();
+        let source: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let stream =
+            tcp_connect(&l.local_addr().unwrap(), Some(&source), &Tuning::default()).unwrap();
+        let socket = SockRef::from(&stream);
+        assert!(socket.reuse_address().unwrap());
+        let bound = socket.local_addr().unwrap().as_socket().unwrap();
+        assert_eq!(bound.ip(), source.ip());
+    }
+
+    #[test]
+    fn multicast_hops_beyond_an_int_are_refused() {
+        let socket = udp_bind(&"127.0.0.1:0".parse().unwrap(), false).unwrap();
+        set_multicast_hops(&socket, false, 3).unwrap();
+        assert_eq!(SockRef::from(&socket).multicast_ttl_v4().unwrap(), 3);
+        let err = set_multicast_hops(&socket, false, u32::MAX).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn a_duplicate_is_a_separate_descriptor_of_the_same_socket() {
+        use std::os::fd::AsRawFd;
+        let l = tcp_listen(&"127.0.0.1:0".parse().unwrap(), 10, &Tuning::default()).unwrap();
+        let dup = duplicate(l.as_raw_fd()).unwrap();
+        assert_ne!(dup.as_raw_fd(), l.as_raw_fd());
+        assert!(is_listening(&dup).unwrap());
+        assert!(duplicate(-1).is_err());
     }
 }
