@@ -231,7 +231,7 @@ impl Context {
             .collect()
     }
 
-    /// The I/O threads' scheduling policy, one of `libc::SCHED_*`
+    /// The I/O threads' scheduling policy, one of the system's `SCHED_*` values
     /// (`ZMQ_THREAD_SCHED_POLICY`); `None`: the system's default.
     pub fn set_io_thread_sched_policy(&self, policy: Option<i32>) -> Result<()> {
         if policy.is_some_and(|p| p < 0) {

@@ -1,5 +1,9 @@
 //! The library's error type.
 
+use crate::sys::errno::{
+    EADDRINUSE, EADDRNOTAVAIL, EAGAIN, EHOSTUNREACH, EINVAL, EIO, EMFILE, ENOENT, ENOTSOCK,
+    ENOTSUP, EPROTONOSUPPORT,
+};
 use std::fmt;
 use std::io;
 
@@ -19,7 +23,9 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// let push = Context::new().socket(PUSH).unwrap();
 /// assert_eq!(push.try_recv(), Err(Error::NotSupported));
 /// assert_eq!(push.try_send("no peer yet"), Err(Error::Again));
-/// assert_eq!(Error::Again.errno(), libc::EAGAIN);
+/// // The operating system's EAGAIN, the code behind `ErrorKind::WouldBlock`.
+/// let errno = std::io::Error::from_raw_os_error(Error::Again.errno());
+/// assert_eq!(errno.kind(), std::io::ErrorKind::WouldBlock);
 ///
 /// let io: std::io::Error = Error::Again.into();
 /// assert_eq!(io.kind(), std::io::ErrorKind::WouldBlock);
@@ -73,20 +79,20 @@ impl Error {
         const EFSM: i32 = 156_384_712 + 51;
         const EMTHREAD: i32 = 156_384_712 + 54;
         match self {
-            Error::Again => libc::EAGAIN,
+            Error::Again => EAGAIN,
             Error::Terminated => ETERM,
             Error::State => EFSM,
-            Error::NotSupported => libc::ENOTSUP,
-            Error::InvalidEndpoint(_) | Error::InvalidArgument(_) => libc::EINVAL,
-            Error::ProtocolNotSupported(_) => libc::EPROTONOSUPPORT,
-            Error::AddrInUse(_) => libc::EADDRINUSE,
-            Error::AddrNotAvailable(_) => libc::EADDRNOTAVAIL,
-            Error::NoSuchEndpoint(_) => libc::ENOENT,
-            Error::HostUnreachable => libc::EHOSTUNREACH,
-            Error::TooManySockets => libc::EMFILE,
-            Error::Closed => libc::ENOTSOCK,
+            Error::NotSupported => ENOTSUP,
+            Error::InvalidEndpoint(_) | Error::InvalidArgument(_) => EINVAL,
+            Error::ProtocolNotSupported(_) => EPROTONOSUPPORT,
+            Error::AddrInUse(_) => EADDRINUSE,
+            Error::AddrNotAvailable(_) => EADDRNOTAVAIL,
+            Error::NoSuchEndpoint(_) => ENOENT,
+            Error::HostUnreachable => EHOSTUNREACH,
+            Error::TooManySockets => EMFILE,
+            Error::Closed => ENOTSOCK,
             Error::NoIoThread => EMTHREAD,
-            Error::Io(e) => e.raw_os_error().unwrap_or(libc::EIO),
+            Error::Io(e) => e.raw_os_error().unwrap_or(EIO),
         }
     }
 }
@@ -196,6 +202,7 @@ impl From<Error> for io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::errno::{ECONNRESET, EPIPE};
 
     #[test]
     fn errors_compare_by_variant_and_details() {
@@ -209,12 +216,9 @@ mod tests {
             Error::AddrInUse("tcp://a:1".into()),
             Error::AddrInUse("tcp://a:2".into())
         );
-        let reset = || Error::Io(io::Error::from_raw_os_error(libc::ECONNRESET));
+        let reset = || Error::Io(io::Error::from_raw_os_error(ECONNRESET));
         assert_eq!(reset(), reset());
-        assert_ne!(
-            reset(),
-            Error::Io(io::Error::from_raw_os_error(libc::EPIPE))
-        );
+        assert_ne!(reset(), Error::Io(io::Error::from_raw_os_error(EPIPE)));
     }
 
     #[test]
@@ -223,7 +227,7 @@ mod tests {
         assert_eq!(io.kind(), io::ErrorKind::HostUnreachable);
         let inner = io.get_ref().and_then(|e| e.downcast_ref::<Error>());
         assert_eq!(inner, Some(&Error::HostUnreachable));
-        let reset = io::Error::from(Error::Io(io::Error::from_raw_os_error(libc::ECONNRESET)));
-        assert_eq!(reset.raw_os_error(), Some(libc::ECONNRESET));
+        let reset = io::Error::from(Error::Io(io::Error::from_raw_os_error(ECONNRESET)));
+        assert_eq!(reset.raw_os_error(), Some(ECONNRESET));
     }
 }

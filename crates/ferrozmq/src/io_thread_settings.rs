@@ -7,6 +7,7 @@
 //! process may not take (raising priority needs privileges) leaves the thread as it was
 //! rather than failing the bind or connect that started it.
 
+use crate::sys::thread;
 use std::collections::BTreeSet;
 
 /// See the module documentation.
@@ -36,43 +37,10 @@ impl IoThreadSettings {
     /// Applies the CPU set and scheduling to the calling thread (the new I/O thread).
     pub(crate) fn apply_to_current_thread(&self) {
         if !self.cpus.is_empty() {
-            // SAFETY: a zeroed cpu_set_t is an empty set; CPU_SET stays within it for
-            // indexes below CPU_SETSIZE, which is checked.
-            unsafe {
-                let mut set: libc::cpu_set_t = std::mem::zeroed();
-                for &cpu in &self.cpus {
-                    if cpu < libc::CPU_SETSIZE as usize {
-                        libc::CPU_SET(cpu, &mut set);
-                    }
-                }
-                // Best effort: CPUs the process may not use leave the mask as it was.
-                let _ = libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
-            }
+            thread::set_affinity(&self.cpus);
         }
-        if self.policy.is_none() && self.priority.is_none() {
-            return;
-        }
-        let policy = self.policy.unwrap_or(libc::SCHED_OTHER);
-        let time_sharing = matches!(
-            policy,
-            libc::SCHED_OTHER | libc::SCHED_BATCH | libc::SCHED_IDLE
-        );
-        // SAFETY: plain scheduling calls on this thread with valid arguments.
-        unsafe {
-            let param = libc::sched_param {
-                sched_priority: if time_sharing {
-                    0
-                } else {
-                    self.priority.unwrap_or(0)
-                },
-            };
-            let _ = libc::pthread_setschedparam(libc::pthread_self(), policy, &param);
-            if time_sharing && self.priority.is_some() {
-                // The time-sharing policies ignore priorities: the most a thread can ask
-                // is the lowest nice value (needs RLIMIT_NICE or privileges).
-                let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-                let _ = libc::setpriority(libc::PRIO_PROCESS, tid, -20);
-            }
+        if self.policy.is_some() || self.priority.is_some() {
+            thread::set_scheduling(self.policy, self.priority);
         }
     }
 }
@@ -97,17 +65,7 @@ mod tests {
         };
         let allowed = std::thread::spawn(move || {
             settings.apply_to_current_thread();
-            // SAFETY: reads this thread's mask into a zeroed set.
-            unsafe {
-                let mut set: libc::cpu_set_t = std::mem::zeroed();
-                assert_eq!(
-                    libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set),
-                    0
-                );
-                (0..libc::CPU_SETSIZE as usize)
-                    .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
-                    .collect::<Vec<_>>()
-            }
+            thread::affinity()
         })
         .join()
         .unwrap();

@@ -109,7 +109,7 @@ impl Stream {
     pub(crate) fn tune(&self, tuning: &Tuning) {
         if let Some(s) = self.tcp() {
             let ipv6 = s.local_addr().is_ok_and(|a| a.is_ipv6());
-            let _ = sys::apply_tuning(s.as_raw_fd(), tuning, true, ipv6);
+            let _ = sys::apply_tuning(s, tuning, true, ipv6);
         }
     }
 
@@ -364,7 +364,9 @@ fn unix_addr(path: &str) -> Result<UnixAddr> {
     // sun_path holds 108 bytes, a pathname's NUL or an abstract name's leading one among
     // them. Longer is ENAMETOOLONG, as libzmq reports it.
     if path.len() > 107 {
-        return Err(Error::Io(io::Error::from_raw_os_error(libc::ENAMETOOLONG)));
+        return Err(Error::Io(io::Error::from_raw_os_error(
+            crate::sys::errno::ENAMETOOLONG,
+        )));
     }
     match path.strip_prefix('@') {
         // An empty abstract name would ask the kernel to make one up (autobind), which
@@ -463,20 +465,13 @@ impl Listener {
         fd: RawFd,
         mut ws: WsConfig,
     ) -> Result<(Listener, String)> {
-        use std::os::fd::{FromRawFd, OwnedFd};
-        // SAFETY: F_DUPFD_CLOEXEC only reads `fd`; a bad one fails with EBADF.
-        let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
-        if dup < 0 {
-            return Err(Error::Io(io::Error::last_os_error()));
-        }
-        // SAFETY: `dup` is a fresh descriptor nothing else owns.
-        let owned = unsafe { OwnedFd::from_raw_fd(dup) };
+        use std::os::fd::OwnedFd;
+        let owned = sys::socket::duplicate(fd)?;
         let not_listening = || {
             Error::InvalidArgument("USE_FD is not a listening socket of the endpoint's transport")
         };
-        let listening = sys::get_int_option(dup, libc::SOL_SOCKET, libc::SO_ACCEPTCONN)
-            .map_err(|_| not_listening())?;
-        if listening == 0 {
+        let listening = sys::socket::is_listening(&owned).map_err(|_| not_listening())?;
+        if !listening {
             return Err(not_listening());
         }
         let tcp_listener = |owned: OwnedFd| {

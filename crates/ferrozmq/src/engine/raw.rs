@@ -290,7 +290,10 @@ impl RawConnection {
                         self.schedule_reconnect(ctx);
                     }
                     Ok(()) if pending => {
-                        self.report(EventKind::ConnectDelayed, libc::EINPROGRESS as u32);
+                        self.report(
+                            EventKind::ConnectDelayed,
+                            crate::sys::errno::EINPROGRESS as u32,
+                        );
                     }
                     Ok(()) => {}
                 }
@@ -309,7 +312,7 @@ impl RawConnection {
     fn stops_reconnecting(&self, cause: &io::Error, was_connected: bool) -> bool {
         let stop = self.owner.options.reconnect_stop;
         let refused = cause.kind() == io::ErrorKind::ConnectionRefused
-            || cause.raw_os_error() == Some(libc::ENOENT);
+            || cause.raw_os_error() == Some(crate::sys::errno::ENOENT);
         (!was_connected && refused && stop & RECONNECT_STOP_CONN_REFUSED != 0)
             || (was_connected && stop & RECONNECT_STOP_AFTER_DISCONNECT != 0)
     }

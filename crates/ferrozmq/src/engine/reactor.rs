@@ -428,8 +428,11 @@ impl Reactor {
                     };
                     if !admitted {
                         let Owner { link, endpoint, .. } = &owner;
-                        link.monitor
-                            .emit(EventKind::AcceptFailed, libc::EACCES as u32, endpoint);
+                        link.monitor.emit(
+                            EventKind::AcceptFailed,
+                            crate::sys::errno::EACCES as u32,
+                            endpoint,
+                        );
                         continue;
                     }
                     let Owner { link, endpoint, .. } = &owner;

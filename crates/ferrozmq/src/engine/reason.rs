@@ -44,7 +44,7 @@ impl Reason {
         match self {
             Reason::Io(e) => {
                 e.kind() == io::ErrorKind::ConnectionRefused
-                    || e.raw_os_error() == Some(libc::ENOENT)
+                    || e.raw_os_error() == Some(crate::sys::errno::ENOENT)
             }
             _ => false,
         }

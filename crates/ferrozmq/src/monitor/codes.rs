@@ -4,6 +4,7 @@
 
 use super::{DisconnectReason, EventKind};
 use crate::engine::{Reason, ZapError};
+use crate::sys::errno::{EFAULT, EIO, ENOTCONN, EPIPE, EPROTO, ETIMEDOUT};
 use std::io;
 use zmtp::{MechanismError, ProtocolError};
 
@@ -134,10 +135,10 @@ pub(crate) fn zap_error_code(error: ZapError) -> u32 {
 /// the one libzmq would have seen (a peer hanging up reads as `EPIPE`).
 pub(crate) fn errno_of(error: &io::Error) -> u32 {
     let errno = error.raw_os_error().unwrap_or(match error.kind() {
-        io::ErrorKind::UnexpectedEof | io::ErrorKind::WriteZero => libc::EPIPE,
-        io::ErrorKind::TimedOut => libc::ETIMEDOUT,
-        io::ErrorKind::NotConnected => libc::ENOTCONN,
-        _ => libc::EIO,
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::WriteZero => EPIPE,
+        io::ErrorKind::TimedOut => ETIMEDOUT,
+        io::ErrorKind::NotConnected => ENOTCONN,
+        _ => EIO,
     });
     errno.unsigned_abs()
 }
@@ -159,14 +160,12 @@ pub(crate) fn handshake_failure(reason: &Reason) -> (EventKind, u32) {
 fn errno_of_loss(reason: &Reason) -> u32 {
     let errno = match reason {
         Reason::Io(e) => return errno_of(e),
-        Reason::PeerClosed => libc::EPIPE,
-        Reason::ConnectTimeout | Reason::HandshakeTimeout | Reason::HeartbeatTimeout => {
-            libc::ETIMEDOUT
-        }
-        Reason::SocketClosed => libc::ENOTCONN,
+        Reason::PeerClosed => EPIPE,
+        Reason::ConnectTimeout | Reason::HandshakeTimeout | Reason::HeartbeatTimeout => ETIMEDOUT,
+        Reason::SocketClosed => ENOTCONN,
         // libzmq's value for a handshake it could not do: HANDSHAKE_FAILED_NO_DETAIL.
-        Reason::NoZapHandler => libc::EFAULT,
-        Reason::Protocol(_) | Reason::Zap(_) => libc::EPROTO,
+        Reason::NoZapHandler => EFAULT,
+        Reason::Protocol(_) | Reason::Zap(_) => EPROTO,
     };
     errno.unsigned_abs()
 }
@@ -206,6 +205,7 @@ pub(crate) fn disconnect_reason(reason: &Reason) -> DisconnectReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::errno::{ECONNRESET, EHOSTUNREACH};
     use zmtp::SocketType;
 
     #[test]
@@ -225,10 +225,10 @@ mod tests {
 
     #[test]
     fn io_errors_report_errno() {
-        let reset = io::Error::from_raw_os_error(libc::ECONNRESET);
-        assert_eq!(errno_of(&reset), libc::ECONNRESET as u32);
+        let reset = io::Error::from_raw_os_error(ECONNRESET);
+        assert_eq!(errno_of(&reset), ECONNRESET as u32);
         let eof = io::Error::from(io::ErrorKind::UnexpectedEof);
-        assert_eq!(errno_of(&eof), libc::EPIPE as u32);
+        assert_eq!(errno_of(&eof), EPIPE as u32);
     }
 
     #[test]
@@ -245,16 +245,16 @@ mod tests {
             disconnect_reason(&Reason::HandshakeTimeout),
             DisconnectReason::HandshakeTimeout
         );
-        let reset = io::Error::from_raw_os_error(libc::ECONNRESET);
+        let reset = io::Error::from_raw_os_error(ECONNRESET);
         assert_eq!(
             disconnect_reason(&Reason::Io(reset)),
             DisconnectReason::PeerClosed
         );
-        let unreachable = io::Error::from_raw_os_error(libc::EHOSTUNREACH);
+        let unreachable = io::Error::from_raw_os_error(EHOSTUNREACH);
         assert_eq!(
             disconnect_reason(&Reason::Io(unreachable)),
             DisconnectReason::Io {
-                errno: libc::EHOSTUNREACH
+                errno: EHOSTUNREACH
             }
         );
         let garbage = Reason::Protocol(ProtocolError::BadSignature);
@@ -283,10 +283,10 @@ mod tests {
             (EventKind::HandshakeFailedNoDetail, errno) => errno as i32,
             other => panic!("{reason}: {other:?}"),
         };
-        assert_eq!(no_detail(Reason::NoZapHandler), libc::EFAULT);
-        assert_eq!(no_detail(Reason::HandshakeTimeout), libc::ETIMEDOUT);
-        assert_eq!(no_detail(Reason::PeerClosed), libc::EPIPE);
-        assert_eq!(no_detail(Reason::SocketClosed), libc::ENOTCONN);
+        assert_eq!(no_detail(Reason::NoZapHandler), EFAULT);
+        assert_eq!(no_detail(Reason::HandshakeTimeout), ETIMEDOUT);
+        assert_eq!(no_detail(Reason::PeerClosed), EPIPE);
+        assert_eq!(no_detail(Reason::SocketClosed), ENOTCONN);
         assert_eq!(
             handshake_failure(&Reason::Zap(ZapError::BadVersion)),
             (

@@ -247,7 +247,7 @@ impl MonitorEvent {
             MonitorEvent::BindFailed { errno, .. }
             | MonitorEvent::AcceptFailed { errno, .. }
             | MonitorEvent::HandshakeFailedNoDetail { errno, .. } => *errno as u32,
-            MonitorEvent::ConnectDelayed { .. } => libc::EINPROGRESS as u32,
+            MonitorEvent::ConnectDelayed { .. } => crate::sys::errno::EINPROGRESS as u32,
             MonitorEvent::ConnectRetried { interval, .. } => {
                 u32::try_from(interval.as_millis()).unwrap_or(u32::MAX)
             }
@@ -330,7 +330,7 @@ mod tests {
         for kind in EventKind::ALL {
             let reason = Some(DisconnectReason::PeerClosed);
             let value = match kind {
-                EventKind::ConnectDelayed => libc::EINPROGRESS as u32,
+                EventKind::ConnectDelayed => crate::sys::errno::EINPROGRESS as u32,
                 EventKind::MonitorStopped => 0,
                 _ => 0x1234,
             };

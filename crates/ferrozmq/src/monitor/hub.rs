@@ -425,7 +425,7 @@ mod tests {
         let queued: Vec<MonitorEvent> = std::iter::from_fn(|| monitor.try_recv().ok()).collect();
         assert_eq!(queued.len(), crate::Monitor::CAPACITY);
         assert!(queued.iter().all(
-            |e| matches!(e, MonitorEvent::BindFailed { errno, .. } if *errno == libc::EADDRINUSE)
+            |e| matches!(e, MonitorEvent::BindFailed { errno, .. } if *errno == crate::sys::errno::EADDRINUSE)
         ));
     }
 }

@@ -2,12 +2,12 @@
 //! the `zmq` crate's, with a typed timeout).
 
 use super::events::{PollEvents, POLLERR, POLLIN, POLLOUT};
-use super::os;
 use super::wake::{self, WakeFd};
 use crate::error::{Error, Result};
 use crate::signal::{Observer, ObserverId, Signal};
 use crate::socket::mailbox::SocketLink;
 use crate::socket::Socket;
+use crate::sys::poll::{self as os, PollFd};
 use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::time::Duration;
@@ -175,14 +175,10 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usi
         std::thread::sleep(deadline.saturating_duration_since(std::time::Instant::now()));
         return Ok(0);
     }
-    let mut fds: Vec<libc::pollfd> = items
+    let mut fds: Vec<PollFd> = items
         .iter()
         .filter(|item| item.socket.is_none())
-        .map(|item| libc::pollfd {
-            fd: item.fd,
-            events: os::interest(item.events) as i16,
-            revents: 0,
-        })
+        .map(|item| PollFd::new(item.fd, item.events))
         .collect();
     let fd_count = fds.len();
 
@@ -205,11 +201,7 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usi
 
     let sleep = Sleep::new(items, fd_count > 0)?;
     if let Some(wake_fd) = &sleep.wake_fd {
-        fds.push(libc::pollfd {
-            fd: wake_fd.raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        });
+        fds.push(PollFd::new(wake_fd.raw_fd(), POLLIN));
     }
     loop {
         // Registered: what happened before is visible to this look, what happens after rings.
@@ -229,7 +221,7 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usi
             0
         };
         let ready_fds = check_fds(items, &mut fds, timeout)?;
-        if fds[fd_count].revents != 0 {
+        if fds[fd_count].is_ready() {
             wake_fd.drain();
         }
         if must_return || ready_fds > 0 {
@@ -256,11 +248,7 @@ fn check_sockets(items: &mut [PollItem<'_>]) -> Result<usize> {
 
 /// Runs poll(2) over `fds` (the items' descriptors, then possibly the wake descriptor) and
 /// sets every descriptor item's `revents`; returns how many have some.
-fn check_fds(
-    items: &mut [PollItem<'_>],
-    fds: &mut [libc::pollfd],
-    timeout_ms: i32,
-) -> Result<usize> {
+fn check_fds(items: &mut [PollItem<'_>], fds: &mut [PollFd], timeout_ms: i32) -> Result<usize> {
     if fds.is_empty() {
         return Ok(0);
     }
@@ -268,7 +256,7 @@ fn check_fds(
     let mut ready = 0;
     let fd_items = items.iter_mut().filter(|item| item.socket.is_none());
     for (item, fd) in fd_items.zip(fds.iter()) {
-        item.revents = os::readiness(fd.revents as u16 as u32) & (item.events | POLLERR);
+        item.revents = fd.readiness() & (item.events | POLLERR);
         if !item.revents.is_empty() {
             ready += 1;
         }

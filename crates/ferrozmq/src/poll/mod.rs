@@ -13,7 +13,6 @@
 
 mod events;
 mod item;
-mod os;
 mod poller;
 mod readiness_fd;
 mod wake;

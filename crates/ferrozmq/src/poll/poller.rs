@@ -23,12 +23,12 @@
 //! descriptors the poller parks its thread.
 
 use super::events::{PollEvents, POLLERR, POLLIN, POLLOUT};
-use super::os::{self, Epoll};
 use super::wake::{self, WakeFd};
 use crate::error::{Error, Result};
 use crate::signal::{Observer, ObserverId, Signal};
 use crate::socket::mailbox::SocketLink;
 use crate::socket::Socket;
+use crate::sys::poll::{self as os, Epoll};
 use slab::Slab;
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -359,9 +359,7 @@ impl<S: Borrow<Socket>> Poller<S> {
             ));
         }
         let key = self.entries.vacant_key();
-        self.descriptors()?
-            .epoll
-            .add(fd, os::interest(events), key as u64)?;
+        self.descriptors()?.epoll.add(fd, events, key as u64)?;
         self.entries.insert(Entry {
             source: Source::Fd,
             events,
@@ -409,9 +407,7 @@ impl<S: Borrow<Socket>> Poller<S> {
     pub fn modify_fd(&mut self, fd: RawFd, events: PollEvents) -> Result<()> {
         let key = self.fd_key(fd)?;
         if let Some(descriptors) = &self.descriptors {
-            descriptors
-                .epoll
-                .modify(fd, os::interest(events), key as u64)?;
+            descriptors.epoll.modify(fd, events, key as u64)?;
         }
         self.entries[key].events = events;
         Ok(())
@@ -543,7 +539,7 @@ impl<S: Borrow<Socket>> Poller<S> {
             None => {
                 let epoll = Epoll::new()?;
                 let wake = WakeFd::new()?;
-                epoll.add(wake.raw_fd(), libc::POLLIN as u32, WAKE)?;
+                epoll.add(wake.raw_fd(), POLLIN, WAKE)?;
                 Descriptors { epoll, wake }
             }
         };
@@ -647,8 +643,7 @@ impl Descriptors {
         events: &mut Vec<PollerEvent>,
         timeout_ms: i32,
     ) -> Result<()> {
-        for event in self.epoll.wait(timeout_ms)? {
-            let (data, revents) = (event.u64, event.events);
+        for (data, revents) in self.epoll.wait(timeout_ms)? {
             if data == WAKE {
                 self.wake.drain();
                 continue;
@@ -656,7 +651,7 @@ impl Descriptors {
             let Some(entry) = usize::try_from(data).ok().and_then(|k| entries.get(k)) else {
                 continue;
             };
-            let ready = os::readiness(revents) & (entry.events | POLLERR);
+            let ready = revents & (entry.events | POLLERR);
             if !ready.is_empty() {
                 events.push(PollerEvent {
                     token: entry.token,

@@ -2,11 +2,11 @@
 //! `ZMQ_FD` ([`Socket::fd`]), with libzmq's contract between them.
 
 use super::events::PollEvents;
-use super::os;
 use crate::error::Result;
 use crate::signal::{Observer, ObserverId};
 use crate::socket::mailbox::SocketLink;
 use crate::socket::Socket;
+use crate::sys::eventfd;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -24,8 +24,8 @@ impl ReadinessFd {
     /// A readable eventfd: whatever the socket holds already is news to an application
     /// that has not looked yet.
     pub(crate) fn new() -> std::io::Result<ReadinessFd> {
-        let fd = os::eventfd()?;
-        os::eventfd_signal(&fd);
+        let fd = eventfd::new()?;
+        eventfd::signal(&fd);
         Ok(ReadinessFd {
             fd,
             signalled: AtomicBool::new(true),
@@ -43,7 +43,7 @@ impl ReadinessFd {
             // Drain first: a notify between the drain and the swap finds the flag still
             // set and does not write, and the swap (a read-modify-write after its own)
             // makes its news visible to the readiness read that follows.
-            os::eventfd_drain(&self.fd);
+            eventfd::drain(&self.fd);
             self.signalled.swap(false, Ordering::AcqRel);
         }
     }
@@ -88,7 +88,7 @@ impl ReadinessSlot {
 impl Observer for ReadinessFd {
     fn notified(&self) {
         if !self.signalled.swap(true, Ordering::AcqRel) {
-            os::eventfd_signal(&self.fd);
+            eventfd::signal(&self.fd);
         }
     }
 }
@@ -100,7 +100,8 @@ impl Socket {
     /// It also clears the descriptor from [`fd`](Self::fd); see there.
     ///
     /// ```
-    /// use ferrozmq::{Context, PULL, PUSH, POLLIN};
+    /// use ferrozmq::{Context, PollItem, PULL, PUSH, POLLIN};
+    /// use std::time::Duration;
     /// let ctx = Context::new();
     /// let pull = ctx.socket(PULL).unwrap();
     /// pull.bind("inproc://get-events").unwrap();
@@ -144,7 +145,8 @@ impl Socket {
     /// A busy socket writes the descriptor at most once between two `events` calls.
     ///
     /// ```
-    /// use ferrozmq::{Context, PULL, PUSH, POLLIN};
+    /// use ferrozmq::{Context, PollItem, PULL, PUSH, POLLIN};
+    /// use std::time::Duration;
     /// let ctx = Context::new();
     /// let pull = ctx.socket(PULL).unwrap();
     /// pull.bind("inproc://get-fd").unwrap();
@@ -155,9 +157,10 @@ impl Socket {
     /// let fd = pull.fd().unwrap();
     /// let mut received = 0;
     /// while received == 0 {
-    ///     // What a foreign event loop does: sleep until the descriptor is readable...
-    ///     let mut item = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
-    ///     unsafe { libc::poll(&mut item, 1, 5000) };
+    ///     // What a foreign event loop does (here zmq_poll on the bare descriptor): sleep
+    ///     // until the descriptor is readable...
+    ///     let mut item = [PollItem::from_fd(fd, POLLIN)];
+    ///     ferrozmq::poll(&mut item, Some(Duration::from_secs(5))).unwrap();
     ///     // ...then work while the socket says there is work.
     ///     while pull.events().unwrap().contains(POLLIN) {
     ///         pull.try_recv().unwrap();
@@ -175,13 +178,11 @@ impl Socket {
 mod tests {
     use super::*;
 
+    use crate::sys::poll::{poll, PollFd};
+
     fn readable(fd: RawFd) -> bool {
-        let mut item = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        os::poll(std::slice::from_mut(&mut item), 0).expect("poll") == 1
+        let mut item = PollFd::new(fd, crate::poll::POLLIN);
+        poll(std::slice::from_mut(&mut item), 0).expect("poll") == 1
     }
 
     #[test]
@@ -199,10 +200,7 @@ mod tests {
         for _ in 0..10 {
             fd.notified();
         }
-        let mut count: u64 = 0;
-        // SAFETY: reads 8 bytes into a live u64 from a descriptor the test owns.
-        let n = unsafe { libc::read(fd.raw_fd(), (&mut count as *mut u64).cast(), 8) };
-        assert_eq!((n, count), (8, 1));
+        assert_eq!(eventfd::take(&fd.fd), Some(1));
     }
 
     #[test]
@@ -220,7 +218,7 @@ mod tests {
     #[test]
     fn an_application_reading_the_descriptor_is_tolerated() {
         let fd = ReadinessFd::new().unwrap();
-        os::eventfd_drain(&fd.fd);
+        eventfd::drain(&fd.fd);
         fd.rearm();
         fd.notified();
         assert!(readable(fd.raw_fd()));

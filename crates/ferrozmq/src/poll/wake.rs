@@ -2,8 +2,8 @@
 //! and, when raw descriptors are watched too, an eventfd that turns a ring into descriptor
 //! readiness so that one poll(2) or epoll_wait sleeps on both.
 
-use super::os;
 use crate::signal::Signal;
+use crate::sys::eventfd;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
@@ -22,17 +22,17 @@ struct EventFd(OwnedFd);
 
 impl Wake for EventFd {
     fn wake(self: Arc<Self>) {
-        os::eventfd_signal(&self.0);
+        eventfd::signal(&self.0);
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        os::eventfd_signal(&self.0);
+        eventfd::signal(&self.0);
     }
 }
 
 impl WakeFd {
     pub(crate) fn new() -> std::io::Result<WakeFd> {
-        let eventfd = Arc::new(EventFd(os::eventfd()?));
+        let eventfd = Arc::new(EventFd(eventfd::new()?));
         Ok(WakeFd {
             waker: Waker::from(eventfd.clone()),
             eventfd,
@@ -54,7 +54,7 @@ impl WakeFd {
 
     /// Clears the eventfd after it woke a sleep.
     pub(crate) fn drain(&self) {
-        os::eventfd_drain(&self.eventfd.0);
+        eventfd::drain(&self.eventfd.0);
     }
 }
 

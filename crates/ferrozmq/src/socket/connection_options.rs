@@ -349,7 +349,7 @@ impl SocketOptions<'_> {
     /// Binds connections to a network interface (SO_BINDTODEVICE, usually needs
     /// privileges); empty (the default) removes the binding (`ZMQ_BINDTODEVICE`).
     pub fn set_bindtodevice(&self, interface: &str) -> Result<()> {
-        if interface.len() >= libc::IFNAMSIZ || interface.contains('\0') {
+        if interface.len() >= crate::sys::socket::IFNAMSIZ || interface.contains('\0') {
             return Err(Error::InvalidArgument("interface name too long"));
         }
         self.core().options.tuning.bind_to_device = interface.to_string();

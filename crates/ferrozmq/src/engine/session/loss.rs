@@ -50,7 +50,10 @@ impl Session {
                     self.link = None;
                     self.schedule_reconnect(ctx);
                 } else if pending {
-                    self.report(EventKind::ConnectDelayed, libc::EINPROGRESS as u32);
+                    self.report(
+                        EventKind::ConnectDelayed,
+                        crate::sys::errno::EINPROGRESS as u32,
+                    );
                 }
             }
             Err(e) => {

@@ -1,38 +1,13 @@
-//! The operating-system calls the pollers use: eventfd, level-triggered epoll and poll(2).
+//! The kernel's waits on descriptors that `zmq_poll` and the poller use: poll(2), and a
+//! level-triggered epoll instance, with the translation between their event bits and
+//! ferrozmq's [`PollEvents`].
 
-use super::events::{PollEvents, POLLERR, POLLIN, POLLOUT};
+use crate::poll::{PollEvents, POLLERR, POLLIN, POLLOUT};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-/// A non-blocking eventfd with a zero counter.
-pub(crate) fn eventfd() -> io::Result<OwnedFd> {
-    // SAFETY: plain descriptor creation; ownership goes to `OwnedFd` at once.
-    let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` is a fresh descriptor nobody else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// Makes an eventfd readable.
-pub(crate) fn eventfd_signal(fd: &OwnedFd) {
-    let one: u64 = 1;
-    // SAFETY: writes 8 bytes from a live u64 to a descriptor we own. The only possible
-    // failure, a counter about to overflow, still leaves the descriptor readable.
-    unsafe { libc::write(fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
-}
-
-/// Makes an eventfd unreadable again. An application may have read it already: then there
-/// is nothing to read and that is fine.
-pub(crate) fn eventfd_drain(fd: &OwnedFd) {
-    let mut count: u64 = 0;
-    // SAFETY: reads at most 8 bytes into a live u64.
-    unsafe { libc::read(fd.as_raw_fd(), (&mut count as *mut u64).cast(), 8) };
-}
-
 /// What poll(2) and epoll should watch for, given what the application asked for.
-pub(crate) fn interest(events: PollEvents) -> u32 {
+fn interest(events: PollEvents) -> u32 {
     let mut interest = 0;
     if events.contains(POLLIN) {
         interest |= libc::POLLIN as u32;
@@ -45,7 +20,7 @@ pub(crate) fn interest(events: PollEvents) -> u32 {
 
 /// What a descriptor is ready for, from poll(2)'s or epoll's report. As in libzmq, anything
 /// besides readable and writable (hang-up, error, invalid descriptor) counts as POLLERR.
-pub(crate) fn readiness(revents: u32) -> PollEvents {
+fn readiness(revents: u32) -> PollEvents {
     let mut events = PollEvents::empty();
     if revents & libc::POLLIN as u32 != 0 {
         events |= POLLIN;
@@ -71,10 +46,41 @@ pub(crate) fn timeout_ms(timeout: Option<std::time::Duration>) -> i32 {
     }
 }
 
+/// One descriptor of a [`poll`] call: what to watch it for, and what it was found ready for.
+#[repr(transparent)]
+pub(crate) struct PollFd(libc::pollfd);
+
+impl PollFd {
+    pub(crate) fn new(fd: RawFd, events: PollEvents) -> PollFd {
+        PollFd(libc::pollfd {
+            fd,
+            events: interest(events) as i16,
+            revents: 0,
+        })
+    }
+
+    /// What the last [`poll`] found the descriptor ready for.
+    pub(crate) fn readiness(&self) -> PollEvents {
+        readiness(self.0.revents as u16 as u32)
+    }
+
+    /// Whether the last [`poll`] reported anything for the descriptor.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.0.revents != 0
+    }
+}
+
 /// poll(2) over `fds`. An interrupted call reports nothing ready; callers loop anyway.
-pub(crate) fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<usize> {
-    // SAFETY: `fds` is a live, exclusively borrowed array of `fds.len()` pollfd.
-    let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+pub(crate) fn poll(fds: &mut [PollFd], timeout_ms: i32) -> io::Result<usize> {
+    // SAFETY: `fds` is a live, exclusively borrowed array of `fds.len()` pollfd (`PollFd`
+    // is a transparent wrapper of one).
+    let n = unsafe {
+        libc::poll(
+            fds.as_mut_ptr().cast::<libc::pollfd>(),
+            fds.len() as libc::nfds_t,
+            timeout_ms,
+        )
+    };
     if n < 0 {
         let e = io::Error::last_os_error();
         if e.kind() == io::ErrorKind::Interrupted {
@@ -118,22 +124,26 @@ impl Epoll {
         Ok(())
     }
 
-    /// Watches `fd` for `interest` (poll(2) bits); its reports carry `data`.
-    pub(crate) fn add(&self, fd: RawFd, interest: u32, data: u64) -> io::Result<()> {
-        self.control(libc::EPOLL_CTL_ADD, fd, interest, data)
+    /// Watches `fd` for `events`; its reports carry `data`.
+    pub(crate) fn add(&self, fd: RawFd, events: PollEvents, data: u64) -> io::Result<()> {
+        self.control(libc::EPOLL_CTL_ADD, fd, interest(events), data)
     }
 
-    pub(crate) fn modify(&self, fd: RawFd, interest: u32, data: u64) -> io::Result<()> {
-        self.control(libc::EPOLL_CTL_MOD, fd, interest, data)
+    /// Watches `fd`, added before, for `events` instead.
+    pub(crate) fn modify(&self, fd: RawFd, events: PollEvents, data: u64) -> io::Result<()> {
+        self.control(libc::EPOLL_CTL_MOD, fd, interest(events), data)
     }
 
     pub(crate) fn delete(&self, fd: RawFd) -> io::Result<()> {
         self.control(libc::EPOLL_CTL_DEL, fd, 0, 0)
     }
 
-    /// Waits up to `timeout_ms` (-1: forever) and returns `(data, revents)` of each ready
-    /// descriptor. An interrupted wait reports nothing.
-    pub(crate) fn wait(&mut self, timeout_ms: i32) -> io::Result<&[libc::epoll_event]> {
+    /// Waits up to `timeout_ms` (-1: forever) and returns the data and readiness of each
+    /// ready descriptor. An interrupted wait reports nothing.
+    pub(crate) fn wait(
+        &mut self,
+        timeout_ms: i32,
+    ) -> io::Result<impl Iterator<Item = (u64, PollEvents)> + '_> {
         self.events.clear();
         let capacity = self.events.capacity();
         // SAFETY: the kernel writes at most `capacity` events into the spare capacity.
@@ -148,7 +158,7 @@ impl Epoll {
         if n < 0 {
             let e = io::Error::last_os_error();
             if e.kind() == io::ErrorKind::Interrupted {
-                return Ok(&[]);
+                return Ok(self.ready());
             }
             return Err(e);
         }
@@ -158,6 +168,13 @@ impl Epoll {
             // More may be ready than fitted: report them next time, with room to spare.
             self.events.reserve(capacity);
         }
-        Ok(&self.events)
+        Ok(self.ready())
+    }
+
+    fn ready(&self) -> impl Iterator<Item = (u64, PollEvents)> + '_ {
+        // Copies out of the events, which are packed on some targets.
+        self.events
+            .iter()
+            .map(|event| (event.u64, readiness(event.events)))
     }
 }
