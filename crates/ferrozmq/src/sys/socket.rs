@@ -107,18 +107,20 @@ pub(crate) fn apply_tuning(
     if tuning.rcvbuf >= 0 {
         socket.set_recv_buffer_size(tuning.rcvbuf as usize)?;
     }
-    if tuning.priority != 0 {
-        socket.set_priority(tuning.priority as u32)?;
-    }
-    if !tcp {
-        return Ok(());
-    }
-    if tuning.tos != 0 {
+    // The type of service goes first: on Linux, IP_TOS also sets SO_PRIORITY from its bits,
+    // so a priority the application asked for must come after it to hold.
+    if tcp && tuning.tos != 0 {
         if ipv6 {
             socket.set_tclass_v6(tuning.tos as u32)?;
         } else {
             socket.set_tos_v4(tuning.tos as u32)?;
         }
+    }
+    if tuning.priority != 0 {
+        socket.set_priority(tuning.priority as u32)?;
+    }
+    if !tcp {
+        return Ok(());
     }
     if tuning.tcp_keepalive >= 0 {
         socket.set_keepalive(tuning.tcp_keepalive != 0)?;
@@ -231,13 +233,16 @@ mod tests {
         assert!(socket.send_buffer_size().unwrap() >= 65536);
         assert!(!is_listening(&stream).unwrap());
 
-        // Alone: on Linux, IP_TOS also resets SO_PRIORITY from the TOS bits.
-        let tos = Tuning {
+        // Both: IP_TOS also sets SO_PRIORITY on Linux, so the priority asked for must
+        // still be there after the type of service.
+        let both = Tuning {
             tos: 0x28,
+            priority: 5,
             ..Tuning::default()
         };
-        let stream = tcp_connect(&l.local_addr().unwrap(), None, &tos).unwrap();
+        let stream = tcp_connect(&l.local_addr().unwrap(), None, &both).unwrap();
         assert_eq!(SockRef::from(&stream).tos_v4().unwrap(), 0x28);
+        assert_eq!(SockRef::from(&stream).priority().unwrap(), 5);
     }
 
     #[test]
