@@ -13,7 +13,7 @@
 
 mod events;
 mod item;
-mod os;
+pub(crate) mod os;
 mod poller;
 mod readiness_fd;
 mod wake;
