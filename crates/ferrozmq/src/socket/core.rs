@@ -63,8 +63,9 @@ enum Waiting<'a> {
 }
 
 /// Whether a blocking receive of this type may read its connection itself: the types that
-/// wait for an answer (request-reply, a pair). A one-way stream's reader is best served by
-/// the I/O thread reading ahead of it, many messages per system call.
+/// wait for an answer (request-reply, a pair), when they do (a send came first: see
+/// `SocketCore::awaiting_answer`). A one-way stream's reader is best served by the I/O
+/// thread reading ahead of it, many messages per system call.
 fn reads_for_itself(socket_type: SocketType) -> bool {
     matches!(
         socket_type,
@@ -98,6 +99,9 @@ pub(crate) struct SocketCore {
     pub(crate) last_endpoint: String,
     /// The last part received had MORE set.
     pub(crate) rcvmore: bool,
+    /// A send went through since the last receive: the next receive waits for an answer,
+    /// which it may read for itself (see [`wait`](Self::wait)).
+    awaiting_answer: bool,
     events: Vec<SocketEvent>,
 }
 
@@ -120,6 +124,7 @@ impl SocketCore {
             endpoints: Vec::new(),
             last_endpoint: String::new(),
             rcvmore: false,
+            awaiting_answer: false,
             events: Vec::new(),
         })
     }
@@ -238,7 +243,7 @@ impl SocketCore {
         let Waiting::ForInput(armed) = waiting else {
             return self.link.wait(deadline);
         };
-        if !reads_for_itself(self.socket_type) {
+        if !self.awaiting_answer || !reads_for_itself(self.socket_type) {
             return self.link.wait(deadline);
         }
         let Some(reads) = self.pipes.sole_read_through() else {
@@ -276,7 +281,9 @@ impl SocketCore {
                     None
                 }
             }
-        })
+        })?;
+        self.awaiting_answer = true;
+        Ok(())
     }
 
     /// Receives one part, waiting as the flags and RCVTIMEO say.
@@ -287,6 +294,7 @@ impl SocketCore {
             Err(RecvError::WouldBlock) => None,
         })?;
         self.rcvmore = msg.more();
+        self.awaiting_answer = false;
         Ok(msg)
     }
 

@@ -116,10 +116,9 @@ impl Lender {
         };
         // A write-through that panicked left the connection half-updated (an encoder's
         // state moved, its bytes not queued): the connection is not to be trusted again.
-        let mut failed = slot
-            .failed
-            .take()
-            .or_else(|| panicked.then(|| Reason::Io(io::Error::other("a write-through panicked"))));
+        let mut failed = slot.failed.take().or_else(|| {
+            panicked.then(|| Reason::Io(io::Error::other("a write- or read-through panicked")))
+        });
         // A stream the socket's thread was waiting on goes back into the poller first.
         if let Err(e) = self.give_back_reads(&mut slot) {
             failed.get_or_insert(Reason::Io(e));
