@@ -338,3 +338,41 @@ fn a_dealer_reads_through_its_one_connection_in_order() {
         assert!(reply[1] == body[..], "round {round}: the body is intact");
     }
 }
+
+#[test]
+fn a_receive_that_times_out_gives_the_connection_back() {
+    let ctx = Context::new();
+    let (pair, mut peer) = pair_and_raw_peer(&ctx, PAIR, |_| {});
+    let fd = pair.fd().expect("ZMQ_FD");
+    let rcvtimeo = |ms| {
+        pair.options()
+            .set_rcvtimeo(Some(Duration::from_millis(ms)))
+            .expect("rcvtimeo")
+    };
+    for round in 0..10u32 {
+        // The peer speaks (the connection is lent after that) and is answered.
+        peer.write(&frame(0, &label(round, 0)));
+        rcvtimeo(10_000);
+        assert_eq!(pair.recv().expect("first"), &label(round, 0)[..]);
+        pair.send(&round.to_be_bytes()[..]).expect("answer");
+        assert_eq!(next_message(&mut peer), round.to_be_bytes());
+        // A receive that waits on the connection itself and gives up...
+        rcvtimeo(20);
+        assert!(pair.recv().is_err(), "nothing was sent yet");
+        // ...leaves the connection to the I/O thread: what comes next reaches ZMQ_FD.
+        peer.write(&frame(0, &label(round, 1)));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !pair.events().expect("events").contains(POLLIN) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let mut item = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one live pollfd.
+            let n = unsafe { libc::poll(&mut item, 1, left.as_millis() as i32) };
+            assert!(n > 0, "round {round}: ZMQ_FD never became readable");
+        }
+        assert_eq!(pair.try_recv().expect("second"), &label(round, 1)[..]);
+    }
+}
