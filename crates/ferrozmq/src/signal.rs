@@ -11,6 +11,9 @@
 //! and still block in its own receive: each party keeps its own registration. A notify
 //! with no observers costs one extra load of a flag.
 
+use crate::poll::POLLIN;
+use crate::sys::{eventfd, poll as os_poll};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
@@ -87,6 +90,39 @@ thread_local! {
 /// A waker that unparks the calling thread.
 pub(crate) fn thread_waker() -> Waker {
     THREAD_WAKER.with(Waker::clone)
+}
+
+/// A waker that makes an eventfd readable: how a thread waiting in poll(2) on another
+/// descriptor hears a notify.
+struct FdWaker(OwnedFd);
+
+impl Wake for FdWaker {
+    fn wake(self: Arc<Self>) {
+        eventfd::signal(&self.0);
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        eventfd::signal(&self.0);
+    }
+}
+
+thread_local! {
+    /// This thread's eventfd waker, made on first use (`None` if the system refused one).
+    static FD_WAKER: Option<(Arc<FdWaker>, Waker)> = eventfd::new().ok().map(|fd| {
+        let waker = Arc::new(FdWaker(fd));
+        (waker.clone(), Waker::from(waker))
+    });
+}
+
+/// How [`Signal::wait_or_readable`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Woken {
+    /// The signal was notified.
+    Notified,
+    /// The descriptor is readable (or failed, or hung up); the signal was not notified.
+    Readable,
+    /// The deadline passed.
+    TimedOut,
 }
 
 impl Signal {
@@ -231,6 +267,77 @@ impl Signal {
                 self.state.store(IDLE, Ordering::Release);
                 return true;
             }
+        }
+    }
+
+    /// [`wait`](Self::wait), but also ends when `fd` is readable: the waiter sleeps in
+    /// poll(2) on `fd` and a per-thread eventfd that a notify writes. The one-waiter protocol
+    /// is `wait`'s, so a notify is never lost, whether it comes before the wait, during it or
+    /// as it ends. `None` when the thread has no eventfd (the caller waits as usual).
+    pub(crate) fn wait_or_readable(&self, deadline: Option<Instant>, fd: RawFd) -> Option<Woken> {
+        FD_WAKER.with(|waker| {
+            let (eventfd, waker) = waker.as_ref()?;
+            Some(self.wait_in_poll(deadline, fd, &eventfd.0, waker))
+        })
+    }
+
+    fn wait_in_poll(
+        &self,
+        deadline: Option<Instant>,
+        fd: RawFd,
+        eventfd: &OwnedFd,
+        waker: &Waker,
+    ) -> Woken {
+        if self.state.swap(IDLE, Ordering::AcqRel) == NOTIFIED {
+            return Woken::Notified;
+        }
+        self.register(waker);
+        if self
+            .state
+            .compare_exchange(IDLE, WAITING, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            self.state.store(IDLE, Ordering::Release);
+            return Woken::Notified;
+        }
+        let mut fds = [
+            os_poll::PollFd::new(eventfd.as_raw_fd(), POLLIN),
+            os_poll::PollFd::new(fd, POLLIN),
+        ];
+        loop {
+            let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let timed_out = timeout.is_some_and(|t| t.is_zero());
+            if !timed_out {
+                // An error is taken as "look again", like an interruption.
+                let _ = os_poll::poll(&mut fds, os_poll::timeout_ms(timeout));
+                if fds[0].is_ready() {
+                    // A notify's write, or one left over from an earlier wait that ended
+                    // otherwise: the state below says which.
+                    eventfd::drain(eventfd);
+                }
+            }
+            let readable = fds[1].is_ready();
+            if self.state.load(Ordering::Acquire) == NOTIFIED {
+                self.state.store(IDLE, Ordering::Release);
+                return Woken::Notified;
+            }
+            if !readable && !timed_out {
+                continue;
+            }
+            // Stop waiting, unless a notify comes first: then it is the news.
+            return match self.state.compare_exchange(
+                WAITING,
+                IDLE,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) if readable => Woken::Readable,
+                Ok(_) => Woken::TimedOut,
+                Err(_) => {
+                    self.state.store(IDLE, Ordering::Release);
+                    Woken::Notified
+                }
+            };
         }
     }
 

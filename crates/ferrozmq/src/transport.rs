@@ -131,7 +131,21 @@ impl Stream {
     }
 
     pub(crate) fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
-        let interest = Interest::READABLE | Interest::WRITABLE;
+        self.register_watching(registry, token, true)
+    }
+
+    /// Registers the stream for readability, and for writability too when `writable`.
+    pub(crate) fn register_watching(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        writable: bool,
+    ) -> io::Result<()> {
+        let interest = if writable {
+            Interest::READABLE | Interest::WRITABLE
+        } else {
+            Interest::READABLE
+        };
         match self {
             Stream::Tcp(s) => s.register(registry, token, interest),
             Stream::Unix(s) => s.register(registry, token, interest),
@@ -146,6 +160,13 @@ impl Stream {
     /// message the peer reads wakes our I/O thread for nothing.
     pub(crate) fn writable_on_every_read(&self) -> bool {
         matches!(self, Stream::Unix(_))
+    }
+
+    /// Whether the bytes the kernel holds for this stream are all the bytes there are to
+    /// read, so that waiting for its descriptor to be readable is waiting for input: true for
+    /// tcp and unix streams, not for ws (a TLS layer may hold decrypted bytes).
+    pub(crate) fn is_plain(&self) -> bool {
+        matches!(self, Stream::Tcp(_) | Stream::Unix(_))
     }
 
     /// Watches the stream for readability, and for writability too when `writable`
@@ -170,11 +191,16 @@ impl Stream {
 
     pub(crate) fn deregister(&mut self, registry: &Registry) {
         // Closing the descriptor removes it from epoll anyway.
-        let _ = match self {
+        let _ = self.try_deregister(registry);
+    }
+
+    /// Takes the stream out of the poller, saying whether it was.
+    pub(crate) fn try_deregister(&mut self, registry: &Registry) -> io::Result<()> {
+        match self {
             Stream::Tcp(s) => s.deregister(registry),
             Stream::Unix(s) => s.deregister(registry),
             Stream::Ws(s) => s.tcp.deregister(registry),
-        };
+        }
     }
 
     /// The tcp connection under a tcp or ws stream.

@@ -447,6 +447,11 @@ impl Connection {
         self.poll_timeout()
     }
 
+    /// Whether [`poll_new_timeout`](Self::poll_new_timeout) has news, without taking it.
+    pub(super) fn has_new_timeout(&self) -> bool {
+        self.deadline_moved
+    }
+
     /// Bytes held by a message from the peer that will now never be finished.
     pub(super) fn partial_message_cost(&self) -> u64 {
         self.zmtp.partial_message_cost()

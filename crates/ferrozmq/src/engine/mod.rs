@@ -95,14 +95,18 @@ pub(crate) struct IoThread {
     /// The reactor is (about to be) blocked in `poll`, so a new command must wake it.
     sleeping: AtomicBool,
     waker: mio::Waker,
+    /// The reactor's poller, for a socket's thread that takes a lent connection's stream out
+    /// of it while it reads for itself (see `session::read_through`).
+    registry: mio::Registry,
 }
 
 impl IoThread {
-    fn new(waker: mio::Waker) -> Self {
+    fn new(waker: mio::Waker, registry: mio::Registry) -> Self {
         IoThread {
             commands: Mutex::new(Vec::new()),
             sleeping: AtomicBool::new(false),
             waker,
+            registry,
         }
     }
 
@@ -145,7 +149,7 @@ pub(crate) fn spawn(
 ) -> io::Result<(Arc<IoThread>, JoinHandle<()>)> {
     let poll = mio::Poll::new()?;
     let waker = mio::Waker::new(poll.registry(), reactor::WAKER)?;
-    let io = Arc::new(IoThread::new(waker));
+    let io = Arc::new(IoThread::new(waker, poll.registry().try_clone()?));
     let thread_io = io.clone();
     let handle = std::thread::Builder::new()
         .name(settings.thread_name(index))

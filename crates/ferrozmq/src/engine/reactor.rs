@@ -556,7 +556,7 @@ mod tests {
         let thread = std::thread::spawn(move || {
             let poll = Poll::new().unwrap();
             let waker = mio::Waker::new(poll.registry(), WAKER).unwrap();
-            let io = Arc::new(IoThread::new(waker));
+            let io = Arc::new(IoThread::new(waker, poll.registry().try_clone().unwrap()));
             let mut reactor = Reactor::new(poll, io.clone());
             let token = reactor.insert(|ctx| {
                 let mut busy = busy;

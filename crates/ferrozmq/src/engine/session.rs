@@ -5,15 +5,17 @@
 //!
 //! What happens when a connection ends (reconnect or not, replay, the monitor's events) is
 //! in [`loss`]; the handshake's end and ZAP requests in [`handshake`]; how an idle
-//! connection lets the socket's thread write for itself in [`write_through`].
+//! connection lets the socket's thread write for itself in [`write_through`], and read for
+//! itself while it waits in a receive in [`read_through`].
 //!
-//! About 700 lines, on purpose: the read and write pumps, the SOCKS5 step of a connect,
+//! About 750 lines, on purpose: the read and write pumps, the SOCKS5 step of a connect,
 //! the lending of an idle connection and the reactor's callbacks are one loop around one
 //! connection, and are read together (each callback is a turn that takes the connection
 //! back first and may lend it after).
 
 mod handshake;
 mod loss;
+mod read_through;
 mod write_through;
 
 use super::backoff::Backoff;
@@ -26,17 +28,18 @@ use super::zap::ZapClient;
 use super::Owner;
 use crate::monitor::EventKind;
 use crate::options::millis;
-use crate::pipe::{PipeEnd, PipeEvent, Read, WriteError, WriteThrough};
+use crate::pipe::{PipeEnd, PipeEvent, Read, ReadThrough, WriteError, WriteThrough};
 use crate::transport::socks5::SocksConnect;
 use crate::transport::{Stream, Target};
 use mio::{Registry, Token};
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::os::fd::AsRawFd;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Instant;
 use write_through::{Lender, Lent};
-use zmtp::{Message, SessionConfig};
+use zmtp::mechanism::AuthRequest;
+use zmtp::{Message, PeerInfo, SessionConfig};
 
 /// Bytes a session may read or write in one turn before others get theirs.
 const TURN_BUDGET: usize = 1024 * 1024;
@@ -112,9 +115,11 @@ impl Link {
     }
 
     /// Watches the stream for writability or stops, where that saves wake-ups (see
-    /// [`Stream::writable_on_every_read`]).
+    /// [`Stream::writable_on_every_read`]). Any other stream, once watched, stays watched
+    /// (each change costs a system call); it is watched for reads alone after the socket's
+    /// thread read it (see [`read_through`]), until a write blocks.
     fn watch_writable(&mut self, on: bool, ctx: &Ctx<'_>) -> io::Result<()> {
-        if self.watching_writable == on || !self.stream.writable_on_every_read() {
+        if self.watching_writable == on || (!on && !self.stream.writable_on_every_read()) {
             return Ok(());
         }
         self.stream
@@ -166,10 +171,10 @@ impl Session {
         end: Option<PipeEnd>,
         ctx: &mut Ctx<'_>,
     ) -> Session {
-        let lender = Arc::new(Lender::default());
+        let lender = Arc::new(Lender::new(ctx.io.clone(), ctx.token));
         if let Some(end) = &end {
             end.register(ctx.token);
-            end.set_write_through(write_through_handle(&lender));
+            lend_through(end, &lender);
         }
         let persistent = end.is_some();
         let filters = UpstreamFilters::for_socket(owner.link.socket_type);
@@ -214,7 +219,7 @@ impl Session {
             closing: Closing::No,
             drained: false,
             filters: None,
-            lender: Arc::new(Lender::default()),
+            lender: Arc::new(Lender::new(ctx.io.clone(), ctx.token)),
             credit: false,
             lent: false,
         };
@@ -287,89 +292,31 @@ impl Session {
         self.pump_output(ctx)
     }
 
-    /// Hands a decoded part to the socket; false when the pipe is full (the part waits).
-    fn deliver(&mut self, mut msg: Message) -> bool {
-        let Some(end) = self.end.as_mut() else {
-            return true;
-        };
-        loop {
-            match end.write(msg) {
-                Ok(()) => return true,
-                Err(WriteError::Full(m)) => {
-                    // Let the socket see what is there before waiting for it to make room.
-                    end.flush();
-                    if !end.wait_writable() {
-                        self.stalled = Some(m);
-                        return false;
-                    }
-                    msg = m;
-                }
-                // The socket is gone; what the peer sends goes nowhere.
-                Err(WriteError::Closed(_)) => return true,
-            }
-        }
-    }
-
     /// Reads and decodes until the stream is drained, the pipe is full or the turn is over.
     fn pump_input(&mut self, ctx: &mut Ctx<'_>) -> Result<(), Reason> {
-        if let Some(msg) = self.stalled.take() {
-            if !self.deliver(msg) {
-                return Ok(());
-            }
-        }
         let mut budget = TURN_BUDGET;
-        // A read that returned less than it asked for emptied the socket: the next one would
-        // only say "would block". Readiness is edge-triggered, so bytes that arrive later
-        // bring a new event; skipping that read saves a system call per message exchange.
-        let mut drained = false;
         loop {
             let Some(link) = self.link.as_mut().filter(|l| !l.conn.is_connecting()) else {
                 return Ok(());
             };
-            let Some(event) = link.conn.poll_event() else {
-                if drained {
-                    break;
-                }
-                if budget == 0 {
-                    ctx.run_again();
-                    break;
-                }
-                let stream = &link.stream;
-                let read = match link.conn.read_buf() {
-                    ReadBuf::Input(buf, asked) => {
-                        let asked = stream.read_limit(asked);
-                        (stream.read_into(buf, asked), asked)
-                    }
-                    ReadBuf::Body(buf, asked) => {
-                        let asked = stream.read_limit(asked);
-                        (stream.read_into_vec(buf, asked), asked)
-                    }
-                };
-                match read {
-                    (Ok(n), asked) => {
-                        link.conn.handle_read(n, Instant::now())?;
-                        drained = n < asked && !link.hung_up;
-                        budget = budget.saturating_sub(n);
-                        continue;
-                    }
-                    (Err(e), _) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    (Err(e), _) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    (Err(e), _) => return Err(Reason::Io(e)),
-                }
-            };
-            match event {
-                Event::Message(msg) => {
-                    self.credit = true;
-                    if !self.deliver(msg) {
-                        break;
-                    }
-                }
-                Event::Authenticate(request) => self.authenticate(request, ctx)?,
-                Event::Ready(peer) => {
+            let pumped = read_messages(
+                link,
+                self.end.as_mut(),
+                &mut self.stalled,
+                &mut self.credit,
+                &mut budget,
+            )?;
+            match pumped {
+                Pumped::Authenticate(request) => self.authenticate(request, ctx)?,
+                Pumped::Ready(peer) => {
                     self.on_handshake(peer, ctx)?;
                     self.pump_output(ctx)?;
                 }
-                Event::Lost(reason) => return Err(reason),
+                Pumped::OutOfBudget => {
+                    ctx.run_again();
+                    break;
+                }
+                Pumped::Drained | Pumped::Stalled => break,
             }
         }
         if let Some(end) = self.end.as_mut() {
@@ -449,6 +396,7 @@ impl Session {
             link,
             end,
             filters: self.filters.take(),
+            stalled: self.stalled.take(),
         });
     }
 
@@ -463,6 +411,7 @@ impl Session {
             self.link = Some(lent.link);
             self.end = Some(lent.end);
             self.filters = lent.filters;
+            self.stalled = lent.stalled;
         }
         self.credit |= returned.credit;
         returned.failed
@@ -479,6 +428,10 @@ impl Session {
             if let Step::Remove = self.lost(reason, ctx) {
                 return Step::Remove;
             }
+        }
+        // A read on the socket's thread met a PING: its deadlines are armed here.
+        if let Some(when) = self.link.as_mut().and_then(|l| l.conn.poll_new_timeout()) {
+            ctx.wake_at(when);
         }
         let step = f(self, ctx);
         if let Step::Keep = step {
@@ -506,6 +459,110 @@ impl Session {
     fn report(&self, kind: EventKind, value: u32) {
         let Owner { link, endpoint, .. } = &self.owner;
         link.monitor.emit(kind, value, endpoint);
+    }
+}
+
+/// How a read pump stopped.
+enum Pumped {
+    /// Everything the kernel had was read (it said "would block", or a read came back short).
+    Drained,
+    /// The budget ran out with more to read.
+    OutOfBudget,
+    /// The pipe to the socket is full: a part waits for room (the pipe tells the I/O thread
+    /// when there is some).
+    Stalled,
+    /// The handshake asks for the ZAP handler's verdict.
+    Authenticate(AuthRequest),
+    /// The handshake completed.
+    Ready(PeerInfo),
+}
+
+/// Hands a decoded part to the socket; false when the pipe is full (the part waits in
+/// `stalled`, and the pipe will say when there is room).
+fn deliver(end: Option<&mut PipeEnd>, mut msg: Message, stalled: &mut Option<Message>) -> bool {
+    let Some(end) = end else {
+        return true;
+    };
+    loop {
+        match end.write(msg) {
+            Ok(()) => return true,
+            Err(WriteError::Full(m)) => {
+                // Let the socket see what is there before waiting for it to make room.
+                end.flush();
+                if !end.wait_writable() {
+                    *stalled = Some(m);
+                    return false;
+                }
+                msg = m;
+            }
+            // The socket is gone; what the peer sends goes nowhere.
+            Err(WriteError::Closed(_)) => return true,
+        }
+    }
+}
+
+/// The read pump: delivers a part that waited for room, then reads, decodes and delivers
+/// until the stream is drained, the pipe is full, the budget is spent or the handshake has
+/// business for the I/O thread. Sets `credit` when a message from the peer arrived. Run by
+/// the I/O thread, and by the socket's thread through [`read_through`]; the caller flushes
+/// the pipe.
+fn read_messages(
+    link: &mut Link,
+    mut end: Option<&mut PipeEnd>,
+    stalled: &mut Option<Message>,
+    credit: &mut bool,
+    budget: &mut usize,
+) -> Result<Pumped, Reason> {
+    if let Some(msg) = stalled.take() {
+        if !deliver(end.as_deref_mut(), msg, stalled) {
+            return Ok(Pumped::Stalled);
+        }
+    }
+    // A read that returned less than it asked for emptied the socket: the next one would
+    // only say "would block". Readiness is edge-triggered, so bytes that arrive later bring
+    // a new event; skipping that read saves a system call per message exchange.
+    let mut drained = false;
+    loop {
+        let Some(event) = link.conn.poll_event() else {
+            if drained {
+                return Ok(Pumped::Drained);
+            }
+            if *budget == 0 {
+                return Ok(Pumped::OutOfBudget);
+            }
+            let read = match link.conn.read_buf() {
+                ReadBuf::Input(buf, asked) => {
+                    let asked = link.stream.read_limit(asked);
+                    (link.stream.read_into(buf, asked), asked)
+                }
+                ReadBuf::Body(buf, asked) => {
+                    let asked = link.stream.read_limit(asked);
+                    (link.stream.read_into_vec(buf, asked), asked)
+                }
+            };
+            match read {
+                (Ok(n), asked) => {
+                    link.conn.handle_read(n, Instant::now())?;
+                    drained = n < asked && !link.hung_up;
+                    *budget = budget.saturating_sub(n);
+                    continue;
+                }
+                (Err(e), _) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Pumped::Drained),
+                (Err(e), _) if e.kind() == io::ErrorKind::Interrupted => continue,
+                (Err(e), _) => return Err(Reason::Io(e)),
+            }
+        };
+        match event {
+            Event::Message(msg) => {
+                *credit = true;
+                if !deliver(end.as_deref_mut(), msg, stalled) {
+                    return Ok(Pumped::Stalled);
+                }
+            }
+            Event::Authenticate(request) => return Ok(Pumped::Authenticate(request)),
+            Event::Ready(peer) => return Ok(Pumped::Ready(peer)),
+            Event::Lost(reason) => return Err(reason),
+        }
     }
 }
 
@@ -578,10 +635,14 @@ fn write_messages(
     }
 }
 
-/// How a pipe reaches a session's [`Lender`]: weakly, as the session owns the pipe's end.
-fn write_through_handle(lender: &Arc<Lender>) -> Weak<dyn WriteThrough> {
-    let lender: Arc<dyn WriteThrough> = lender.clone();
-    Arc::downgrade(&lender)
+/// Lets the socket's thread write and read through `end`'s connection when it is lent
+/// (see [`write_through`] and [`read_through`]). The pipe holds the [`Lender`] weakly, as
+/// the session owns the pipe's end.
+fn lend_through(end: &PipeEnd, lender: &Arc<Lender>) {
+    let writes: Arc<dyn WriteThrough> = lender.clone();
+    let reads: Arc<dyn ReadThrough> = lender.clone();
+    end.set_write_through(Arc::downgrade(&writes));
+    end.set_read_through(Arc::downgrade(&reads));
 }
 
 /// Seeds the reconnection jitter: different for each endpoint and each run, so that the

@@ -44,6 +44,23 @@ pub(crate) trait WriteThrough: Send + Sync {
     fn write_through(&self) -> bool;
 }
 
+/// An end's owner that may let the other end's thread read its input for it while that
+/// thread waits for messages (an I/O thread's connection that lent itself out, see the
+/// engine's `session::read_through`). The other end's thread calls [`arm`](Self::arm)
+/// before it waits, [`read_through`](Self::read_through) when the descriptor it got is
+/// readable, and [`disarm`](Self::disarm) when it stops waiting.
+pub(crate) trait ReadThrough: Send + Sync {
+    /// Hands the caller the connection's input: the descriptor to wait on, or `None` when
+    /// the owner keeps it (the caller then waits as usual).
+    fn arm(&self) -> Option<std::os::fd::RawFd>;
+    /// The descriptor was readable: reads what is there into the pipe. False when the
+    /// owner has the input back (it was busy, or could not finish): the caller then waits
+    /// for the pipe as usual, not for the descriptor.
+    fn read_through(&self) -> bool;
+    /// Gives the input back to the owner.
+    fn disarm(&self);
+}
+
 /// A token no owner uses: events for an end not registered yet are dropped, and the owner
 /// checks the pipe's state when it registers.
 const UNREGISTERED: u64 = u64::MAX;
@@ -180,6 +197,9 @@ struct Owner {
     /// Set once, by an owner that may be spared its wake-ups; weak, as the owner holds
     /// this end.
     write_through: OnceLock<Weak<dyn WriteThrough>>,
+    /// Set once, by an owner that may let the other end's thread read for it; weak, as
+    /// the owner holds this end.
+    read_through: OnceLock<Weak<dyn ReadThrough>>,
 }
 
 /// Shared by both ends: `directions[i]` carries messages written by end `i`.
@@ -260,11 +280,13 @@ pub(crate) fn pipe(
                 notify: a,
                 token: AtomicU64::new(UNREGISTERED),
                 write_through: OnceLock::new(),
+                read_through: OnceLock::new(),
             },
             Owner {
                 notify: b,
                 token: AtomicU64::new(UNREGISTERED),
                 write_through: OnceLock::new(),
+                read_through: OnceLock::new(),
             },
         ],
         properties: Mutex::new(Properties::new()),
@@ -388,6 +410,21 @@ impl PipeEnd {
     /// [`WriteThrough`]); once per end, a second one is ignored.
     pub(crate) fn set_write_through(&self, owner: Weak<dyn WriteThrough>) {
         let _ = self.link.owners[self.side].write_through.set(owner);
+    }
+
+    /// Lets this end's owner have its input read by the other end's thread (see
+    /// [`ReadThrough`]); once per end, a second one is ignored.
+    pub(crate) fn set_read_through(&self, owner: Weak<dyn ReadThrough>) {
+        let _ = self.link.owners[self.side].read_through.set(owner);
+    }
+
+    /// The other end's owner, if it lets this end's thread read for it (see
+    /// [`ReadThrough`]).
+    pub(crate) fn peer_read_through(&self) -> Option<Arc<dyn ReadThrough>> {
+        self.link.owners[1 - self.side]
+            .read_through
+            .get()
+            .and_then(Weak::upgrade)
     }
 
     /// Stops events for this end: its owner is about to drop it and must not hear about it

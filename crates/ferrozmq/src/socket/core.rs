@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 use crate::monitor::EventKind;
 use crate::options::{millis, Options};
 use crate::patterns::PipeId;
-use crate::pipe::{pipe, Limit, PipeEnd, PipeLimits};
+use crate::pipe::{pipe, Limit, PipeEnd, PipeLimits, ReadThrough};
+use crate::signal::Woken;
 use crate::transport::ws::WsConfig;
 use crate::transport::{udp, Listener, Target};
 use bytes::Bytes;
@@ -52,6 +53,31 @@ pub(crate) struct Readiness {
     pub(crate) writable: bool,
 }
 
+/// What a blocking call waits for.
+enum Waiting<'a> {
+    /// The socket's events.
+    ForEvents,
+    /// Input, which a receive may read for itself: the connection it armed for that, if
+    /// any (see [`SocketCore::wait`]).
+    ForInput(&'a mut Option<Arc<dyn ReadThrough>>),
+}
+
+/// Whether a blocking receive of this type may read its connection itself: the types that
+/// wait for an answer (request-reply, a pair), when they do (a send came first: see
+/// `SocketCore::awaiting_answer`). A one-way stream's reader is best served by the I/O
+/// thread reading ahead of it, many messages per system call.
+fn reads_for_itself(socket_type: SocketType) -> bool {
+    matches!(
+        socket_type,
+        SocketType::Req | SocketType::Rep | SocketType::Dealer | SocketType::Pair
+    )
+}
+
+/// Whether two handles name the same owner.
+fn same_owner(a: &Arc<dyn ReadThrough>, b: &Arc<dyn ReadThrough>) -> bool {
+    std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
+}
+
 /// What a send that may not wait did with its part.
 pub(crate) enum TrySend {
     /// The socket took the part.
@@ -73,6 +99,9 @@ pub(crate) struct SocketCore {
     pub(crate) last_endpoint: String,
     /// The last part received had MORE set.
     pub(crate) rcvmore: bool,
+    /// A send went through since the last receive: the next receive waits for an answer,
+    /// which it may read for itself (see [`wait`](Self::wait)).
+    awaiting_answer: bool,
     events: Vec<SocketEvent>,
 }
 
@@ -95,6 +124,7 @@ impl SocketCore {
             endpoints: Vec::new(),
             last_endpoint: String::new(),
             rcvmore: false,
+            awaiting_answer: false,
             events: Vec::new(),
         })
     }
@@ -147,6 +177,38 @@ impl SocketCore {
         &mut self,
         dont_wait: bool,
         timeout_ms: i32,
+        attempt: impl FnMut(&mut dyn Pattern, &mut PipeTable) -> Option<Result<T>>,
+    ) -> Result<T> {
+        self.blocking_as(Waiting::ForEvents, dont_wait, timeout_ms, attempt)
+    }
+
+    /// [`blocking`](Self::blocking) for a receive: it may wait on its connection itself
+    /// (see [`wait`](Self::wait)).
+    fn blocking_recv<T>(
+        &mut self,
+        dont_wait: bool,
+        attempt: impl FnMut(&mut dyn Pattern, &mut PipeTable) -> Option<Result<T>>,
+    ) -> Result<T> {
+        let mut reads = None;
+        let timeout_ms = self.options.rcvtimeo;
+        let result = self.blocking_as(
+            Waiting::ForInput(&mut reads),
+            dont_wait,
+            timeout_ms,
+            attempt,
+        );
+        // Outside a blocking receive the I/O thread watches the connection, as always.
+        if let Some(reads) = reads {
+            reads.disarm();
+        }
+        result
+    }
+
+    fn blocking_as<T>(
+        &mut self,
+        mut waiting: Waiting<'_>,
+        dont_wait: bool,
+        timeout_ms: i32,
         mut attempt: impl FnMut(&mut dyn Pattern, &mut PipeTable) -> Option<Result<T>>,
     ) -> Result<T> {
         let mut deadline = None;
@@ -164,10 +226,46 @@ impl SocketCore {
                 return Err(Error::Again);
             }
             let deadline = *deadline.get_or_insert_with(|| Self::deadline(timeout_ms));
-            if !self.link.wait(deadline) && !self.link.has_events() {
+            if !self.wait(deadline, &mut waiting) && !self.link.has_events() {
                 return Err(Error::Again);
             }
         }
+    }
+
+    /// Sleeps until the socket's next event or `deadline`; false on timeout.
+    ///
+    /// A receive on a socket whose only pipe leads to a connection the I/O thread lent out
+    /// waits on the connection's descriptor as well, and when it is readable reads what
+    /// arrived into the pipe itself (see [`ReadThrough`]): the I/O thread, which no longer
+    /// watches the descriptor meanwhile, is not woken for it. What it armed is kept in
+    /// `waiting`, to be disarmed when the receive ends.
+    fn wait(&mut self, deadline: Option<Instant>, waiting: &mut Waiting<'_>) -> bool {
+        let Waiting::ForInput(armed) = waiting else {
+            return self.link.wait(deadline);
+        };
+        if !self.awaiting_answer || !reads_for_itself(self.socket_type) {
+            return self.link.wait(deadline);
+        }
+        let Some(reads) = self.pipes.sole_read_through() else {
+            return self.link.wait(deadline);
+        };
+        // The only pipe changed since (a new connection): the old one is given back.
+        if let Some(old) = armed.take_if(|old| !same_owner(old, &reads)) {
+            old.disarm();
+        }
+        let Some(fd) = reads.arm() else {
+            return self.link.wait(deadline);
+        };
+        let reads = armed.insert(reads);
+        match self.link.wait_or_readable(deadline, fd) {
+            Some(Woken::Notified) => return true,
+            Some(Woken::TimedOut) => return false,
+            Some(Woken::Readable) if reads.read_through() => return true,
+            // The I/O thread has the connection back: the pipe brings what arrives.
+            Some(Woken::Readable) => {}
+            None => reads.disarm(),
+        }
+        self.link.wait(deadline)
     }
 
     /// Sends one part, waiting as the flags and SNDTIMEO say.
@@ -183,21 +281,20 @@ impl SocketCore {
                     None
                 }
             }
-        })
+        })?;
+        self.awaiting_answer = true;
+        Ok(())
     }
 
     /// Receives one part, waiting as the flags and RCVTIMEO say.
     pub(crate) fn recv(&mut self, dont_wait: bool) -> Result<Message> {
-        let msg = self.blocking(
-            dont_wait,
-            self.options.rcvtimeo,
-            |pattern, pipes| match pattern.recv(pipes) {
-                Ok(msg) => Some(Ok(msg)),
-                Err(RecvError::Fail(e)) => Some(Err(e)),
-                Err(RecvError::WouldBlock) => None,
-            },
-        )?;
+        let msg = self.blocking_recv(dont_wait, |pattern, pipes| match pattern.recv(pipes) {
+            Ok(msg) => Some(Ok(msg)),
+            Err(RecvError::Fail(e)) => Some(Err(e)),
+            Err(RecvError::WouldBlock) => None,
+        })?;
         self.rcvmore = msg.more();
+        self.awaiting_answer = false;
         Ok(msg)
     }
 
@@ -232,15 +329,11 @@ impl SocketCore {
 
     /// Receives a single-part message with the address it came from or was sent to.
     pub(crate) fn recv_from(&mut self, dont_wait: bool) -> Result<(Address, Message)> {
-        self.blocking(
-            dont_wait,
-            self.options.rcvtimeo,
-            |pattern, pipes| match pattern.recv_from(pipes) {
-                Ok(received) => Some(Ok(received)),
-                Err(RecvError::Fail(e)) => Some(Err(e)),
-                Err(RecvError::WouldBlock) => None,
-            },
-        )
+        self.blocking_recv(dont_wait, |pattern, pipes| match pattern.recv_from(pipes) {
+            Ok(received) => Some(Ok(received)),
+            Err(RecvError::Fail(e)) => Some(Err(e)),
+            Err(RecvError::WouldBlock) => None,
+        })
     }
 
     /// Sends one part if the socket can take it now. Unlike `send` with `dont_wait`, a part

@@ -3,7 +3,7 @@
 
 use crate::monitor::MonitorHub;
 use crate::pipe::{Notify, PipeEnd, PipeEvent};
-use crate::signal::{Observer, ObserverId, Signal};
+use crate::signal::{Observer, ObserverId, Signal, Woken};
 use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -124,6 +124,16 @@ impl SocketLink {
     /// Sleeps until an event arrives or `deadline` passes; false on timeout.
     pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
         self.signal.wait(deadline)
+    }
+
+    /// [`wait`](Self::wait), but also ends when `fd` is readable (see
+    /// [`Signal::wait_or_readable`]); `None` when this thread cannot wait so.
+    pub(crate) fn wait_or_readable(
+        &self,
+        deadline: Option<Instant>,
+        fd: std::os::fd::RawFd,
+    ) -> Option<Woken> {
+        self.signal.wait_or_readable(deadline, fd)
     }
 
     /// The async form of [`wait`](Self::wait).

@@ -3,8 +3,9 @@
 use super::mailbox::PeerDetails;
 use crate::monitor::NameSlot;
 use crate::patterns::PipeId;
-use crate::pipe::{PipeEnd, Read};
+use crate::pipe::{PipeEnd, Read, ReadThrough};
 use crate::properties::Properties;
+use std::sync::Arc;
 
 /// One attached pipe.
 pub(crate) struct Pipe {
@@ -141,6 +142,17 @@ impl PipeTable {
         }
         self.free.push(id);
         Some(pipe)
+    }
+
+    /// The owner of the other end of the socket's only pipe, if the socket has exactly one
+    /// and that owner lets the socket's thread read for it (see [`ReadThrough`]).
+    pub(crate) fn sole_read_through(&self) -> Option<Arc<dyn ReadThrough>> {
+        let mut live = self.slots.iter().filter_map(|slot| slot.pipe.as_ref());
+        let pipe = live.next()?;
+        if live.next().is_some() {
+            return None;
+        }
+        pipe.end.peer_read_through()
     }
 
     /// Ids of every pipe.

@@ -72,6 +72,10 @@ impl PollFd {
 
 /// poll(2) over `fds`. An interrupted call reports nothing ready; callers loop anyway.
 pub(crate) fn poll(fds: &mut [PollFd], timeout_ms: i32) -> io::Result<usize> {
+    // An interrupted call writes no report: none must be left from an earlier call.
+    for fd in fds.iter_mut() {
+        fd.0.revents = 0;
+    }
     // SAFETY: `fds` is a live, exclusively borrowed array of `fds.len()` pollfd (`PollFd`
     // is a transparent wrapper of one).
     let n = unsafe {

@@ -52,7 +52,7 @@ impl Session {
                 },
             );
             engine_end.register(ctx.token);
-            engine_end.set_write_through(super::write_through_handle(&self.lender));
+            super::lend_through(&engine_end, &self.lender);
             engine_end.set_properties(properties);
             self.end = Some(engine_end);
             if options.probe_router && self.owner.link.socket_type == zmtp::SocketType::Router {

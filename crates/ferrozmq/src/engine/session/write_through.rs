@@ -37,16 +37,20 @@
 use super::{write_messages, Link, Written, WRITE_THROUGH_BUDGET};
 use crate::engine::reason::Reason;
 use crate::engine::upstream_filters::UpstreamFilters;
+use crate::engine::IoThread;
 use crate::pipe::{PipeEnd, WriteThrough};
 use std::collections::VecDeque;
 use std::io;
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use zmtp::Message;
 
-/// What the I/O thread lends out: everything the write pump touches.
+/// What the I/O thread lends out: everything the write pump and the read pump touch.
 pub(super) struct Lent {
     pub(super) link: Link,
     pub(super) end: PipeEnd,
     pub(super) filters: Option<UpstreamFilters>,
+    /// A decoded part the pipe to the socket had no room for (see `read_through`).
+    pub(super) stalled: Option<Message>,
 }
 
 /// What is back with the I/O thread after [`Lender::take_back`].
@@ -60,21 +64,36 @@ pub(super) struct Returned {
 }
 
 #[derive(Default)]
-struct Slot {
-    lent: Option<Lent>,
+pub(super) struct Slot {
+    pub(super) lent: Option<Lent>,
     /// The lent connection may still be written through once.
-    credit: bool,
-    failed: Option<Reason>,
+    pub(super) credit: bool,
+    pub(super) failed: Option<Reason>,
+    /// The socket's thread took the lent stream out of the I/O thread's poller to wait on
+    /// it itself (see `read_through`); whoever holds the lock next with the stream puts it
+    /// back.
+    pub(super) reads: bool,
 }
 
 /// See the module documentation. One per session, for the session's life; the pipe holds it
 /// weakly.
-#[derive(Default)]
 pub(super) struct Lender {
-    slot: Mutex<Slot>,
+    pub(super) slot: Mutex<Slot>,
+    /// The I/O thread: its poller, and its command queue to wake it.
+    pub(super) io: Arc<IoThread>,
+    /// The session's token with the I/O thread.
+    pub(super) token: u64,
 }
 
 impl Lender {
+    pub(super) fn new(io: Arc<IoThread>, token: u64) -> Self {
+        Lender {
+            slot: Mutex::default(),
+            io,
+            token,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Slot> {
         self.slot.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -97,10 +116,13 @@ impl Lender {
         };
         // A write-through that panicked left the connection half-updated (an encoder's
         // state moved, its bytes not queued): the connection is not to be trusted again.
-        let failed = slot
-            .failed
-            .take()
-            .or_else(|| panicked.then(|| Reason::Io(io::Error::other("a write-through panicked"))));
+        let mut failed = slot.failed.take().or_else(|| {
+            panicked.then(|| Reason::Io(io::Error::other("a write- or read-through panicked")))
+        });
+        // A stream the socket's thread was waiting on goes back into the poller first.
+        if let Err(e) = self.give_back_reads(&mut slot) {
+            failed.get_or_insert(Reason::Io(e));
+        }
         Returned {
             lent: slot.lent.take(),
             credit: std::mem::take(&mut slot.credit),
@@ -122,6 +144,7 @@ impl WriteThrough for Lender {
             lent,
             credit,
             failed,
+            ..
         } = &mut *slot;
         let Some(lent) = lent.as_mut() else {
             return false;
