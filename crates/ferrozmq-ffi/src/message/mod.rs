@@ -20,6 +20,7 @@
 
 pub mod properties;
 pub mod repr;
+pub mod small;
 
 use crate::call::{guard, usable};
 use crate::errno::Errno;
