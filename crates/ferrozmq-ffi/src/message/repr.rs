@@ -483,6 +483,7 @@ impl Msg {
     ///
     /// # Safety
     /// As [`take_from`](Self::take_from).
+    #[inline(always)]
     pub unsafe fn store_received(
         msg: *mut zmq_msg_t,
         message: ferrozmq::Message,
@@ -651,6 +652,7 @@ impl Msg {
 /// # Safety
 /// `msg` must be NULL or point to a `zmq_msg_t` C owns (initialised or not), which nothing
 /// else uses while the result is in use.
+#[inline]
 unsafe fn checked<'a>(msg: *const zmq_msg_t) -> Result<&'a Repr, Errno> {
     crate::call::usable(msg, Errno::EFAULT)?;
     let repr = &*msg.cast::<Repr>();
@@ -671,6 +673,7 @@ enum BodyRef<'a> {
 }
 
 impl Repr {
+    #[inline]
     fn body(&self) -> BodyRef<'_> {
         // SAFETY: `kind` says which field of the union holds a value (checked on entry).
         unsafe {
@@ -728,6 +731,7 @@ impl Stored {
     ///
     /// # Safety
     /// As [`data`](Self::data).
+    #[inline]
     pub unsafe fn size(msg: *const zmq_msg_t) -> Result<usize, Errno> {
         Ok(match checked(msg)?.body() {
             BodyRef::Inline(content) | BodyRef::Owned(content) => content.len(),
@@ -788,6 +792,7 @@ impl Stored {
     ///
     /// # Safety
     /// As [`data`](Self::data); the group must not outlive the message.
+    #[inline(always)]
     pub unsafe fn outgoing<'a>(
         msg: *const zmq_msg_t,
     ) -> Result<(ferrozmq::Message, u32, Option<&'a GroupName>), Errno> {
@@ -809,6 +814,7 @@ impl Stored {
     ///
     /// # Safety
     /// As [`data`](Self::data).
+    #[inline]
     pub unsafe fn empty(msg: *mut zmq_msg_t) -> Result<(), Errno> {
         let kind = checked(msg)?.kind;
         let repr = msg.cast::<Repr>();

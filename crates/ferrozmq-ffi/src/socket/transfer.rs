@@ -52,6 +52,7 @@ struct Address<'a> {
 }
 
 /// Hands one part to the socket now, or fails with EAGAIN.
+#[inline(always)]
 fn send_part(
     entry: &SocketEntry,
     message: Message,
@@ -88,6 +89,7 @@ fn send_part(
 
 /// Receives one part now, or fails with EAGAIN: the part, and its routing id and group,
 /// with the connection's properties when `properties` is asked for.
+#[inline(always)]
 fn recv_part(entry: &mut SocketEntry, properties: bool) -> Result<(Message, Extras), Errno> {
     let socket = entry.socket();
     let (message, mut extras) = match entry.kind() {
@@ -250,12 +252,14 @@ pub unsafe extern "C" fn zmq_msg_recv(
 unsafe fn msg_recv(msg: *mut zmq_msg_t, socket: *mut c_void, flags: c_int) -> Result<c_int, Errno> {
     Stored::size(msg)?;
     let (dont_wait, _) = flags_of(flags);
-    let (message, extras) = blocking(socket, Interest::Recv, dont_wait, |entry| {
-        recv_part(entry, true)
-    })?;
-    let size = message.len();
-    Msg::store_received(msg, message, extras)?;
-    Ok(returned_size(size))
+    blocking(socket, Interest::Recv, dont_wait, |entry| {
+        // Stored where it is received, under the socket's lock: the part is moved once,
+        // not handed out of the wait loop first.
+        let (message, extras) = recv_part(entry, true)?;
+        let size = message.len();
+        Msg::store_received(msg, message, extras)?;
+        Ok(returned_size(size))
+    })
 }
 
 /// [`zmq_msg_send`] with its arguments in the older order (deprecated).
