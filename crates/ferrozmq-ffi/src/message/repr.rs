@@ -246,6 +246,7 @@ impl Msg {
     }
 
     /// `size` zeroed bytes for C to fill in.
+    #[inline]
     pub fn zeroed(size: usize) -> Result<Self, Errno> {
         if size <= INLINE_CAPACITY {
             return Ok(Msg::with_body(Body::Inline {
@@ -532,6 +533,7 @@ impl Msg {
     /// # Safety
     /// `msg` must be valid for writes of a `zmq_msg_t` and aligned (see
     /// [`crate::call::usable`]).
+    #[inline]
     pub unsafe fn write_to(self, msg: *mut zmq_msg_t) {
         let repr = msg.cast::<Repr>();
         let Msg {

@@ -36,6 +36,7 @@ pub struct SmallBuf {
 impl SmallBuf {
     /// A buffer whose first `len` bytes are zero (the rest holds whatever it held): the
     /// thread's spare, or a new one.
+    #[inline]
     pub fn zeroed(len: usize) -> SmallBuf {
         debug_assert!(len <= CAPACITY);
         // `try_with` fails only while the thread's locals are being destroyed.
