@@ -787,10 +787,10 @@ impl Stored {
 
     /// The part as ferrozmq sends it (`zmq_msg_send`), built where the message lies, with
     /// its routing id and group; the storage is left as it was, so a send that fails leaves
-    /// C its message. Content up to [`MESSAGE_INLINE`] bytes is copied into ferrozmq's
-    /// inline storage (cheaper than any sharing), shared content is shared once more.
-    /// Larger owned and foreign content would be copied: make it shared first
-    /// ([`Msg::share_body`]).
+    /// C its message. Inline, small, owned and foreign content is copied (into ferrozmq's
+    /// inline storage up to [`MESSAGE_INLINE`] bytes), shared content is shared once
+    /// more. Make large content shared first ([`Msg::share_body`]) to send it without a
+    /// copy.
     ///
     /// # Safety
     /// As [`data`](Self::data); the group must not outlive the message.
