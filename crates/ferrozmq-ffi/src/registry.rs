@@ -81,6 +81,7 @@ impl<T> Slot<T> {
 
     /// Locks the slot: its object, if it still holds one. Calls on the object hold this
     /// guard, so they are serialised.
+    #[inline]
     pub fn lock(&self) -> Option<Guard<'_, T>> {
         // A panic while a guard was held leaves the object as the panicking code left it,
         // which is still a valid Rust value: carry on rather than fail every later call.
@@ -179,6 +180,7 @@ impl<T> Registry<T> {
 
     /// The slot a handle points to, if it is a live slot of this registry. Reads only
     /// this registry's memory.
+    #[inline]
     pub fn slot(&'static self, handle: *const c_void) -> Option<&'static Slot<T>> {
         let address = handle as usize;
         let size = size_of::<Slot<T>>();
@@ -202,6 +204,7 @@ impl<T> Registry<T> {
     }
 
     /// The object behind a handle, locked.
+    #[inline]
     pub fn lock(&'static self, handle: *const c_void) -> Option<Guard<'static, T>> {
         self.slot(handle)?.lock()
     }

@@ -5,13 +5,14 @@
 //!  0                                       40        48        56     60    62    63
 //!  ├─ body (union) ────────────────────────┼─────────┼─────────┼──────┼─────┼─────┤
 //!  │ inline: up to 40 bytes of content      │ props   │ group   │ rid  │magic│kind │flags
-//!  │ owned:  Box<[u8]>    (init_size > 40)  │ Arc ptr │ Arc ptr │ u32  │ u16 │ u8  │ u8
+//!  │ small:  SmallBuf, len (41..=69 bytes)  │ Arc ptr │ Arc ptr │ u32  │ u16 │ u8  │ u8
+//!  │ owned:  Box<[u8]>    (init_size > 69)  │ or NULL │ or NULL │      │     │     │
 //!  │ foreign: data, len, ffn, hint          │ or NULL │ or NULL │      │     │     │
 //!  │ shared: bytes::Bytes                   │         │         │      │     │     │
 //! ```
 //!
 //! - `kind` says which body the union holds: `0..=INLINE_CAPACITY` is an inline body of
-//!   that length, or one of the values `OWNED`, `FOREIGN`, `SHARED`.
+//!   that length, or one of the values `SMALL`, `OWNED`, `FOREIGN`, `SHARED`.
 //! - `magic` is a fixed value while the storage holds a message and 0 once it was closed or
 //!   moved out of, so that closing twice, or using storage that was never initialised,
 //!   fails with EFAULT (as libzmq's type check does) instead of freeing twice. Garbage
@@ -22,18 +23,25 @@
 //!
 //! The body kinds:
 //! - **inline**: small parts (the usual benchmark sizes up to 40 bytes) cost no allocation;
+//! - **small**: content of 41 to `MESSAGE_INLINE` bytes, which ferrozmq stores inline and
+//!   so copies anyway, in a buffer of its own ([`SmallBuf`]) that C may write through
+//!   `zmq_msg_data`: what `zmq_msg_init_size` makes for these sizes (zeroed), and what a
+//!   received part of these sizes is copied into, reused by the next receive into the same
+//!   message. A buffer let go of becomes its thread's spare for the next small part, so a
+//!   sender's init-send-close loop allocates nothing (see [`super::small`]);
 //! - **owned**: one allocation this message alone owns, which C may write through
-//!   `zmq_msg_data`: what `zmq_msg_init_size` beyond 40 bytes makes (zeroed), and what a
-//!   received part ferrozmq stored inline (up to `MESSAGE_INLINE` bytes) is copied into,
-//!   reused by the next receive of a part of the same length;
+//!   `zmq_msg_data`: what `zmq_msg_init_size` beyond `MESSAGE_INLINE` bytes makes
+//!   (zeroed);
 //! - **foreign**: `zmq_msg_init_data`: C's buffer, not copied, with the function that frees
 //!   it; `zmq_msg_data` gives back C's own pointer;
 //! - **shared**: a reference-counted [`Bytes`]: what received parts beyond `MESSAGE_INLINE`
-//!   bytes arrive as (no copy from ferrozmq), and what owned and foreign bodies become,
-//!   without copying their content, when the message is copied (`zmq_msg_copy`) or, beyond
-//!   `MESSAGE_INLINE` bytes, sent (smaller ones are copied into ferrozmq's inline storage).
+//!   bytes arrive as (no copy from ferrozmq), and what small, owned and foreign bodies
+//!   become, without copying their content, when the message is copied (`zmq_msg_copy`)
+//!   or, beyond `MESSAGE_INLINE` bytes, sent (smaller ones are copied into ferrozmq's
+//!   inline storage).
 
 use super::properties::MsgProperties;
+use super::small::{self, SmallBuf, SmallContent};
 use crate::errno::Errno;
 use crate::types::{zmq_free_fn, zmq_msg_t};
 use bytes::Bytes;
@@ -47,6 +55,8 @@ const POINTER: usize = size_of::<*const c_void>();
 
 /// Content up to this many bytes is stored inside the `zmq_msg_t`.
 pub const INLINE_CAPACITY: usize = 64 - 2 * POINTER - 8;
+/// `kind` of a [`Small`](Body::Small) body.
+const SMALL: u8 = 0xFC;
 /// `kind` of a body in an [`Owned`](Body::Owned) allocation.
 const OWNED: u8 = 0xFD;
 /// `kind` of a [`Foreign`](Body::Foreign) buffer.
@@ -60,7 +70,7 @@ const MORE: u8 = 0x01;
 
 /// Content up to this many bytes is stored inside a `ferrozmq::Message` (as its
 /// documentation says), so handing it over copies it whatever it was stored as here.
-pub const MESSAGE_INLINE: usize = 69;
+pub const MESSAGE_INLINE: usize = small::CAPACITY;
 
 /// From this size up, `zmq_msg_init_size` asks the allocator for zeroed memory (glibc's
 /// calloc then maps fresh, already zeroed pages) instead of zeroing it itself.
@@ -72,9 +82,17 @@ pub const GROUP_MAX_LENGTH: usize = 255;
 #[repr(C)]
 union BodyStorage {
     inline: [u8; INLINE_CAPACITY],
+    small: ManuallyDrop<SmallStorage>,
     owned: ManuallyDrop<Box<[u8]>>,
     foreign: ManuallyDrop<ForeignBuffer>,
     shared: ManuallyDrop<Bytes>,
+}
+
+/// A small body in the union: the buffer, and the content's length.
+#[repr(C)]
+struct SmallStorage {
+    buf: SmallBuf,
+    len: u8,
 }
 
 #[repr(C)]
@@ -95,7 +113,8 @@ const _: () = assert!(align_of::<Repr>() <= align_of::<zmq_msg_t>());
 const _: () = assert!(size_of::<BodyStorage>() == INLINE_CAPACITY);
 const _: () = assert!(offset_of!(Repr, body) == 0);
 // Every inline length, and the other kinds, fit in `kind` without overlapping.
-const _: () = assert!(INLINE_CAPACITY < OWNED as usize);
+const _: () = assert!(INLINE_CAPACITY < SMALL as usize);
+const _: () = assert!(size_of::<SmallStorage>() <= INLINE_CAPACITY);
 
 /// A buffer C handed over with `zmq_msg_init_data`, and the function that frees it.
 ///
@@ -170,6 +189,14 @@ pub enum Body {
         /// The content, in `data[..len]`.
         data: [u8; INLINE_CAPACITY],
     },
+    /// More than [`INLINE_CAPACITY`] and at most [`MESSAGE_INLINE`] bytes, in a buffer
+    /// this message alone owns.
+    Small {
+        /// The buffer.
+        buf: SmallBuf,
+        /// Bytes used.
+        len: u8,
+    },
     /// An allocation this message alone owns.
     Owned(Box<[u8]>),
     /// C's buffer from `zmq_msg_init_data`.
@@ -219,6 +246,7 @@ impl Msg {
     }
 
     /// `size` zeroed bytes for C to fill in.
+    #[inline]
     pub fn zeroed(size: usize) -> Result<Self, Errno> {
         if size <= INLINE_CAPACITY {
             return Ok(Msg::with_body(Body::Inline {
@@ -226,8 +254,14 @@ impl Msg {
                 data: [0; INLINE_CAPACITY],
             }));
         }
+        if size <= MESSAGE_INLINE {
+            return Ok(Msg::with_body(Body::Small {
+                buf: SmallBuf::zeroed(size),
+                len: size as u8,
+            }));
+        }
         let layout = Layout::array::<u8>(size).map_err(|_| Errno::ENOMEM)?;
-        // SAFETY (both arms): the layout has a non-zero size (size > INLINE_CAPACITY).
+        // SAFETY (both arms): the layout has a non-zero size (size > MESSAGE_INLINE).
         // Large buffers come zeroed from the system at no cost (calloc); small ones are
         // cheaper taken from the allocator's per-thread cache, which glibc's calloc
         // bypasses, and zeroed here.
@@ -283,6 +317,7 @@ impl Msg {
     pub fn content(&self) -> &[u8] {
         match &self.body {
             Body::Inline { len, data } => &data[..usize::from(*len)],
+            Body::Small { buf, len } => buf.content(usize::from(*len)),
             Body::Owned(owned) => owned,
             Body::Foreign(foreign) => foreign.as_ref(),
             Body::Shared(bytes) => bytes,
@@ -292,6 +327,7 @@ impl Msg {
     fn content_mut(&mut self) -> &mut [u8] {
         match &mut self.body {
             Body::Inline { len, data } => &mut data[..usize::from(*len)],
+            Body::Small { buf, len } => &mut buf.block_mut()[..usize::from(*len)],
             Body::Owned(owned) => owned,
             Body::Foreign(_) | Body::Shared(_) => {
                 unreachable!("content is only written in messages made for it")
@@ -309,10 +345,13 @@ impl Msg {
         self.more = more;
     }
 
-    /// A copy that shares the content instead of copying it (`zmq_msg_copy`): owned and
-    /// foreign bodies become shared first, in this message too.
+    /// A copy that shares the content instead of copying it (`zmq_msg_copy`): small, owned
+    /// and foreign bodies become shared first, in this message too.
     pub fn share(&mut self) -> Msg {
-        if matches!(self.body, Body::Owned(_) | Body::Foreign(_)) {
+        if matches!(
+            self.body,
+            Body::Small { .. } | Body::Owned(_) | Body::Foreign(_)
+        ) {
             let bytes = self.take_bytes();
             self.body = Body::Shared(bytes);
         }
@@ -322,7 +361,9 @@ impl Msg {
                 data: *data,
             },
             Body::Shared(bytes) => Body::Shared(bytes.clone()),
-            Body::Owned(_) | Body::Foreign(_) => unreachable!("made shared above"),
+            Body::Small { .. } | Body::Owned(_) | Body::Foreign(_) => {
+                unreachable!("made shared above")
+            }
         };
         Msg {
             body,
@@ -338,6 +379,7 @@ impl Msg {
     fn take_bytes(&mut self) -> Bytes {
         match std::mem::replace(&mut self.body, Msg::empty().body) {
             Body::Inline { len, data } => Bytes::copy_from_slice(&data[..usize::from(len)]),
+            Body::Small { buf, len } => Bytes::from_owner(SmallContent { buf, len }),
             Body::Owned(owned) => Bytes::from(owned),
             Body::Foreign(foreign) => Bytes::from_owner(foreign),
             Body::Shared(bytes) => bytes,
@@ -349,7 +391,7 @@ impl Msg {
     /// (`zmq_msg_init_data` without a free function), as libzmq reports them.
     pub fn is_shared(&self) -> bool {
         match &self.body {
-            Body::Inline { .. } | Body::Owned(_) => false,
+            Body::Inline { .. } | Body::Small { .. } | Body::Owned(_) => false,
             Body::Foreign(foreign) => foreign.free.is_none(),
             Body::Shared(bytes) => !bytes.is_unique(),
         }
@@ -405,8 +447,8 @@ impl Msg {
     }
 
     /// A part ferrozmq received (`zmq_msg_recv`): content that fits is copied inline;
-    /// content ferrozmq stored inline (up to [`MESSAGE_INLINE`] bytes) is copied into an
-    /// owned allocation, which the next receive into the same message can reuse (see
+    /// content ferrozmq stored inline (up to [`MESSAGE_INLINE`] bytes) is copied into a
+    /// small buffer, which the next receive into the same message can reuse (see
     /// [`store_received`](Self::store_received)); larger content is shared without a
     /// copy. MORE is taken from the part.
     pub fn from_message(message: ferrozmq::Message) -> Self {
@@ -420,7 +462,10 @@ impl Msg {
                 data,
             })
         } else if len <= MESSAGE_INLINE {
-            Msg::with_body(Body::Owned(Box::from(message.as_slice())))
+            Msg::with_body(Body::Small {
+                buf: SmallBuf::copy_of(&message),
+                len: len as u8,
+            })
         } else {
             Msg::with_body(Body::Shared(message.into_bytes()))
         };
@@ -430,14 +475,16 @@ impl Msg {
 
     /// Stores a received part in C's storage (`zmq_msg_recv`), releasing what it held.
     ///
-    /// A receive loop passes the same `zmq_msg_t` again and again: when it still owns an
-    /// allocation of exactly the part's length (the last part received, or one C made with
+    /// A receive loop passes the same `zmq_msg_t` again and again: when a small part
+    /// (more than [`INLINE_CAPACITY`], at most [`MESSAGE_INLINE`] bytes) arrives in a
+    /// message that still holds a small buffer (the last part received, or one C made with
     /// `zmq_msg_init_size`), the content is copied into it instead of into a new one, so a
-    /// stream of parts of one size costs no allocation at all. Larger parts ferrozmq keeps
-    /// shared are shared, not copied, as [`from_message`](Self::from_message) does.
+    /// stream of small parts costs no allocation at all. Larger parts ferrozmq keeps shared
+    /// are shared, not copied, as [`from_message`](Self::from_message) does.
     ///
     /// # Safety
     /// As [`take_from`](Self::take_from).
+    #[inline(always)]
     pub unsafe fn store_received(
         msg: *mut zmq_msg_t,
         message: ferrozmq::Message,
@@ -445,10 +492,7 @@ impl Msg {
     ) -> Result<(), Errno> {
         let len = message.len();
         let repr = checked(msg)?;
-        let reusable = repr.kind == OWNED
-            && (INLINE_CAPACITY + 1..=MESSAGE_INLINE).contains(&len)
-            // SAFETY (union read): kind OWNED says the union holds the owned body.
-            && repr.body.owned.len() == len;
+        let reusable = repr.kind == SMALL && (INLINE_CAPACITY + 1..=MESSAGE_INLINE).contains(&len);
         if !reusable {
             drop(Msg::take_from(msg)?);
             let mut part = Msg::from_message(message);
@@ -459,10 +503,12 @@ impl Msg {
             return Ok(());
         }
         let repr = msg.cast::<Repr>();
-        // SAFETY: checked above: the storage holds an owned body of `len` bytes, which this
-        // message alone owns; the Arcs it held are released once, as they are replaced.
-        let owned: &mut ManuallyDrop<Box<[u8]>> = &mut *addr_of_mut!((*repr).body.owned);
-        owned.copy_from_slice(&message);
+        // SAFETY: checked above: the storage holds a small buffer, which this message alone
+        // owns, and `len` fits in it; the Arcs it held are released once, as they are
+        // replaced.
+        let small: &mut ManuallyDrop<SmallStorage> = &mut *addr_of_mut!((*repr).body.small);
+        small.buf.block_mut()[..len].copy_from_slice(&message);
+        small.len = len as u8;
         let old_properties = std::mem::replace(
             &mut (*repr).properties,
             extras.properties.map_or(ptr::null(), Arc::into_raw),
@@ -487,6 +533,7 @@ impl Msg {
     /// # Safety
     /// `msg` must be valid for writes of a `zmq_msg_t` and aligned (see
     /// [`crate::call::usable`]).
+    #[inline]
     pub unsafe fn write_to(self, msg: *mut zmq_msg_t) {
         let repr = msg.cast::<Repr>();
         let Msg {
@@ -498,6 +545,12 @@ impl Msg {
         } = self;
         let (kind, body) = match body {
             Body::Inline { len, data } => (len, BodyStorage { inline: data }),
+            Body::Small { buf, len } => (
+                SMALL,
+                BodyStorage {
+                    small: ManuallyDrop::new(SmallStorage { buf, len }),
+                },
+            ),
             Body::Owned(owned) => (
                 OWNED,
                 BodyStorage {
@@ -540,6 +593,11 @@ impl Msg {
         // moves the body and the two Arcs out, and clearing the magic makes sure nothing
         // reads them from the storage again.
         let body = match (*repr).kind {
+            SMALL => {
+                let SmallStorage { buf, len } =
+                    ManuallyDrop::into_inner(ptr::read(addr_of!((*repr).body.small)));
+                Body::Small { buf, len }
+            }
             OWNED => Body::Owned(ManuallyDrop::into_inner(ptr::read(addr_of!(
                 (*repr).body.owned
             )))),
@@ -596,11 +654,12 @@ impl Msg {
 /// # Safety
 /// `msg` must be NULL or point to a `zmq_msg_t` C owns (initialised or not), which nothing
 /// else uses while the result is in use.
+#[inline]
 unsafe fn checked<'a>(msg: *const zmq_msg_t) -> Result<&'a Repr, Errno> {
     crate::call::usable(msg, Errno::EFAULT)?;
     let repr = &*msg.cast::<Repr>();
-    let valid_kind =
-        usize::from(repr.kind) <= INLINE_CAPACITY || matches!(repr.kind, OWNED | FOREIGN | SHARED);
+    let valid_kind = usize::from(repr.kind) <= INLINE_CAPACITY
+        || matches!(repr.kind, SMALL | OWNED | FOREIGN | SHARED);
     if repr.magic != MAGIC || !valid_kind {
         return Err(Errno::EFAULT);
     }
@@ -616,10 +675,15 @@ enum BodyRef<'a> {
 }
 
 impl Repr {
+    #[inline]
     fn body(&self) -> BodyRef<'_> {
         // SAFETY: `kind` says which field of the union holds a value (checked on entry).
         unsafe {
             match self.kind {
+                SMALL => {
+                    let small = &self.body.small;
+                    BodyRef::Owned(small.buf.content(usize::from(small.len)))
+                }
                 OWNED => BodyRef::Owned(&self.body.owned),
                 FOREIGN => BodyRef::Foreign(&self.body.foreign),
                 SHARED => BodyRef::Shared(&self.body.shared),
@@ -645,6 +709,10 @@ impl Stored {
         // Pointers to inline and owned content derive from C's mutable pointer, so that C
         // writing through them writes memory the message owns.
         Ok(match kind {
+            SMALL => {
+                let small: &mut ManuallyDrop<SmallStorage> = &mut *addr_of_mut!((*repr).body.small);
+                small.buf.block_mut().as_mut_ptr().cast()
+            }
             OWNED => {
                 let owned: &mut ManuallyDrop<Box<[u8]>> = &mut *addr_of_mut!((*repr).body.owned);
                 owned.as_mut_ptr().cast()
@@ -665,6 +733,7 @@ impl Stored {
     ///
     /// # Safety
     /// As [`data`](Self::data).
+    #[inline]
     pub unsafe fn size(msg: *const zmq_msg_t) -> Result<usize, Errno> {
         Ok(match checked(msg)?.body() {
             BodyRef::Inline(content) | BodyRef::Owned(content) => content.len(),
@@ -718,13 +787,14 @@ impl Stored {
 
     /// The part as ferrozmq sends it (`zmq_msg_send`), built where the message lies, with
     /// its routing id and group; the storage is left as it was, so a send that fails leaves
-    /// C its message. Content up to [`MESSAGE_INLINE`] bytes is copied into ferrozmq's
-    /// inline storage (cheaper than any sharing), shared content is shared once more.
-    /// Larger owned and foreign content would be copied: make it shared first
-    /// ([`Msg::share_body`]).
+    /// C its message. Inline, small, owned and foreign content is copied (into ferrozmq's
+    /// inline storage up to [`MESSAGE_INLINE`] bytes), shared content is shared once
+    /// more. Make large content shared first ([`Msg::share_body`]) to send it without a
+    /// copy.
     ///
     /// # Safety
     /// As [`data`](Self::data); the group must not outlive the message.
+    #[inline(always)]
     pub unsafe fn outgoing<'a>(
         msg: *const zmq_msg_t,
     ) -> Result<(ferrozmq::Message, u32, Option<&'a GroupName>), Errno> {
@@ -746,6 +816,7 @@ impl Stored {
     ///
     /// # Safety
     /// As [`data`](Self::data).
+    #[inline]
     pub unsafe fn empty(msg: *mut zmq_msg_t) -> Result<(), Errno> {
         let kind = checked(msg)?.kind;
         let repr = msg.cast::<Repr>();
@@ -758,6 +829,7 @@ impl Stored {
         let properties = std::mem::replace(&mut (*repr).properties, ptr::null());
         let group = std::mem::replace(&mut (*repr).group, ptr::null());
         match kind {
+            SMALL => ManuallyDrop::drop(&mut *addr_of_mut!((*repr).body.small)),
             OWNED => ManuallyDrop::drop(&mut *addr_of_mut!((*repr).body.owned)),
             FOREIGN => ManuallyDrop::drop(&mut *addr_of_mut!((*repr).body.foreign)),
             SHARED => ManuallyDrop::drop(&mut *addr_of_mut!((*repr).body.shared)),
@@ -811,7 +883,15 @@ mod tests {
     fn every_kind_round_trips_through_c_storage() {
         let mut raw = storage();
         let msg = raw.as_mut_ptr();
-        for size in [0, 1, INLINE_CAPACITY, INLINE_CAPACITY + 1, 5000] {
+        for size in [
+            0,
+            1,
+            INLINE_CAPACITY,
+            INLINE_CAPACITY + 1,
+            MESSAGE_INLINE,
+            MESSAGE_INLINE + 1,
+            5000,
+        ] {
             let mut part = Msg::zeroed(size).unwrap();
             part.content_mut().fill(7);
             part.set_more(true);
@@ -888,7 +968,7 @@ mod tests {
     }
 
     #[test]
-    fn a_receive_into_a_message_owning_a_buffer_of_that_size_reuses_the_buffer() {
+    fn a_receive_into_a_message_owning_a_small_buffer_reuses_the_buffer() {
         let mut raw = storage();
         let msg = raw.as_mut_ptr();
         unsafe { Msg::zeroed(64).unwrap().write_to(msg) };
@@ -914,11 +994,37 @@ mod tests {
         assert_eq!(Arc::strong_count(&group), 1, "the old group was released");
         assert_eq!(unsafe { Stored::routing_id(msg) }, Ok(0));
 
-        // Another size takes a buffer of its own.
+        // Another small size fits the same buffer.
         let other = ferrozmq::Message::from(&[7u8; 50][..]);
         unsafe { Msg::store_received(msg, other, Extras::default()) }.unwrap();
+        assert_eq!(unsafe { Stored::data(msg) }, Ok(buffer));
+        assert_eq!(unsafe { Stored::size(msg) }, Ok(50));
+        // Content that fits the storage itself, or is too large for a small buffer, does
+        // not use it.
+        let tiny = ferrozmq::Message::from(&[8u8; 3][..]);
+        unsafe { Msg::store_received(msg, tiny, Extras::default()) }.unwrap();
+        assert_eq!(unsafe { Stored::size(msg) }, Ok(3));
+        let large = ferrozmq::Message::from(&[9u8; MESSAGE_INLINE + 1][..]);
+        unsafe { Msg::store_received(msg, large, Extras::default()) }.unwrap();
         let back = unsafe { Msg::take_from(msg) }.unwrap();
-        assert_eq!(back.content(), &[7u8; 50]);
+        assert_eq!(back.content(), &[9u8; MESSAGE_INLINE + 1]);
+    }
+
+    #[test]
+    fn a_copied_small_message_shares_its_buffer_without_moving_it() {
+        let mut original = Msg::copy_of(&[4u8; 64]).unwrap();
+        let address = original.content().as_ptr();
+        assert!(!original.is_shared());
+        let copy = original.share();
+        assert_eq!(
+            original.content().as_ptr(),
+            address,
+            "zmq_msg_data unchanged"
+        );
+        assert_eq!(copy.content().as_ptr(), address);
+        assert!(original.is_shared() && copy.is_shared());
+        drop(original);
+        assert_eq!(copy.content(), &[4u8; 64]);
     }
 
     /// Counts its calls in the AtomicUsize `hint` points to.

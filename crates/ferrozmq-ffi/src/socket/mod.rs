@@ -152,6 +152,7 @@ impl SocketEntry {
 
     /// The C view of the properties of the connection the last part received came
     /// through; `None` when it has none (inproc).
+    #[inline]
     pub fn last_properties(&mut self) -> Option<Arc<MsgProperties>> {
         if !self.remote_peers {
             return None;
