@@ -273,12 +273,23 @@ impl Signal {
     /// [`wait`](Self::wait), but also ends when `fd` is readable: the waiter sleeps in
     /// poll(2) on `fd` and a per-thread eventfd that a notify writes. The one-waiter protocol
     /// is `wait`'s, so a notify is never lost, whether it comes before the wait, during it or
-    /// as it ends. `None` when the thread has no eventfd (the caller waits as usual).
+    /// as it ends. `None` when the thread has no eventfd, or poll(2) fails (the caller waits
+    /// as usual).
     pub(crate) fn wait_or_readable(&self, deadline: Option<Instant>, fd: RawFd) -> Option<Woken> {
-        FD_WAKER.with(|waker| {
-            let (eventfd, waker) = waker.as_ref()?;
-            Some(self.wait_in_poll(deadline, fd, &eventfd.0, waker))
-        })
+        // `try_with`: a thread-local destructor's receive finds no waker and waits as usual.
+        FD_WAKER
+            .try_with(|waker| {
+                let (eventfd, waker) = waker.as_ref()?;
+                self.wait_in_poll(deadline, fd, &eventfd.0, waker)
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Whether this thread can wait in [`wait_or_readable`](Self::wait_or_readable): it has
+    /// its eventfd (made here on first use).
+    pub(crate) fn can_wait_on_fd() -> bool {
+        FD_WAKER.try_with(|waker| waker.is_some()).unwrap_or(false)
     }
 
     fn wait_in_poll(
@@ -287,9 +298,9 @@ impl Signal {
         fd: RawFd,
         eventfd: &OwnedFd,
         waker: &Waker,
-    ) -> Woken {
+    ) -> Option<Woken> {
         if self.state.swap(IDLE, Ordering::AcqRel) == NOTIFIED {
-            return Woken::Notified;
+            return Some(Woken::Notified);
         }
         self.register(waker);
         if self
@@ -298,7 +309,7 @@ impl Signal {
             .is_err()
         {
             self.state.store(IDLE, Ordering::Release);
-            return Woken::Notified;
+            return Some(Woken::Notified);
         }
         let mut fds = [
             os_poll::PollFd::new(eventfd.as_raw_fd(), POLLIN),
@@ -308,8 +319,22 @@ impl Signal {
             let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             let timed_out = timeout.is_some_and(|t| t.is_zero());
             if !timed_out {
-                // An error is taken as "look again", like an interruption.
-                let _ = os_poll::poll(&mut fds, os_poll::timeout_ms(timeout));
+                if os_poll::poll(&mut fds, os_poll::timeout_ms(timeout)).is_err() {
+                    // A failing poll(2) (ENOMEM, say) would fail again: stop waiting here
+                    // rather than spin, unless a notify came meanwhile.
+                    return match self.state.compare_exchange(
+                        WAITING,
+                        IDLE,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => None,
+                        Err(_) => {
+                            self.state.store(IDLE, Ordering::Release);
+                            Some(Woken::Notified)
+                        }
+                    };
+                }
                 if fds[0].is_ready() {
                     // A notify's write, or one left over from an earlier wait that ended
                     // otherwise: the state below says which.
@@ -319,25 +344,27 @@ impl Signal {
             let readable = fds[1].is_ready();
             if self.state.load(Ordering::Acquire) == NOTIFIED {
                 self.state.store(IDLE, Ordering::Release);
-                return Woken::Notified;
+                return Some(Woken::Notified);
             }
             if !readable && !timed_out {
                 continue;
             }
             // Stop waiting, unless a notify comes first: then it is the news.
-            return match self.state.compare_exchange(
-                WAITING,
-                IDLE,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) if readable => Woken::Readable,
-                Ok(_) => Woken::TimedOut,
-                Err(_) => {
-                    self.state.store(IDLE, Ordering::Release);
-                    Woken::Notified
-                }
-            };
+            return Some(
+                match self.state.compare_exchange(
+                    WAITING,
+                    IDLE,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) if readable => Woken::Readable,
+                    Ok(_) => Woken::TimedOut,
+                    Err(_) => {
+                        self.state.store(IDLE, Ordering::Release);
+                        Woken::Notified
+                    }
+                },
+            );
         }
     }
 

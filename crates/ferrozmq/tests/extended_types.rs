@@ -461,3 +461,51 @@ fn a_pair_at_its_high_water_mark_resumes_as_soon_as_the_peer_reads() {
     }
     reader.join().expect("reader");
 }
+
+/// XPUB_NODROP meets its mark the way libzmq's does: by the subscriber side's
+/// acknowledgements the publisher has taken in, so a publisher running ahead gets EAGAIN
+/// even while the I/O thread moves every message into the kernel at once (libzmq's
+/// test_hwm_pubsub), and nothing is lost: a blocking send waits for the acknowledgement
+/// instead, and every message arrives.
+#[test]
+fn xpub_nodrop_meets_its_mark_ahead_of_a_fast_connection_and_loses_nothing() {
+    let ctx = Context::new();
+    let publisher = socket(&ctx, XPUB);
+    publisher.options().set_sndhwm(2_000).expect("hwm");
+    publisher.options().set_xpub_nodrop(true).expect("nodrop");
+    let endpoint = bind(&publisher, "tcp");
+    let subscriber = socket(&ctx, SUB);
+    subscriber.subscribe(b"").expect("subscribe");
+    subscriber.connect(&endpoint).expect("connect");
+    assert_eq!(parts(&publisher), [vec![1u8]]);
+
+    let (mut sent, mut refused) = (0, 0);
+    while sent < 6_000 {
+        match publisher.try_send(Vec::new()) {
+            Ok(()) => sent += 1,
+            Err(Error::Again) => {
+                refused += 1;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(e) => panic!("send: {e}"),
+        }
+    }
+    assert!(
+        refused > 0,
+        "6,000 messages at SNDHWM 2,000 were never refused"
+    );
+    // Blocking sends wait for the acknowledgement rather than fail or drop.
+    for _ in 0..6_000 {
+        publisher.send(Vec::new()).expect("blocking send");
+    }
+    publisher.send("end").expect("end");
+    let mut received = 0;
+    loop {
+        let msg = subscriber.recv().expect("every message arrives");
+        if &msg[..] == b"end" {
+            break;
+        }
+        received += 1;
+    }
+    assert_eq!(received, 12_000);
+}

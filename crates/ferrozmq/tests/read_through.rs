@@ -376,3 +376,44 @@ fn a_receive_that_times_out_gives_the_connection_back() {
         assert_eq!(pair.try_recv().expect("second"), &label(round, 1)[..]);
     }
 }
+
+/// A second connection attaching while a REP waits on its first one's descriptor: the wait
+/// goes back to the socket's signal, and the first connection's input back to the I/O
+/// thread, which brings its next request (the receive would otherwise wait for ever).
+#[test]
+fn a_second_pipe_attaching_mid_receive_does_not_strand_the_first() {
+    let ctx = Context::new();
+    let rep = socket(&ctx, REP);
+    rep.options()
+        .set_rcvtimeo(Some(Duration::from_secs(3)))
+        .expect("rcvtimeo");
+    rep.bind("tcp://127.0.0.1:*").expect("bind");
+    let endpoint = rep.last_endpoint().expect("endpoint");
+    let first = socket(&ctx, REQ);
+    first.connect(&endpoint).expect("connect");
+    // Round trips: the connection is lent, and the REP's receive awaits an answer.
+    for i in 0..3u8 {
+        first.send(&[i][..]).expect("request");
+        assert_eq!(&rep.recv().expect("request")[..], [i]);
+        rep.send(&[i][..]).expect("reply");
+        assert_eq!(&first.recv().expect("reply")[..], [i]);
+    }
+    let (ctx2, endpoint2) = (ctx.clone(), endpoint.clone());
+    let clients = std::thread::spawn(move || {
+        // The REP is waiting on the first connection by now.
+        std::thread::sleep(Duration::from_millis(200));
+        let second = socket(&ctx2, REQ);
+        second.connect(&endpoint2).expect("connect");
+        // Its pipe attached; it stays silent.
+        std::thread::sleep(Duration::from_millis(300));
+        first.send(&b"late"[..]).expect("request");
+        std::thread::sleep(Duration::from_secs(4));
+        drop((first, second));
+    });
+    assert_eq!(
+        &rep.recv()
+            .expect("the first client's request is not stranded")[..],
+        b"late"
+    );
+    clients.join().expect("clients");
+}

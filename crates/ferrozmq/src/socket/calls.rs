@@ -40,7 +40,7 @@ impl Socket {
     }
 
     /// Sends `msg` as the last (or only) part of a message. Waits while no peer has room,
-    /// as long as SNDTIMEO allows; then fails with [`Error::Again`](crate::Error::Again)(crate::Error::Again).
+    /// as long as SNDTIMEO allows; then fails with [`Error::Again`](crate::Error::Again).
     ///
     /// Anything that converts into a [`Message`] can be sent: text, byte slices and arrays,
     /// vectors, [`Bytes`](bytes::Bytes), or a received message.
@@ -70,7 +70,7 @@ impl Socket {
     }
 
     /// Sends `msg` as the last (or only) part of a message if that can be done now, else
-    /// fails with [`Error::Again`](crate::Error::Again)(crate::Error::Again) at once (`ZMQ_DONTWAIT`); the part is dropped then.
+    /// fails with [`Error::Again`](crate::Error::Again) at once (`ZMQ_DONTWAIT`); the part is dropped then.
     pub fn try_send(&self, msg: impl Into<Message>) -> Result<()> {
         let part = msg.into().into_part().with_more(false);
         self.core().send(part, true)
@@ -118,7 +118,7 @@ impl Socket {
     }
 
     /// [`send_multipart`](Self::send_multipart) if the message can be queued now, else
-    /// [`Error::Again`](crate::Error::Again)(crate::Error::Again) at once, with nothing sent.
+    /// [`Error::Again`](crate::Error::Again) at once, with nothing sent.
     pub fn try_send_multipart<I, T>(&self, parts: I) -> Result<()>
     where
         I: IntoIterator<Item = T>,
@@ -142,12 +142,12 @@ impl Socket {
     }
 
     /// Receives a message part; [`Message::more`] tells whether more parts follow. Waits
-    /// for one as long as RCVTIMEO allows; then fails with [`Error::Again`](crate::Error::Again)(crate::Error::Again).
+    /// for one as long as RCVTIMEO allows; then fails with [`Error::Again`](crate::Error::Again).
     pub fn recv(&self) -> Result<Message> {
         self.core().recv(false).map(Message::from_part)
     }
 
-    /// Receives a message part if one is here, else fails with [`Error::Again`](crate::Error::Again)(crate::Error::Again) at once
+    /// Receives a message part if one is here, else fails with [`Error::Again`](crate::Error::Again) at once
     /// (`ZMQ_DONTWAIT`).
     pub fn try_recv(&self) -> Result<Message> {
         self.core().recv(true).map(Message::from_part)
@@ -160,7 +160,7 @@ impl Socket {
     }
 
     /// [`recv_multipart`](Self::recv_multipart) if a message is here, else
-    /// [`Error::Again`](crate::Error::Again)(crate::Error::Again) at once.
+    /// [`Error::Again`](crate::Error::Again) at once.
     pub fn try_recv_multipart(&self) -> Result<Vec<Message>> {
         self.recv_parts(true)
     }
@@ -212,7 +212,7 @@ impl Socket {
 
     /// DISH: receives the messages sent to `group` (1 to 255 bytes, no NUL) from now on,
     /// telling every RADIO peer, present and future (`zmq_join`). Joining a group twice
-    /// fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument)(crate::Error::InvalidArgument), as in libzmq.
+    /// fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument), as in libzmq.
     ///
     /// ```
     /// use ferrozmq::{Context, Error, DISH};
@@ -229,7 +229,7 @@ impl Socket {
     }
 
     /// DISH: stops receiving the messages of a group joined with [`join`](Self::join)
-    /// (`zmq_leave`). Leaving a group not joined fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument)(crate::Error::InvalidArgument).
+    /// (`zmq_leave`). Leaving a group not joined fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument).
     pub fn leave(&self, group: &str) -> Result<()> {
         self.core()
             .change_membership(addressed::group_bytes(group)?, false)

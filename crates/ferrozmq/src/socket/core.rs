@@ -13,7 +13,7 @@ use crate::monitor::EventKind;
 use crate::options::{millis, Options};
 use crate::patterns::PipeId;
 use crate::pipe::{pipe, Limit, PipeEnd, PipeLimits, ReadThrough};
-use crate::signal::Woken;
+use crate::signal::{Signal, Woken};
 use crate::transport::ws::WsConfig;
 use crate::transport::{udp, Listener, Target};
 use bytes::Bytes;
@@ -59,7 +59,17 @@ enum Waiting<'a> {
     ForEvents,
     /// Input, which a receive may read for itself: the connection it armed for that, if
     /// any (see [`SocketCore::wait`]).
-    ForInput(&'a mut Option<Arc<dyn ReadThrough>>),
+    ForInput(&'a mut Option<Armed>),
+}
+
+/// A connection a blocking receive armed to read for itself; dropping it gives the input
+/// back to the I/O thread, on every way out of the receive (a panic included).
+struct Armed(Arc<dyn ReadThrough>);
+
+impl Drop for Armed {
+    fn drop(&mut self) {
+        self.0.disarm();
+    }
 }
 
 /// Whether a blocking receive of this type may read its connection itself: the types that
@@ -189,19 +199,16 @@ impl SocketCore {
         dont_wait: bool,
         attempt: impl FnMut(&mut dyn Pattern, &mut PipeTable) -> Option<Result<T>>,
     ) -> Result<T> {
-        let mut reads = None;
+        // Outside a blocking receive the I/O thread watches the connection, as always: what
+        // was armed is given back as `armed` goes.
+        let mut armed = None;
         let timeout_ms = self.options.rcvtimeo;
-        let result = self.blocking_as(
-            Waiting::ForInput(&mut reads),
+        self.blocking_as(
+            Waiting::ForInput(&mut armed),
             dont_wait,
             timeout_ms,
             attempt,
-        );
-        // Outside a blocking receive the I/O thread watches the connection, as always.
-        if let Some(reads) = reads {
-            reads.disarm();
-        }
-        result
+        )
     }
 
     fn blocking_as<T>(
@@ -243,27 +250,35 @@ impl SocketCore {
         let Waiting::ForInput(armed) = waiting else {
             return self.link.wait(deadline);
         };
-        if !self.awaiting_answer || !reads_for_itself(self.socket_type) {
+        if !self.awaiting_answer || !reads_for_itself(self.socket_type) || !Signal::can_wait_on_fd()
+        {
             return self.link.wait(deadline);
         }
         let Some(reads) = self.pipes.sole_read_through() else {
+            // A second pipe came (a new connection): a wait on the signal alone would leave
+            // the first connection's input with nobody watching it.
+            **armed = None;
             return self.link.wait(deadline);
         };
         // The only pipe changed since (a new connection): the old one is given back.
-        if let Some(old) = armed.take_if(|old| !same_owner(old, &reads)) {
-            old.disarm();
+        if armed
+            .as_ref()
+            .is_some_and(|old| !same_owner(&old.0, &reads))
+        {
+            **armed = None;
         }
         let Some(fd) = reads.arm() else {
             return self.link.wait(deadline);
         };
-        let reads = armed.insert(reads);
+        // Armed again in the same lending: kept as it is (a replaced guard would disarm).
+        let reads = &armed.get_or_insert_with(|| Armed(reads)).0;
         match self.link.wait_or_readable(deadline, fd) {
             Some(Woken::Notified) => return true,
             Some(Woken::TimedOut) => return false,
             Some(Woken::Readable) if reads.read_through() => return true,
             // The I/O thread has the connection back: the pipe brings what arrives.
             Some(Woken::Readable) => {}
-            None => reads.disarm(),
+            None => **armed = None,
         }
         self.link.wait(deadline)
     }

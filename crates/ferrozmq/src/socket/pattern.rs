@@ -286,7 +286,10 @@ pub(crate) fn on_pipe_event(
     };
     match event {
         PipeEvent::Readable => pattern.readable(pipes, id),
-        PipeEvent::Writable => pattern.writable(pipes, id),
+        PipeEvent::Writable => {
+            pipes.end(id).take_acknowledged();
+            pattern.writable(pipes, id)
+        }
         PipeEvent::Closed => {
             // Let the pattern read what is left; it retires the pipe once the pipe reports
             // closed.

@@ -68,7 +68,16 @@ impl Lender {
 
 impl ReadThrough for Lender {
     fn arm(&self) -> Option<RawFd> {
-        let mut slot = self.slot.try_lock().ok()?;
+        let mut slot = match self.slot.try_lock() {
+            Ok(slot) => slot,
+            Err(TryLockError::WouldBlock) => return None,
+            // A read-through or write-through panicked: the I/O thread takes the connection
+            // back (its stream with it) at its next turn, which this asks for.
+            Err(TryLockError::Poisoned(_)) => {
+                self.io.notify(self.token, PipeEvent::Readable);
+                return None;
+            }
+        };
         let Slot {
             lent,
             failed,
@@ -138,13 +147,19 @@ impl ReadThrough for Lender {
     fn disarm(&self) {
         // A busy lock is the I/O thread taking the connection back (lending never finds
         // `reads` set): it puts the stream back itself.
-        if let Ok(mut slot) = self.slot.try_lock() {
-            // Back in the poller, the stream is reported at once if bytes wait: the I/O
-            // thread needs no other wake-up.
-            if let Err(e) = self.give_back_reads(&mut slot) {
-                slot.failed.get_or_insert(Reason::Io(e));
-                self.io.notify(self.token, PipeEvent::Readable);
+        match self.slot.try_lock() {
+            Ok(mut slot) => {
+                // Back in the poller, the stream is reported at once if bytes wait: the I/O
+                // thread needs no other wake-up.
+                if let Err(e) = self.give_back_reads(&mut slot) {
+                    slot.failed.get_or_insert(Reason::Io(e));
+                    self.io.notify(self.token, PipeEvent::Readable);
+                }
             }
+            Err(TryLockError::WouldBlock) => {}
+            // A read-through panicked with the stream out of the poller: the I/O thread's
+            // next turn takes the connection back, stream and all.
+            Err(TryLockError::Poisoned(_)) => self.io.notify(self.token, PipeEvent::Readable),
         }
     }
 }

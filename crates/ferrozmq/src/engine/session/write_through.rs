@@ -119,9 +119,17 @@ impl Lender {
         let mut failed = slot.failed.take().or_else(|| {
             panicked.then(|| Reason::Io(io::Error::other("a write- or read-through panicked")))
         });
-        // A stream the socket's thread was waiting on goes back into the poller first.
+        // A stream the socket's thread was waiting on goes back into the poller first, and
+        // that thread is told to stop polling it: if this turn drops the connection, its
+        // poll(2) would otherwise keep the socket open (no FIN) until the receive ends.
+        let was_read_through = slot.reads;
         if let Err(e) = self.give_back_reads(&mut slot) {
             failed.get_or_insert(Reason::Io(e));
+        }
+        if was_read_through {
+            if let Some(lent) = &slot.lent {
+                lent.end.nudge_peer();
+            }
         }
         Returned {
             lent: slot.lent.take(),

@@ -237,7 +237,12 @@ impl Pattern for Publish {
                     self.targets.retain(|&t| t == last);
                 }
             }
-            if self.nodrop && !self.targets.iter().all(|&t| pipes.end(t).poll_writable()) {
+            if self.nodrop
+                && !self
+                    .targets
+                    .iter()
+                    .all(|&t| pipes.end(t).poll_writable_acknowledged())
+            {
                 return Err(SendError::WouldBlock(msg));
             }
         }
