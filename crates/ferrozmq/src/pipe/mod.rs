@@ -82,16 +82,8 @@ struct Direction {
     /// RCVHWM on inproc. Written under `shares_lock` (rarely: option changes, binds).
     shares: [AtomicU64; 2],
     shares_lock: Mutex<()>,
-    /// Whole messages read, as last published by the reader (whenever it finds the
-    /// direction empty, so a drained direction reads as such).
+    /// Whole messages read, as last published by the reader.
     msgs_read: CachePadded<AtomicU64>,
-    /// Whole messages read as the high-water mark counts them: the reader acknowledges
-    /// every `lwm` messages only, as libzmq's reader does, so a writer counts what it sent
-    /// until the next acknowledgement even when the reader (an I/O thread moving it into a
-    /// kernel buffer) keeps up. Publishing on empty here too would let a fast writer never
-    /// meet its mark on a connection the kernel absorbs (libzmq's test_hwm_pubsub blocks an
-    /// XPUB_NODROP socket at SNDHWM 2000 with 6000 empty messages over tcp and ipc).
-    msgs_acked: CachePadded<AtomicU64>,
     /// The writer found the direction full and waits for [`PipeEvent::Writable`].
     writer_blocked: AtomicBool,
     /// The writer will push nothing more (everything it pushed is flushed).
@@ -164,7 +156,6 @@ impl Direction {
             shares: shares.map(AtomicU64::new),
             shares_lock: Mutex::new(()),
             msgs_read: CachePadded(AtomicU64::new(0)),
-            msgs_acked: CachePadded(AtomicU64::new(0)),
             writer_blocked: AtomicBool::new(false),
             farewell: OnceLock::new(),
             writer_closed: AtomicBool::new(false),
@@ -334,9 +325,8 @@ pub(crate) struct PipeEnd {
     rx: queue::Reader<Message>,
     /// Whole messages written.
     msgs_written: u64,
-    /// The peer's acknowledged progress as last seen, to avoid touching its cache line per
-    /// message.
-    peer_acked: u64,
+    /// The peer's progress as last seen, to avoid touching its cache line per message.
+    peer_read: u64,
     /// Inside a multipart message being written.
     writing_more: bool,
     /// Whole messages read.
@@ -357,7 +347,7 @@ impl PipeEnd {
             tx,
             rx,
             msgs_written: 0,
-            peer_acked: 0,
+            peer_read: 0,
             writing_more: false,
             msgs_read: 0,
             closed: false,
@@ -449,11 +439,11 @@ impl PipeEnd {
     fn is_full(&mut self) -> bool {
         // A conflating direction has hwm 0: it is never full.
         let hwm = self.out_dir().hwm.load(Ordering::Relaxed);
-        if hwm == 0 || self.msgs_written - self.peer_acked < hwm {
+        if hwm == 0 || self.msgs_written - self.peer_read < hwm {
             return false;
         }
-        self.peer_acked = self.out_dir().msgs_acked.load(Ordering::Acquire);
-        self.msgs_written - self.peer_acked >= hwm
+        self.peer_read = self.out_dir().msgs_read.load(Ordering::Acquire);
+        self.msgs_written - self.peer_read >= hwm
     }
 
     /// Queues a message part (invisible to the reader until [`flush`](Self::flush)). The
@@ -651,7 +641,7 @@ impl PipeEnd {
                     if !msg.more() {
                         self.msgs_read += 1;
                         if self.msgs_read % self.in_dir().lwm.load(Ordering::Relaxed) == 0 {
-                            self.publish_progress(true);
+                            self.publish_progress();
                         }
                     }
                     return Read::Message(msg);
@@ -665,7 +655,7 @@ impl PipeEnd {
                         }
                         return Read::Closed;
                     }
-                    self.publish_progress(false);
+                    self.publish_progress();
                     if self.rx.sleep() {
                         return Read::Empty;
                     }
@@ -702,7 +692,7 @@ impl PipeEnd {
                 // Everything flushed before the close is visible now.
                 return self.rx.has_item();
             }
-            self.publish_progress(false);
+            self.publish_progress();
             if self.rx.sleep() {
                 return false;
             }
@@ -750,28 +740,29 @@ impl PipeEnd {
     }
 
     /// Whether a new message would be admitted, as XPUB_NODROP looks (libzmq's way): by the
-    /// reader's acknowledgements this end has taken in, which it does when its owner handles
-    /// [`PipeEvent::Writable`] ([`take_acknowledged`](Self::take_acknowledged)) — libzmq's
-    /// writer learns them when its socket processes commands, never in the middle of a send.
-    /// A publisher running ahead of the last acknowledgement it took in thus meets its mark
+    /// reader's progress as this end took it in, which it does when its owner handles
+    /// [`PipeEvent::Writable`] ([`take_peer_progress`](Self::take_peer_progress)) — libzmq's
+    /// writer learns of the reader's progress when its socket processes commands, never in
+    /// the middle of a send. A publisher running ahead of what it took in thus meets its mark
     /// even while an I/O thread moves every message into a kernel buffer at once, which
-    /// libzmq's test_hwm_pubsub asserts. When the reader has acknowledged more meanwhile, the
-    /// event is arranged here: a blocking send retries at once, a non-blocking one answers
-    /// EAGAIN this time. Other sends keep looking at the reader's latest acknowledgement
-    /// ([`poll_writable`](Self::poll_writable)): a PUB would drop what a stale view refuses.
-    pub(crate) fn poll_writable_acknowledged(&mut self) -> bool {
+    /// libzmq's test_hwm_pubsub asserts. When the reader has moved on meanwhile, the event is
+    /// arranged here: a blocking send retries at once, a non-blocking one answers EAGAIN this
+    /// time. Other sends look at the reader's latest progress
+    /// ([`poll_writable`](Self::poll_writable)): a PUB would drop what a stale view refuses,
+    /// and a blocking writer would pay a round through its events.
+    pub(crate) fn poll_writable_as_seen(&mut self) -> bool {
         let dir = self.out_dir();
         if dir.reader_closed.load(Ordering::Relaxed) {
             return true;
         }
         let hwm = dir.hwm.load(Ordering::Relaxed);
-        if hwm == 0 || self.msgs_written - self.peer_acked < hwm {
+        if hwm == 0 || self.msgs_written - self.peer_read < hwm {
             return true;
         }
         dir.writer_blocked.store(true, Ordering::SeqCst);
         // Pairs with the reader's fence between publishing progress and checking the flag.
         fence(Ordering::SeqCst);
-        if dir.msgs_acked.load(Ordering::Acquire) != self.peer_acked
+        if dir.msgs_read.load(Ordering::Acquire) != self.peer_read
             && dir.writer_blocked.swap(false, Ordering::AcqRel)
         {
             self.notify_self(PipeEvent::Writable);
@@ -786,9 +777,9 @@ impl PipeEnd {
         self.notify_peer(PipeEvent::Readable);
     }
 
-    /// Takes in the reader's latest acknowledgement (on [`PipeEvent::Writable`]).
-    pub(crate) fn take_acknowledged(&mut self) {
-        self.peer_acked = self.out_dir().msgs_acked.load(Ordering::Acquire);
+    /// Takes in the reader's latest progress (on [`PipeEvent::Writable`]).
+    pub(crate) fn take_peer_progress(&mut self) {
+        self.peer_read = self.out_dir().msgs_read.load(Ordering::Acquire);
     }
 
     /// Whole messages written at this end that the other end has not read yet, as far as
@@ -813,16 +804,10 @@ impl PipeEnd {
         }
     }
 
-    /// Lets the writer see how far this end has read; `ack` also gives the high-water mark
-    /// the room (only every `lwm` messages). A blocked writer is woken either way: it looks
-    /// again, and a writer that is full when this end finds the direction empty cannot be
-    /// (it has fewer than `lwm` messages unacknowledged then).
-    fn publish_progress(&mut self, ack: bool) {
+    /// Lets a blocked writer see how far this end has read.
+    fn publish_progress(&mut self) {
         let dir = &self.link.directions[1 - self.side];
         dir.msgs_read.store(self.msgs_read, Ordering::Release);
-        if ack {
-            dir.msgs_acked.store(self.msgs_read, Ordering::Release);
-        }
         fence(Ordering::SeqCst);
         if dir.writer_blocked.load(Ordering::Relaxed)
             && dir.writer_blocked.swap(false, Ordering::AcqRel)

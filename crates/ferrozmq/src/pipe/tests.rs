@@ -316,51 +316,35 @@ fn changing_a_share_moves_the_high_water_mark_and_wakes_a_blocked_writer() {
     assert_eq!(read, 8);
 }
 
-/// The high-water mark counts what the reader acknowledged (every `lwm` messages, as in
-/// libzmq), while `unread` sees a drained pipe as drained.
+/// XPUB_NODROP's look at room takes the reader's progress in on the Writable event, not in
+/// the middle of the look; a look that finds it moved arranges the event.
 #[test]
-fn the_high_water_mark_frees_room_at_the_readers_acknowledgements() {
-    let (mut a, mut b, ..) = setup(4);
-    assert_eq!(capacity(&mut a), 4);
-    assert!(matches!(b.read(), Read::Message(_)));
-    assert!(!a.has_room(), "one read is not an acknowledgement (lwm 2)");
-    assert!(matches!(b.read(), Read::Message(_)));
-    assert_eq!(capacity(&mut a), 2, "two reads are");
-    assert_eq!(read_all(&mut b).len(), 4);
-    assert_eq!(a.unread(), 0, "a drained pipe has nothing unread");
-    // Four acknowledged of six read: four more fit.
-    assert_eq!(capacity(&mut a), 4);
-}
-
-/// XPUB_NODROP's look at room takes the reader's acknowledgements in on the Writable
-/// event, not in the middle of the look; a look that finds them moved arranges the event.
-#[test]
-fn an_acknowledged_look_at_room_learns_of_reads_through_the_writable_event() {
+fn a_look_at_room_as_seen_learns_of_reads_through_the_writable_event() {
     let (mut a, mut b, ra, _) = setup(2);
     assert_eq!(capacity(&mut a), 2);
-    assert!(!a.poll_writable_acknowledged(), "full");
+    assert!(!a.poll_writable_as_seen(), "full");
     assert!(ra.take().is_empty(), "nothing read: no event");
     assert!(matches!(b.read(), Read::Message(_)));
     assert_eq!(
         ra.take(),
         [(1, PipeEvent::Writable)],
-        "the reader acknowledged"
+        "the reader made room"
     );
-    assert!(!a.poll_writable_acknowledged(), "not taken in yet");
+    assert!(!a.poll_writable_as_seen(), "not taken in yet");
     assert_eq!(
         ra.take(),
         [(1, PipeEvent::Writable)],
         "so it is arranged again"
     );
-    a.take_acknowledged();
-    assert!(a.poll_writable_acknowledged());
+    a.take_peer_progress();
+    assert!(a.poll_writable_as_seen());
     assert_eq!(capacity(&mut a), 1);
     // Read while nobody waited: the look arranges the event itself.
     assert!(matches!(b.read(), Read::Message(_)));
     assert!(matches!(b.read(), Read::Message(_)));
     assert!(ra.take().is_empty());
-    assert!(!a.poll_writable_acknowledged());
+    assert!(!a.poll_writable_as_seen());
     assert_eq!(ra.take(), [(1, PipeEvent::Writable)]);
-    a.take_acknowledged();
-    assert!(a.poll_writable_acknowledged());
+    a.take_peer_progress();
+    assert!(a.poll_writable_as_seen());
 }

@@ -287,7 +287,7 @@ pub(crate) fn on_pipe_event(
     match event {
         PipeEvent::Readable => pattern.readable(pipes, id),
         PipeEvent::Writable => {
-            pipes.end(id).take_acknowledged();
+            pipes.end(id).take_peer_progress();
             pattern.writable(pipes, id)
         }
         PipeEvent::Closed => {

@@ -241,7 +241,7 @@ impl Pattern for Publish {
                 && !self
                     .targets
                     .iter()
-                    .all(|&t| pipes.end(t).poll_writable_acknowledged())
+                    .all(|&t| pipes.end(t).poll_writable_as_seen())
             {
                 return Err(SendError::WouldBlock(msg));
             }
