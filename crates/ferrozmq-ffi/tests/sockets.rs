@@ -1103,3 +1103,67 @@ fn listening_is_on_the_monitor_when_zmq_bind_returns() {
         assert_eq!(&address[..n as usize], endpoint.as_bytes());
     }
 }
+
+/// The socket whose receive releases a `zmq_msg_init_data` buffer, for its free function.
+static RELEASING_SOCKET: std::sync::atomic::AtomicPtr<c_void> =
+    std::sync::atomic::AtomicPtr::new(ptr::null_mut());
+/// What the free function's call on that socket returned (0: not called yet).
+static FREE_FN_CALL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+unsafe extern "C" fn free_using_the_socket(data: *mut c_void, _hint: *mut c_void) {
+    let mut more: c_int = -1;
+    let mut len = std::mem::size_of::<c_int>();
+    const ZMQ_RCVMORE: c_int = 13;
+    let rc = zmq_getsockopt(
+        RELEASING_SOCKET.load(Ordering::SeqCst),
+        ZMQ_RCVMORE,
+        (&raw mut more).cast(),
+        &mut len,
+    );
+    FREE_FN_CALL.store(if rc == 0 { 1 } else { -1 }, Ordering::SeqCst);
+    drop(Box::from_raw(data.cast::<[u8; 100]>()));
+}
+
+/// A receive into a message that holds C's buffer releases it as libzmq does, outside the
+/// socket: a free function that calls the receiving socket neither hangs nor fails.
+#[test]
+fn a_free_function_run_by_zmq_msg_recv_may_use_the_receiving_socket() {
+    use zmq::message::zmq_msg_init_data;
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || unsafe {
+        let ctx = zmq_ctx_new();
+        let receiver = zmq_socket(ctx, ZMQ_PAIR);
+        let sender = zmq_socket(ctx, ZMQ_PAIR);
+        assert_eq!(zmq_bind(receiver, c"inproc://free-fn".as_ptr()), 0);
+        assert_eq!(zmq_connect(sender, c"inproc://free-fn".as_ptr()), 0);
+        assert_eq!(zmq_send(sender, b"hello".as_ptr().cast(), 5, 0), 5);
+        RELEASING_SOCKET.store(receiver, Ordering::SeqCst);
+        let mut msg = MaybeUninit::<zmq_msg_t>::uninit();
+        let data = Box::into_raw(Box::new([b'x'; 100]));
+        assert_eq!(
+            zmq_msg_init_data(
+                msg.as_mut_ptr(),
+                data.cast(),
+                100,
+                Some(free_using_the_socket),
+                ptr::null_mut()
+            ),
+            0
+        );
+        assert_eq!(zmq_msg_recv(msg.as_mut_ptr(), receiver, 0), 5);
+        assert_eq!(zmq_msg_size(msg.as_mut_ptr()), 5);
+        zmq_msg_close(msg.as_mut_ptr());
+        zmq_close(receiver);
+        zmq_close(sender);
+        zmq_ctx_term(ctx);
+        done_tx.send(()).unwrap();
+    });
+    done_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("zmq_msg_recv returned (its free function did not wait on the socket)");
+    assert_eq!(
+        FREE_FN_CALL.load(Ordering::SeqCst),
+        1,
+        "the free function's call succeeded"
+    );
+}

@@ -5,7 +5,7 @@
 //! | function | what it takes | what it leaves |
 //! |---|---|---|
 //! | `zmq_msg_init`, `_init_size`, `_init_buffer` | storage, whatever it held (never closed) | a message the caller must close (or send) |
-//! | `zmq_msg_init_data` | storage, and C's buffer with its free function | a message owning the buffer; the function runs once, when the last copy is closed or ferrozmq is done sending it (at once for content up to 4 KiB, which a send copies), on that thread; on failure the buffer stays C's |
+//! | `zmq_msg_init_data` | storage, and C's buffer with its free function | a message owning the buffer; the function runs once, when the last copy is closed or ferrozmq is done sending it (at once for content up to 4 KiB that no `zmq_msg_copy` shares, which a send copies), on that thread, never while a socket call holds the socket (`zmq_msg_recv` releases the old content after it); on failure the buffer stays C's |
 //! | `zmq_msg_close` | a message | closed storage (a second close fails with EFAULT) |
 //! | `zmq_msg_copy` | two messages | both share the content (large content is not copied); the old content of `dest` is released |
 //! | `zmq_msg_move` | two messages | `dest` holds `src`'s message, `src` is an empty message |

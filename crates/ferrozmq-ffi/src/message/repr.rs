@@ -37,8 +37,9 @@
 //! - **shared**: a reference-counted [`Bytes`]: what received parts beyond `MESSAGE_INLINE`
 //!   bytes arrive as (no copy from ferrozmq), and what small, owned and foreign bodies
 //!   become, without copying their content, when the message is copied (`zmq_msg_copy`)
-//!   or, beyond `MESSAGE_INLINE` bytes, sent (smaller ones are copied into ferrozmq's
-//!   inline storage).
+//!   or, when it is shared already or beyond 4 KiB, sent (smaller unshared ones are
+//!   copied: into ferrozmq's inline storage up to `MESSAGE_INLINE` bytes, into a buffer of
+//!   their own up to 4 KiB).
 
 use super::properties::MsgProperties;
 use super::small::{self, SmallBuf, SmallContent};
@@ -482,6 +483,10 @@ impl Msg {
     /// stream of small parts costs no allocation at all. Larger parts ferrozmq keeps shared
     /// are shared, not copied, as [`from_message`](Self::from_message) does.
     ///
+    /// What the message held before is handed back when it is not reused: the caller drops
+    /// it once it has let go of the socket, since releasing it may run C's free function
+    /// (`zmq_msg_init_data`), which may call into that socket.
+    ///
     /// # Safety
     /// As [`take_from`](Self::take_from).
     #[inline(always)]
@@ -489,18 +494,18 @@ impl Msg {
         msg: *mut zmq_msg_t,
         message: ferrozmq::Message,
         extras: Extras,
-    ) -> Result<(), Errno> {
+    ) -> Result<Option<Msg>, Errno> {
         let len = message.len();
         let repr = checked(msg)?;
         let reusable = repr.kind == SMALL && (INLINE_CAPACITY + 1..=MESSAGE_INLINE).contains(&len);
         if !reusable {
-            drop(Msg::take_from(msg)?);
+            let old = Msg::take_from(msg)?;
             let mut part = Msg::from_message(message);
             part.properties = extras.properties;
             part.group = extras.group;
             part.routing_id = extras.routing_id;
             part.write_to(msg);
-            return Ok(());
+            return Ok(Some(old));
         }
         let repr = msg.cast::<Repr>();
         // SAFETY: checked above: the storage holds a small buffer, which this message alone
@@ -525,7 +530,7 @@ impl Msg {
         }
         (*repr).routing_id = extras.routing_id;
         (*repr).flags = if message.more() { MORE } else { 0 };
-        Ok(())
+        Ok(None)
     }
 
     /// Stores the message in C's storage, without looking at what the storage held.

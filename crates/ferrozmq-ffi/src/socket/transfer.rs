@@ -13,9 +13,9 @@
 //! |---|---|---|
 //! | `zmq_send` | C's buffer, read during the call | the buffer is C's again when it returns (copied) |
 //! | `zmq_send_const` | C's buffer, which must stay unchanged and valid for as long as the library may send it (for ever, in practice) | content over 69 bytes is never copied |
-//! | `zmq_msg_send`, `zmq_sendmsg` | a message | on success, an empty message (content up to 4 KiB was copied and C's buffer released at once: a `zmq_msg_init_data` free function has run, on the sending thread; larger content went to the library without a copy, and its free function runs once it is sent); on failure, the message as it was, still the caller's to close |
+//! | `zmq_msg_send`, `zmq_sendmsg` | a message | on success, an empty message (content up to 4 KiB was copied and C's buffer released at once: a `zmq_msg_init_data` free function has run, on the sending thread, unless a `zmq_msg_copy` still shares the content, which then goes uncopied; larger content went to the library without a copy, and its free function runs once it is sent); on failure, the message as it was, still the caller's to close |
 //! | `zmq_recv` | C's buffer | up to `len` bytes of the part written into it; the part's whole size is returned (a larger size than `len` says it was truncated) |
-//! | `zmq_msg_recv`, `zmq_recvmsg` | an initialised message, whose old content is released | the part received, with its routing id (SERVER, PEER), group (DISH) and connection properties (`zmq_msg_gets`) |
+//! | `zmq_msg_recv`, `zmq_recvmsg` | an initialised message, whose old content is released (after the socket is let go of: a free function may use it) | the part received, with its routing id (SERVER, PEER), group (DISH) and connection properties (`zmq_msg_gets`) |
 //! | `zmq_recviov` | an array of `*count` `iovec`s | each `iov_base` a buffer from `malloc` holding one part, for the caller to `free` |
 //!
 //! The thread-safe socket types send whole messages only: `ZMQ_SNDMORE` on a SERVER, CLIENT,
@@ -264,14 +264,17 @@ pub unsafe extern "C" fn zmq_msg_recv(
 unsafe fn msg_recv(msg: *mut zmq_msg_t, socket: *mut c_void, flags: c_int) -> Result<c_int, Errno> {
     Stored::size(msg)?;
     let (dont_wait, _) = flags_of(flags);
-    blocking(socket, Interest::Recv, dont_wait, |entry| {
+    let (size, released) = blocking(socket, Interest::Recv, dont_wait, |entry| {
         // Stored where it is received, under the socket's lock: the part is moved once,
         // not handed out of the wait loop first.
         let (message, extras) = recv_part(entry, true)?;
         let size = message.len();
-        Msg::store_received(msg, message, extras)?;
-        Ok(returned_size(size))
-    })
+        let released = Msg::store_received(msg, message, extras)?;
+        Ok((returned_size(size), released))
+    })?;
+    // What `msg` held goes outside the lock: its free function may use this socket.
+    drop(released);
+    Ok(size)
 }
 
 /// [`zmq_msg_send`] with its arguments in the older order (deprecated).
