@@ -762,6 +762,13 @@ impl PipeEnd {
         dir.writer_blocked.store(true, Ordering::SeqCst);
         // Pairs with the reader's fence between publishing progress and checking the flag.
         fence(Ordering::SeqCst);
+        // A mark raised meanwhile (the reader's RCVHWM) found the flag unset and told
+        // nobody: look at it again.
+        let hwm = dir.hwm.load(Ordering::Relaxed);
+        if hwm == 0 || self.msgs_written - self.peer_read < hwm {
+            dir.writer_blocked.store(false, Ordering::Relaxed);
+            return true;
+        }
         if dir.msgs_read.load(Ordering::Acquire) != self.peer_read
             && dir.writer_blocked.swap(false, Ordering::AcqRel)
         {

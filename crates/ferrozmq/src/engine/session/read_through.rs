@@ -99,13 +99,23 @@ impl ReadThrough for Lender {
     fn read_through(&self) -> bool {
         let mut slot = match self.slot.try_lock() {
             Ok(slot) => slot,
-            // The I/O thread has the connection (and puts the stream back itself), or a
-            // write-through panicked and it will drop the connection.
-            Err(TryLockError::WouldBlock | TryLockError::Poisoned(_)) => return false,
+            // The I/O thread has the connection (and puts the stream back itself).
+            Err(TryLockError::WouldBlock) => return false,
+            // A write-through panicked: the I/O thread's next turn drops the connection,
+            // stream and all; this asks for that turn.
+            Err(TryLockError::Poisoned(_)) => {
+                self.io.notify(self.token, PipeEvent::Readable);
+                return false;
+            }
         };
         let slot = &mut *slot;
         // Armed in this lending, by us; not handed back since.
-        if !slot.reads || slot.failed.is_some() {
+        if !slot.reads {
+            return false;
+        }
+        // A failure waits for the I/O thread: it gets the stream back, and is woken.
+        if slot.failed.is_some() {
+            self.hand_back(slot);
             return false;
         }
         let Some(lent) = slot.lent.as_mut() else {

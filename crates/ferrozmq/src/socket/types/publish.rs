@@ -237,11 +237,15 @@ impl Pattern for Publish {
                     self.targets.retain(|&t| t == last);
                 }
             }
+            // Every target is looked at (no short cut): each full one arranges its own
+            // Writable event, so a retry meets all their news at once.
             if self.nodrop
-                && !self
+                && self
                     .targets
                     .iter()
-                    .all(|&t| pipes.end(t).poll_writable_as_seen())
+                    .filter(|&&t| !pipes.end(t).poll_writable_as_seen())
+                    .count()
+                    > 0
             {
                 return Err(SendError::WouldBlock(msg));
             }
