@@ -247,18 +247,7 @@ impl Signal {
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
-                        return match self.state.compare_exchange(
-                            WAITING,
-                            IDLE,
-                            Ordering::AcqRel,
-                            Ordering::Acquire,
-                        ) {
-                            Ok(_) => false,
-                            Err(_) => {
-                                self.state.store(IDLE, Ordering::Release);
-                                true
-                            }
-                        };
+                        return !self.stop_waiting();
                     }
                     thread::park_timeout(deadline - now);
                 }
@@ -322,17 +311,10 @@ impl Signal {
                 if os_poll::poll(&mut fds, os_poll::timeout_ms(timeout)).is_err() {
                     // A failing poll(2) (ENOMEM, say) would fail again: stop waiting here
                     // rather than spin, unless a notify came meanwhile.
-                    return match self.state.compare_exchange(
-                        WAITING,
-                        IDLE,
-                        Ordering::AcqRel,
-                        Ordering::Acquire,
-                    ) {
-                        Ok(_) => None,
-                        Err(_) => {
-                            self.state.store(IDLE, Ordering::Release);
-                            Some(Woken::Notified)
-                        }
+                    return if self.stop_waiting() {
+                        None
+                    } else {
+                        Some(Woken::Notified)
                     };
                 }
                 if fds[0].is_ready() {
@@ -350,21 +332,27 @@ impl Signal {
                 continue;
             }
             // Stop waiting, unless a notify comes first: then it is the news.
-            return Some(
-                match self.state.compare_exchange(
-                    WAITING,
-                    IDLE,
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                ) {
-                    Ok(_) if readable => Woken::Readable,
-                    Ok(_) => Woken::TimedOut,
-                    Err(_) => {
-                        self.state.store(IDLE, Ordering::Release);
-                        Woken::Notified
-                    }
-                },
-            );
+            return Some(if !self.stop_waiting() {
+                Woken::Notified
+            } else if readable {
+                Woken::Readable
+            } else {
+                Woken::TimedOut
+            });
+        }
+    }
+
+    /// Leaves the waiting state: true, or false when a notify came first (it is taken).
+    fn stop_waiting(&self) -> bool {
+        match self
+            .state
+            .compare_exchange(WAITING, IDLE, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => true,
+            Err(_) => {
+                self.state.store(IDLE, Ordering::Release);
+                false
+            }
         }
     }
 

@@ -752,11 +752,12 @@ impl PipeEnd {
     /// and a blocking writer would pay a round through its events.
     pub(crate) fn poll_writable_as_seen(&mut self) -> bool {
         let dir = self.out_dir();
-        if dir.reader_closed.load(Ordering::Relaxed) {
-            return true;
-        }
-        let hwm = dir.hwm.load(Ordering::Relaxed);
-        if hwm == 0 || self.msgs_written - self.peer_read < hwm {
+        // Room by the mark and the progress taken in, without reloading the progress.
+        let has_room = || {
+            let hwm = dir.hwm.load(Ordering::Relaxed);
+            hwm == 0 || self.msgs_written - self.peer_read < hwm
+        };
+        if dir.reader_closed.load(Ordering::Relaxed) || has_room() {
             return true;
         }
         dir.writer_blocked.store(true, Ordering::SeqCst);
@@ -764,8 +765,7 @@ impl PipeEnd {
         fence(Ordering::SeqCst);
         // A mark raised meanwhile (the reader's RCVHWM) found the flag unset and told
         // nobody: look at it again.
-        let hwm = dir.hwm.load(Ordering::Relaxed);
-        if hwm == 0 || self.msgs_written - self.peer_read < hwm {
+        if has_room() {
             dir.writer_blocked.store(false, Ordering::Relaxed);
             return true;
         }

@@ -33,7 +33,7 @@ use crate::pipe::{Notify, PipeEvent, ReadThrough};
 use mio::Token;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::TryLockError;
+use std::sync::{MutexGuard, TryLockError};
 
 impl Lender {
     /// Puts a stream the socket's thread took out of the poller back in, registered as the
@@ -64,20 +64,25 @@ impl Lender {
         }
         self.io.notify(self.token, PipeEvent::Readable);
     }
+
+    /// The slot, if nobody holds it. A busy lock is the I/O thread's turn (it puts the
+    /// stream back itself). A poisoned one is a read- or write-through that panicked: the
+    /// I/O thread's next turn drops the connection, stream and all, and is asked for here.
+    fn try_slot(&self) -> Option<MutexGuard<'_, Slot>> {
+        match self.slot.try_lock() {
+            Ok(slot) => Some(slot),
+            Err(TryLockError::WouldBlock) => None,
+            Err(TryLockError::Poisoned(_)) => {
+                self.io.notify(self.token, PipeEvent::Readable);
+                None
+            }
+        }
+    }
 }
 
 impl ReadThrough for Lender {
     fn arm(&self) -> Option<RawFd> {
-        let mut slot = match self.slot.try_lock() {
-            Ok(slot) => slot,
-            Err(TryLockError::WouldBlock) => return None,
-            // A read-through or write-through panicked: the I/O thread takes the connection
-            // back (its stream with it) at its next turn, which this asks for.
-            Err(TryLockError::Poisoned(_)) => {
-                self.io.notify(self.token, PipeEvent::Readable);
-                return None;
-            }
-        };
+        let mut slot = self.try_slot()?;
         let Slot {
             lent,
             failed,
@@ -97,16 +102,8 @@ impl ReadThrough for Lender {
     }
 
     fn read_through(&self) -> bool {
-        let mut slot = match self.slot.try_lock() {
-            Ok(slot) => slot,
-            // The I/O thread has the connection (and puts the stream back itself).
-            Err(TryLockError::WouldBlock) => return false,
-            // A write-through panicked: the I/O thread's next turn drops the connection,
-            // stream and all; this asks for that turn.
-            Err(TryLockError::Poisoned(_)) => {
-                self.io.notify(self.token, PipeEvent::Readable);
-                return false;
-            }
+        let Some(mut slot) = self.try_slot() else {
+            return false;
         };
         let slot = &mut *slot;
         // Armed in this lending, by us; not handed back since.
@@ -157,19 +154,13 @@ impl ReadThrough for Lender {
     fn disarm(&self) {
         // A busy lock is the I/O thread taking the connection back (lending never finds
         // `reads` set): it puts the stream back itself.
-        match self.slot.try_lock() {
-            Ok(mut slot) => {
-                // Back in the poller, the stream is reported at once if bytes wait: the I/O
-                // thread needs no other wake-up.
-                if let Err(e) = self.give_back_reads(&mut slot) {
-                    slot.failed.get_or_insert(Reason::Io(e));
-                    self.io.notify(self.token, PipeEvent::Readable);
-                }
+        if let Some(mut slot) = self.try_slot() {
+            // Back in the poller, the stream is reported at once if bytes wait: the I/O
+            // thread needs no other wake-up.
+            if let Err(e) = self.give_back_reads(&mut slot) {
+                slot.failed.get_or_insert(Reason::Io(e));
+                self.io.notify(self.token, PipeEvent::Readable);
             }
-            Err(TryLockError::WouldBlock) => {}
-            // A read-through panicked with the stream out of the poller: the I/O thread's
-            // next turn takes the connection back, stream and all.
-            Err(TryLockError::Poisoned(_)) => self.io.notify(self.token, PipeEvent::Readable),
         }
     }
 }

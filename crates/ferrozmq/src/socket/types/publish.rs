@@ -237,17 +237,17 @@ impl Pattern for Publish {
                     self.targets.retain(|&t| t == last);
                 }
             }
-            // Every target is looked at (no short cut): each full one arranges its own
-            // Writable event, so a retry meets all their news at once.
-            if self.nodrop
-                && self
+            if self.nodrop {
+                // Every target is looked at (no short cut): each full one arranges its own
+                // Writable event, so a retry meets all their news at once.
+                let full = self
                     .targets
                     .iter()
                     .filter(|&&t| !pipes.end(t).poll_writable_as_seen())
-                    .count()
-                    > 0
-            {
-                return Err(SendError::WouldBlock(msg));
+                    .count();
+                if full > 0 {
+                    return Err(SendError::WouldBlock(msg));
+                }
             }
         }
         let more = msg.more();
