@@ -66,11 +66,17 @@ fn check(name: &str, f: impl Fn() + Sync + Send + 'static) {
 }
 
 /// Pops `n` items, sleeping on the queue whenever it is empty and waiting for the writer's
-/// wake-up: a reader that sleeps and is never woken makes loom report a deadlock.
+/// wake-up: a reader that sleeps and is never woken makes loom report a deadlock. It takes
+/// what it already saw published first (`pop_seen`, as the I/O thread's write pump does)
+/// and looks for more only when that is used up.
 fn read_sleeping(r: &mut Reader<u32>, woken: &Notify, n: u32) -> Vec<u32> {
     let mut got = Vec::new();
     while got.len() < n as usize {
-        match r.pop() {
+        let next = match r.pop_seen() {
+            Pop::Item(x) => Pop::Item(x),
+            Pop::Empty => r.pop(),
+        };
+        match next {
             Pop::Item(x) => got.push(x),
             Pop::Empty => {
                 if r.sleep() {

@@ -594,12 +594,23 @@ fn write_messages(
                 Some(msg) => msg,
                 None => {
                     let Some(end) = end.as_deref_mut() else { break };
-                    match end.read() {
-                        Read::Message(msg) => msg,
-                        Read::Empty => break,
-                        Read::Closed => {
-                            *drained = true;
-                            break;
+                    if let Some(msg) = end.read_seen() {
+                        msg
+                    } else if !link.conn.is_flushed() {
+                        // Write what is encoded before looking for newer messages: a busy
+                        // writer fills a batch during the system call, where looking now
+                        // would take its cache line for a message or two at a time. This
+                        // turn cannot end `Idle` with the outbox full, so the pump comes
+                        // back to `read` until Empty (which puts the pipe's reader to sleep).
+                        break;
+                    } else {
+                        match end.read() {
+                            Read::Message(msg) => msg,
+                            Read::Empty => break,
+                            Read::Closed => {
+                                *drained = true;
+                                break;
+                            }
                         }
                     }
                 }

@@ -638,12 +638,7 @@ impl PipeEnd {
         loop {
             match self.rx.pop() {
                 Pop::Item(msg) => {
-                    if !msg.more() {
-                        self.msgs_read += 1;
-                        if self.msgs_read % self.in_dir().lwm.load(Ordering::Relaxed) == 0 {
-                            self.publish_progress();
-                        }
-                    }
+                    self.count_read(&msg);
                     return Read::Message(msg);
                 }
                 Pop::Empty => {
@@ -660,6 +655,37 @@ impl PipeEnd {
                         return Read::Empty;
                     }
                 }
+            }
+        }
+    }
+
+    /// Reads the next part among those this end already saw flushed, without looking for
+    /// newer ones (see [`queue::Reader::pop_seen`]); None when those are used up, or on a
+    /// conflating direction. Never sleeps, so nothing wakes this end for the parts left:
+    /// a caller that gets None may stop reading only when something else is sure to bring
+    /// it back (the write pump stops on bytes still to write, and a blocked or unfinished
+    /// write always comes back); otherwise it must [`read`](Self::read) until [`Read::Empty`].
+    #[inline]
+    pub(crate) fn read_seen(&mut self) -> Option<Message> {
+        if self.in_dir().latest.is_some() {
+            return None;
+        }
+        match self.rx.pop_seen() {
+            Pop::Item(msg) => {
+                self.count_read(&msg);
+                Some(msg)
+            }
+            Pop::Empty => None,
+        }
+    }
+
+    /// Counts a part read, publishing progress every low-water mark of whole messages.
+    #[inline]
+    fn count_read(&mut self, msg: &Message) {
+        if !msg.more() {
+            self.msgs_read += 1;
+            if self.msgs_read % self.in_dir().lwm.load(Ordering::Relaxed) == 0 {
+                self.publish_progress();
             }
         }
     }
