@@ -20,6 +20,7 @@
 //! `ferrozmq-zmtp` (inside the ferrozmq workspace it is imported under the name `zmtp`).
 #![warn(missing_docs)]
 
+mod block;
 pub mod command;
 pub mod curve_keys;
 pub mod entropy;

@@ -88,7 +88,9 @@ impl Message {
                 },
             }
         } else {
-            let bytes = if body.len() >= crate::recycled::MIN_RECYCLED {
+            let bytes = if body.len() <= crate::block::MAX_BLOCK_BODY {
+                crate::block::copy(body)
+            } else if body.len() >= crate::recycled::MIN_RECYCLED {
                 crate::recycled::copy(body)
             } else {
                 Bytes::copy_from_slice(body)
