@@ -8,7 +8,7 @@
 //! connection lets the socket's thread write for itself in [`write_through`], and read for
 //! itself while it waits in a receive in [`read_through`].
 //!
-//! About 750 lines, on purpose: the read and write pumps, the SOCKS5 step of a connect,
+//! About 800 lines, on purpose: the read and write pumps, the SOCKS5 step of a connect,
 //! the lending of an idle connection and the reactor's callbacks are one loop around one
 //! connection, and are read together (each callback is a turn that takes the connection
 //! back first and may lend it after).
