@@ -38,8 +38,8 @@
 //!   bytes arrive as (no copy from ferrozmq), and what small, owned and foreign bodies
 //!   become, without copying their content, when the message is copied (`zmq_msg_copy`)
 //!   or, when it is shared already or beyond 4 KiB, sent (smaller unshared ones are
-//!   copied: into ferrozmq's inline storage up to `MESSAGE_INLINE` bytes, into a buffer of
-//!   their own up to 4 KiB).
+//!   copied: into ferrozmq's inline storage up to `MESSAGE_INLINE` bytes, into the sending
+//!   thread's block of medium bodies up to 4 KiB, see `ferrozmq_zmtp`'s `block` module).
 
 use super::properties::MsgProperties;
 use super::small::{self, SmallBuf, SmallContent};

@@ -44,10 +44,10 @@ pub const ZMQ_SNDMORE: c_int = 2;
 /// the receiving thread frees; with the buffer's own allocation freed there too, the
 /// sender's next request of a kilobyte or so finds the allocator's per-thread cache empty
 /// and its shared bins fragmented (callgrind, inproc_thr 1 KiB: about 1,000 instructions
-/// per message in malloc against libzmq's 420, for its one allocation). A copy costs one
-/// allocation, which the receiver frees as libzmq's does, and a `memcpy` of at most this
-/// many bytes; C's buffer goes back to the sending thread's cache, where
-/// `zmq_msg_init_size` finds it again.
+/// per message in malloc against libzmq's 420, for its one allocation). A copy goes into
+/// the sending thread's block of medium bodies (one allocation per dozen messages or so)
+/// with a `memcpy` of at most this many bytes; C's buffer goes back to the sending
+/// thread's cache, where `zmq_msg_init_size` finds it again.
 const COPIED_ON_SEND: usize = 4096;
 
 /// A size as the `int` libzmq's send and receive calls return: sizes beyond `INT_MAX` read
