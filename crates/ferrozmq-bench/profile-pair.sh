@@ -12,10 +12,11 @@
 # task-clock, context switches, page faults), record (perf record -g). Each tool writes
 # OUT-bind.* and OUT-connect.*; the workers' own reports (elapsed_ns, CPU, peak RSS) go
 # to stdout. Build the harness first: cargo build --release -p ferrozmq-bench.
+# EXTRA, when set, is appended to both workers' arguments (e.g. EXTRA="--hwm 16").
 set -euo pipefail
 
 if [ $# -lt 6 ]; then
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 kind=$1 library=$2 transport=$3 size=$4 count=$5 out=$6
@@ -39,7 +40,8 @@ case $kind in
     throughput) bind_role=pull connect_role=push inproc_role=inproc-throughput ;;
     *) echo "latency or throughput, not $kind" >&2; exit 2 ;;
 esac
-common=(--library "$library" --transport "$transport" --count "$count" --size "$size")
+# shellcheck disable=SC2206 # EXTRA is words
+common=(--library "$library" --transport "$transport" --count "$count" --size "$size" ${EXTRA:-})
 
 if [ "$transport" = inproc ]; then
     # shellcheck disable=SC2046 # the tool prefix is words
