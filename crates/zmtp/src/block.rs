@@ -48,14 +48,12 @@ pub(crate) fn copy(body: &[u8]) -> Bytes {
     BLOCK
         .try_with(|block| {
             let mut block = block.borrow_mut();
-            let suits = len <= block.size && block.size <= MAX_SHARE * len;
+            let size = block.size;
+            let suits = len <= size && size <= MAX_SHARE * len;
             // Room at the end, or the whole block back when every message in it is gone
             // (no allocation); else a new block, and the old one is freed with its last
             // message.
-            let room = suits && {
-                let size = block.size;
-                block.rest.capacity() >= len || block.rest.try_reclaim(size)
-            };
+            let room = suits && (block.rest.capacity() >= len || block.rest.try_reclaim(size));
             if !room {
                 let size = (MAX_SHARE * len).min(MAX_BLOCK);
                 *block = Block {
