@@ -151,11 +151,18 @@ pub(crate) fn spawn(
     let waker = mio::Waker::new(poll.registry(), reactor::WAKER)?;
     let io = Arc::new(IoThread::new(waker, poll.registry().try_clone()?));
     let thread_io = io.clone();
+    // The bind or connect that starts the thread returns only once the thread runs on its
+    // CPUs and policy: a caller (or a test reading /proc) that looks right after it sees
+    // the settings applied, not the inherited ones of a thread that has its name already.
+    let (applied, settled) = std::sync::mpsc::sync_channel::<()>(1);
     let handle = std::thread::Builder::new()
         .name(settings.thread_name(index))
         .spawn(move || {
             settings.apply_to_current_thread();
+            let _ = applied.send(());
             reactor::Reactor::new(poll, thread_io).run()
         })?;
+    // An Err means the thread ended before it got there; the reactor's own end reports it.
+    let _ = settled.recv();
     Ok((io, handle))
 }
