@@ -9,7 +9,7 @@
 
 use super::group_datagram::{self, MAX_DATAGRAM};
 use super::peer_address;
-use super::reactor::{Ctx, MessagePump, Readiness, Step};
+use super::pump::{Ctx, MessagePump, Readiness, Step};
 use super::Owner;
 use crate::monitor::EventKind;
 use crate::pipe::{PipeEnd, PipeEvent, Read};

@@ -13,10 +13,12 @@ mod group_datagram;
 mod heartbeat;
 pub(crate) mod peer_address;
 mod peer_messages;
+mod pump;
 mod raw;
 mod reactor;
 mod reason;
 mod session;
+mod timers;
 mod upstream_filters;
 mod zap;
 

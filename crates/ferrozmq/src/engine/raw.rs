@@ -18,7 +18,7 @@
 //! most [`WRITE_BATCH`] bytes are taken from the outbound pipe ahead of the kernel (SNDHWM
 //! bounds the rest).
 
-use super::reactor::{Ctx, MessagePump, Readiness, Step};
+use super::pump::{Ctx, MessagePump, Readiness, Step};
 use super::reason::Reason;
 use super::Owner;
 use crate::monitor::{disconnect_reason, EventKind};

@@ -2,16 +2,16 @@
 //! listeners and message pumps (ZMTP sessions, raw STREAM connections, udp sockets).
 
 use super::datagram::Datagram;
+use super::pump::{Ctx, MessagePump, Readiness, Step};
 use super::raw::RawConnection;
 use super::session::Session;
+use super::timers::Timers;
 use super::{is_raw, Command, IoThread, Owner};
 use crate::monitor::{errno_of, EventKind};
-use crate::pipe::PipeEvent;
 use crate::transport::{Listener, Stream};
-use mio::{Events, Poll, Registry, Token};
+use mio::{Events, Poll, Token};
 use slab::Slab;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering;
@@ -20,113 +20,6 @@ use std::time::Instant;
 
 /// The token of the thread's waker.
 pub(super) const WAKER: Token = Token(usize::MAX);
-
-/// What the reactor does with a handler after an event.
-pub(super) enum Step {
-    Keep,
-    Remove,
-}
-
-/// What the poller said about a descriptor.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Readiness {
-    /// Bytes (or an end of stream, or an error) wait to be read.
-    pub(super) readable: bool,
-    /// The descriptor takes writes (or has failed).
-    pub(super) writable: bool,
-    /// The peer shut its side down or the descriptor failed: reading until "would block"
-    /// is the only way to see it, since no further event will say so.
-    pub(super) hung_up: bool,
-}
-
-impl Readiness {
-    /// Another turn for a handler whose budget ran out: try both ways.
-    pub(super) const AGAIN: Readiness = Readiness {
-        readable: true,
-        writable: true,
-        hung_up: false,
-    };
-}
-
-/// A handler that moves messages between a socket's pipe and the network: a ZMTP
-/// [`Session`] over a byte stream, or a udp [`Datagram`] socket. The reactor calls it for
-/// every event on its descriptor, its pipe and its timers, and drops it on [`Step::Remove`].
-pub(super) trait MessagePump {
-    /// The socket and endpoint served.
-    fn owner(&self) -> &Owner;
-    /// Readiness of the descriptor (or [`Readiness::AGAIN`], after a budget ran out).
-    fn on_ready(&mut self, readiness: Readiness, ctx: &mut Ctx<'_>) -> Step;
-    /// An event on the pipe.
-    fn on_pipe(&mut self, event: PipeEvent, ctx: &mut Ctx<'_>) -> Step;
-    /// The socket closed or dropped this endpoint.
-    fn on_close(&mut self, ctx: &mut Ctx<'_>) -> Step;
-    /// A time asked for with [`Ctx::wake_at`] came (or passed).
-    fn on_timer(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> Step;
-    /// The reactor drops the handler: release the descriptor.
-    fn shutdown(&mut self, registry: &Registry);
-}
-
-/// What a session may ask of the reactor while it runs.
-pub(super) struct Ctx<'a> {
-    pub(super) registry: &'a Registry,
-    pub(super) io: &'a Arc<IoThread>,
-    pub(super) token: u64,
-    timers: &'a mut Timers,
-    runnable: &'a mut VecDeque<u64>,
-}
-
-impl Ctx<'_> {
-    /// Calls the handler back at `when` (it checks its own deadlines then).
-    pub(super) fn wake_at(&mut self, when: Instant) {
-        self.timers.arm(self.token, when);
-    }
-
-    /// Runs the handler again after the other ready handlers had their turn.
-    pub(super) fn run_again(&mut self) {
-        self.runnable.push_back(self.token);
-    }
-}
-
-/// The handlers' wake-ups. A handler has at most one pending wake-up that no earlier one
-/// covers: asking again for a later time while an earlier wake-up is pending adds nothing
-/// (the handler checks all its deadlines when called, and asks for the next then). So a
-/// peer whose every PING pushes a heartbeat deadline back cannot grow the heap.
-#[derive(Default)]
-struct Timers {
-    heap: BinaryHeap<Reverse<(Instant, u64)>>,
-    /// The earliest pending wake-up of each handler.
-    armed: HashMap<u64, Instant>,
-}
-
-impl Timers {
-    fn arm(&mut self, token: u64, when: Instant) {
-        match self.armed.get(&token) {
-            Some(&armed) if armed <= when => {}
-            _ => {
-                self.armed.insert(token, when);
-                self.heap.push(Reverse((when, token)));
-            }
-        }
-    }
-
-    /// When the next wake-up is due.
-    fn next(&self) -> Option<Instant> {
-        self.heap.peek().map(|Reverse((when, _))| *when)
-    }
-
-    /// The token of a handler due at `now`, if any.
-    fn pop_due(&mut self, now: Instant) -> Option<u64> {
-        let Reverse((when, token)) = *self.heap.peek()?;
-        if when > now {
-            return None;
-        }
-        self.heap.pop();
-        if self.armed.get(&token) == Some(&when) {
-            self.armed.remove(&token);
-        }
-        Some(token)
-    }
-}
 
 struct ListenerEntry {
     listener: Listener,
@@ -483,7 +376,9 @@ mod tests {
     use super::*;
     use crate::context::ZapDirectory;
     use crate::options::Options;
+    use crate::pipe::PipeEvent;
     use crate::socket::mailbox::SocketLink;
+    use mio::Registry;
     use std::io::Write;
     use std::sync::atomic::AtomicBool;
     use std::sync::mpsc;
@@ -586,34 +481,5 @@ mod tests {
             seen.is_ok(),
             "readiness went unseen while commands kept coming"
         );
-    }
-
-    #[test]
-    fn a_later_wake_up_adds_nothing_while_an_earlier_one_is_pending() {
-        let mut timers = Timers::default();
-        let start = Instant::now();
-        for i in 0..10_000u64 {
-            timers.arm(7, start + Duration::from_millis(100 + i));
-        }
-        assert_eq!(
-            timers.heap.len(),
-            1,
-            "one wake-up for a deadline pushed back"
-        );
-        // An earlier one is kept.
-        timers.arm(7, start + Duration::from_millis(50));
-        timers.arm(8, start + Duration::from_millis(60));
-        assert_eq!(timers.next(), Some(start + Duration::from_millis(50)));
-        assert_eq!(timers.pop_due(start), None, "nothing due yet");
-        let later = start + Duration::from_secs(1);
-        let mut fired = Vec::new();
-        while let Some(token) = timers.pop_due(later) {
-            fired.push(token);
-        }
-        assert_eq!(fired, [7, 8, 7]);
-        assert!(timers.armed.is_empty(), "every armed wake-up fired");
-        // Once fired, the handler may ask again.
-        timers.arm(7, later);
-        assert_eq!(timers.heap.len(), 1);
     }
 }

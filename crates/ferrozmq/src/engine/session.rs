@@ -21,7 +21,7 @@ mod write_through;
 use super::backoff::Backoff;
 use super::connection::{Connection, Event, ReadBuf, Timeouts};
 use super::peer_messages;
-use super::reactor::{Ctx, MessagePump, Readiness, Step};
+use super::pump::{Ctx, MessagePump, Readiness, Step};
 use super::reason::Reason;
 use super::upstream_filters::UpstreamFilters;
 use super::zap::ZapClient;

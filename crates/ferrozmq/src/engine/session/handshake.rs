@@ -3,7 +3,7 @@
 
 use super::{Closing, Origin, Session};
 use crate::engine::peer_messages;
-use crate::engine::reactor::Ctx;
+use crate::engine::pump::Ctx;
 use crate::engine::reason::Reason;
 use crate::engine::zap::{RequestContext, ZapClient, ZapOutcome};
 use crate::engine::Owner;

@@ -3,7 +3,7 @@
 
 use super::{Closing, Link, Origin, Session};
 use crate::engine::peer_messages;
-use crate::engine::reactor::{Ctx, Step};
+use crate::engine::pump::{Ctx, Step};
 use crate::engine::reason::Reason;
 use crate::engine::Owner;
 use crate::monitor::{disconnect_reason, handshake_failure, EventKind};
