@@ -38,11 +38,27 @@ use zmtp::PeerInfo;
 /// assert_eq!(properties.peer_address(), Some("127.0.0.1"));
 /// assert_eq!(properties.user_id(), None); // no authentication on this connection
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Eq)]
 pub struct Properties {
     list: Option<Arc<[(String, Bytes)]>>,
     /// The descriptor of the connection (tcp, ipc, ws), for libzmq's `ZMQ_SRCFD`.
     source_fd: Option<RawFd>,
+}
+
+/// Equal when they hold the same names and values. Every part from one connection carries
+/// the same list, so the comparison looks at the pointer first: the C API asks, at every
+/// receive, whether the part's properties are the ones it already made a C view of, and
+/// comparing the lists name by name cost about 300 instructions a part (callgrind of
+/// libzmq's local_thr, 64 B over tcp).
+impl PartialEq for Properties {
+    fn eq(&self, other: &Self) -> bool {
+        self.source_fd == other.source_fd
+            && match (&self.list, &other.list) {
+                (Some(mine), Some(theirs)) => Arc::ptr_eq(mine, theirs) || mine == theirs,
+                (None, None) => true,
+                _ => false,
+            }
+    }
 }
 
 /// The property a ZAP handler's user id is found under.
@@ -201,6 +217,21 @@ mod tests {
         assert_ne!(
             descriptor_only,
             Properties::of_address("").with_source_fd(4)
+        );
+    }
+
+    #[test]
+    fn equal_means_the_same_names_and_values_shared_or_not() {
+        let first = Properties::of_address("10.0.0.7");
+        // A clone shares the list; another connection from the same address has its own.
+        assert_eq!(first, first.clone());
+        assert_eq!(first, Properties::of_address("10.0.0.7"));
+        assert_ne!(first, Properties::of_address("10.0.0.8"));
+        assert_ne!(first, Properties::new());
+        assert_ne!(first, first.clone().with_source_fd(5));
+        assert_eq!(
+            first.clone().with_source_fd(5),
+            Properties::of_address("10.0.0.7").with_source_fd(5)
         );
     }
 }
