@@ -9,14 +9,15 @@
 # warm-up of a tenth as many); throughput runs `peer pull` (binds) and `peer push`
 # (connects; COUNT messages). Over inproc both sides are one process, under BIND_TOOL.
 # A tool is one of: none, strace (syscall counts, threads included), stat (perf stat:
-# task-clock, context switches, page faults), record (perf record -g). Each tool writes
+# task-clock, context switches, page faults), record (perf record -g), callgrind
+# (instructions, which the machine's load does not change). Each tool writes
 # OUT-bind.* and OUT-connect.*; the workers' own reports (elapsed_ns, CPU, peak RSS) go
 # to stdout. Build the harness first: cargo build --release -p ferrozmq-bench.
 # EXTRA, when set, is appended to both workers' arguments (e.g. EXTRA="--hwm 16").
 set -euo pipefail
 
 if [ $# -lt 6 ]; then
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 kind=$1 library=$2 transport=$3 size=$4 count=$5 out=$6
@@ -31,6 +32,7 @@ under() {
         strace) echo "strace -f -c -o $file.strace" ;;
         stat) echo "perf stat -e task-clock,context-switches,cpu-migrations,page-faults -o $file.stat" ;;
         record) echo "perf record -F 4999 -g -o $file.perf" ;;
+        callgrind) echo "valgrind --tool=callgrind --callgrind-out-file=$file.cg" ;;
         *) echo "unknown tool: $tool" >&2; exit 2 ;;
     esac
 }
