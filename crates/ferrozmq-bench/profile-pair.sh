@@ -10,14 +10,15 @@
 # (connects; COUNT messages). Over inproc both sides are one process, under BIND_TOOL.
 # A tool is one of: none, strace (syscall counts, threads included), stat (perf stat:
 # task-clock, context switches, page faults), record (perf record -g), callgrind
-# (instructions, which the machine's load does not change). Each tool writes
-# OUT-bind.* and OUT-connect.*; the workers' own reports (elapsed_ns, CPU, peak RSS) go
-# to stdout. Build the harness first: cargo build --release -p ferrozmq-bench.
+# (instructions, whatever else the machine runs; it slows the side it traces some 50x,
+# which changes how the other side batches, so compare with both sides under it). Each
+# tool writes OUT-bind.* and OUT-connect.*; the workers' own reports (elapsed_ns, CPU,
+# peak RSS) go to stdout. Build the harness first: cargo build --release -p ferrozmq-bench.
 # EXTRA, when set, is appended to both workers' arguments (e.g. EXTRA="--hwm 16").
 set -euo pipefail
 
 if [ $# -lt 6 ]; then
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 kind=$1 library=$2 transport=$3 size=$4 count=$5 out=$6

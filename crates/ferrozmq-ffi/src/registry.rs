@@ -281,7 +281,7 @@ mod tests {
 
     #[test]
     fn neighbouring_slots_share_no_cache_line() {
-        static PAIR: Registry<[u8; 40]> = Registry::new(0x7E57_0004);
+        static PAIR: Registry<[u8; 40]> = Registry::new(0x7E57_0006);
         let first = PAIR.insert([1; 40]).unwrap() as usize;
         let second = PAIR.insert([2; 40]).unwrap() as usize;
         // Both start on a 128-byte boundary (a pair of x86 cache lines), so no byte of one

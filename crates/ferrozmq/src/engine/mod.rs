@@ -33,7 +33,7 @@ use crate::socket::mailbox::SocketLink;
 use crate::transport::{Listener, Target};
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -144,6 +144,9 @@ impl Notify for IoThread {
     }
 }
 
+/// How long the start of an I/O thread waits for the thread to take its CPUs and policy.
+const SETTLING: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Starts an I/O thread.
 pub(crate) fn spawn(
     index: usize,
@@ -156,6 +159,9 @@ pub(crate) fn spawn(
     // The bind or connect that starts the thread returns only once the thread runs on its
     // CPUs and policy: a caller (or a test reading /proc) that looks right after it sees
     // the settings applied, not the inherited ones of a thread that has its name already.
+    // Bounded, because the caller holds the context's I/O lock meanwhile: a thread whose
+    // CPUs a busy real-time thread keeps from it must not hold up every other socket's
+    // first bind with it.
     let (applied, settled) = std::sync::mpsc::sync_channel::<()>(1);
     let handle = std::thread::Builder::new()
         .name(settings.thread_name(index))
@@ -164,7 +170,12 @@ pub(crate) fn spawn(
             let _ = applied.send(());
             reactor::Reactor::new(poll, thread_io).run()
         })?;
-    // An Err means the thread ended before it got there; the reactor's own end reports it.
-    let _ = settled.recv();
-    Ok((io, handle))
+    match settled.recv_timeout(SETTLING) {
+        Ok(()) | Err(RecvTimeoutError::Timeout) => Ok((io, handle)),
+        // Ended before its loop began (a panic in the platform calls): nobody would serve
+        // the endpoint.
+        Err(RecvTimeoutError::Disconnected) => {
+            Err(io::Error::other("the I/O thread ended as it started"))
+        }
+    }
 }

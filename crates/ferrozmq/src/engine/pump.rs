@@ -39,7 +39,8 @@ impl Readiness {
 }
 
 /// A handler that moves messages between a socket's pipe and the network: a ZMTP
-/// [`Session`] over a byte stream, or a udp [`Datagram`] socket. The reactor calls it for
+/// [`Session`](super::session::Session) over a byte stream, or a udp
+/// [`Datagram`](super::datagram::Datagram) socket. The reactor calls it for
 /// every event on its descriptor, its pipe and its timers, and drops it on [`Step::Remove`].
 pub(super) trait MessagePump {
     /// The socket and endpoint served.
