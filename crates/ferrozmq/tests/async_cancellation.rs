@@ -196,9 +196,7 @@ async fn sends_dropped_whenever_pending_at_a_high_water_mark_of_1_send_each_mess
             }
         }
     }
-    rt.within("the flush", push.flush())
-        .await
-        .expect("flush");
+    rt.within("the flush", push.flush()).await.expect("flush");
     receiver.join().expect("receiver");
     assert!(dropped > 0, "some sends were dropped while pending");
 }

@@ -161,7 +161,10 @@ fn conflate_keeps_only_the_newest_message() {
     burst.extend_from_slice(&frame(0x04, b"\x04PING\x00\x00all sent"));
     peer.write(&burst);
     let pong = peer.read_frame();
-    assert_eq!(pong.body, b"\x04PONGall sent", "the PING behind the messages");
+    assert_eq!(
+        pong.body, b"\x04PONGall sent",
+        "the PING behind the messages"
+    );
     only_the_newest_is_there(&pull, "tcp");
 }
 
