@@ -16,6 +16,7 @@ use futures::future::{join, join3, join_all, poll_immediate, select, Either};
 use futures::stream::FusedStream;
 use futures::{FutureExt, SinkExt, StreamExt};
 use std::pin::pin;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 on_every_runtime!(
@@ -531,15 +532,30 @@ fn split_halves_wait_in_separate_tasks() {
             }
             sink.flush().await.expect("flush");
         });
+        let received = std::sync::Arc::new(AtomicU32::new(0));
+        let count = received.clone();
         let read = tokio::spawn(async move {
             for i in 0..COUNT {
                 let msg = stream.next().await.expect("open").expect("recv");
                 assert_eq!(seq_of(&msg[0]), i);
+                count.store(i + 1, Ordering::Relaxed);
             }
         });
-        let (written, read) = tokio::time::timeout(TIMEOUT, join(write, read))
-            .await
-            .expect("both halves finish");
+        // A lost wake-up stops the echoes; a loaded machine only slows them (5000 in
+        // lockstep went slower than 10 s on one busy core): fail when none come back for
+        // TIMEOUT.
+        let mut both = join(write, read);
+        let mut before = 0;
+        let (written, read) = loop {
+            match tokio::time::timeout(TIMEOUT, &mut both).await {
+                Ok(done) => break done,
+                Err(_) => {
+                    let now = received.load(Ordering::Relaxed);
+                    assert!(now > before, "both halves stuck at {now} for {TIMEOUT:?}");
+                    before = now;
+                }
+            }
+        };
         written.expect("writer");
         read.expect("reader");
         echo.join().expect("echo");

@@ -9,10 +9,10 @@ use async_support::{bind_tcp, seq, seq_of, socket, yield_now, Runtime, TIMEOUT};
 use ferrozmq::{proxy_async, AsyncSocket, Context, Socket, PULL, PUSH};
 use futures::future::poll_immediate;
 use futures::SinkExt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Messages received in each receive test.
 const COUNT: u32 = 10_000;
@@ -62,9 +62,10 @@ fn numbered_sender(endpoint: String) -> JoinHandle<()> {
 }
 
 /// Binds a PULL and returns its endpoint, with a thread that receives `LOCKSTEP_COUNT`
-/// three-part messages on it, checking that each comes once, whole and in order, then sets
-/// `done`. It reads slowly, so that a sender at its high-water mark has to wait.
-fn numbered_receiver(ctx: &Context, done: Arc<AtomicBool>) -> (String, JoinHandle<()>) {
+/// three-part messages on it, checking that each comes once, whole and in order, and
+/// counting them in `received`. It reads slowly, so that a sender at its high-water mark
+/// has to wait.
+fn numbered_receiver(ctx: &Context, received: Arc<AtomicU32>) -> (String, JoinHandle<()>) {
     let pull = blocking(ctx, PULL);
     pull.options().set_rcvhwm(1).expect("hwm");
     let endpoint = pull.bind("tcp://127.0.0.1:*").expect("bind");
@@ -73,13 +74,44 @@ fn numbered_receiver(ctx: &Context, done: Arc<AtomicBool>) -> (String, JoinHandl
             let parts = pull.recv_multipart().expect("a message within the timeout");
             assert_eq!(parts.len(), 3, "message {i} came whole");
             assert_eq!(seq_of(&parts[0]), i, "each message once, in order");
+            received.store(i + 1, Ordering::Release);
             if i % 200 == 0 {
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
-        done.store(true, Ordering::Release);
     });
     (endpoint, receiver)
+}
+
+/// Fails the test when the count of messages through stands still for [`TIMEOUT`]: that is
+/// a lost wake-up. (A bound on the whole run instead would also fail a run that only went
+/// slowly, as thousands of dropped futures do on a loaded machine.)
+struct Progress {
+    what: &'static str,
+    count: u32,
+    since: Instant,
+}
+
+impl Progress {
+    fn watch(what: &'static str) -> Progress {
+        Progress {
+            what,
+            count: 0,
+            since: Instant::now(),
+        }
+    }
+
+    fn check(&mut self, count: u32) {
+        if count != self.count {
+            self.count = count;
+            self.since = Instant::now();
+        }
+        assert!(
+            self.since.elapsed() < TIMEOUT,
+            "{}: stuck at {count} for {TIMEOUT:?}",
+            self.what
+        );
+    }
 }
 
 /// Whether the next pending future is dropped by a timer, once it has registered its waker
@@ -103,24 +135,23 @@ async fn receives_dropped_whenever_pending_lose_and_duplicate_nothing(rt: Runtim
     let mut pull = socket(&ctx, PULL);
     let sender = numbered_sender(bind_tcp(&pull));
     let (mut next, mut dropped) = (0, 0);
-    rt.within("every message", async {
-        while next < COUNT {
-            let received = if timer_turn(dropped) {
-                rt.timeout(Duration::from_micros(100), pull.recv_multipart())
-                    .await
-            } else {
-                poll_immediate(pull.recv_multipart()).await
-            };
-            match received {
-                Some(received) => check_next(received, &mut next),
-                None => {
-                    dropped += 1;
-                    yield_now().await;
-                }
+    let mut progress = Progress::watch("every message");
+    while next < COUNT {
+        progress.check(next);
+        let received = if timer_turn(dropped) {
+            rt.timeout(Duration::from_micros(100), pull.recv_multipart())
+                .await
+        } else {
+            poll_immediate(pull.recv_multipart()).await
+        };
+        match received {
+            Some(received) => check_next(received, &mut next),
+            None => {
+                dropped += 1;
+                yield_now().await;
             }
         }
-    })
-    .await;
+    }
     sender.join().expect("sender");
     assert!(dropped > 0, "some receives were dropped while pending");
     let more = rt.timeout(Duration::from_millis(50), pull.recv()).await;
@@ -131,51 +162,49 @@ async fn sends_dropped_whenever_pending_at_a_high_water_mark_of_1_send_each_mess
     rt: Runtime,
 ) {
     let ctx = Context::new();
-    let done = Arc::new(AtomicBool::new(false));
-    let (endpoint, receiver) = numbered_receiver(&ctx, done);
+    let (endpoint, receiver) = numbered_receiver(&ctx, Arc::default());
     let mut push = socket(&ctx, PUSH);
     push.options().set_sndhwm(1).expect("hwm");
     push.connect(&endpoint).expect("connect");
     let mut dropped = 0;
-    rt.within("every message", async {
-        for i in 0..LOCKSTEP_COUNT {
-            // Retried with the same number until a send completes: a dropped send that had
-            // sent anything would show as a duplicate.
-            loop {
-                let parts = vec![seq(i).into(), "a".into(), "b".into()];
-                let sent = if timer_turn(dropped) {
-                    let send = push.send_multipart(parts);
-                    rt.timeout(Duration::from_micros(100), send).await
-                } else if i % 2 == 0 {
-                    poll_immediate(push.send_multipart(parts)).await
-                } else {
-                    // A `feed` that completes has queued the message in the socket; one
-                    // dropped while pending has not.
-                    poll_immediate(SinkExt::feed(&mut push, parts)).await
-                };
-                match sent {
-                    Some(sent) => {
-                        sent.expect("send");
-                        break;
-                    }
-                    None => {
-                        dropped += 1;
-                        yield_now().await;
-                    }
+    let mut progress = Progress::watch("every message");
+    for i in 0..LOCKSTEP_COUNT {
+        // Retried with the same number until a send completes: a dropped send that had
+        // sent anything would show as a duplicate.
+        loop {
+            progress.check(i);
+            let parts = vec![seq(i).into(), "a".into(), "b".into()];
+            let sent = if timer_turn(dropped) {
+                let send = push.send_multipart(parts);
+                rt.timeout(Duration::from_micros(100), send).await
+            } else if i % 2 == 0 {
+                poll_immediate(push.send_multipart(parts)).await
+            } else {
+                // A `feed` that completes has queued the message in the socket; one
+                // dropped while pending has not.
+                poll_immediate(SinkExt::feed(&mut push, parts)).await
+            };
+            match sent {
+                Some(sent) => {
+                    sent.expect("send");
+                    break;
+                }
+                None => {
+                    dropped += 1;
+                    yield_now().await;
                 }
             }
         }
-        push.flush().await.expect("flush");
-    })
-    .await;
+    }
+    rt.within("the flush", push.flush()).await.expect("flush");
     receiver.join().expect("receiver");
     assert!(dropped > 0, "some sends were dropped while pending");
 }
 
 async fn a_proxy_dropped_whenever_pending_loses_nothing(rt: Runtime) {
     let ctx = Context::new();
-    let done = Arc::new(AtomicBool::new(false));
-    let (sink_endpoint, receiver) = numbered_receiver(&ctx, done.clone());
+    let received = Arc::new(AtomicU32::new(0));
+    let (sink_endpoint, receiver) = numbered_receiver(&ctx, received.clone());
     let mut front = socket(&ctx, PULL);
     let sender = {
         let source_endpoint = bind_tcp(&front);
@@ -193,20 +222,23 @@ async fn a_proxy_dropped_whenever_pending_loses_nothing(rt: Runtime) {
     back.options().set_sndhwm(1).expect("hwm");
     back.connect(&sink_endpoint).expect("connect");
     let mut restarts = 0u32;
-    rt.within("every message through the proxy", async {
-        while !done.load(Ordering::Acquire) {
-            let stopped = if timer_turn(restarts) {
-                let proxy = proxy_async(&mut front, &mut back);
-                rt.timeout(Duration::from_micros(100), proxy).await
-            } else {
-                poll_immediate(proxy_async(&mut front, &mut back)).await
-            };
-            assert!(stopped.is_none(), "the proxy stopped: {stopped:?}");
-            restarts += 1;
-            yield_now().await;
+    let mut progress = Progress::watch("every message through the proxy");
+    loop {
+        let through = received.load(Ordering::Acquire);
+        if through == LOCKSTEP_COUNT {
+            break;
         }
-    })
-    .await;
+        progress.check(through);
+        let stopped = if timer_turn(restarts) {
+            let proxy = proxy_async(&mut front, &mut back);
+            rt.timeout(Duration::from_micros(100), proxy).await
+        } else {
+            poll_immediate(proxy_async(&mut front, &mut back)).await
+        };
+        assert!(stopped.is_none(), "the proxy stopped: {stopped:?}");
+        restarts += 1;
+        yield_now().await;
+    }
     sender.join().expect("sender");
     receiver.join().expect("receiver");
     assert!(restarts > 1, "the proxy was dropped while pending");
@@ -220,14 +252,19 @@ async fn receives_racing_a_constant_timer_in_tokio_select(_rt: Runtime) {
     let sender = numbered_sender(bind_tcp(&pull));
     let mut timer = tokio::time::interval(Duration::from_micros(50));
     let (mut next, mut dropped) = (0, 0u64);
+    // Each message puts the deadline off: it catches a receive that stopped, not a slow
+    // run (see `Progress`).
     let deadline = tokio::time::sleep(TIMEOUT);
     tokio::pin!(deadline);
     while next < COUNT {
         tokio::select! {
-            received = pull.recv_multipart() => check_next(received, &mut next),
+            received = pull.recv_multipart() => {
+                check_next(received, &mut next);
+                deadline.as_mut().reset(tokio::time::Instant::now() + TIMEOUT);
+            }
             _ = timer.tick() => dropped += 1,
             _ = tokio::task::yield_now() => dropped += 1,
-            _ = &mut deadline => panic!("only {next} messages within {TIMEOUT:?}"),
+            _ = &mut deadline => panic!("stuck at {next} messages for {TIMEOUT:?}"),
         }
     }
     sender.join().expect("sender");
@@ -239,13 +276,13 @@ async fn receives_racing_a_constant_timer_in_tokio_select(_rt: Runtime) {
 /// A send at a high-water mark of 1 races a constant timer in tokio's `select!`.
 async fn sends_racing_a_constant_timer_in_tokio_select(_rt: Runtime) {
     let ctx = Context::new();
-    let done = Arc::new(AtomicBool::new(false));
-    let (endpoint, receiver) = numbered_receiver(&ctx, done);
+    let (endpoint, receiver) = numbered_receiver(&ctx, Arc::default());
     let mut push = socket(&ctx, PUSH);
     push.options().set_sndhwm(1).expect("hwm");
     push.connect(&endpoint).expect("connect");
     let mut timer = tokio::time::interval(Duration::from_micros(50));
     let mut dropped = 0u64;
+    // Each message puts the deadline off (see `Progress`).
     let deadline = tokio::time::sleep(TIMEOUT);
     tokio::pin!(deadline);
     let mut i = 0;
@@ -254,10 +291,11 @@ async fn sends_racing_a_constant_timer_in_tokio_select(_rt: Runtime) {
             sent = push.send_multipart([seq(i), b"a".to_vec(), b"b".to_vec()]) => {
                 sent.expect("send");
                 i += 1;
+                deadline.as_mut().reset(tokio::time::Instant::now() + TIMEOUT);
             }
             _ = timer.tick() => dropped += 1,
             _ = tokio::task::yield_now() => dropped += 1,
-            _ = &mut deadline => panic!("only {i} messages sent within {TIMEOUT:?}"),
+            _ = &mut deadline => panic!("stuck at {i} messages sent for {TIMEOUT:?}"),
         }
     }
     receiver.join().expect("receiver");

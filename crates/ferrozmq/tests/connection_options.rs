@@ -134,25 +134,48 @@ fn ping_contexts_are_echoed() {
 
 #[test]
 fn conflate_keeps_only_the_newest_message() {
-    for transport in ["tcp://127.0.0.1:*", "inproc://conflate"] {
-        let ctx = Context::new();
-        let pull = socket(&ctx, PULL);
-        pull.options().set_conflate(true).expect("conflate");
-        let endpoint = pull.bind(transport).expect("bind");
-        let push = socket(&ctx, PUSH);
-        push.connect(&endpoint).expect("connect");
-        for i in 1..=100u32 {
-            push.send(&i.to_be_bytes()[..]).expect("send");
-        }
-        // Let everything arrive; then only the newest is there.
-        std::thread::sleep(Duration::from_millis(200));
-        let newest = pull.recv().map(Vec::from).expect("the newest message");
-        assert_eq!(newest, 100u32.to_be_bytes(), "{transport}");
-        pull.options()
-            .set_rcvtimeo(Some(Duration::from_millis(100)))
-            .expect("timeout");
-        assert!(pull.recv().is_err(), "nothing older is left: {transport}");
+    let ctx = Context::new();
+    // inproc: the sends fill the pipe itself, all before the receive looks.
+    let pull = socket(&ctx, PULL);
+    pull.options().set_conflate(true).expect("conflate");
+    let endpoint = pull.bind("inproc://conflate").expect("bind");
+    let push = socket(&ctx, PUSH);
+    push.connect(&endpoint).expect("connect");
+    for i in 1..=100u32 {
+        push.send(&i.to_be_bytes()[..]).expect("send");
     }
+    only_the_newest_is_there(&pull, "inproc");
+
+    // tcp: a peer writes the 100 messages with a PING behind them. The socket reads its
+    // connection in order, so the PONG says all 100 have arrived (a pause instead would be
+    // too short on a loaded machine).
+    let pull = socket(&ctx, PULL);
+    pull.options().set_conflate(true).expect("conflate");
+    let endpoint = pull.bind("tcp://127.0.0.1:*").expect("bind");
+    let mut peer = RawPeer::connect(&endpoint);
+    peer.handshake("PUSH", 1);
+    let mut burst = Vec::new();
+    for i in 1..=100u32 {
+        burst.extend_from_slice(&frame(0, &i.to_be_bytes()));
+    }
+    burst.extend_from_slice(&frame(0x04, b"\x04PING\x00\x00all sent"));
+    peer.write(&burst);
+    let pong = peer.read_frame();
+    assert_eq!(
+        pong.body, b"\x04PONGall sent",
+        "the PING behind the messages"
+    );
+    only_the_newest_is_there(&pull, "tcp");
+}
+
+/// Messages 1 to 100 have arrived at `pull`, which conflates: it has 100 and nothing else.
+fn only_the_newest_is_there(pull: &Socket, transport: &str) {
+    let newest = pull.recv().map(Vec::from).expect("the newest message");
+    assert_eq!(newest, 100u32.to_be_bytes(), "{transport}");
+    pull.options()
+        .set_rcvtimeo(Some(Duration::from_millis(100)))
+        .expect("timeout");
+    assert!(pull.recv().is_err(), "nothing older is left: {transport}");
 }
 
 #[test]

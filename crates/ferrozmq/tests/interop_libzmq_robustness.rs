@@ -26,9 +26,6 @@ fn bind_retrying(peer: &Peer, endpoint: &str) -> String {
     }
 }
 
-/// Time for the ferrozmq side to see a closed connection (EOF) and start reconnecting.
-const NOTICE_CLOSE: Duration = Duration::from_millis(300);
-
 fn rep_serves_successive_libzmq_reqs(transport: Transport) {
     let kit = Kit::new();
     let rep = kit.socket(Lib::Ferro, Kind::Rep);
@@ -167,6 +164,10 @@ fn push_survives_pull_rebind(transport: Transport) {
     let kit = Kit::new();
     let endpoint = transport.fixed_endpoint();
     let push = kit.socket(Lib::Ferro, Kind::Push);
+    let mut lost = push
+        .ferro()
+        .monitor(ferrozmq::EventKind::Disconnected.into())
+        .expect("monitor");
     {
         let pull = kit.socket(Lib::Zmq, Kind::Pull);
         pull.bind(&endpoint);
@@ -178,7 +179,10 @@ fn push_survives_pull_rebind(transport: Transport) {
             assert_eq!(pull.recv(), i.to_be_bytes(), "first batch, message {i}");
         }
     }
-    std::thread::sleep(NOTICE_CLOSE);
+    // Messages sent before the PUSH has seen the connection close would go into the dead
+    // connection and be lost (as with libzmq): the second batch waits for the loss.
+    lost.recv_timeout(TIMEOUT)
+        .expect("the PUSH sees its connection closed");
     for i in 50..250u32 {
         push.try_send_parts(&[i.to_be_bytes()], true)
             .unwrap_or_else(|e| panic!("queueing message {i} while the PULL is gone: {e}"));

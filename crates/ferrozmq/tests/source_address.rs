@@ -2,7 +2,7 @@
 //! connection comes from that address, one source port may serve connections to several
 //! peers, and a bind refuses the syntax.
 
-use ferrozmq::{Context, Error, REP, REQ};
+use ferrozmq::{Context, Error, EventKind, REP, REQ};
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
@@ -48,14 +48,20 @@ fn one_source_port_reaches_a_libzmq_and_a_ferrozmq_peer() {
     req.options()
         .set_rcvtimeo(Some(Duration::from_secs(5)))
         .unwrap();
+    let mut handshakes = req.monitor(EventKind::HandshakeSucceeded.into()).unwrap();
     for endpoint in [&ours_endpoint, &theirs_endpoint] {
         let destination = endpoint.strip_prefix("tcp://").unwrap();
         let with_source = format!("tcp://127.0.0.1:{source_port};{destination}");
         req.connect(&with_source).expect("connect");
     }
     // REQ deals its requests round robin over both connections once they are up: two
-    // requests, one to each peer, whichever comes first.
-    std::thread::sleep(Duration::from_millis(300));
+    // requests, one to each peer, whichever comes first. A handshake is reported once the
+    // socket has the connection's pipe.
+    for _ in 0..2 {
+        handshakes
+            .recv_timeout(Duration::from_secs(10))
+            .expect("both connections up");
+    }
     let mut answered_by = Vec::new();
     for request in ["one", "two"] {
         req.send(request).unwrap();

@@ -23,8 +23,19 @@ fn bounce(ctx: &Context, server: &Socket, endpoint: &str) -> bool {
     let endpoint = server.bind(endpoint).unwrap();
     let client = socket(ctx, DEALER);
     client.options().set_reconnect_ivl(None).unwrap();
+    // A refused connection that does not reconnect takes the client's only pipe with it;
+    // if that happens before the send (the I/O thread ran first), the send has no peer
+    // and would wait for ever.
+    client
+        .options()
+        .set_sndtimeo(Some(Duration::from_millis(1500)))
+        .unwrap();
     client.connect(&endpoint).unwrap();
-    client.send("hello").unwrap();
+    match client.send("hello") {
+        Ok(()) => {}
+        Err(Error::Again) => return false,
+        Err(e) => panic!("{e}"),
+    }
     match server.recv() {
         Ok(msg) => msg.as_ref() == b"hello",
         Err(Error::Again) => false,

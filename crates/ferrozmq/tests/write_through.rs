@@ -15,7 +15,7 @@ const ROUND_TRIPS: u64 = 400;
 
 /// How many times the threads whose names start with `prefix` went to sleep so far.
 fn sleeps_of_threads_named(prefix: &str) -> u64 {
-    let mut total = 0;
+    let (mut total, mut found) = (0, 0);
     for task in std::fs::read_dir("/proc/self/task").expect("/proc/self/task") {
         let path = task.expect("task").path();
         let Ok(name) = std::fs::read_to_string(path.join("comm")) else {
@@ -24,6 +24,7 @@ fn sleeps_of_threads_named(prefix: &str) -> u64 {
         if !name.starts_with(prefix) {
             continue;
         }
+        found += 1;
         let status = std::fs::read_to_string(path.join("status")).expect("thread status");
         total += status
             .lines()
@@ -31,6 +32,7 @@ fn sleeps_of_threads_named(prefix: &str) -> u64 {
             .and_then(|count| count.trim().parse::<u64>().ok())
             .expect("a voluntary_ctxt_switches line");
     }
+    assert!(found > 0, "no thread named {prefix}");
     total
 }
 
@@ -109,9 +111,11 @@ fn req_io_thread_sleeps(transport: &str, prefix: &str) -> u64 {
 #[test]
 fn a_request_over_tcp_does_not_wake_the_io_thread() {
     let sleeps = req_io_thread_sleeps("tcp", "wt-tcp/");
-    assert!(sleeps > 0, "the I/O thread found");
     // Written through: one sleep per round trip (measured: 400 in 400). Through the I/O
     // thread: up to two (measured: 630 in 400, as the reply is sometimes there already).
+    // None at all when every reply finds the REQ already waiting and is read through (see
+    // tests/read_through.rs), as on one busy core, where the REP runs only once the REQ
+    // sleeps.
     assert!(
         sleeps < ROUND_TRIPS * 5 / 4,
         "the REQ's I/O thread slept {sleeps} times in {ROUND_TRIPS} round trips"
